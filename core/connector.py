@@ -1,0 +1,261 @@
+"""The connector port: the one module of core that connector packages import.
+
+A connector adapts one platform (Shopify, WooCommerce, WordPress, a CSV file)
+to StoreChat. It is found through the ``storechat.connectors`` entry-point
+group, so a third party adds a platform by publishing a package with one
+entry point naming a :class:`Connector` subclass.
+
+Everything a connector exchanges with core is one of the plain, immutable
+records below. Money is :class:`~decimal.Decimal` in the shop's currency;
+times are timezone-aware UTC :class:`~datetime.datetime`.
+
+To check a connector against the contract, subclass
+``core.testing.connector_contract.ConnectorContract`` in its tests.
+"""
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from core.errors import ConnectorError, RecordError, StoreChatError
+
+__all__ = [
+    "Connector",
+    "ConnectorError",
+    "DocumentRecord",
+    "FulfillmentRecord",
+    "InstallResult",
+    "OrderLineRecord",
+    "OrderRecord",
+    "ProductOption",
+    "ProductRecord",
+    "RecordError",
+    "StoreChatError",
+    "VariantRecord",
+    "WebhookEvent",
+    "WebhookNotSupported",
+    "normalize_order_reference",
+]
+
+#: Inventory policies, as Shopify names them: ``deny`` stops selling at zero,
+#: ``continue`` keeps selling (backorders).
+INVENTORY_POLICIES = ("deny", "continue")
+DOCUMENT_KINDS = ("page", "policy", "faq", "post")
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """One purchasable variant of a product."""
+
+    external_id: str
+    title: str
+    price: Decimal
+    #: The option values of this variant, in the order of the product's options.
+    option_values: tuple[str, ...] = ()
+    compare_at_price: Decimal | None = None
+    sku: str | None = None
+    #: False when the platform does not track stock: the variant is always available.
+    inventory_tracked: bool = True
+    inventory_quantity: int | None = None
+    inventory_policy: str = "deny"
+    image_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.price < 0:
+            raise RecordError(f"variant {self.external_id}: negative price {self.price}")
+        if self.compare_at_price is not None and self.compare_at_price < 0:
+            raise RecordError(f"variant {self.external_id}: negative compare-at price")
+        if self.inventory_policy not in INVENTORY_POLICIES:
+            raise RecordError(
+                f"variant {self.external_id}: inventory policy must be one of "
+                f"{', '.join(INVENTORY_POLICIES)}, not {self.inventory_policy!r}"
+            )
+
+    @property
+    def available(self) -> bool:
+        if not self.inventory_tracked or self.inventory_policy == "continue":
+            return True
+        return (self.inventory_quantity or 0) > 0
+
+
+@dataclass(frozen=True)
+class ProductOption:
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProductRecord:
+    """A product with all its variants, as the platform has it now."""
+
+    external_id: str
+    handle: str
+    title: str
+    variants: tuple[VariantRecord, ...]
+    body_html: str = ""
+    vendor: str | None = None
+    product_type: str | None = None
+    tags: tuple[str, ...] = ()
+    options: tuple[ProductOption, ...] = ()
+    image_url: str | None = None
+    images: tuple[str, ...] = ()
+    #: Absolute URL of the product page on the storefront.
+    url: str | None = None
+    published: bool = True
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise RecordError(f"product {self.external_id}: empty title")
+        if not self.variants:
+            raise RecordError(f"product {self.external_id}: no variants")
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A piece of store content the assistant can quote: a page, policy or FAQ."""
+
+    external_id: str
+    kind: str
+    title: str
+    body: str
+    url: str | None = None
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in DOCUMENT_KINDS:
+            raise RecordError(
+                f"document {self.external_id}: kind must be one of "
+                f"{', '.join(DOCUMENT_KINDS)}, not {self.kind!r}"
+            )
+
+
+@dataclass(frozen=True)
+class OrderLineRecord:
+    title: str
+    quantity: int
+    price: Decimal
+    variant_title: str | None = None
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentRecord:
+    status: str | None = None
+    tracking_company: str | None = None
+    tracking_numbers: tuple[str, ...] = ()
+    tracking_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order as the platform reports it at the moment of the lookup."""
+
+    external_id: str
+    #: What the shopper calls it: ``"#1001"``.
+    name: str
+    email: str | None
+    created_at: datetime | None
+    currency: str
+    total_price: Decimal
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    cancelled: bool = False
+    lines: tuple[OrderLineRecord, ...] = ()
+    fulfillments: tuple[FulfillmentRecord, ...] = ()
+    customer_id: str | None = None
+    status_url: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    topic: str
+    #: The platform's delivery/event id, used to drop duplicate deliveries.
+    delivery_id: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    shop_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    """What an install flow learned: which shop, and its credentials."""
+
+    platform: str
+    shop_ref: str
+    config: Mapping[str, Any]
+    name: str | None = None
+    storefront_url: str | None = None
+
+
+class WebhookNotSupported(ConnectorError):
+    code = "webhooks_not_supported"
+
+
+class Connector(abc.ABC):
+    """Base class of every platform connector.
+
+    A connector instance serves one shop. It is built from that shop's
+    ``config`` (the credentials and settings its install flow stored) and must
+    be cheap to construct: no network in ``__init__``.
+    """
+
+    #: The platform's name, as used in ``Shop.platform`` and the entry point.
+    name: ClassVar[str]
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+
+    # -- reading the store -------------------------------------------------
+
+    @abc.abstractmethod
+    def iter_products(self, since: datetime | None = None) -> Iterator[ProductRecord]:
+        """Yield products changed since ``since`` (all when ``None``)."""
+
+    def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
+        """Yield pages, policies and FAQ entries changed since ``since``."""
+        return iter(())
+
+    @abc.abstractmethod
+    def find_order(
+        self,
+        reference: str,
+        *,
+        email: str | None = None,
+        customer_id: str | None = None,
+    ) -> OrderRecord | None:
+        """Look an order up live on the platform.
+
+        Returns the order only when it belongs to the shopper who asked: its
+        email equals ``email`` (case-insensitive) or its customer equals the
+        verified ``customer_id``. Returns ``None`` otherwise, without saying
+        whether the order exists. Never answers from a cached copy.
+        """
+
+    # -- webhooks and install ----------------------------------------------
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        raise WebhookNotSupported(f"{self.name} does not send webhooks")
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
+        raise WebhookNotSupported(f"{self.name} does not send webhooks")
+
+    def register_webhooks(self, address: str) -> None:
+        """Ask the platform to deliver webhooks to ``address``; no-op where none exist."""
+
+    @classmethod
+    def install_blueprint(cls) -> Any | None:
+        """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
+        return None
+
+
+def normalize_order_reference(reference: str) -> str:
+    """``"#1001"``, ``"1001"``, ``"order 1001"`` -> ``"1001"``."""
+    ref = reference.strip().lower()
+    for prefix in ("order", "no.", "no", "number", "nr."):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):].strip()
+    return ref.lstrip("#").strip()

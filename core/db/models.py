@@ -1,0 +1,230 @@
+"""SQLAlchemy 2 models: shops, catalog, content, visitors, conversations, events."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+Money = Numeric(12, 2)
+
+
+class Shop(Base):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Name of the connector (entry point) that reads this shop.
+    platform: Mapped[str] = mapped_column(String(50))
+    #: The platform's id for the shop (``x.myshopify.com``, a site URL); unique per platform.
+    platform_ref: Mapped[str | None] = mapped_column(String(255))
+    #: Public key the widget presents; not a secret.
+    site_key: Mapped[str] = mapped_column(String(64), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    storefront_url: Mapped[str | None] = mapped_column(String(500))
+    #: Origins allowed to open the visitor socket; empty means any.
+    allowed_origins: Mapped[list[Any]] = mapped_column(default=list)
+    #: Connector configuration (paths, credentials).
+    connector_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Merchant settings: branding, greeting, assistant tone.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("platform", "platform_ref", name="uq_shops_platform_ref"),)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500))
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    vendor: Mapped[str | None] = mapped_column(String(255))
+    product_type: Mapped[str | None] = mapped_column(String(255))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    #: ``[{"name": "Size", "values": ["S", "M"]}]``
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    image_url: Mapped[str | None] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    price_min: Mapped[Decimal] = mapped_column(Money)
+    price_max: Mapped[Decimal] = mapped_column(Money)
+    compare_at_max: Mapped[Decimal | None] = mapped_column(Money)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    remote_updated_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="Variant.position",
+        lazy="selectin",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "external_id", name="uq_products_shop_external"),
+        Index("ix_products_shop_handle", "shop_id", "handle"),
+    )
+
+
+class Variant(Base):
+    __tablename__ = "variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    option_values: Mapped[list[Any]] = mapped_column(default=list)
+    sku: Mapped[str | None] = mapped_column(String(255))
+    price: Mapped[Decimal] = mapped_column(Money)
+    compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
+    inventory_tracked: Mapped[bool] = mapped_column(Boolean, default=True)
+    inventory_quantity: Mapped[int | None] = mapped_column(Integer)
+    inventory_policy: Mapped[str] = mapped_column(String(16), default="deny")
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    image_url: Mapped[str | None] = mapped_column(String(1000))
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    __table_args__ = (UniqueConstraint("product_id", "external_id", name="uq_variants_product_external"),)
+
+
+class Document(Base):
+    """Store content: pages, policies, FAQ entries, posts."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(1000))
+    remote_updated_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id", "external_id", name="uq_documents_shop_external"),)
+
+
+class SyncRun(Base):
+    """One run of the catalog sync: its progress, outcome and resume point."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    #: queued -> running -> finished | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    full: Mapped[bool] = mapped_column(Boolean, default=True)
+    products_seen: Mapped[int] = mapped_column(Integer, default=0)
+    products_removed: Mapped[int] = mapped_column(Integer, default=0)
+    documents_seen: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Visitor(Base):
+    __tablename__ = "visitors"
+
+    #: Random id minted into the visitor token; the row exists from the first message.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_ref: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: Who owns a conversation: the assistant, nobody yet (waiting for a human),
+#: a human agent, or nobody because it is over.
+CONVERSATION_STATES = ("ai", "waiting_human", "human", "closed")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    visitor_id: Mapped[str] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="ai")
+    #: Highest sequence number handed out; messages are numbered 1..last_seq, no gaps.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_conversations_visitor", "visitor_id", "status"),)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    #: The sender's idempotency key; a retry with the same id stores nothing new.
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    #: visitor | assistant | agent | system
+    author: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: Product cards, quick replies, and the tool calls an answer used.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),
+    )
+
+
+class Event(Base):
+    """Things that happened, for analytics and audit."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_events_shop_kind", "shop_id", "kind", "created_at"),)

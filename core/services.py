@@ -1,0 +1,63 @@
+"""The per-process services a Flask app (or a worker) works with.
+
+Held in ``app.extensions["storechat"]``; reach them with :func:`services`.
+Connections are opened lazily, never at import time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import redis as redis_lib
+from flask import Flask, current_app
+
+from core.db import Database
+from core.errors import ConfigError
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.chat.bus import Bus
+
+EXTENSION = "storechat"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.db = Database(self.settings)
+
+    @cached_property
+    def redis(self) -> redis_lib.Redis:
+        if not self.settings.redis_url:
+            raise ConfigError(
+                "no Redis: set STORECHAT_REDIS_URL, or start StoreChat with "
+                "`storechat serve`, which runs an embedded Redis"
+            )
+        return redis_lib.Redis.from_url(self.settings.redis_url, health_check_interval=30)
+
+    @cached_property
+    def bus(self) -> Bus:
+        from core.chat.bus import Bus
+
+        return Bus(self.settings.redis_url or "")
+
+    def close(self) -> None:
+        if "bus" in self.__dict__:
+            self.bus.stop()
+        if "redis" in self.__dict__:
+            self.redis.close()
+        self.db.dispose()
+
+
+def init_app(app: Flask, settings: Settings) -> Services:
+    svc = Services(settings)
+    app.extensions[EXTENSION] = svc
+    return svc
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION]

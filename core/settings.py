@@ -1,0 +1,119 @@
+"""Typed settings, read from ``STORECHAT_*`` environment variables.
+
+Defaults give a working single-machine install: a SQLite file and an embedded
+Redis under the instance folder, and a secret generated once and kept there.
+Setting ``STORECHAT_DATABASE_URL`` and ``STORECHAT_REDIS_URL`` switches to
+PostgreSQL and a Redis server with no other change.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+SECRET_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORECHAT_", extra="ignore")
+
+    #: Folder for the SQLite file, the embedded Redis, the generated secret and imports.
+    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str | None = None
+    #: Unset: an embedded Redis owned by ``storechat serve``.
+    redis_url: str | None = None
+    secret_key: str | None = Field(default=None, min_length=32)
+    #: Public base URL of this server, as storefronts reach it. Derived from the
+    #: request when unset.
+    public_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    #: Lifetime of a visitor token (seconds).
+    visitor_token_ttl: int = Field(default=60 * 60 * 24 * 30, gt=0)
+    #: Largest WebSocket frame accepted from a client (bytes).
+    max_frame_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Longest shopper message (characters).
+    max_message_chars: int = Field(default=4000, ge=100)
+    #: Outbound frames queued per socket before the client is told to resume.
+    socket_queue_max: int = Field(default=256, ge=8)
+    #: Seconds between keepalive pings on sockets.
+    ws_ping_interval: float = Field(default=25.0, gt=0)
+
+    #: Web processes and connections per process under ``storechat serve``.
+    web_workers: int = Field(default=2, ge=1)
+    web_connections: int = Field(default=10000, ge=10)
+
+    @field_validator("database_url", "redis_url", "public_url", "secret_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://"):]
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship.
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'storechat.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite:")
+
+    def ensure_instance(self) -> None:
+        """Create the instance folder and the secret, once."""
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        if self.secret_key is None:
+            self.secret_key = _load_or_create_secret(self.instance_path / SECRET_FILE)
+
+
+def _load_or_create_secret(path: Path) -> str:
+    try:
+        value = path.read_text().strip()
+        if len(value) >= 32:
+            return value
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise :class:`ConfigError` with every problem named."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"STORECHAT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+    settings.ensure_instance()
+    return settings
