@@ -1,0 +1,28 @@
+"""The Flask application factory: a table of contents of StoreChat's web parts."""
+from __future__ import annotations
+
+from flask import Flask
+
+from core import demo, health, services, widget
+from core.chat import visitor_socket
+from core.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        "ping_interval": settings.ws_ping_interval,
+        # Frames up to 4x the limit are read and answered with a clear error
+        # frame; anything larger is cut off by the transport (close code 1009).
+        "max_message_size": settings.max_frame_bytes * 4,
+    }
+
+    services.init_app(app, settings)
+    health.init_app(app)
+    widget.init_app(app)
+    visitor_socket.init_app(app)
+    demo.init_app(app)
+    return app

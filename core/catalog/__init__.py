@@ -1,0 +1,1 @@
+"""Catalog: product and content search over the shop's synced data."""

@@ -1,0 +1,299 @@
+"""Full-text search over a shop's products and documents.
+
+One results contract on two engines: SQLite uses the FTS5 tables (porter
+stemming, ``bm25`` with per-column weights) and PostgreSQL the ``tsvector``
+tables (``english`` config, ``setweight`` A-D, ``ts_rank_cd``); the tables are
+created by migration 0001. Both take the same parsed terms (see
+:func:`parse_query`), match any term as a prefix, and return
+:class:`SearchHit` rows best first with *higher score = better*, ties broken by
+id so results are stable.
+
+Shoppers type chat messages, not search syntax, so user text is never handed
+to ``MATCH`` / ``to_tsquery`` as is: it is reduced to plain word terms first,
+which makes query syntax errors impossible. Nothing here commits; the caller
+owns the transaction.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, Protocol
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from core.db.models import Document, Product
+
+#: Chat filler words: dropping them keeps "do you have a leather jacket?" from
+#: matching every product whose body says "you" or "have".
+STOPWORDS = frozenset(
+    """a an the and or but of to in on at by with from about as into is are was were be been
+    am do does did doing have has had having any some for me my mine i im you your yours we us
+    our it its this that these those there here what which who whom whose where when why how
+    show see find get got looking look want wanted need needed like would could can should will
+    please thanks thank hi hello hey sell selling buy buying something anything item items
+    product products just also very really much many more most other than then so if not no""".split()
+)
+MAX_TERMS = 8
+#: Bounds the work done on pasted walls of text; the first words carry the intent.
+MAX_QUERY_CHARS = 2000
+MAX_TERM_CHARS = 64
+_WORD = re.compile(r"[^\W_]+")
+#: bm25 weights per FTS5 column: title, tags, options, vendor, body.
+SQLITE_PRODUCT_WEIGHTS = (10.0, 4.0, 3.0, 1.0, 1.0)
+SQLITE_DOCUMENT_WEIGHTS = (5.0, 1.0)
+#: ts_rank_cd weights in PostgreSQL's {D, C, B, A} order (body, vendor, tags/options, title).
+PG_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+#: Bound parameters per statement; SQLite caps them, PostgreSQL plans them.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A matching product or document id; ``score`` is higher for better matches."""
+
+    id: int
+    score: float
+
+
+def parse_query(query: str) -> list[str]:
+    """Lowercased, de-duplicated word terms of ``query`` without stopwords.
+
+    Terms hold only letters and digits, so any quoting built from them is safe.
+    Single ASCII letters are dropped: as prefixes they would match nearly all.
+    """
+    terms: list[str] = []
+    for word in _WORD.findall(query[:MAX_QUERY_CHARS].lower()):
+        if word in STOPWORDS or word in terms or len(word) > MAX_TERM_CHARS:
+            continue
+        if len(word) == 1 and word.isascii() and not word.isdigit():
+            continue
+        terms.append(word)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment: tags become spaces so words don't fuse."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _clean(*parts: Any) -> str:
+    # NUL is rejected by PostgreSQL text; joins keep words separate.
+    return " ".join(str(p) for p in parts if p).replace("\x00", " ")
+
+
+def _product_row(p: Product) -> dict[str, Any]:
+    """The indexed text of a product, split into the weighted fields."""
+    options: list[str] = []
+    for opt in p.options or []:
+        values = [v for v in opt.get("values", []) if v != "Default Title"]
+        if values:  # Shopify's placeholder option ("Title: Default Title") says nothing
+            options += [opt.get("name", ""), *values]
+    options += [v.title for v in p.variants if v.title and v.title != "Default Title"]
+    body = p.body_text or html_to_text(p.body_html or "")
+    return {
+        "id": p.id,
+        "shop_id": p.shop_id,
+        "title": _clean(p.title),
+        "tags": _clean(*(p.tags or []), p.product_type),
+        "options": _clean(*options),
+        "vendor": _clean(p.vendor),
+        "body": _clean(body),
+    }
+
+
+def _document_row(d: Document) -> dict[str, Any]:
+    body = html_to_text(d.body) if "<" in (d.body or "") else d.body
+    return {"id": d.id, "shop_id": d.shop_id, "title": _clean(d.title), "body": _clean(body)}
+
+
+class SearchBackend(Protocol):
+    """What one database engine provides; rows come from ``_product_row`` / ``_document_row``."""
+
+    def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None: ...
+
+    def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def search(
+        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+    ) -> list[SearchHit]: ...
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+#: kind -> (search table, parent table, extra filter on the parent row ``t``).
+_KINDS = {
+    "product": ("product_search", "products", "AND t.published = :yes"),
+    "document": ("document_search", "documents", ""),
+}
+
+
+class SqliteBackend:
+    """FTS5: rowid is the parent id; ``bm25`` is lower-is-better, so it is negated."""
+
+    def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
+        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        for chunk in _chunks(ids):
+            session.execute(stmt, {"ids": list(chunk)})
+
+    def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
+        cols = "title, tags, options, vendor, body" if kind == "product" else "title, body"
+        values = ", ".join(f":{c.strip()}" for c in cols.split(","))
+        stmt = text(f"INSERT INTO {_KINDS[kind][0]} (rowid, {cols}, shop_id) VALUES (:id, {values}, :shop_id)")
+        session.execute(stmt, list(rows))
+
+    def search(
+        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+    ) -> list[SearchHit]:
+        table, parent, extra = _KINDS[kind]
+        weights = SQLITE_PRODUCT_WEIGHTS if kind == "product" else SQLITE_DOCUMENT_WEIGHTS
+        match = " OR ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        stock = "AND t.available = :yes" if in_stock_only else ""
+        rows = session.execute(
+            text(
+                f"SELECT t.id, bm25({table}, {', '.join(map(str, weights))}) AS rank "
+                f"FROM {table} JOIN {parent} t ON t.id = {table}.rowid "
+                f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {stock} "
+                "ORDER BY rank, t.id LIMIT :limit"
+            ),
+            {"match": match, "shop_id": shop_id, "yes": True, "limit": limit},
+        )
+        return [SearchHit(id=r[0], score=-float(r[1])) for r in rows]
+
+
+class PostgresBackend:
+    """tsvector tables keyed by the parent id; weights A-D set when indexing."""
+
+    _KEYS = {"product": "product_id", "document": "document_id"}
+    _VECTORS = {
+        "product": "setweight(to_tsvector('english', :title), 'A') || "
+        "setweight(to_tsvector('english', :tags), 'B') || "
+        "setweight(to_tsvector('english', :options), 'B') || "
+        "setweight(to_tsvector('english', :vendor), 'C') || "
+        "setweight(to_tsvector('english', :body), 'D')",
+        "document": "setweight(to_tsvector('english', :title), 'A') || "
+        "setweight(to_tsvector('english', :body), 'D')",
+    }
+
+    def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
+        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE {self._KEYS[kind]} IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        for chunk in _chunks(ids):
+            session.execute(stmt, {"ids": list(chunk)})
+
+    def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
+        stmt = text(
+            f"INSERT INTO {_KINDS[kind][0]} ({self._KEYS[kind]}, shop_id, document) "
+            f"VALUES (:id, :shop_id, {self._VECTORS[kind]})"
+        )
+        session.execute(stmt, list(rows))
+
+    def search(
+        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+    ) -> list[SearchHit]:
+        table, parent, extra = _KINDS[kind]
+        # Quoted lexemes with a prefix flag, OR-ed: operators in user text cannot
+        # reach the tsquery parser, and words the english config drops vanish quietly.
+        tsquery = " | ".join("'" + t.replace("'", "''") + "':*" for t in terms)
+        stock = "AND t.available = :yes" if in_stock_only else ""
+        rows = session.execute(
+            text(
+                f"SELECT t.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
+                f"FROM {table} s JOIN {parent} t ON t.id = s.{self._KEYS[kind]}, "
+                "to_tsquery('english', :tsquery) AS q(query) "
+                f"WHERE s.shop_id = :shop_id AND s.document @@ q.query AND t.shop_id = :shop_id {extra} {stock} "
+                "ORDER BY score DESC, t.id LIMIT :limit"
+            ),
+            {"tsquery": tsquery, "shop_id": shop_id, "yes": True, "limit": limit},
+        )
+        return [SearchHit(id=r[0], score=float(r[1])) for r in rows]
+
+
+_BACKENDS: dict[str, SearchBackend] = {"sqlite": SqliteBackend(), "postgresql": PostgresBackend()}
+
+
+def backend_for(session: Session) -> SearchBackend:
+    """The backend for the session's database; other engines are a config error."""
+    name = session.get_bind().dialect.name
+    try:
+        return _BACKENDS[name]
+    except KeyError:
+        raise RuntimeError(f"catalog search does not support the {name!r} database") from None
+
+
+def _reindex(session: Session, kind: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    backend = backend_for(session)
+    backend.delete(session, kind, [r["id"] for r in rows])
+    backend.insert(session, kind, rows)
+
+
+def index_products(session: Session, products: Iterable[Product]) -> None:
+    """(Re)index products: their old rows are replaced. Flushes so new products have ids."""
+    session.flush()
+    _reindex(session, "product", [_product_row(p) for p in {p.id: p for p in products}.values()])
+
+
+def unindex_products(session: Session, product_ids: Iterable[int]) -> None:
+    backend_for(session).delete(session, "product", sorted(set(product_ids)))
+
+
+def search_products(
+    session: Session, shop_id: int, query: str, *, limit: int = 10, in_stock_only: bool = False
+) -> list[SearchHit]:
+    """The shop's published products matching any query term, best first."""
+    terms = parse_query(query)
+    if not terms or limit <= 0:
+        return []
+    return backend_for(session).search(session, "product", shop_id, terms, limit, in_stock_only)
+
+
+def index_documents(session: Session, documents: Iterable[Document]) -> None:
+    """(Re)index store content (pages, policies, FAQ entries)."""
+    session.flush()
+    _reindex(session, "document", [_document_row(d) for d in {d.id: d for d in documents}.values()])
+
+
+def unindex_documents(session: Session, document_ids: Iterable[int]) -> None:
+    backend_for(session).delete(session, "document", sorted(set(document_ids)))
+
+
+def search_documents(session: Session, shop_id: int, query: str, limit: int = 5) -> list[SearchHit]:
+    """The shop's documents matching any query term, best first."""
+    terms = parse_query(query)
+    if not terms or limit <= 0:
+        return []
+    return backend_for(session).search(session, "document", shop_id, terms, limit, False)

@@ -1,0 +1,174 @@
+"""Conversations and messages: the database is the source of truth.
+
+Every message gets the next sequence number of its conversation when it is
+stored. Numbers are gap-free and strictly increasing even with writers in
+several processes: the counter lives on the conversation row, and the
+increment is the first statement of the storing transaction, so writers
+queue on that row (PostgreSQL) or on the database write lock (SQLite). A
+retry with the same ``client_id`` rolls back the increment and returns the
+message already stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.db import Conversation, Database, Message, Visitor
+from core.db.models import utcnow
+from core.errors import NotFound
+
+AUTHORS = ("visitor", "assistant", "agent", "system")
+
+
+@dataclass(frozen=True)
+class Stored:
+    message: Message
+    #: False when ``client_id`` had been seen: nothing new was stored.
+    created: bool
+
+
+class _AlreadyStored(Exception):
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
+def open_conversation(session: Session, shop_id: int, visitor_id: str) -> Conversation | None:
+    """The visitor's latest conversation that is not closed."""
+    return session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.shop_id == shop_id,
+            Conversation.visitor_id == visitor_id,
+            Conversation.status != "closed",
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def start_conversation(db: Database, shop_id: int, visitor_id: str) -> Conversation:
+    """Return the visitor's open conversation, creating visitor and conversation if needed."""
+    with db.session() as session:
+        if session.get(Visitor, visitor_id) is None:
+            session.add(Visitor(id=visitor_id, shop_id=shop_id))
+            try:
+                session.flush()
+            except IntegrityError:  # another tab created it first
+                session.rollback()
+        conversation = open_conversation(session, shop_id, visitor_id)
+        if conversation is None:
+            conversation = Conversation(shop_id=shop_id, visitor_id=visitor_id, status="ai")
+            session.add(conversation)
+            session.flush()
+        return conversation
+
+
+def append_message(
+    db: Database,
+    conversation_id: int,
+    *,
+    author: str,
+    text: str,
+    client_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Stored:
+    if author not in AUTHORS:
+        raise ValueError(f"unknown author {author!r}")
+    try:
+        return _append(db, conversation_id, author, text, client_id, payload)
+    except _AlreadyStored as dup:
+        return Stored(dup.message, created=False)
+    except IntegrityError:
+        # Two writers raced on the same client_id; the loser rolled back its increment.
+        existing = _by_client_id(db, conversation_id, client_id)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _append(
+    db: Database,
+    conversation_id: int,
+    author: str,
+    text: str,
+    client_id: str | None,
+    payload: dict[str, Any] | None,
+) -> Stored:
+    with db.session() as session:
+        now = utcnow()
+        seq = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(last_seq=Conversation.last_seq + 1, updated_at=now)
+            .returning(Conversation.last_seq)
+        ).scalar_one_or_none()
+        if seq is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        if client_id is not None:
+            existing = session.scalar(
+                select(Message).where(
+                    Message.conversation_id == conversation_id, Message.client_id == client_id
+                )
+            )
+            if existing is not None:
+                session.expunge(existing)
+                raise _AlreadyStored(existing)  # the session rolls the increment back
+        message = Message(
+            conversation_id=conversation_id,
+            seq=seq,
+            client_id=client_id,
+            author=author,
+            text=text,
+            payload=payload or {},
+            created_at=now,
+        )
+        session.add(message)
+        session.flush()
+        return Stored(message, created=True)
+
+
+def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:
+    if client_id is None:
+        return None
+    with db.session() as session:
+        return session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation_id, Message.client_id == client_id
+            )
+        )
+
+
+def messages_after(
+    session: Session, conversation_id: int, after_seq: int, limit: int = 500
+) -> list[Message]:
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(limit)
+        )
+    )
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """The ``message`` frame of the real-time protocol (docs/protocol.md)."""
+    payload = message.payload or {}
+    frame: dict[str, Any] = {
+        "type": "message",
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "author": message.author,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }
+    if message.author == "visitor" and message.client_id:
+        frame["client_id"] = message.client_id
+    for key in ("cards", "quick_replies"):
+        if payload.get(key):
+            frame[key] = payload[key]
+    return frame

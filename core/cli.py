@@ -1,0 +1,327 @@
+"""The ``storechat`` command."""
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from core.errors import ConfigError, StoreChatError
+from core.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _errors_are_messages(fn: F) -> F:
+    """Show StoreChat's errors as one clear line and a non-zero exit, not a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except StoreChatError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(**overrides: Any) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default: STORECHAT_LOG_LEVEL or INFO).")
+def main(log_level: str | None) -> None:
+    """StoreChat: live chat and an AI shopping assistant for online stores.
+
+    Settings come from STORECHAT_* environment variables (see README).
+    Without any, StoreChat keeps a SQLite database, an embedded Redis and
+    its secret in ./instance.
+    """
+    import os
+
+    logging.basicConfig(
+        level=(log_level or os.environ.get("STORECHAT_LOG_LEVEL") or "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+host_option = click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+port_option = click.option("--port", type=click.IntRange(0, 65535), default=None,
+                           help="Port to listen on (default 8000; 0 picks a free one).")
+
+
+@main.command()
+@_errors_are_messages
+def migrate() -> None:
+    """Apply database migrations (also done at every `serve` start)."""
+    from core.db import Database
+    from core.db.migrate import current_revision, upgrade
+
+    settings = _settings()
+    db = Database(settings)
+    upgrade(db.engine)
+    click.echo(f"database at revision {current_revision(db.engine)}")
+
+
+@main.command()
+@host_option
+@port_option
+@click.option("--web-workers", type=click.IntRange(1, 64), default=None, help="Web processes (default 2).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="RQ worker processes.")
+@_errors_are_messages
+def serve(host: str | None, port: int | None, web_workers: int | None, workers: int) -> None:
+    """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis."""
+    settings = _settings(host=host, port=port)
+    sup = _start(settings, web_workers, workers)
+    click.echo(f"StoreChat is listening on {_base_url(settings, sup.addresses)}")
+    sys.exit(sup.wait())
+
+
+@main.command()
+@host_option
+@port_option
+@_errors_are_messages
+def demo(host: str | None, port: int | None) -> None:
+    """Run StoreChat with a demo store and print the demo storefront's address."""
+    from core.catalog.sync import create_run
+    from core.db import Database
+    from core.jobs import enqueue_sync
+    from core.shops import ensure_demo_shop
+
+    settings = _settings(host=host, port=port)
+    sup = _start(settings, None, 1)
+    try:
+        base = _base_url(settings, sup.addresses)
+        db = Database(settings)
+        shop = ensure_demo_shop(db, f"{base}/demo")
+        run = create_run(db, shop.id)
+        import redis as redis_lib
+
+        enqueue_sync(redis_lib.Redis.from_url(sup.redis_url), run.id)
+        _wait_for_run(db, run.id)
+        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n(Ctrl-C stops it)")
+    except BaseException:
+        sup.stop()
+        raise
+    sys.exit(sup.wait())
+
+
+def _start(settings: Settings, web_workers: int | None, workers: int):  # type: ignore[no-untyped-def]
+    from core.supervisor import Supervisor
+
+    sup = Supervisor(settings, settings.host, settings.port,
+                     web_workers=web_workers or settings.web_workers, workers=workers)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sup.stopping.set())
+    sup.start()
+    return sup
+
+
+def _base_url(settings: Settings, addresses: list[tuple[str, int]]) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host, port = addresses[0]
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@main.command(hidden=True)
+@click.option("--host", required=True)
+@click.option("--port", type=int, required=True)
+@click.option("--workers", type=int, default=2)
+@click.option("--ready-file", type=click.Path(path_type=Path), default=None)
+def web(host: str, port: int, workers: int, ready_file: Path | None) -> None:
+    """Run only the web server (gunicorn + gevent); `serve` starts it for you."""
+    from core.web_server import run
+
+    settings = _settings()
+    run(host, port, workers=workers, connections=settings.web_connections, ready_file=ready_file)
+
+
+@main.command()
+@click.option("--queue", "queues", multiple=True, help="Queues to work (default: assistant, default).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@_errors_are_messages
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker (needs STORECHAT_REDIS_URL, or a running `storechat serve`)."""
+    from core.jobs import QUEUES
+    from core.worker import run
+
+    settings = _settings()
+    url = settings.redis_url or _running_redis(settings)
+    if not url:
+        raise ConfigError("no Redis: set STORECHAT_REDIS_URL or start `storechat serve` first")
+    run(url, queues or QUEUES, burst=burst)
+
+
+@main.command()
+@click.argument("shop_ref", metavar="SHOP")
+@click.option("--incremental", is_flag=True, help="Only what changed since the last successful sync.")
+@_errors_are_messages
+def sync(shop_ref: str, incremental: bool) -> None:
+    """Import SHOP's catalog and content through the sync job and show its progress.
+
+    SHOP is a shop id, site key or name.
+    """
+    from core.catalog.sync import create_run
+    from core.db import Database
+    from core.shops import find_shop
+
+    settings = _settings()
+    db = Database(settings)
+    shop = find_shop(db, shop_ref)
+    run = create_run(db, shop.id, full=not incremental)
+    _run_sync_job(settings, db, run.id)
+
+
+@main.group()
+def shop() -> None:
+    """Create and list shops."""
+
+
+@shop.command("create")
+@click.argument("name")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="A product CSV in Shopify's export format.")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--storefront-url", default=None, help="Base URL of the store (for product links).")
+@click.option("--allowed-origin", "origins", multiple=True, help="Origin allowed to open the chat (repeatable).")
+@_errors_are_messages
+def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | None,
+                origins: tuple[str, ...]) -> None:
+    """Create a shop from a product CSV, import it, and print its id and site key."""
+    from core import connector_registry
+    from core.catalog.sync import create_run
+    from core.db import Database
+    from core.shops import create_shop
+
+    settings = _settings()
+    db = Database(settings)
+    from core.db.migrate import upgrade
+
+    upgrade(db.engine)
+    # Read the whole file before anything is created: a bad line fails here, naming it.
+    count = sum(1 for _ in connector_registry.build("csv", {"csv_path": str(csv_path)}).iter_products())
+    created = create_shop(db, name, "csv", {}, currency=currency, storefront_url=storefront_url,
+                          allowed_origins=list(origins))
+    imports = settings.instance_path / "imports"
+    imports.mkdir(parents=True, exist_ok=True)
+    kept = imports / f"shop-{created.id}.csv"
+    shutil.copyfile(csv_path, kept)
+    config = {"csv_path": str(kept), "storefront_url": storefront_url} if storefront_url else {"csv_path": str(kept)}
+    with db.session() as session:
+        from core.db import Shop
+
+        row = session.get(Shop, created.id)
+        assert row is not None
+        row.connector_config = config
+    click.echo(f"created shop {created.id} ({count} products in the file)")
+    run = create_run(db, created.id)
+    _run_sync_job(settings, db, run.id)
+    click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
+
+
+@shop.command("list")
+@_errors_are_messages
+def shop_list() -> None:
+    """List shops with their ids, platforms and site keys."""
+    from sqlalchemy import select
+
+    from core.db import Database, Shop
+
+    db = Database(_settings())
+    with db.session() as session:
+        for s in session.scalars(select(Shop).order_by(Shop.id)):
+            click.echo(f"{s.id}\t{s.platform}\t{s.site_key}\t{s.name}")
+
+
+# -- running jobs from the command line ----------------------------------------
+
+
+def _running_redis(settings: Settings) -> str | None:
+    """The embedded Redis of a running `storechat serve`, if there is one."""
+    import redis as redis_lib
+
+    from core.embedded_redis import RUNTIME_FILE
+
+    path = settings.instance_path / RUNTIME_FILE
+    if not path.exists():
+        return None
+    url = path.read_text().strip()
+    try:
+        redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis_lib.ConnectionError, OSError):
+        return None
+    return url
+
+
+@contextmanager
+def _cli_redis(settings: Settings) -> Iterator[str]:
+    url = settings.redis_url or _running_redis(settings)
+    if url:
+        yield url
+        return
+    from core.embedded_redis import EmbeddedRedis
+
+    embedded = EmbeddedRedis(settings.instance_path / "redis.db")
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
+    """Enqueue the sync job; run it here when no worker is listening; show progress."""
+    import redis as redis_lib
+    from rq import Worker
+
+    from core.jobs import DEFAULT, enqueue_sync, queue
+
+    with _cli_redis(settings) as url:
+        conn = redis_lib.Redis.from_url(url)
+        enqueue_sync(conn, run_id)
+        if not Worker.all(queue=queue(DEFAULT, conn)):
+            click.echo("no worker is running: running the sync job here")
+            from core.worker import run
+
+            run(url, (DEFAULT,), burst=True)
+        _wait_for_run(db, run_id)
+
+
+def _wait_for_run(db: Any, run_id: int, timeout: float = 3600) -> None:
+    from core.db import SyncRun
+
+    deadline = time.monotonic() + timeout
+    shown = None
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            run = session.get(SyncRun, run_id)
+            assert run is not None
+            state = (run.status, run.products_seen, run.documents_seen)
+            if state != shown:
+                click.echo(f"sync {run.status}: {run.products_seen} products, {run.documents_seen} documents")
+                shown = state
+            if run.status == "finished":
+                return
+            if run.status == "failed":
+                raise StoreChatError(f"sync failed: {run.error}", code="sync_failed")
+        time.sleep(0.2)
+    raise StoreChatError("sync did not finish in time", code="sync_timeout")
+
+
+if __name__ == "__main__":
+    main()

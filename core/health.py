@@ -1,0 +1,40 @@
+"""``/healthz``: the process is alive. ``/readyz``: it can serve (database,
+Redis, migrations current). Load balancers route on ``/readyz``."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+from sqlalchemy import text
+
+from core.db.migrate import is_current
+from core.services import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():  # type: ignore[no-untyped-def]
+    svc = services()
+    checks: dict[str, str] = {}
+    try:
+        with svc.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if is_current(svc.db.engine) else "pending: run `storechat migrate`"
+    except Exception as exc:  # noqa: BLE001 - report any failure as not ready
+        checks["database"] = f"unreachable: {exc.__class__.__name__}"
+    try:
+        svc.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["redis"] = f"unreachable: {exc.__class__.__name__}: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

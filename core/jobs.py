@@ -1,0 +1,57 @@
+"""RQ queues and job entry points. Jobs are thin: they take ids and call a service.
+
+Jobs are serialized as JSON, never pickle. A failure raises, so RQ records it.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import redis as redis_lib
+from rq import Queue
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from core.services import Services
+from core.settings import load_settings
+
+ASSISTANT = "assistant"
+DEFAULT = "default"
+#: Order matters: a worker takes shopper-facing work first.
+QUEUES = (ASSISTANT, DEFAULT)
+
+
+def queue(name: str, connection: redis_lib.Redis) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def enqueue_assistant_reply(connection: redis_lib.Redis, conversation_id: int, seq: int) -> Job:
+    return queue(ASSISTANT, connection).enqueue(
+        assistant_reply, conversation_id, seq, job_timeout=60, result_ttl=60, failure_ttl=86400
+    )
+
+
+def enqueue_sync(connection: redis_lib.Redis, run_id: int) -> Job:
+    return queue(DEFAULT, connection).enqueue(
+        sync_shop, run_id, job_timeout=3600, result_ttl=3600, failure_ttl=7 * 86400
+    )
+
+
+@cache
+def worker_services() -> Services:
+    """The services of a worker process, built from its environment once."""
+    return Services(load_settings())
+
+
+# -- job entry points ----------------------------------------------------------
+
+
+def assistant_reply(conversation_id: int, seq: int) -> None:
+    from core.assistant.service import answer
+
+    answer(worker_services(), conversation_id, seq)
+
+
+def sync_shop(run_id: int) -> None:
+    from core.catalog.sync import run_sync
+
+    run_sync(worker_services().db, run_id)

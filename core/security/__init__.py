@@ -1,0 +1,1 @@
+"""Signed tokens, HMAC helpers, encryption at rest, rate limits."""

@@ -1,0 +1,128 @@
+"""``storechat serve``: one command runs the web process(es), a worker and,
+when no Redis URL is set, the embedded Redis they share.
+
+The supervisor owns the embedded Redis: it starts it once, hands its socket
+URL to its children, and stops it on exit. Children die with it (Linux
+parent-death signal), so a killed supervisor leaves no orphans behind.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from core.db import Database
+from core.db.migrate import upgrade
+from core.embedded_redis import RUNTIME_FILE, EmbeddedRedis
+from core.errors import StoreChatError
+from core.settings import Settings
+
+PR_SET_PDEATHSIG = 1
+
+
+class ServeError(StoreChatError):
+    code = "serve_failed"
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: children are still stopped by stop()
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int, workers: int = 1) -> None:
+        self.settings = settings
+        self.host, self.port = host, port
+        self.web_workers, self.workers = web_workers, workers
+        self.redis: EmbeddedRedis | None = None
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.addresses: list[tuple[str, int]] = []
+        self.stopping = threading.Event()
+        self._runtime = settings.instance_path / RUNTIME_FILE
+        self._ready = settings.instance_path / f"web-{os.getpid()}.ready"
+
+    @property
+    def redis_url(self) -> str:
+        return self.settings.redis_url or (self.redis.url if self.redis else "")
+
+    def start(self) -> list[tuple[str, int]]:
+        db = Database(self.settings)
+        try:
+            upgrade(db.engine)
+        finally:
+            db.dispose()
+        if not self.settings.redis_url:
+            self.redis = EmbeddedRedis(self.settings.instance_path / "redis.db")
+            self.redis.start()
+            self._runtime.write_text(self.redis.url)
+        env = dict(os.environ)
+        env.update({
+            "STORECHAT_REDIS_URL": self.redis_url,
+            "STORECHAT_INSTANCE_PATH": str(self.settings.instance_path),
+            "STORECHAT_DATABASE_URL": self.settings.sqlalchemy_url,
+            "STORECHAT_SECRET_KEY": self.settings.secret_key or "",
+        })
+        self._ready.unlink(missing_ok=True)
+        self._spawn(["web", "--host", self.host, "--port", str(self.port),
+                     "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
+        for _ in range(self.workers):
+            self._spawn(["worker"], env)
+        self.addresses = self._wait_ready(timeout=60)
+        return self.addresses
+
+    def _spawn(self, args: list[str], env: dict[str, str]) -> None:
+        cmd = [sys.executable, "-m", "core.cli", *args]
+        self.children.append(subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent))
+
+    def _wait_ready(self, timeout: float) -> list[tuple[str, int]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._ready.exists():
+                data = json.loads(self._ready.read_text())
+                self._ready.unlink(missing_ok=True)
+                return [(h, int(p)) for h, p in data["addresses"]]
+            for child in self.children:
+                if child.poll() is not None:
+                    self.stop()
+                    raise ServeError(f"{' '.join(child.args[3:4])} process exited with {child.returncode} while starting")
+            time.sleep(0.05)
+        self.stop()
+        raise ServeError(f"the web server did not start within {timeout:.0f}s")
+
+    def wait(self) -> int:
+        """Block until asked to stop or a child dies; then stop everything."""
+        code = 0
+        while not self.stopping.is_set():
+            for child in self.children:
+                if child.poll() is not None:
+                    code = child.returncode or 1
+                    self.stopping.set()
+            self.stopping.wait(0.5)
+        self.stop()
+        return code
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for child in self.children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.children.clear()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+            self._runtime.unlink(missing_ok=True)

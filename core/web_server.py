@@ -1,0 +1,61 @@
+"""The production web server: gunicorn with the gevent worker.
+
+Why gevent: every WebSocket holds its handler for its whole life, plus a
+reader from simple-websocket. Under gunicorn's threaded worker that is two
+OS threads per socket and a hard cap of workers x threads connections; with
+gevent they are greenlets, so one process holds thousands of idle sockets in
+far less memory and answers with lower tail latency (see
+../shared/MEASURED.md and bench/).
+
+The app is created in each worker after gevent has patched the standard
+library, never in the arbiter.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class WebServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from core.app import create_app
+
+        return create_app()
+
+
+def run(host: str, port: int, *, workers: int, connections: int, ready_file: Path | None) -> None:
+    def when_ready(server: Any) -> None:
+        if ready_file is not None:
+            addresses = [list(listener.sock.getsockname()[:2]) for listener in server.LISTENERS]
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"addresses": addresses, "pid": os.getpid()}))
+            tmp.replace(ready_file)
+
+    WebServer({
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gevent",
+        "worker_connections": connections,
+        # Sockets live long; the timeout only guards a worker that stopped
+        # answering the arbiter's heartbeat.
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": os.environ.get("STORECHAT_LOG_LEVEL", "info").lower(),
+        "when_ready": when_ready,
+        "proc_name": "storechat-web",
+    }).run()

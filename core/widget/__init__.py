@@ -1,0 +1,13 @@
+"""The embeddable widget: its two scripts, its public config, and the snippet.
+
+``/widget/v1/loader.js`` is the tiny script a merchant pastes into the store;
+it draws the launcher when the page is idle and loads ``/widget/v1/chat.js``
+(the chat UI) only on click. ``/widget/v1/config`` is the shop's public
+widget configuration. :func:`render_snippet` gives the HTML a merchant pastes.
+"""
+from __future__ import annotations
+
+from core.widget.routes import init_app
+from core.widget.snippet import public_origin, render_snippet
+
+__all__ = ["init_app", "public_origin", "render_snippet"]

@@ -1,0 +1,167 @@
+"""The visitor socket against a real Redis and database: the happy path and bad input."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+from websocket import WebSocketConnectionClosedException
+
+from core.app import create_app
+from core.db import Conversation, Message, Shop, Visitor
+from core.security.tokens import VisitorTokens
+from tests.live import serve
+from tests.wsclient import VisitorClient
+
+
+@pytest.fixture
+def shop(db) -> Shop:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        shop = Shop(name="Test Shop", platform="csv", site_key="sk_test", connector_config={})
+        session.add(shop)
+    return shop
+
+
+@pytest.fixture
+def base_url(settings, db, redis, shop) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    app = create_app(settings)
+    with serve(app) as url:
+        yield url
+    app.extensions["storechat"].close()
+
+
+def _count(db, model) -> int:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_message_is_stored_acked_echoed_and_queued(base_url, db, redis) -> None:  # type: ignore[no-untyped-def]
+    client = VisitorClient(base_url)
+    welcome = client.hello("sk_test")
+    assert welcome["conversation_id"] is None and welcome["last_seq"] == 0 and welcome["token"]
+    ack = client.say("hello there", client_id="c1")
+    assert ack["seq"] == 1
+    echo = client.expect("message")
+    assert echo["text"] == "hello there" and echo["seq"] == 1 and echo["client_id"] == "c1"
+    client.close()
+    with db.session() as session:
+        msg = session.scalar(select(Message))
+        assert msg.text == "hello there" and msg.author == "visitor"
+    assert redis.llen("rq:queue:assistant") == 1
+
+
+def test_same_client_id_three_times_stores_one_message(base_url, db) -> None:  # type: ignore[no-untyped-def]
+    client = VisitorClient(base_url)
+    client.hello("sk_test")
+    acks = [client.say("only once", client_id="same") for _ in range(3)]
+    client.close()
+    assert {a["seq"] for a in acks} == {1}
+    assert _count(db, Message) == 1
+
+
+def test_resume_returns_exactly_the_missed_messages(base_url, db) -> None:  # type: ignore[no-untyped-def]
+    first = VisitorClient(base_url)
+    token = first.hello("sk_test")["token"]
+    for i in range(4):
+        first.say(f"line {i}")
+    first.close()
+    again = VisitorClient(base_url)
+    welcome = again.hello("sk_test", token=token, after_seq=2)
+    assert welcome["last_seq"] == 4
+    replay = [again.expect("message"), again.expect("message")]
+    assert [m["seq"] for m in replay] == [3, 4]
+    assert [m["text"] for m in replay] == ["line 2", "line 3"]
+    again.close()
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_json"),
+        (json.dumps({"type": "dance"}), "unknown_frame"),
+        (json.dumps({"type": "message", "client_id": "", "text": "x"}), "bad_frame"),
+        (json.dumps({"type": "message", "client_id": "x" * 65, "text": "x"}), "bad_frame"),
+        (json.dumps({"type": "message", "client_id": "a", "text": "   "}), "empty_message"),
+        (json.dumps({"type": "message", "client_id": "a", "text": "x" * 5000}), "message_too_long"),
+        (json.dumps({"type": "message", "client_id": "a", "text": "x" * 20000}), "frame_too_large"),
+        (json.dumps({"type": "hello", "site_key": "sk_test"}), "unexpected_frame"),
+    ],
+)
+def test_bad_frames_get_an_error_and_store_nothing(base_url, db, raw, code) -> None:  # type: ignore[no-untyped-def]
+    client = VisitorClient(base_url)
+    client.hello("sk_test")
+    client.send(raw)
+    error = client.expect("error")
+    assert error["code"] == code and error["fatal"] is False and error["message"]
+    if '"client_id": "a"' in raw:
+        assert error["client_id"] == "a"
+    # The socket keeps serving after the error.
+    assert client.say("still here")["seq"] == 1
+    client.close()
+    assert _count(db, Message) == 1
+
+
+@pytest.mark.parametrize(
+    "hello, code",
+    [
+        ({"type": "hello", "site_key": "sk_nope"}, "unknown_site_key"),
+        ({"type": "hello", "site_key": "sk_test", "token": "forged.token.value"}, "bad_token"),
+        ({"type": "message", "client_id": "a", "text": "hi"}, "hello_required"),
+        ({"type": "hello", "site_key": "sk_test", "after_seq": -1}, "bad_frame"),
+    ],
+)
+def test_bad_hello_is_refused_and_stores_nothing(base_url, db, hello, code) -> None:  # type: ignore[no-untyped-def]
+    client = VisitorClient(base_url)
+    client.send(hello)
+    error = client.expect("error")
+    assert error["code"] == code and error["fatal"] is True
+    with pytest.raises((WebSocketConnectionClosedException, ConnectionError, OSError)):
+        for _ in range(3):
+            client.recv(timeout=5)
+    assert _count(db, Visitor) == 0 and _count(db, Conversation) == 0
+
+
+def test_expired_and_foreign_tokens_are_refused(base_url, db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        other = Shop(name="Other", platform="csv", site_key="sk_other", connector_config={})
+        session.add(other)
+        session.flush()
+        other_id = other.id
+    foreign, _ = VisitorTokens(settings.secret_key, 3600).mint(other_id)
+    with monkeypatch.context() as m:
+        past = time.time() - settings.visitor_token_ttl - 60
+        m.setattr(TimestampSigner, "get_timestamp", lambda self: int(past))
+        expired, _ = VisitorTokens(settings.secret_key, settings.visitor_token_ttl).mint(1)
+    for token in (foreign, expired):
+        client = VisitorClient(base_url)
+        client.send({"type": "hello", "site_key": "sk_test", "token": token})
+        assert client.expect("error")["code"] == "bad_token"
+        client.close()
+
+
+def test_server_keeps_serving_after_bad_clients(base_url) -> None:  # type: ignore[no-untyped-def]
+    for raw in ("garbage", "{}", json.dumps({"type": "hello"})):
+        bad = VisitorClient(base_url)
+        bad.send(raw)
+        bad.expect("error")
+        bad.close()
+    good = VisitorClient(base_url)
+    good.hello("sk_test")
+    assert good.say("hi")["seq"] == 1
+    good.close()
+
+
+def test_origin_check(base_url, db) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        shop = session.scalar(select(Shop).where(Shop.site_key == "sk_test"))
+        shop.allowed_origins = ["https://shop.example"]
+    bad = VisitorClient(base_url, origin="https://evil.example")
+    bad.send({"type": "hello", "site_key": "sk_test"})
+    assert bad.expect("error")["code"] == "origin_not_allowed"
+    good = VisitorClient(base_url, origin="https://shop.example")
+    assert good.hello("sk_test")["token"]
+    good.close()

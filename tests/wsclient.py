@@ -1,0 +1,68 @@
+"""A small blocking WebSocket client for tests, speaking docs/protocol.md."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import websocket
+
+
+class VisitorClient:
+    def __init__(self, base_url: str, *, origin: str | None = None, timeout: float = 10) -> None:
+        url = base_url.replace("http://", "ws://").rstrip("/") + "/ws/visitor"
+        options: dict[str, Any] = {"origin": origin} if origin else {}
+        self.ws = websocket.create_connection(url, timeout=timeout, **options)
+        self.frames: list[dict[str, Any]] = []
+        #: Received but not yet taken by expect(): frames may arrive in any
+        #: order the protocol allows (an echo can precede its ack).
+        self.pending: list[dict[str, Any]] = []
+
+    def send(self, frame: dict[str, Any] | str) -> None:
+        self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    def hello(self, site_key: str, token: str | None = None, after_seq: int = 0) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "hello", "site_key": site_key, "after_seq": after_seq}
+        if token:
+            frame["token"] = token
+        self.send(frame)
+        return self.expect("welcome")
+
+    def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
+        cid = client_id or uuid.uuid4().hex
+        self.send({"type": "message", "client_id": cid, "text": text})
+        return self.expect("ack", lambda f: f.get("client_id") == cid)
+
+    def recv(self, timeout: float = 10) -> dict[str, Any]:
+        self.ws.settimeout(timeout)
+        data = self.ws.recv()
+        if not data:
+            raise ConnectionError("the server closed the socket")
+        frame = json.loads(data)
+        self.frames.append(frame)
+        return frame
+
+    def expect(self, type_: str, match: Any = None, timeout: float = 10) -> dict[str, Any]:
+        def wanted(frame: dict[str, Any]) -> bool:
+            return frame["type"] == type_ and (match is None or match(frame))
+
+        for frame in self.pending:
+            if wanted(frame):
+                self.pending.remove(frame)
+                return frame
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {type_!r} frame within {timeout}s; got {self.frames[-5:]}")
+            frame = self.recv(left)
+            if wanted(frame):
+                return frame
+            self.pending.append(frame)
+
+    def assistant_reply(self, timeout: float = 15) -> dict[str, Any]:
+        return self.expect("message", lambda f: f["author"] == "assistant", timeout)
+
+    def close(self) -> None:
+        self.ws.close()
