@@ -1,7 +1,8 @@
 # StoreChat: `make demo` runs it with a demo store; `make test` runs the tests.
 # Both create .venv and install what they need on first use.
 
-PYTHON ?= $(shell for p in python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+# The first Python 3.11+ that really runs (pyenv shims may exist for versions that are not active).
+PYTHON ?= $(shell for p in python3 python3.12 python3.11; do $$p -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
@@ -14,7 +15,7 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] else "StoreChat needs Python 3.11 or newer (3.11/3.12 have wheels for the embedded Redis)")'
+	@test -n "$(PYTHON)" || { echo "StoreChat needs Python 3.11 or newer (3.11 and 3.12 have wheels for the embedded Redis)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip "setuptools>=68" wheel
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'

@@ -40,8 +40,23 @@ def parse_optional_money(raw: str, column: str) -> Decimal | None:
     return parse_money(raw, column) if raw.strip() else None
 
 
+def parse_stock(raw: str, column: str) -> int | None:
+    """A whole stock count; an empty cell means unknown.
+
+    Negative counts are real: a store that oversold exports them. Such a
+    variant is simply out of stock.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise CellError(f"{column} {raw!r} is not a whole number") from None
+
+
 def parse_quantity(raw: str, column: str) -> int | None:
-    """A whole, non-negative stock count; an empty cell means unknown."""
+    """A whole, non-negative count; an empty cell means unknown."""
     text = raw.strip()
     if not text:
         return None

@@ -20,6 +20,7 @@ from .cells import (
     parse_policy,
     parse_position,
     parse_quantity,
+    parse_stock,
     parse_status_published,
     parse_tags,
     parse_url,
@@ -176,7 +177,7 @@ class ProductDraft:
                 sku=optional_text(row.get("Variant SKU")),
                 # An empty tracker means Shopify does not count stock: always available.
                 inventory_tracked=bool(row.get("Variant Inventory Tracker").strip()),
-                inventory_quantity=parse_quantity(
+                inventory_quantity=parse_stock(
                     row.get("Variant Inventory Qty"), "Variant Inventory Qty"
                 ),
                 inventory_policy=parse_policy(

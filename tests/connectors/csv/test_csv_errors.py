@@ -84,8 +84,6 @@ def test_the_valid_rows_import(tmp_path: Path) -> None:
         ({"Handle": "cap", "Option1 Value": "L", "Variant Price": "15",
           "Variant Inventory Policy": "backorder"}, "Variant Inventory Policy must be one of deny, continue"),
         ({"Handle": "cap", "Option1 Value": "L", "Variant Price": "15",
-          "Variant Inventory Qty": "-1"}, "Variant Inventory Qty '-1' is negative"),
-        ({"Handle": "cap", "Option1 Value": "L", "Variant Price": "15",
           "Variant Inventory Qty": "2.5"}, "not a whole number"),
         ({"Handle": "cap", "Option1 Value": "M", "Variant Price": "15"}, "duplicate variant 'M' of 'cap': already defined at line 6"),
         ({"Handle": "cap", "Variant Price": "15", "Variant SKU": "CAP-X"}, "Option1 Value is empty"),
@@ -255,3 +253,12 @@ def test_matching_order_with_missing_fields(tmp_path: Path) -> None:
     assert "total_price" in str(info.value)
     # Someone else's lookup learns nothing, not even that the record is broken.
     assert connector.find_order("#1007", email="b@example.com") is None
+
+
+def test_negative_stock_from_an_oversold_store_is_sold_out(tmp_path: Path) -> None:
+    rows = [*VALID_ROWS, {"Handle": "cap", "Option1 Value": "L", "Variant Price": "15",
+                          "Variant Inventory Tracker": "shopify", "Variant Inventory Qty": "-2",
+                          "Variant Inventory Policy": "deny"}]
+    products = {p.handle: p for p in import_products(tmp_path, render(rows))}
+    large = products["cap"].variants[-1]
+    assert large.inventory_quantity == -2 and large.available is False
