@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from core import demo, health, services, widget
-from core.chat import visitor_socket
+from core.chat import sock
 from core.settings import Settings, load_settings
 
 
@@ -23,6 +23,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     services.init_app(app, settings)
     health.init_app(app)
     widget.init_app(app)
-    visitor_socket.init_app(app)
+    sock.init_app(app)
     demo.init_app(app)
     return app

@@ -18,6 +18,7 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.chat.bus import Bus
+    from core.chat.service import ChatService
 
 EXTENSION = "storechat"
 
@@ -44,6 +45,12 @@ class Services:
         from core.chat.bus import Bus
 
         return Bus(self.settings.redis_url or "")
+
+    @cached_property
+    def chat(self) -> ChatService:
+        from core.chat.service import ChatService
+
+        return ChatService(self)
 
     def close(self) -> None:
         if "bus" in self.__dict__:

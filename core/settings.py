@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     #: Seconds between keepalive pings on sockets.
     ws_ping_interval: float = Field(default=25.0, gt=0)
 
+    #: Seconds the assistant waits after a shopper's line for a follow-up line,
+    #: so a burst gets one reply; ``typing`` holds it up to ``assistant_max_hold``.
+    assistant_delay: float = Field(default=0.4, ge=0, le=10)
+    assistant_max_hold: float = Field(default=4.0, ge=0, le=30)
+
     #: Web processes and connections per process under ``storechat serve``.
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)

@@ -62,4 +62,4 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         payload=reply.payload(),
     )
     if stored.created:
-        svc.bus.publish(conversation_id, messages.message_frame(stored.message))
+        svc.bus.publish(stored.shop_id, messages.message_frame(stored.message))

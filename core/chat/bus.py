@@ -1,9 +1,11 @@
 """Fan-out of live events between processes through Redis pub/sub.
 
 Nothing lives only in Redis: every message is stored before it is published,
-and a subscriber that misses a publication (Redis restarted, a listener
-reconnected) catches up from the database by sequence number. One listener
-per process, not per socket, with a local map channel -> callbacks.
+and a subscriber that misses a publication (Redis restarted, the listener
+reconnected) catches up from the database by sequence number. One channel
+per shop, one listener per process (not per socket) with a local map that
+routes each event to the sockets of its conversation and to the shop's
+agents.
 """
 from __future__ import annotations
 
@@ -19,19 +21,22 @@ import redis as redis_lib
 
 log = logging.getLogger(__name__)
 
-PREFIX = "sc:conv:"
+PREFIX = "sc:shop:"
 Callback = Callable[[dict[str, Any]], None]
 
 
-def channel(conversation_id: int) -> str:
-    return f"{PREFIX}{conversation_id}"
+def channel(shop_id: int) -> str:
+    return f"{PREFIX}{shop_id}"
 
 
 class Subscription:
-    def __init__(self, bus: Bus, conversation_id: int, callback: Callback) -> None:
+    def __init__(self, bus: Bus, key: tuple[str, int], callback: Callback,
+                 on_reconnect: Callable[[], None] | None) -> None:
         self._bus = bus
-        self.conversation_id = conversation_id
+        self.key = key
         self.callback = callback
+        #: Called after the listener reconnected to Redis: catch up from the database.
+        self.on_reconnect = on_reconnect
 
     def close(self) -> None:
         self._bus._remove(self)
@@ -41,69 +46,87 @@ class Bus:
     def __init__(self, redis_url: str) -> None:
         self._url = redis_url
         self._publisher: redis_lib.Redis | None = None
-        self._subs: dict[int, set[Subscription]] = defaultdict(set)
+        self._subs: dict[tuple[str, int], set[Subscription]] = defaultdict(set)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        #: Called after the listener (re)connects, so subscribers can catch up
-        #: on whatever was published while it was away.
-        self._on_reconnect: list[Callable[[], None]] = []
+        self.connected = threading.Event()
 
     # -- publishing ---------------------------------------------------------
 
-    def publish(self, conversation_id: int, frame: dict[str, Any]) -> None:
+    def publish(self, shop_id: int, frame: dict[str, Any]) -> None:
+        """Publish an event of one of the shop's conversations (``frame["conversation_id"]``)."""
         if self._publisher is None:
             self._publisher = redis_lib.Redis.from_url(self._url)
-        self._publisher.publish(channel(conversation_id), json.dumps(frame, separators=(",", ":")))
+        self._publisher.publish(channel(shop_id), json.dumps(frame, separators=(",", ":")))
 
     # -- subscribing --------------------------------------------------------
 
-    def subscribe(self, conversation_id: int, callback: Callback) -> Subscription:
-        sub = Subscription(self, conversation_id, callback)
+    def subscribe_conversation(self, conversation_id: int, callback: Callback,
+                               on_reconnect: Callable[[], None] | None = None) -> Subscription:
+        return self._add(("conversation", conversation_id), callback, on_reconnect)
+
+    def subscribe_shop(self, shop_id: int, callback: Callback,
+                       on_reconnect: Callable[[], None] | None = None) -> Subscription:
+        return self._add(("shop", shop_id), callback, on_reconnect)
+
+    def _add(self, key: tuple[str, int], callback: Callback,
+             on_reconnect: Callable[[], None] | None) -> Subscription:
+        sub = Subscription(self, key, callback, on_reconnect)
         with self._lock:
-            self._subs[conversation_id].add(sub)
+            self._subs[key].add(sub)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._listen, name="storechat-bus", daemon=True)
                 self._thread.start()
         return sub
 
-    def on_reconnect(self, callback: Callable[[], None]) -> None:
-        self._on_reconnect.append(callback)
-
     def _remove(self, sub: Subscription) -> None:
         with self._lock:
-            subs = self._subs.get(sub.conversation_id)
+            subs = self._subs.get(sub.key)
             if subs is not None:
                 subs.discard(sub)
                 if not subs:
-                    del self._subs[sub.conversation_id]
+                    del self._subs[sub.key]
 
     def _dispatch(self, raw_channel: bytes, data: bytes) -> None:
         try:
-            conversation_id = int(raw_channel[len(PREFIX):])
+            shop_id = int(raw_channel[len(PREFIX):])
             frame = json.loads(data)
-        except (ValueError, TypeError):
+            conversation_id = int(frame.get("conversation_id") or 0)
+        except (ValueError, TypeError, AttributeError):
             log.warning("dropped a malformed bus message on %r", raw_channel)
             return
         with self._lock:
-            targets = list(self._subs.get(conversation_id, ()))
+            targets = [*self._subs.get(("conversation", conversation_id), ()),
+                       *self._subs.get(("shop", shop_id), ())]
         for sub in targets:
             try:
                 sub.callback(frame)
             except Exception:  # noqa: BLE001 - one bad subscriber must not stop the others
                 log.exception("bus subscriber failed")
 
+    def _reconnected(self) -> None:
+        with self._lock:
+            subs = [s for group in self._subs.values() for s in group]
+        for sub in subs:
+            if sub.on_reconnect is not None:
+                try:
+                    sub.on_reconnect()
+                except Exception:  # noqa: BLE001
+                    log.exception("bus reconnect callback failed")
+
     def _listen(self) -> None:
         delay = 0.1
         first = True
         while not self._stopping.is_set():
-            client = redis_lib.Redis.from_url(self._url, health_check_interval=15)
+            client = redis_lib.Redis.from_url(self._url, health_check_interval=10)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.psubscribe(PREFIX + "*")
+                self.connected.set()
                 if not first:
-                    for callback in list(self._on_reconnect):
-                        callback()
+                    log.info("bus listener reconnected to Redis")
+                    self._reconnected()
                 first = False
                 delay = 0.1
                 while not self._stopping.is_set():
@@ -111,9 +134,12 @@ class Bus:
                     if msg and msg["type"] == "pmessage":
                         self._dispatch(msg["channel"], msg["data"])
             except (redis_lib.ConnectionError, redis_lib.TimeoutError, OSError) as exc:
+                self.connected.clear()
+                if first:
+                    first = False  # whatever was published before we ever listened is caught up at hello
                 log.warning("bus listener lost Redis (%s); reconnecting in %.1fs", exc, delay)
                 time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)
             finally:
                 try:
                     pubsub.close()

@@ -1,4 +1,5 @@
-"""Frames a client may send on the visitor socket, validated (docs/protocol.md)."""
+"""Frames clients may send on the visitor and agent sockets, validated
+(docs/protocol.md)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from core.errors import StoreChatError
 
+ClientId = Annotated[str, Field(min_length=1, max_length=64)]
+ConversationId = Annotated[int, Field(ge=1)]
+
 
 class FrameError(StoreChatError):
     code = "bad_frame"
@@ -15,6 +19,13 @@ class FrameError(StoreChatError):
 
 class _Frame(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Ping(_Frame):
+    type: Literal["ping"]
+
+
+# -- visitor socket --------------------------------------------------------------
 
 
 class Hello(_Frame):
@@ -26,33 +37,75 @@ class Hello(_Frame):
 
 class SendMessage(_Frame):
     type: Literal["message"]
-    client_id: str = Field(min_length=1, max_length=64)
+    client_id: ClientId
     text: str
 
 
-class Ping(_Frame):
-    type: Literal["ping"]
+class Typing(_Frame):
+    type: Literal["typing"]
 
 
-ClientFrame = Annotated[Union[Hello, SendMessage, Ping], Field(discriminator="type")]
-_adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
+# -- agent socket ----------------------------------------------------------------
 
 
-def parse(raw: str | bytes) -> Hello | SendMessage | Ping:
+class AgentHello(_Frame):
+    type: Literal["hello"]
+    credential: str = Field(min_length=1, max_length=100)
+
+
+class AgentMessage(_Frame):
+    type: Literal["message"]
+    conversation_id: ConversationId
+    client_id: ClientId
+    text: str
+
+
+class Resume(_Frame):
+    """Replay one conversation's messages after ``after_seq``."""
+
+    type: Literal["resume"]
+    conversation_id: ConversationId
+    after_seq: int = Field(default=0, ge=0)
+
+
+class Ownership(_Frame):
+    type: Literal["take", "release", "close"]
+    conversation_id: ConversationId
+
+
+VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, Ping], Field(discriminator="type")]
+AgentFrame = Annotated[Union[AgentHello, AgentMessage, Resume, Ownership, Ping], Field(discriminator="type")]
+_visitor: TypeAdapter[Any] = TypeAdapter(VisitorFrame)
+_agent: TypeAdapter[Any] = TypeAdapter(AgentFrame)
+VISITOR_TYPES = frozenset({"hello", "message", "typing", "ping"})
+AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close", "ping"})
+
+
+def parse(raw: str | bytes, *, agent: bool = False) -> Any:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise FrameError("frames must be JSON objects", code="invalid_json") from None
     if not isinstance(data, dict):
         raise FrameError("frames must be JSON objects", code="invalid_json")
-    if data.get("type") not in ("hello", "message", "ping"):
+    if data.get("type") not in (AGENT_TYPES if agent else VISITOR_TYPES):
         raise FrameError(f"unknown frame type {str(data.get('type'))[:40]!r}", code="unknown_frame")
     try:
-        return _adapter.validate_python(data)
+        return (_agent if agent else _visitor).validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
         raise FrameError(f"{where}: {first['msg']}") from None
+
+
+def client_id_of(raw: str | bytes) -> str | None:
+    """The ``client_id`` of a refused frame, when it can be read at all."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    cid = data.get("client_id") if isinstance(data, dict) else None
+    return cid if isinstance(cid, str) and 0 < len(cid) <= 64 else None
 
 
 def error_frame(code: str, message: str, *, fatal: bool = False) -> dict[str, Any]:

@@ -29,11 +29,16 @@ class Stored:
     message: Message
     #: False when ``client_id`` had been seen: nothing new was stored.
     created: bool
+    #: The conversation's owner state when the message was stored.
+    status: str = "ai"
+    shop_id: int = 0
 
 
 class _AlreadyStored(Exception):
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, status: str, shop_id: int) -> None:
         self.message = message
+        self.status = status
+        self.shop_id = shop_id
 
 
 def open_conversation(session: Session, shop_id: int, visitor_id: str) -> Conversation | None:
@@ -81,13 +86,13 @@ def append_message(
     try:
         return _append(db, conversation_id, author, text, client_id, payload)
     except _AlreadyStored as dup:
-        return Stored(dup.message, created=False)
+        return Stored(dup.message, created=False, status=dup.status, shop_id=dup.shop_id)
     except IntegrityError:
         # Two writers raced on the same client_id; the loser rolled back its increment.
         existing = _by_client_id(db, conversation_id, client_id)
         if existing is None:
             raise
-        return Stored(existing, created=False)
+        return Stored(existing, created=False, status="ai", shop_id=0)
 
 
 def _append(
@@ -100,14 +105,15 @@ def _append(
 ) -> Stored:
     with db.session() as session:
         now = utcnow()
-        seq = session.execute(
+        row = session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id)
             .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-            .returning(Conversation.last_seq)
-        ).scalar_one_or_none()
-        if seq is None:
+            .returning(Conversation.last_seq, Conversation.status, Conversation.shop_id)
+        ).one_or_none()
+        if row is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
+        seq, status, shop_id = row
         if client_id is not None:
             existing = session.scalar(
                 select(Message).where(
@@ -116,7 +122,7 @@ def _append(
             )
             if existing is not None:
                 session.expunge(existing)
-                raise _AlreadyStored(existing)  # the session rolls the increment back
+                raise _AlreadyStored(existing, status, shop_id)  # the session rolls the increment back
         message = Message(
             conversation_id=conversation_id,
             seq=seq,
@@ -128,7 +134,7 @@ def _append(
         )
         session.add(message)
         session.flush()
-        return Stored(message, created=True)
+        return Stored(message, created=True, status=status, shop_id=shop_id)
 
 
 def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:

@@ -1,12 +1,15 @@
 """One socket's outgoing side: a bounded queue drained by one sender.
 
 ``ws.send`` is not safe from two threads or greenlets at once, so only the
-sender calls it. The sender also owns the highest sequence number the client
-has been sent: message frames arriving out of order or twice (from the bus
-and from the handler) are put right against the database, so the client sees
-every message exactly once, in order. A client that stops reading fills its
-queue; past the cap it is told to resume and is disconnected, so a stalled
-reader never grows server memory without bound.
+sender calls it. The sender also owns, per followed conversation, the
+highest sequence number the client has been sent: message frames arriving
+twice (from the bus and from the handler) are dropped, and frames arriving
+after a gap (a missed publication) are preceded by what was missed, read
+from the database. So a client sees every message exactly once, in order.
+
+A client that stops reading fills its queue; past the cap it is told to
+resume and is disconnected, so a stalled reader never grows server memory
+without bound.
 """
 from __future__ import annotations
 
@@ -21,24 +24,44 @@ from core.chat.frames import error_frame
 
 log = logging.getLogger(__name__)
 
-_CATCH_UP = {"type": "_catch_up"}
-_CLOSE = {"type": "_close"}
+_CLOSE: dict[str, Any] = {"type": "_close"}
+CATCH_UP = "_catch_up"
 
-#: Loads message frames with seq > after_seq, in order.
+#: Loads the message frames of a conversation with seq > after_seq, in order.
 Loader = Callable[[int, int], list[dict[str, Any]]]
 
 
 class Outbox:
-    def __init__(self, ws: Any, load_after: Loader, maxsize: int) -> None:
+    def __init__(self, ws: Any, load_after: Loader, maxsize: int, *, follow_new: bool = False) -> None:
+        """``follow_new``: follow any conversation a message arrives for (agents),
+        instead of only those followed explicitly (visitors)."""
         self._ws = ws
         self._load_after = load_after
+        self._follow_new = follow_new
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=maxsize)
         self._overflowed = threading.Event()
-        self.conversation_id: int | None = None
-        self.last_seq = 0
+        #: conversation id -> highest seq sent. Only the sender thread writes it
+        #: after follow() has seeded it.
+        self._sent: dict[int, int] = {}
         self.closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="storechat-outbox", daemon=True)
         self._thread.start()
+
+    def follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:
+        self._sent.setdefault(conversation_id, after_seq)
+        if catch_up:
+            self.catch_up(conversation_id, after_seq)
+
+    def following(self, conversation_id: int) -> bool:
+        return conversation_id in self._sent
+
+    def catch_up(self, conversation_id: int, after_seq: int | None = None) -> None:
+        """Send every stored message of the conversation the client has not been sent."""
+        self.put({"type": CATCH_UP, "conversation_id": conversation_id, "after_seq": after_seq})
+
+    def catch_up_all(self) -> None:
+        for conversation_id in list(self._sent):
+            self.catch_up(conversation_id)
 
     def put(self, frame: dict[str, Any]) -> None:
         if self._overflowed.is_set() or self.closed.is_set():
@@ -49,10 +72,6 @@ class Outbox:
             # The sender sees this before its next frame and tells the client to resume.
             self._overflowed.set()
 
-    def catch_up(self) -> None:
-        """Send every stored message the client has not been sent yet."""
-        self.put(_CATCH_UP)
-
     def close(self) -> None:
         """Send what is queued, then stop."""
         if not self.closed.is_set():
@@ -61,6 +80,8 @@ class Outbox:
             except queue.Full:
                 self.closed.set()
         self._thread.join(timeout=5)
+
+    # -- the sender -----------------------------------------------------------
 
     def _run(self) -> None:
         try:
@@ -74,11 +95,15 @@ class Outbox:
                     self._ws.close(reason=1008, message="resume_required")
                     return
                 frame = self._queue.get()
+                kind = frame.get("type")
                 if frame is _CLOSE:
                     return
-                if frame is _CATCH_UP:
-                    self._send_after(self.last_seq)
-                elif frame.get("type") == "message" and frame.get("conversation_id") == self.conversation_id:
+                if kind == CATCH_UP:
+                    conversation_id = frame["conversation_id"]
+                    if frame.get("after_seq") is not None:
+                        self._sent[conversation_id] = frame["after_seq"]
+                    self._send_missing(conversation_id)
+                elif kind == "message":
                     self._send_message(frame)
                 else:
                     self._send(frame)
@@ -88,23 +113,28 @@ class Outbox:
             self.closed.set()
 
     def _send_message(self, frame: dict[str, Any]) -> None:
-        seq = int(frame["seq"])
-        if seq <= self.last_seq:
+        conversation_id, seq = int(frame["conversation_id"]), int(frame["seq"])
+        last = self._sent.get(conversation_id)
+        if last is None:
+            if not self._follow_new:
+                return  # not this client's conversation
+            self._sent[conversation_id] = last = seq - 1
+        if seq <= last:
             return  # already sent
-        if seq > self.last_seq + 1:
-            self._send_after(self.last_seq)  # fill the gap from the database first
-            if seq <= self.last_seq:
+        if seq > last + 1:
+            self._send_missing(conversation_id)  # fill the gap from the database first
+            if seq <= self._sent[conversation_id]:
                 return
         self._send(frame)
-        self.last_seq = seq
+        self._sent[conversation_id] = seq
 
-    def _send_after(self, after_seq: int) -> None:
-        if self.conversation_id is None:
-            return
-        for frame in self._load_after(self.conversation_id, after_seq):
-            if frame["seq"] > self.last_seq:
+    def _send_missing(self, conversation_id: int) -> None:
+        last = self._sent.get(conversation_id, 0)
+        for frame in self._load_after(conversation_id, last):
+            if frame["seq"] > last:
                 self._send(frame)
-                self.last_seq = frame["seq"]
+                last = frame["seq"]
+        self._sent[conversation_id] = last
 
     def _send(self, frame: dict[str, Any]) -> None:
         self._ws.send(json.dumps(frame, separators=(",", ":")))

@@ -1,5 +1,6 @@
 """Persistence: models, sessions, migrations."""
 from core.db.models import (
+    Agent,
     Base,
     Conversation,
     Document,
@@ -14,6 +15,7 @@ from core.db.models import (
 from core.db.session import Database
 
 __all__ = [
+    "Agent",
     "Base",
     "Conversation",
     "Database",

@@ -177,6 +177,20 @@ class Visitor(Base):
 CONVERSATION_STATES = ("ai", "waiting_human", "human", "closed")
 
 
+class Agent(Base):
+    """A human who answers a shop's shoppers. Authenticates with a credential
+    whose SHA-256 is kept here; the credential itself is shown once."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    credential_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
 
@@ -184,6 +198,8 @@ class Conversation(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     visitor_id: Mapped[str] = mapped_column(ForeignKey("visitors.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="ai")
+    #: The agent who owns it while ``status == "human"``.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     #: Highest sequence number handed out; messages are numbered 1..last_seq, no gaps.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -199,7 +215,7 @@ class Message(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     #: The sender's idempotency key; a retry with the same id stores nothing new.
-    client_id: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(100))
     #: visitor | assistant | agent | system
     author: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")

@@ -13,7 +13,7 @@ from websocket import WebSocketConnectionClosedException
 from core.app import create_app
 from core.db import Conversation, Message, Shop, Visitor
 from core.security.tokens import VisitorTokens
-from tests.live import serve
+from tests.live import serve, wait_for
 from tests.wsclient import VisitorClient
 
 
@@ -50,7 +50,8 @@ def test_message_is_stored_acked_echoed_and_queued(base_url, db, redis) -> None:
     with db.session() as session:
         msg = session.scalar(select(Message))
         assert msg.text == "hello there" and msg.author == "visitor"
-    assert redis.llen("rq:queue:assistant") == 1
+    # The reply is queued once the shopper pauses (assistant_delay).
+    assert wait_for(lambda: redis.llen("rq:queue:assistant") == 1)
 
 
 def test_same_client_id_three_times_stores_one_message(base_url, db) -> None:  # type: ignore[no-untyped-def]

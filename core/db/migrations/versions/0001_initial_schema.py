@@ -159,7 +159,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('client_id', sa.String(length=64), nullable=True),
+    sa.Column('client_id', sa.String(length=100), nullable=True),
     sa.Column('author', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),

@@ -1,0 +1,55 @@
+"""``/ws/agent``: an agent's socket. It receives every event of its shop's
+conversations live, replies, and takes conversations over and hands them
+back (frames in docs/protocol.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.chat import messages
+from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume
+from core.chat.socket_session import SocketSession
+from core.chat.sock import sock
+from core.db import Agent
+from core.services import services
+
+
+@sock.route("/ws/agent")
+def agent_socket(ws: Any) -> None:
+    AgentSession(ws, services()).run()
+
+
+class AgentSession(SocketSession):
+    agent = True
+    #: An agent sees messages of every conversation of its shop.
+    follow_new = True
+
+    def __init__(self, ws: Any, svc: Any) -> None:
+        super().__init__(ws, svc)
+        self.me: Agent | None = None
+
+    def on_hello(self, frame: AgentHello) -> None:
+        me = self.me = self.chat.agent_hello(frame.credential)
+        conversations = self.chat.open_conversations(me.shop_id)
+        self.outbox.put({
+            "type": "welcome",
+            "agent": {"id": me.id, "name": me.name},
+            "shop_id": me.shop_id,
+            "conversations": conversations,
+        })
+        self.subscriptions.append(self.svc.bus.subscribe_shop(
+            me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
+        ))
+
+    def on_frame(self, frame: Any) -> None:
+        assert self.me is not None
+        if isinstance(frame, AgentMessage):
+            stored = self.chat.agent_message(self.me, frame.conversation_id, frame.client_id, frame.text)
+            self.ack(frame.client_id, stored)
+            if stored.created:
+                self.outbox.put(messages.message_frame(stored.message))
+        elif isinstance(frame, Resume):
+            self.chat.agent_conversation(self.me, frame.conversation_id)
+            self.outbox.follow(frame.conversation_id, frame.after_seq, catch_up=False)
+            self.outbox.catch_up(frame.conversation_id, frame.after_seq)
+        elif isinstance(frame, Ownership):
+            self.chat.agent_action(self.me, frame.conversation_id, frame.type)

@@ -1,0 +1,71 @@
+"""When the assistant answers: after the shopper pauses.
+
+Shoppers often send a thought in several lines. Each stored line (re)starts
+a short timer for its conversation; a ``typing`` frame holds it a little
+longer, up to a cap. When the timer fires, the assistant job is enqueued
+with the seq of the latest line, and the job answers the whole burst. Jobs
+for superseded lines find a later shopper line and do nothing, so a burst
+gets exactly one reply.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class ReplyScheduler:
+    def __init__(self, enqueue: Callable[[int, int], None], *, delay: float, max_hold: float) -> None:
+        self._enqueue = enqueue
+        self._delay = delay
+        self._max_hold = max_hold
+        self._lock = threading.Lock()
+        #: conversation id -> (timer, seq, first scheduled at)
+        self._pending: dict[int, tuple[threading.Timer, int, float]] = {}
+
+    def line_stored(self, conversation_id: int, seq: int) -> None:
+        with self._lock:
+            started = self._cancel(conversation_id) or time.monotonic()
+            self._start(conversation_id, seq, started, self._delay)
+
+    def typing(self, conversation_id: int) -> None:
+        """The shopper is still typing: hold a pending reply a little longer."""
+        with self._lock:
+            pending = self._pending.get(conversation_id)
+            if pending is None:
+                return
+            _, seq, started = pending
+            left = self._max_hold - (time.monotonic() - started)
+            if left <= 0:
+                return
+            self._cancel(conversation_id)
+            self._start(conversation_id, seq, started, min(self._delay * 2, left))
+
+    def _start(self, conversation_id: int, seq: int, started: float, delay: float) -> None:
+        if delay <= 0:
+            self._fire(conversation_id, seq)
+            return
+        timer = threading.Timer(delay, self._fire, (conversation_id, seq))
+        timer.daemon = True
+        self._pending[conversation_id] = (timer, seq, started)
+        timer.start()
+
+    def _cancel(self, conversation_id: int) -> float | None:
+        pending = self._pending.pop(conversation_id, None)
+        if pending is None:
+            return None
+        pending[0].cancel()
+        return pending[2]
+
+    def _fire(self, conversation_id: int, seq: int) -> None:
+        with self._lock:
+            pending = self._pending.get(conversation_id)
+            if pending is not None and pending[1] == seq:
+                del self._pending[conversation_id]
+        try:
+            self._enqueue(conversation_id, seq)
+        except Exception:  # noqa: BLE001 - the line is stored; the sweep answers it later
+            log.exception("could not enqueue the assistant reply for conversation %s", conversation_id)

@@ -1,0 +1,222 @@
+"""The chat's operations, independent of transport (WebSocket or HTTP).
+
+Every operation stores first, then announces: a message is acknowledged only
+after it is in the database, and only then published to the shop's bus
+channel and handed to the assistant.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from core.agents import authenticate
+from core.chat import messages, ownership
+from core.db import Agent, Conversation, Shop
+from core.errors import NotFound, StoreChatError
+from core.jobs import enqueue_assistant_reply
+from core.security.tokens import VisitorTokens
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class ChatError(StoreChatError):
+    """A refusal a client can act on; ``fatal`` ones end the connection."""
+
+    def __init__(self, code: str, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.fatal = fatal
+
+
+@dataclass
+class VisitorContext:
+    shop_id: int
+    visitor_id: str
+    token: str
+    conversation_id: int | None
+    last_seq: int
+
+
+class ChatService:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.db = svc.db
+        self.settings = svc.settings
+        self.tokens = VisitorTokens(svc.settings.secret_key or "", svc.settings.visitor_token_ttl)
+
+    @cached_property
+    def scheduler(self):  # type: ignore[no-untyped-def]
+        from core.chat.reply_scheduler import ReplyScheduler
+
+        return ReplyScheduler(
+            lambda conversation_id, seq: enqueue_assistant_reply(self.svc.redis, conversation_id, seq),
+            delay=self.settings.assistant_delay,
+            max_hold=self.settings.assistant_max_hold,
+        )
+
+    # -- visitors -------------------------------------------------------------
+
+    def visitor_hello(self, site_key: str, token: str | None, origin: str | None) -> VisitorContext:
+        with self.db.session() as session:
+            shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active))
+            if shop is None:
+                raise ChatError("unknown_site_key", "no shop has this site key", fatal=True)
+            if shop.allowed_origins and normalize_origin(origin) not in {
+                normalize_origin(o) for o in shop.allowed_origins
+            }:
+                raise ChatError("origin_not_allowed", "this page's origin may not open the chat", fatal=True)
+            if token:
+                try:
+                    identity = self.tokens.read(token, shop.id)
+                except StoreChatError as exc:
+                    raise ChatError(exc.code, exc.message, fatal=True) from None
+            else:
+                token, identity = self.tokens.mint(shop.id)
+            conversation = messages.open_conversation(session, shop.id, identity.visitor_id)
+            return VisitorContext(
+                shop_id=shop.id,
+                visitor_id=identity.visitor_id,
+                token=token,
+                conversation_id=conversation.id if conversation else None,
+                last_seq=conversation.last_seq if conversation else 0,
+            )
+
+    def check_text(self, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise ChatError("empty_message", "the message is empty")
+        if len(text) > self.settings.max_message_chars:
+            raise ChatError("message_too_long",
+                            f"messages may be at most {self.settings.max_message_chars} characters")
+        return text
+
+    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str) -> messages.Stored:
+        """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.
+
+        Starts a conversation on the first line. ``ctx.conversation_id`` is
+        updated when a new conversation had to be started.
+        """
+        text = self.check_text(text)
+        if ctx.conversation_id is None:
+            ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
+        stored = messages.append_message(
+            self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id
+        )
+        if stored.created:
+            self._announce(stored)
+            if stored.status == "ai":
+                self.scheduler.line_stored(ctx.conversation_id, stored.message.seq)
+        return stored
+
+    def visitor_typing(self, ctx: VisitorContext) -> None:
+        if ctx.conversation_id is not None:
+            self.scheduler.typing(ctx.conversation_id)
+
+    # -- agents ---------------------------------------------------------------
+
+    def agent_hello(self, credential: str) -> Agent:
+        try:
+            return authenticate(self.db, credential)
+        except StoreChatError as exc:
+            raise ChatError(exc.code, exc.message, fatal=True) from None
+
+    def open_conversations(self, shop_id: int, limit: int = 200) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Conversation)
+                .where(Conversation.shop_id == shop_id, Conversation.status != "closed")
+                .order_by(Conversation.updated_at.desc())
+                .limit(limit)
+            )
+            return [conversation_frame(c) for c in rows]
+
+    def agent_conversation(self, agent: Agent, conversation_id: int) -> Conversation:
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.shop_id != agent.shop_id:
+                raise ChatError("unknown_conversation", f"no conversation {conversation_id} in this shop")
+            return conversation
+
+    def agent_message(self, agent: Agent, conversation_id: int, client_id: str, text: str) -> messages.Stored:
+        """An agent's reply. Replying to a conversation the assistant owns takes it over."""
+        text = self.check_text(text)
+        conversation = self.agent_conversation(agent, conversation_id)
+        if conversation.status == "closed":
+            raise ChatError("conversation_closed", "this conversation is closed")
+        if conversation.status in ("ai", "waiting_human"):
+            self.agent_action(agent, conversation_id, "take")
+        stored = messages.append_message(
+            self.db, conversation_id, author="agent", text=text, client_id=f"agent:{agent.id}:{client_id}",
+            payload={"agent_id": agent.id, "agent_name": agent.name},
+        )
+        if stored.created:
+            self._announce(stored)
+        return stored
+
+    def agent_action(self, agent: Agent, conversation_id: int, action: str) -> ownership.Change:
+        self.agent_conversation(agent, conversation_id)
+        try:
+            change = ownership.apply(self.db, conversation_id, action, agent=agent)
+        except ownership.TransitionRefused as exc:
+            raise ChatError(exc.code, exc.message) from None
+        except NotFound as exc:
+            raise ChatError("unknown_conversation", exc.message) from None
+        self.announce_change(change)
+        return change
+
+    # -- announcing -----------------------------------------------------------
+
+    def announce_change(self, change: ownership.Change) -> None:
+        stored = messages.append_message(self.db, change.conversation_id, author="system", text=change.notice,
+                                         payload={"status": change.after})
+        self._announce(stored)
+        self._publish(change.shop_id, {
+            "type": "conversation",
+            "conversation_id": change.conversation_id,
+            "status": change.after,
+            "agent_id": change.agent_id,
+            "agent_name": change.agent_name,
+        })
+
+    def _announce(self, stored: messages.Stored) -> None:
+        self._publish(stored.shop_id, messages.message_frame(stored.message))
+
+    def _publish(self, shop_id: int, frame: dict[str, Any]) -> None:
+        try:
+            self.svc.bus.publish(shop_id, frame)
+        except Exception:  # noqa: BLE001 - stored already; subscribers catch up from the database
+            log.exception("could not publish to shop %s", shop_id)
+
+    def load_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        frames: list[dict[str, Any]] = []
+        with self.db.session() as session:
+            while True:
+                batch = messages.messages_after(session, conversation_id, after_seq)
+                frames.extend(messages.message_frame(m) for m in batch)
+                if len(batch) < 500:
+                    return frames
+                after_seq = batch[-1].seq
+
+
+def conversation_frame(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "type": "conversation",
+        "conversation_id": conversation.id,
+        "status": conversation.status,
+        "agent_id": conversation.agent_id,
+        "visitor_id": conversation.visitor_id,
+        "last_seq": conversation.last_seq,
+        "updated_at": conversation.updated_at.isoformat(),
+    }
+
+
+def normalize_origin(value: str | None) -> str:
+    if not value:
+        return ""
+    parts = urlsplit(value.strip().lower())
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,111 @@
+"""What the visitor and agent sockets share: the hello handshake, the read
+loop, frame-size limits, error frames, and the outbox."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from simple_websocket import ConnectionClosed
+
+from core.chat.frames import FrameError, client_id_of, error_frame, parse
+from core.chat.outbox import Outbox
+from core.chat.service import ChatError
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 15
+
+
+class SocketSession:
+    agent = False
+    follow_new = False
+
+    def __init__(self, ws: Any, svc: Services) -> None:
+        self.ws = ws
+        self.svc = svc
+        self.chat = svc.chat
+        self.settings = svc.settings
+        self.outbox = Outbox(ws, self.chat.load_after, svc.settings.socket_queue_max,
+                             follow_new=self.follow_new)
+        self.subscriptions: list[Any] = []
+
+    def run(self) -> None:
+        try:
+            if self._hello():
+                self._loop()
+        except ConnectionClosed:
+            pass
+        finally:
+            for sub in self.subscriptions:
+                sub.close()
+            self.outbox.close()
+            self.closed()
+
+    # -- for subclasses -------------------------------------------------------
+
+    def on_hello(self, frame: Any) -> None:
+        raise NotImplementedError
+
+    def on_frame(self, frame: Any) -> None:
+        raise NotImplementedError
+
+    def closed(self) -> None:
+        """Called once the socket is done."""
+
+    # -- the loop -------------------------------------------------------------
+
+    def fatal(self, code: str, message: str) -> None:
+        self.outbox.put(error_frame(code, message, fatal=True))
+        self.outbox.close()
+        self.ws.close(reason=1008, message=code)
+
+    def _parse(self, raw: str | bytes) -> Any:
+        if len(raw) > self.settings.max_frame_bytes:
+            raise FrameError(
+                f"frames may be at most {self.settings.max_frame_bytes} bytes", code="frame_too_large"
+            )
+        return parse(raw, agent=self.agent)
+
+    def _hello(self) -> bool:
+        raw = self.ws.receive(timeout=HELLO_TIMEOUT)
+        if raw is None:
+            self.fatal("hello_timeout", "send a hello frame first")
+            return False
+        try:
+            frame = self._parse(raw)
+            if frame.type != "hello":
+                raise ChatError("hello_required", "the first frame must be hello", fatal=True)
+            self.on_hello(frame)
+        except (FrameError, ChatError) as exc:
+            self.fatal(exc.code, exc.message)
+            return False
+        return True
+
+    def _loop(self) -> None:
+        while not self.outbox.closed.is_set():
+            raw = self.ws.receive(timeout=1.0)
+            if raw is None:
+                continue
+            try:
+                frame = self._parse(raw)
+                if frame.type == "ping":
+                    self.outbox.put({"type": "pong"})
+                elif frame.type == "hello":
+                    raise FrameError("hello was already received", code="unexpected_frame")
+                else:
+                    self.on_frame(frame)
+            except (FrameError, ChatError) as exc:
+                if getattr(exc, "fatal", False):
+                    self.fatal(exc.code, exc.message)
+                    return
+                refused = error_frame(exc.code, exc.message)
+                client_id = client_id_of(raw)
+                if client_id is not None:
+                    # Lets the client mark exactly that message as refused.
+                    refused["client_id"] = client_id
+                self.outbox.put(refused)
+
+    def ack(self, client_id: str, stored: Any) -> None:
+        self.outbox.put({"type": "ack", "client_id": client_id, "seq": stored.message.seq,
+                         "conversation_id": stored.message.conversation_id})
