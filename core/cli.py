@@ -249,6 +249,26 @@ def shop_list() -> None:
             click.echo(f"{s.id}\t{s.platform}\t{s.site_key}\t{s.name}")
 
 
+@main.group()
+def agent() -> None:
+    """Create agent credentials for the agent socket."""
+
+
+@agent.command("create")
+@click.argument("shop_ref", metavar="SHOP")
+@click.option("--name", required=True, help="The agent's name, as shoppers see it.")
+@_errors_are_messages
+def agent_create(shop_ref: str, name: str) -> None:
+    """Create an agent for SHOP and print its credential (shown only this once)."""
+    from core.agents import create_agent
+    from core.db import Database
+    from core.shops import find_shop
+
+    db = Database(_settings())
+    created, credential = create_agent(db, find_shop(db, shop_ref).id, name)
+    click.echo(f"agent id: {created.id}\ncredential: {credential}")
+
+
 # -- running jobs from the command line ----------------------------------------
 
 

