@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import demo, health, services, widget
 from core.chat import sock
@@ -19,6 +20,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         # frame; anything larger is cut off by the transport (close code 1009).
         "max_message_size": settings.max_frame_bytes * 4,
     }
+
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
 
     services.init_app(app, settings)
     health.init_app(app)

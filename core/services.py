@@ -18,7 +18,9 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.chat.bus import Bus
+    from core.chat.presence import Presence
     from core.chat.service import ChatService
+    from core.security.rate_limit import Limits
 
 EXTENSION = "storechat"
 
@@ -45,6 +47,18 @@ class Services:
         from core.chat.bus import Bus
 
         return Bus(self.settings.redis_url or "")
+
+    @cached_property
+    def limits(self) -> Limits:
+        from core.security.rate_limit import Limits
+
+        return Limits(self.redis)
+
+    @cached_property
+    def presence(self) -> Presence:
+        from core.chat.presence import Presence
+
+        return Presence(self.redis, ttl=self.settings.ws_ping_interval * 2 + 5)
 
     @cached_property
     def chat(self) -> ChatService:

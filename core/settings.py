@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     #: Seconds between keepalive pings on sockets.
     ws_ping_interval: float = Field(default=25.0, gt=0)
 
+    #: Limits, enforced across processes through Redis. Message rates are a
+    #: token bucket: ``rate`` per second sustained, ``burst`` at once.
+    visitor_message_rate: float = Field(default=1.0, gt=0)
+    visitor_message_burst: int = Field(default=10, ge=1)
+    ip_message_rate: float = Field(default=5.0, gt=0)
+    ip_message_burst: int = Field(default=60, ge=1)
+    agent_message_rate: float = Field(default=5.0, gt=0)
+    agent_message_burst: int = Field(default=30, ge=1)
+    max_connections_per_ip: int = Field(default=100, ge=1)
+    #: How many proxies in front of StoreChat set X-Forwarded-For (0: none,
+    #: trust the peer address).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+
     #: Seconds the assistant waits after a shopper's line for a follow-up line,
     #: so a burst gets one reply; ``typing`` holds it up to ``assistant_max_hold``.
     assistant_delay: float = Field(default=0.4, ge=0, le=10)

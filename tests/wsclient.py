@@ -1,4 +1,4 @@
-"""A small blocking WebSocket client for tests, speaking docs/protocol.md."""
+"""Small blocking WebSocket clients for tests, speaking docs/protocol.md."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,11 @@ from typing import Any
 import websocket
 
 
-class VisitorClient:
+class SocketClient:
+    path = "/ws/visitor"
+
     def __init__(self, base_url: str, *, origin: str | None = None, timeout: float = 10) -> None:
-        url = base_url.replace("http://", "ws://").rstrip("/") + "/ws/visitor"
+        url = base_url.replace("http://", "ws://").rstrip("/") + self.path
         options: dict[str, Any] = {"origin": origin} if origin else {}
         self.ws = websocket.create_connection(url, timeout=timeout, **options)
         self.frames: list[dict[str, Any]] = []
@@ -21,18 +23,6 @@ class VisitorClient:
 
     def send(self, frame: dict[str, Any] | str) -> None:
         self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
-
-    def hello(self, site_key: str, token: str | None = None, after_seq: int = 0) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": "hello", "site_key": site_key, "after_seq": after_seq}
-        if token:
-            frame["token"] = token
-        self.send(frame)
-        return self.expect("welcome")
-
-    def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
-        cid = client_id or uuid.uuid4().hex
-        self.send({"type": "message", "client_id": cid, "text": text})
-        return self.expect("ack", lambda f: f.get("client_id") == cid)
 
     def recv(self, timeout: float = 10) -> dict[str, Any]:
         self.ws.settimeout(timeout)
@@ -61,8 +51,46 @@ class VisitorClient:
                 return frame
             self.pending.append(frame)
 
-    def assistant_reply(self, timeout: float = 15) -> dict[str, Any]:
-        return self.expect("message", lambda f: f["author"] == "assistant", timeout)
+    def none_of(self, type_: str, match: Any = None, wait: float = 1.5) -> None:
+        """Assert that no such frame arrives within ``wait`` seconds."""
+        try:
+            frame = self.expect(type_, match, timeout=wait)
+        except (AssertionError, websocket.WebSocketTimeoutException):
+            return
+        raise AssertionError(f"unexpected frame {frame}")
 
     def close(self) -> None:
         self.ws.close()
+
+
+class VisitorClient(SocketClient):
+    def hello(self, site_key: str, token: str | None = None, after_seq: int = 0) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "hello", "site_key": site_key, "after_seq": after_seq}
+        if token:
+            frame["token"] = token
+        self.send(frame)
+        return self.expect("welcome")
+
+    def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
+        cid = client_id or uuid.uuid4().hex
+        self.send({"type": "message", "client_id": cid, "text": text})
+        return self.expect("ack", lambda f: f.get("client_id") == cid)
+
+    def assistant_reply(self, timeout: float = 15) -> dict[str, Any]:
+        return self.expect("message", lambda f: f["author"] == "assistant", timeout)
+
+
+class AgentClient(SocketClient):
+    path = "/ws/agent"
+
+    def hello(self, credential: str) -> dict[str, Any]:
+        self.send({"type": "hello", "credential": credential})
+        return self.expect("welcome")
+
+    def say(self, conversation_id: int, text: str, client_id: str | None = None) -> dict[str, Any]:
+        cid = client_id or uuid.uuid4().hex
+        self.send({"type": "message", "conversation_id": conversation_id, "client_id": cid, "text": text})
+        return self.expect("ack", lambda f: f.get("client_id") == cid)
+
+    def act(self, action: str, conversation_id: int) -> None:
+        self.send({"type": action, "conversation_id": conversation_id})

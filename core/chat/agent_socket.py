@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from core.chat import messages
 from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume
 from core.chat.socket_session import SocketSession
@@ -15,7 +17,7 @@ from core.services import services
 
 @sock.route("/ws/agent")
 def agent_socket(ws: Any) -> None:
-    AgentSession(ws, services()).run()
+    AgentSession(ws, services(), request.remote_addr or "").run()
 
 
 class AgentSession(SocketSession):
@@ -23,22 +25,39 @@ class AgentSession(SocketSession):
     #: An agent sees messages of every conversation of its shop.
     follow_new = True
 
-    def __init__(self, ws: Any, svc: Any) -> None:
-        super().__init__(ws, svc)
+    def __init__(self, ws: Any, svc: Any, ip: str) -> None:
+        super().__init__(ws, svc, ip)
         self.me: Agent | None = None
 
     def on_hello(self, frame: AgentHello) -> None:
         me = self.me = self.chat.agent_hello(frame.credential)
+        self.subscriptions.append(self.svc.bus.subscribe_shop(
+            me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
+        ))
+        newly_online = self.svc.presence.agent_beat(me.shop_id, me.id, self.connection_id)
+        online = self.svc.presence.visitors_online(me.shop_id)
         conversations = self.chat.open_conversations(me.shop_id)
+        for conversation in conversations:
+            conversation["visitor_online"] = conversation["conversation_id"] in online
         self.outbox.put({
             "type": "welcome",
             "agent": {"id": me.id, "name": me.name},
             "shop_id": me.shop_id,
             "conversations": conversations,
+            "agents_online": self.svc.presence.agents_online(me.shop_id),
         })
-        self.subscriptions.append(self.svc.bus.subscribe_shop(
-            me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
-        ))
+        if newly_online:
+            self.chat.announce_presence(me.shop_id)
+
+    def heartbeat(self) -> None:
+        super().heartbeat()
+        if self.me is not None and self.svc.presence.agent_beat(self.me.shop_id, self.me.id, self.connection_id):
+            self.chat.announce_presence(self.me.shop_id)
+
+    def closed(self) -> None:
+        if self.me is not None:
+            self.svc.presence.agent_gone(self.me.shop_id, self.me.id, self.connection_id)
+            self.chat.announce_presence(self.me.shop_id)
 
     def on_frame(self, frame: Any) -> None:
         assert self.me is not None

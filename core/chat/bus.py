@@ -96,8 +96,10 @@ class Bus:
         except (ValueError, TypeError, AttributeError):
             log.warning("dropped a malformed bus message on %r", raw_channel)
             return
+        # Presence is for the shop's agents; a shopper's socket does not need it.
+        for_visitors = frame.get("type") != "presence"
         with self._lock:
-            targets = [*self._subs.get(("conversation", conversation_id), ()),
+            targets = [*(self._subs.get(("conversation", conversation_id), ()) if for_visitors else ()),
                        *self._subs.get(("shop", shop_id), ())]
         for sub in targets:
             try:

@@ -29,7 +29,10 @@ class ReplyScheduler:
     def line_stored(self, conversation_id: int, seq: int) -> None:
         with self._lock:
             started = self._cancel(conversation_id) or time.monotonic()
-            self._start(conversation_id, seq, started, self._delay)
+            if self._delay > 0:
+                self._start(conversation_id, seq, started, self._delay)
+                return
+        self._fire(conversation_id, seq)
 
     def typing(self, conversation_id: int) -> None:
         """The shopper is still typing: hold a pending reply a little longer."""
@@ -45,9 +48,6 @@ class ReplyScheduler:
             self._start(conversation_id, seq, started, min(self._delay * 2, left))
 
     def _start(self, conversation_id: int, seq: int, started: float, delay: float) -> None:
-        if delay <= 0:
-            self._fire(conversation_id, seq)
-            return
         timer = threading.Timer(delay, self._fire, (conversation_id, seq))
         timer.daemon = True
         self._pending[conversation_id] = (timer, seq, started)

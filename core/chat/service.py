@@ -95,13 +95,27 @@ class ChatService:
                             f"messages may be at most {self.settings.max_message_chars} characters")
         return text
 
-    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str) -> messages.Stored:
+    def check_rate(self, *buckets: tuple[str, float, int]) -> None:
+        for key, rate, burst in buckets:
+            decision = self.svc.limits.take(key, rate=rate, burst=burst)
+            if not decision.allowed:
+                raise ChatError(
+                    "rate_limited",
+                    f"too many messages; try again in {max(decision.retry_after, 0.1):.1f} s",
+                )
+
+    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str) -> messages.Stored:
         """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.
 
         Starts a conversation on the first line. ``ctx.conversation_id`` is
         updated when a new conversation had to be started.
         """
         text = self.check_text(text)
+        s = self.settings
+        self.check_rate(
+            (f"visitor:{ctx.visitor_id}", s.visitor_message_rate, s.visitor_message_burst),
+            (f"ip:{ip}", s.ip_message_rate, s.ip_message_burst),
+        )
         if ctx.conversation_id is None:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
         stored = messages.append_message(
@@ -145,6 +159,7 @@ class ChatService:
     def agent_message(self, agent: Agent, conversation_id: int, client_id: str, text: str) -> messages.Stored:
         """An agent's reply. Replying to a conversation the assistant owns takes it over."""
         text = self.check_text(text)
+        self.check_rate((f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst))
         conversation = self.agent_conversation(agent, conversation_id)
         if conversation.status == "closed":
             raise ChatError("conversation_closed", "this conversation is closed")
@@ -182,6 +197,16 @@ class ChatService:
             "agent_id": change.agent_id,
             "agent_name": change.agent_name,
         })
+
+    def announce_presence(self, shop_id: int, *, conversation_id: int | None = None) -> None:
+        """Tell the shop's agents who is online now."""
+        presence = self.svc.presence
+        if conversation_id is None:
+            frame: dict[str, Any] = {"type": "presence", "agents_online": presence.agents_online(shop_id)}
+        else:
+            frame = {"type": "presence", "conversation_id": conversation_id,
+                     "visitor_online": conversation_id in presence.visitors_online(shop_id)}
+        self._publish(shop_id, frame)
 
     def _announce(self, stored: messages.Stored) -> None:
         self._publish(stored.shop_id, messages.message_frame(stored.message))

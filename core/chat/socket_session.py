@@ -3,6 +3,8 @@ loop, frame-size limits, error frames, and the outbox."""
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from typing import Any
 
 from simple_websocket import ConnectionClosed
@@ -21,16 +23,26 @@ class SocketSession:
     agent = False
     follow_new = False
 
-    def __init__(self, ws: Any, svc: Services) -> None:
+    def __init__(self, ws: Any, svc: Services, ip: str) -> None:
         self.ws = ws
         self.svc = svc
+        self.ip = ip or "unknown"
+        self.connection_id = uuid.uuid4().hex
         self.chat = svc.chat
         self.settings = svc.settings
+        #: Heartbeats (connection slot, presence) outlive a missed beat or two.
+        self.beat_ttl = svc.settings.ws_ping_interval * 2 + 5
+        self.beat_every = min(10.0, self.beat_ttl / 3)
         self.outbox = Outbox(ws, self.chat.load_after, svc.settings.socket_queue_max,
                              follow_new=self.follow_new)
         self.subscriptions: list[Any] = []
 
     def run(self) -> None:
+        slot = f"ip:{self.ip}"
+        if not self.svc.limits.hold_slot(slot, self.connection_id, limit=self.settings.max_connections_per_ip,
+                                         ttl=self.beat_ttl):
+            self.fatal("too_many_connections", "too many open chat connections from this address")
+            return
         try:
             if self._hello():
                 self._loop()
@@ -40,7 +52,11 @@ class SocketSession:
             for sub in self.subscriptions:
                 sub.close()
             self.outbox.close()
-            self.closed()
+            try:
+                self.svc.limits.release_slot(slot, self.connection_id)
+                self.closed()
+            except Exception:  # noqa: BLE001 - Redis is away; the entries expire by themselves
+                log.warning("could not release the connection's slot and presence", exc_info=True)
 
     # -- for subclasses -------------------------------------------------------
 
@@ -52,6 +68,11 @@ class SocketSession:
 
     def closed(self) -> None:
         """Called once the socket is done."""
+
+    def heartbeat(self) -> None:
+        """Called every few seconds while the socket lives: refresh what expires."""
+        self.svc.limits.hold_slot(f"ip:{self.ip}", self.connection_id,
+                                  limit=self.settings.max_connections_per_ip, ttl=self.beat_ttl)
 
     # -- the loop -------------------------------------------------------------
 
@@ -83,8 +104,15 @@ class SocketSession:
         return True
 
     def _loop(self) -> None:
+        next_beat = time.monotonic() + self.beat_every
         while not self.outbox.closed.is_set():
             raw = self.ws.receive(timeout=1.0)
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + self.beat_every
+                try:
+                    self.heartbeat()
+                except Exception:  # noqa: BLE001 - Redis is away; beats resume when it is back
+                    log.warning("heartbeat failed", exc_info=True)
             if raw is None:
                 continue
             try:

@@ -15,12 +15,12 @@ from core.services import services
 
 @sock.route("/ws/visitor")
 def visitor_socket(ws: Any) -> None:
-    VisitorSession(ws, services(), request.headers.get("Origin")).run()
+    VisitorSession(ws, services(), request.remote_addr or "", request.headers.get("Origin")).run()
 
 
 class VisitorSession(SocketSession):
-    def __init__(self, ws: Any, svc: Any, origin: str | None) -> None:
-        super().__init__(ws, svc)
+    def __init__(self, ws: Any, svc: Any, ip: str, origin: str | None) -> None:
+        super().__init__(ws, svc, ip)
         self.origin = origin
         self.ctx: VisitorContext | None = None
 
@@ -39,7 +39,7 @@ class VisitorSession(SocketSession):
         assert self.ctx is not None
         if isinstance(frame, SendMessage):
             had_conversation = self.ctx.conversation_id is not None
-            stored = self.chat.visitor_message(self.ctx, frame.client_id, frame.text)
+            stored = self.chat.visitor_message(self.ctx, frame.client_id, frame.text, self.ip)
             if not had_conversation:
                 self._follow(stored.message.conversation_id, 0, catch_up=False)
             self.ack(frame.client_id, stored)
@@ -53,3 +53,17 @@ class VisitorSession(SocketSession):
         self.subscriptions.append(self.svc.bus.subscribe_conversation(
             conversation_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
         ))
+        self.heartbeat()
+
+    def heartbeat(self) -> None:
+        super().heartbeat()
+        ctx = self.ctx
+        if ctx is not None and ctx.conversation_id is not None:
+            if self.svc.presence.visitor_beat(ctx.shop_id, ctx.conversation_id, self.connection_id):
+                self.chat.announce_presence(ctx.shop_id, conversation_id=ctx.conversation_id)
+
+    def closed(self) -> None:
+        ctx = self.ctx
+        if ctx is not None and ctx.conversation_id is not None:
+            self.svc.presence.visitor_gone(ctx.shop_id, ctx.conversation_id, self.connection_id)
+            self.chat.announce_presence(ctx.shop_id, conversation_id=ctx.conversation_id)

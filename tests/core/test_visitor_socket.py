@@ -3,34 +3,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 from websocket import WebSocketConnectionClosedException
 
-from core.app import create_app
 from core.db import Conversation, Message, Shop, Visitor
 from core.security.tokens import VisitorTokens
-from tests.live import serve, wait_for
+from tests.live import wait_for
 from tests.wsclient import VisitorClient
-
-
-@pytest.fixture
-def shop(db) -> Shop:  # type: ignore[no-untyped-def]
-    with db.session() as session:
-        shop = Shop(name="Test Shop", platform="csv", site_key="sk_test", connector_config={})
-        session.add(shop)
-    return shop
-
-
-@pytest.fixture
-def base_url(settings, db, redis, shop) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    with serve(app) as url:
-        yield url
-    app.extensions["storechat"].close()
 
 
 def _count(db, model) -> int:  # type: ignore[no-untyped-def]

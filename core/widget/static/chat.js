@@ -54,8 +54,10 @@
     ".system .b{background:none;border:0;color:#57606a;font-size:12px;font-style:italic}" +
     ".pending{opacity:.6}.failed .b{opacity:.6;text-decoration:line-through}" +
     ".cs{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding-bottom:4px}" +
-    ".c{flex:0 0 150px;display:flex;flex-direction:column;gap:3px;padding:8px;background:#fff;border:1px solid #d0d7de;border-radius:10px;font-size:13px}" +
-    ".c img{width:100%;aspect-ratio:1;object-fit:cover;border-radius:6px;background:#eaeef2}" +
+    ".c{flex:0 0 140px;box-sizing:border-box;display:flex;flex-direction:column;gap:3px;padding:8px;background:#fff;border:1px solid #d0d7de;border-radius:10px;font-size:13px}" +
+    ".c img{position:relative;width:100%;aspect-ratio:1;object-fit:cover;border-radius:6px;background:#eaeef2}" +
+    // Only an image that failed to load gets ::after: a plain tile instead of a broken-image icon.
+    ".c img::after{content:'';position:absolute;inset:0;border-radius:inherit;background:#eaeef2}" +
     ".ct{font-weight:600;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}" +
     ".c s{color:#57606a;margin-left:4px}.ok{color:#1a7f37}.no{color:#cf222e}" +
     ".c a{margin-top:auto;padding:5px;border-radius:6px;background:" + C + ";color:#fff;text-align:center;text-decoration:none}" +
@@ -67,7 +69,8 @@
     ".s{font:inherit;font-weight:600;padding:8px 14px;border:0;border-radius:8px;background:" + C + ";color:#fff;cursor:pointer}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     ":focus-visible{outline:2px solid " + C + ";outline-offset:2px}" +
-    "@media (max-width:480px){.p{inset:0;width:auto;max-width:none;height:auto;border-radius:0}}";
+    // Full screen on phones; 16px text keeps iOS from zooming into the input.
+    "@media (max-width:480px){.p{inset:0;width:auto;max-width:none;height:auto;border-radius:0}.f input{font-size:16px}}";
 
   var panel = attr(attr(el("div", "p"), "role", "dialog"), "aria-label", cfg.title || cfg.name);
   panel.hidden = true;

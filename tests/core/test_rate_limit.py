@@ -1,0 +1,47 @@
+"""Token buckets and connection slots in a real Redis."""
+from __future__ import annotations
+
+import time
+
+from core.security.rate_limit import Limits
+
+
+def test_bucket_allows_a_burst_then_refuses_then_refills(redis) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(redis)
+    got = [limits.take("k", rate=10, burst=3).allowed for _ in range(4)]
+    assert got == [True, True, True, False]
+    refused = limits.take("k", rate=10, burst=3)
+    assert not refused.allowed and 0 < refused.retry_after <= 0.1
+    time.sleep(0.15)
+    assert limits.take("k", rate=10, burst=3).allowed
+
+
+def test_buckets_are_per_key(redis) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(redis)
+    assert limits.take("a", rate=0.1, burst=1).allowed
+    assert not limits.take("a", rate=0.1, burst=1).allowed
+    assert limits.take("b", rate=0.1, burst=1).allowed
+
+
+def test_two_clients_share_one_bucket(redis, redis_url) -> None:  # type: ignore[no-untyped-def]
+    import redis as redis_lib
+
+    other = Limits(redis_lib.Redis.from_url(redis_url))
+    mine = Limits(redis)
+    results = [l.take("shared", rate=0.01, burst=4).allowed for l in (mine, other) * 3]
+    assert results.count(True) == 4
+
+
+def test_slots_limit_refresh_release_and_expire(redis) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(redis)
+    assert limits.hold_slot("ip:1", "c1", limit=2, ttl=30)
+    assert limits.hold_slot("ip:1", "c2", limit=2, ttl=30)
+    assert not limits.hold_slot("ip:1", "c3", limit=2, ttl=30)
+    assert limits.hold_slot("ip:1", "c1", limit=2, ttl=30)  # a refresh is not a new slot
+    limits.release_slot("ip:1", "c2")
+    assert limits.hold_slot("ip:1", "c3", limit=2, ttl=30)
+    # A slot whose connection died without releasing it expires.
+    assert limits.hold_slot("ip:2", "dead", limit=1, ttl=0.2)
+    assert not limits.hold_slot("ip:2", "new", limit=1, ttl=30)
+    time.sleep(0.3)
+    assert limits.hold_slot("ip:2", "new", limit=1, ttl=30)
