@@ -5,7 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import demo, health, services, widget
-from core.chat import sock
+from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
 
@@ -31,5 +31,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     widget.init_app(app)
     sock.init_app(app)
+    http_transport.init_app(app)
     demo.init_app(app)
     return app

@@ -1,0 +1,173 @@
+"""The visitor protocol over plain HTTP, for networks that block WebSockets.
+
+Same semantics as ``/ws/visitor`` (docs/protocol.md): ``POST hello`` gives
+the welcome and the replay, ``POST messages`` stores then acknowledges (a
+retried ``client_id`` is acknowledged again, stored once), and ``GET events``
+long-polls: it answers at once with every stored message after
+``after_seq``, or waits for the next one. Bodies may be sent as
+``text/plain`` so browsers make no CORS preflight.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from core.chat import messages
+from core.chat.service import ChatError, VisitorContext
+from core.db import Conversation
+from core.services import services
+
+bp = Blueprint("visitor_http", __name__, url_prefix="/api/v1/visitor")
+
+MAX_WAIT = 25.0
+HTTP_STATUS = {
+    "unknown_site_key": 404, "origin_not_allowed": 403, "bad_token": 401, "rate_limited": 429,
+    "too_many_connections": 429,
+}
+
+
+class _BadRequest(ChatError):
+    def __init__(self, message: str, code: str = "bad_frame") -> None:
+        super().__init__(code, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.errorhandler(ChatError)
+def _chat_error(exc: ChatError) -> tuple[Response, int]:
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    cid = getattr(request, "_storechat_client_id", None)
+    if cid:
+        body["client_id"] = cid
+    return jsonify(error=body), HTTP_STATUS.get(exc.code, 400)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    # Access is governed by the site key, token and the shop's origin check,
+    # not by cookies, so any page may call these endpoints.
+    response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+def _body() -> dict[str, Any]:
+    raw = request.get_data(cache=False)
+    if len(raw) > services().settings.max_frame_bytes:
+        raise _BadRequest(f"bodies may be at most {services().settings.max_frame_bytes} bytes", "frame_too_large")
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest("the body must be a JSON object", "invalid_json") from None
+    if not isinstance(data, dict):
+        raise _BadRequest("the body must be a JSON object", "invalid_json")
+    return data
+
+
+def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise _BadRequest(f"{key}: a string of 1 to {max_len} characters is required")
+    return value
+
+
+def _after_seq(value: Any) -> int:
+    try:
+        after = int(value or 0)
+    except (TypeError, ValueError):
+        raise _BadRequest("after_seq must be a whole number") from None
+    if after < 0:
+        raise _BadRequest("after_seq must not be negative")
+    return after
+
+
+def _visitor(data: dict[str, Any], *, token_required: bool) -> VisitorContext:
+    site_key = _string(data, "site_key", max_len=64)
+    token = _string(data, "token", max_len=512, required=token_required)
+    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"))
+
+
+def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:
+    frames = services().chat.load_after(ctx.conversation_id, min(after_seq, ctx.last_seq)) \
+        if ctx.conversation_id else []
+    return {"type": "welcome", "token": ctx.token, "conversation_id": ctx.conversation_id,
+            "last_seq": ctx.last_seq, "messages": frames}
+
+
+@bp.post("/hello")
+def hello() -> Response:
+    data = _body()
+    return jsonify(_welcome(_visitor(data, token_required=False), _after_seq(data.get("after_seq"))))
+
+
+@bp.post("/messages")
+def send() -> tuple[Response, int]:
+    data = _body()
+    client_id = data.get("client_id")
+    if isinstance(client_id, str) and 0 < len(client_id) <= 64:
+        request._storechat_client_id = client_id  # type: ignore[attr-defined]
+    else:
+        raise _BadRequest("client_id: a string of 1 to 64 characters is required")
+    ctx = _visitor(data, token_required=True)
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise _BadRequest("text: a string is required")
+    stored = services().chat.visitor_message(ctx, client_id, text, request.remote_addr or "")
+    msg = stored.message
+    return jsonify(
+        ack={"type": "ack", "client_id": client_id, "seq": msg.seq, "conversation_id": msg.conversation_id},
+        message=messages.message_frame(msg),
+    ), 201 if stored.created else 200
+
+
+@bp.post("/typing")
+def typing() -> Response:
+    ctx = _visitor(_body(), token_required=True)
+    services().chat.visitor_typing(ctx)
+    return Response(status=204)
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Long-poll: stored messages after ``after_seq``, waiting up to ``wait`` s for one."""
+    args = request.args
+    ctx = _visitor({"site_key": args.get("site_key"), "token": args.get("token")}, token_required=True)
+    after_seq = _after_seq(args.get("after_seq"))
+    try:
+        wait = min(MAX_WAIT, max(0.0, float(args.get("wait", MAX_WAIT))))
+    except ValueError:
+        raise _BadRequest("wait must be a number of seconds") from None
+    svc = services()
+    frames: list[dict[str, Any]] = []
+    if ctx.conversation_id is not None:
+        arrived = threading.Event()
+        sub = svc.bus.subscribe_conversation(ctx.conversation_id, lambda _frame: arrived.set(),
+                                             on_reconnect=arrived.set)
+        try:
+            frames = svc.chat.load_after(ctx.conversation_id, after_seq)
+            if not frames and wait:
+                arrived.wait(wait)
+                frames = svc.chat.load_after(ctx.conversation_id, after_seq)
+        finally:
+            sub.close()
+    elif wait:
+        threading.Event().wait(min(wait, 5.0))  # nothing to wait for yet; don't spin the client
+    status = None
+    if ctx.conversation_id is not None:
+        with svc.db.session() as session:
+            conversation = session.get(Conversation, ctx.conversation_id)
+            status = conversation.status if conversation else None
+    last = frames[-1]["seq"] if frames else after_seq
+    return jsonify(conversation_id=ctx.conversation_id, status=status, messages=frames, last_seq=last)
+

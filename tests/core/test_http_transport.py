@@ -1,0 +1,147 @@
+"""The visitor protocol over plain HTTP: same store-before-ack, dedupe and resume semantics."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from core.db import Message
+from tests.wsclient import VisitorClient
+
+API = "/api/v1/visitor"
+
+
+def post(base_url: str, path: str, body: object, origin: str | None = None) -> requests.Response:
+    # text/plain, as the widget sends it: no CORS preflight.
+    headers = {"Content-Type": "text/plain", **({"Origin": origin} if origin else {})}
+    return requests.post(base_url + API + path, data=json.dumps(body), headers=headers, timeout=30)
+
+
+@pytest.fixture
+def token(base_url) -> str:  # type: ignore[no-untyped-def]
+    welcome = post(base_url, "/hello", {"site_key": "sk_test"})
+    assert welcome.status_code == 200
+    body = welcome.json()
+    assert body["conversation_id"] is None and body["last_seq"] == 0 and body["messages"] == []
+    return body["token"]
+
+
+def _count(db) -> int:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Message))
+
+
+def test_send_stores_then_acks_and_retries_store_once(base_url, token, db) -> None:  # type: ignore[no-untyped-def]
+    body = {"site_key": "sk_test", "token": token, "client_id": "c1", "text": "hello"}
+    first = post(base_url, "/messages", body)
+    assert first.status_code == 201
+    ack = first.json()["ack"]
+    assert ack["seq"] == 1 and ack["client_id"] == "c1"
+    for _ in range(2):
+        again = post(base_url, "/messages", body)
+        assert again.status_code == 200 and again.json()["ack"] == ack
+    assert _count(db) == 1
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Cache-Control"] == "no-store"
+
+
+def test_events_return_missed_messages_then_long_poll(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    for i in range(3):
+        post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": f"m{i}", "text": f"line {i}"})
+    got = requests.get(base_url + API + "/events",
+                       params={"site_key": "sk_test", "token": token, "after_seq": 1, "wait": 5}, timeout=10).json()
+    assert [m["seq"] for m in got["messages"]] == [2, 3] and got["last_seq"] == 3 and got["status"] == "ai"
+
+    # Nothing new: the request waits until a message arrives from elsewhere (another tab on the socket).
+    result: dict[str, object] = {}
+
+    def poll() -> None:
+        started = time.monotonic()
+        result["body"] = requests.get(base_url + API + "/events",
+                                      params={"site_key": "sk_test", "token": token, "after_seq": 3, "wait": 10},
+                                      timeout=20).json()
+        result["took"] = time.monotonic() - started
+
+    waiter = threading.Thread(target=poll)
+    waiter.start()
+    time.sleep(0.5)
+    tab = VisitorClient(base_url)
+    tab.hello("sk_test", token=token, after_seq=3)
+    tab.say("from the other tab")
+    waiter.join(timeout=15)
+    tab.close()
+    body = result["body"]
+    assert [m["text"] for m in body["messages"]] == ["from the other tab"]  # type: ignore[index]
+    assert result["took"] < 9  # answered on arrival, not at the end of the wait  # type: ignore[operator]
+
+
+def test_hello_replays_after_seq(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    for i in range(2):
+        post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": f"h{i}", "text": f"x{i}"})
+    welcome = post(base_url, "/hello", {"site_key": "sk_test", "token": token, "after_seq": 1}).json()
+    assert welcome["last_seq"] == 2 and [m["seq"] for m in welcome["messages"]] == [2]
+
+
+@pytest.mark.parametrize(
+    "path, body, status, code",
+    [
+        ("/hello", "not json", 400, "invalid_json"),
+        ("/hello", [1], 400, "invalid_json"),
+        ("/hello", {"site_key": "sk_nope"}, 404, "unknown_site_key"),
+        ("/hello", {"site_key": "sk_test", "token": "forged"}, 401, "bad_token"),
+        ("/hello", {"site_key": ""}, 400, "bad_frame"),
+        ("/messages", {"site_key": "sk_test", "client_id": "a", "text": "hi"}, 400, "bad_frame"),
+        ("/messages", {"site_key": "sk_test", "token": "TOKEN", "text": "hi"}, 400, "bad_frame"),
+        ("/messages", {"site_key": "sk_test", "token": "TOKEN", "client_id": "a", "text": "  "}, 400, "empty_message"),
+        ("/messages", {"site_key": "sk_test", "token": "TOKEN", "client_id": "a", "text": 5}, 400, "bad_frame"),
+        ("/messages", {"site_key": "sk_test", "token": "TOKEN", "client_id": "a", "text": "x" * 5000}, 400,
+         "message_too_long"),
+        ("/messages", {"site_key": "sk_test", "token": "TOKEN", "client_id": "a", "text": "x" * 20000}, 400,
+         "frame_too_large"),
+    ],
+)
+def test_bad_requests_are_refused_clearly_and_store_nothing(base_url, token, db, path, body, status, code) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(body, dict) and body.get("token") == "TOKEN":
+        body = {**body, "token": token}
+    raw = body if isinstance(body, str) else json.dumps(body)
+    response = requests.post(base_url + API + path, data=raw, timeout=10)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code and response.json()["error"]["message"]
+    assert _count(db) == 0
+
+
+def test_events_refuse_bad_arguments(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    for params, code in (({"site_key": "sk_test", "token": token, "after_seq": "x"}, "bad_frame"),
+                         ({"site_key": "sk_test", "token": token, "wait": "soon"}, "bad_frame"),
+                         ({"site_key": "sk_test"}, "bad_frame"),
+                         ({"site_key": "sk_test", "token": "forged"}, "bad_token")):
+        response = requests.get(base_url + API + "/events", params=params, timeout=10)
+        assert response.status_code in (400, 401) and response.json()["error"]["code"] == code
+
+
+def test_rate_limit_over_http_names_the_refused_message(base_url, token, settings, db) -> None:  # type: ignore[no-untyped-def]
+    settings.visitor_message_burst = 1
+    settings.visitor_message_rate = 0.01
+    assert post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "a", "text": "1"}).ok
+    refused = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "b", "text": "2"})
+    assert refused.status_code == 429
+    assert refused.json()["error"] == {**refused.json()["error"], "code": "rate_limited", "client_id": "b"}
+    assert _count(db) == 1
+
+
+def test_preflight_and_origin_check(base_url, db) -> None:  # type: ignore[no-untyped-def]
+    from core.db import Shop
+
+    pre = requests.options(base_url + API + "/messages", headers={"Origin": "https://shop.example"}, timeout=5)
+    assert pre.status_code == 200 and "POST" in pre.headers["Access-Control-Allow-Methods"]
+    with db.session() as session:
+        session.scalar(select(Shop).where(Shop.site_key == "sk_test")).allowed_origins = ["https://shop.example"]
+    bad = post(base_url, "/hello", {"site_key": "sk_test"}, origin="https://evil.example")
+    assert bad.status_code == 403 and bad.json()["error"]["code"] == "origin_not_allowed"
+    good = requests.post(base_url + API + "/hello", data=json.dumps({"site_key": "sk_test"}),
+                         headers={"Origin": "https://shop.example"}, timeout=5)
+    assert good.status_code == 200 and good.headers["Access-Control-Allow-Origin"] == "https://shop.example"
