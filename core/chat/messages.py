@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Conversation, Database, Message, Visitor
 from core.db.models import utcnow
-from core.errors import NotFound
+from core.errors import NotFound, StoreChatError
 
 AUTHORS = ("visitor", "assistant", "agent", "system")
 
@@ -32,6 +32,10 @@ class Stored:
     #: The conversation's owner state when the message was stored.
     status: str = "ai"
     shop_id: int = 0
+
+
+class ConversationClosed(StoreChatError):
+    code = "conversation_closed"
 
 
 class _AlreadyStored(Exception):
@@ -80,11 +84,17 @@ def append_message(
     text: str,
     client_id: str | None = None,
     payload: dict[str, Any] | None = None,
+    open_only: bool = False,
 ) -> Stored:
+    """Store a message with the conversation's next seq.
+
+    ``open_only``: refuse (:class:`ConversationClosed`) when the conversation
+    is closed, checked in the same statement that takes the seq.
+    """
     if author not in AUTHORS:
         raise ValueError(f"unknown author {author!r}")
     try:
-        return _append(db, conversation_id, author, text, client_id, payload)
+        return _append(db, conversation_id, author, text, client_id, payload, open_only)
     except _AlreadyStored as dup:
         return Stored(dup.message, created=False, status=dup.status, shop_id=dup.shop_id)
     except IntegrityError:
@@ -102,16 +112,22 @@ def _append(
     text: str,
     client_id: str | None,
     payload: dict[str, Any] | None,
+    open_only: bool,
 ) -> Stored:
     with db.session() as session:
         now = utcnow()
+        where = [Conversation.id == conversation_id]
+        if open_only:
+            where.append(Conversation.status != "closed")
         row = session.execute(
             update(Conversation)
-            .where(Conversation.id == conversation_id)
+            .where(*where)
             .values(last_seq=Conversation.last_seq + 1, updated_at=now)
             .returning(Conversation.last_seq, Conversation.status, Conversation.shop_id)
         ).one_or_none()
         if row is None:
+            if open_only and session.get(Conversation, conversation_id) is not None:
+                raise ConversationClosed(f"conversation {conversation_id} is closed")
             raise NotFound(f"conversation {conversation_id} does not exist")
         seq, status, shop_id = row
         if client_id is not None:

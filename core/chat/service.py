@@ -118,9 +118,17 @@ class ChatService:
         )
         if ctx.conversation_id is None:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
-        stored = messages.append_message(
-            self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id
-        )
+        try:
+            stored = messages.append_message(
+                self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id, open_only=True
+            )
+        except messages.ConversationClosed:
+            # Writing again after a conversation was closed starts a new one.
+            ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
+            ctx.last_seq = 0
+            stored = messages.append_message(
+                self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id
+            )
         if stored.created:
             self._announce(stored)
             if stored.status == "ai":

@@ -38,9 +38,9 @@ class VisitorSession(SocketSession):
     def on_frame(self, frame: Any) -> None:
         assert self.ctx is not None
         if isinstance(frame, SendMessage):
-            had_conversation = self.ctx.conversation_id is not None
             stored = self.chat.visitor_message(self.ctx, frame.client_id, frame.text, self.ip)
-            if not had_conversation:
+            if not self.outbox.following(stored.message.conversation_id):
+                # The first line, or the first after the last conversation was closed.
                 self._follow(stored.message.conversation_id, 0, catch_up=False)
             self.ack(frame.client_id, stored)
             if stored.created:

@@ -187,3 +187,19 @@ def test_connections_per_ip_are_capped(base_url, settings) -> None:  # type: ign
 
     assert wait_for(fourth_gets_in, timeout=5, interval=0.2)
     held[1].close()
+
+
+def test_writing_after_close_starts_a_new_conversation(base_url, credential) -> None:  # type: ignore[no-untyped-def]
+    visitor, first_id = _visitor_with_conversation(base_url)
+    agent = AgentClient(base_url)
+    agent.hello(credential)
+    agent.act("close", first_id)
+    visitor.expect("conversation", lambda f: f["status"] == "closed")
+    ack = visitor.say("one more question")
+    assert ack["conversation_id"] != first_id and ack["seq"] == 1
+    echo = visitor.expect("message", lambda f: f["text"] == "one more question")
+    assert echo["conversation_id"] == ack["conversation_id"]
+    live = agent.expect("message", lambda f: f["text"] == "one more question")
+    assert live["conversation_id"] == ack["conversation_id"] and live["seq"] == 1
+    visitor.close()
+    agent.close()
