@@ -1,4 +1,5 @@
-"""The shopping assistant: engines, the tools they share, and the reply service."""
-from core.assistant.engine import Card, Engine, Reply, Turn, resolve_engine
+"""The shopping assistant: engines, the tools they share, the grounding guard,
+and the reply service."""
+from core.assistant.engine import Engine, Reply, Turn, resolve_engine
 
-__all__ = ["Card", "Engine", "Reply", "Turn", "resolve_engine"]
+__all__ = ["Engine", "Reply", "Turn", "resolve_engine"]

@@ -8,11 +8,12 @@ says so plainly instead of guessing.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from core.assistant.engine import Card, Reply, Turn
+from core.assistant.engine import Reply, Turn
 from core.assistant.money import format_price_range
 from core.assistant.tools import Tools
-from core.catalog.search import parse_query as query_terms
+from core.catalog.search import parse_query
 
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy)\b[\s!.,]*$", re.I)
 _THANKS = re.compile(r"^\s*(thanks|thank you|thx|cheers|great,? thanks)\b.*$", re.I)
@@ -25,24 +26,24 @@ class BuiltinEngine:
     def reply(self, turn: Turn, tools: Tools) -> Reply:
         text = turn.text.strip()
         if _GREETING.match(text):
-            return Reply(
-                "Hi! I can help you find products, check prices and stock. What are you looking for?"
-            )
+            return Reply("Hi! I can help you find products, check prices and stock. What are you looking for?",
+                         intent="greeting", engine=self.name)
         if _THANKS.match(text):
-            return Reply("You're welcome! Anything else I can help you find?")
+            return Reply("You're welcome! Anything else I can help you find?", intent="thanks", engine=self.name)
         cards = tools.search_products(text, limit=MAX_CARDS)
-        return Reply(_describe(text, cards), cards=cards, tool_calls=tools.calls)
+        return Reply(_describe(text, cards), cards=cards, intent="product_search" if cards else "unknown",
+                     engine=self.name)
 
 
-def _describe(question: str, cards: list[Card]) -> str:
+def _describe(question: str, cards: list[dict[str, Any]]) -> str:
     if not cards:
-        asked = " ".join(query_terms(question)) or question.strip()
+        asked = " ".join(parse_query(question)) or question.strip()
         return (
             f"Sorry, I couldn't find anything matching “{asked[:80]}” in our catalog. "
             "Could you describe it another way?"
         )
-    terms = query_terms(question)
-    exact = [c for c in cards if _covers(c.title, terms)]
+    terms = parse_query(question)
+    exact = [c for c in cards if _covers(c["title"], terms)]
     if len(exact) == 1:
         return f"Yes! We have the {_line(exact[0])}." + _also(cards, exact[0])
     if len(exact) > 1:
@@ -52,13 +53,13 @@ def _describe(question: str, cards: list[Card]) -> str:
     return f"I found no exact match, but these come close: {listed}."
 
 
-def _line(card: Card) -> str:
-    state = "in stock" if card.available else "currently sold out"
-    return f"{card.title} for {format_price_range(card.price, card.price_max, card.currency)}, {state}"
+def _line(card: dict[str, Any]) -> str:
+    state = "in stock" if card["available"] else "currently sold out"
+    return f"{card['title']} for {format_price_range(card['price'], card['price_max'], card['currency'])}, {state}"
 
 
-def _also(cards: list[Card], shown: Card) -> str:
-    others = [c.title for c in cards if c is not shown]
+def _also(cards: list[dict[str, Any]], shown: dict[str, Any]) -> str:
+    others = [c["title"] for c in cards if c is not shown]
     if not others:
         return ""
     return f" You might also like the {' and the '.join(others)}."
@@ -66,7 +67,7 @@ def _also(cards: list[Card], shown: Card) -> str:
 
 def _covers(title: str, terms: list[str]) -> bool:
     """Whether every searched word (or its stem) appears in the title."""
-    words = query_terms(title)
+    words = parse_query(title)
     return bool(terms) and all(any(_same_word(t, w) for w in words) for t in terms)
 
 

@@ -2,11 +2,13 @@
 
 Engines are swappable (built-in, OpenAI-compatible): a Protocol plus a
 resolver from the shop's settings. Every engine answers only from the tool
-results of the current turn, which the reply records for audit.
+results of the current turn, which the reply records for audit; the
+grounding guard (guard.py) checks that in code, whatever the engine.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -14,38 +16,22 @@ if TYPE_CHECKING:
     from core.db import Shop
 
 
-@dataclass(frozen=True)
-class Card:
-    """A product card shown under a reply."""
-
-    product_id: int
-    title: str
-    url: str | None
-    image_url: str | None
-    price: str
-    price_max: str
-    compare_at: str | None
-    currency: str
-    available: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass
 class Reply:
     text: str
-    cards: list[Card] = field(default_factory=list)
+    #: Product cards, straight from tool results.
+    cards: list[dict[str, Any]] = field(default_factory=list)
     quick_replies: list[str] = field(default_factory=list)
-    #: ``[{"tool": name, "args": {...}, "result": [...]}]``: what the answer used.
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "cards": [c.to_dict() for c in self.cards],
-            "quick_replies": list(self.quick_replies),
-            "tool_calls": self.tool_calls,
-        }
+    #: What the engine recognised (for evaluation and analytics).
+    intent: str | None = None
+    #: State the next turn needs ("it", "the other one", a pending order
+    #: dialogue); handed back in ``Turn.context``.
+    context: dict[str, Any] = field(default_factory=dict)
+    #: Set when the conversation should go to a human, with the reason.
+    handoff: str | None = None
+    #: ``{"prompt_tokens": n, "completion_tokens": n}`` for LLM engines.
+    usage: dict[str, int] = field(default_factory=dict)
+    engine: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +42,12 @@ class Turn:
     text: str
     #: Earlier messages, oldest first: ``[(author, text), ...]``.
     history: list[tuple[str, str]] = field(default_factory=list)
+    #: ``Reply.context`` of the previous assistant reply in this conversation.
+    context: dict[str, Any] = field(default_factory=dict)
+    #: Assistant replies in a row that did not answer (no result, no grounding).
+    unanswered_streak: int = 0
+    #: Receives partial text as an engine produces it (streaming engines).
+    stream: Callable[[str], None] | None = None
 
 
 class Engine(Protocol):
@@ -68,4 +60,9 @@ def resolve_engine(shop: Shop) -> Engine:
     """The engine the shop's settings ask for; the built-in one by default."""
     from core.assistant.builtin import BuiltinEngine
 
+    config = (shop.settings or {}).get("assistant") or {}
+    if config.get("engine") == "openai":
+        from core.assistant.openai_engine import OpenAIEngine
+
+        return OpenAIEngine(config, fallback=BuiltinEngine())
     return BuiltinEngine()

@@ -1,20 +1,24 @@
 """Answering a conversation: the assistant job's service.
 
-Runs in a worker. Waits for nothing: if the shopper has already written again
-since ``seq``, the job for that later line answers the whole burst instead.
-The reply is stored with ``client_id = "reply:<seq>"``, so a retried job can
-never answer the same line twice.
+Runs in a worker. If the shopper has written again since ``seq``, the job for
+that later line answers the whole burst instead. Every reply passes the
+grounding guard before it is stored; it is stored with ``client_id =
+"reply:<seq>"``, so a retried job can never answer the same line twice. A
+reply that hands off moves the conversation to waiting for a human.
 """
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from sqlalchemy import select
 
-from core.assistant.engine import Turn, resolve_engine
+from core.assistant import guard
+from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools
-from core.chat import messages
-from core.db import Conversation, Message, Shop
+from core.chat import messages, ownership
+from core.db import Conversation, Event, Message, Shop, Visitor
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -22,18 +26,15 @@ HISTORY = 20
 
 
 def answer(svc: Services, conversation_id: int, seq: int) -> None:
+    started = time.perf_counter()
     with svc.db.session() as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or conversation.status != "ai":
             return
-        recent = list(
-            session.scalars(
-                select(Message)
-                .where(Message.conversation_id == conversation_id)
-                .order_by(Message.seq.desc())
-                .limit(HISTORY)
-            )
-        )[::-1]
+        recent = list(session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id)
+            .order_by(Message.seq.desc()).limit(HISTORY)
+        ))[::-1]
         if any(m.author == "visitor" and m.seq > seq for m in recent):
             return  # a later line of the shopper's gets its own (single) answer
         burst: list[str] = []
@@ -43,23 +44,96 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             burst.append(m.text)
         if not burst:
             return
+        earlier = recent[: len(recent) - len(burst)]
         shop = session.get(Shop, conversation.shop_id)
+        visitor = session.get(Visitor, conversation.visitor_id)
         assert shop is not None
         turn = Turn(
             shop=shop,
             conversation_id=conversation_id,
             text="\n".join(reversed(burst)),
-            history=[(m.author, m.text) for m in recent[: len(recent) - len(burst)]],
+            history=[(m.author, m.text) for m in earlier],
+            context=_last_context(earlier),
+            unanswered_streak=_unanswered_streak(earlier),
+            stream=_streamer(svc, shop.id, conversation_id, seq),
         )
-        tools = Tools(session, shop)
+        tools = Tools(session, shop, conversation_id,
+                      verified_customer_id=visitor.customer_ref if visitor else None)
         reply = resolve_engine(shop).reply(turn, tools)
-    stored = messages.append_message(
-        svc.db,
-        conversation_id,
-        author="assistant",
-        text=reply.text,
-        client_id=f"reply:{seq}",
-        payload=reply.payload(),
-    )
-    if stored.created:
-        svc.bus.publish(stored.shop_id, messages.message_frame(stored.message))
+        tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
+        if tripped:
+            log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)
+            session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="guard_trip",
+                              data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine}))
+            reply = Reply(guard.SAFE_TEXT, quick_replies=["Talk to a person"], intent=reply.intent,
+                          context=reply.context, usage=reply.usage, engine=reply.engine,
+                          handoff=reply.handoff)
+        handoff = reply.handoff or tools.handoff_reason
+        payload = _payload(reply, tools, tripped, time.perf_counter() - started)
+        session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="assistant_reply",
+                          data={"intent": reply.intent, "engine": reply.engine, "ms": payload["ms"],
+                                "usage": reply.usage, "handoff": bool(handoff)}))
+    stored = messages.append_message(svc.db, conversation_id, author="assistant", text=reply.text,
+                                     client_id=f"reply:{seq}", payload=payload)
+    if not stored.created:
+        return
+    svc.bus.publish(stored.shop_id, messages.message_frame(stored.message))
+    if handoff:
+        _hand_off(svc, conversation_id, handoff)
+
+
+def _payload(reply: Reply, tools: Tools, tripped: list[str], seconds: float) -> dict[str, Any]:
+    return {
+        "cards": reply.cards,
+        "quick_replies": reply.quick_replies,
+        "tool_calls": tools.calls,
+        "intent": reply.intent,
+        "context": reply.context,
+        "engine": reply.engine,
+        "usage": reply.usage,
+        "guard": {"ungrounded": tripped} if tripped else None,
+        "answered": bool(reply.cards) or reply.intent not in (None, "unknown", "out_of_scope") and not tripped,
+        "ms": round(seconds * 1000, 1),
+    }
+
+
+def _last_context(earlier: list[Message]) -> dict[str, Any]:
+    for m in reversed(earlier):
+        if m.author == "assistant":
+            return dict((m.payload or {}).get("context") or {})
+    return {}
+
+
+def _unanswered_streak(earlier: list[Message]) -> int:
+    streak = 0
+    for m in reversed(earlier):
+        if m.author != "assistant":
+            continue
+        if (m.payload or {}).get("answered", True):
+            break
+        streak += 1
+    return streak
+
+
+def _streamer(svc: Services, shop_id: int, conversation_id: int, seq: int):  # type: ignore[no-untyped-def]
+    """Publishes partial text as ``delta`` frames; the stored message replaces it."""
+
+    def send(text: str) -> None:
+        try:
+            svc.bus.publish(shop_id, {"type": "delta", "conversation_id": conversation_id,
+                                      "reply_to": seq, "text": text})
+        except Exception:  # noqa: BLE001 - streaming is a nicety; the final message is what counts
+            log.debug("could not publish a delta", exc_info=True)
+
+    return send
+
+
+def _hand_off(svc: Services, conversation_id: int, reason: str) -> None:
+    try:
+        change = ownership.apply(svc.db, conversation_id, "handoff")
+    except ownership.TransitionRefused:
+        return  # someone took it meanwhile
+    with svc.db.session() as session:
+        session.add(Event(shop_id=change.shop_id, conversation_id=conversation_id, kind="handoff",
+                          data={"reason": reason}))
+    svc.chat.announce_change(change)

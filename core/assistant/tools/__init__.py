@@ -1,0 +1,99 @@
+"""The tools every engine answers from: one set, used by the built-in and the
+LLM engines alike. Each call is recorded with its arguments and result, so
+every answer can be audited (and checked by the grounding guard).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.assistant.tools import catalog, knowledge, orders
+from core.db import Shop
+
+__all__ = ["Tools", "TOOL_SPECS"]
+
+
+class Tools:
+    def __init__(self, session: Session, shop: Shop, conversation_id: int | None = None,
+                 verified_customer_id: str | None = None) -> None:
+        self.session = session
+        self.shop = shop
+        self.conversation_id = conversation_id
+        self.verified_customer_id = verified_customer_id
+        self.calls: list[dict[str, Any]] = []
+        self.handoff_reason: str | None = None
+
+    def _record(self, tool: str, args: dict[str, Any], result: Any) -> Any:
+        self.calls.append({"tool": tool, "args": args, "result": result})
+        return result
+
+    def search_products(self, query: str = "", *, min_price: float | None = None, max_price: float | None = None,
+                        category: str | None = None, options: list[str] | None = None,
+                        in_stock_only: bool = False, limit: int = 5) -> list[dict[str, Any]]:
+        args = {"query": query, "min_price": min_price, "max_price": max_price, "category": category,
+                "options": options or [], "in_stock_only": in_stock_only, "limit": limit}
+        cards = catalog.search(self.session, self.shop, query, min_price=min_price, max_price=max_price,
+                               category=category, options=options or [], in_stock_only=in_stock_only,
+                               limit=max(1, min(limit, 10)))
+        return self._record("search_products", args, cards)
+
+    def get_product(self, ref: str | int) -> dict[str, Any] | None:
+        return self._record("get_product", {"ref": ref}, catalog.get_product(self.session, self.shop, ref))
+
+    def check_availability(self, product: str | int, option_values: list[str]) -> dict[str, Any] | None:
+        result = catalog.check_availability(self.session, self.shop, product, option_values)
+        return self._record("check_availability", {"product": product, "option_values": option_values}, result)
+
+    def search_knowledge(self, query: str, limit: int = 2) -> list[dict[str, Any]]:
+        return self._record("search_knowledge", {"query": query},
+                            knowledge.search(self.session, self.shop, query, limit=limit))
+
+    def lookup_order(self, reference: str, email: str | None = None) -> dict[str, Any]:
+        result = orders.lookup(self.session, self.shop, self.conversation_id, reference, email=email,
+                               customer_id=self.verified_customer_id)
+        # The email is the shopper's own; it is recorded masked.
+        return self._record("lookup_order", {"reference": reference, "email": orders.mask_email(email)}, result)
+
+    def handoff(self, reason: str) -> dict[str, Any]:
+        self.handoff_reason = reason[:200] or "requested"
+        return self._record("handoff", {"reason": self.handoff_reason}, {"status": "waiting_human"})
+
+
+#: The tools as JSON Schema function specs, for engines that call tools by name.
+TOOL_SPECS: list[dict[str, Any]] = [
+    {"name": "search_products",
+     "description": "Search the store's catalog. Returns product cards with live prices and stock.",
+     "parameters": {"type": "object", "properties": {
+         "query": {"type": "string", "description": "What the shopper is looking for, in their words."},
+         "min_price": {"type": "number"}, "max_price": {"type": "number"},
+         "category": {"type": "string", "description": "Product type or tag, e.g. 'women', 'jackets'."},
+         "options": {"type": "array", "items": {"type": "string"},
+                     "description": "Option values the variant must have, e.g. ['Red', 'M']."},
+         "in_stock_only": {"type": "boolean"},
+         "limit": {"type": "integer", "minimum": 1, "maximum": 10}},
+         "required": ["query"]}},
+    {"name": "get_product",
+     "description": "Details of one product: description, options, price and stock per variant.",
+     "parameters": {"type": "object", "properties": {
+         "ref": {"type": "string", "description": "Product id, handle or title."}}, "required": ["ref"]}},
+    {"name": "check_availability",
+     "description": "Whether a product is in stock in the given option values, and what is available instead.",
+     "parameters": {"type": "object", "properties": {
+         "product": {"type": "string", "description": "Product id, handle or title."},
+         "option_values": {"type": "array", "items": {"type": "string"}}},
+         "required": ["product", "option_values"]}},
+    {"name": "search_knowledge",
+     "description": "Search the store's pages and policies (shipping, returns, contact, FAQ). "
+                    "Returns the passage and its URL.",
+     "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
+    {"name": "lookup_order",
+     "description": "Look up an order live. Needs the order number and the email used for it, unless the "
+                    "shopper is signed in. Never reveals an order to anyone else.",
+     "parameters": {"type": "object", "properties": {
+         "reference": {"type": "string", "description": "Order number, e.g. '#1001'."},
+         "email": {"type": "string"}}, "required": ["reference"]}},
+    {"name": "handoff",
+     "description": "Hand the conversation to a human from the store's team.",
+     "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}},
+]

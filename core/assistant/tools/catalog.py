@@ -1,0 +1,166 @@
+"""Catalog tools: search with filters, product details, variant availability.
+
+Results are plain JSON-ready dicts built from the database rows of this
+moment: they are what a reply may quote, and what the guard checks it
+against.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.catalog.search import search_products as fts_search
+from core.db import Product, Shop, Variant
+
+CANDIDATES = 50
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def variant_dict(variant: Variant) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "variant_id": variant.external_id,
+        "title": variant.title,
+        "option_values": list(variant.option_values or []),
+        "price": _money(variant.price),
+        "compare_at": _money(variant.compare_at_price) if variant.compare_at_price and
+        variant.compare_at_price > variant.price else None,
+        "available": variant.available,
+    }
+    if variant.inventory_tracked and variant.inventory_policy == "deny" and variant.inventory_quantity is not None:
+        data["quantity"] = max(variant.inventory_quantity, 0)
+    return data
+
+
+def card(product: Product, currency: str, variants: list[Variant] | None = None) -> dict[str, Any]:
+    """A product card. ``variants``: the variants that matched a filter, if any."""
+    pool = variants if variants else list(product.variants)
+    prices = [v.price for v in pool] or [product.price_min]
+    chosen = next((v for v in pool if v.available), pool[0] if pool else None)
+    compare = [v.compare_at_price for v in pool if v.compare_at_price and v.compare_at_price > v.price]
+    return {
+        "product_id": product.id,
+        "handle": product.handle,
+        "title": product.title,
+        "url": product.url,
+        "image_url": product.image_url,
+        "price": _money(min(prices)),
+        "price_max": _money(max(prices)),
+        "compare_at": _money(max(compare)) if compare else None,
+        "currency": currency,
+        "available": any(v.available for v in pool) if pool else product.available,
+        "variant_id": chosen.external_id if chosen else None,
+    }
+
+
+def _matches_options(variant: Variant, wanted: list[str]) -> bool:
+    values = {_norm(v) for v in variant.option_values or []}
+    return all(_norm(w) in values for w in wanted)
+
+
+def search(session: Session, shop: Shop, query: str, *, min_price: float | None, max_price: float | None,
+           category: str | None, options: list[str], in_stock_only: bool, limit: int) -> list[dict[str, Any]]:
+    hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
+    if hits:
+        by_id = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_([h.id for h in hits])))}
+        candidates = [by_id[h.id] for h in hits if h.id in by_id]
+    elif query.strip() and not (min_price or max_price or category or options):
+        return []  # the words matched nothing, and there is nothing else to go on
+    else:
+        candidates = list(session.scalars(
+            select(Product).where(Product.shop_id == shop.id, Product.published)
+            .order_by(Product.price_min, Product.id).limit(500)
+        ))
+    cards = []
+    for product in candidates:
+        if category and not _in_category(product, category):
+            continue
+        variants = [
+            v for v in product.variants
+            if (min_price is None or v.price >= Decimal(str(min_price)))
+            and (max_price is None or v.price <= Decimal(str(max_price)))
+            and (not options or _matches_options(v, options))
+            and (not in_stock_only or v.available)
+        ]
+        if not variants:
+            continue
+        narrowed = variants if (min_price is not None or max_price is not None or options or in_stock_only) else None
+        cards.append(card(product, shop.currency, narrowed))
+        if len(cards) >= limit:
+            break
+    return cards
+
+
+def _in_category(product: Product, category: str) -> bool:
+    wanted = _norm(category).rstrip("s")
+    names = [product.product_type or "", *(product.tags or [])]
+    return any(_norm(n).rstrip("s") == wanted for n in names if n)
+
+
+def find_product(session: Session, shop: Shop, ref: str | int) -> Product | None:
+    """A product by id, handle, or (fuzzily) title."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        product = session.get(Product, int(ref))
+        if product is not None and product.shop_id == shop.id:
+            return product
+    ref = str(ref).strip()
+    if not ref:
+        return None
+    product = session.scalar(select(Product).where(Product.shop_id == shop.id, Product.handle == ref.lower()))
+    if product is not None:
+        return product
+    titles = dict(session.execute(
+        select(Product.id, Product.title).where(Product.shop_id == shop.id, Product.published)
+    ).all())
+    if not titles:
+        return None
+    best = process.extractOne(ref, titles, scorer=fuzz.WRatio, score_cutoff=80)
+    if best is None:
+        hits = fts_search(session, shop.id, ref, limit=1)
+        return session.get(Product, hits[0].id) if hits else None
+    return session.get(Product, best[2])
+
+
+def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] | None:
+    product = find_product(session, shop, ref)
+    if product is None:
+        return None
+    details = card(product, shop.currency)
+    details.update({
+        "description": (product.body_text or "")[:600],
+        "vendor": product.vendor,
+        "product_type": product.product_type,
+        "tags": list(product.tags or []),
+        "options": list(product.options or []),
+        "variants": [variant_dict(v) for v in product.variants],
+    })
+    return details
+
+
+def check_availability(session: Session, shop: Shop, ref: str | int,
+                       option_values: list[str]) -> dict[str, Any] | None:
+    product = find_product(session, shop, ref)
+    if product is None:
+        return None
+    known = {_norm(v) for o in product.options or [] for v in o.get("values", [])}
+    asked = [v for v in option_values if v.strip()]
+    unknown = [v for v in asked if _norm(v) not in known]
+    matching = [v for v in product.variants if _matches_options(v, [a for a in asked if a not in unknown])]
+    return {
+        "product": card(product, shop.currency),
+        "asked": asked,
+        #: Values this product does not come in at all (e.g. a colour it isn't made in).
+        "unknown_values": unknown,
+        "matching": [variant_dict(v) for v in matching] if not unknown else [],
+        "available": [variant_dict(v) for v in product.variants if v.available],
+    }

@@ -1,0 +1,57 @@
+"""Store knowledge: the passage of a page or policy that answers a question."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.catalog.search import parse_query, search_documents
+from core.db import Document, Shop
+
+PASSAGE_CHARS = 700
+_BLOCK = re.compile(r"\n\s*\n")
+
+
+def _blocks(body: str) -> list[str]:
+    """Paragraphs, with each Markdown heading kept with the paragraph after it."""
+    blocks: list[str] = []
+    heading = ""
+    for raw in _BLOCK.split(body):
+        text = raw.strip()
+        if not text:
+            continue
+        if text.startswith("#") and "\n" not in text:
+            heading = text.lstrip("#").strip()
+            continue
+        blocks.append(f"{heading}: {text}" if heading else text)
+    return blocks
+
+
+def _score(block: str, terms: list[str]) -> int:
+    words = set(parse_query(block))
+    return sum(1 for t in terms if any(w.startswith(t[:5]) for w in words))
+
+
+def passage(body: str, query: str) -> str:
+    terms = parse_query(query)
+    blocks = _blocks(body) or [body.strip()]
+    best = max(range(len(blocks)), key=lambda i: (_score(blocks[i], terms), -i))
+    text = blocks[best]
+    # Keep the next block too when it continues the same topic (a table after its heading).
+    if best + 1 < len(blocks) and len(text) < PASSAGE_CHARS // 2:
+        text = text + "\n" + blocks[best + 1]
+    return text[:PASSAGE_CHARS]
+
+
+def search(session: Session, shop: Shop, query: str, *, limit: int = 2) -> list[dict[str, Any]]:
+    hits = search_documents(session, shop.id, query, limit=limit)
+    if not hits:
+        return []
+    docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([h.id for h in hits])))}
+    return [
+        {"title": docs[h.id].title, "url": docs[h.id].url, "kind": docs[h.id].kind,
+         "passage": passage(docs[h.id].body, query)}
+        for h in hits if h.id in docs
+    ]
