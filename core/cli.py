@@ -214,8 +214,10 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
     from core.db.migrate import upgrade
 
     upgrade(db.engine)
-    # Read the whole file before anything is created: a bad line fails here, naming it.
-    count = sum(1 for _ in connector_registry.build("csv", {"csv_path": str(csv_path)}).iter_products())
+    # Read the whole file (and check the config) before anything is created: a bad
+    # line or storefront URL fails here, naming it, and leaves no shop behind.
+    connector = connector_registry.build("csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
+    count = sum(1 for _ in connector.iter_products())
     created = create_shop(db, name, "csv", {}, currency=currency, storefront_url=storefront_url,
                           allowed_origins=list(origins))
     imports = settings.instance_path / "imports"

@@ -118,6 +118,7 @@ def _load_or_create_secret(path: Path) -> str:
         pass
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # the mode above applies only to a new file
     with os.fdopen(fd, "w") as fh:
         fh.write(value + "\n")
     return value
