@@ -233,7 +233,11 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
         row.connector_config = config
     click.echo(f"created shop {created.id} ({count} products in the file)")
     run = create_run(db, created.id)
-    _run_sync_job(settings, db, run.id)
+    try:
+        _run_sync_job(settings, db, run.id)
+    except StoreChatError as exc:
+        raise StoreChatError(f"shop {created.id} was created but its import failed ({exc}); "
+                             f"fix the cause and run `storechat sync {created.id}`", code=exc.code) from None
     click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
 
 
@@ -316,20 +320,38 @@ def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
     with _cli_redis(settings) as url:
         conn = redis_lib.Redis.from_url(url)
         enqueue_sync(conn, run_id)
-        if not Worker.all(queue=queue(DEFAULT, conn)):
-            click.echo("no worker is running: running the sync job here")
+
+        def run_here() -> None:
             from core.worker import run
 
             run(url, (DEFAULT,), burst=True)
-        _wait_for_run(db, run_id)
+
+        if not Worker.all(queue=queue(DEFAULT, conn)):
+            click.echo("no worker is running: running the sync job here")
+            run_here()
+        _wait_for_run(db, run_id, if_not_started=run_here)
 
 
-def _wait_for_run(db: Any, run_id: int, timeout: float = 3600) -> None:
+def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
+                  if_not_started: Callable[[], None] | None = None, start_within: float = 15) -> None:
+    """Show a sync run's progress until it ends.
+
+    ``if_not_started`` runs when no worker has picked the job up within
+    ``start_within`` seconds (a worker that is listed but dead, or busy).
+    """
     from core.db import SyncRun
 
     deadline = time.monotonic() + timeout
+    nudge_at = time.monotonic() + start_within
     shown = None
     while time.monotonic() < deadline:
+        if if_not_started is not None and time.monotonic() > nudge_at:
+            with db.session() as session:
+                queued = session.get(SyncRun, run_id).status == "queued"  # type: ignore[union-attr]
+            if queued:
+                click.echo(f"no worker started the sync within {start_within:.0f}s: running it here")
+                if_not_started()
+            if_not_started = None
         with db.session() as session:
             run = session.get(SyncRun, run_id)
             assert run is not None
