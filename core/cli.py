@@ -275,6 +275,72 @@ def agent_create(shop_ref: str, name: str) -> None:
     click.echo(f"agent id: {created.id}\ncredential: {credential}")
 
 
+@main.command("eval")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shop", "shop_ref", required=True,
+              help="Shop id, site key or name; `demo` for the demo store (created and synced if needed).")
+@click.option("--url", default=None, help="Base URL of a running server using these settings "
+                                          "(default: start one on a free port, like `storechat demo`).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (pass/fail and reply per case).")
+@click.option("--timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
+              help="Seconds to wait for each reply.")
+@_errors_are_messages
+def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: float) -> None:
+    """Ask SHOP's assistant the questions in FILE (JSON Lines) over the visitor socket and report.
+
+    Prints accuracy per intent and overall, guard trips, handoffs and p50/p99
+    latency. Each line of FILE: {"id", "turns", "must_include",
+    "must_not_include", "handoff"?, "intent"?}; a malformed line stops the run.
+    """
+    import json as json_lib
+
+    from core.assistant import evaluation
+    from core.db import Database, Shop
+    from core.shops import find_shop
+
+    cases = evaluation.load_cases(path)
+    settings = _settings()
+    sup = None
+    if url is None:
+        if not settings.redis_url and _running_redis(settings):
+            raise ConfigError("a StoreChat server is already running in this instance folder: "
+                              "pass its address with --url")
+        from core.supervisor import Supervisor
+
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        with evaluation.server_environment():
+            sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers, workers=1)
+            sup.start()
+    try:
+        base = (url or _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)).rstrip("/")
+        db = Database(settings)
+        if shop_ref == "demo" and sup is not None:
+            from core.catalog.sync import create_run
+            from core.jobs import enqueue_sync
+            from core.shops import ensure_demo_shop
+
+            import redis as redis_lib
+
+            shop = ensure_demo_shop(db, f"{base}/demo")
+            run = create_run(db, shop.id)
+            enqueue_sync(redis_lib.Redis.from_url(sup.redis_url), run.id)
+            evaluation.wait_for_sync(db, run.id)
+        elif shop_ref == "demo":
+            from sqlalchemy import select
+
+            with db.session() as session:
+                shop = session.scalar(select(Shop).where(Shop.platform == "csv", Shop.platform_ref == "demo"))
+            if shop is None:
+                shop = find_shop(db, shop_ref)
+        else:
+            shop = find_shop(db, shop_ref)
+        report = evaluation.run(cases, base, shop, db, timeout=timeout)
+    finally:
+        if sup is not None:
+            sup.stop()
+    click.echo(json_lib.dumps(report.as_dict(), indent=2) if as_json else report.format())
+
+
 # -- running jobs from the command line ----------------------------------------
 
 

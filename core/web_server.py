@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
             tmp.write_text(json.dumps({"addresses": addresses, "pid": os.getpid()}))
             tmp.replace(ready_file)
 
+    def post_worker_init(worker: Any) -> None:
+        from core import lifecycle
+
+        def on_term(sig: int, frame: Any) -> None:
+            lifecycle.start_draining()
+            worker.handle_exit(sig, frame)
+
+        signal.signal(signal.SIGTERM, on_term)
+
     WebServer({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
@@ -57,5 +67,6 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         "errorlog": "-",
         "loglevel": os.environ.get("STORECHAT_LOG_LEVEL", "info").lower(),
         "when_ready": when_ready,
+        "post_worker_init": post_worker_init,
         "proc_name": "storechat-web",
     }).run()

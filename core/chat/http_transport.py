@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from core import lifecycle
 from core.chat import messages
 from core.chat.service import ChatError, VisitorContext
-from core.db import Conversation
+from core.db import Agent, Conversation
 from core.services import services
 
 bp = Blueprint("visitor_http", __name__, url_prefix="/api/v1/visitor")
@@ -101,8 +103,20 @@ def _visitor(data: dict[str, Any], *, token_required: bool) -> VisitorContext:
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:
     frames = services().chat.load_after(ctx.conversation_id, min(after_seq, ctx.last_seq)) \
         if ctx.conversation_id else []
-    return {"type": "welcome", "token": ctx.token, "conversation_id": ctx.conversation_id,
-            "last_seq": ctx.last_seq, "messages": frames}
+    _beat(ctx)
+    return {**ctx.welcome(), "messages": frames}
+
+
+def _beat(ctx: VisitorContext) -> None:
+    """A visitor on HTTP is online while it polls (each poll renews the heartbeat)."""
+    if ctx.conversation_id is None:
+        return
+    svc = services()
+    try:
+        if svc.presence.visitor_beat(ctx.shop_id, ctx.conversation_id, f"http:{ctx.visitor_id}"):
+            svc.chat.announce_presence(ctx.shop_id, conversation_id=ctx.conversation_id)
+    except Exception:  # noqa: BLE001 - presence is a nicety; the poll goes on
+        pass
 
 
 @bp.post("/hello")
@@ -135,7 +149,7 @@ def send() -> tuple[Response, int]:
 def typing() -> Response:
     ctx = _visitor(_body(), token_required=True)
     services().chat.visitor_typing(ctx)
-    return Response(status=204)
+    return Response(status=204, mimetype="application/json")
 
 
 @bp.get("/events")
@@ -143,7 +157,8 @@ def events() -> Response:
     """Long-poll: stored messages after ``after_seq``, waiting up to ``wait`` s for one."""
     args = request.args
     ctx = _visitor({"site_key": args.get("site_key"), "token": args.get("token")}, token_required=True)
-    after_seq = _after_seq(args.get("after_seq"))
+    after_seq = min(_after_seq(args.get("after_seq")), ctx.last_seq)
+    _beat(ctx)
     try:
         wait = min(MAX_WAIT, max(0.0, float(args.get("wait", MAX_WAIT))))
     except ValueError:
@@ -157,17 +172,30 @@ def events() -> Response:
         try:
             frames = svc.chat.load_after(ctx.conversation_id, after_seq)
             if not frames and wait:
-                arrived.wait(wait)
+                _wait(arrived, wait)
                 frames = svc.chat.load_after(ctx.conversation_id, after_seq)
         finally:
             sub.close()
     elif wait:
-        threading.Event().wait(min(wait, 5.0))  # nothing to wait for yet; don't spin the client
-    status = None
+        _wait(threading.Event(), min(wait, 5.0))  # nothing to wait for yet; don't spin the client
+    status, agent_name = ctx.status, ctx.agent_name
     if ctx.conversation_id is not None:
         with svc.db.session() as session:
             conversation = session.get(Conversation, ctx.conversation_id)
             status = conversation.status if conversation else None
+            agent = session.get(Agent, conversation.agent_id) if conversation and conversation.agent_id else None
+            agent_name = agent.name if agent else None
     last = frames[-1]["seq"] if frames else after_seq
-    return jsonify(conversation_id=ctx.conversation_id, status=status, messages=frames, last_seq=last)
+    return jsonify(conversation_id=ctx.conversation_id, status=status, agent_name=agent_name,
+                   messages=frames, last_seq=last)
 
+
+
+def _wait(event: threading.Event, seconds: float) -> None:
+    """Wait for ``event``, but give up at once when the process starts draining."""
+    deadline = time.monotonic() + seconds
+    while not lifecycle.draining() and not event.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        event.wait(min(left, 0.5))

@@ -190,6 +190,10 @@ def message_frame(message: Message) -> dict[str, Any]:
     }
     if message.author == "visitor" and message.client_id:
         frame["client_id"] = message.client_id
+    if message.author == "agent" and payload.get("agent_name"):
+        frame["agent_name"] = payload["agent_name"]
+    if message.author == "system" and payload.get("status"):
+        frame["status"] = payload["status"]
     for key in ("cards", "quick_replies"):
         if payload.get(key):
             frame[key] = payload[key]

@@ -16,6 +16,10 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+#: How long one ``typing`` frame holds a pending reply. The widget sends one
+#: at most every 2 s while the shopper types, so this must outlast that.
+TYPING_HOLD = 3.0
+
 
 class ReplyScheduler:
     def __init__(self, enqueue: Callable[[int, int], None], *, delay: float, max_hold: float) -> None:
@@ -45,7 +49,7 @@ class ReplyScheduler:
             if left <= 0:
                 return
             self._cancel(conversation_id)
-            self._start(conversation_id, seq, started, min(self._delay * 2, left))
+            self._start(conversation_id, seq, started, min(max(self._delay, TYPING_HOLD), left))
 
     def _start(self, conversation_id: int, seq: int, started: float, delay: float) -> None:
         timer = threading.Timer(delay, self._fire, (conversation_id, seq))

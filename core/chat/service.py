@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis as redis_lib
 from sqlalchemy import select
 
 from core.agents import authenticate
@@ -40,6 +41,13 @@ class VisitorContext:
     token: str
     conversation_id: int | None
     last_seq: int
+    #: Who owns the conversation now, for the widget's header after a reload.
+    status: str | None = None
+    agent_name: str | None = None
+
+    def welcome(self) -> dict[str, Any]:
+        return {"type": "welcome", "token": self.token, "conversation_id": self.conversation_id,
+                "last_seq": self.last_seq, "status": self.status, "agent_name": self.agent_name}
 
 
 class ChatService:
@@ -78,12 +86,15 @@ class ChatService:
             else:
                 token, identity = self.tokens.mint(shop.id)
             conversation = messages.open_conversation(session, shop.id, identity.visitor_id)
+            agent = session.get(Agent, conversation.agent_id) if conversation and conversation.agent_id else None
             return VisitorContext(
                 shop_id=shop.id,
                 visitor_id=identity.visitor_id,
                 token=token,
                 conversation_id=conversation.id if conversation else None,
                 last_seq=conversation.last_seq if conversation else 0,
+                status=conversation.status if conversation else None,
+                agent_name=agent.name if agent is not None else None,
             )
 
     def check_text(self, text: str) -> str:
@@ -97,7 +108,13 @@ class ChatService:
 
     def check_rate(self, *buckets: tuple[str, float, int]) -> None:
         for key, rate, burst in buckets:
-            decision = self.svc.limits.take(key, rate=rate, burst=burst)
+            try:
+                decision = self.svc.limits.take(key, rate=rate, burst=burst)
+            except redis_lib.RedisError:
+                # Redis is away: the database still takes the message (it is the
+                # source of truth); the limits hold again once Redis is back.
+                log.warning("rate limits not enforced: Redis is unavailable")
+                return
             if not decision.allowed:
                 raise ChatError(
                     "rate_limited",
@@ -203,7 +220,9 @@ class ChatService:
             "conversation_id": change.conversation_id,
             "status": change.after,
             "agent_id": change.agent_id,
-            "agent_name": change.agent_name,
+            # The owner's name while a human owns it; ``by``: whoever made the change.
+            "agent_name": change.agent_name if change.after == "human" else None,
+            "by": change.agent_name,
         })
 
     def announce_presence(self, shop_id: int, *, conversation_id: int | None = None) -> None:

@@ -3,12 +3,14 @@ loop, frame-size limits, error frames, and the outbox."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from typing import Any
 
 from simple_websocket import ConnectionClosed
 
+from core import lifecycle
 from core.chat.frames import FrameError, client_id_of, error_frame, parse
 from core.chat.outbox import Outbox
 from core.chat.service import ChatError
@@ -19,11 +21,37 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 15
 
 
+class _WholeWrites:
+    """The connection's socket as simple-websocket writes to it: whole frames only.
+
+    simple-websocket writes each frame with one ``sock.send()`` and ignores
+    how much was written. On a gevent socket whose send buffer is nearly full
+    (a client reading slowly), that is only part of the frame; the rest is
+    lost and the client reads the next frame's header as payload. Writing
+    with ``sendall`` under one lock keeps every frame whole, and unmixed with
+    the pings and close frames simple-websocket's reader sends.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes, *args: Any) -> int:
+        with self._lock:
+            self._sock.sendall(data, *args)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 class SocketSession:
     agent = False
     follow_new = False
 
     def __init__(self, ws: Any, svc: Services, ip: str) -> None:
+        if getattr(ws, "sock", None) is not None:
+            ws.sock = _WholeWrites(ws.sock)
         self.ws = ws
         self.svc = svc
         self.ip = ip or "unknown"
@@ -107,6 +135,12 @@ class SocketSession:
         next_beat = time.monotonic() + self.beat_every
         while not self.outbox.closed.is_set():
             raw = self.ws.receive(timeout=1.0)
+            if lifecycle.draining():
+                self.outbox.put(error_frame("server_restart", "the server is restarting; reconnect and resume",
+                                            fatal=True))
+                self.outbox.close()
+                self.ws.close(reason=1012, message="server_restart")
+                return
             if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + self.beat_every
                 try:

@@ -26,12 +26,7 @@ class VisitorSession(SocketSession):
 
     def on_hello(self, frame: Hello) -> None:
         ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin)
-        self.outbox.put({
-            "type": "welcome",
-            "token": ctx.token,
-            "conversation_id": ctx.conversation_id,
-            "last_seq": ctx.last_seq,
-        })
+        self.outbox.put(ctx.welcome())
         if ctx.conversation_id is not None:
             self._follow(ctx.conversation_id, min(frame.after_seq, ctx.last_seq))
 

@@ -12,11 +12,12 @@ from core.db import Document, Shop
 
 PASSAGE_CHARS = 700
 _BLOCK = re.compile(r"\n\s*\n")
+_WORDS = re.compile(r"[^\W_]+")
 
 
-def _blocks(body: str) -> list[str]:
-    """Paragraphs, with each Markdown heading kept with the paragraph after it."""
-    blocks: list[str] = []
+def _blocks(body: str) -> list[tuple[str, str]]:
+    """Paragraphs with the Markdown heading they sit under (``""`` before any)."""
+    blocks: list[tuple[str, str]] = []
     heading = ""
     for raw in _BLOCK.split(body):
         text = raw.strip()
@@ -25,23 +26,31 @@ def _blocks(body: str) -> list[str]:
         if text.startswith("#") and "\n" not in text:
             heading = text.lstrip("#").strip()
             continue
-        blocks.append(f"{heading}: {text}" if heading else text)
+        blocks.append((heading, text))
     return blocks
 
 
 def _score(block: str, terms: list[str]) -> int:
-    words = set(parse_query(block))
+    # Every word of the block: parse_query keeps only the first few terms.
+    words = set(_WORDS.findall(block.lower()))
     return sum(1 for t in terms if any(w.startswith(t[:5]) for w in words))
 
 
 def passage(body: str, query: str) -> str:
     terms = parse_query(query)
-    blocks = _blocks(body) or [body.strip()]
-    best = max(range(len(blocks)), key=lambda i: (_score(blocks[i], terms), -i))
-    text = blocks[best]
-    # Keep the next block too when it continues the same topic (a table after its heading).
+    blocks = _blocks(body) or [("", body.strip())]
+    full = [f"{heading}: {text}" if heading else text for heading, text in blocks]
+    best = max(range(len(full)), key=lambda i: (_score(full[i], terms), -i))
+    text = full[best]
+    # Keep the next block too when it continues this one: a lead-in ending with ":"
+    # (a list or table follows), or the next paragraph of the same section.
     if best + 1 < len(blocks) and len(text) < PASSAGE_CHARS // 2:
-        text = text + "\n" + blocks[best + 1]
+        heading, own = blocks[best]
+        next_heading, following = blocks[best + 1]
+        if heading and next_heading == heading:
+            text = text + "\n" + following
+        elif own.rstrip().endswith(":"):
+            text = text + "\n" + full[best + 1]
     return text[:PASSAGE_CHARS]
 
 

@@ -1,0 +1,110 @@
+"""What every handler of the built-in engine shares: the turn being answered
+and the answer it gives."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from core.assistant.builtin.templates import Templates
+from core.assistant.builtin.vocabulary import Vocabulary, vocabulary
+from core.assistant.engine import Reply, Turn
+from core.assistant.money import format_money, format_price_range
+from core.assistant.tools import Tools
+
+ENGINE = "builtin"
+#: Product cards shown with one reply.
+MAX_CARDS = 3
+#: Products remembered for "it", "the other one", "the second one".
+MAX_REMEMBERED = 5
+
+
+@dataclass
+class Answer:
+    text: str
+    intent: str
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    quick_replies: list[str] = field(default_factory=list)
+    #: What the next turn needs (see ``Reply.context``); merged over nothing.
+    context: dict[str, Any] = field(default_factory=dict)
+    #: False when the shopper's question went unanswered (counts toward a handoff).
+    answered: bool = True
+    handoff: str | None = None
+
+    def reply(self) -> Reply:
+        return Reply(self.text, cards=self.cards, quick_replies=self.quick_replies, intent=self.intent,
+                     context=self.context, handoff=self.handoff, engine=ENGINE)
+
+
+class Dialogue:
+    """One turn: the shopper's text, the previous reply's context, the tools, the wording."""
+
+    def __init__(self, turn: Turn, tools: Tools) -> None:
+        self.turn = turn
+        self.tools = tools
+        self.prev: dict[str, Any] = dict(turn.context or {})
+        self.t = Templates(turn.shop.settings)
+        self.currency = turn.shop.currency or "USD"
+
+    @cached_property
+    def vocab(self) -> Vocabulary:
+        return vocabulary(self.tools.session, self.turn.shop.id)
+
+    @property
+    def shown(self) -> list[int]:
+        return [int(p) for p in self.prev.get("products") or [] if isinstance(p, int)]
+
+    @property
+    def focus(self) -> int | None:
+        focus = self.prev.get("focus")
+        return focus if isinstance(focus, int) else None
+
+    @property
+    def seen(self) -> list[int]:
+        """Products shown earlier in the conversation, newest first."""
+        return [int(p) for p in self.prev.get("seen") or [] if isinstance(p, int)]
+
+    def remember(self, ids: list[int], focus: int | None = None) -> dict[str, Any]:
+        """Context naming the products this reply is about (and, for "the other one", those before)."""
+        ids = list(dict.fromkeys(i for i in ids if isinstance(i, int)))[:MAX_REMEMBERED]
+        seen = list(dict.fromkeys([*ids, *self.shown, *self.seen]))[: MAX_REMEMBERED * 2]
+        return {"products": ids, "focus": focus, "seen": seen}
+
+    def visitor_lines(self) -> list[str]:
+        """The shopper's earlier lines, newest first."""
+        return [text for author, text in reversed(self.turn.history) if author == "visitor"]
+
+    # -- wording of facts ------------------------------------------------------
+
+    def price(self, item: dict[str, Any]) -> str:
+        return format_price_range(item["price"], item.get("price_max") or item["price"], self.currency)
+
+    def money(self, amount: str) -> str:
+        return format_money(amount, self.currency)
+
+    def stock(self, available: bool) -> str:
+        return self.t.render("in_stock" if available else "sold_out")
+
+    def was(self, item: dict[str, Any]) -> str:
+        compare = item.get("compare_at")
+        if compare and (item.get("price_max") in (None, item["price"])):
+            return f" (was {self.money(compare)})"
+        return ""
+
+    def item(self, card: dict[str, Any]) -> str:
+        return self.t.render("item", title=card["title"], price=self.price(card), stock=self.stock(card["available"]))
+
+
+def card_of(details: dict[str, Any]) -> dict[str, Any]:
+    """The card fields of a ``get_product`` result."""
+    keys = ("product_id", "handle", "title", "url", "image_url", "price", "price_max", "compare_at", "currency",
+            "available", "variant_id")
+    return {k: details.get(k) for k in keys}
+
+
+def join_words(values: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    values = [v for v in values if v]
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " and " + values[-1]

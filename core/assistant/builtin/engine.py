@@ -1,0 +1,146 @@
+"""The built-in engine: rules over the shopper's words, answers from the tools.
+
+Order of reading a line (the first that applies answers):
+
+1. a pending offer of a human answered "yes" / "no";
+2. handoff triggers: an explicit request, complaint words, an angry tone;
+3. greetings, thanks, goodbyes and other small talk;
+4. the order-status dialogue (an order number, an email, "where is my order?");
+5. a question in another language;
+6. store content: shipping, returns, policies, contact and hours;
+7. products: search, details and price, availability, comparison;
+8. any other store content that clearly matches; out of scope; not understood.
+
+A reply that leaves the question unanswered counts toward the "two
+unanswered turns in a row" handoff rule (``Turn.unanswered_streak`` from the
+service, and the engine's own count in ``context["misses"]``).
+"""
+from __future__ import annotations
+
+import re
+
+from core.assistant.builtin import knowledge, orders, shopping
+from core.assistant.builtin.dialogue import ENGINE, Answer, Dialogue
+from core.assistant.builtin.templates import QUICK
+from core.assistant.builtin.text import (
+    angry,
+    asks_if_bot,
+    complaint,
+    content_words,
+    foreign_language,
+    is_ack,
+    is_goodbye,
+    is_no,
+    is_yes,
+    strip_greeting,
+    strip_thanks,
+    wants_human,
+)
+from core.assistant.engine import Reply, Turn
+from core.assistant.tools import Tools
+
+_OFF_TOPIC = re.compile(
+    r"\b(weather|forecast|joke|jokes|news|politics?|president|election|sports?|football|soccer|basketball|"
+    r"baseball|recipes?|cook|poem|poems|story|stories|song|songs|lyrics|movies?|films?|tv show|bitcoin|crypto|"
+    r"stock market|homework|math|equation|capital of|meaning of life|translate|write (me )?(a|an|some) (code|"
+    r"essay|poem|story|letter)|code|programming|python|javascript|horoscope|lottery|dating|medical|doctor|"
+    r"diagnos\w*|lawyer|legal advice|who (are|is) (you|the)|what time is it|how old are you|your name)\b", re.I)
+
+_STORE = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|refund|order|price|prices|cost|stock|buy|sell|"
+                    r"size|wear|gift|products?|store|shop|discount|sale|available|\$)", re.I)
+
+
+class BuiltinEngine:
+    name = ENGINE
+
+    def reply(self, turn: Turn, tools: Tools) -> Reply:
+        d = Dialogue(turn, tools)
+        answer = _answer(d, turn.text.strip())
+        misses = 0 if answer.answered else int(d.prev.get("misses") or 0) + 1
+        if not answer.answered and answer.handoff is None and max(misses - 1, turn.unanswered_streak) >= 1:
+            # The second unanswered turn in a row: a person takes over.
+            answer = Answer(d.t.render("handoff_unanswered"), answer.intent, answered=False,
+                            handoff="unanswered twice in a row")
+        answer.context = {k: v for k, v in answer.context.items() if v not in (None, [], {})}
+        if misses:
+            answer.context["misses"] = misses
+        if answer.handoff:
+            tools.handoff(answer.handoff)
+        return answer.reply()
+
+
+def _answer(d: Dialogue, raw: str) -> Answer:
+    if not re.search(r"\w", raw):
+        return Answer(d.t.render("unknown"), "unknown", answered=False)
+
+    if d.prev.get("offer") == "human":
+        if is_yes(raw):
+            return _handoff(d, "handoff_requested", "human", "requested")
+        if is_no(raw):
+            return Answer(d.t.render("declined"), "thanks")
+
+    if wants_human(raw):
+        return _handoff(d, "handoff_requested", "human", "requested")
+    if (phrase := complaint(raw)) is not None:
+        return _handoff(d, "handoff_complaint", "complaint", f"complaint: {phrase}")
+    if angry(raw):
+        return _handoff(d, "handoff_angry", "complaint", "angry tone")
+
+    greeted, text = strip_greeting(raw)
+    thanked, text = strip_thanks(text)
+    text = text.strip()
+    if not re.search(r"\w", text):
+        return Answer(d.t.render("thanks"), "thanks") if thanked else \
+            Answer(d.t.render("greeting"), "greeting", quick_replies=list(QUICK["start"]))
+    if is_goodbye(text):
+        return Answer(d.t.render("goodbye"), "thanks")
+    if is_ack(text) and not orders.pending(d):
+        return Answer(d.t.render("ack"), "thanks")
+    if is_yes(text) and not orders.pending(d):
+        return Answer(d.t.render("prompt"), "greeting", quick_replies=list(QUICK["start"]))
+    if is_no(text):
+        return Answer(d.t.render("declined"), "thanks")
+    if asks_if_bot(text):
+        return Answer(d.t.render("bot"), "greeting", quick_replies=list(QUICK["human"]), context={"offer": "human"})
+
+    if orders.wants_order(d, text):
+        return orders.handle(d, text)
+
+    if foreign_language(text):
+        return Answer(d.t.render("other_language"), "other_language", [], list(QUICK["human"]),
+                      {"offer": "human"}, answered=False)
+
+    if _OFF_TOPIC.search(text) and not _STORE.search(text) and not d.vocab.mention(text).words:
+        return Answer(d.t.render("out_of_scope"), "out_of_scope", [], list(QUICK["start"]), answered=False)
+
+    found = knowledge.topics(text)
+    if found and not _about_a_product(d, text, found):
+        return knowledge.answer(d, found, text)
+    if orders.WEAK_CUE.search(text) and not found:
+        return orders.handle(d, text)
+
+    product = shopping.route(d, text)
+    if product is not None:
+        return product
+    if found:
+        return knowledge.answer(d, found, text)
+    if (store := knowledge.fallback(d, text)) is not None:
+        return store
+    if len(content_words(text)) and len(text.split()) <= 6:
+        product = shopping.route(d, text, fallback_search=True)
+        if product is not None:
+            return product
+    return Answer(d.t.render("unknown"), "unknown", [], list(QUICK["start"]), answered=False)
+
+
+def _about_a_product(d: Dialogue, text: str, found: list[knowledge.Topic]) -> bool:
+    """"Is the varsity top in stock?" is a product question even though "stock" ... ; the few topics
+    that a product name can carry ("does the jacket come in a different size?") go to the product."""
+    generic = {"exchange", "size_guide", "warranty", "hours"}
+    if not all(t.name in generic for t in found):
+        return False
+    return d.vocab.mention(text, within=d.shown).product is not None
+
+
+def _handoff(d: Dialogue, key: str, intent: str, reason: str) -> Answer:
+    return Answer(d.t.render(key), intent, handoff=reason)

@@ -1,0 +1,258 @@
+"""Product answers: search, details and price, availability, comparison.
+
+Every name, price and stock state in these replies is read from the tool
+results of this turn (cards, ``get_product``, ``check_availability``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of, join_words
+from core.assistant.builtin.templates import QUICK
+from core.assistant.builtin.text import stem, tokens
+from core.assistant.builtin.vocabulary import SYNONYMS
+from core.db import Product
+
+SEARCH_LIMIT = 10
+
+
+@dataclass
+class Query:
+    """A product search as the shopper put it."""
+
+    terms: list[str] = field(default_factory=list)
+    #: The shopper's words for what they want, for "I couldn't find “...”".
+    asked: str = ""
+    #: The shopper's own words for the filters (" under $50", " for women").
+    filters: str = ""
+    min_price: float | None = None
+    max_price: float | None = None
+    category: str | None = None
+    options: list[str] = field(default_factory=list)
+    in_stock: bool = False
+    sale: bool = False
+    sort: str | None = None
+    #: Products already shown ("show me more").
+    exclude: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_context(cls, data: Any) -> Query | None:
+        if not isinstance(data, dict):
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        try:
+            return cls(**known)
+        except TypeError:
+            return None
+
+    def as_context(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def search(d: Dialogue, q: Query) -> Answer:
+    tools = d.tools
+    query = " ".join(_expand(q.terms))
+    cards = tools.search_products(query, min_price=q.min_price, max_price=q.max_price, category=q.category,
+                                  options=q.options, in_stock_only=q.in_stock, limit=SEARCH_LIMIT)
+    terms = list(q.terms)
+    if not cards and q.options:
+        # Option values may be words of the title or tags rather than variants ("blue earrings").
+        terms += [stem(w) for o in q.options for w in tokens(o)]
+        cards = tools.search_products(" ".join(_expand(terms)), min_price=q.min_price, max_price=q.max_price,
+                                      category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT)
+    cards = [c for c in cards if c["product_id"] not in q.exclude]
+    if q.sale:
+        cards = [c for c in cards if c.get("compare_at")]
+    exact = _covering(d, cards, terms) if terms else cards
+    if q.sort:
+        exact.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
+        cards.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
+    context = {"last": "search", "search": {**q.as_context(), "terms": terms}}
+    if exact:
+        shown = exact[:MAX_CARDS]
+        if len(exact) == 1:
+            text = d.t.render("search_one", item=d.item(shown[0]))
+        elif q.terms:
+            text = d.t.render("search_many", filters=q.filters, items="; ".join(d.item(c) for c in shown))
+        else:
+            text = d.t.render("search_browse", filters=q.filters, items="; ".join(d.item(c) for c in shown))
+        ids = [c["product_id"] for c in shown]
+        context.update(d.remember(ids, ids[0] if len(shown) == 1 else None))
+        context["search"]["exclude"] = list(dict.fromkeys(q.exclude + ids))
+        quick = QUICK["product"] if len(shown) == 1 else QUICK["search"]
+        return Answer(text, "product_search", shown, list(quick), context)
+    if cards:
+        shown = cards[:MAX_CARDS]
+        text = d.t.render("search_close", asked=((q.asked or " ".join(q.terms)) + q.filters).strip(),
+                          items="; ".join(d.item(c) for c in shown))
+        ids = [c["product_id"] for c in shown]
+        context.update(d.remember(ids))
+        context["search"]["exclude"] = list(dict.fromkeys(q.exclude + ids))
+        return Answer(text, "product_search", shown, [], context)
+    if q.sale and not q.terms:
+        return Answer(d.t.render("sale_none"), "product_search", context=context)
+    if q.exclude:
+        return Answer(d.t.render("more_none"), "product_search", context=context)
+    text = d.t.render("search_none", asked=q.asked or " ".join(terms) or "that", filters=q.filters)
+    return Answer(text, "product_search", [], list(QUICK["human"]), context, answered=False)
+
+
+def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
+    """Products like the last ones, cheaper than ``than`` (a card)."""
+    limit = Decimal(than["price"]) - Decimal("0.01")
+    q.max_price = float(limit) if q.max_price is None else min(q.max_price, float(limit))
+    q.min_price, q.exclude, q.sort = None, [], "desc"
+    answer = search(d, q)
+    if not answer.cards:
+        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters), "product_search",
+                        context=answer.context)
+    return answer
+
+
+def details(d: Dialogue, product_id: int, mode: str = "details") -> Answer:
+    info = d.tools.get_product(product_id)
+    if info is None:
+        return Answer(d.t.render("unknown"), "unknown", answered=False)
+    fields = {"title": info["title"], "price": d.price(info), "was": d.was(info), "stock": d.stock(info["available"])}
+    if mode == "price":
+        text = d.t.render("price", **fields)
+    else:
+        values = _option_values(info)
+        options = d.t.render("options", values=join_words(values)) if values else ""
+        text = d.t.render("details", options=options, description=_summary(info.get("description") or ""), **fields)
+    context = {**_keep(d, product_id), "last": mode}
+    return Answer(text.strip(), "product_details", [card_of(info)], list(QUICK["product"]), context)
+
+
+def availability(d: Dialogue, product_id: int, asked: list[str]) -> Answer:
+    result = d.tools.check_availability(product_id, asked)
+    if result is None:
+        return Answer(d.t.render("unknown"), "unknown", answered=False)
+    product = result["product"]
+    title = product["title"]
+    context = {**_keep(d, product_id), "last": "availability", "options": asked}
+    said = (" in " + " / ".join(result["asked"])) if result["asked"] else ""
+    if result["unknown_values"]:
+        info = d.tools.get_product(product_id) or {}
+        values = _option_values(info)
+        text = d.t.render("not_offered", title=title, asked=join_words(result["unknown_values"]))
+        if values:
+            text += d.t.render("offered_values", values=join_words(values))
+        else:
+            text += d.t.render("single_version", stock=d.stock(product["available"]))
+        return Answer(text, "availability", [product], [], context)
+    in_stock = [v for v in result["matching"] if v["available"]]
+    if in_stock:
+        prices = sorted(Decimal(v["price"]) for v in in_stock)
+        price = d.price({"price": str(prices[0]), "price_max": str(prices[-1])})
+        quantities = [v["quantity"] for v in in_stock if "quantity" in v]
+        if len(in_stock) == 1 and quantities and 0 < quantities[0] <= 5:
+            text = d.t.render("available_few", title=title, asked=said, price=price, quantity=quantities[0])
+        else:
+            text = d.t.render("available", title=title, asked=said, price=price)
+        if not asked:
+            values = _values_of(in_stock)
+            if values:
+                text += d.t.render("alternatives", values=join_words(values))
+        return Answer(text, "availability", [product], [], context)
+    text = d.t.render("unavailable" if said else "unavailable_all", title=title, asked=said)
+    values = [v for v in _values_of(result["available"]) if v.casefold() not in {a.casefold() for a in asked}]
+    if values:
+        text += d.t.render("alternatives", values=join_words(values))
+    return Answer(text, "availability", [product], [], context)
+
+
+def compare(d: Dialogue, first: int, second: int) -> Answer:
+    a, b = d.tools.get_product(first), d.tools.get_product(second)
+    if a is None or b is None:
+        return Answer(d.t.render("compare_which"), "compare", answered=False)
+    lines = "; ".join(f"{p['title']}: {d.price(p)}, {d.stock(p['available'])}" for p in (a, b))
+    pa, pb = Decimal(a["price"]), Decimal(b["price"])
+    if pa == pb:
+        verdict = d.t.render("compare_same_price")
+    else:
+        verdict = d.t.render("compare_cheaper", title=(a if pa < pb else b)["title"])
+    context = {**d.remember([first, second]), "last": "compare"}
+    return Answer(d.t.render("compare", lines=lines, verdict=verdict), "compare", [card_of(a), card_of(b)], [],
+                  context)
+
+
+def which(d: Dialogue, candidates: list[int], intent: str) -> Answer:
+    """Ask which product is meant, offering their titles."""
+    titles = [d.vocab.titles[p] for p in candidates if p in d.vocab.titles][:4]
+    context = {**d.remember(candidates), "last": d.prev.get("last")}
+    if d.prev.get("search"):
+        context["search"] = d.prev["search"]
+    return Answer(d.t.render("which"), intent, [], titles, context)
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def _keep(d: Dialogue, product_id: int) -> dict[str, Any]:
+    """Remember the products shown before, focused on this one; keep the search for "cheaper"."""
+    shown = d.shown
+    context = d.remember(shown if product_id in shown else [product_id, *shown], product_id)
+    if d.prev.get("search"):
+        context["search"] = d.prev["search"]
+    return context
+
+
+def _expand(terms: list[str]) -> list[str]:
+    out = []
+    for t in terms:
+        out.append(t)
+        out.extend(SYNONYMS.get(t, []))
+    return list(dict.fromkeys(out))
+
+
+def _covering(d: Dialogue, cards: list[dict[str, Any]], terms: list[str]) -> list[dict[str, Any]]:
+    """The cards whose product has every term (title, tags, type, options or description)."""
+    if not cards:
+        return []
+    rows = d.tools.session.execute(
+        select(Product.id, Product.title, Product.tags, Product.product_type, Product.options, Product.body_text)
+        .where(Product.id.in_([c["product_id"] for c in cards]))
+    )
+    words: dict[int, set[str]] = {}
+    for pid, title, tags, ptype, options, body in rows:
+        text = " ".join([title, *(str(t) for t in tags or []), ptype or "",
+                         *(str(v) for o in options or [] for v in o.get("values", [])), (body or "")[:2000]])
+        words[pid] = {stem(w) for w in tokens(text)} | set(tokens(text))
+    return [c for c in cards if all(_has(words.get(c["product_id"], set()), t) for t in terms)]
+
+
+def _has(words: set[str], term: str) -> bool:
+    options = [term, *SYNONYMS.get(term, [])]
+    for t in options:
+        t = t.replace("-", "")
+        if t in words:
+            return True
+        if len(t) >= 4 and any(w.startswith(t) or (len(w) >= 4 and t.startswith(w)) for w in words):
+            return True
+    return False
+
+
+def _option_values(info: dict[str, Any]) -> list[str]:
+    values = []
+    for option in info.get("options") or []:
+        values += [str(v) for v in option.get("values", []) if str(v) != "Default Title"]
+    return values
+
+
+def _values_of(variants: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(v for variant in variants for v in variant.get("option_values") or []
+                              if v != "Default Title"))
+
+
+def _summary(description: str, limit: int = 220) -> str:
+    text = " ".join(description.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > 60 else cut.rsplit(" ", 1)[0] + "\u2026"

@@ -1,0 +1,289 @@
+"""What the catalog calls things: product titles, option values, categories.
+
+The engine reads these words to *understand* a question ("the varsity top",
+"in large", "for women"); every fact it then states comes from a tool result.
+A shop's vocabulary is built once and cached per process, keyed by the
+catalog's version (product count and last sync time), so a sync is seen at
+the next turn.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.assistant.builtin.text import NOISE, stem, tokens
+from core.db import Product
+
+#: Who a product is for: tags like these are filters ("jackets for women").
+AUDIENCES = {
+    "women": ("women", "woman", "womens", "ladies", "lady", "female", "her", "she", "wife", "girlfriend",
+              "mom", "mother", "sister", "daughter", "girls", "girl"),
+    "men": ("men", "man", "mens", "gents", "gentlemen", "male", "him", "he", "husband", "boyfriend", "dad",
+            "father", "brother", "son", "guys", "boys", "boy"),
+    "kids": ("kids", "kid", "children", "child", "baby", "babies", "toddler"),
+    "unisex": ("unisex",),
+}
+#: Shoppers' words for what catalogs often call something else.
+SYNONYMS = {
+    "sweater": ["jumper", "pullover"], "jumper": ["sweater"], "pullover": ["jumper", "sweater"],
+    "sneaker": ["shoe", "trainer"], "trainer": ["shoe", "sneaker"], "shoe": ["sneaker"],
+    "tshirt": ["tee", "t-shirt"], "tee": ["t-shirt", "tshirt"], "coat": ["jacket"], "purse": ["bag"],
+    "handbag": ["bag"], "suit": ["tuxedo"], "tux": ["tuxedo"], "trouser": ["pant"], "pant": ["trouser"],
+    "hoody": ["hoodie", "sweatshirt"], "hoodie": ["sweatshirt"], "necklace": ["pendant", "choker"],
+    "earring": ["stud"], "couch": ["sofa"], "sofa": ["couch"],
+}
+SIZE_ALIASES = {"xs": "extra small", "s": "small", "m": "medium", "l": "large", "xl": "extra large",
+                "xxl": "extra extra large", "sm": "small", "med": "medium", "lg": "large", "lrg": "large"}
+COLOURS = frozenset(
+    """black white grey gray red blue green yellow orange purple pink brown beige navy olive cream gold silver
+    teal turquoise maroon burgundy ivory tan khaki charcoal lavender mint coral rose copper bronze multicolour
+    multicolor""".split()
+)
+CACHE_SIZE = 64
+_SIZE_WORDS = frozenset(SIZE_ALIASES) | frozenset(SIZE_ALIASES.values()) | {"xxxl", "xxs", "2xl", "3xl"}
+#: Words before a size that make it one: "in large", "size M", "a medium".
+_SIZE_CONTEXT = frozenset({"in", "size", "sizes", "a", "an", "and", "or", "the", ""})
+
+
+@dataclass
+class Mention:
+    """Products a shopper's words point at."""
+
+    #: The one product meant, when it is clear.
+    product: int | None = None
+    #: Products that fit the words, best first (several when it is not clear).
+    candidates: list[int] = field(default_factory=list)
+    #: The catalog words that were recognised.
+    words: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Vocabulary:
+    titles: dict[int, str] = field(default_factory=dict)
+    title_words: dict[int, frozenset[str]] = field(default_factory=dict)
+    word_products: dict[str, set[int]] = field(default_factory=dict)
+    #: normalized option value -> the catalog's spelling
+    option_values: dict[str, str] = field(default_factory=dict)
+    #: stem of a product type -> the catalog's spelling
+    types: dict[str, str] = field(default_factory=dict)
+    #: audience tag present in the catalog ("women") -> the catalog's spelling
+    audiences: dict[str, str] = field(default_factory=dict)
+    #: every stem of titles, tags and types (for fuzzy spelling fixes)
+    known: set[str] = field(default_factory=set)
+    _words: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.titles)
+
+    # -- words ----------------------------------------------------------------
+
+    def spell(self, word: str) -> str | None:
+        """The catalog word ``word`` means (itself, or a close spelling), if any."""
+        s = stem(word)
+        if s in self.known:
+            return s
+        if len(s) < 4 or s in NOISE or not self._words:
+            return None
+        best = process.extractOne(s, self._words, scorer=fuzz.ratio, score_cutoff=84)
+        if best is None or best[0][0] != s[0]:
+            return None
+        return best[0]
+
+    def idf(self, word: str) -> float:
+        return math.log((1 + self.size) / (1 + len(self.word_products.get(word, ()))))
+
+    # -- products ---------------------------------------------------------------
+
+    def mention(self, text: str, within: list[int] | None = None) -> Mention:
+        """The product(s) ``text`` names, preferring those in ``within`` (what was just shown)."""
+        words = []
+        for w in tokens(text):
+            if w in NOISE or stem(w) in NOISE or len(w) < 2 or w.isdigit():
+                continue
+            spelled = self.spell(w)
+            if spelled and spelled in self.word_products and spelled not in words:
+                words.append(spelled)
+        if not words:
+            return Mention()
+        sets = [self.word_products[w] for w in words]
+        full = set.intersection(*sets)
+        ranked_full = sorted(full, key=lambda p: (len(self.title_words[p]), p))
+        if within:
+            inside = [p for p in within if p in full]
+            if len(inside) == 1:
+                return Mention(inside[0], [inside[0]], words)
+            if len(inside) > 1:
+                return Mention(None, inside, words)
+        if len(full) == 1:
+            return Mention(ranked_full[0], ranked_full, words)
+        if full:
+            # Every word fits several products; one whose whole title was typed is meant.
+            exact = [p for p in ranked_full if self.title_words[p] <= set(words)]
+            if len(exact) == 1:
+                return Mention(exact[0], ranked_full, words)
+            return Mention(None, ranked_full, words)
+        scores: dict[int, float] = {}
+        for w in words:
+            for p in self.word_products[w]:
+                scores[p] = scores.get(p, 0.0) + self.idf(w)
+        ranked = sorted(scores, key=lambda p: (-scores[p], len(self.title_words[p]), p))
+        best = ranked[0]
+        second = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        if scores[best] >= 1.5 * second and scores[best] > 0:
+            return Mention(best, ranked[:5], words)
+        return Mention(None, ranked[:5], words)
+
+    def named(self, text: str) -> list[int]:
+        """Products whose whole title appears in ``text`` (spelling forgiven), in order of appearance."""
+        spelled = [self.spell(w) or stem(w) for w in tokens(text)]
+        present = set(spelled)
+        found = []
+        for p, words in self.title_words.items():
+            if words and words <= present:
+                first = min(spelled.index(w) for w in words)
+                found.append((first, -len(words), p))
+        found.sort()
+        # Drop products whose title words are all part of a longer named title.
+        out: list[int] = []
+        for _, _, p in found:
+            if not any(self.title_words[p] < self.title_words[q] for q in out):
+                out.append(p)
+        return out
+
+    # -- options and categories -------------------------------------------------------
+
+    def options_in(self, text: str) -> list[str]:
+        """Option values (sizes, colours ...) of the catalog named in ``text``, in the catalog's spelling."""
+        words = tokens(text)
+        found: list[str] = []
+        used: set[int] = set()
+        for n in (3, 2, 1):
+            for i in range(len(words) - n + 1):
+                if any(j in used for j in range(i, i + n)):
+                    continue
+                phrase = " ".join(words[i:i + n])
+                value = self._option(phrase, words[i - 1] if i else "")
+                if value and value not in found:
+                    found.append(value)
+                    used.update(range(i, i + n))
+        return found
+
+    def _option(self, phrase: str, before: str) -> str | None:
+        if phrase in _SIZE_WORDS and before not in _SIZE_CONTEXT:
+            return None  # "large pockets" is not size Large
+        if phrase in self.option_values:
+            if phrase.isdigit() and before != "size":
+                return None  # "under 50" is a price, not size 50
+            if len(phrase) <= 2 and before not in ("size", "in", "a", "an", "sizes") and phrase not in ("xl", "xs"):
+                return None  # a lone "m" or "s" is rarely a size
+            return self.option_values[phrase]
+        alias = SIZE_ALIASES.get(phrase)
+        if alias and alias in self.option_values and (len(phrase) > 2 or before in ("size", "in", "an", "a")):
+            return self.option_values[alias]
+        for short, long in SIZE_ALIASES.items():
+            if phrase == long and short in self.option_values:
+                return self.option_values[short]
+        if " " not in phrase and len(phrase) >= 5 and phrase not in NOISE:
+            best = process.extractOne(phrase, list(self.option_values), scorer=fuzz.ratio, score_cutoff=85)
+            if best is not None and best[0][0] == phrase[0] and not best[0].isdigit():
+                return self.option_values[best[0]]
+        return None
+
+    def sizes_asked(self, text: str) -> list[str]:
+        """Sizes asked for that no product of the catalog comes in ("in XL", "size 10")."""
+        words = tokens(text)
+        found = []
+        for i, word in enumerate(words):
+            before = words[i - 1] if i else ""
+            pair = " ".join(words[i:i + 2])
+            if pair in ("extra large", "extra small") and before in _SIZE_CONTEXT:
+                word = pair
+            elif not (before == "size" and (word.isdigit() or word in _SIZE_WORDS)
+                      or before in ("in", "an", "a") and word in _SIZE_WORDS - {"small", "medium", "large", "s", "m", "l"}):
+                continue
+            if word in self.option_values or SIZE_ALIASES.get(word, "") in self.option_values:
+                continue
+            found.append(word.upper() if len(word) <= 4 and word.isalpha() else word)
+        return found
+
+    def colours_in(self, text: str) -> list[str]:
+        """Colour words that are not option values of this catalog (searched as words instead)."""
+        return [w for w in tokens(text) if w in COLOURS and w not in self.option_values]
+
+    def audience_in(self, text: str) -> str | None:
+        for w in tokens(text):
+            for tag, words in AUDIENCES.items():
+                if (w in words or stem(w) in words) and tag in self.audiences:
+                    return self.audiences[tag]
+        return None
+
+    def type_in(self, text: str) -> str | None:
+        for w in tokens(text):
+            s = stem(w)
+            if s in self.types:
+                return self.types[s]
+        return None
+
+
+_cache: OrderedDict[tuple[str, int], tuple[tuple[object, ...], Vocabulary]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def vocabulary(session: Session, shop_id: int) -> Vocabulary:
+    """The shop's vocabulary, rebuilt when its catalog changed."""
+    version = tuple(session.execute(
+        select(func.count(Product.id), func.max(Product.synced_at)).where(Product.shop_id == shop_id)
+    ).one())
+    key = (str(session.get_bind().url), shop_id)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == version:
+            _cache.move_to_end(key)
+            return cached[1]
+    vocab = _build(session, shop_id)
+    with _lock:
+        _cache[key] = (version, vocab)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return vocab
+
+
+def _build(session: Session, shop_id: int) -> Vocabulary:
+    vocab = Vocabulary()
+    rows = session.execute(
+        select(Product.id, Product.title, Product.tags, Product.product_type, Product.options)
+        .where(Product.shop_id == shop_id, Product.published)
+    )
+    for pid, title, tags, product_type, options in rows:
+        vocab.titles[pid] = title
+        words = frozenset(stem(w) for w in tokens(title) if w not in NOISE and stem(w) not in NOISE and len(w) > 1)
+        vocab.title_words[pid] = words
+        for w in words:
+            vocab.word_products.setdefault(w, set()).add(pid)
+        vocab.known.update(words)
+        for tag in [*(tags or []), product_type or ""]:
+            norm = " ".join(tokens(str(tag)))
+            if not norm:
+                continue
+            vocab.known.update(stem(w) for w in norm.split())
+            for audience, spellings in AUDIENCES.items():
+                if norm in spellings:
+                    vocab.audiences.setdefault(audience, str(tag))
+        if product_type and " ".join(tokens(product_type)):
+            vocab.types.setdefault(stem(" ".join(tokens(product_type))), product_type)
+        for option in options or []:
+            for value in option.get("values", []):
+                norm = " ".join(tokens(str(value)))
+                if norm and norm != "default title":
+                    vocab.option_values.setdefault(norm, str(value))
+    vocab.known.update(SYNONYMS)
+    vocab._words = sorted(w for w in vocab.known if len(w) >= 4)
+    return vocab

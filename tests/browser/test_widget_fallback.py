@@ -1,0 +1,420 @@
+"""The widget where WebSockets do not get through, in headless Chromium on the
+demo storefront of a running `storechat demo`.
+
+With `/ws/visitor` blocked the widget falls back by itself to the same
+protocol over HTTP (POST hello / messages / typing, a long poll on GET
+events): the shopper still gets an answer with a product card, and a reload
+resumes the conversation. Also: `typing` frames while the shopper types, a
+socket that comes back is used again, and what a person from the shop does
+(take over, reply, close) is shown on either transport.
+
+Requests to other origins (the sample catalog's CDN images) are refused so the
+run never depends on the internet.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.test_end_to_end import Running, _site_key
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "do you have a leather jacket?"
+ANSWER_TIMEOUT = 15_000  # ms
+API = "/api/v1/visitor/"
+
+# Runs before any page script. `window.__wsMode`: "fail" (the socket errors
+# and closes without opening, like a proxy refusing the upgrade), "hang"
+# (it never opens), anything else: a real WebSocket.
+FAKE_WEBSOCKET = """
+(() => {
+  const Real = window.WebSocket;
+  window.__wsMode = %s;
+  window.__wsMade = 0;
+  function Fake(url) {
+    if (!window.__wsMode) return new Real(url);
+    window.__wsMade++;
+    const ws = this;
+    ws.url = url; ws.readyState = 0;
+    ws.send = () => { throw new Error("not open"); };
+    ws.close = () => {
+      if (ws.readyState === 3) return;
+      ws.readyState = 3;
+      setTimeout(() => ws.onclose && ws.onclose({code: 1006}), 0);
+    };
+    if (window.__wsMode === "fail") setTimeout(() => { ws.onerror && ws.onerror({}); ws.close(); }, 20);
+  }
+  Fake.CONNECTING = 0; Fake.OPEN = 1; Fake.CLOSING = 2; Fake.CLOSED = 3;
+  window.WebSocket = Fake;
+})();
+"""
+
+
+class Tab:
+    """A page plus what it did: HTTP calls to the visitor API, sockets and their frames."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page, self.base = page, base
+        self.requests: list[tuple[str, str, str | None]] = []  # method, url, body
+        self.sockets: list[str] = []
+        self.blocked: list[str] = []  # sockets Playwright closed before they reached the server
+        self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append((r.method, r.url, r.post_data)))
+        page.on("websocket", self._socket)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _socket(self, ws: Any) -> None:
+        self.sockets.append(ws.url)
+
+        def keep(into: list[dict[str, Any]]) -> Callable[[str | bytes], None]:
+            def add(payload: str | bytes) -> None:
+                try:
+                    frame = json.loads(payload)
+                except ValueError:
+                    return
+                if isinstance(frame, dict):
+                    into.append(frame)
+            return add
+
+        ws.on("framesent", keep(self.sent))
+        ws.on("framereceived", keep(self.received))
+
+    def api(self, name: str, method: str | None = None) -> list[tuple[str, str, str | None]]:
+        return [r for r in self.requests if API + name in r[1] and (method is None or r[0] == method)]
+
+    def state(self) -> dict[str, Any]:
+        """The widget's localStorage entry."""
+        return self.page.evaluate(
+            """() => { for (let i = 0; i < localStorage.length; i++) {
+                 const k = localStorage.key(i);
+                 if (k.startsWith("storechat:")) return JSON.parse(localStorage.getItem(k));
+               } return null; }"""
+        )
+
+    @property
+    def launcher(self) -> Any:
+        return self.page.locator("#storechat").locator("button.L")
+
+    @property
+    def panel(self) -> Any:
+        return self.page.locator("#storechat").locator("[role=dialog]")
+
+    @property
+    def input(self) -> Any:
+        return self.panel.locator("input[aria-label=Message]")
+
+    def rows(self, author: str) -> Any:
+        return self.panel.locator(f".r.{author}")
+
+    def open_chat(self) -> None:
+        from playwright.sync_api import expect
+
+        expect(self.launcher).to_be_visible()
+        self.launcher.click()
+        expect(self.panel).to_be_visible()
+
+    def ask(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def diagnosis(self) -> str:
+        calls = "\n".join(f"{m} {u[len(self.base):]} {b or ''}"[:200] for m, u, b in self.requests if API in u)
+        return (f"visitor API calls:\n{calls or '(none)'}\nsockets: {self.sockets}, blocked: {self.blocked}\n"
+                f"sent: {self.sent[-5:]}\nreceived: {self.received[-5:]}\npanel:\n{self.panel.inner_text()}")
+
+
+@pytest.fixture
+def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
+    """Opens /demo/ in a fresh context. ``ws``: "ok", "route" (Playwright closes
+    every /ws/visitor socket before the server sees it), "fail" or "hang" (see
+    FAKE_WEBSOCKET)."""
+    contexts: list[Any] = []
+    tabs: list[Tab] = []
+
+    def route(route: Any) -> None:
+        if route.request.url.startswith(demo.base + "/"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def open_(ws: str = "ok", clock: bool = False) -> Tab:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        context.route("**/*", route)
+        blocked: list[str] = []
+        if ws == "route":
+            # No connect_to_server(): the page's socket opens, then is closed before any frame.
+            def block(socket: Any) -> None:
+                blocked.append(socket.url)
+                socket.close()
+
+            context.route_web_socket(re.compile(r".*/ws/visitor$"), block)
+        context.add_init_script(FAKE_WEBSOCKET % json.dumps(ws if ws in ("fail", "hang") else ""))
+        page = context.new_page()
+        if clock:
+            page.clock.install()
+        tab = Tab(page, demo.base)
+        tab.blocked = blocked
+        tabs.append(tab)
+        page.goto(f"{demo.base}/demo/", wait_until="load")
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+    errors = [e for tab in tabs for e in tab.errors]
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def _assert_answer(tab: Tab, demo: Running) -> None:
+    from playwright.sync_api import expect
+
+    answer = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
+    try:
+        expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n\n{tab.diagnosis()}") from None
+    expect(answer.locator(".b")).to_contain_text("$80.00")
+    card = answer.locator(".c").filter(has_text="Classic Leather Jacket")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("$80.00")
+    expect(card.locator("a")).to_have_attribute("href", f"{demo.base}/demo/products/classic-leather-jacket")
+
+
+def _no_socket_worked(tab: Tab) -> None:
+    assert tab.received == [], f"a socket got frames: {tab.received[:3]}"
+    assert not any(f.get("type") == "welcome" for f in tab.received)
+
+
+# ---- 1. sockets blocked: the same chat over HTTP, resumed after a reload
+
+
+@pytest.mark.parametrize("ws", ["route", "fail"])
+def test_chat_works_over_http_when_websockets_are_blocked(
+    open_tab: Callable[..., Tab], demo: Running, ws: str
+) -> None:
+    from playwright.sync_api import expect
+
+    tab = open_tab(ws)
+    tab.open_chat()
+    expect(tab.input).to_be_focused()
+    tab.ask(QUESTION)
+    expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
+    _assert_answer(tab, demo)
+    expect(tab.panel.locator(".r.visitor.pending")).to_have_count(0)
+
+    # It got there over the visitor API, and no socket ever worked.
+    assert tab.api("hello", "POST"), tab.diagnosis()
+    assert len(tab.api("messages", "POST")) == 1, tab.diagnosis()  # acknowledged at once: sent once
+    assert tab.api("events", "GET"), tab.diagnosis()
+    posted = json.loads(tab.api("messages", "POST")[0][2] or "{}")
+    assert posted["text"] == QUESTION and posted["client_id"] and posted["token"], posted
+    if ws == "route":
+        assert len(tab.blocked) == 2 and all(u.endswith("/ws/visitor") for u in tab.blocked), tab.blocked
+    else:
+        assert tab.page.evaluate("window.__wsMade") >= 2
+    _no_socket_worked(tab)
+    state = tab.state()
+    assert state["h"] == 1 and state["seq"] == 2 and state["token"], state
+    conversation = state["conv"]
+
+    # Reload: the conversation is shown again, once, and HTTP resumes after it.
+    hellos = len(tab.api("hello"))
+    tab.page.reload(wait_until="load")
+    tab.open_chat()
+    expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
+    _assert_answer(tab, demo)
+    deadline = time.monotonic() + 10
+    while len(tab.api("hello")) <= hellos and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(100)
+    assert len(tab.api("hello")) > hellos, tab.diagnosis()
+    hello = json.loads(tab.api("hello")[-1][2] or "{}")
+    assert hello["after_seq"] == 2 and hello["token"] == state["token"], hello
+    tab.page.wait_for_timeout(500)  # a replay of what is already shown would land now
+    expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
+    expect(tab.rows("assistant").filter(has_text="Classic Leather Jacket")).to_have_count(1)
+
+    # And it carries on, in the same conversation.
+    tab.ask("thanks!")
+    expect(tab.rows("visitor").filter(has_text="thanks!")).to_have_count(1)
+    expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)  # greeting + two answers
+    expect(tab.panel.locator(".r.visitor.pending")).to_have_count(0)
+    assert tab.state()["conv"] == conversation
+    assert tab.state()["seq"] == 4
+    _no_socket_worked(tab)
+
+
+def test_a_socket_that_never_opens_falls_back_after_5_s(open_tab: Callable[..., Tab], demo: Running) -> None:
+    from playwright.sync_api import expect
+
+    tab = open_tab("hang")
+    started = time.monotonic()
+    tab.open_chat()
+    tab.ask(QUESTION)
+    expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
+    _assert_answer(tab, demo)
+    took = time.monotonic() - started
+    # Two sockets of 5 s each (1 s apart), then HTTP.
+    assert 10 <= took < 10 + ANSWER_TIMEOUT / 1000, took
+    assert tab.page.evaluate("window.__wsMade") == 2
+    assert len(tab.api("messages", "POST")) == 1, tab.diagnosis()
+
+
+# ---- 2. sockets come back: the widget moves back to one
+
+
+def test_widget_moves_back_to_a_websocket_when_it_works_again(
+    open_tab: Callable[..., Tab], demo: Running
+) -> None:
+    from playwright.sync_api import expect
+
+    tab = open_tab("fail", clock=True)
+    tab.open_chat()
+    tab.ask(QUESTION)
+    _assert_answer(tab, demo)
+    assert tab.sockets == [] and tab.state()["h"] == 1
+
+    tab.page.evaluate("window.__wsMode = ''")  # the network lets sockets through again
+    with tab.page.expect_websocket(lambda ws: ws.url.endswith("/ws/visitor")):
+        tab.page.clock.fast_forward(61_000)
+    deadline = time.monotonic() + 10
+    while not any(f.get("type") == "welcome" for f in tab.received) and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(100)
+    welcome = next((f for f in tab.received if f.get("type") == "welcome"), None)
+    assert welcome and welcome["conversation_id"] == tab.state()["conv"], tab.diagnosis()
+    hello = next(f for f in tab.sent if f.get("type") == "hello")
+    assert hello["after_seq"] == 2
+
+    # From now on over the socket: the next line is a socket frame, not a POST.
+    posts = len(tab.api("messages", "POST"))
+    tab.ask("thanks!")
+    expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)
+    assert any(f.get("type") == "message" and f.get("text") == "thanks!" for f in tab.sent), tab.diagnosis()
+    assert len(tab.api("messages", "POST")) == posts
+    assert "h" not in tab.state()
+    # The conversation was shown once throughout.
+    expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
+    expect(tab.rows("assistant").filter(has_text="Classic Leather Jacket")).to_have_count(1)
+
+
+# ---- 3. typing
+
+
+def _type_slowly(tab: Tab, text: str, seconds: float) -> None:
+    tab.input.press_sequentially(text, delay=int(seconds * 1000 / len(text)))
+
+
+def test_typing_frames_are_sent_while_the_shopper_types(open_tab: Callable[..., Tab], demo: Running) -> None:
+    from playwright.sync_api import expect
+
+    tab = open_tab()
+    tab.open_chat()
+    # Nothing to hold before there is a conversation.
+    _type_slowly(tab, "do you", 0.5)
+    tab.input.fill("")
+    tab.ask(QUESTION)
+    _assert_answer(tab, demo)
+    assert [f for f in tab.sent if f.get("type") == "typing"] == []
+
+    started = time.monotonic()
+    _type_slowly(tab, "and what about a matching bag", 4.5)
+    took = time.monotonic() - started
+    typing = [f for f in tab.sent if f.get("type") == "typing"]
+    assert typing == [{"type": "typing"}] * len(typing)
+    # The first keystroke after a sent line, then at most once every 2 s.
+    assert 2 <= len(typing) <= 1 + int(took / 2), (len(typing), took)
+    assert tab.api("typing") == []  # over the socket, not HTTP
+    tab.input.press("Enter")
+    expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)
+
+
+def test_typing_over_http(open_tab: Callable[..., Tab], demo: Running) -> None:
+    tab = open_tab("route")
+    tab.open_chat()
+    tab.ask(QUESTION)
+    _assert_answer(tab, demo)
+    _type_slowly(tab, "and a bag", 1.0)
+    posts = tab.api("typing", "POST")
+    assert len(posts) == 1, tab.diagnosis()
+    body = json.loads(posts[0][2] or "{}")
+    assert body["token"] == tab.state()["token"] and body["site_key"], body
+    _no_socket_worked(tab)
+
+
+# ---- 4. a person from the shop: take over, reply, close
+
+
+def _agent(demo: Running, name: str) -> Any:
+    from tests.realtime.agentclient import AgentClient
+
+    made = demo.cli("agent", "create", _site_key(demo), "--name", name)
+    credential = re.search(r"credential: (\S+)", made.stdout)
+    assert credential, made.stdout + made.stderr
+    agent = AgentClient(demo.base)
+    agent.hello(credential.group(1))
+    return agent
+
+
+@pytest.mark.parametrize("ws", ["ok", "route"])
+def test_agent_takeover_reply_and_close_are_shown(open_tab: Callable[..., Tab], demo: Running, ws: str) -> None:
+    from playwright.sync_api import expect
+
+    name = f"Sam {ws}"
+    agent = _agent(demo, name)
+    try:
+        tab = open_tab(ws)
+        tab.open_chat()
+        tab.ask(QUESTION)
+        _assert_answer(tab, demo)
+        conversation = tab.state()["conv"]
+        subtitle = tab.panel.locator(".h .u")
+        expect(subtitle).to_have_text("")
+
+        agent.action("take", conversation, expect_status="human")
+        joined = tab.rows("system").filter(has_text=f"{name} joined the conversation.")
+        expect(joined).to_have_count(1)
+        # A notice: centred, small, text only.
+        expect(joined.locator("*")).to_have_count(2)  # the bubble and its hidden label
+        style = joined.locator(".b").evaluate(
+            "e => { const s = getComputedStyle(e); return [s.textAlign, parseFloat(s.fontSize)]; }")
+        assert style[0] == "center" and style[1] <= 12, style
+        box, panel = joined.locator(".b").bounding_box(), tab.panel.bounding_box()
+        assert box and panel
+        assert abs((box["x"] + box["width"] / 2) - (panel["x"] + panel["width"] / 2)) < 12, (box, panel)
+        # Over the socket the conversation frame names the agent; over HTTP only the status is known.
+        expect(subtitle).to_have_text(f"You're chatting with {name}" if ws == "ok" else "You're chatting with our team")
+
+        agent.say(conversation, "Hi, I can help with sizes. <b>not bold</b>")
+        reply = tab.rows("agent")
+        expect(reply).to_have_count(1)
+        expect(reply.locator(".b")).to_have_text("Agent: Hi, I can help with sizes. <b>not bold</b>")
+        expect(reply.locator(".an")).to_have_text(name if ws == "ok" else "Agent")
+        assert reply.locator("b").count() == 0
+        colors = tab.page.evaluate(
+            """() => { const r = document.getElementById("storechat").shadowRoot;
+                 const b = s => getComputedStyle(r.querySelector(s)).boxShadow;
+                 return [b(".r.agent .b"), b(".r.assistant .b")]; }""")
+        assert colors[0] != colors[1], colors
+
+        agent.action("close", conversation, expect_status="closed")
+        expect(tab.rows("system").filter(has_text="This conversation was closed.")).to_have_count(1)
+        expect(tab.rows("system").filter(has_text="Send a message to start a new conversation.")).to_have_count(1)
+        expect(subtitle).to_have_text("")
+
+        # The next line starts a new conversation, answered by the assistant again.
+        tab.ask(QUESTION)
+        answers = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
+        expect(answers).to_have_count(2, timeout=ANSWER_TIMEOUT)
+        assert tab.state()["conv"] != conversation
+        assert tab.state()["seq"] == 2
+    finally:
+        agent.close()
