@@ -45,6 +45,28 @@ class Typing(_Frame):
     type: Literal["typing"]
 
 
+class AskHuman(_Frame):
+    """The shopper asks for a person ("talk to a human")."""
+
+    type: Literal["handoff"]
+
+
+class Rate(_Frame):
+    """Satisfaction with a conversation: 1 (bad) to 5 (great); thumbs are 1 and 5."""
+
+    type: Literal["rate"]
+    conversation_id: ConversationId
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class LeaveContact(_Frame):
+    """An email to answer later, when no one can answer now."""
+
+    type: Literal["contact"]
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 # -- agent socket ----------------------------------------------------------------
 
 
@@ -73,11 +95,12 @@ class Ownership(_Frame):
     conversation_id: ConversationId
 
 
-VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, Ping], Field(discriminator="type")]
+VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, AskHuman, Rate, LeaveContact, Ping],
+                        Field(discriminator="type")]
 AgentFrame = Annotated[Union[AgentHello, AgentMessage, Resume, Ownership, Ping], Field(discriminator="type")]
 _visitor: TypeAdapter[Any] = TypeAdapter(VisitorFrame)
 _agent: TypeAdapter[Any] = TypeAdapter(AgentFrame)
-VISITOR_TYPES = frozenset({"hello", "message", "typing", "ping"})
+VISITOR_TYPES = frozenset({"hello", "message", "typing", "handoff", "rate", "contact", "ping"})
 AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close", "ping"})
 
 

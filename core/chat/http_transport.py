@@ -15,9 +15,11 @@ import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from pydantic import ValidationError
 
 from core import lifecycle
 from core.chat import messages
+from core.chat.frames import LeaveContact, Rate
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
 from core.services import services
@@ -150,6 +152,38 @@ def typing() -> Response:
     ctx = _visitor(_body(), token_required=True)
     services().chat.visitor_typing(ctx)
     return Response(status=204, mimetype="application/json")
+
+
+@bp.post("/handoff")
+def ask_for_human() -> Response:
+    services().chat.visitor_asks_for_human(_visitor(_body(), token_required=True))
+    return Response(status=204, mimetype="application/json")
+
+
+@bp.post("/rate")
+def rate() -> Response:
+    data = _body()
+    ctx = _visitor(data, token_required=True)
+    frame = _validated(Rate, {**data, "type": "rate"})
+    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment)
+    return jsonify(type="rated", conversation_id=frame.conversation_id, score=frame.score)
+
+
+@bp.post("/contact")
+def contact() -> Response:
+    data = _body()
+    ctx = _visitor(data, token_required=True)
+    frame = _validated(LeaveContact, {**data, "type": "contact"})
+    services().chat.visitor_leaves_contact(ctx, frame.email)
+    return jsonify(type="contact_saved")
+
+
+def _validated(model: Any, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _BadRequest(f"{'.'.join(str(p) for p in first['loc']) or 'body'}: {first['msg']}") from None
 
 
 @bp.get("/events")

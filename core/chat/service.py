@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.agents import authenticate
 from core.chat import messages, ownership
-from core.db import Agent, Conversation, Shop
+from core.db import Agent, Conversation, Event, Shop, Visitor
 from core.errors import NotFound, StoreChatError
 from core.jobs import enqueue_assistant_reply
 from core.security.tokens import VisitorTokens
@@ -151,6 +151,36 @@ class ChatService:
             if stored.status == "ai":
                 self.scheduler.line_stored(ctx.conversation_id, stored.message.seq)
         return stored
+
+    def visitor_asks_for_human(self, ctx: VisitorContext) -> None:
+        if ctx.conversation_id is None:
+            raise ChatError("no_conversation", "write a message first")
+        try:
+            change = ownership.apply(self.db, ctx.conversation_id, "handoff")
+        except ownership.TransitionRefused:
+            return  # a person has it already, or it is waiting for one
+        self._event(ctx.shop_id, ctx.conversation_id, "handoff", {"reason": "shopper asked"})
+        self.announce_change(change)
+
+    def visitor_rates(self, ctx: VisitorContext, conversation_id: int, score: int, comment: str | None) -> None:
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.visitor_id != ctx.visitor_id:
+                raise ChatError("unknown_conversation", "you can only rate your own conversations")
+        self._event(ctx.shop_id, conversation_id, "csat", {"score": score, "comment": comment})
+
+    def visitor_leaves_contact(self, ctx: VisitorContext, email: str) -> None:
+        with self.db.session() as session:
+            visitor = session.get(Visitor, ctx.visitor_id)
+            if visitor is None:
+                visitor = Visitor(id=ctx.visitor_id, shop_id=ctx.shop_id)
+                session.add(visitor)
+            visitor.email = email.strip()
+        self._event(ctx.shop_id, ctx.conversation_id, "contact_left", {})
+
+    def _event(self, shop_id: int, conversation_id: int | None, kind: str, data: dict[str, Any]) -> None:
+        with self.db.session() as session:
+            session.add(Event(shop_id=shop_id, conversation_id=conversation_id, kind=kind, data=data))
 
     def visitor_typing(self, ctx: VisitorContext) -> None:
         if ctx.conversation_id is not None:

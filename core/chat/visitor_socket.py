@@ -6,7 +6,7 @@ from typing import Any
 from flask import request
 
 from core.chat import messages
-from core.chat.frames import Hello, SendMessage, Typing
+from core.chat.frames import AskHuman, Hello, LeaveContact, Rate, SendMessage, Typing
 from core.chat.service import VisitorContext
 from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
@@ -42,6 +42,14 @@ class VisitorSession(SocketSession):
                 self.outbox.put(messages.message_frame(stored.message))
         elif isinstance(frame, Typing):
             self.chat.visitor_typing(self.ctx)
+        elif isinstance(frame, AskHuman):
+            self.chat.visitor_asks_for_human(self.ctx)
+        elif isinstance(frame, Rate):
+            self.chat.visitor_rates(self.ctx, frame.conversation_id, frame.score, frame.comment)
+            self.outbox.put({"type": "rated", "conversation_id": frame.conversation_id, "score": frame.score})
+        elif isinstance(frame, LeaveContact):
+            self.chat.visitor_leaves_contact(self.ctx, frame.email)
+            self.outbox.put({"type": "contact_saved"})
 
     def _follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:
         self.outbox.follow(conversation_id, after_seq, catch_up=catch_up)

@@ -145,3 +145,20 @@ def test_preflight_and_origin_check(base_url, db) -> None:  # type: ignore[no-un
     good = requests.post(base_url + API + "/hello", data=json.dumps({"site_key": "sk_test"}),
                          headers={"Origin": "https://shop.example"}, timeout=5)
     assert good.status_code == 200 and good.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+
+
+def test_handoff_rate_and_contact_over_http(base_url, token, db) -> None:  # type: ignore[no-untyped-def]
+    from core.db import Conversation, Event, Visitor
+
+    cid = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "a",
+                                       "text": "help"}).json()["ack"]["conversation_id"]
+    assert post(base_url, "/handoff", {"site_key": "sk_test", "token": token}).status_code == 204
+    bad = post(base_url, "/rate", {"site_key": "sk_test", "token": token, "conversation_id": cid, "score": 0})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_frame"
+    assert post(base_url, "/rate", {"site_key": "sk_test", "token": token, "conversation_id": cid,
+                                    "score": 5}).json()["score"] == 5
+    assert post(base_url, "/contact", {"site_key": "sk_test", "token": token, "email": "bo@example.com"}).ok
+    with db.session() as session:
+        assert session.get(Conversation, cid).status == "waiting_human"
+        assert sorted(e.kind for e in session.scalars(select(Event))) == ["contact_left", "csat", "handoff"]
+        assert session.scalar(select(Visitor)).email == "bo@example.com"

@@ -148,3 +148,30 @@ def test_origin_check(base_url, db) -> None:  # type: ignore[no-untyped-def]
     good = VisitorClient(base_url, origin="https://shop.example")
     assert good.hello("sk_test")["token"]
     good.close()
+
+
+def test_shopper_asks_for_a_human_rates_and_leaves_an_email(base_url, db) -> None:  # type: ignore[no-untyped-def]
+    from core.db import Event
+
+    client = VisitorClient(base_url)
+    client.hello("sk_test")
+    client.send({"type": "handoff"})
+    assert client.expect("error")["code"] == "no_conversation"
+    conversation_id = client.say("my parcel never arrived")["conversation_id"]
+    client.send({"type": "handoff"})
+    assert client.expect("conversation")["status"] == "waiting_human"
+    assert client.expect("message", lambda f: f["author"] == "system")["status"] == "waiting_human"
+    client.send({"type": "rate", "conversation_id": conversation_id, "score": 6})
+    assert client.expect("error")["code"] == "bad_frame"
+    client.send({"type": "rate", "conversation_id": conversation_id, "score": 2, "comment": "slow"})
+    assert client.expect("rated")["score"] == 2
+    client.send({"type": "contact", "email": "not-an-email"})
+    assert client.expect("error")["code"] == "bad_frame"
+    client.send({"type": "contact", "email": "ana@example.com"})
+    client.expect("contact_saved")
+    client.close()
+    with db.session() as session:
+        kinds = sorted(e.kind for e in session.scalars(select(Event)))
+        assert kinds == ["contact_left", "csat", "handoff"]
+        assert session.scalar(select(Visitor)).email == "ana@example.com"
+        assert session.get(Conversation, conversation_id).status == "waiting_human"

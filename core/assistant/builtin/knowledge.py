@@ -72,6 +72,9 @@ TOPICS: tuple[Topic, ...] = (
     _t("tracking", r"\b(tracking|track)\b", "tracking number carrier", ("track",)),
     _t("hours", r"\b(hours|opening times|open|closed|business days?|weekends?|saturday|sunday|holidays?)\b",
        "support hours monday friday", ("hour", "monday", "open"), "contact"),
+    _t("visit", r"\b(visit|showroom|in person|physical (store|shop|location)|brick and mortar|pick ?up|collect in store|"
+       r"store (near|location)|shop (near|location))\b", "visit store showroom in person pick up",
+       ("visit", "showroom", "in person", "pick up", "pickup"), "contact"),
     _t("address", r"(?<!email )(?<!e-mail )\b(address|located|location|where are you|headquarters|based|visit (you|your store))\b",
        "mailing address", ("address",), "contact"),
     _t("contact", r"\b(contact|get in touch|reach (you|someone|the team)|phone|call (you|us)|telephone|email (you|address)|"

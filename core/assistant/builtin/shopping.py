@@ -146,6 +146,8 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
                          or s.bounds or slots.sale(text) or slots.sort_order(text))
     if product_words or _SEARCH.search(text) and (s.terms or s.bounds) or (fallback_search and s.terms):
         return products.search(d, _query(text, s, prev=None))
+    if s.words and (_PRICE.search(text) or _AVAILABILITY.search(text)):
+        return products.search(d, _query(text, s, prev=None))  # "how much is the <something we may not sell>?"
     if _SEARCH.search(text) and re.search(r"\b(recommend|suggest|gift|ideas?|what do you (have|sell))\b", text, re.I):
         return products.search(d, _query(text, s, prev=None))
     return None

@@ -108,6 +108,9 @@ class Vocabulary:
             if w in NOISE or stem(w) in NOISE or len(w) < 2 or w.isdigit():
                 continue
             spelled = self.spell(w)
+            if spelled and spelled not in self.word_products:
+                # A shopper's word for what the catalog calls something else ("tux" -> "tuxedo").
+                spelled = next((x for x in SYNONYMS.get(spelled, ()) if x in self.word_products), None)
             if spelled and spelled in self.word_products and spelled not in words:
                 words.append(spelled)
         if not words:
