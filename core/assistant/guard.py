@@ -65,5 +65,9 @@ def _grounds(results: Any) -> set[str]:
 def ungrounded(text: str, tool_calls: list[dict[str, Any]], shopper_text: str) -> list[str]:
     """The figures in ``text`` that neither the tools nor the shopper gave."""
     allowed = _grounds([call.get("result") for call in tool_calls]) | figures(shopper_text)
-    allowed |= _grounds(json.loads(json.dumps([call.get("args") for call in tool_calls], default=str)))
+    # Arguments count only when the engine took them from the shopper's words
+    # (the built-in engine); an LLM could otherwise ground a made-up figure by
+    # passing it to a tool first.
+    allowed |= _grounds(json.loads(json.dumps(
+        [call.get("args") for call in tool_calls if call.get("by") != "openai"], default=str)))
     return sorted(f for f in figures(text) if f not in allowed)

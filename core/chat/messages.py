@@ -190,6 +190,9 @@ def message_frame(message: Message) -> dict[str, Any]:
     }
     if message.author == "visitor" and message.client_id:
         frame["client_id"] = message.client_id
+    if message.author == "assistant" and message.client_id and message.client_id.startswith("reply:"):
+        # Which shopper line this answers: replaces the ``delta`` frames for it.
+        frame["reply_to"] = int(message.client_id.split(":", 1)[1])
     if message.author == "agent" and payload.get("agent_name"):
         frame["agent_name"] = payload["agent_name"]
     if message.author == "system" and payload.get("status"):
