@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import redis as redis_lib
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from core.jobs import ASSISTANT, QUEUES, queue, worker_services
+
+log = logging.getLogger(__name__)
 
 
 def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False) -> bool:
@@ -25,13 +28,24 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
         from core.assistant import sweeper
 
         sweeper.start(worker_services(), connection, stop)
-    worker = SimpleWorker(
-        [queue(name, connection) for name in queues],
-        connection=connection,
-        serializer=JSONSerializer,
-    )
     logging.getLogger("rq.worker").setLevel(logging.INFO)
+    delay = 0.5
     try:
-        return worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+        while True:
+            worker = SimpleWorker([queue(name, connection) for name in queues], connection=connection,
+                                  serializer=JSONSerializer)
+            try:
+                done = worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+            except redis_lib.ConnectionError:
+                if burst:
+                    raise
+                done = False
+            # RQ's work() also returns when it lost Redis ("unhandled exception,
+            # quitting"); only a requested stop (SIGTERM, SIGINT) or a burst ends us.
+            if burst or getattr(worker, "_stop_requested", False):
+                return done
+            log.warning("worker stopped without being asked (Redis gone?); restarting in %.1fs", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
     finally:
         stop.set()

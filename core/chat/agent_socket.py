@@ -34,8 +34,8 @@ class AgentSession(SocketSession):
         self.subscriptions.append(self.svc.bus.subscribe_shop(
             me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
         ))
-        newly_online = self.svc.presence.agent_beat(me.shop_id, me.id, self.connection_id)
-        online = self.svc.presence.visitors_online(me.shop_id)
+        newly_online = self.best_effort(self.svc.presence.agent_beat, me.shop_id, me.id, self.connection_id)
+        online = self.best_effort(self.svc.presence.visitors_online, me.shop_id) or set()
         conversations = self.chat.open_conversations(me.shop_id)
         for conversation in conversations:
             conversation["visitor_online"] = conversation["conversation_id"] in online
@@ -44,10 +44,10 @@ class AgentSession(SocketSession):
             "agent": {"id": me.id, "name": me.name},
             "shop_id": me.shop_id,
             "conversations": conversations,
-            "agents_online": self.svc.presence.agents_online(me.shop_id),
+            "agents_online": self.best_effort(self.svc.presence.agents_online, me.shop_id) or [],
         })
         if newly_online:
-            self.chat.announce_presence(me.shop_id)
+            self.best_effort(self.chat.announce_presence, me.shop_id)
 
     def heartbeat(self) -> None:
         super().heartbeat()
@@ -56,8 +56,8 @@ class AgentSession(SocketSession):
 
     def closed(self) -> None:
         if self.me is not None:
-            self.svc.presence.agent_gone(self.me.shop_id, self.me.id, self.connection_id)
-            self.chat.announce_presence(self.me.shop_id)
+            self.best_effort(self.svc.presence.agent_gone, self.me.shop_id, self.me.id, self.connection_id)
+            self.best_effort(self.chat.announce_presence, self.me.shop_id)
 
     def on_frame(self, frame: Any) -> None:
         assert self.me is not None

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 _CLOSE: dict[str, Any] = {"type": "_close"}
 CATCH_UP = "_catch_up"
 
-#: Loads the message frames of a conversation with seq > after_seq, in order.
+#: Loads up to ``BATCH`` message frames of a conversation with seq > after_seq, in order.
 Loader = Callable[[int, int], list[dict[str, Any]]]
+BATCH = 500
 
 
 class Outbox:
@@ -129,12 +130,18 @@ class Outbox:
         self._sent[conversation_id] = seq
 
     def _send_missing(self, conversation_id: int) -> None:
+        """Send what the client missed, a batch at a time: memory stays bounded
+        however long the backlog is."""
         last = self._sent.get(conversation_id, 0)
-        for frame in self._load_after(conversation_id, last):
-            if frame["seq"] > last:
-                self._send(frame)
-                last = frame["seq"]
-        self._sent[conversation_id] = last
+        while True:
+            batch = self._load_after(conversation_id, last)
+            for frame in batch:
+                if frame["seq"] > last:
+                    self._send(frame)
+                    last = frame["seq"]
+            self._sent[conversation_id] = last
+            if len(batch) < BATCH:
+                return
 
     def _send(self, frame: dict[str, Any]) -> None:
         self._ws.send(json.dumps(frame, separators=(",", ":")))

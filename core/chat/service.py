@@ -274,15 +274,11 @@ class ChatService:
         except Exception:  # noqa: BLE001 - stored already; subscribers catch up from the database
             log.exception("could not publish to shop %s", shop_id)
 
-    def load_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
-        frames: list[dict[str, Any]] = []
+    def load_after(self, conversation_id: int, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Message frames after ``after_seq``, oldest first, at most ``limit`` of them."""
         with self.db.session() as session:
-            while True:
-                batch = messages.messages_after(session, conversation_id, after_seq)
-                frames.extend(messages.message_frame(m) for m in batch)
-                if len(batch) < 500:
-                    return frames
-                after_seq = batch[-1].seq
+            return [messages.message_frame(m)
+                    for m in messages.messages_after(session, conversation_id, after_seq, limit=limit)]
 
 
 def conversation_frame(conversation: Conversation) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+import redis as redis_lib
 from simple_websocket import ConnectionClosed
 
 from core import lifecycle
@@ -67,8 +68,9 @@ class SocketSession:
 
     def run(self) -> None:
         slot = f"ip:{self.ip}"
-        if not self.svc.limits.hold_slot(slot, self.connection_id, limit=self.settings.max_connections_per_ip,
-                                         ttl=self.beat_ttl):
+        held = self.best_effort(self.svc.limits.hold_slot, slot, self.connection_id,
+                                limit=self.settings.max_connections_per_ip, ttl=self.beat_ttl)
+        if held is False:
             self.fatal("too_many_connections", "too many open chat connections from this address")
             return
         try:
@@ -76,6 +78,15 @@ class SocketSession:
                 self._loop()
         except ConnectionClosed:
             pass
+        except Exception:  # noqa: BLE001 - a bug must not write an HTTP 500 onto an open socket
+            log.exception("socket handler failed")
+            try:
+                self.outbox.put(error_frame("internal_error", "something went wrong; reconnect and resume",
+                                            fatal=True))
+                self.outbox.close()
+                self.ws.close(reason=1011, message="internal_error")
+            except Exception:  # noqa: BLE001
+                pass
         finally:
             for sub in self.subscriptions:
                 sub.close()
@@ -96,6 +107,19 @@ class SocketSession:
 
     def closed(self) -> None:
         """Called once the socket is done."""
+
+    @staticmethod
+    def best_effort(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a call that needs Redis (limits, presence); without Redis, go on.
+
+        The database is the source of truth: chatting must work while Redis
+        restarts. Returns None when the call could not be made.
+        """
+        try:
+            return fn(*args, **kwargs)
+        except redis_lib.RedisError:
+            log.warning("%s skipped: Redis is unavailable", getattr(fn, "__name__", "call"))
+            return None
 
     def heartbeat(self) -> None:
         """Called every few seconds while the socket lives: refresh what expires."""

@@ -56,7 +56,7 @@ class VisitorSession(SocketSession):
         self.subscriptions.append(self.svc.bus.subscribe_conversation(
             conversation_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
         ))
-        self.heartbeat()
+        self.best_effort(self.heartbeat)
 
     def heartbeat(self) -> None:
         super().heartbeat()
@@ -68,5 +68,5 @@ class VisitorSession(SocketSession):
     def closed(self) -> None:
         ctx = self.ctx
         if ctx is not None and ctx.conversation_id is not None:
-            self.svc.presence.visitor_gone(ctx.shop_id, ctx.conversation_id, self.connection_id)
-            self.chat.announce_presence(ctx.shop_id, conversation_id=ctx.conversation_id)
+            self.best_effort(self.svc.presence.visitor_gone, ctx.shop_id, ctx.conversation_id, self.connection_id)
+            self.best_effort(self.chat.announce_presence, ctx.shop_id, conversation_id=ctx.conversation_id)

@@ -20,7 +20,7 @@ from core.settings import Settings
 from tests.conftest import SHARED
 
 APPAREL = SHARED / "data" / "shopify" / "apparel.csv"
-COMMANDS = ["serve", "worker", "demo", "migrate", "sync", "shop", "agent"]
+COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent"]
 
 
 def _reset_worker_services() -> None:
