@@ -295,13 +295,14 @@ def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: fl
     import json as json_lib
 
     from core.assistant import evaluation
-    from core.db import Database, Shop
-    from core.shops import find_shop
+    from core.db import Database
 
-    cases = evaluation.load_cases(path)
+    cases = evaluation.load_cases(path)  # a malformed file stops here, before anything starts
     settings = _settings()
-    sup = None
-    if url is None:
+    if url is not None:
+        db = Database(settings)
+        report = evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, shop_ref), db, timeout=timeout)
+    else:
         if not settings.redis_url and _running_redis(settings):
             raise ConfigError("a StoreChat server is already running in this instance folder: "
                               "pass its address with --url")
@@ -311,32 +312,12 @@ def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: fl
         with evaluation.server_environment():
             sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers, workers=1)
             sup.start()
-    try:
-        base = (url or _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)).rstrip("/")
-        db = Database(settings)
-        if shop_ref == "demo" and sup is not None:
-            from core.catalog.sync import create_run
-            from core.jobs import enqueue_sync
-            from core.shops import ensure_demo_shop
-
-            import redis as redis_lib
-
-            shop = ensure_demo_shop(db, f"{base}/demo")
-            run = create_run(db, shop.id)
-            enqueue_sync(redis_lib.Redis.from_url(sup.redis_url), run.id)
-            evaluation.wait_for_sync(db, run.id)
-        elif shop_ref == "demo":
-            from sqlalchemy import select
-
-            with db.session() as session:
-                shop = session.scalar(select(Shop).where(Shop.platform == "csv", Shop.platform_ref == "demo"))
-            if shop is None:
-                shop = find_shop(db, shop_ref)
-        else:
-            shop = find_shop(db, shop_ref)
-        report = evaluation.run(cases, base, shop, db, timeout=timeout)
-    finally:
-        if sup is not None:
+        try:
+            base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
+            db = Database(settings)
+            shop = evaluation.find_eval_shop(db, shop_ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
+            report = evaluation.run(cases, base, shop, db, timeout=timeout)
+        finally:
             sup.stop()
     click.echo(json_lib.dumps(report.as_dict(), indent=2) if as_json else report.format())
 

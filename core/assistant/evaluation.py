@@ -151,6 +151,7 @@ class VisitorSocket:
         self.pending: list[dict[str, Any]] = []
         self.status = "ai"
         self.conversation_id: int | None = None
+        self.sent_at = 0.0
         self._send({"type": "hello", "site_key": site_key, "after_seq": 0})
         self.expect(lambda f: f["type"] == "welcome")
 
@@ -189,9 +190,10 @@ class VisitorSocket:
             self.pending.append(frame)
 
     def say(self, text: str) -> int:
-        """Send a line; its ``seq`` once stored. Retries while rate limited."""
+        """Send a line; its ``seq`` once stored. Retries while rate limited (``sent_at``: the last try)."""
         client_id = uuid.uuid4().hex
         for _ in range(30):
+            self.sent_at = time.perf_counter()
             self._send({"type": "message", "client_id": client_id, "text": text})
             frame = self.expect(lambda f: f.get("client_id") == client_id and f["type"] in ("ack", "error"))
             if frame["type"] == "ack":
@@ -280,7 +282,6 @@ def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout
                 out.reply, out.cards, out.handoff = "", [], True
                 out.failures = ["no reply: the conversation is with a human"]
                 continue
-            started = time.perf_counter()
             seq = sock.say(turn)
             try:
                 frame = sock.reply_to(seq)
@@ -288,7 +289,7 @@ def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout
                 out.reply, out.cards, out.handoff = "", [], False
                 out.failures = [f"no reply within {timeout:g}s"]
                 continue
-            out.latencies_ms.append((time.perf_counter() - started) * 1000)
+            out.latencies_ms.append((time.perf_counter() - sock.sent_at) * 1000)
             out.conversation_id = sock.conversation_id
             out.reply, out.cards = frame.get("text") or "", list(frame.get("cards") or [])
             flagged = _flagged_handoff(db, sock.conversation_id) if db is not None else None
@@ -426,6 +427,34 @@ def server_environment() -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def find_eval_shop(db: Database, ref: str, *, storefront: str | None = None, redis_url: str | None = None) -> Shop:
+    """The shop to evaluate: by id, site key or name; ``demo`` is the demo store.
+
+    With ``storefront`` and ``redis_url`` (a server the eval started) the demo
+    store is created if needed and synced through that server's worker, as
+    ``storechat demo`` does.
+    """
+    from core.shops import find_shop
+
+    if ref != "demo":
+        return find_shop(db, ref)
+    if storefront is not None and redis_url is not None:
+        import redis as redis_lib
+
+        from core.catalog.sync import create_run
+        from core.jobs import enqueue_sync
+        from core.shops import ensure_demo_shop
+
+        shop = ensure_demo_shop(db, storefront)
+        sync_run = create_run(db, shop.id)
+        enqueue_sync(redis_lib.Redis.from_url(redis_url), sync_run.id)
+        wait_for_sync(db, sync_run.id)
+        return shop
+    with db.session() as session:
+        demo = session.scalar(select(Shop).where(Shop.platform == "csv", Shop.platform_ref == "demo"))
+    return demo if demo is not None else find_shop(db, ref)
 
 
 def wait_for_sync(db: Database, run_id: int, timeout: float = 600) -> None:

@@ -48,7 +48,7 @@ class Dialogue:
 
     @cached_property
     def vocab(self) -> Vocabulary:
-        return vocabulary(self.tools.session, self.turn.shop.id)
+        return vocabulary(self.tools.session, self.turn.shop)
 
     @property
     def shown(self) -> list[int]:
@@ -92,7 +92,8 @@ class Dialogue:
         return ""
 
     def item(self, card: dict[str, Any]) -> str:
-        return self.t.render("item", title=card["title"], price=self.price(card), stock=self.stock(card["available"]))
+        return self.t.render("item", title=card["title"], price=self.price(card), was=self.was(card),
+                             stock=self.stock(card["available"]))
 
 
 def card_of(details: dict[str, Any]) -> dict[str, Any]:

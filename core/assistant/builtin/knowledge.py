@@ -51,7 +51,8 @@ TOPICS: tuple[Topic, ...] = (
        r"\bstart a return\b|\bsend (it|them|something|an item) back\b", "how to return label email", ("return",)),
     _t("refund_time", r"\brefunds?\b.*\b(how long|when|take|days)\b|\b(how long|when)\b.*\brefunds?\b",
        "refund business days receiving", ("refund",)),
-    _t("final_sale", r"\bfinal sale\b|\bsale items?\b.*\breturn|\breturn\b.*\bsale items?\b", "final sale items returned",
+    _t("final_sale", r"\bfinal sale\b|\bsale items?\b.*\breturn|\breturn\b.*\bsale items?\b",
+       "final sale items returned",
        ("final sale",)),
     _t("exchange", r"\b(exchange|exchanges|swap|different size|another size|wrong size|different colou?r)\b",
        "exchanges different size colour", ("exchange", "different size")),
@@ -68,17 +69,20 @@ TOPICS: tuple[Topic, ...] = (
        r"|\bdelivery times?\b|\bshipping times?\b|\bwhen will (it|i get|my)\b|\bhow many days\b",
        "delivery time business days", ("day",)),
     _t("dispatch", r"\b(dispatch|dispatched|same day|processing time|ship out|ships? from|warehouse|cut-?off|"
-       r"when (do|does|will) (you|orders?|it|items?|things) (ship|leave|go out|get sent|send))\b", "orders placed leave same day warehouse", ("same day", "leave", "warehouse")),
+       r"when (do|does|will) (you|orders?|it|items?|things) (ship|leave|go out|get sent|send))\b",
+       "orders placed leave same day warehouse", ("same day", "leave", "warehouse")),
     _t("tracking", r"\b(tracking|track)\b", "tracking number carrier", ("track",)),
     _t("hours", r"\b(hours|opening times|open|closed|business days?|weekends?|saturday|sunday|holidays?)\b",
        "support hours monday friday", ("hour", "monday", "open"), "contact"),
-    _t("visit", r"\b(visit|showroom|in person|physical (store|shop|location)|brick and mortar|pick ?up|collect in store|"
-       r"store (near|location)|shop (near|location))\b", "visit store showroom in person pick up",
+    _t("visit", r"\b(visit|showroom|in person|physical (store|shop|location)|brick and mortar|pick ?up|"
+       r"collect in store|store (near|location)|shop (near|location))\b", "visit store showroom in person pick up",
        ("visit", "showroom", "in person", "pick up", "pickup"), "contact"),
-    _t("address", r"(?<!email )(?<!e-mail )\b(address|located|location|where are you|headquarters|based|visit (you|your store))\b",
+    _t("address", r"(?<!email )(?<!e-mail )\b(address|located|location|where are you|headquarters|based|"
+       r"visit (you|your store))\b",
        "mailing address", ("address",), "contact"),
-    _t("contact", r"\b(contact|get in touch|reach (you|someone|the team)|phone|call (you|us)|telephone|email (you|address)|"
-       r"your email|e-mail|support email|customer service|customer support)\b", "contact email phone",
+    _t("contact", r"\b(contact|get in touch|reach (you|someone|the team)|phone|call (you|us)|telephone|"
+       r"email (you|address)|your email|e-mail|support email|customer service|customer support)\b",
+       "contact email phone",
        ("email", "phone", "@"), "contact"),
     _t("payment", r"\b(payment|payments|pay with|pay by|pay using|paypal|credit card|debit card|apple pay|"
        r"google pay|klarna|afterpay|installments?|accept (cards|visa|amex|mastercard))\b",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of, join_words
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import stem, tokens
-from core.assistant.builtin.vocabulary import SYNONYMS
+from core.assistant.builtin.vocabulary import COLOURS, SYNONYMS
 from core.db import Product
 
 SEARCH_LIMIT = 10
@@ -27,8 +27,8 @@ class Query:
     terms: list[str] = field(default_factory=list)
     #: The shopper's words for what they want, for "I couldn't find “...”".
     asked: str = ""
-    #: The shopper's own words for the filters (" under $50", " for women").
-    filters: str = ""
+    #: The shopper's own words for the price bounds ("under $50").
+    price_words: str = ""
     min_price: float | None = None
     max_price: float | None = None
     category: str | None = None
@@ -52,52 +52,66 @@ class Query:
     def as_context(self) -> dict[str, Any]:
         return asdict(self)
 
+    def filters(self, *, options: bool = True) -> str:
+        """The filters in the shopper's words: " under $50, for women, in Medium"."""
+        parts = [self.price_words] if self.price_words else []
+        if self.category:
+            parts.append(f"for {self.category.lower()}")
+        if self.options and options:
+            parts.append("in " + " / ".join(self.options))
+        if self.in_stock:
+            parts.append("in stock")
+        if self.sale:
+            parts.append("on sale")
+        return (" " + ", ".join(parts)) if parts else ""
+
 
 def search(d: Dialogue, q: Query) -> Answer:
     tools = d.tools
-    query = " ".join(_expand(q.terms))
-    cards = tools.search_products(query, min_price=q.min_price, max_price=q.max_price, category=q.category,
-                                  options=q.options, in_stock_only=q.in_stock, limit=SEARCH_LIMIT)
-    terms = list(q.terms)
+    cards = tools.search_products(" ".join(_expand(q.terms)), min_price=q.min_price, max_price=q.max_price,
+                                  category=q.category, options=q.options, in_stock_only=q.in_stock,
+                                  limit=SEARCH_LIMIT)
+    terms, filters = list(q.terms), q.filters()
     if not cards and q.options:
         # Option values may be words of the title or tags rather than variants ("blue earrings").
-        terms += [stem(w) for o in q.options for w in tokens(o)]
+        terms += [stem(w) for o in q.options for w in tokens(o) if stem(w) not in terms]
         cards = tools.search_products(" ".join(_expand(terms)), min_price=q.min_price, max_price=q.max_price,
                                       category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT)
+        filters = q.filters(options=False)
     cards = [c for c in cards if c["product_id"] not in q.exclude]
     if q.sale:
         cards = [c for c in cards if c.get("compare_at")]
-    exact = _covering(d, cards, terms) if terms else cards
+    exact, close = _rank(d, cards, terms, _head(q.terms, terms))
     if q.sort:
-        exact.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
-        cards.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
-    context = {"last": "search", "search": {**q.as_context(), "terms": terms}}
+        for group in (exact, close):
+            group.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
+    searched: dict[str, Any] = {**q.as_context(), "terms": terms}
+    context: dict[str, Any] = {"last": "search", "search": searched}
     if exact:
         shown = exact[:MAX_CARDS]
         if len(exact) == 1:
             text = d.t.render("search_one", item=d.item(shown[0]))
-        elif q.terms:
-            text = d.t.render("search_many", filters=q.filters, items="; ".join(d.item(c) for c in shown))
         else:
-            text = d.t.render("search_browse", filters=q.filters, items="; ".join(d.item(c) for c in shown))
+            key = "search_many" if q.terms else "search_browse"
+            text = d.t.render(key, filters=filters, items="; ".join(d.item(c) for c in shown))
         ids = [c["product_id"] for c in shown]
         context.update(d.remember(ids, ids[0] if len(shown) == 1 else None))
-        context["search"]["exclude"] = list(dict.fromkeys(q.exclude + ids))
+        searched["exclude"] = list(dict.fromkeys(q.exclude + ids))
         quick = QUICK["product"] if len(shown) == 1 else QUICK["search"]
         return Answer(text, "product_search", shown, list(quick), context)
-    if cards:
-        shown = cards[:MAX_CARDS]
-        text = d.t.render("search_close", asked=((q.asked or " ".join(q.terms)) + q.filters).strip(),
+    if close:
+        shown = close[:MAX_CARDS]
+        text = d.t.render("search_close", asked=((q.asked or " ".join(q.terms)) + q.filters()).strip(),
                           items="; ".join(d.item(c) for c in shown))
         ids = [c["product_id"] for c in shown]
         context.update(d.remember(ids))
-        context["search"]["exclude"] = list(dict.fromkeys(q.exclude + ids))
+        searched["exclude"] = list(dict.fromkeys(q.exclude + ids))
         return Answer(text, "product_search", shown, [], context)
     if q.sale and not q.terms:
         return Answer(d.t.render("sale_none"), "product_search", context=context)
     if q.exclude:
         return Answer(d.t.render("more_none"), "product_search", context=context)
-    text = d.t.render("search_none", asked=q.asked or " ".join(terms) or "that", filters=q.filters)
+    text = d.t.render("search_none", asked=q.asked or " ".join(terms) or "that", filters=q.filters())
     return Answer(text, "product_search", [], list(QUICK["human"]), context, answered=False)
 
 
@@ -108,7 +122,7 @@ def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
     q.min_price, q.exclude, q.sort = None, [], "desc"
     answer = search(d, q)
     if not answer.cards:
-        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters), "product_search",
+        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters()), "product_search",
                         context=answer.context)
     return answer
 
@@ -210,24 +224,41 @@ def _expand(terms: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _covering(d: Dialogue, cards: list[dict[str, Any]], terms: list[str]) -> list[dict[str, Any]]:
-    """The cards whose product has every term (title, tags, type, options or description)."""
-    if not cards:
-        return []
+def _head(asked: list[str], terms: list[str]) -> str | None:
+    """The word that names the kind of thing asked for: the last one that is not a colour ("red *dress*")."""
+    words = [t for t in (asked or terms) if t not in COLOURS]
+    return words[-1] if words else None
+
+
+def _rank(d: Dialogue, cards: list[dict[str, Any]], terms: list[str],
+          head: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(cards whose product has every term, cards that at least are the kind of thing asked for).
+
+    A term counts when the product's title, tags, type, option values or
+    description has it. Exact matches with more terms in the title come first,
+    otherwise the search's own order is kept.
+    """
+    if not terms or not cards:
+        return list(cards), []
     rows = d.tools.session.execute(
         select(Product.id, Product.title, Product.tags, Product.product_type, Product.options, Product.body_text)
         .where(Product.id.in_([c["product_id"] for c in cards]))
     )
     words: dict[int, set[str]] = {}
+    titles: dict[int, set[str]] = {}
     for pid, title, tags, ptype, options, body in rows:
         text = " ".join([title, *(str(t) for t in tags or []), ptype or "",
                          *(str(v) for o in options or [] for v in o.get("values", [])), (body or "")[:2000]])
         words[pid] = {stem(w) for w in tokens(text)} | set(tokens(text))
-    return [c for c in cards if all(_has(words.get(c["product_id"], set()), t) for t in terms)]
+        titles[pid] = {stem(w) for w in tokens(title)}
+    exact = [c for c in cards if all(_has(words.get(c["product_id"], set()), t) for t in terms)]
+    exact.sort(key=lambda c: -sum(_has(titles.get(c["product_id"], set()), t, synonyms=False) for t in terms))
+    close = [c for c in cards if c not in exact and head is not None and _has(words.get(c["product_id"], set()), head)]
+    return exact, close
 
 
-def _has(words: set[str], term: str) -> bool:
-    options = [term, *SYNONYMS.get(term, [])]
+def _has(words: set[str], term: str, *, synonyms: bool = True) -> bool:
+    options = [term, *SYNONYMS.get(term, [])] if synonyms else [term]
     for t in options:
         t = t.replace("-", "")
         if t in words:

@@ -59,9 +59,9 @@ def read(d: Dialogue, text: str) -> Signals:
     colours = vocab.colours_in(text)
     audience = vocab.audience_in(text)
     skip = {stem(w) for o in options for w in tokens(o)}
-    if audience:
-        skip |= {stem(w) for w in AUDIENCES.get(audience.lower(), ())} | {stem(audience.lower())}
-        skip |= {stem(w) for words in AUDIENCES.values() for w in words if stem(w) in {stem(t) for t in tokens(text)}}
+    if audience:  # "for women", "for my wife": a filter, not a word to search for
+        said = {stem(t) for t in tokens(text)}
+        skip |= {stem(w) for words in AUDIENCES.values() for w in words if stem(w) in said}
     terms: list[str] = []
     wanted = set(content_words(text)) - skip
     asked = []
@@ -99,7 +99,7 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
         _FOLLOW_UP.search(text) or len(tokens(text)) <= 6)
     about_it = slots.refers_to_it(text) and (focus is not None or len(shown) == 1)
     if refine and prev_query is not None and d.prev.get("last") == "search" and not about_it:
-        return products.search(d, _refine(prev_query, text, s))
+        return products.search(d, _refine(prev_query, text, s, d))
 
     target = _target(d, text, s)
     if slots.wants_cheaper(text) and not s.words:
@@ -113,6 +113,8 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
                 return products.cheaper(d, base, info)
 
     asked_options = s.options + [c for c in s.colours if c not in {o.lower() for o in s.options}]
+    if target is not None and (s.bounds or s.audience or slots.sale(text) or slots.sort_order(text)):
+        target = None  # "silk tops under $50" asks for a list
     if target is not None:
         # A colour in the product's own name names it ("the ocean blue shirt"), it does not ask for a variant.
         asked_options = [o for o in asked_options if stem(o.lower()) not in d.vocab.title_words.get(target, ())]
@@ -123,7 +125,7 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
         if _DETAILS.search(text):
             return products.details(d, target, "details")
         if _SEARCH.search(text) and s.mention.product is not None:
-            return products.search(d, _query(text, s, prev=None))
+            return products.search(d, _query(text, s, d))
         last = d.prev.get("last")
         if last == "availability":
             options = d.prev.get("options") or []
@@ -138,18 +140,18 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
             return products.which(d, candidates, "product_details")
 
     if refine and prev_query is not None and not about_it:
-        return products.search(d, _refine(prev_query, text, s))
+        return products.search(d, _refine(prev_query, text, s, d))
 
     if s.mention.candidates and (_PRICE.search(text) or _AVAILABILITY.search(text) or _DETAILS.search(text)):
-        return products.search(d, _query(text, s, prev=None))
+        return products.search(d, _query(text, s, d))
     product_words = bool(s.mention.words or d.vocab.type_in(text) or s.options or s.colours or s.audience
                          or s.bounds or slots.sale(text) or slots.sort_order(text))
     if product_words or _SEARCH.search(text) and (s.terms or s.bounds) or (fallback_search and s.terms):
-        return products.search(d, _query(text, s, prev=None))
+        return products.search(d, _query(text, s, d))
     if s.words and (_PRICE.search(text) or _AVAILABILITY.search(text)):
-        return products.search(d, _query(text, s, prev=None))  # "how much is the <something we may not sell>?"
+        return products.search(d, _query(text, s, d))  # "how much is the <something we may not sell>?"
     if _SEARCH.search(text) and re.search(r"\b(recommend|suggest|gift|ideas?|what do you (have|sell))\b", text, re.I):
-        return products.search(d, _query(text, s, prev=None))
+        return products.search(d, _query(text, s, d))
     return None
 
 
@@ -209,35 +211,38 @@ def _pair(d: Dialogue, text: str, s: Signals) -> tuple[int, int] | None:
     return None
 
 
-def _query(text: str, s: Signals, prev: Query | None) -> Query:
+def _query(text: str, s: Signals, d: Dialogue) -> Query:
     t = normalize(text)
-    filters = []
+    price_words = ""
     if m := re.search(r"\b(under|below|less than|cheaper than|up to|at most|no more than|over|above|more than|"
                       r"at least|between|from|around|about)\s+[$€£]?\s*\d[\d.,]*(\s+(and|to|-)\s+[$€£]?\s*\d[\d.,]*)?"
                       r"(\s*(dollars|bucks|usd|euros?))?", t):
-        filters.append(m.group(0))
-    if s.audience:
-        filters.append(f"for {s.audience.lower()}")
-    if s.options:
-        filters.append("in " + " / ".join(s.options))
-    return Query(terms=list(s.terms), asked=s.asked, filters=(" " + ", ".join(filters)) if filters else "",
-                 min_price=s.bounds.min_price, max_price=s.bounds.max_price, category=s.audience,
-                 options=list(s.options), in_stock=slots.in_stock(text), sale=slots.sale(text),
-                 sort=slots.sort_order(text))
+        price_words = m.group(0)
+    # A value that is also a word of titles or tags ("gold" of "gold necklaces") is searched as a word;
+    # only values that exist as variants alone ("Medium") filter variants.
+    options = [o for o in s.options if not all(stem(w) in d.vocab.known for w in tokens(o))]
+    terms = list(s.terms) + [stem(w) for o in s.options if o not in options for w in tokens(o)
+                             if stem(w) not in s.terms]
+    moved = [o.lower() for o in s.options if o not in options]
+    asked = " ".join([*moved, s.asked]).strip()
+    return Query(terms=terms, asked=asked, price_words=price_words, min_price=s.bounds.min_price,
+                 max_price=s.bounds.max_price, category=s.audience, options=options,
+                 in_stock=slots.in_stock(text), sale=slots.sale(text), sort=slots.sort_order(text))
 
 
-def _refine(prev: Query, text: str, s: Signals) -> Query:
-    new = _query(text, s, prev)
+def _refine(prev: Query, text: str, s: Signals, d: Dialogue) -> Query:
+    new = _query(text, s, d)
     q = Query(**{**prev.as_context(), "exclude": []})
     if s.colours:
         q.terms = [t for t in q.terms if t not in COLOURS] + [c for c in s.colours if c not in q.terms]
-    if s.options:
-        q.options = list(s.options)
+    q.terms += [t for t in new.terms if t not in q.terms and t not in s.colours]
+    if new.options:
+        q.options = list(new.options)
     if s.bounds:
-        q.min_price, q.max_price = s.bounds.min_price, s.bounds.max_price
+        q.min_price, q.max_price, q.price_words = s.bounds.min_price, s.bounds.max_price, new.price_words
     if s.audience:
         q.category = s.audience
     q.in_stock = q.in_stock or new.in_stock
-    q.filters = new.filters or q.filters
-    q.asked = " ".join([*(w for w in q.asked.split() if w not in s.colours), *s.colours]).strip()
+    if s.colours:
+        q.asked = " ".join([*(w for w in q.asked.split() if w not in COLOURS), *s.colours])
     return q

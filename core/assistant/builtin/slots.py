@@ -17,9 +17,11 @@ _BETWEEN = re.compile(rf"\b(?:between|from)\s+{_CUR}{_NUM}{_UNIT}\s+(?:and|to|-)
 _RANGE = re.compile(rf"{_CUR}{_NUM}{_UNIT}\s*(?:-|–|to)\s*{_CUR}{_NUM}{_UNIT}")
 _MAX_STRICT = re.compile(rf"\b(?:under|below|less than|cheaper than|lower than|beneath|within)\s+{_CUR}{_NUM}")
 _MAX_INCL = re.compile(rf"\b(?:up to|max(?:imum)?|at most|no more than|not more than|budget(?: is| of)?|"
-                       rf"maximum of|tops)\s+(?:of\s+)?{_CUR}{_NUM}|{_CUR}{_NUM}{_UNIT}\s+(?:or less|max|tops|or under)")
+                       rf"maximum of|tops)\s+(?:of\s+)?{_CUR}{_NUM}"
+                       rf"|{_CUR}{_NUM}{_UNIT}\s+(?:or less|max|tops|or under)")
 _MIN_STRICT = re.compile(rf"\b(?:over|above|more than|greater than|higher than|pricier than)\s+{_CUR}{_NUM}")
-_MIN_INCL = re.compile(rf"\b(?:at least|min(?:imum)?|starting at|from)\s+{_CUR}{_NUM}|{_CUR}{_NUM}{_UNIT}\s+(?:or more|and up|plus|\+)")
+_MIN_INCL = re.compile(rf"\b(?:at least|min(?:imum)?|starting at|from)\s+{_CUR}{_NUM}"
+                       rf"|{_CUR}{_NUM}{_UNIT}\s+(?:or more|and up|plus|\+)")
 _AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|approx\.?|near|close to|~)\s+{_CUR}{_NUM}")
 #: A bare amount with a currency sign: "anything for $40?"
 _AMOUNT = re.compile(r"(?:\$|€|£)\s*(\d+(?:[.,]\d{1,2})?)|(\d+(?:[.,]\d{1,2})?)\s*(?:dollars?|bucks|usd|euros?)\b")
@@ -30,6 +32,7 @@ _ORDER_REF = re.compile(
     r"|(?:\border\s*(?:number|no\.?|num|nr\.?|id|ref(?:erence)?)?\s*(?:is|was|:)?\s*#?\s*(\d{3,12})\b)"
     r"|(?:\b(?:number|no\.?|nr\.?)\s*:?\s*#?\s*(\d{3,12})\b)", re.I)
 _BARE_NUMBER = re.compile(r"^\s*(?:it'?s\s+|its\s+|it is\s+)?#?\s*(\d{3,12})[\s.!]*$", re.I)
+_PRICE_TALK = re.compile(r"[$€£]|\b(dollars?|bucks|euros?|under|over|below|above|between|price|cost|size)\b", re.I)
 _ANY_NUMBER = re.compile(r"(?<![\d.$€£])\b(\d{3,12})\b(?![.,]\d)")
 
 
@@ -86,7 +89,8 @@ def order_reference(text: str, *, expecting: bool = False) -> str | None:
         return "#" + next(g for g in m.groups() if g)
     if m := _BARE_NUMBER.match(without_emails):
         return "#" + m.group(1)
-    if expecting and (m := _ANY_NUMBER.search(without_emails)):
+    if expecting and not _PRICE_TALK.search(without_emails) and len(without_emails.split()) <= 8 and (
+            m := _ANY_NUMBER.search(without_emails)):
         return "#" + m.group(1)
     return None
 

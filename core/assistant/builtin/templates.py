@@ -47,10 +47,10 @@ FRIENDLY: dict[str, str] = {
     "unknown": "Sorry, I didn't quite get that. Could you put it another way? I can help you " + _CAN + ".",
     "other_language": "Sorry, I can only help in English for now. Ask me about products, prices, shipping, "
                       "returns or your order, or I can connect you with someone from the team.",
-    # products: {item} is "Title for $X, in stock"; {items} a list of them; {asked} the shopper's words
+    # products: {item} is "Title for $X (was $Y), in stock"; {items} a list of them; {asked} the shopper's words
     "in_stock": "in stock",
     "sold_out": "currently sold out",
-    "item": "{title} for {price}, {stock}",
+    "item": "{title} for {price}{was}, {stock}",
     "search_one": "Yes! We have the {item}.",
     "search_many": "Here's what I found{filters}: {items}.",
     "search_close": "I couldn't find an exact match for \u201c{asked}\u201d, but these come close: {items}.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from core.catalog.search import STOPWORDS
 
@@ -65,6 +66,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light plural stem: "jackets" -> "jacket", "dresses" -> "dress", "accessories" -> "accessory"."""
     w = word.lower().replace("'", "")
@@ -132,8 +134,10 @@ _ENGLISH = frozenset(
 #: Frequent words of other languages that are not also common English words.
 _FOREIGN = frozenset(
     """hola tienen tiene quiero necesito dónde donde cuánto cuanto cuesta cuestan precio envío envio pedido
-    gracias por favor qué que de del el los las una ustedes usted envían envian enviar hacen está esta estoy mi para con hay puedo cómo como tallas talla
-    bonjour merci vous avez est ce au du livrez vestes je suis mon mes les des une combien coûte coute livraison commande où pour
+    gracias por favor qué que de del el los las una ustedes usted envían envian enviar hacen está esta estoy mi
+    para con hay puedo cómo como tallas talla
+    bonjour merci vous avez est ce au du livrez vestes je suis mon mes les des une combien coûte coute livraison
+    commande où pour
     avec voudrais plaît plait est-ce c'est votre vos nous êtes taille
     hallo guten danke bitte haben ich möchte moechte wo ist meine bestellung wie viel kostet versand
     jacke hemd der das und nicht gibt sie ihr größe grösse sind kann können liefern
@@ -212,7 +216,8 @@ def complaint(text: str) -> str | None:
 _WHO = (r"(?:a |an |the |some |your |one of your |to a |to an |with a |to speak to a |to talk to a )?"
         r"(?:real |live |actual |human )?(human|person|people|someone|somebody|agent|representative|rep|operator|"
         r"staff|manager|supervisor|customer service|customer support|support|team|team member|being)\b")
-_HUMAN = re.compile(r"\b(talk|speak|chat|connect|transfer|put)\b(\s+me)?\s+(to|with|through to|through)?\s*" + _WHO, re.I)
+_HUMAN = re.compile(r"\b(talk|speak|chat|connect|transfer|put)\b(\s+me)?\s+(to|with|through to|through)?\s*" + _WHO,
+                    re.I)
 _HUMAN_WANT = re.compile(r"\b(want|need|like|get me|can i (get|have)|give me|request)\s+(a |an |to a )?"
                          r"(real |live |actual )?(human|person|agent|representative|operator|manager|supervisor)\b"
                          r"|\bsomeone (from|on) (the|your) (team|staff|store|shop)\b", re.I)

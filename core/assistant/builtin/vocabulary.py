@@ -8,17 +8,20 @@ the next turn.
 """
 from __future__ import annotations
 
+import json
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
-from core.db import Product
+from core.db import Product, Shop
 
 #: Who a product is for: tags like these are filters ("jackets for women").
 AUDIENCES = {
@@ -48,6 +51,8 @@ COLOURS = frozenset(
 CACHE_SIZE = 64
 _SIZE_WORDS = frozenset(SIZE_ALIASES) | frozenset(SIZE_ALIASES.values()) | {"xxxl", "xxs", "2xl", "3xl"}
 #: Words before a size that make it one: "in large", "size M", "a medium".
+#: Sizes too common as plain words to be taken as a size nobody sells ("in small print").
+_PLAIN_SIZES = frozenset({"small", "medium", "large", "s", "m", "l"})
 _SIZE_CONTEXT = frozenset({"in", "size", "sizes", "a", "an", "and", "or", "the", ""})
 
 
@@ -77,6 +82,8 @@ class Vocabulary:
     #: every stem of titles, tags and types (for fuzzy spelling fixes)
     known: set[str] = field(default_factory=set)
     _words: list[str] = field(default_factory=list)
+    _spelled: dict[str, str | None] = field(default_factory=dict)
+    _mentions: dict[tuple[str, tuple[int, ...]], Mention] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -91,10 +98,12 @@ class Vocabulary:
             return s
         if len(s) < 4 or s in NOISE or not self._words:
             return None
-        best = process.extractOne(s, self._words, scorer=fuzz.ratio, score_cutoff=84)
-        if best is None or best[0][0] != s[0]:
-            return None
-        return best[0]
+        if s not in self._spelled:
+            best = process.extractOne(s, self._words, scorer=fuzz.ratio, score_cutoff=84)
+            if len(self._spelled) > 4096:
+                self._spelled.clear()
+            self._spelled[s] = best[0] if best is not None and best[0][0] == s[0] else None
+        return self._spelled[s]
 
     def idf(self, word: str) -> float:
         return math.log((1 + self.size) / (1 + len(self.word_products.get(word, ()))))
@@ -103,6 +112,14 @@ class Vocabulary:
 
     def mention(self, text: str, within: list[int] | None = None) -> Mention:
         """The product(s) ``text`` names, preferring those in ``within`` (what was just shown)."""
+        key = (text, tuple(within or ()))
+        if key not in self._mentions:
+            if len(self._mentions) > 1024:
+                self._mentions.clear()
+            self._mentions[key] = self._mention(text, within)
+        return self._mentions[key]
+
+    def _mention(self, text: str, within: list[int] | None) -> Mention:
         words = []
         for w in tokens(text):
             if w in NOISE or stem(w) in NOISE or len(w) < 2 or w.isdigit():
@@ -139,7 +156,9 @@ class Vocabulary:
         ranked = sorted(scores, key=lambda p: (-scores[p], len(self.title_words[p]), p))
         best = ranked[0]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
-        if scores[best] >= 1.5 * second and scores[best] > 0:
+        missing = [w for w in words if w not in self.title_words[best]]
+        # "the red varsity top": all but a colour names one product clearly.
+        if len(words) - len(missing) >= 2 and all(w in COLOURS for w in missing) and scores[best] >= 1.5 * second:
             return Mention(best, ranked[:5], words)
         return Mention(None, ranked[:5], words)
 
@@ -147,9 +166,14 @@ class Vocabulary:
         """Products whose whole title appears in ``text`` (spelling forgiven), in order of appearance."""
         spelled = [self.spell(w) or stem(w) for w in tokens(text)]
         present = set(spelled)
+        hits: dict[int, int] = {}
+        for w in present:
+            for p in self.word_products.get(w, ()):
+                hits[p] = hits.get(p, 0) + 1
         found = []
-        for p, words in self.title_words.items():
-            if words and words <= present:
+        for p, count in hits.items():
+            words = self.title_words[p]
+            if count == len(words):
                 first = min(spelled.index(w) for w in words)
                 found.append((first, -len(words), p))
         found.sort()
@@ -209,7 +233,7 @@ class Vocabulary:
             if pair in ("extra large", "extra small") and before in _SIZE_CONTEXT:
                 word = pair
             elif not (before == "size" and (word.isdigit() or word in _SIZE_WORDS)
-                      or before in ("in", "an", "a") and word in _SIZE_WORDS - {"small", "medium", "large", "s", "m", "l"}):
+                      or before in ("in", "an", "a") and word in _SIZE_WORDS - _PLAIN_SIZES):
                 continue
             if word in self.option_values or SIZE_ALIASES.get(word, "") in self.option_values:
                 continue
@@ -235,24 +259,35 @@ class Vocabulary:
         return None
 
 
-_cache: OrderedDict[tuple[str, int], tuple[tuple[object, ...], Vocabulary]] = OrderedDict()
+#: Seconds between checks that the catalog has not changed. The vocabulary only
+#: helps to *understand* questions (facts always come from live tool calls), so
+#: a few seconds of delay after a sync cost nothing, while checking on every
+#: turn would cost a scan of the shop's products.
+VERSION_TTL = 5.0
+_cache: OrderedDict[tuple[str, int, str], tuple[tuple[object, ...], float, Vocabulary]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def vocabulary(session: Session, shop_id: int) -> Vocabulary:
+def vocabulary(session: Session, shop: Shop) -> Vocabulary:
     """The shop's vocabulary, rebuilt when its catalog changed."""
+    shop_id = shop.id
+    bind = session.get_bind()
+    key = (str(getattr(bind, "url", id(bind))), shop_id, str(shop.created_at))
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and now - cached[1] < VERSION_TTL:
+            _cache.move_to_end(key)
+            return cached[2]
     version = tuple(session.execute(
         select(func.count(Product.id), func.max(Product.synced_at)).where(Product.shop_id == shop_id)
     ).one())
-    key = (str(session.get_bind().url), shop_id)
+    if cached is not None and cached[0] == version:
+        vocab = cached[2]
+    else:
+        vocab = _build(session, shop_id)
     with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] == version:
-            _cache.move_to_end(key)
-            return cached[1]
-    vocab = _build(session, shop_id)
-    with _lock:
-        _cache[key] = (version, vocab)
+        _cache[key] = (version, now, vocab)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
@@ -261,18 +296,34 @@ def vocabulary(session: Session, shop_id: int) -> Vocabulary:
 
 def _build(session: Session, shop_id: int) -> Vocabulary:
     vocab = Vocabulary()
+    # Tags and options come as JSON text, decoded once per distinct value: catalogs repeat them a lot.
     rows = session.execute(
-        select(Product.id, Product.title, Product.tags, Product.product_type, Product.options)
+        select(Product.id, Product.title, cast(Product.tags, Text), Product.product_type, cast(Product.options, Text))
         .where(Product.shop_id == shop_id, Product.published)
     )
-    for pid, title, tags, product_type, options in rows:
+    decoded: dict[str | None, Any] = {None: []}
+    seen_tags: set[str] = set()
+    seen_types: set[str] = set()
+    seen_values: set[str] = set()
+    for pid, title, raw_tags, product_type, raw_options in rows:
+        for raw in (raw_tags, raw_options):
+            if raw not in decoded:
+                decoded[raw] = json.loads(raw)
+        tags, options = decoded[raw_tags], decoded[raw_options]
         vocab.titles[pid] = title
-        words = frozenset(stem(w) for w in tokens(title) if w not in NOISE and stem(w) not in NOISE and len(w) > 1)
+        words = frozenset(stem(w) for w in tokens(title) if len(w) > 1 and w not in NOISE and stem(w) not in NOISE)
         vocab.title_words[pid] = words
         for w in words:
             vocab.word_products.setdefault(w, set()).add(pid)
-        vocab.known.update(words)
+        if product_type and product_type not in seen_types:
+            seen_types.add(product_type)
+            norm = " ".join(tokens(product_type))
+            if norm:
+                vocab.types.setdefault(stem(norm), product_type)
         for tag in [*(tags or []), product_type or ""]:
+            if tag in seen_tags:
+                continue  # tags repeat across a catalog: read each once
+            seen_tags.add(tag)
             norm = " ".join(tokens(str(tag)))
             if not norm:
                 continue
@@ -280,13 +331,15 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
             for audience, spellings in AUDIENCES.items():
                 if norm in spellings:
                     vocab.audiences.setdefault(audience, str(tag))
-        if product_type and " ".join(tokens(product_type)):
-            vocab.types.setdefault(stem(" ".join(tokens(product_type))), product_type)
         for option in options or []:
             for value in option.get("values", []):
+                if value in seen_values:
+                    continue
+                seen_values.add(value)
                 norm = " ".join(tokens(str(value)))
                 if norm and norm != "default title":
                     vocab.option_values.setdefault(norm, str(value))
+    vocab.known.update(vocab.word_products)
     vocab.known.update(SYNONYMS)
     vocab._words = sorted(w for w in vocab.known if len(w) >= 4)
     return vocab

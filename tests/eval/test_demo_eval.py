@@ -1,0 +1,90 @@
+"""The public eval set over the demo store, run the way a merchant runs it:
+``storechat eval tests/eval/demo.jsonl --shop demo --json`` starts its own
+server (web, worker, sync of the demo store) and asks every case over the
+visitor socket.
+
+Runs on SQLite with the embedded Redis, and on PostgreSQL with the Redis
+server when STORECHAT_TEST_DATABASE_URL / STORECHAT_TEST_REDIS_URL are set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from core.assistant.evaluation import load_cases
+from tests.conftest import PG_URL, REDIS_URL, _reset_postgres
+
+CASES = Path(__file__).with_name("demo.jsonl")
+INTENTS = {"greeting", "thanks", "product_search", "product_details", "availability", "compare", "order_status",
+           "store_info", "contact", "human", "complaint", "unanswered", "out_of_scope", "other_language"}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORECHAT_")}
+    env["STORECHAT_INSTANCE_PATH"] = str(tmp_path_factory.mktemp(f"eval-{request.param}") / "instance")
+    if request.param == "postgresql":
+        if not (PG_URL and REDIS_URL):
+            pytest.skip("STORECHAT_TEST_DATABASE_URL and STORECHAT_TEST_REDIS_URL are not set")
+        _reset_postgres(PG_URL)
+        redis_lib.Redis.from_url(REDIS_URL).flushdb()
+        env.update({"STORECHAT_DATABASE_URL": PG_URL, "STORECHAT_REDIS_URL": REDIS_URL})
+    folder = tmp_path_factory.mktemp(f"eval-output-{request.param}")
+    # Files, not pipes: a server process that outlives the command must not keep the test waiting for EOF.
+    with open(folder / "stdout", "w") as out, open(folder / "stderr", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "eval", str(CASES), "--shop", "demo", "--json"],
+                                env=env, stdout=out, stderr=err, text=True)
+        try:
+            code = proc.wait(timeout=280)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    stdout, stderr = (folder / "stdout").read_text(), (folder / "stderr").read_text()
+    assert code == 0, stdout[-3000:] + stderr[-3000:]
+    # Only the report is printed on stdout; server processes log to stderr.
+    return json.loads(stdout[stdout.index("{\n"):])
+
+
+def test_the_set_covers_every_intent_with_traps_and_multi_turn_cases() -> None:
+    cases = load_cases(CASES)
+    assert len(cases) >= 100
+    assert {c.intent for c in cases} == INTENTS
+    assert sum(len(c.turns) > 1 for c in cases) >= 20
+    traps = [c for c in cases if c.id.startswith("trap-")]
+    assert len(traps) >= 15 and all(c.must_not_include for c in traps)
+    assert any("wrong-email" in c.id for c in traps) and any(c.intent == "other_language" for c in cases)
+
+
+def test_at_least_95_percent_correct(report: dict[str, Any]) -> None:
+    failed = {k: v for k, v in report["cases"].items() if not v["pass"]}
+    assert report["total"] == len(load_cases(CASES))
+    assert report["accuracy"]["overall"] >= 0.95, json.dumps(failed, indent=2)
+
+
+def test_no_invented_facts(report: dict[str, Any]) -> None:
+    assert report["guard_trips"] == 0
+    invented = {k: v for k, v in report["cases"].items()
+                if any(f.startswith("must not include") for f in v["failures"])}
+    assert invented == {}, json.dumps(invented, indent=2)
+    traps = {k: v for k, v in report["cases"].items() if k.startswith("trap-") and not v["pass"]}
+    assert traps == {}, json.dumps(traps, indent=2)
+
+
+def test_handoffs_happen_exactly_where_expected(report: dict[str, Any]) -> None:
+    cases = {c.id: c for c in load_cases(CASES)}
+    wrong = {k: v for k, v in report["cases"].items()
+             if cases[k].handoff is not None and v["handoff"] != cases[k].handoff}
+    assert wrong == {}, json.dumps(wrong, indent=2)
+    assert report["handoffs"] == sum(c.handoff is True for c in cases.values())
+
+
+def test_latency_is_reported(report: dict[str, Any]) -> None:
+    assert report["latency_ms"]["count"] >= len(report["cases"])
+    assert report["latency_ms"]["p50"] is not None and report["server_ms"]["p99"] is not None
