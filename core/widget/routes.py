@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 
 from core.db import Shop
+from core.widget import i18n
 from core.services import services
 
 bp = Blueprint("widget", __name__, url_prefix="/widget/v1")
@@ -33,10 +34,38 @@ IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 CONFIG_CACHE = "public, max-age=60"
 MAX_SITE_KEY = 64
 
-DEFAULT_GREETING = "Hi! Ask me anything about our products."
 DEFAULT_COLOR = "#1f6feb"
 DEFAULT_POSITION = "right"
+#: Seconds a conversation waits for a person before the widget offers to take an email.
+DEFAULT_CONTACT_AFTER = 30
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+#: The launcher's icons (24x24 SVG paths): the config names one, the loader draws its path.
+ICONS = {
+    "chat": "M3 4h18v13H9l-5 4v-4H3z",
+    "help": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 17h-2v-2h2v2zm2.07-7.75-.9.92C13.45 12.9 13 13.5 13 15h-2"
+            "v-.5c0-1.1.45-2.1 1.17-2.83l1.24-1.26A2 2 0 0 0 12 7a2 2 0 0 0-2 2H8a4 4 0 1 1 8 0c0 .88-.36 1.68-.93"
+            " 2.25z",
+    "bag": "M18 6h-2a4 4 0 0 0-8 0H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2zm-6-2a2 2 0"
+           " 0 1 2 2h-4a2 2 0 0 1 2-2zm6 16H6V8h2v2h2V8h4v2h2V8h2v12z",
+}
+#: Where each platform's storefront takes an add to cart (on the store's own origin).
+CARTS = {"shopify": "/cart/add.js", "woocommerce": "/?wc-ajax=add_to_cart"}
+DEMO_CART = "/demo/cart/add.js"
+MAX_TEXT = 200
+
+
+_BLOCK_COMMENT = re.compile(r"^[ \t]*/\*.*?\*/[ \t]*\n", re.M | re.S)
+
+
+def compact(source: str) -> str:
+    """The script as shipped: without comment-only lines, indentation and blank lines.
+
+    Only whole-line comments go (a block comment must start its line), and lines
+    are joined with newlines as before, so no statement changes meaning; the
+    scripts have no multi-line strings. The readable file stays the source.
+    """
+    lines = (line.strip() for line in _BLOCK_COMMENT.sub("", source).split("\n"))
+    return "".join(line + "\n" for line in lines if line and not line.startswith("//"))
 
 
 @dataclass(frozen=True)
@@ -48,7 +77,7 @@ class Asset:
 
     @classmethod
     def load(cls, name: str) -> Asset:
-        body = (files("core.widget") / "static" / name).read_bytes()
+        body = compact((files("core.widget") / "static" / name).read_text(encoding="utf-8")).encode()
         # mtime=0 keeps the gzip bytes (and so their size) deterministic.
         return cls(body, gzip.compress(body, 9, mtime=0), hashlib.sha256(body).hexdigest()[:16])
 
@@ -112,22 +141,161 @@ def _error(status: int, code: str, message: str) -> Response:
     return resp
 
 
-def widget_config(shop: Shop, chat_version: str) -> dict[str, Any]:
-    """The public part of a shop's settings the widget needs; nothing secret."""
+# ---- branding: colours with AA contrast
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    """``#rgb``, ``#rgba``, ``#rrggbb`` or ``#rrggbbaa`` as opaque (r, g, b)."""
+    digits = color[1:]
+    if len(digits) in (3, 4):
+        digits = "".join(c * 2 for c in digits[:3])
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
+
+
+def luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2 relative luminance."""
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+WHITE, BLACK = (255, 255, 255), (0, 0, 0)
+#: The panel's surfaces, light and dark: accent-coloured text must read on them.
+LIGHT_SURFACE, DARK_SURFACE = (246, 248, 250), (22, 27, 34)
+AA = 4.5
+
+
+def _toward(rgb: tuple[int, int, int], target: tuple[int, int, int], surface: tuple[int, int, int]) -> str:
+    """``rgb`` mixed toward ``target`` just enough to reach AA contrast on ``surface``."""
+    for step in range(21):
+        t = step / 20
+        mixed = tuple(c + (g - c) * t for c, g in zip(rgb, target))
+        if contrast(mixed, surface) >= AA:  # type: ignore[arg-type]
+            return _hex(mixed)  # type: ignore[arg-type]
+    return _hex(target)
+
+
+def palette(color: str) -> dict[str, str]:
+    """The accent, the text drawn on it (white unless that fails AA, then black), and the
+    accent as text on the light and dark panel (darkened or lightened until it passes AA)."""
+    rgb = _rgb(color)
+    return {
+        "color": _hex(rgb),
+        "on_color": "#ffffff" if contrast(rgb, WHITE) >= AA else "#000000",
+        "ink": _toward(rgb, BLACK, LIGHT_SURFACE),
+        "ink_dark": _toward(rgb, WHITE, DARK_SURFACE),
+    }
+
+
+def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def _http(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 1000 and value.lower().startswith(
+        ("http://", "https://")) else None
+
+
+def _number(value: Any, low: float, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if low <= value <= high else None
+
+
+def triggers(value: Any) -> dict[str, Any] | None:
+    """The proactive triggers that are well formed, or None: ``time`` (seconds on the
+    page), ``scroll`` (percent of the page), ``exit`` (exit intent, desktop), ``url``
+    (a part of the page's address the others are limited to; alone, it fires at once)."""
+    if not isinstance(value, dict):
+        return None
+    found: dict[str, Any] = {}
+    if (time := _number(value.get("time"), 0, 3600)) is not None:
+        found["time"] = time
+    if (scroll := _number(value.get("scroll"), 1, 100)) is not None:
+        found["scroll"] = scroll
+    if value.get("exit") is True:
+        found["exit"] = True
+    if url := _text(value.get("url")):
+        found["url"] = url
+    return found or None
+
+
+def cart(shop: Shop) -> tuple[str | None, str | None]:
+    """How the widget adds to the cart: ``(kind, path on the page's origin)``."""
+    if (shop.connector_config or {}).get("demo"):
+        # The demo storefront behaves like a Shopify store (see core/demo).
+        return "shopify", DEMO_CART
+    url = CARTS.get(shop.platform)
+    return (shop.platform, url) if url else (None, None)
+
+
+def launcher_css(colors: dict[str, str], position: str, text: str | None) -> str:
+    """The launcher's style, built from checked values only (the loader puts it in its shadow root).
+    Fixed in a corner, so drawing it moves nothing on the page; clear of a phone's safe areas."""
+    return (
+        ":host{all:initial;position:fixed}"
+        f".L{{position:fixed;bottom:calc(20px + env(safe-area-inset-bottom));{position}:calc(20px + "
+        f"env(safe-area-inset-{position}));z-index:2147483000;box-sizing:border-box;min-width:56px;height:56px;"
+        f"padding:0 {18 if text else 0}px;border:0;border-radius:28px;background:{colors['color']};"
+        f"color:{colors['on_color']};cursor:pointer;box-shadow:0 4px 14px #0004;display:flex;gap:8px;"
+        "align-items:center;justify-content:center;font:600 15px/1 system-ui,-apple-system,'Segoe UI',sans-serif}"
+        f".L:focus-visible{{outline:3px solid {colors['ink']};outline-offset:3px}}"
+        ".L svg{width:28px;height:28px;fill:currentColor}"
+    )
+
+
+def widget_config(shop: Shop, chat_version: str, lang: str | None = None) -> dict[str, Any]:
+    """The public part of a shop's settings the widget needs; nothing secret.
+    ``lang``: the page's language (or the script tag's ``data-locale``)."""
     prefs = shop.settings or {}
-    greeting = prefs.get("greeting")
     color = prefs.get("color")
-    title = prefs.get("title")
+    locale, direction = i18n.resolve(_text(prefs.get("locale")) if prefs.get("locale") != "auto" else None,
+                                      lang, shop.locale)
+    words = i18n.strings(locale)
+    icon = prefs.get("launcher_icon", "chat")
+    cart_kind, cart_url = cart(shop)
+    contact_after = _number(prefs.get("contact_after"), 0, 3600)
+    colors = palette(color if isinstance(color, str) and _COLOR.fullmatch(color) else DEFAULT_COLOR)
+    position = "left" if prefs.get("position") == "left" else DEFAULT_POSITION
+    text = _text(prefs.get("launcher_text"), 40)
     return {
         "site_key": shop.site_key,
         "name": shop.name,
-        "title": title if isinstance(title, str) and title.strip() else shop.name,
-        "greeting": greeting if isinstance(greeting, str) and greeting.strip() else DEFAULT_GREETING,
-        # Checked here so the widget can put it in CSS without a second look.
-        "color": color if isinstance(color, str) and _COLOR.fullmatch(color) else DEFAULT_COLOR,
-        "position": "left" if prefs.get("position") == "left" else DEFAULT_POSITION,
-        "locale": shop.locale or "en",
+        "title": _text(prefs.get("title")) or shop.name,
+        "greeting": _text(prefs.get("greeting"), 1000) or words["greeting"],
+        # Checked here so the widget can put them in CSS without a second look.
+        **colors,
+        "position": position,
+        "launcher_text": text,
+        # A path from ICONS, never the merchant's own markup; "none" (with launcher_text) draws none.
+        "icon": None if icon == "none" and text else ICONS.get(icon, ICONS["chat"]),
+        "css": launcher_css(colors, position, text),
+        "avatar": _http(prefs.get("avatar_url")),
+        "powered_by": prefs.get("powered_by") is not False,
+        "dark": prefs.get("dark_mode") is not False,
+        "triggers": triggers(prefs.get("triggers")),
+        "consent": _text(prefs.get("consent_text"), 500),
+        "consent_url": _http(prefs.get("consent_url")),
+        "contact_after": DEFAULT_CONTACT_AFTER if contact_after is None else contact_after,
+        "platform": shop.platform,
+        "cart": cart_kind,
+        "cart_url": cart_url,
+        "locale": locale,
+        "dir": direction,
+        "t": words,
         "currency": shop.currency or "USD",
+        "money": i18n.money_format(locale, shop.currency or "USD"),
         "ws_path": WS_PATH,
         "chat_js": f"{bp.url_prefix}/chat.js?v={chat_version}",
     }
@@ -138,19 +306,24 @@ def config() -> Response:
     site_key = request.args.get("site_key", "")
     if not site_key or len(site_key) > MAX_SITE_KEY:
         return _error(400, "bad_input", f"site_key is required (at most {MAX_SITE_KEY} characters)")
+    lang = request.args.get("lang", "")[:35] or None
     with services().db.session() as session:
         shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active.is_(True)))
         if shop is None:
             return _error(404, "unknown_site_key", "no active shop has this site key")
-        data = widget_config(shop, _assets()["chat.js"].version)
+        data = widget_config(shop, _assets()["chat.js"].version, lang)
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     etag = hashlib.sha256(body).hexdigest()[:16]
-    headers = {"Cache-Control": CONFIG_CACHE, "Access-Control-Allow-Origin": "*"}
+    headers = {"Cache-Control": CONFIG_CACHE, "Access-Control-Allow-Origin": "*", "Vary": "Accept-Encoding"}
     if _not_modified(etag):
         resp = Response(status=304, headers=headers)
+    elif request.accept_encodings.quality("gzip") > 0:
+        resp = Response(gzip.compress(body, 6, mtime=0), content_type="application/json", headers=headers)
+        resp.headers["Content-Encoding"] = "gzip"
     else:
         resp = Response(body, content_type="application/json", headers=headers)
-    resp.set_etag(etag)
+    # Weak: the gzip and identity bodies are the same config.
+    resp.set_etag(etag, weak=True)
     return resp
 
 

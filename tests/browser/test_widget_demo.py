@@ -126,6 +126,13 @@ class Tab:
         expect(self.panel).to_be_visible()
         expect(self.input).to_be_focused()
 
+    def reopened(self) -> None:
+        """After a reload or a navigation: the panel that was open opens again by itself."""
+        from playwright.sync_api import expect
+
+        expect(self.panel).to_be_visible()
+        expect(self.launcher).to_have_attribute("aria-expanded", "true")
+
     def ask(self, text: str) -> None:
         self.input.fill(text)
         self.input.press("Enter")
@@ -269,7 +276,7 @@ def test_shopper_gets_an_answer_and_a_reload_resumes_it(
 
     # Reload: the conversation is shown again, once, and the socket resumes it.
     tab.page.reload(wait_until="load")
-    tab.open_chat()
+    tab.reopened()
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
     _assert_answer(tab, demo)
     second = tab.wait_welcome(2)
@@ -291,7 +298,7 @@ def test_shopper_gets_an_answer_and_a_reload_resumes_it(
         }"""
     )
     tab.page.reload(wait_until="load")
-    tab.open_chat()
+    tab.reopened()
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
     _assert_answer(tab, demo)
     assert tab.wait_welcome(3)["conversation_id"] == conversation
@@ -339,7 +346,7 @@ def test_html_in_a_message_is_shown_as_text(open_tab: Callable[..., Tab]) -> Non
 
     # Drawn again from the visitor's cache after a reload: still text.
     tab.page.reload(wait_until="load")
-    tab.open_chat()
+    tab.reopened()
     expect(tab.rows("visitor").filter(has_text=XSS)).to_have_count(1)
     tab.wait_welcome(2)
     tab.page.wait_for_timeout(500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -167,3 +168,84 @@ def test_site_key_in_snippet_is_escaped(client: FlaskClient, db: Database) -> No
 
 def test_html_to_text_keeps_paragraphs() -> None:
     assert html_to_text("<p>One &amp; <i>two</i></p><p>Three</p><style>p{}</style>") == "One & two\n\nThree"
+
+
+# ---- ?lang= and the Shopify-like cart
+
+
+def test_lang_sets_the_page_language_and_direction(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    assert '<html lang="en">' in client.get("/demo/").text
+    assert '<html lang="de">' in client.get("/demo/?lang=de").text
+    assert '<html lang="ar" dir="rtl">' in client.get("/demo/products/trail-shoe?lang=ar").text
+    assert '<html lang="en">' in client.get('/demo/?lang="><b>').text  # not a language tag
+
+
+def _cart(client: FlaskClient) -> dict[str, Any]:
+    resp = client.get("/demo/cart.js")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    return resp.get_json()
+
+
+def test_cart_add_answers_like_shopify(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    assert _cart(client) == {"items": [], "item_count": 0, "total_price": 0, "currency": "USD"}
+    resp = client.post("/demo/cart/add.js", json={"items": [{"id": "1a", "quantity": 2}]})
+    assert resp.status_code == 200
+    (line,) = resp.get_json()["items"]
+    assert line["id"] == line["variant_id"] == "1a"
+    assert (line["product_title"], line["variant_title"], line["title"]) == (
+        "Trail Shoe sk_demo", "Size 42", "Trail Shoe sk_demo - Size 42")
+    assert (line["quantity"], line["price"], line["line_price"]) == (2, 8000, 16000)
+    assert line["url"] == "/demo/products/trail-shoe" and line["image"] == "https://cdn.example.com/shoe.jpg"
+    cookie = resp.headers["Set-Cookie"]
+    assert "demo_cart=" in cookie and "Path=/demo" in cookie and "HttpOnly" in cookie
+
+    # A form post with a lone id, as a theme's product form sends it.
+    assert client.post("/demo/cart/add.js", data={"id": "1a", "quantity": "1"}).status_code == 200
+    cart = _cart(client)
+    assert [(i["id"], i["quantity"]) for i in cart["items"]] == [("1a", 3)]
+    assert (cart["item_count"], cart["total_price"]) == (3, 24000)
+    assert "Cart (<span id=\"cart-count\">3</span>)" in client.get("/demo/").text
+
+
+@pytest.mark.parametrize("body, status, description", [
+    ({"items": [{"id": "1b", "quantity": 1}]}, 422, "The product 'Trail Shoe sk_demo' is already sold out."),
+    ({"items": [{"id": "nope", "quantity": 1}]}, 404, "Cannot find variant"),
+    ({"items": [{"id": "2a"}]}, 422, None),  # sold out too (its title is HTML: only checked as text)
+    ({"items": []}, 400, "Required parameter missing or invalid: items"),
+    ({"items": [{"id": "1a", "quantity": 0}]}, 400, "Required parameter missing or invalid: items"),
+    ({"items": [{"id": "1a", "quantity": "lots"}]}, 400, "Required parameter missing or invalid: items"),
+    ({"items": [{"id": True}]}, 400, "Required parameter missing or invalid: items"),
+    ({"nothing": 1}, 400, "Required parameter missing or invalid: items"),
+])
+def test_cart_add_refusals(client: FlaskClient, db: Database, body: dict[str, Any], status: int,
+                           description: str | None) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    resp = client.post("/demo/cart/add.js", json=body)
+    assert resp.status_code == status
+    data = resp.get_json()
+    assert data["status"] == status and data["message"]
+    if description:
+        assert data["description"] == description
+    assert "Set-Cookie" not in resp.headers
+    assert _cart(client)["items"] == []
+
+
+def test_cart_add_stops_at_the_stock(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    with db.session() as session:
+        variant = session.query(Variant).filter_by(external_id="1a").one()
+        variant.inventory_tracked, variant.inventory_policy, variant.inventory_quantity = True, "deny", 2
+    assert client.post("/demo/cart/add.js", json={"items": [{"id": "1a", "quantity": 2}]}).status_code == 200
+    resp = client.post("/demo/cart/add.js", json={"items": [{"id": "1a", "quantity": 1}]})
+    assert resp.status_code == 422
+    assert resp.get_json()["description"] == "All 2 Trail Shoe sk_demo are in your cart."
+    assert _cart(client)["item_count"] == 2
+
+
+def test_cart_cookie_junk_is_an_empty_cart(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    for junk in ("%%%", "bm90IGpzb24", "WzFd", "eyJ4IjogLTF9"):  # not base64, not JSON, a list, a bad quantity
+        client.set_cookie("demo_cart", junk, path="/demo")
+        assert _cart(client)["items"] == []

@@ -1,16 +1,20 @@
-/* StoreChat chat UI v0. Loaded by loader.js on the first click, drawn in the
-   loader's shadow root. Text from the network is only ever set through
-   textContent, and only http(s) URLs become links or images. Speaks
-   docs/protocol.md over a WebSocket, or over HTTP where sockets are blocked. */
+/* StoreChat chat UI v1. Loaded by loader.js on the first click (or when a
+   proactive trigger fires), drawn in the loader's shadow root. Text from the
+   network is only ever set through textContent, and only http(s) URLs become
+   links or images. Speaks docs/protocol.md over a WebSocket, or over HTTP
+   where sockets are blocked. Its words come from the config (cfg.t). */
 (function (w, d) {
   "use strict";
   var G = w.__storechat;
   if (!G || G.ui) return;
   G.ui = 1;
-  var cfg = G.cfg, root = G.root, launcher = G.button;
-  var KEY = "storechat:" + cfg.site_key, CACHE = 100;
-  var C = /^#[\da-f]{3,8}$/i.test(cfg.color) ? cfg.color : "#1f6feb";
-  var NAMES = { visitor: "You", assistant: "Assistant", agent: "Agent", system: "Notice" };
+  var cfg = G.cfg, root = G.root, launcher = G.button, T = cfg.t;
+  var KEY = "storechat:" + cfg.site_key, OPEN = "storechat:o:" + cfg.site_key, CACHE = 100;
+  var NAMES = { visitor: T.you, assistant: T.bot, agent: T.agent, system: T.notice };
+  function hex(c, or) { return /^#[\da-f]{3,8}$/i.test(c) ? c : or; }
+  var C = hex(cfg.color, "#1f6feb"), ON = hex(cfg.on_color, "#fff"), INK = hex(cfg.ink, C), INKD = hex(cfg.ink_dark, C);
+  var SIDE = cfg.position === "left" ? "left" : "right";
+  function fill(s, k, v) { return s.replace("{" + k + "}", v); }
 
   // Per site key: the visitor token, the conversation, the last seq seen and
   // the recent messages, so a reload shows the history and resumes after it.
@@ -27,6 +31,10 @@
     st.msgs = st.msgs.slice(-CACHE);
     try { w.localStorage.setItem(KEY, JSON.stringify(st)); } catch (e) { /* quota or blocked */ }
   }
+  // This tab's "the panel is open", so the next page of the store opens it again.
+  function remember(on) {
+    try { on ? w.sessionStorage.setItem(OPEN, 1) : w.sessionStorage.removeItem(OPEN); } catch (e) { /* blocked */ }
+  }
 
   function el(tag, cls, text) {
     var e = d.createElement(tag);
@@ -35,89 +43,160 @@
     return e;
   }
   function attr(e, k, v) { e.setAttribute(k, v); return e; }
+  function btn(cls, text, label) {
+    var b = el("button", cls, text);
+    b.type = "button";
+    if (label) attr(b, "aria-label", label);
+    return b;
+  }
   function isHttp(u) { return typeof u === "string" && /^https?:\/\//i.test(u); }
 
+  // Colours: the accent with its AA text colour (from the config), and
+  // accent-coloured text darkened (light) or lightened (dark) to pass AA.
   var style = el("style");
   style.textContent =
     "[hidden]{display:none!important}" +
-    ".p{position:fixed;bottom:88px;" + (cfg.position === "left" ? "left" : "right") + ":20px;z-index:2147483001;" +
-    "width:370px;max-width:calc(100vw - 40px);height:min(580px,calc(100vh - 110px));display:flex;flex-direction:column;" +
-    "background:#fff;color:#1f2328;border-radius:14px;box-shadow:0 10px 40px #0004;overflow:hidden;" +
-    "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:left}" +
-    ".h{display:flex;align-items:center;gap:8px;padding:12px 14px;background:" + C + ";color:#fff;font-weight:600}" +
-    ".n{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
+    ".p,.g{--bg:#fff;--fg:#1f2328;--mu:#57606a;--sf:#f6f8fa;--bd:#d0d7de;--in:" + INK + ";--ok:#1a7f37;--no:#cf222e;" +
+    "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);text-align:start}" +
+    (cfg.dark === false ? "" : "@media (prefers-color-scheme:dark){.p,.g{--bg:#0d1117;--fg:#e6edf3;--mu:#9da7b3;" +
+      "--sf:#161b22;--bd:#30363d;--in:" + INKD + ";--ok:#3fb950;--no:#ff7b72}}") +
+    ".p{position:fixed;bottom:88px;" + SIDE + ":20px;z-index:2147483001;" +
+    "width:370px;max-width:calc(100vw - 40px);height:min(600px,calc(100vh - 110px));display:flex;flex-direction:column;" +
+    "background:var(--bg);border-radius:14px;box-shadow:0 10px 40px #0004;overflow:hidden}" +
+    ".h{display:flex;align-items:center;gap:10px;padding:12px 14px;background:" + C + ";color:" + ON + ";font-weight:600}" +
+    ".av{width:32px;height:32px;border-radius:50%;object-fit:cover;background:#fff3}" +
+    ".n{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
     ".u{display:block;overflow:hidden;text-overflow:ellipsis;font-size:12px;font-weight:400}.u:empty{display:none}" +
-    ".x{background:none;border:0;color:inherit;font:24px/1 sans-serif;cursor:pointer;padding:0 4px}" +
-    ".m{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f8fa}" +
+    ".x{background:none;border:0;color:inherit;font:24px/1 sans-serif;cursor:pointer;padding:4px 6px;border-radius:6px}" +
+    ".m{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:var(--sf)}" +
     ".r{display:flex;flex-direction:column;gap:6px;align-items:flex-start;max-width:100%}" +
     ".r.visitor{align-items:flex-end}.r.system{align-items:center}" +
-    ".b{margin:0;max-width:85%;padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #d0d7de;white-space:pre-wrap;overflow-wrap:anywhere}" +
-    ".visitor .b{background:" + C + ";color:#fff;border-color:transparent}" +
-    ".system .b{background:none;border:0;padding:0 8px;color:#57606a;font-size:12px;font-style:italic;text-align:center}" +
-    ".agent .b{border-color:" + C + ";box-shadow:inset 3px 0 " + C + "}.an{padding:0 4px;color:#57606a;font-size:12px}" +
-    ".pending{opacity:.6}.failed .b{opacity:.6;text-decoration:line-through}" +
+    ".b{margin:0;max-width:85%;padding:8px 11px;border-radius:12px;background:var(--bg);border:1px solid var(--bd);white-space:pre-wrap;overflow-wrap:anywhere}" +
+    ".visitor .b{background:" + C + ";color:" + ON + ";border-color:transparent}" +
+    ".system .b{background:none;border:0;padding:0 8px;color:var(--mu);font-size:12px;font-style:italic;text-align:center}" +
+    ".agent .b{border-inline-start:4px solid " + C + "}.an{padding:0 4px;color:var(--mu);font-size:12px}" +
+    ".pending,.draft{opacity:.7}.failed .b{opacity:.6;text-decoration:line-through}" +
     ".cs{display:flex;gap:8px;overflow-x:auto;max-width:100%;padding-bottom:4px}" +
-    ".c{flex:0 0 140px;box-sizing:border-box;display:flex;flex-direction:column;gap:3px;padding:8px;background:#fff;border:1px solid #d0d7de;border-radius:10px;font-size:13px}" +
-    ".c img{position:relative;width:100%;aspect-ratio:1;object-fit:cover;border-radius:6px;background:#eaeef2}" +
+    ".c{flex:0 0 140px;box-sizing:border-box;display:flex;flex-direction:column;gap:3px;padding:8px;background:var(--bg);border:1px solid var(--bd);border-radius:10px;font-size:13px}" +
+    ".c img{position:relative;width:100%;aspect-ratio:1;object-fit:cover;border-radius:6px;background:var(--sf)}" +
     // Only an image that failed to load gets ::after: a plain tile instead of a broken-image icon.
-    ".c img::after{content:'';position:absolute;inset:0;border-radius:inherit;background:#eaeef2}" +
+    ".c img::after{content:'';position:absolute;inset:0;border-radius:inherit;background:var(--sf)}" +
     ".ct{font-weight:600;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}" +
-    ".c s{color:#57606a;margin-left:4px}.ok{color:#1a7f37}.no{color:#cf222e}" +
-    ".c a{margin-top:auto;padding:5px;border-radius:6px;background:" + C + ";color:#fff;text-align:center;text-decoration:none}" +
+    ".c s{color:var(--mu);margin-inline-start:4px}.ok{color:var(--ok)}.no{color:var(--no)}" +
+    ".c a,.c button,.k{margin-top:auto;padding:5px;border-radius:6px;text-align:center;text-decoration:none;font:inherit;cursor:pointer}" +
+    ".c a{border:1px solid var(--in);color:var(--in)}.c a+button{margin-top:4px}" +
+    ".c button,.k{border:0;background:" + C + ";color:" + ON + "}.c button[aria-busy]{opacity:.6}" +
     ".q{display:flex;flex-wrap:wrap;gap:6px}" +
-    ".q button{font:inherit;font-size:13px;padding:4px 10px;border-radius:14px;border:1px solid " + C + ";color:" + C + ";background:#fff;cursor:pointer}" +
-    ".t{padding:4px 14px;color:#57606a;font-size:12px;background:#f6f8fa}" +
-    ".f{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de;margin:0}" +
-    ".f input{flex:1;min-width:0;padding:8px 10px;border:1px solid #d0d7de;border-radius:8px;font:inherit;color:inherit;background:#fff}" +
-    ".s{font:inherit;font-weight:600;padding:8px 14px;border:0;border-radius:8px;background:" + C + ";color:#fff;cursor:pointer}" +
+    ".q button,.l{font:inherit;font-size:13px;padding:4px 10px;border-radius:14px;border:1px solid var(--in);color:var(--in);background:var(--bg);cursor:pointer}" +
+    ".z{display:flex;flex-wrap:wrap;align-items:center;justify-content:center;gap:8px;max-width:100%;color:var(--mu);font-size:13px}" +
+    ".z input{flex:1 1 160px;min-width:0}.z .k{margin:0;padding:6px 12px}" +
+    ".o{display:flex;justify-content:center;padding:6px;background:var(--sf)}" +
+    ".t{padding:4px 14px;color:var(--mu);font-size:12px;background:var(--sf)}" +
+    ".f{display:flex;gap:8px;padding:10px;border-top:1px solid var(--bd);margin:0}" +
+    ".f input,.z input{flex:1;min-width:0;padding:8px 10px;border:1px solid var(--bd);border-radius:8px;font:inherit;color:inherit;background:var(--bg)}" +
+    ".s{font:inherit;font-weight:600;padding:8px 14px;border:0;border-radius:8px;background:" + C + ";color:" + ON + ";cursor:pointer}" +
+    ".cn{padding:10px 12px;border-top:1px solid var(--bd);font-size:13px;display:flex;flex-direction:column;gap:8px}" +
+    ".cn a{color:var(--in)}.cn .k{align-self:flex-end;padding:6px 16px}" +
+    ".w{padding:2px 0 6px;text-align:center;font-size:11px;color:var(--mu)}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
-    ":focus-visible{outline:2px solid " + C + ";outline-offset:2px}" +
-    // Full screen on phones; 16px text keeps iOS from zooming into the input.
-    "@media (max-width:480px){.p{inset:0;width:auto;max-width:none;height:auto;border-radius:0}.f input{font-size:16px}}";
+    ":focus-visible{outline:2px solid var(--in);outline-offset:2px}.h :focus-visible{outline-color:" + ON + "}" +
+    // The launcher's unread badge, and the greeting a proactive trigger shows above it.
+    ".L .bd{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;" +
+    "background:#cf222e;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
+    ".g{position:fixed;bottom:86px;" + SIDE + ":20px;z-index:2147483000;display:flex;align-items:flex-start;max-width:min(300px,calc(100vw - 40px));" +
+    "background:var(--bg);border-radius:12px;box-shadow:0 6px 24px #0003}" +
+    ".g .gt{flex:1;text-align:start;background:none;border:0;padding:12px 4px 12px 14px;font:inherit;color:inherit;cursor:pointer}" +
+    ".g .x{color:var(--mu);font-size:20px;margin:4px}" +
+    // Full screen on phones, clear of notches; 16px text keeps iOS from zooming into an input.
+    "@media (max-width:480px){.p{inset:0;width:auto;max-width:none;height:auto;border-radius:0;" +
+    "padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}" +
+    ".h{padding-top:calc(12px + env(safe-area-inset-top))}.f input,.z input{font-size:16px}}";
 
-  var panel = attr(attr(el("div", "p"), "role", "dialog"), "aria-label", cfg.title || cfg.name);
+  var panel = attr(attr(attr(el("div", "p"), "role", "dialog"), "aria-modal", "true"), "aria-label", cfg.title || cfg.name);
+  attr(attr(panel, "dir", cfg.dir === "rtl" ? "rtl" : "ltr"), "lang", cfg.locale || "en");
   panel.hidden = true;
+  panel.id = "storechat-panel";
   var head = el("div", "h"), title = el("div", "n", cfg.title || cfg.name), sub = el("small", "u");
   title.append(sub);
-  var closeBtn = attr(el("button", "x", "\u00d7"), "aria-label", "Close chat");
-  closeBtn.type = "button";
+  if (isHttp(cfg.avatar)) {
+    var av = attr(el("img", "av"), "alt", "");
+    av.onerror = function () { av.remove(); };
+    av.src = cfg.avatar;
+    head.append(av);
+  }
+  var closeBtn = btn("x", "\u00d7", T.close);
   head.append(title, closeBtn);
-  var list = attr(attr(el("div", "m"), "role", "log"), "aria-live", "polite");
-  var typingEl = attr(el("div", "t", "Typing\u2026"), "role", "status");
+  var list = attr(attr(attr(el("div", "m"), "role", "log"), "aria-live", "polite"), "tabindex", "0");
+  var humanBar = el("div", "o"), humanBtn = btn("l", T.human);
+  humanBar.append(humanBtn);
+  var typingEl = attr(el("div", "t", T.typing), "role", "status");
   typingEl.hidden = true;
   var form = el("form", "f");
-  var input = attr(el("input"), "aria-label", "Message");
+  var input = attr(el("input"), "aria-label", T.label);
   input.type = "text";
-  input.placeholder = "Type your message\u2026";
+  input.placeholder = T.ph;
   input.autocomplete = "off";
   input.maxLength = 4000;
-  var sendBtn = attr(el("button", "s", "Send"), "aria-label", "Send message");
+  var sendBtn = attr(el("button", "s", T.send), "aria-label", T.send);
   sendBtn.type = "submit";
   form.append(input, sendBtn);
-  panel.append(head, list, typingEl, form);
-  root.append(style, panel);
-  launcher.setAttribute("aria-controls", "storechat-panel");
-  panel.id = "storechat-panel";
+  panel.append(head, list, humanBar, typingEl);
+  // The consent notice, when the shop has one: nothing is sent before it is accepted.
+  var consent = null;
+  if (cfg.consent && !st.ok) {
+    consent = attr(el("div", "cn"), "role", "region");
+    attr(consent, "aria-label", T.policy);
+    consent.append(el("span", "", cfg.consent));
+    if (isHttp(cfg.consent_url)) {
+      var pol = el("a", "", T.policy);
+      pol.href = cfg.consent_url;
+      pol.target = "_blank";
+      pol.rel = "noopener";
+      consent.append(pol);
+    }
+    var okBtn = btn("k", T.accept);
+    consent.append(okBtn);
+    okBtn.onclick = function () {
+      st.ok = 1;
+      save();
+      consent.remove();
+      consent = null;
+      form.hidden = false;
+      input.focus();
+      connect();
+    };
+    form.hidden = true;
+    panel.append(consent);
+  }
+  panel.append(form);
+  if (cfg.powered_by !== false) panel.append(el("div", "w", T.powered));
+  // Said once to screen readers: the proactive greeting.
+  var live = attr(el("div", "sr"), "aria-live", "polite");
+  var badge = el("span", "bd");
+  badge.hidden = true;
+  attr(badge, "aria-hidden", "true");
+  launcher.append(badge);
+  root.append(style, panel, live);
+  attr(launcher, "aria-controls", panel.id);
 
   // ---- rendering
   var seen = {};      // seq -> 1: message frames already shown
   var mine = {};      // client_id -> row: this visitor's messages already shown
   var outbox = {};    // client_id -> text: sent or queued, not yet acknowledged
-  var fmts = {};
+  var unread = 0, teaser = null, draft = null, asked = 0, started = 0, waitTimer;
 
+  // The shop's currency as the config says to write it (Intl.NumberFormat's first use
+  // would cost a long task); a price in another currency as "12.50 SEK".
   function money(v, cur) {
-    var n = parseFloat(v);
+    var n = parseFloat(v), M = cfg.money;
     if (!isFinite(n)) return v == null ? "" : String(v);
-    try {
-      if (!fmts[cur]) fmts[cur] = new Intl.NumberFormat(cfg.locale || undefined, { style: "currency", currency: cur });
-      return fmts[cur].format(n);
-    } catch (e) {
-      return n.toFixed(2) + " " + (cur || "");
-    }
+    if (!M || (cur && cur !== cfg.currency)) return n.toFixed(2) + " " + (cur || "");
+    var s = Math.abs(n).toFixed(M.n).split(".");
+    return (n < 0 ? "-" : "") + M.p + s[0].replace(/\B(?=(\d{3})+$)/g, M.g) + (s[1] ? M.d + s[1] : "") + M.s;
   }
 
   function card(c) {
-    var box = el("div", "c"), cur = c.currency || cfg.currency || "USD", pr = el("div");
+    var box = el("div", "c"), cur = c.currency || cfg.currency || "USD", pr = el("div"), name = c.title || "";
     if (isHttp(c.image_url)) {
       var img = attr(el("img"), "alt", "");
       img.loading = "lazy";
@@ -127,11 +206,17 @@
     var hi = c.price_max != null && parseFloat(c.price_max) !== parseFloat(c.price);
     pr.append(money(c.price, cur) + (hi ? " \u2013 " + money(c.price_max, cur) : ""));
     if (c.compare_at != null && parseFloat(c.compare_at) > parseFloat(c.price)) pr.append(el("s", "", money(c.compare_at, cur)));
-    box.append(el("div", "ct", c.title || ""), pr, el("div", c.available ? "ok" : "no", c.available ? "In stock" : "Sold out"));
+    box.append(attr(el("div", "ct", name), "dir", "auto"), pr, el("div", c.available ? "ok" : "no", c.available ? T.stock : T.sold));
     if (isHttp(c.url)) {
-      var a = attr(el("a", "", "View"), "aria-label", "View " + (c.title || "product"));
+      var a = attr(el("a", "", T.view), "aria-label", T.view + " " + name);
       a.href = c.url;
       box.append(a);
+    }
+    // Add to cart where the platform has a cart endpoint; elsewhere the link above is the way.
+    if (cfg.cart && cfg.cart_url && c.available && c.variant_id != null) {
+      var add = btn("", T.add, T.add + ": " + name);
+      add.onclick = function () { addToCart(c, add); };
+      box.append(add);
     }
     return box;
   }
@@ -141,14 +226,18 @@
     for (var i = 0; i < old.length; i++) old[i].remove();
   }
 
+  // Each text takes its own direction (dir=auto); the hidden author label has the
+  // panel's, which also keeps it out of that guess.
+  function bubble(author, text) {
+    var b = attr(el("p", "b"), "dir", "auto");
+    b.append(attr(el("span", "sr", NAMES[author] + ": "), "dir", panel.dir), String(text));
+    return b;
+  }
+
   function row(f) {
     var author = NAMES[f.author] ? f.author : "system", r = el("div", "r " + author);
     if (author === "agent") r.append(el("span", "an", f.agent_name || NAMES.agent));
-    if (f.text) {
-      var b = el("p", "b");
-      b.append(el("span", "sr", NAMES[author] + ": "), String(f.text));
-      r.append(b);
-    }
+    if (f.text) r.append(bubble(author, f.text));
     if (author === "system") return r;  // notices are text only
     if (Array.isArray(f.cards) && f.cards.length) {
       var cs = el("div", "cs");
@@ -159,10 +248,9 @@
     if (Array.isArray(f.quick_replies) && f.quick_replies.length) {
       var q = el("div", "q");
       f.quick_replies.forEach(function (t) {
-        var btn = el("button", "", t);
-        btn.type = "button";
-        btn.onclick = function () { send(String(t)); };
-        q.append(btn);
+        var b = attr(btn("", t), "dir", "auto");
+        b.onclick = function () { send(String(t)); };
+        q.append(b);
       });
       r.append(q);
     }
@@ -172,8 +260,20 @@
   function scroll() { list.scrollTop = list.scrollHeight; }
 
   function note(text) {
-    list.append(row({ author: "system", text: text }));
+    var r = row({ author: "system", text: text });
+    list.append(r);
     scroll();
+    return r;
+  }
+
+  // A notice with controls (rating, email): a row of the log, drawn here, not stored.
+  function panelRow(text) {
+    var r = el("div", "r system"), z = el("div", "z");
+    z.append(el("span", "", text));
+    r.append(z);
+    list.append(r);
+    scroll();
+    return z;
   }
 
   var typingTimer;
@@ -183,12 +283,42 @@
     if (on) typingTimer = setTimeout(function () { typingEl.hidden = true; }, 45000);
   }
 
+  // ---- unread badge on the launcher, and the proactive greeting
+  function setUnread(n) {
+    unread = n;
+    badge.hidden = !n;
+    badge.textContent = n > 9 ? "9+" : n;
+    attr(launcher, "aria-label", (cfg.launcher_text || T.open) + (n ? ", " + fill(T.unread, "n", n) : ""));
+  }
+
+  function greet() {
+    if (!panel.hidden || teaser || st.msgs.length || !cfg.greeting) return;
+    teaser = el("div", "g");
+    attr(attr(teaser, "dir", panel.dir), "lang", panel.lang);
+    var t = attr(btn("gt", cfg.greeting), "dir", "auto"), x = btn("x", "\u00d7", T.dismiss);
+    t.onclick = function () { open(1); };
+    x.onclick = function () {
+      hideTeaser();
+      launcher.focus();
+    };
+    teaser.append(t, x);
+    teaser.onkeydown = function (e) { if (e.key === "Escape") x.onclick(); };
+    root.append(teaser);
+    live.textContent = (cfg.title || cfg.name) + ": " + cfg.greeting;
+    setUnread(unread + 1);
+  }
+  function hideTeaser() {
+    if (teaser) teaser.remove();
+    teaser = null;
+  }
+
   // Seqs count within one conversation: when the server moves this visitor to
   // a new one (the old was closed), forget the old numbering but keep what is shown.
   function follow(conv) {
     if (conv == null || conv === st.conv) return;
     if (st.conv != null) fresh();
     st.conv = conv;
+    tools();
   }
   function fresh() {
     seen = {};
@@ -200,7 +330,49 @@
 
   // Who answers: the header says so while a person from the shop has the conversation.
   function status() {
-    sub.textContent = st.status === "human" ? "You're chatting with " + (st.agent || "our team") : "";
+    sub.textContent = st.status === "human" ? fill(T["with"], "name", st.agent || T.team) : "";
+    tools();
+  }
+  // "Talk to a person" while the assistant has an open conversation.
+  function tools() {
+    humanBar.hidden = st.conv == null || /human|closed/.test(st.status || "");
+  }
+
+  // Waiting for a person who does not come: offer to answer by email instead.
+  function waiting() {
+    clearTimeout(waitTimer);
+    if (st.status !== "waiting_human" || asked || st.mail === st.conv) return;
+    waitTimer = setTimeout(function () {
+      if (st.status !== "waiting_human" || asked) return;
+      asked = 1;
+      var z = panelRow(T.away), f = el("form", "z"), e = attr(el("input"), "aria-label", T.email), ok = el("button", "k", T.send);
+      e.type = "email";
+      e.required = true;
+      e.autocomplete = "email";
+      e.maxLength = 320;
+      ok.type = "submit";
+      f.append(e, ok);
+      z.append(f);
+      f.onsubmit = function (ev) {
+        ev.preventDefault();
+        if (!e.checkValidity()) return e.reportValidity();
+        act({ type: "contact", email: e.value.trim() });
+      };
+    }, (+cfg.contact_after || 0) * 1000);
+  }
+
+  // The conversation closed: ask how it went (thumbs; 1 and 5 on the protocol's scale).
+  function csat(conv) {
+    var z = panelRow(T.rate);
+    [["\ud83d\udc4d", T.good, 5], ["\ud83d\udc4e", T.bad, 1]].forEach(function (o) {
+      var b = btn("l", o[0], o[1]);
+      b.onclick = function () {
+        input.focus();  // before the buttons go: the focus stays in the panel
+        z.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+        act({ type: "rate", conversation_id: conv, score: o[2] });
+      };
+      z.append(b);
+    });
   }
 
   function showMessage(f, replayed) {
@@ -217,6 +389,8 @@
       delete outbox[f.client_id];
     } else {
       if (f.author === "agent" && !f.agent_name) f.agent_name = st.agent;
+      // The final reply replaces the one written so far (`delta`).
+      if (f.author === "assistant") undraft();
       r = row(f);
       list.append(r);
       if (f.client_id) mine[f.client_id] = r;
@@ -226,34 +400,93 @@
                      client_id: f.client_id, conversation_id: f.conversation_id, created_at: f.created_at,
                      agent_name: f.agent_name });
       save();
-      if (f.author !== "visitor") typing(false);
+      if (f.author !== "visitor") {
+        typing(false);
+        if (panel.hidden) setUnread(unread + 1);
+      }
     }
     scroll();
   }
 
-  function greet() {
+  // An LLM's reply as it is written: one bubble, rewritten by each delta, hidden from
+  // screen readers (the final message is announced instead).
+  function delta(f) {
+    if (f.conversation_id !== st.conv || typeof f.text !== "string") return;
+    typing(false);
+    if (!draft) {
+      draft = attr(el("div", "r assistant draft"), "aria-hidden", "true");
+      list.append(draft);
+    }
+    draft.textContent = "";
+    draft.append(bubble("assistant", f.text));
+    scroll();
+  }
+  function undraft() {
+    if (draft) draft.remove();
+    draft = null;
+  }
+
+  function greeting() {
     if (cfg.greeting) list.append(row({ author: "assistant", text: cfg.greeting }));
   }
 
   // Forget the shown history (a new conversation restarts seqs), keeping unsent messages.
   function reset() {
     list.textContent = "";
+    draft = null;
     fresh();
-    greet();
+    greeting();
     for (var cid in mine) {
       if (cid in outbox) list.append(mine[cid]);
       else delete mine[cid];
     }
   }
 
-  greet();
+  greeting();
   status();
   st.msgs.forEach(function (f) { if (f && typeof f === "object") showMessage(f, true); });
+
+  // ---- add to cart, on the store's own origin (the page's), as its platform does it
+  function addToCart(c, b) {
+    var id = String(c.variant_id), num = /(?:^|\/)(\d+)$/.exec(id), shopify = cfg.cart === "shopify", o;
+    // Busy, not disabled: a disabled button would drop the keyboard focus.
+    if (b.busy) return;
+    var done = function (ok, j) {
+      b.busy = 0;
+      b.removeAttribute("aria-busy");
+      // Shopify says why it refused (sold out, all in the cart already).
+      note(fill(ok ? T.added : T.cart_err, "title", c.title || "") +
+           (!ok && j && typeof j.description === "string" ? " " + j.description : ""));
+      try { w.dispatchEvent(new CustomEvent("storechat:cart", { detail: { ok: ok, variant_id: c.variant_id, response: j } })); } catch (e) { /* old browser */ }
+    };
+    b.busy = 1;
+    attr(b, "aria-busy", "true");
+    if (shopify) {
+      // Shopify: numeric variant ids (a GraphQL gid ends with one); the demo store takes its own ids.
+      o = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+            body: JSON.stringify({ items: [{ id: num ? +num[1] : id, quantity: 1 }] }) };
+    } else {
+      o = { method: "POST", body: new URLSearchParams({ product_id: num ? num[1] : id, quantity: 1 }) };
+    }
+    var url = cfg.cart_url, p = w.wc_add_to_cart_params, r = w.Shopify && Shopify.routes && Shopify.routes.root;
+    // Stores that live under a path (or a locale prefix) say where their cart is.
+    if (!shopify && p && typeof p.wc_ajax_url === "string") url = p.wc_ajax_url.replace("%%endpoint%%", "add_to_cart");
+    if (shopify && typeof r === "string" && url === "/cart/add.js") url = r + "cart/add.js";
+    o.credentials = "same-origin";
+    fetch(new URL(url, location.href), o).then(function (res) {
+      return res.json().then(function (j) {
+        var ok = res.ok && !(j && j.error);
+        // WooCommerce themes refresh their mini cart on this event.
+        if (ok && !shopify && w.jQuery) w.jQuery(d.body).trigger("added_to_cart", [j.fragments, j.cart_hash, null]);
+        done(ok, j);
+      });
+    })["catch"](function () { done(false); });
+  }
 
   // ---- transport: a WebSocket; or, when sockets are blocked (two in a row
   // closed before `welcome`, or none within 5 s), the same frames over HTTP
   // with a long poll, trying a socket again every minute.
-  var ws = null, H = st.h ? 1 : 0, fails = 0, gen = 0, pc, pctl, chain = Promise.resolve(), typed = 0;
+  var ws = null, H = st.h ? 1 : 0, fails = 0, gen = 0, pc, pctl, chain = Promise.resolve(), typed = 0, pend = [];
   var ready = false, stopped = false, delay = 1000, timer = null, lastRx = 0;
   var REFUSED = { empty_message: 1, message_too_long: 1, frame_too_large: 1, bad_frame: 1 };
   var STOP = { unknown_site_key: 1, origin_not_allowed: 1 };
@@ -296,9 +529,19 @@
     });
   }
 
+  // handoff, rate, contact: sent once connected; over HTTP their answer is the frame.
+  function act(o) {
+    if (!ready) return pend.push(o);
+    if (!H) return ws.send(JSON.stringify(o));
+    post(o.type, o).then(function (j) { if (j.type) handle(j); }, function (e) {
+      handle(e && e.type ? e : { type: "error", message: T.error });
+    });
+  }
+
   function connect() {
     clearTimeout(timer);
     timer = null;
+    if (consent) return;  // not before the shopper accepted the notice
     var g = gen;
     if (!H) return sock();
     post("hello", { after_seq: st.seq }).then(function (j) {
@@ -330,7 +573,9 @@
       // Asked about another conversation: its seqs mean nothing here; ask again.
       if (n != null && c != null && n !== c) return follow(n), save(), poll();
       j.messages.forEach(handle);
-      if (n != null && j.status && j.status !== st.status) handle({ type: "conversation", conversation_id: n, status: j.status });
+      if (n != null && j.status && (j.status !== st.status || (j.agent_name || null) !== st.agent)) {
+        handle({ type: "conversation", conversation_id: n, status: j.status, agent_name: j.agent_name });
+      }
       poll();
     }, function (e) {
       clearTimeout(t);
@@ -411,6 +656,7 @@
       case "welcome":
         if (typeof f.token === "string") st.token = f.token;
         var conv = f.conversation_id == null ? null : f.conversation_id;
+        undraft();  // what was being written comes again as a message
         // None open (the last was closed): keep what is shown; the next line starts one.
         if (conv != null && ((st.conv != null && conv !== st.conv) || (+f.last_seq || 0) < st.seq)) {
           // Not the conversation we have cached: start over and ask for all of it.
@@ -421,13 +667,21 @@
           if (replay) return drop(0);
         }
         if (conv != null) st.conv = conv;
+        st.status = conv == null ? (st.conv != null ? "closed" : null) : f.status || "ai";
+        st.agent = conv == null ? null : f.agent_name || null;
+        status();
+        waiting();
         save();
         ready = true;
         delay = 1000;
         for (var cid in outbox) frame({ type: "message", client_id: cid, text: outbox[cid] });
+        pend.splice(0).forEach(act);
         break;
       case "message":
         showMessage(f, false);
+        break;
+      case "delta":
+        delta(f);
         break;
       case "ack":
         follow(f.conversation_id);
@@ -439,14 +693,31 @@
       case "conversation":
         if (f.conversation_id !== st.conv) break;
         var closed = f.status === "closed" && st.status !== "closed";
-        if (closed) note("Send a message to start a new conversation.");
+        if (closed) {
+          note(T["new"]);
+          csat(f.conversation_id);
+        }
         st.status = f.status;
         st.agent = f.agent_name || null;
         status();
+        waiting();
         save();
         typing(false);
         // A socket stays on the conversation it began with: start afresh so the next line opens a new one.
         if (closed && !H) drop(0);
+        break;
+      case "rated":
+        var z = list.querySelector(".z button[disabled]");
+        if (z) z.parentNode.textContent = T.rated;
+        break;
+      case "contact_saved":
+        var m = list.querySelector(".z input[type=email]");
+        if (m) {
+          if (root.activeElement === m) input.focus();
+          m.closest(".r").querySelector(".z").textContent = fill(T.saved, "email", m.value.trim());
+        }
+        st.mail = st.conv;
+        save();
         break;
       case "error":
         if (f.code === "bad_token") {
@@ -467,14 +738,14 @@
           mine[bad].classList.remove("pending");
           mine[bad].classList.add("failed");
         }
-        note(f.message || "Something went wrong.");
+        note(f.message || T.error);
         break;
     }
   }
 
   function send(text) {
     text = String(text).trim();
-    if (!text) return;
+    if (!text || consent) return;
     var cid = w.crypto && crypto.randomUUID ? crypto.randomUUID()
       : "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
     var r = row({ author: "visitor", text: text });
@@ -498,17 +769,36 @@
   setInterval(function () { if (H && !stopped) sock(1); }, 60000);
   w.addEventListener("online", function () { if (!ready) drop(0); });
 
-  // ---- panel
-  function open() {
+  // ---- panel: a dialog that keeps the focus while open and gives it back on close
+  // Connected from the first open: a greeting alone costs the server nothing.
+  function start() {
+    if (!started) connect();
+    started = 1;
+  }
+  function open(focus) {
+    start();
+    hideTeaser();
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    scroll();
-    input.focus();
+    setUnread(0);
+    remember(1);
+    // In the next frame, which lays the panel out anyway: reading its layout now
+    // would add that work to this task (a long one, the first time, on a slow phone).
+    requestAnimationFrame(function () {
+      scroll();
+      if (focus && !panel.hidden) (consent ? consent.querySelector("button") : input).focus();
+    });
   }
   function close() {
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
+    remember(0);
     launcher.focus();
+  }
+  function focusables() {
+    return [].filter.call(panel.querySelectorAll("a[href],button,input,[tabindex]"), function (e) {
+      return !e.disabled && e.getClientRects().length;
+    });
   }
   // While the shopper types (at most every 2 s), so the assistant holds a reply to an earlier line.
   input.oninput = function () {
@@ -523,18 +813,38 @@
     send(input.value);
     input.value = "";
   };
-  closeBtn.onclick = close;
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
+  closeBtn.onclick = function () { close(); };
+  humanBtn.onclick = function () {
+    humanBar.hidden = true;
+    act({ type: "handoff" });
+    input.focus();
+  };
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") return close();
+    if (e.key !== "Tab") return;
+    var f = focusables(), a = root.activeElement, first = f[0], last = f[f.length - 1];
+    if (e.shiftKey ? a === first || f.indexOf(a) < 0 : a === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  });
 
-  // Replace the loader's queue stub and replay what was queued.
+  // Replace the loader's queue stub and replay what was queued. A click queued
+  // while this script loaded meant "open": the panel was not there to toggle.
   function api(cmd) {
-    if (cmd === "open") open();
+    if (cmd === "open") open(1);
     else if (cmd === "close") close();
-    else if (cmd === "toggle") (panel.hidden ? open : close)();
+    else if (cmd === "toggle") panel.hidden ? open(1) : close();
+    else if (cmd === "greet") greet();
   }
   api.l = 1;
   var queued = (w.StoreChat && w.StoreChat.q) || [];
   w.StoreChat = api;
-  queued.forEach(function (a) { api.apply(null, a); });
-  connect();
+  queued.forEach(function (a) { api.apply(null, a[0] === "toggle" ? ["open"] : a); });
+  // Open on the last page and not a phone's full screen: open again, leaving the focus where it is.
+  var was = 0;
+  try { was = w.sessionStorage.getItem(OPEN); } catch (e) { /* blocked */ }
+  if (!queued.length && was && !w.matchMedia("(max-width:480px)").matches) open(0);
+  // Not opened again (a phone's full screen): still resume, so replies raise the badge.
+  else if (was) start();
 })(window, document);
