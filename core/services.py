@@ -40,7 +40,14 @@ class Services:
                 "no Redis: set STORECHAT_REDIS_URL, or start StoreChat with "
                 "`storechat serve`, which runs an embedded Redis"
             )
-        return redis_lib.Redis.from_url(self.settings.redis_url, health_check_interval=30)
+        # A blocking pool: under gevent thousands of sockets share one process,
+        # and redis-py's default pool (100 connections) raises past that
+        # instead of waiting for a free connection.
+        pool = redis_lib.BlockingConnectionPool.from_url(
+            self.settings.redis_url, max_connections=self.settings.redis_max_connections, timeout=10,
+            health_check_interval=30,
+        )
+        return redis_lib.Redis(connection_pool=pool)
 
     @cached_property
     def bus(self) -> Bus:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     assistant_delay: float = Field(default=0.4, ge=0, le=10)
     assistant_max_hold: float = Field(default=4.0, ge=0, le=30)
 
+    #: Redis connections per process; callers wait for a free one beyond this.
+    redis_max_connections: int = Field(default=200, ge=4)
+
     #: Web processes and connections per process under ``storechat serve``.
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)

@@ -57,7 +57,8 @@ class Bus:
     def publish(self, shop_id: int, frame: dict[str, Any]) -> None:
         """Publish an event of one of the shop's conversations (``frame["conversation_id"]``)."""
         if self._publisher is None:
-            self._publisher = redis_lib.Redis.from_url(self._url)
+            self._publisher = redis_lib.Redis(connection_pool=redis_lib.BlockingConnectionPool.from_url(
+                self._url, max_connections=100, timeout=10))
         self._publisher.publish(channel(shop_id), json.dumps(frame, separators=(",", ":")))
 
     # -- subscribing --------------------------------------------------------
