@@ -42,7 +42,10 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
                 done = False
             # RQ's work() also returns when it lost Redis ("unhandled exception,
             # quitting"); only a requested stop (SIGTERM, SIGINT) or a burst ends us.
-            if burst or getattr(worker, "_stop_requested", False):
+            # An idle worker's SIGTERM sets only the shutdown date; a busy one's sets both.
+            asked = getattr(worker, "_stop_requested", False) or \
+                getattr(worker, "_shutdown_requested_date", None) is not None
+            if burst or asked:
                 return done
             log.warning("worker stopped without being asked (Redis gone?); restarting in %.1fs", delay)
             time.sleep(delay)

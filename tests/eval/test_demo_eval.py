@@ -3,8 +3,8 @@
 server (web, worker, sync of the demo store) and asks every case over the
 visitor socket.
 
-Runs on SQLite with the embedded Redis, and on PostgreSQL with the Redis
-server when STORECHAT_TEST_DATABASE_URL / STORECHAT_TEST_REDIS_URL are set.
+Runs on SQLite, and on PostgreSQL when STORECHAT_TEST_DATABASE_URL is set
+(both with the server's embedded Redis).
 """
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis as redis_lib
 
 from core.assistant.evaluation import load_cases
-from tests.conftest import PG_URL, REDIS_URL, _reset_postgres
+from tests.conftest import PG_URL, _reset_postgres
 
 CASES = Path(__file__).with_name("demo.jsonl")
 INTENTS = {"greeting", "thanks", "product_search", "product_details", "availability", "compare", "order_status",
@@ -31,11 +30,12 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORECHAT_")}
     env["STORECHAT_INSTANCE_PATH"] = str(tmp_path_factory.mktemp(f"eval-{request.param}") / "instance")
     if request.param == "postgresql":
-        if not (PG_URL and REDIS_URL):
-            pytest.skip("STORECHAT_TEST_DATABASE_URL and STORECHAT_TEST_REDIS_URL are not set")
+        if not PG_URL:
+            pytest.skip("STORECHAT_TEST_DATABASE_URL is not set")
         _reset_postgres(PG_URL)
-        redis_lib.Redis.from_url(REDIS_URL).flushdb()
-        env.update({"STORECHAT_DATABASE_URL": PG_URL, "STORECHAT_REDIS_URL": REDIS_URL})
+        # The server's own embedded Redis, not the shared test Redis: nothing this run leaves
+        # behind can pick up another test's jobs.
+        env["STORECHAT_DATABASE_URL"] = PG_URL
     folder = tmp_path_factory.mktemp(f"eval-output-{request.param}")
     # Files, not pipes: a server process that outlives the command must not keep the test waiting for EOF.
     with open(folder / "stdout", "w") as out, open(folder / "stderr", "w") as err:
