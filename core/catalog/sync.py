@@ -10,7 +10,7 @@ only after it has read everything, so a failed read never deletes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from typing import TypeVar
@@ -28,6 +28,8 @@ from core.errors import NotFound
 log = logging.getLogger(__name__)
 BATCH = 200
 T = TypeVar("T")
+R = TypeVar("R", ProductRecord, DocumentRecord)
+M = TypeVar("M", Product, Document)
 
 
 def create_run(db: Database, shop_id: int, *, full: bool = True) -> SyncRun:
@@ -86,40 +88,39 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 
 
 def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord]) -> set[str]:
-    seen: set[str] = set()
-    for batch in _batches(records):
-        with db.session() as session:
-            products = upsert_products(session, shop_id, batch)
-            search.index_products(session, products)
-            seen.update(r.external_id for r in batch)
-            run = session.get(SyncRun, run_id)
-            assert run is not None
-            run.products_seen = len(seen)
-    return seen
+    return _sync_batches(db, run_id, records, "products_seen",
+                         lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)))
 
 
 def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord]) -> set[str]:
+    return _sync_batches(db, run_id, records, "documents_seen",
+                         lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)))
+
+
+def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
+                  store: Callable[[Session, list[R]], None]) -> set[str]:
+    """Store records a batch per transaction, counting progress on the run as it goes."""
     seen: set[str] = set()
     for batch in _batches(records):
         with db.session() as session:
-            docs = upsert_documents(session, shop_id, batch)
-            search.index_documents(session, docs)
+            store(session, batch)
             seen.update(r.external_id for r in batch)
             run = session.get(SyncRun, run_id)
             assert run is not None
-            run.documents_seen = len(seen)
+            setattr(run, counter, len(seen))
     return seen
 
 
+def _existing(session: Session, model: type[M], shop_id: int, records: list[R]) -> dict[str, M]:
+    """The shop's stored rows for these records, by platform id."""
+    rows = session.scalars(select(model).where(
+        model.shop_id == shop_id, model.external_id.in_([r.external_id for r in records])  # type: ignore[attr-defined]
+    ))
+    return {row.external_id: row for row in rows}  # type: ignore[attr-defined]
+
+
 def upsert_products(session: Session, shop_id: int, records: list[ProductRecord]) -> list[Product]:
-    existing = {
-        p.external_id: p
-        for p in session.scalars(
-            select(Product).where(
-                Product.shop_id == shop_id, Product.external_id.in_([r.external_id for r in records])
-            )
-        )
-    }
+    existing = _existing(session, Product, shop_id, records)
     products = []
     for record in records:
         product = existing.get(record.external_id)
@@ -176,14 +177,7 @@ def _apply_variant(variant: Variant, record: VariantRecord, position: int) -> No
 
 
 def upsert_documents(session: Session, shop_id: int, records: list[DocumentRecord]) -> list[Document]:
-    existing = {
-        d.external_id: d
-        for d in session.scalars(
-            select(Document).where(
-                Document.shop_id == shop_id, Document.external_id.in_([r.external_id for r in records])
-            )
-        )
-    }
+    existing = _existing(session, Document, shop_id, records)
     docs = []
     for record in records:
         doc = existing.get(record.external_id)
