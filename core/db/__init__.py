@@ -11,6 +11,7 @@ from core.db.models import (
     SyncRun,
     Variant,
     Visitor,
+    WebhookDelivery,
 )
 from core.db.session import Database
 
@@ -27,4 +28,5 @@ __all__ = [
     "SyncRun",
     "Variant",
     "Visitor",
+    "WebhookDelivery",
 ]

@@ -173,6 +173,8 @@ class SyncRun(Base):
     documents_seen: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(String(64))
+    #: Where a resumed run picks up: the connector's own checkpoint (a page cursor, say).
+    resume_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -262,3 +264,25 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_events_shop_kind", "shop_id", "kind", "created_at"),)
+
+
+class WebhookDelivery(Base):
+    """A webhook the platform delivered: kept to drop repeated deliveries and to audit."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(50))
+    #: The platform's delivery or event id.
+    delivery_id: Mapped[str] = mapped_column(String(255))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(100))
+    #: received -> processed | failed
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery_id", name="uq_webhook_deliveries_platform_delivery"),
+    )
