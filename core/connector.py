@@ -15,11 +15,11 @@ To check a connector against the contract, subclass
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from core.errors import ConnectorError, RecordError, StoreChatError
 
@@ -28,14 +28,23 @@ __all__ = [
     "ConnectorError",
     "DocumentRecord",
     "FulfillmentRecord",
+    "AppUninstalled",
+    "DeleteProducts",
+    "InstallHost",
     "InstallResult",
+    "OrderCreated",
     "OrderLineRecord",
     "OrderRecord",
     "ProductOption",
     "ProductRecord",
     "RecordError",
+    "ShopRedact",
+    "ShopperDataRequest",
+    "ShopperRedact",
     "StoreChatError",
+    "UpsertProducts",
     "VariantRecord",
+    "WebhookAction",
     "WebhookEvent",
     "WebhookNotSupported",
     "normalize_order_reference",
@@ -191,6 +200,94 @@ class InstallResult:
     storefront_url: str | None = None
 
 
+# -- what a webhook asks core to do ------------------------------------------
+# A connector turns each verified webhook into zero or more of these actions;
+# core carries them out (store, index, purge, ...) on a worker.
+
+
+@dataclass(frozen=True)
+class UpsertProducts:
+    """These products, as the platform has them now, replace the stored ones."""
+
+    records: tuple[ProductRecord, ...]
+
+
+@dataclass(frozen=True)
+class DeleteProducts:
+    external_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrderCreated:
+    """An order was placed; ``conversation_ref`` is the chat it came from, if any."""
+
+    order: OrderRecord
+    conversation_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class AppUninstalled:
+    """The merchant removed the app: stop serving the shop and forget its credentials."""
+
+
+@dataclass(frozen=True)
+class ShopperDataRequest:
+    """The platform asks for everything StoreChat holds about one shopper."""
+
+    email: str | None = None
+    customer_id: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShopperRedact:
+    """Delete everything StoreChat holds about one shopper."""
+
+    email: str | None = None
+    customer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShopRedact:
+    """Delete everything StoreChat holds about the shop."""
+
+
+WebhookAction = (
+    UpsertProducts | DeleteProducts | OrderCreated | AppUninstalled
+    | ShopperDataRequest | ShopperRedact | ShopRedact
+)
+
+
+class InstallHost(Protocol):
+    """What core offers a connector's install (and app proxy) routes.
+
+    A connector's blueprint gets one of these; it is the only way an install
+    flow touches StoreChat's state.
+    """
+
+    #: StoreChat's public base URL (``https://chat.example.com``), no trailing slash.
+    public_url: str
+
+    def app_config(self, platform: str) -> Mapping[str, Any]:
+        """The platform app's settings (client id and secret, scopes, API version)."""
+
+    def issue_state(self, platform: str, shop_ref: str) -> str:
+        """A single-use, expiring state token bound to ``shop_ref``."""
+
+    def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
+        """True once, for a live state issued for this shop; False otherwise."""
+
+    def complete_install(self, result: InstallResult) -> str:
+        """Create or update the shop, store its credentials, register webhooks,
+        queue the first sync; returns the URL to send the merchant to."""
+
+    def shop_config(self, platform: str, shop_ref: str) -> Mapping[str, Any] | None:
+        """The installed shop's decrypted connector config, or None."""
+
+    def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
+        """A short-lived signed shopper identity the widget presents for order lookups."""
+
+
 class WebhookNotSupported(ConnectorError):
     code = "webhooks_not_supported"
 
@@ -206,14 +303,41 @@ class Connector(abc.ABC):
     #: The platform's name, as used in ``Shop.platform`` and the entry point.
     name: ClassVar[str]
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        app: Mapping[str, Any] | None = None,
+        on_config_change: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.config = dict(config)
+        #: Settings of the platform app (client id/secret, API version), shared by all shops.
+        self.app = dict(app or {})
+        self._on_config_change = on_config_change
+
+    def update_config(self, **changes: Any) -> None:
+        """Change this shop's stored config (a refreshed token, say); core persists it."""
+        self.config.update(changes)
+        if self._on_config_change is not None:
+            self._on_config_change(dict(self.config))
 
     # -- reading the store -------------------------------------------------
 
     @abc.abstractmethod
     def iter_products(self, since: datetime | None = None) -> Iterator[ProductRecord]:
         """Yield products changed since ``since`` (all when ``None``)."""
+
+    def resume_point(self) -> Mapping[str, Any] | None:
+        """A JSON-able checkpoint of the read in progress (a page cursor, say).
+
+        Core saves it with each stored batch; a run restarted after a crash
+        passes it back through :meth:`resume_from` before reading again.
+        ``None`` means the connector cannot resume and reads from the start.
+        """
+        return None
+
+    def resume_from(self, state: Mapping[str, Any]) -> None:
+        """Continue the next read from a checkpoint :meth:`resume_point` gave."""
 
     def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
         """Yield pages, policies and FAQ entries changed since ``since``."""
@@ -237,17 +361,27 @@ class Connector(abc.ABC):
 
     # -- webhooks and install ----------------------------------------------
 
+    @classmethod
+    def webhook_shop_ref(cls, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        """Which shop (``Shop.platform_ref``) a webhook delivery is for, from its headers."""
+        raise WebhookNotSupported(f"{cls.name} does not send webhooks")
+
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        """True when the delivery is authentic (HMAC over the raw body, compared in constant time)."""
         raise WebhookNotSupported(f"{self.name} does not send webhooks")
 
     def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
         raise WebhookNotSupported(f"{self.name} does not send webhooks")
 
+    def webhook_actions(self, event: WebhookEvent) -> Iterable[WebhookAction]:
+        """What core should do about a verified event; runs on a worker, may call the platform."""
+        return ()
+
     def register_webhooks(self, address: str) -> None:
         """Ask the platform to deliver webhooks to ``address``; no-op where none exist."""
 
     @classmethod
-    def install_blueprint(cls) -> Any | None:
+    def install_blueprint(cls, host: InstallHost) -> Any | None:
         """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
         return None
 
