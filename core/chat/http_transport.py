@@ -29,7 +29,7 @@ bp = Blueprint("visitor_http", __name__, url_prefix="/api/v1/visitor")
 MAX_WAIT = 25.0
 HTTP_STATUS = {
     "unknown_site_key": 404, "origin_not_allowed": 403, "bad_token": 401, "rate_limited": 429,
-    "too_many_connections": 429,
+    "too_many_connections": 429, "unknown_conversation": 404,
 }
 
 
@@ -188,9 +188,18 @@ def _validated(model: Any, data: dict[str, Any]) -> Any:
 
 @bp.get("/events")
 def events() -> Response:
-    """Long-poll: stored messages after ``after_seq``, waiting up to ``wait`` s for one."""
+    """Long-poll: stored messages after ``after_seq``, waiting up to ``wait`` s for one.
+
+    Without ``conversation_id`` it reads the visitor's open conversation. With
+    the id of one of the visitor's other conversations (the one the widget was
+    showing, closed between two polls) it returns that one's remaining messages
+    at once, so the closing notice is never out of reach.
+    """
     args = request.args
     ctx = _visitor({"site_key": args.get("site_key"), "token": args.get("token")}, token_required=True)
+    asked = _conversation_arg(args.get("conversation_id"))
+    if asked is not None and asked != ctx.conversation_id:
+        return _rest_of(ctx, asked, _after_seq(args.get("after_seq")))
     after_seq = min(_after_seq(args.get("after_seq")), ctx.last_seq)
     _beat(ctx)
     try:
@@ -221,6 +230,35 @@ def events() -> Response:
             agent_name = agent.name if agent else None
     last = frames[-1]["seq"] if frames else after_seq
     return jsonify(conversation_id=ctx.conversation_id, status=status, agent_name=agent_name,
+                   messages=frames, last_seq=last)
+
+
+def _conversation_arg(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        cid = int(value)
+    except ValueError:
+        raise _BadRequest("conversation_id must be an integer") from None
+    if cid < 1:
+        raise _BadRequest("conversation_id must be positive")
+    return cid
+
+
+def _rest_of(ctx: VisitorContext, conversation_id: int, after_seq: int) -> Response:
+    """Messages after ``after_seq`` of one of this visitor's conversations, without waiting."""
+    svc = services()
+    with svc.db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or conversation.shop_id != ctx.shop_id or conversation.visitor_id != ctx.visitor_id:
+            raise ChatError("unknown_conversation", f"you have no conversation {conversation_id}")
+        status, last_seq = conversation.status, conversation.last_seq
+        agent = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
+        agent_name = agent.name if agent else None
+    after_seq = min(after_seq, last_seq)
+    frames = svc.chat.load_after(conversation_id, after_seq)
+    last = frames[-1]["seq"] if frames else after_seq
+    return jsonify(conversation_id=conversation_id, status=status, agent_name=agent_name,
                    messages=frames, last_seq=last)
 
 

@@ -162,3 +162,46 @@ def test_handoff_rate_and_contact_over_http(base_url, token, db) -> None:  # typ
         assert session.get(Conversation, cid).status == "waiting_human"
         assert sorted(e.kind for e in session.scalars(select(Event))) == ["contact_left", "csat", "handoff"]
         assert session.scalar(select(Visitor)).email == "bo@example.com"
+
+
+def test_events_reach_the_closing_notice_of_the_conversation_on_screen(base_url, token, db, shop) -> None:  # type: ignore[no-untyped-def]
+    from core.agents import create_agent
+    from tests.wsclient import AgentClient
+
+    cid = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "a",
+                                       "text": "hello"}).json()["ack"]["conversation_id"]
+    agent = AgentClient(base_url)
+    agent.hello(create_agent(db, shop.id, "Alex")[1])
+    agent.act("close", cid)
+    agent.expect("conversation", lambda f: f["conversation_id"] == cid and f["status"] == "closed")
+    agent.close()
+    params = {"site_key": "sk_test", "token": token, "after_seq": 1, "wait": 5}
+
+    # Without the id the poll sees no open conversation and cannot reach the notice.
+    plain = requests.get(base_url + API + "/events", params=params, timeout=10).json()
+    assert plain["conversation_id"] is None and plain["messages"] == []
+
+    started = time.monotonic()
+    named = requests.get(base_url + API + "/events", params={**params, "conversation_id": cid}, timeout=10).json()
+    assert time.monotonic() - started < 4  # at once: a closed conversation has nothing more to wait for
+    assert named["conversation_id"] == cid and named["status"] == "closed"
+    assert [m["text"] for m in named["messages"]][-1] == "This conversation was closed."
+    assert named["last_seq"] == named["messages"][-1]["seq"]
+
+    # A later line starts a new conversation; the old one can still be read to its end.
+    post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "b", "text": "again"})
+    old = requests.get(base_url + API + "/events",
+                       params={**params, "after_seq": 0, "conversation_id": cid}, timeout=10).json()
+    assert old["conversation_id"] == cid and [m["text"] for m in old["messages"]][0] == "hello"
+
+
+def test_events_refuse_another_visitors_conversation(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    cid = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "a",
+                                       "text": "mine"}).json()["ack"]["conversation_id"]
+    stranger = post(base_url, "/hello", {"site_key": "sk_test"}).json()["token"]
+    for value, status, code in ((cid, 404, "unknown_conversation"), (cid + 1000, 404, "unknown_conversation"),
+                                ("x", 400, "bad_frame"), (0, 400, "bad_frame")):
+        response = requests.get(base_url + API + "/events", params={
+            "site_key": "sk_test", "token": stranger, "after_seq": 0, "wait": 0, "conversation_id": value}, timeout=10)
+        assert response.status_code == status and response.json()["error"]["code"] == code
+        assert "mine" not in response.text

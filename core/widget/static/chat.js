@@ -564,9 +564,12 @@
 
   function poll() {
     if (pctl) pctl.abort();
-    var c = pc = st.conv, ctl = pctl = new AbortController(), t = setTimeout(function () { ctl.abort(); }, 40000);
-    http(API + "events?" + new URLSearchParams({ site_key: cfg.site_key, token: st.token, after_seq: st.seq, wait: 25 }),
-      { signal: ctl.signal }).then(function (j) {
+    var c = pc = st.conv, ctl = pctl = new AbortController(), t = setTimeout(function () { ctl.abort(); }, 40000),
+      q = { site_key: cfg.site_key, token: st.token, after_seq: st.seq, wait: 25 };
+    // Name the conversation on screen while it is open: if it closes between two polls,
+    // the server still returns its last messages (the closing notice).
+    if (c != null && st.status !== "closed") q.conversation_id = c;
+    http(API + "events?" + new URLSearchParams(q), { signal: ctl.signal }).then(function (j) {
       clearTimeout(t);
       if (ctl !== pctl) return;
       var n = j.conversation_id;
