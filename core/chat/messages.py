@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,6 +106,25 @@ def append_message(
         return Stored(existing, created=False, status="ai", shop_id=0)
 
 
+# The store path runs for every line of every shopper and, under gevent, its
+# CPU holds the whole web process: it is written in SQLAlchemy Core with the
+# statements built once (their compiled form is cached), not through the ORM.
+_conversations = Conversation.__table__
+_messages = Message.__table__
+_BUMP = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("cid"))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
+    .returning(_conversations.c.last_seq, _conversations.c.status, _conversations.c.shop_id)
+)
+_BUMP_OPEN = _BUMP.where(_conversations.c.status != "closed")
+_EXISTS = select(_conversations.c.id).where(_conversations.c.id == bindparam("cid"))
+_BY_CLIENT_ID = select(_messages).where(
+    _messages.c.conversation_id == bindparam("cid"), _messages.c.client_id == bindparam("client_id")
+)
+_INSERT = insert(_messages).returning(_messages.c.id)
+
+
 def _append(
     db: Database,
     conversation_id: int,
@@ -114,54 +134,34 @@ def _append(
     payload: dict[str, Any] | None,
     open_only: bool,
 ) -> Stored:
-    with db.session() as session:
-        now = utcnow()
-        where = [Conversation.id == conversation_id]
-        if open_only:
-            where.append(Conversation.status != "closed")
-        row = session.execute(
-            update(Conversation)
-            .where(*where)
-            .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-            .returning(Conversation.last_seq, Conversation.status, Conversation.shop_id)
-        ).one_or_none()
+    now = utcnow()
+    with db.engine.begin() as conn:  # commits on success; an exception rolls the increment back
+        row = conn.execute(_BUMP_OPEN if open_only else _BUMP, {"cid": conversation_id, "now": now}).one_or_none()
         if row is None:
-            if open_only and session.get(Conversation, conversation_id) is not None:
+            if open_only and conn.execute(_EXISTS, {"cid": conversation_id}).first() is not None:
                 raise ConversationClosed(f"conversation {conversation_id} is closed")
             raise NotFound(f"conversation {conversation_id} does not exist")
         seq, status, shop_id = row
         if client_id is not None:
-            existing = session.scalar(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_id == client_id
-                )
-            )
+            existing = _find(conn, conversation_id, client_id)
             if existing is not None:
-                session.expunge(existing)
-                raise _AlreadyStored(existing, status, shop_id)  # the session rolls the increment back
-        message = Message(
-            conversation_id=conversation_id,
-            seq=seq,
-            client_id=client_id,
-            author=author,
-            text=text,
-            payload=payload or {},
-            created_at=now,
-        )
-        session.add(message)
-        session.flush()
-        return Stored(message, created=True, status=status, shop_id=shop_id)
+                raise _AlreadyStored(existing, status, shop_id)
+        values = {"conversation_id": conversation_id, "seq": seq, "client_id": client_id, "author": author,
+                  "text": text, "payload": payload or {}, "created_at": now}
+        message_id = conn.execute(_INSERT, values).scalar_one()
+    return Stored(Message(id=message_id, **values), created=True, status=status, shop_id=shop_id)
+
+
+def _find(conn: Connection, conversation_id: int, client_id: str) -> Message | None:
+    row = conn.execute(_BY_CLIENT_ID, {"cid": conversation_id, "client_id": client_id}).one_or_none()
+    return None if row is None else Message(**row._mapping)
 
 
 def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:
     if client_id is None:
         return None
-    with db.session() as session:
-        return session.scalar(
-            select(Message).where(
-                Message.conversation_id == conversation_id, Message.client_id == client_id
-            )
-        )
+    with db.engine.connect() as conn:
+        return _find(conn, conversation_id, client_id)
 
 
 def messages_after(
