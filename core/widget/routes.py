@@ -1,9 +1,12 @@
 """``/widget/v1/*``: the loader, the chat UI script, and the shop's public config.
 
-The scripts are read, hashed and gzipped once per process and served from
-memory. The loader is cached briefly (merchants' pages reference it by a fixed
-URL); chat.js is cached for a year when asked for by its content hash, which
-the loader learns from the config.
+The scripts are read, compacted (comment lines and indentation dropped),
+hashed and gzipped once per process and served from memory. The loader is
+cached briefly (merchants' pages reference it by a fixed URL); chat.js is
+cached for a year when asked for by its content hash, which the loader learns
+from the config. The config (one request per page, ETag, gzipped) carries the
+checked branding, the launcher's CSS, the triggers, how to add to the cart on
+the shop's platform, and the widget's words in the page's language.
 """
 from __future__ import annotations
 
