@@ -18,6 +18,7 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.chat.bus import Bus
+    from core.chat.connections import Connections
     from core.chat.presence import Presence
     from core.chat.service import ChatService
     from core.security.rate_limit import Limits
@@ -65,7 +66,18 @@ class Services:
     def presence(self) -> Presence:
         from core.chat.presence import Presence
 
-        return Presence(self.redis, ttl=self.settings.ws_ping_interval * 2 + 5)
+        return Presence(self.redis, ttl=self.beat_ttl)
+
+    @property
+    def beat_ttl(self) -> float:
+        """How long heartbeats (connection slots, presence) outlive their last refresh."""
+        return self.settings.ws_ping_interval * 2 + 5
+
+    @cached_property
+    def connections(self) -> Connections:
+        from core.chat.connections import Connections
+
+        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl)
 
     @cached_property
     def chat(self) -> ChatService:
@@ -74,6 +86,8 @@ class Services:
         return ChatService(self)
 
     def close(self) -> None:
+        if "connections" in self.__dict__:
+            self.connections.stop()
         if "bus" in self.__dict__:
             self.bus.stop()
         if "redis" in self.__dict__:

@@ -9,6 +9,7 @@ from flask import request
 
 from core.chat import messages
 from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume
+from core.chat.presence import Beat
 from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
 from core.db import Agent
@@ -49,10 +50,14 @@ class AgentSession(SocketSession):
         if newly_online:
             self.best_effort(self.chat.announce_presence, me.shop_id)
 
-    def heartbeat(self) -> None:
-        super().heartbeat()
-        if self.me is not None and self.svc.presence.agent_beat(self.me.shop_id, self.me.id, self.connection_id):
-            self.chat.announce_presence(self.me.shop_id)
+    def presence_beat(self) -> Beat | None:
+        if self.me is None:
+            return None
+        return self.svc.presence.agent(self.me.shop_id, self.me.id, self.connection_id)
+
+    def back_online(self) -> None:
+        if self.me is not None:
+            self.best_effort(self.chat.announce_presence, self.me.shop_id)
 
     def closed(self) -> None:
         if self.me is not None:

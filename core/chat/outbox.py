@@ -32,6 +32,18 @@ Loader = Callable[[int, int], list[dict[str, Any]]]
 BATCH = 500
 
 
+def wake(ws: Any) -> None:
+    """Wake a handler blocked in ``ws.receive()`` after the server closed the socket.
+
+    simple-websocket's ``close()`` marks the connection closed but does not
+    set the event ``receive`` waits on; its reader thread does, once it
+    notices, which on a plain thread can take until its next ping.
+    """
+    event = getattr(ws, "event", None)
+    if event is not None:
+        event.set()
+
+
 class Outbox:
     def __init__(self, ws: Any, load_after: Loader, maxsize: int, *, follow_new: bool = False) -> None:
         """``follow_new``: follow any conversation a message arrives for (agents),
@@ -94,6 +106,7 @@ class Outbox:
                         fatal=True,
                     ))
                     self._ws.close(reason=1008, message="resume_required")
+                    wake(self._ws)
                     return
                 frame = self._queue.get()
                 kind = frame.get("type")
@@ -107,6 +120,10 @@ class Outbox:
                 elif kind == "message":
                     self._send_message(frame)
                 else:
+                    if kind == "conversation" and frame.get("conversation_id") in self._sent:
+                        # Every change of owner is stored as a notice before it is announced:
+                        # make sure the client has it (and all before it) before the change.
+                        self._send_missing(int(frame["conversation_id"]))
                     self._send(frame)
         except Exception as exc:  # noqa: BLE001 - the socket is gone; the handler cleans up
             log.debug("outbox stopped: %s", exc)

@@ -1,14 +1,22 @@
 """Who is online, with heartbeats that expire in Redis.
 
-Agents online per shop and visitors online per conversation are sorted sets
-scored by expiry: a socket refreshes its entry while it lives, and an entry
-whose process died disappears after ``ttl`` without anyone cleaning up.
+Agents online per shop, and visitors online per shop and per conversation,
+are sorted sets scored by expiry: a connection refreshes its entry while it
+lives, and an entry whose process died disappears after ``ttl`` without
+anyone cleaning up. Whether one conversation's visitor is online is one
+``ZCOUNT`` on that conversation's own set, however many shoppers are online.
+A process refreshes all its connections' entries at once (:meth:`beat_many`).
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import redis as redis_lib
+
+#: Pipelined commands per round trip when many entries are refreshed at once.
+CHUNK = 500
 
 
 def _agents_key(shop_id: int) -> str:
@@ -19,39 +27,89 @@ def _visitors_key(shop_id: int) -> str:
     return f"sc:presence:visitors:{shop_id}"
 
 
+def _conversation_key(conversation_id: int) -> str:
+    return f"sc:presence:conversation:{conversation_id}"
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One connection's presence: the first entry tells whether it was online before."""
+
+    entries: tuple[tuple[str, str], ...]
+
+
 class Presence:
     def __init__(self, redis: redis_lib.Redis, ttl: float) -> None:
         self._redis = redis
         self.ttl = ttl
 
-    def _beat(self, key: str, member: str) -> bool:
-        """Refresh ``member``; True when it was not online before."""
+    # -- entries ---------------------------------------------------------------
+
+    @staticmethod
+    def agent(shop_id: int, agent_id: int, connection: str) -> Beat:
+        return Beat(((_agents_key(shop_id), f"{agent_id}:{connection}"),))
+
+    @staticmethod
+    def visitor(shop_id: int, conversation_id: int, connection: str) -> Beat:
+        return Beat(((_conversation_key(conversation_id), connection),
+                     (_visitors_key(shop_id), f"{conversation_id}:{connection}")))
+
+    # -- heartbeats ------------------------------------------------------------
+
+    def beat_many(self, beats: Sequence[Beat]) -> list[bool]:
+        """Refresh every beat's entries; for each, True when it was not online before."""
         now = time.time()
-        pipe = self._redis.pipeline()
-        pipe.zscore(key, member)
-        pipe.zadd(key, {member: now + self.ttl})
-        pipe.expire(key, int(self.ttl) + 60)
-        score = pipe.execute()[0]
-        return score is None or float(score) < now
+        newly: list[bool] = []
+        for start in range(0, len(beats), CHUNK):
+            chunk = beats[start:start + CHUNK]
+            pipe = self._redis.pipeline(transaction=False)
+            for beat in chunk:
+                pipe.zscore(*beat.entries[0])
+                for key, member in beat.entries:
+                    pipe.zadd(key, {member: now + self.ttl})
+                    pipe.expire(key, int(self.ttl) + 60)
+            replies = pipe.execute()
+            at = 0
+            for beat in chunk:
+                score = replies[at]
+                newly.append(score is None or float(score) < now)
+                at += 1 + 2 * len(beat.entries)
+        return newly
+
+    def beat(self, beat: Beat) -> bool:
+        return self.beat_many([beat])[0]
+
+    def gone(self, beat: Beat) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for key, member in beat.entries:
+            pipe.zrem(key, member)
+        pipe.execute()
+
+    def agent_beat(self, shop_id: int, agent_id: int, connection: str) -> bool:
+        return self.beat(self.agent(shop_id, agent_id, connection))
+
+    def agent_gone(self, shop_id: int, agent_id: int, connection: str) -> None:
+        self.gone(self.agent(shop_id, agent_id, connection))
+
+    def visitor_beat(self, shop_id: int, conversation_id: int, connection: str) -> bool:
+        return self.beat(self.visitor(shop_id, conversation_id, connection))
+
+    def visitor_gone(self, shop_id: int, conversation_id: int, connection: str) -> None:
+        self.gone(self.visitor(shop_id, conversation_id, connection))
+
+    # -- who is online -----------------------------------------------------------
 
     def _online(self, key: str) -> list[str]:
         self._redis.zremrangebyscore(key, "-inf", time.time())
         return sorted(m.decode() for m in self._redis.zrange(key, 0, -1))
 
-    def agent_beat(self, shop_id: int, agent_id: int, connection: str) -> bool:
-        return self._beat(_agents_key(shop_id), f"{agent_id}:{connection}")
-
-    def agent_gone(self, shop_id: int, agent_id: int, connection: str) -> None:
-        self._redis.zrem(_agents_key(shop_id), f"{agent_id}:{connection}")
-
     def agents_online(self, shop_id: int) -> list[int]:
         return sorted({int(m.split(":", 1)[0]) for m in self._online(_agents_key(shop_id))})
 
-    def visitor_beat(self, shop_id: int, conversation_id: int, connection: str) -> bool:
-        return self._beat(_visitors_key(shop_id), f"{conversation_id}:{connection}")
-
-    def visitor_gone(self, shop_id: int, conversation_id: int, connection: str) -> None:
-        self._redis.zrem(_visitors_key(shop_id), f"{conversation_id}:{connection}")
-
     def visitors_online(self, shop_id: int) -> set[int]:
+        """Every conversation of the shop whose visitor is online (for an agent's welcome)."""
         return {int(m.split(":", 1)[0]) for m in self._online(_visitors_key(shop_id))}
+
+    def visitor_online(self, conversation_id: int) -> bool:
+        """Whether this conversation's visitor is online: O(log n)."""
+        return bool(self._redis.zcount(_conversation_key(conversation_id), f"({time.time()}", "+inf"))

@@ -262,7 +262,7 @@ class ChatService:
             frame: dict[str, Any] = {"type": "presence", "agents_online": presence.agents_online(shop_id)}
         else:
             frame = {"type": "presence", "conversation_id": conversation_id,
-                     "visitor_online": conversation_id in presence.visitors_online(shop_id)}
+                     "visitor_online": presence.visitor_online(conversation_id)}
         self._publish(shop_id, frame)
 
     def _announce(self, stored: messages.Stored) -> None:

@@ -7,6 +7,7 @@ from flask import request
 
 from core.chat import messages
 from core.chat.frames import AskHuman, Hello, LeaveContact, Rate, SendMessage, Typing
+from core.chat.presence import Beat
 from core.chat.service import VisitorContext
 from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
@@ -56,14 +57,20 @@ class VisitorSession(SocketSession):
         self.subscriptions.append(self.svc.bus.subscribe_conversation(
             conversation_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
         ))
-        self.best_effort(self.heartbeat)
+        beat = self.presence_beat()
+        if beat is not None and self.best_effort(self.svc.presence.beat, beat):
+            self.back_online()
 
-    def heartbeat(self) -> None:
-        super().heartbeat()
+    def presence_beat(self) -> Beat | None:
+        ctx = self.ctx
+        if ctx is None or ctx.conversation_id is None:
+            return None
+        return self.svc.presence.visitor(ctx.shop_id, ctx.conversation_id, self.connection_id)
+
+    def back_online(self) -> None:
         ctx = self.ctx
         if ctx is not None and ctx.conversation_id is not None:
-            if self.svc.presence.visitor_beat(ctx.shop_id, ctx.conversation_id, self.connection_id):
-                self.chat.announce_presence(ctx.shop_id, conversation_id=ctx.conversation_id)
+            self.best_effort(self.chat.announce_presence, ctx.shop_id, conversation_id=ctx.conversation_id)
 
     def closed(self) -> None:
         ctx = self.ctx

@@ -8,7 +8,9 @@ without releasing its slots loses them when they expire.
 """
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis as redis_lib
@@ -70,6 +72,16 @@ class Limits:
         """Take or refresh a slot; False when ``limit`` other live slots exist."""
         now = time.time()
         return bool(self._slot(keys=[f"sc:slots:{key}"], args=[now, limit, member, now + ttl]))
+
+    def refresh_slots(self, slots: Sequence[tuple[str, str]], *, ttl: float, chunk: int = 500) -> None:
+        """Keep many held slots alive in a few round trips (one process's connections)."""
+        expires = time.time() + ttl
+        for start in range(0, len(slots), chunk):
+            pipe = self._redis.pipeline(transaction=False)
+            for key, member in slots[start:start + chunk]:
+                pipe.zadd(f"sc:slots:{key}", {member: expires})
+                pipe.pexpireat(f"sc:slots:{key}", math.ceil(expires * 1000))
+            pipe.execute()
 
     def release_slot(self, key: str, member: str) -> None:
         self._redis.zrem(f"sc:slots:{key}", member)

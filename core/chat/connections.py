@@ -1,0 +1,96 @@
+"""The live sockets of one process, kept by one thread instead of one timer each.
+
+An idle socket costs nothing but memory: its handler blocks until a frame
+arrives or the socket closes. What must still happen on a clock happens here,
+for all sockets at once:
+
+- every ``beat_every`` seconds their connection slots and presence entries
+  are refreshed in Redis in a few pipelined round trips (not one script call
+  per socket);
+- when the process starts draining (SIGTERM), every socket is told
+  ``server_restart`` and closed at once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from core import lifecycle
+
+if TYPE_CHECKING:
+    from core.chat.socket_session import SocketSession
+    from core.services import Services
+
+log = logging.getLogger(__name__)
+
+#: How often the thread looks at the drain flag.
+TICK = 0.5
+
+
+class Connections:
+    def __init__(self, svc: Services, *, beat_every: float, ttl: float) -> None:
+        self.svc = svc
+        self.beat_every = beat_every
+        self.ttl = ttl
+        self._sessions: set[SocketSession] = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def add(self, session: SocketSession) -> None:
+        with self._lock:
+            self._sessions.add(session)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="storechat-connections", daemon=True)
+                self._thread.start()
+
+    def discard(self, session: SocketSession) -> None:
+        with self._lock:
+            self._sessions.discard(session)
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    # -- the clock --------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_beat = time.monotonic() + self.beat_every
+        while not self._stopped.wait(TICK):
+            if lifecycle.draining():
+                self.drain()
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + self.beat_every
+                try:
+                    self.beat()
+                except Exception:  # noqa: BLE001 - Redis is away; entries come back with the next beat
+                    log.warning("heartbeat of %d connections failed", len(self._sessions), exc_info=True)
+
+    def drain(self) -> None:
+        """End every socket, side by side: each waits for its outbox to send the notice."""
+        with self._lock:
+            sessions, self._sessions = list(self._sessions), set()
+        for session in sessions:
+            threading.Thread(target=session.drain, name="storechat-drain", daemon=True).start()
+
+    def beat(self) -> None:
+        """Refresh every live socket's slot and presence; announce the ones that came back."""
+        sessions = self._snapshot()
+        if not sessions:
+            return
+        self.svc.limits.refresh_slots([s.slot for s in sessions], ttl=self.ttl)
+        present = [(s, beat) for s in sessions if (beat := s.presence_beat()) is not None]
+        if not present:
+            return
+        newly = self.svc.presence.beat_many([beat for _, beat in present])
+        for (session, _), back in zip(present, newly):
+            if back:
+                session.back_online()
+
+    def _snapshot(self) -> list[Any]:
+        with self._lock:
+            return list(self._sessions)
