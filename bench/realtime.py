@@ -1287,10 +1287,10 @@ class Bench:
             last = idle["steps"][-1]
             notes.append(
                 f"2: memory per socket is the handler greenlet + simple-websocket's reader greenlet + the "
-                f"outbox sender greenlet and queue + wsproto's zlib (de)compressor contexts once a frame went "
-                f"each way (permessage-deflate, no context takeover not negotiated). CPU of the process while "
-                f"its {last['held']} sockets were idle: {last['idle_cpu_web']}% of a core (heartbeats to Redis "
-                f"every 10 s per socket, the 1 s receive timeout of each socket's loop, pings).")
+                f"outbox sender greenlet and queue (deflate is negotiated without context takeover, so no zlib "
+                f"state outlives a frame). CPU of the process while its {last['held']} sockets were idle: "
+                f"{last['idle_cpu_web']}% of a core (one pipelined refresh of every slot and presence entry "
+                f"per 10 s for the whole process, each socket's ping every STORECHAT_WS_PING_INTERVAL).")
         van = res.get("vanished")
         if van:
             notes.append(
