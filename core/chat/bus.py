@@ -123,13 +123,17 @@ class Bus:
         first = True
         while not self._stopping.is_set():
             client = redis_lib.Redis.from_url(self._url, health_check_interval=10)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            pubsub = client.pubsub()
             try:
                 pubsub.psubscribe(PREFIX + "*")
+                self._confirmed(pubsub)
                 self.connected.set()
                 if not first:
                     log.info("bus listener reconnected to Redis")
-                    self._reconnected()
+                # Subscribers that came before the listener was subscribed (the
+                # process's first ones, or any while Redis was away) may have
+                # missed publications: they catch up from the database.
+                self._reconnected()
                 first = False
                 delay = 0.1
                 while not self._stopping.is_set():
@@ -138,8 +142,7 @@ class Bus:
                         self._dispatch(msg["channel"], msg["data"])
             except (redis_lib.ConnectionError, redis_lib.TimeoutError, OSError) as exc:
                 self.connected.clear()
-                if first:
-                    first = False  # whatever was published before we ever listened is caught up at hello
+                first = False
                 log.warning("bus listener lost Redis (%s); reconnecting in %.1fs", exc, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -149,6 +152,16 @@ class Bus:
                     client.close()
                 except Exception:  # noqa: BLE001
                     pass
+
+    @staticmethod
+    def _confirmed(pubsub: Any, timeout: float = 10.0) -> None:
+        """Wait until Redis confirms the subscription: from then on no publication is missed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = pubsub.get_message(timeout=max(0.0, deadline - time.monotonic()))
+            if msg and msg["type"] == "psubscribe":
+                return
+        raise redis_lib.TimeoutError("Redis did not confirm the bus subscription")
 
     def stop(self) -> None:
         self._stopping.set()
