@@ -228,13 +228,19 @@ class PostgresBackend:
         # reach the tsquery parser, and words the english config drops vanish quietly.
         tsquery = " | ".join("'" + t.replace("'", "''") + "':*" for t in terms)
         stock = "AND t.available = :yes" if in_stock_only else ""
+        key = self._KEYS[kind]
+        # Ranked and sorted in the search table alone; the parent row (published, in stock) is then
+        # checked best first, by primary key, only until ``limit`` pass, never for every match.
+        # ``OFFSET 0`` keeps the subquery (and its order) apart, and a scalar subquery cannot be
+        # turned into a join: the plan stays this one even before the tables were ever analyzed.
         rows = session.execute(
             text(
-                f"SELECT t.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
-                f"FROM {table} s JOIN {parent} t ON t.id = s.{self._KEYS[kind]}, "
-                "to_tsquery('english', :tsquery) AS q(query) "
-                f"WHERE s.shop_id = :shop_id AND s.document @@ q.query AND t.shop_id = :shop_id {extra} {stock} "
-                "ORDER BY score DESC, t.id LIMIT :limit"
+                f"SELECT r.id, r.score FROM (SELECT s.{key} AS id, "
+                f"ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
+                f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
+                f"WHERE s.shop_id = :shop_id AND s.document @@ q.query ORDER BY score DESC, s.{key} OFFSET 0) r "
+                f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} FROM {parent} t WHERE t.id = r.id) "
+                "ORDER BY r.score DESC, r.id LIMIT :limit"
             ),
             {"tsquery": tsquery, "shop_id": shop_id, "yes": True, "limit": limit},
         )
