@@ -10,6 +10,7 @@ no shopper's reply waits for the build.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
 from core.db import Database, Product, Shop
+
+log = logging.getLogger(__name__)
 
 #: Who a product is for: tags like these are filters ("jackets for women").
 AUDIENCES = {
@@ -302,10 +305,13 @@ def warm(db: Database, shop_id: int) -> None:
     shop (a few hundred ms for 10,000 products), which would otherwise land on
     the next shopper's reply.
     """
-    with db.session() as session:
-        shop = session.get(Shop, shop_id)
-        if shop is not None:
-            vocabulary(session, shop, fresh=True)
+    try:
+        with db.session() as session:
+            shop = session.get(Shop, shop_id)
+            if shop is not None:
+                vocabulary(session, shop, fresh=True)
+    except Exception:  # the sync itself succeeded; the next question builds it instead
+        log.exception("could not build the vocabulary of shop %s after its sync", shop_id)
 
 
 def _build(session: Session, shop_id: int) -> Vocabulary:

@@ -76,7 +76,7 @@ _CARD_COLUMNS = (Product.id, Product.handle, Product.title, Product.url, Product
 #: Columns of a variant that a card and the filters read.
 _VARIANT_COLUMNS = (Variant.product_id, Variant.external_id, Variant.price, Variant.compare_at_price,
                     Variant.available, Variant.option_values)
-#: Candidates read from the database at a time: most searches stop after the first chunk.
+#: Candidates read from the database first: most searches stop after this chunk.
 CHUNK = 12
 #: Products browsed, cheapest first, when a search has filters but no words.
 BROWSE = 500
@@ -98,9 +98,12 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
     high = None if max_price is None else Decimal(str(max_price))
     narrowing = min_price is not None or max_price is not None or bool(options) or in_stock_only
     cards: list[dict[str, Any]] = []
-    # Only the columns a card needs, a chunk of candidates at a time, until ``limit`` cards are found.
-    for start in range(0, len(candidates), CHUNK):
-        for product, pool in _load(session, candidates[start:start + CHUNK]):
+    # Only the columns a card needs, a chunk of candidates at a time, until ``limit`` cards are found;
+    # chunks double when filters turn many candidates down.
+    start, size = 0, CHUNK
+    while start < len(candidates):
+        chunk, start, size = candidates[start:start + size], start + size, size * 2
+        for product, pool in _load(session, chunk):
             if category and not _in_category(product, category):
                 continue
             variants = [
