@@ -6,8 +6,9 @@ never holds a long write lock and a crashed run keeps what it finished.
 Re-running is idempotent: products are matched by their platform id and
 updated in place, with plain bulk statements (no ORM objects), and a product
 or document whose content hash did not change is not written at all, so
-re-syncing an unchanged catalog only reads. A full sync removes what the platform no longer has, but
-only after it has read everything, so a failed read never deletes.
+re-syncing an unchanged catalog only reads. A full sync removes what the
+platform no longer has, but only after it has read everything, so a failed
+read never deletes.
 """
 from __future__ import annotations
 
