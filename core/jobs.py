@@ -52,6 +52,10 @@ def assistant_reply(conversation_id: int, seq: int) -> None:
 
 
 def sync_shop(run_id: int) -> None:
+    from core.assistant.builtin.vocabulary import warm
     from core.catalog.sync import run_sync
 
-    run_sync(worker_services().db, run_id)
+    db = worker_services().db
+    run = run_sync(db, run_id)
+    # The assistant's vocabulary of the new catalog, built now rather than on the next shopper's question.
+    warm(db, run.shop_id)

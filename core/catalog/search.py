@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from core.db.models import Document, Product
+from core.db.models import Document, Product, Variant
 
 #: Chat filler words: dropping them keeps "do you have a leather jacket?" from
 #: matching every product whose body says "you" or "have".
@@ -110,27 +110,66 @@ def _clean(*parts: Any) -> str:
 
 def _product_row(p: Product) -> dict[str, Any]:
     """The indexed text of a product, split into the weighted fields."""
-    options: list[str] = []
-    for opt in p.options or []:
-        values = [v for v in opt.get("values", []) if v != "Default Title"]
-        if values:  # Shopify's placeholder option ("Title: Default Title") says nothing
-            options += [opt.get("name", ""), *values]
-    options += [v.title for v in p.variants if v.title and v.title != "Default Title"]
-    body = p.body_text or html_to_text(p.body_html or "")
+    return _product_fields(p.id, p.shop_id, p.title, p.tags, p.product_type, p.options, p.vendor,
+                           p.body_text or html_to_text(p.body_html or ""), [v.title for v in p.variants])
+
+
+def _product_fields(product_id: int, shop_id: int, title: str, tags: list[Any] | None, product_type: str | None,
+                    options: list[Any] | None, vendor: str | None, body: str, variant_titles: list[str]
+                    ) -> dict[str, Any]:
+    values: list[str] = []
+    for opt in options or []:
+        kept = [v for v in opt.get("values", []) if v != "Default Title"]
+        if kept:  # Shopify's placeholder option ("Title: Default Title") says nothing
+            values += [opt.get("name", ""), *kept]
+    values += [t for t in variant_titles if t and t != "Default Title"]
     return {
-        "id": p.id,
-        "shop_id": p.shop_id,
-        "title": _clean(p.title),
-        "tags": _clean(*(p.tags or []), p.product_type),
-        "options": _clean(*options),
-        "vendor": _clean(p.vendor),
+        "id": product_id,
+        "shop_id": shop_id,
+        "title": _clean(title),
+        "tags": _clean(*(tags or []), product_type),
+        "options": _clean(*values),
+        "vendor": _clean(vendor),
         "body": _clean(body),
     }
 
 
+def _product_rows_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The indexed text of stored products, read with two plain selects per chunk (no ORM objects)."""
+    rows = []
+    for chunk in _chunks(ids):
+        titles: dict[int, list[str]] = {}
+        for pid, title in session.execute(
+            select(Variant.product_id, Variant.title).where(Variant.product_id.in_(chunk))
+            .order_by(Variant.product_id, Variant.position, Variant.id)
+        ):
+            titles.setdefault(pid, []).append(title)
+        for p in session.execute(
+            select(Product.id, Product.shop_id, Product.title, Product.tags, Product.product_type, Product.options,
+                   Product.vendor, Product.body_text, Product.body_html).where(Product.id.in_(chunk))
+        ):
+            rows.append(_product_fields(p.id, p.shop_id, p.title, p.tags, p.product_type, p.options, p.vendor,
+                                        p.body_text or html_to_text(p.body_html or ""), titles.get(p.id, [])))
+    return rows
+
+
 def _document_row(d: Document) -> dict[str, Any]:
-    body = html_to_text(d.body) if "<" in (d.body or "") else d.body
-    return {"id": d.id, "shop_id": d.shop_id, "title": _clean(d.title), "body": _clean(body)}
+    return _document_fields(d.id, d.shop_id, d.title, d.body)
+
+
+def _document_fields(document_id: int, shop_id: int, title: str, body: str | None) -> dict[str, Any]:
+    text = html_to_text(body) if "<" in (body or "") else body
+    return {"id": document_id, "shop_id": shop_id, "title": _clean(title), "body": _clean(text)}
+
+
+def _document_rows_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    rows = []
+    for chunk in _chunks(ids):
+        for d in session.execute(
+            select(Document.id, Document.shop_id, Document.title, Document.body).where(Document.id.in_(chunk))
+        ):
+            rows.append(_document_fields(d.id, d.shop_id, d.title, d.body))
+    return rows
 
 
 class SearchBackend(Protocol):
@@ -139,6 +178,8 @@ class SearchBackend(Protocol):
     def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None: ...
 
     def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]: ...
 
     def search(
         self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
@@ -166,6 +207,12 @@ class SqliteBackend:
         )
         for chunk in _chunks(ids):
             session.execute(stmt, {"ids": list(chunk)})
+
+    def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]:
+        stmt = text(f"SELECT rowid FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        return [row[0] for chunk in _chunks(ids) for row in session.execute(stmt, {"ids": list(chunk)})]
 
     def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
         cols = "title, tags, options, vendor, body" if kind == "product" else "title, body"
@@ -213,6 +260,13 @@ class PostgresBackend:
         for chunk in _chunks(ids):
             session.execute(stmt, {"ids": list(chunk)})
 
+    def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]:
+        key = self._KEYS[kind]
+        stmt = text(f"SELECT {key} FROM {_KINDS[kind][0]} WHERE {key} IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        return [row[0] for chunk in _chunks(ids) for row in session.execute(stmt, {"ids": list(chunk)})]
+
     def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
         stmt = text(
             f"INSERT INTO {_KINDS[kind][0]} ({self._KEYS[kind]}, shop_id, document) "
@@ -228,13 +282,19 @@ class PostgresBackend:
         # reach the tsquery parser, and words the english config drops vanish quietly.
         tsquery = " | ".join("'" + t.replace("'", "''") + "':*" for t in terms)
         stock = "AND t.available = :yes" if in_stock_only else ""
+        key = self._KEYS[kind]
+        # Ranked and sorted in the search table alone; the parent row (published, in stock) is then
+        # checked best first, by primary key, only until ``limit`` pass, never for every match.
+        # ``OFFSET 0`` keeps the subquery (and its order) apart, and a scalar subquery cannot be
+        # turned into a join: the plan stays this one even before the tables were ever analyzed.
         rows = session.execute(
             text(
-                f"SELECT t.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
-                f"FROM {table} s JOIN {parent} t ON t.id = s.{self._KEYS[kind]}, "
-                "to_tsquery('english', :tsquery) AS q(query) "
-                f"WHERE s.shop_id = :shop_id AND s.document @@ q.query AND t.shop_id = :shop_id {extra} {stock} "
-                "ORDER BY score DESC, t.id LIMIT :limit"
+                f"SELECT r.id, r.score FROM (SELECT s.{key} AS id, "
+                f"ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
+                f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
+                f"WHERE s.shop_id = :shop_id AND s.document @@ q.query ORDER BY score DESC, s.{key} OFFSET 0) r "
+                f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} FROM {parent} t WHERE t.id = r.id) "
+                "ORDER BY r.score DESC, r.id LIMIT :limit"
             ),
             {"tsquery": tsquery, "shop_id": shop_id, "yes": True, "limit": limit},
         )
@@ -261,10 +321,28 @@ def _reindex(session: Session, kind: str, rows: list[dict[str, Any]]) -> None:
     backend.insert(session, kind, rows)
 
 
-def index_products(session: Session, products: Iterable[Product]) -> None:
-    """(Re)index products: their old rows are replaced. Flushes so new products have ids."""
+def index_products(session: Session, products: Iterable[Product | int]) -> None:
+    """(Re)index products, given as objects or as ids of stored rows: their old rows are replaced.
+
+    Flushes first, so new products have ids and stored rows are current.
+    """
     session.flush()
-    _reindex(session, "product", [_product_row(p) for p in {p.id: p for p in products}.values()])
+    objects: dict[int, Product] = {}
+    ids: set[int] = set()
+    for p in products:
+        if isinstance(p, int):
+            ids.add(p)
+        else:
+            objects[p.id] = p
+    rows = [_product_row(p) for p in objects.values()]
+    rows += _product_rows_by_id(session, sorted(ids - set(objects)))
+    _reindex(session, "product", rows)
+
+
+def missing_products(session: Session, product_ids: Iterable[int]) -> list[int]:
+    """Those of ``product_ids`` that have no row in the search index."""
+    wanted = sorted(set(product_ids))
+    return sorted(set(wanted) - set(backend_for(session).present(session, "product", wanted)))
 
 
 def unindex_products(session: Session, product_ids: Iterable[int]) -> None:
@@ -281,10 +359,25 @@ def search_products(
     return backend_for(session).search(session, "product", shop_id, terms, limit, in_stock_only)
 
 
-def index_documents(session: Session, documents: Iterable[Document]) -> None:
-    """(Re)index store content (pages, policies, FAQ entries)."""
+def index_documents(session: Session, documents: Iterable[Document | int]) -> None:
+    """(Re)index store content (pages, policies, FAQ entries), given as objects or ids of stored rows."""
     session.flush()
-    _reindex(session, "document", [_document_row(d) for d in {d.id: d for d in documents}.values()])
+    objects: dict[int, Document] = {}
+    ids: set[int] = set()
+    for d in documents:
+        if isinstance(d, int):
+            ids.add(d)
+        else:
+            objects[d.id] = d
+    rows = [_document_row(d) for d in objects.values()]
+    rows += _document_rows_by_id(session, sorted(ids - set(objects)))
+    _reindex(session, "document", rows)
+
+
+def missing_documents(session: Session, document_ids: Iterable[int]) -> list[int]:
+    """Those of ``document_ids`` that have no row in the search index."""
+    wanted = sorted(set(document_ids))
+    return sorted(set(wanted) - set(backend_for(session).present(session, "document", wanted)))
 
 
 def unindex_documents(session: Session, document_ids: Iterable[int]) -> None:

@@ -102,7 +102,10 @@ class Product(Base):
     compare_at_max: Mapped[Decimal | None] = mapped_column(Money)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     remote_updated_at: Mapped[datetime | None]
+    #: When a sync last wrote this row (a sync skips products whose content did not change).
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Hash of the platform record last written (``core.catalog.sync.content_hash``); None: never synced.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     variants: Mapped[list[Variant]] = relationship(
         back_populates="product",
@@ -153,7 +156,10 @@ class Document(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str | None] = mapped_column(String(1000))
     remote_updated_at: Mapped[datetime | None]
+    #: When a sync last wrote this row (a sync skips documents whose content did not change).
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Hash of the platform record last written (``core.catalog.sync.content_hash``); None: never synced.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("shop_id", "external_id", name="uq_documents_shop_external"),)
 

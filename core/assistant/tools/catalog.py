@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from core.catalog.search import search_products as fts_search
@@ -42,8 +42,10 @@ def variant_dict(variant: Variant) -> dict[str, Any]:
     return data
 
 
-def card(product: Product, currency: str, variants: list[Variant] | None = None) -> dict[str, Any]:
-    """A product card. ``variants``: the variants that matched a filter, if any."""
+def card(product: Product | Row[Any], currency: str, variants: list[Variant] | list[Row[Any]] | None = None
+         ) -> dict[str, Any]:
+    """A product card from a product (or a row of its card columns). ``variants``: the variants that matched
+    a filter, if any (objects or rows)."""
     pool = variants if variants else list(product.variants)
     prices = [v.price for v in pool] or [product.price_min]
     chosen = next((v for v in pool if v.available), pool[0] if pool else None)
@@ -63,45 +65,72 @@ def card(product: Product, currency: str, variants: list[Variant] | None = None)
     }
 
 
-def _matches_options(variant: Variant, wanted: list[str]) -> bool:
+def _matches_options(variant: Variant | Row[Any], wanted: list[str]) -> bool:
     values = {_norm(v) for v in variant.option_values or []}
     return all(_norm(w) in values for w in wanted)
+
+
+#: Columns of a product that a card and the filters read.
+_CARD_COLUMNS = (Product.id, Product.handle, Product.title, Product.url, Product.image_url, Product.price_min,
+                 Product.available, Product.product_type, Product.tags)
+#: Columns of a variant that a card and the filters read.
+_VARIANT_COLUMNS = (Variant.product_id, Variant.external_id, Variant.price, Variant.compare_at_price,
+                    Variant.available, Variant.option_values)
+#: Candidates read from the database first: most searches stop after this chunk.
+CHUNK = 12
+#: Products browsed, cheapest first, when a search has filters but no words.
+BROWSE = 500
 
 
 def search(session: Session, shop: Shop, query: str, *, min_price: float | None, max_price: float | None,
            category: str | None, options: list[str], in_stock_only: bool, limit: int) -> list[dict[str, Any]]:
     hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
     if hits:
-        by_id = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_([h.id for h in hits])))}
-        candidates = [by_id[h.id] for h in hits if h.id in by_id]
+        candidates = [h.id for h in hits]
     elif query.strip() and not (min_price or max_price or category or options):
         return []  # the words matched nothing, and there is nothing else to go on
     else:
         candidates = list(session.scalars(
-            select(Product).where(Product.shop_id == shop.id, Product.published)
-            .order_by(Product.price_min, Product.id).limit(500)
+            select(Product.id).where(Product.shop_id == shop.id, Product.published)
+            .order_by(Product.price_min, Product.id).limit(BROWSE)
         ))
-    cards = []
-    for product in candidates:
-        if category and not _in_category(product, category):
-            continue
-        variants = [
-            v for v in product.variants
-            if (min_price is None or v.price >= Decimal(str(min_price)))
-            and (max_price is None or v.price <= Decimal(str(max_price)))
-            and (not options or _matches_options(v, options))
-            and (not in_stock_only or v.available)
-        ]
-        if not variants:
-            continue
-        narrowed = variants if (min_price is not None or max_price is not None or options or in_stock_only) else None
-        cards.append(card(product, shop.currency, narrowed))
-        if len(cards) >= limit:
-            break
+    low = None if min_price is None else Decimal(str(min_price))
+    high = None if max_price is None else Decimal(str(max_price))
+    narrowing = min_price is not None or max_price is not None or bool(options) or in_stock_only
+    cards: list[dict[str, Any]] = []
+    # Only the columns a card needs, a chunk of candidates at a time, until ``limit`` cards are found;
+    # chunks double when filters turn many candidates down.
+    start, size = 0, CHUNK
+    while start < len(candidates):
+        chunk, start, size = candidates[start:start + size], start + size, size * 2
+        for product, pool in _load(session, chunk):
+            if category and not _in_category(product, category):
+                continue
+            variants = [
+                v for v in pool
+                if (low is None or v.price >= low) and (high is None or v.price <= high)
+                and (not options or _matches_options(v, options))
+                and (not in_stock_only or v.available)
+            ]
+            if not variants:
+                continue
+            cards.append(card(product, shop.currency, variants if narrowing else pool))
+            if len(cards) >= limit:
+                return cards
     return cards
 
 
-def _in_category(product: Product, category: str) -> bool:
+def _load(session: Session, ids: list[int]) -> list[tuple[Row[Any], list[Row[Any]]]]:
+    """(product row, its variant rows in position order) for ``ids``, in the order of ``ids``."""
+    products = {row.id: row for row in session.execute(select(*_CARD_COLUMNS).where(Product.id.in_(ids)))}
+    variants: dict[int, list[Row[Any]]] = {pid: [] for pid in products}
+    for row in session.execute(select(*_VARIANT_COLUMNS).where(Variant.product_id.in_(list(products)))
+                               .order_by(Variant.product_id, Variant.position, Variant.id)):
+        variants[row.product_id].append(row)
+    return [(products[i], variants[i]) for i in ids if i in products]
+
+
+def _in_category(product: Product | Row[Any], category: str) -> bool:
     wanted = _norm(category).rstrip("s")
     names = [product.product_type or "", *(product.tags or [])]
     return any(_norm(n).rstrip("s") == wanted for n in names if n)

@@ -1,0 +1,59 @@
+"""The catalog search tool reads candidates a chunk at a time: where the chunks
+fall must never change which cards come back, or in what order."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.assistant.tools import catalog
+from core.catalog.sync import create_run, run_sync
+from core.db import Database, Shop
+from core.shops import ensure_demo_shop
+
+SEARCHES: list[dict[str, Any]] = [
+    {"query": "jacket"},
+    {"query": "top shirt jacket", "in_stock_only": True},
+    {"query": "top shirt jacket bag", "max_price": 60.0},
+    {"query": "top shirt", "options": ["Medium"]},
+    {"query": "jacket top", "category": "women"},
+    {"query": "", "max_price": 40.0},
+    {"query": "", "min_price": 50.0, "in_stock_only": True},
+    {"query": "zzzz nothing"},
+]
+
+
+@pytest.fixture
+def demo(db: Database) -> Shop:
+    shop = ensure_demo_shop(db, "http://shop.test")
+    assert run_sync(db, create_run(db, shop.id).id).status == "finished"
+    return shop
+
+
+def _search(db: Database, shop_id: int, args: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    full = {"query": "", "min_price": None, "max_price": None, "category": None, "options": [],
+            "in_stock_only": False, **args}
+    with db.session() as session:
+        shop = session.get(Shop, shop_id)
+        assert shop is not None
+        return catalog.search(session, shop, full.pop("query"), limit=limit, **full)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_chunk_size_never_changes_the_cards(db: Database, demo: Shop, monkeypatch: pytest.MonkeyPatch,
+                                           limit: int) -> None:
+    monkeypatch.setattr(catalog, "CHUNK", 1000)  # every candidate in one read
+    whole = {i: _search(db, demo.id, args, limit) for i, args in enumerate(SEARCHES)}
+    assert any(len(cards) == limit for cards in whole.values())  # the limit really cuts somewhere
+    assert any(len(cards) > 1 for cards in whole.values()) or limit == 1
+    for size in (1, 2, 5):
+        monkeypatch.setattr(catalog, "CHUNK", size)
+        for i, args in enumerate(SEARCHES):
+            assert _search(db, demo.id, args, limit) == whole[i], (size, args)
+
+
+def test_filters_narrow_the_card_to_the_matching_variants(db: Database, demo: Shop) -> None:
+    cards = _search(db, demo.id, {"query": "top", "options": ["Medium"]}, 10)
+    assert cards and all(c["variant_id"] for c in cards)
+    plain = {c["product_id"]: c for c in _search(db, demo.id, {"query": "top"}, 10)}
+    assert {c["product_id"] for c in cards} <= set(plain)
