@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -28,6 +29,8 @@ from .content import FAQ_WORDS, to_document
 #: server is asked with this much margin (the widest UTC offset) and ``modified_gmt``
 #: decides exactly.
 TZ_MARGIN = timedelta(hours=14)
+#: Below this, a Date header's difference from our clock is its one-second precision and latency.
+MAX_NOISE = timedelta(seconds=2)
 FIELDS = {
     "pages": "id,link,slug,title,content,modified_gmt",
     "posts": "id,link,slug,title,content,modified_gmt,categories",
@@ -67,20 +70,22 @@ class WordPressConnector(Connector):
         become ``faq`` documents; pages about shipping, returns, privacy or
         terms become ``policy`` documents.
         """
-        since_utc = since.astimezone(timezone.utc) if since is not None and since.tzinfo else (
-            since.replace(tzinfo=timezone.utc) if since is not None else None)
         if self.client.username:
             self._check_login()
-        faq_categories = self._faq_categories()
+        faq_categories, skew = self._faq_categories()
+        # ``since`` is StoreChat's clock; modification times are WordPress's. Shift by the
+        # difference the site's Date header shows, and compare whole seconds (modified_gmt
+        # has no fractions): an item edited in the second the last sync started comes again.
+        cutoff = None if since is None else (_as_utc(since) + skew).replace(microsecond=0)
         for kind, path in (("page", "pages"), ("post", "posts")):
             params: dict[str, Any] = {"status": "publish", "orderby": "id", "order": "asc", "_fields": FIELDS[path]}
-            if since_utc is not None:
-                params["modified_after"] = (since_utc - TZ_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
+            if cutoff is not None:
+                params["modified_after"] = (cutoff - TZ_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
             for item in self.client.iter_collection(path, params):
                 doc = to_document(item, kind, faq_categories=faq_categories)
                 if doc is None:
                     continue
-                if since_utc is not None and doc.updated_at is not None and doc.updated_at <= since_utc:
+                if cutoff is not None and doc.updated_at is not None and doc.updated_at < cutoff:
                     continue
                 yield doc
 
@@ -89,13 +94,16 @@ class WordPressConnector(Connector):
         # so a mistyped application password would go unnoticed without this.
         self.client.get_json("users/me", {"_fields": "id"})
 
-    def _faq_categories(self) -> frozenset[int]:
-        found, _ = self.client.get_json(
+    def _faq_categories(self) -> tuple[frozenset[int], timedelta]:
+        """The ids of the categories named FAQ, and how far the site's clock is ahead of ours."""
+        asked = datetime.now(timezone.utc)
+        found, resp = self.client.get_json(
             "categories", {"slug": ",".join(sorted(FAQ_WORDS)), "_fields": "id,slug", "per_page": 100}
         )
         if not isinstance(found, list):
             raise ConnectorError(f"{self.site_url}: categories are not a JSON list", code="platform_bad_response")
-        return frozenset(c["id"] for c in found if isinstance(c, dict) and isinstance(c.get("id"), int))
+        ids = frozenset(c["id"] for c in found if isinstance(c, dict) and isinstance(c.get("id"), int))
+        return ids, _clock_skew(resp.headers.get("Date"), asked)
 
     def find_order(
         self,
@@ -106,6 +114,22 @@ class WordPressConnector(Connector):
     ) -> OrderRecord | None:
         """None: WordPress itself has no orders (WooCommerce's connector has)."""
         return None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _clock_skew(date_header: str | None, asked: datetime) -> timedelta:
+    """The site's clock minus ours, from its ``Date`` header; zero within the header's precision."""
+    try:
+        theirs = parsedate_to_datetime(date_header) if date_header else None
+    except (TypeError, ValueError):
+        theirs = None
+    if theirs is None or theirs.tzinfo is None:
+        return timedelta(0)
+    skew = theirs - asked
+    return skew if abs(skew) > MAX_NOISE else timedelta(0)
 
 
 def _site_url(value: Any) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import importlib.metadata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -160,6 +161,35 @@ def test_incremental_asks_with_margin_and_keeps_only_newer() -> None:
     assert [d.external_id for d in connector().iter_documents(since)] == ["page:11", "post:20"]
 
 
+@responses.activate
+def test_incremental_includes_an_edit_in_the_same_second_as_the_last_sync() -> None:
+    since = datetime(2026, 5, 1, 9, 30, 0, 700000, tzinfo=timezone.utc)  # modified_gmt has whole seconds
+    responses.get(f"{API}/categories", json=[])
+    responses.get(f"{API}/pages", json=PAGES[:1], headers=headers(1, 1))
+    responses.get(f"{API}/posts", json=[], headers=headers(0, 0))
+    assert [d.external_id for d in WordPressConnector({"site_url": SITE}).iter_documents(since)] == ["page:2"]
+
+
+@responses.activate
+def test_incremental_follows_the_sites_clock() -> None:
+    # The site's clock is an hour behind ours: an edit made after our last sync carries
+    # an earlier modified_gmt than that sync's start, and must still come.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    since = now - timedelta(minutes=30)
+    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+    responses.get(f"{API}/categories", json=[], headers={"Date": format_datetime(now - timedelta(hours=1), usegmt=True)})
+    responses.get(f"{API}/pages", headers=headers(2, 1), json=[
+        item("page", 30, "Edited after", "<p>new</p>", stamp(now - timedelta(minutes=80))),
+        item("page", 31, "Edited before", "<p>old</p>", stamp(now - timedelta(minutes=100))),
+    ])
+    responses.get(f"{API}/posts", json=[], headers=headers(0, 0))
+    docs = list(WordPressConnector({"site_url": SITE}).iter_documents(since))
+    assert [d.external_id for d in docs] == ["page:30"]
+    (asked,) = [c.request.params["modified_after"] for c in responses.calls if "/pages" in c.request.url]
+    expected = since - timedelta(hours=1) - timedelta(hours=14)  # the site's clock, less the timezone margin
+    assert expected - timedelta(seconds=2) <= datetime.fromisoformat(asked).replace(tzinfo=timezone.utc) <= expected
+
+
 # -- failures -------------------------------------------------------------------
 
 
@@ -219,6 +249,7 @@ def test_no_rest_api_is_a_clear_error() -> None:
     with pytest.raises(ConnectorError) as err:
         list(WordPressConnector({"site_url": SITE}).iter_documents())
     assert err.value.code == "platform_not_found"
+    assert len(responses.calls) == 1  # a 404 is not retried
 
 
 @responses.activate
