@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,7 +29,7 @@ from core.security.identity import verify_identity
 from core.shops import create_shop
 from tests.live import serve
 
-from tests.wordpress_site import WordPressSite
+from tests.wordpress_site import REPO, WordPressSite
 
 SECRET = "wp-live-identity-secret-0123456789"
 LOADER = re.compile(r"<script\b[^>]*\bid=\"storechat-loader-js\"[^>]*></script>")
@@ -258,7 +260,9 @@ def test_a_wrong_application_password_is_refused(wordpress: WordPressSite) -> No
 # -- uninstall (last: it removes the plugin, then puts it back) ----------------------
 
 
-def test_uninstalling_removes_the_options(wordpress: WordPressSite, admin: requests.Session) -> None:
+def test_uninstalling_removes_the_options_and_the_zip_installs(
+    wordpress: WordPressSite, admin: requests.Session, tmp_path: Path
+) -> None:
     save_settings(admin, wordpress, server_url="https://chat.example.test", site_key="sk_bye", identity_secret=SECRET)
     assert set(OPTION_NAMES) <= storechat_options(wordpress)
     api = f"{wordpress.url}/wp-json/wp/v2/plugins/storechat/storechat"
@@ -272,5 +276,18 @@ def test_uninstalling_removes_the_options(wordpress: WordPressSite, admin: reque
         assert deleted.json()["deleted"] is True
         assert storechat_options(wordpress) == set()
         assert not (wordpress.docroot / "wp-content" / "plugins" / "storechat").exists()
+
+        # Back again from the zip `make wp-plugin` builds, through the Upload Plugin screen.
+        out = tmp_path / "storechat-wordpress.zip"
+        subprocess.run(["make", "-s", "wp-plugin", f"WP_PLUGIN_ZIP={out}"], cwd=REPO, check=True, timeout=120)
+        form = admin.get(f"{wordpress.url}/wp-admin/plugin-install.php?tab=upload", timeout=30).text
+        with out.open("rb") as archive:
+            uploaded = admin.post(f"{wordpress.url}/wp-admin/update.php?action=upload-plugin", timeout=60, data={
+                "_wpnonce": form_nonce(form), "_wp_http_referer": "/wp-admin/plugin-install.php?tab=upload",
+                "install-plugin-submit": "Install Now"}, files={"pluginzip": ("storechat-wordpress.zip", archive)})
+        assert uploaded.status_code == 200 and "Plugin installed successfully" in uploaded.text, uploaded.text[-1500:]
+        activated = requests.post(api, auth=auth, json={"status": "active"}, timeout=30)
+        assert activated.status_code == 200 and activated.json()["status"] == "active"
+        assert "storechat_version" in storechat_options(wordpress)  # the activation hook ran
     finally:
         wordpress.up()  # reinstall and activate for whatever runs next
