@@ -9,6 +9,7 @@ real sync pipeline.
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 import time
@@ -169,7 +170,8 @@ def test_connect_woocommerce_starts_the_key_authorization(
     # and currency function, so the plugin's WooCommerce branch runs inside WordPress.
     stub = wordpress.docroot / "wp-content" / "mu-plugins" / "storechat-test-woocommerce.php"
     stub.parent.mkdir(exist_ok=True)
-    stub.write_text("<?php\nclass WooCommerce {}\nfunction get_woocommerce_currency() { return 'EUR'; }\n")
+    stub.write_text("<?php\nclass WooCommerce {}\nfunction get_woocommerce_currency() { return 'EUR'; }\n"
+                    "function is_checkout() { return isset( $_GET['checkout'] ); }\n")
     try:
         save_settings(admin, wordpress, server_url="https://chat.example.test", site_key="sk_wc",
                       identity_secret=SECRET)
@@ -204,8 +206,39 @@ def test_connect_woocommerce_starts_the_key_authorization(
         back = f"&storechat_wc=return&success=1&user_id={query['user_id']}"
         assert "WooCommerce is connected" in settings_page(admin, wordpress, back)
         assert "WooCommerce is connected" not in settings_page(admin, wordpress, back)
+
+        # Checkout attribution: the checkout page carries the copying script ...
+        checkout = requests.get(wordpress.url + "/?checkout=1", timeout=30).text
+        assert 'id="storechat-attribution"' in checkout and '"storechat:sk_wc"' in checkout
+        assert 'id="storechat-attribution"' not in requests.get(wordpress.url + "/", timeout=30).text
+        # ... and WooCommerce's order-creation hooks store the id the checkout sent.
+        assert checkout_meta(wordpress, post="c_123") == {"_storechat_conversation": "c_123"}
+        assert checkout_meta(wordpress, cookie="c_456") == {"_storechat_conversation": "c_456"}
+        assert checkout_meta(wordpress, post='"><script>') == {}
+        assert checkout_meta(wordpress) == {}
     finally:
         stub.unlink()
+
+
+def checkout_meta(site: WordPressSite, *, post: str | None = None, cookie: str | None = None) -> dict[str, str]:
+    """Boot the real WordPress in PHP, fire both of WooCommerce's order-creation hooks
+    with a stand-in order, and return the meta the plugin set."""
+    script = site.site_dir / "checkout-meta.php"
+    script.write_text("""<?php
+$_SERVER += [ 'HTTP_HOST' => '127.0.0.1', 'REQUEST_URI' => '/', 'REQUEST_METHOD' => 'POST' ];
+if ( '' !== $argv[2] ) { $_POST['storechat_conversation'] = $argv[2]; }
+if ( '' !== $argv[3] ) { $_COOKIE['storechat_conversation'] = $argv[3]; }
+require $argv[1] . '/wp-load.php';
+class StoreChat_Test_Order { public $meta = array(); function update_meta_data( $k, $v ) { $this->meta[ $k ] = $v; } }
+$classic = new StoreChat_Test_Order(); do_action( 'woocommerce_checkout_create_order', $classic, array() );
+$blocks = new StoreChat_Test_Order(); do_action( 'woocommerce_store_api_checkout_update_order_from_request', $blocks, null );
+if ( $classic->meta !== $blocks->meta ) { fwrite( STDERR, 'classic and block checkout differ' ); exit( 1 ); }
+echo json_encode( (object) $classic->meta );
+""")
+    result = subprocess.run(["php", str(script), str(site.docroot), post or "", cookie or ""],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 # -- the connector ------------------------------------------------------------------
