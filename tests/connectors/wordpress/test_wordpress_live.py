@@ -32,7 +32,7 @@ from tests.live import serve
 
 from tests.wordpress_site import REPO, WordPressSite
 
-SECRET = "wp-live-identity-secret-0123456789"
+SECRET = "wp-live-identity\\secret'0123456789"  # a backslash and a quote survive saving
 LOADER = re.compile(r"<script\b[^>]*\bid=\"storechat-loader-js\"[^>]*></script>")
 OPTION_NAMES = ("storechat_settings", "storechat_version")
 

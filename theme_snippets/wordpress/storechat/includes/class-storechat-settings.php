@@ -95,7 +95,8 @@ final class StoreChat_Settings {
 	 */
 	public static function sanitize( $input ) {
 		$current = StoreChat_Options::get();
-		$input = is_array( $input ) ? wp_unslash( $input ) : array();
+		// options.php has already unslashed the submitted value.
+		$input = is_array( $input ) ? $input : array();
 		$clean = $current;
 
 		if ( isset( $input['server_url'] ) ) {
