@@ -32,7 +32,7 @@ class WordPressSite:
 
     def up(self) -> None:
         """Run wp-up again: copies the plugin anew and activates it (idempotent)."""
-        _wp_up(self.port, self.env)
+        wp_up(self.port, self.env)
 
     def sql(self, query: str) -> list[list[str]]:
         out = subprocess.run(
@@ -42,19 +42,19 @@ class WordPressSite:
         return [line.split("\t") for line in out.splitlines()]
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     if os.environ.get("STORECHAT_REQUIRE_WORDPRESS") == "1":
         pytest.fail(f"STORECHAT_REQUIRE_WORDPRESS=1 but {reason}", pytrace=False)
     pytest.skip(reason)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _wp_up(port: int, env: dict[str, str]) -> dict[str, str]:
+def wp_up(port: int, env: dict[str, str]) -> dict[str, str]:
     result = subprocess.run(
         ["bash", str(TOOLS / "wp-up.sh"), str(port), str(PLUGIN)],
         capture_output=True, text=True, env=env, timeout=UP_TIMEOUT,

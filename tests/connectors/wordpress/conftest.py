@@ -9,27 +9,28 @@ STORECHAT_REQUIRE_WORDPRESS=1, which turns that into a failure (CI sets it).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.wordpress_site import TOOLS, WordPressSite, _free_port, _unavailable, _wp_up
+from tests.wordpress_site import TOOLS, WordPressSite, free_port, unavailable, wp_up
 
 
 @pytest.fixture(scope="session")
 def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressSite]:
     if not (TOOLS / "wp-up.sh").is_file():
-        _unavailable(f"{TOOLS}/wp-up.sh is missing")
+        unavailable(f"{TOOLS}/wp-up.sh is missing")
     base = tmp_path_factory.mktemp("wp-up")
     env = {**os.environ, "WP_BASE": str(base)}
-    port = _free_port()
+    port = free_port()
     try:
         try:
-            values = _wp_up(port, env)
+            values = wp_up(port, env)
         except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
-            _unavailable(f"a real WordPress could not be brought up: {exc}")
+            unavailable(f"a real WordPress could not be brought up: {exc}")
         yield WordPressSite(
             url=values["WP_URL"], port=port, docroot=Path(values["WP_DOCROOT"]),
             site_dir=base / "sites" / str(port), admin_user=values["WP_ADMIN_USER"],
@@ -38,3 +39,9 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressSit
     finally:
         subprocess.run(["bash", str(TOOLS / "wp-down.sh"), "all", "--purge"], env=env,
                        capture_output=True, timeout=120)
+        # wp-down drops the database user only from a MariaDB it started; on a shared
+        # one, drop it here when root can log in over the local socket (best effort).
+        if shutil.which("mariadb"):
+            subprocess.run(["mariadb", "-uroot", "-e",
+                            f"DROP USER IF EXISTS 'wp_{port}'@'127.0.0.1', 'wp_{port}'@'localhost'"],
+                           capture_output=True, timeout=30, check=False)
