@@ -248,6 +248,19 @@ def test_connector_syncs_the_real_pages_and_posts(
     wordpress: WordPressSite, db, storechat: tuple[str, object]  # type: ignore[no-untyped-def]
 ) -> None:
     _, shop = storechat
+    api = f"{wordpress.url}/wp-json/wp/v2"
+    auth = (wordpress.admin_user, wordpress.app_password)
+    # A FAQ page and a post in a category named FAQ, once per site.
+    if not requests.get(f"{api}/pages", params={"slug": "faq"}, timeout=30).json():
+        faq = requests.get(f"{api}/categories", params={"slug": "faq"}, timeout=30).json() or [
+            requests.post(f"{api}/categories", auth=auth, json={"name": "FAQ", "slug": "faq"}, timeout=30).json()]
+        for path, body in (
+            ("pages", {"title": "FAQ", "content": "<h2>Do you ship abroad?</h2><p>Yes, to 40 countries.</p>"}),
+            ("posts", {"title": "Can I pay by invoice?", "content": "<p>Yes, for businesses.</p>",
+                       "categories": [faq[0]["id"]]}),
+        ):
+            created = requests.post(f"{api}/{path}", auth=auth, json={**body, "status": "publish"}, timeout=30)
+            assert created.status_code == 201, created.text[:300]
     time.sleep(1.1)  # so earlier edits are in an earlier second than this sync (modified_gmt has whole seconds)
     run = run_sync(db, create_run(db, shop.id).id)  # type: ignore[attr-defined]
     assert run.status == "finished" and run.error is None
@@ -256,13 +269,13 @@ def test_connector_syncs_the_real_pages_and_posts(
         assert {"About", "Contact", "Sample Page", "Hello world!", "Hello-from-wp-up"} <= set(docs)
         assert docs["Contact"].url == f"{wordpress.url}/contact/" and docs["Contact"].kind == "page"
         assert docs["Hello-from-wp-up"].kind == "post"
+        assert docs["FAQ"].kind == "faq" and docs["FAQ"].body == "## Do you ship abroad?\n\nYes, to 40 countries."
+        assert docs["Can I pay by invoice?"].kind == "faq"
         assert "content seeded by wp-up" in docs["Contact"].body and "<p>" not in docs["Contact"].body
         hits = {docs_by_id.title for docs_by_id in _hits(session, shop.id, "seeded contact")}  # type: ignore[attr-defined]
         assert "Contact" in hits
 
     # Edit one page through the REST API; an incremental sync brings only that one.
-    api = f"{wordpress.url}/wp-json/wp/v2"
-    auth = (wordpress.admin_user, wordpress.app_password)
     (about,) = requests.get(f"{api}/pages", params={"slug": "about", "_fields": "id"}, timeout=30).json()
     edited = requests.post(f"{api}/pages/{about['id']}", auth=auth, timeout=30, json={
         "content": "<p>About us. Our refund window is 45 days.</p>"})
