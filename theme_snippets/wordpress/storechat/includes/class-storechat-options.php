@@ -47,7 +47,7 @@ final class StoreChat_Options {
 		return '' !== $settings['server_url'] && '' !== $settings['site_key'];
 	}
 
-	/** Activation: create the option (not autoloaded secrets elsewhere) and record the version. */
+	/** Activation: create the settings option (empty until saved) and record the version. */
 	public static function activate() {
 		add_option( self::OPTION, array(), '', 'yes' );
 		update_option( self::VERSION_OPTION, STORECHAT_VERSION, false );
