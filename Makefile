@@ -1,5 +1,6 @@
 # StoreChat: `make demo` runs it with a demo store; `make test` runs the tests.
 # Both create .venv and install what they need on first use.
+# `make wp-plugin` builds the WordPress plugin zip (Plugins → Add New → Upload Plugin).
 
 # The first Python 3.11+ that really runs (pyenv shims may exist for versions that are not active).
 PYTHON ?= $(shell for p in python3 python3.12 python3.11; do $$p -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
@@ -7,10 +8,11 @@ VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+WP_PLUGIN_ZIP ?= dist/storechat-wordpress.zip
 
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test install clean
+.PHONY: demo serve test install clean wp-plugin
 
 install: $(STAMP)
 
@@ -29,6 +31,10 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+wp-plugin:
+	@test -n "$(PYTHON)" || { echo "building the plugin zip needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) theme_snippets/wordpress/build_zip.py $(WP_PLUGIN_ZIP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,149 @@
+"""The WordPress REST API (``/wp-json/wp/v2/``) as this connector reads it.
+
+One ``requests`` session per connector, HTTP Basic with an application
+password when one is configured (public content needs none), a timeout on
+every call, and a few retries on 429 and 5xx answers (``Retry-After``
+honoured, capped). Collections are read ``per_page=100`` at a time, following
+``X-WP-TotalPages``.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import requests
+
+from core.connector import ConnectorError
+
+#: The WordPress REST API's largest page.
+PER_PAGE = 100
+TIMEOUT = (5, 30)
+ATTEMPTS = 4
+BACKOFF = 0.5
+MAX_WAIT = 30.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "StoreChat-WordPress/1"
+
+
+class WordPressClient:
+    def __init__(
+        self,
+        site_url: str,
+        *,
+        username: str | None = None,
+        application_password: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.site_url = site_url.rstrip("/")
+        self.api = f"{self.site_url}/wp-json/wp/v2"
+        self.username = username
+        self._session = requests.Session()
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        if username and application_password:
+            # WordPress ignores the spaces it shows in the password; so may we.
+            self._session.auth = (username, application_password.replace(" ", ""))
+        self._sleep = sleep
+
+    def get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
+        """GET ``/wp-json/wp/v2/<path>``; retried on 429/5xx and network errors."""
+        url = f"{self.api}/{path.lstrip('/')}"
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                resp = self._session.get(url, params=dict(params), timeout=TIMEOUT)
+            except requests.RequestException as exc:
+                if attempt == ATTEMPTS:
+                    raise ConnectorError(
+                        f"cannot reach the WordPress site {self.site_url}: {exc}", code="platform_unreachable"
+                    ) from exc
+                self._sleep(_backoff(attempt))
+                continue
+            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS:
+                self._sleep(_retry_after(resp) or _backoff(attempt))
+                continue
+            return resp
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_json(self, path: str, params: Mapping[str, Any]) -> tuple[Any, requests.Response]:
+        resp = self.get(path, params)
+        self._raise_for_status(resp, path)
+        try:
+            return resp.json(), resp
+        except ValueError:
+            raise ConnectorError(
+                f"{resp.url} did not answer JSON (is {self.site_url} a WordPress site with the REST API on?)",
+                code="platform_bad_response",
+            ) from None
+
+    def iter_collection(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a collection, page after page, in the order asked for."""
+        page, pages = 1, 1
+        while page <= pages:
+            resp = self.get(path, {**params, "per_page": PER_PAGE, "page": page})
+            if resp.status_code == 400 and _error_code(resp) == "rest_post_invalid_page_number":
+                return  # the collection shrank while we read it
+            self._raise_for_status(resp, path)
+            try:
+                items = resp.json()
+            except ValueError:
+                items = None
+            if not isinstance(items, list):
+                raise ConnectorError(
+                    f"{resp.url} did not answer a JSON list (is {self.site_url} a WordPress site?)",
+                    code="platform_bad_response",
+                )
+            for item in items:
+                if not isinstance(item, dict):
+                    raise ConnectorError(f"{resp.url}: an item is not a JSON object", code="platform_bad_response")
+                yield item
+            pages = _total_pages(resp)
+            page += 1
+
+    def _raise_for_status(self, resp: requests.Response, path: str) -> None:
+        if resp.ok:
+            return
+        code = _error_code(resp)
+        detail = f" ({code})" if code else ""
+        if resp.status_code in (401, 403):
+            who = f"user {self.username!r} with its application password" if self.username else "anonymous access"
+            raise ConnectorError(
+                f"WordPress at {self.site_url} refused {who}: HTTP {resp.status_code}{detail}. "
+                "Check the username and create a new application password under Users → Profile.",
+                code="platform_auth_failed",
+            )
+        if resp.status_code == 404 and code in (None, "rest_no_route"):
+            raise ConnectorError(
+                f"no WordPress REST API route /wp/v2/{path} at {self.site_url} (HTTP 404{detail})",
+                code="platform_not_found",
+            )
+        raise ConnectorError(
+            f"WordPress at {self.site_url} answered HTTP {resp.status_code}{detail} for /wp/v2/{path}",
+            code="platform_error",
+        )
+
+
+def _total_pages(resp: requests.Response) -> int:
+    try:
+        return max(1, int(resp.headers.get("X-WP-TotalPages", "1")))
+    except ValueError:
+        return 1
+
+
+def _error_code(resp: requests.Response) -> str | None:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _backoff(attempt: int) -> float:
+    return min(MAX_WAIT, BACKOFF * 2 ** (attempt - 1))
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    try:
+        return min(MAX_WAIT, max(0.0, float(resp.headers["Retry-After"])))
+    except (KeyError, ValueError):
+        return None
