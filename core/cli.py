@@ -204,7 +204,7 @@ def shop() -> None:
 def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | None,
                 origins: tuple[str, ...]) -> None:
     """Create a shop from a product CSV, import it, and print its id and site key."""
-    from core import connector_registry
+    from core import shop_connectors
     from core.catalog.sync import create_run
     from core.db import Database
     from core.shops import create_shop
@@ -216,7 +216,7 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
     upgrade(db.engine)
     # Read the whole file (and check the config) before anything is created: a bad
     # line or storefront URL fails here, naming it, and leaves no shop behind.
-    connector = connector_registry.build("csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
+    connector = shop_connectors.build(settings, "csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
     count = sum(1 for _ in connector.iter_products())
     created = create_shop(db, name, "csv", {}, currency=currency, storefront_url=storefront_url,
                           allowed_origins=list(origins))

@@ -302,6 +302,9 @@ class Connector(abc.ABC):
 
     #: The platform's name, as used in ``Shop.platform`` and the entry point.
     name: ClassVar[str]
+    #: Config fields that are secrets (tokens, API keys): core stores them
+    #: encrypted and never shows them.
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core import connector_registry
+from core import shop_connectors
 from core.catalog import search
 from core.connector import DocumentRecord, ProductRecord, VariantRecord
 from core.db import Database, Document, Product, Shop, SyncRun, Variant
@@ -53,7 +53,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         run.status, run.started_at, run.error = "running", utcnow(), None
         platform, config, shop_id = shop.platform, dict(shop.connector_config), shop.id
     try:
-        connector = connector_registry.build(platform, config)
+        connector = shop_connectors.for_shop_id(db, shop_id)
         seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since))
         seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since))
         removed = 0
