@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     #: 32 bytes), comma-separated; the first encrypts, all decrypt (rotation).
     #: Unset: one key derived from ``secret_key`` (HKDF-SHA256).
     credentials_key: str | None = None
+    #: Hours after an app uninstall before the shop's data is erased, unless it
+    #: is reinstalled (Shopify asks for it with shop/redact after 48 hours anyway).
+    purge_after_uninstall_hours: float = Field(default=72.0, gt=0)
+    #: Largest webhook body accepted (bytes).
+    webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
