@@ -198,6 +198,12 @@ class InstallResult:
     config: Mapping[str, Any]
     name: str | None = None
     storefront_url: str | None = None
+    currency: str | None = None
+    locale: str | None = None
+    #: An https URL where the merchant turns the storefront widget on (Shopify:
+    #: the theme editor deep link that activates the app embed); shown on the
+    #: page the merchant lands on after the install.
+    activation_url: str | None = None
 
 
 # -- what a webhook asks core to do ------------------------------------------

@@ -18,6 +18,8 @@ from core.connector import (
     AppUninstalled,
     Connector,
     DeleteProducts,
+    InstallHost,
+    InstallResult,
     OrderCreated,
     OrderRecord,
     ProductRecord,
@@ -96,7 +98,35 @@ class TinyShop(Connector):
             raise RuntimeError("the platform is down")
 
     def register_webhooks(self, address: str) -> None:
+        if self.config.get("token") == "refuse-webhooks":
+            raise RuntimeError("the platform refused the subscription")
         TinyShop.registered.append(address)
+
+    @classmethod
+    def install_blueprint(cls, host: InstallHost) -> Any:
+        """A two-step install: ``/start?shop=`` issues state, ``/back?shop=&state=&token=`` completes."""
+        from flask import Blueprint, abort, redirect, request
+
+        bp = Blueprint("tiny_install", __name__)
+
+        @bp.get("/start")
+        def start() -> Any:
+            shop = request.args["shop"]
+            return {"state": host.issue_state(cls.name, shop)}
+
+        @bp.get("/back")
+        def back() -> Any:
+            shop = request.args["shop"]
+            if not host.consume_state(cls.name, request.args.get("state", ""), shop):
+                abort(403)
+            landing = host.complete_install(InstallResult(
+                platform=cls.name, shop_ref=shop, name=request.args.get("name"),
+                config={"token": request.args["token"], "domain": shop},
+                storefront_url=f"https://{shop}", activation_url=request.args.get("activate"),
+            ))
+            return redirect(landing)
+
+        return bp
 
 
 @pytest.fixture
