@@ -36,6 +36,10 @@ from . import catalog, orders, queries
 from .graphql import DEFAULT_API_VERSION, AdminGraphQL, parse_time
 
 TokenRefresher = Callable[["ShopifyConnector"], None]
+#: How the client waits and tells time unless the constructor is given others
+#: (tests replace these to run against a fake clock).
+SLEEP: Callable[[float], None] = time.sleep
+CLOCK: Callable[[], float] = time.monotonic
 
 
 class ShopifyConnector(Connector):
@@ -47,14 +51,14 @@ class ShopifyConnector(Connector):
         config: Mapping[str, Any],
         *,
         token_refresher: TokenRefresher | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         session: requests.Session | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(config, **kwargs)
         self._token_refresher = token_refresher
-        self._sleep, self._clock, self._session = sleep, clock, session
+        self._sleep, self._clock, self._session = sleep or SLEEP, clock or CLOCK, session
         self._client: AdminGraphQL | None = None
         self._shop: Mapping[str, Any] | None = None
         #: Where the read in progress is; :meth:`resume_point` reports it.
@@ -76,6 +80,7 @@ class ShopifyConnector(Connector):
                 session=self._session,
                 sleep=self._sleep,
                 clock=self._clock,
+                cost_hints=queries.REQUESTED_COSTS,
             )
         return self._client
 

@@ -38,6 +38,8 @@ DEFAULT_API_VERSION = "2026-10"
 REFRESH_MARGIN = timedelta(minutes=5)
 MAX_RETRIES = 5
 MAX_THROTTLE_WAITS = 20
+#: Waits aim one point past the cost: the bucket Shopify reports is rounded.
+SAFETY_POINTS = 1.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 TIMEOUT = 30.0
@@ -68,7 +70,7 @@ class Bucket:
         if self.restore_rate <= 0:
             return 0.0
         missing = min(cost, self.maximum) - self.available_at(now)
-        return max(0.0, missing / self.restore_rate)
+        return (missing + SAFETY_POINTS) / self.restore_rate if missing > 0 else 0.0
 
 
 class AdminGraphQL:
@@ -87,6 +89,7 @@ class AdminGraphQL:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         timeout: float = TIMEOUT,
+        cost_hints: Mapping[str, float] | None = None,
     ) -> None:
         if not shop_domain:
             raise ConnectorError("Shopify connector config has no shop_domain", code="config_invalid")
@@ -100,8 +103,9 @@ class AdminGraphQL:
         self._now = now
         self._timeout = timeout
         self.bucket: Bucket | None = None
-        #: The requested cost Shopify computed for each query text, learned from responses.
-        self._costs: dict[str, float] = {}
+        #: The requested cost of each query text: first the caller's estimate,
+        #: then what Shopify's responses say.
+        self._costs: dict[str, float] = dict(cost_hints or {})
         #: Counters for benchmarks and logs.
         self.stats = {"requests": 0, "throttled": 0, "retries": 0, "waited": 0.0, "cost": 0.0}
 

@@ -10,10 +10,10 @@ only after it has read everything, so a failed read never deletes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ BATCH = 200
 T = TypeVar("T")
 R = TypeVar("R", ProductRecord, DocumentRecord)
 M = TypeVar("M", Product, Document)
+Checkpoint = Callable[[], Mapping[str, Any] | None]
+#: A run in these states with a saved checkpoint continues where it stopped when run again.
+RESUMABLE = ("running", "failed")
 
 
 def create_run(db: Database, shop_id: int, *, full: bool = True) -> SyncRun:
@@ -43,6 +46,13 @@ def create_run(db: Database, shop_id: int, *, full: bool = True) -> SyncRun:
 
 
 def run_sync(db: Database, run_id: int) -> SyncRun:
+    """Run (or continue) a sync run.
+
+    A run that failed or died after storing some batches carries the
+    connector's checkpoint in ``resume_state``: re-running it hands that to
+    the connector and reads on from there. What the earlier attempt stored
+    counts as seen, so a full run never removes it.
+    """
     with db.session() as session:
         run = session.get(SyncRun, run_id)
         if run is None:
@@ -50,12 +60,23 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         shop = session.get(Shop, run.shop_id)
         assert shop is not None
         since = None if run.full else _last_success(session, shop.id)
-        run.status, run.started_at, run.error = "running", utcnow(), None
-        platform, config, shop_id = shop.platform, dict(shop.connector_config), shop.id
+        resume = run.resume_state if run.status in RESUMABLE and run.resume_state else None
+        if resume is None or run.started_at is None:
+            run.started_at = utcnow()
+        run.status, run.error = "running", None
+        started_at, shop_id = run.started_at, shop.id
     try:
         connector = shop_connectors.for_shop_id(db, shop_id)
-        seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since))
-        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since))
+        seen_products: set[str] = set()
+        seen_documents: set[str] = set()
+        if resume is not None:
+            log.info("sync run %s resumes from %s", run_id, resume)
+            connector.resume_from(resume)
+            seen_products, seen_documents = _stored_since(db, shop_id, started_at)
+        checkpoint: Checkpoint = getattr(connector, "resume_point", None) or (lambda: None)
+        seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since), checkpoint, seen_products)
+        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since), checkpoint,
+                                         seen_documents)
         removed = 0
         if since is None:
             removed = _remove_missing(db, shop_id, seen_products, seen_documents)
@@ -69,7 +90,27 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         run = session.get(SyncRun, run_id)
         assert run is not None
         run.status, run.finished_at, run.products_removed = "finished", utcnow(), removed
+        run.resume_state = None
         return run
+
+
+def resumable_run(db: Database, shop_id: int) -> SyncRun | None:
+    """The shop's latest run when it failed part-way with a checkpoint to continue from."""
+    with db.session() as session:
+        run = session.scalar(
+            select(SyncRun).where(SyncRun.shop_id == shop_id).order_by(SyncRun.id.desc()).limit(1)
+        )
+        return run if run is not None and run.status == "failed" and run.resume_state else None
+
+
+def _stored_since(db: Database, shop_id: int, started_at: datetime) -> tuple[set[str], set[str]]:
+    """Ids the interrupted attempt of a run already stored (synced since it started)."""
+    with db.session() as session:
+        products = set(session.scalars(select(Product.external_id).where(
+            Product.shop_id == shop_id, Product.synced_at >= started_at)))
+        documents = set(session.scalars(select(Document.external_id).where(
+            Document.shop_id == shop_id, Document.synced_at >= started_at)))
+    return products, documents
 
 
 def _last_success(session: Session, shop_id: int) -> datetime | None:
@@ -87,20 +128,26 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
-def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord]) -> set[str]:
-    return _sync_batches(db, run_id, records, "products_seen",
+def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord],
+                   checkpoint: Checkpoint, seen: set[str]) -> set[str]:
+    return _sync_batches(db, run_id, records, "products_seen", checkpoint, seen,
                          lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)))
 
 
-def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord]) -> set[str]:
-    return _sync_batches(db, run_id, records, "documents_seen",
+def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord],
+                    checkpoint: Checkpoint, seen: set[str]) -> set[str]:
+    return _sync_batches(db, run_id, records, "documents_seen", checkpoint, seen,
                          lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)))
 
 
-def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
-                  store: Callable[[Session, list[R]], None]) -> set[str]:
-    """Store records a batch per transaction, counting progress on the run as it goes."""
-    seen: set[str] = set()
+def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str, checkpoint: Checkpoint,
+                  seen: set[str], store: Callable[[Session, list[R]], None]) -> set[str]:
+    """Store records a batch per transaction, counting progress on the run as it goes.
+
+    The connector's checkpoint is saved in the same transaction as the batch
+    it follows, so a crash can never leave a checkpoint past unsaved records.
+    """
+    seen = set(seen)
     for batch in _batches(records):
         with db.session() as session:
             store(session, batch)
@@ -108,6 +155,8 @@ def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
             run = session.get(SyncRun, run_id)
             assert run is not None
             setattr(run, counter, len(seen))
+            state = checkpoint()
+            run.resume_state = dict(state) if state is not None else None
     return seen
 
 
