@@ -94,9 +94,18 @@ def product(pid: int, title: str, handle: str, variants: list[dict[str, Any]], *
 
 
 def products_from_rest() -> list[dict[str, Any]]:
-    """The Admin REST product payloads of ``products.json``, in GraphQL shape."""
+    """The Admin REST product payloads of ``product.json`` and ``products.json``, in GraphQL shape.
+
+    ``products.json`` repeats one product under ids 1-4 with the same handle and
+    variant id; the copies get distinct handles and variant ids, as a real shop has.
+    """
+    payloads = [json.loads((DATA / "product.json").read_text())["product"]]
+    for copy in json.loads((DATA / "products.json").read_text()):
+        copy = dict(copy, handle=f"{copy['handle']}-{copy['id']}")
+        copy["variants"] = [dict(v, id=v["id"] * 10 + copy["id"]) for v in copy["variants"]]
+        payloads.append(copy)
     out = []
-    for p in json.loads((DATA / "products.json").read_text()):
+    for p in payloads:
         names = [o["name"] for o in p.get("options") or []]
         variants = []
         for v in p["variants"]:
