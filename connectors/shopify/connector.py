@@ -24,13 +24,22 @@ added next to them.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
 
-from core.connector import Connector, ConnectorError, DocumentRecord, OrderRecord, ProductRecord
+from core.connector import (
+    Connector,
+    ConnectorError,
+    DocumentRecord,
+    InstallHost,
+    OrderRecord,
+    ProductRecord,
+    WebhookAction,
+    WebhookEvent,
+)
 
 from . import catalog, orders, queries
 from .graphql import DEFAULT_API_VERSION, AdminGraphQL, parse_time
@@ -149,3 +158,41 @@ class ShopifyConnector(Connector):
             return str(configured).rstrip("/")
         url = (self._shop_info().get("primaryDomain") or {}).get("url")
         return url.rstrip("/") if url else None
+
+    def storefront_url(self) -> str | None:
+        """The storefront's base URL (from the config, else the shop's primary domain)."""
+        return self._storefront_url()
+
+    # -- webhooks and install (see .webhooks, .install, .proxy) -------------
+
+    @classmethod
+    def webhook_shop_ref(cls, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        from . import webhooks
+
+        return webhooks.shop_ref(headers)
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        from . import webhooks
+
+        return webhooks.verify(self, headers, raw_body)
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
+        from . import webhooks
+
+        return webhooks.parse(headers, raw_body)
+
+    def webhook_actions(self, event: WebhookEvent) -> Iterable[WebhookAction]:
+        from . import webhooks
+
+        return list(webhooks.actions(self, event))
+
+    def register_webhooks(self, address: str) -> None:
+        from . import webhooks
+
+        webhooks.register(self, address)
+
+    @classmethod
+    def install_blueprint(cls, host: InstallHost) -> Any | None:
+        from . import install
+
+        return install.blueprint(host)
