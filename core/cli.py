@@ -175,16 +175,21 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 def sync(shop_ref: str, incremental: bool) -> None:
     """Import SHOP's catalog and content through the sync job and show its progress.
 
-    SHOP is a shop id, site key or name.
+    SHOP is a shop id, site key or name. A sync that failed part-way
+    continues from its last stored batch.
     """
-    from core.catalog.sync import create_run
+    from core.catalog.sync import create_run, resumable_run
     from core.db import Database
     from core.shops import find_shop
 
     settings = _settings()
     db = Database(settings)
     shop = find_shop(db, shop_ref)
-    run = create_run(db, shop.id, full=not incremental)
+    run = resumable_run(db, shop.id)
+    if run is not None:
+        click.echo(f"resuming sync run {run.id} after its last stored batch ({run.products_seen} products stored)")
+    else:
+        run = create_run(db, shop.id, full=not incremental)
     _run_sync_job(settings, db, run.id)
 
 
@@ -375,8 +380,35 @@ def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
 
         if not Worker.all(queue=queue(DEFAULT, conn)):
             click.echo("no worker is running: running the sync job here")
-            run_here()
-        _wait_for_run(db, run_id, if_not_started=run_here)
+            _showing_progress(db, run_id, run_here)
+        _wait_for_run(db, run_id, if_not_started=lambda: _showing_progress(db, run_id, run_here))
+
+
+def _showing_progress(db: Any, run_id: int, work: Callable[[], None], every: float = 1.0) -> None:
+    """Run ``work`` (a sync job run here) while printing the run's progress counters."""
+    import threading
+
+    from core.db import SyncRun
+
+    done = threading.Event()
+
+    def show() -> None:
+        shown = None
+        while not done.wait(every):
+            with db.session() as session:
+                run = session.get(SyncRun, run_id)
+                state = (run.products_seen, run.documents_seen) if run is not None else None
+            if state is not None and state != shown:
+                click.echo(f"syncing: {state[0]} products, {state[1]} documents")
+                shown = state
+
+    thread = threading.Thread(target=show, name="sync-progress", daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        done.set()
+        thread.join()
 
 
 def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
