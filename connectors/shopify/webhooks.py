@@ -48,6 +48,15 @@ SUBSCRIBED = {
     "orders/create": "ORDERS_CREATE",
     "app/uninstalled": "APP_UNINSTALLED",
 }
+#: The access scope a subscription to each topic needs (Shopify's webhook
+#: topic list; the schema file does not carry these). app/uninstalled needs none.
+TOPIC_SCOPES = {
+    "PRODUCTS_CREATE": "read_products",
+    "PRODUCTS_UPDATE": "read_products",
+    "PRODUCTS_DELETE": "read_products",
+    "INVENTORY_LEVELS_UPDATE": "read_inventory",
+    "ORDERS_CREATE": "read_orders",
+}
 #: Topics declared in shopify.app.toml (compliance_topics).
 COMPLIANCE = ("customers/data_request", "customers/redact", "shop/redact")
 
