@@ -25,12 +25,12 @@ def sign(secret_key: str, shop_id: int, customer_id: str) -> str:
     return URLSafeTimedSerializer(secret_key, salt=SALT).dumps({"s": shop_id, "c": str(customer_id)})
 
 
-def read(secret_key: str, token: str, shop_id: int, *, max_age: int = TTL) -> str:
+def read(secret_key: str, token: str, shop_id: int, *, max_age: int | None = None) -> str:
     """The customer id in ``token`` if it is genuine, live and for this shop."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
         raise BadIdentity("the shopper identity is malformed")
     try:
-        data = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=max_age)
+        data = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=TTL if max_age is None else max_age)
     except SignatureExpired:
         raise BadIdentity("the shopper identity has expired") from None
     except BadSignature:
