@@ -45,10 +45,12 @@ from . import catalog, orders, queries
 from .graphql import DEFAULT_API_VERSION, AdminGraphQL, parse_time
 
 TokenRefresher = Callable[["ShopifyConnector"], None]
-#: How the client waits and tells time unless the constructor is given others
-#: (tests replace these to run against a fake clock).
+#: How the client waits, tells time and opens HTTP sessions unless the
+#: constructor is given others (tests use a fake clock; the benchmark points
+#: the session at its loopback server).
 SLEEP: Callable[[float], None] = time.sleep
 CLOCK: Callable[[], float] = time.monotonic
+HTTP: Callable[[], requests.Session] = requests.Session
 
 
 class ShopifyConnector(Connector):
@@ -86,7 +88,7 @@ class ShopifyConnector(Connector):
                 api_version=self.app.get("api_version") or DEFAULT_API_VERSION,
                 refresh=self.refresh_access_token if self.config.get("refresh_token") or self._token_refresher else None,
                 token_expires_at=lambda: parse_time(self.config.get("access_token_expires_at")),
-                session=self._session,
+                session=self._session or HTTP(),
                 sleep=self._sleep,
                 clock=self._clock,
                 cost_hints=queries.REQUESTED_COSTS,

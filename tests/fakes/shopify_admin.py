@@ -55,6 +55,11 @@ def _parsed(query: str) -> Any:
     return parse(query)
 
 
+@cache
+def _validated(query: str) -> list[GraphQLError]:
+    return validate(schema(), _parsed(query))
+
+
 def gid(kind: str, number: int | str) -> str:
     return f"gid://shopify/{kind}/{number}"
 
@@ -325,7 +330,7 @@ class AdminAPI:
             document = _parsed(query)
         except GraphQLError as exc:
             return {"errors": [{"message": exc.message, "extensions": {"code": "PARSE_ERROR"}}]}
-        errors = validate(schema(), document)
+        errors = _validated(query)
         if errors:
             return {"errors": [{"message": e.message, "extensions": {"code": "VALIDATION_ERROR"}} for e in errors]}
         requested = query_cost(schema(), document, variables)
