@@ -293,6 +293,10 @@ class InstallHost(Protocol):
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         """A short-lived signed shopper identity the widget presents for order lookups."""
 
+    def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
+        """What a storefront needs to load the widget for an installed shop:
+        ``site_key`` and ``origin`` (StoreChat's public URL); None if not installed."""
+
 
 class WebhookNotSupported(ConnectorError):
     code = "webhooks_not_supported"

@@ -133,19 +133,36 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
             storefront_url=primary or f"https://{shop}", currency=info.get("currencyCode"),
             activation_url=activation_url(shop, app),
         ))
+        _publish_widget_settings(shop, config, app, http, host.widget_settings(PLATFORM, shop))
         return redirect(landing)
 
     proxy.add_routes(bp, host, clock=clock)
     return bp
 
 
-def _shop_info(shop: str, config: dict[str, Any], app: dict[str, Any], http: Any) -> dict[str, Any]:
-    """The shop's name, currency and storefront; the install goes on without them if Shopify will not say."""
+def _connector(config: dict[str, Any], app: dict[str, Any], http: Any) -> Any:
     from .connector import ShopifyConnector
 
-    connector = ShopifyConnector(config, app=app, session=http if isinstance(http, requests.Session) else None)
+    return ShopifyConnector(config, app=app, session=http if isinstance(http, requests.Session) else None)
+
+
+def _publish_widget_settings(shop: str, config: dict[str, Any], app: dict[str, Any], http: Any,
+                             settings: Any) -> None:
+    """Site key and address for the app embed; without them the merchant types the site key in."""
+    from .storefront import publish_widget_settings
+
+    if not settings:
+        return
     try:
-        return dict(connector.client.execute(SHOP_INFO).get("shop") or {})
+        publish_widget_settings(_connector(config, app, http), settings)
+    except ConnectorError as exc:
+        log.warning("could not store the widget settings of %s: %s", shop, exc)
+
+
+def _shop_info(shop: str, config: dict[str, Any], app: dict[str, Any], http: Any) -> dict[str, Any]:
+    """The shop's name, currency and storefront; the install goes on without them if Shopify will not say."""
+    try:
+        return dict(_connector(config, app, http).client.execute(SHOP_INFO).get("shop") or {})
     except ConnectorError as exc:
         log.warning("could not read shop details of %s: %s", shop, exc)
         return {}

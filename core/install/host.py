@@ -124,6 +124,10 @@ class CoreInstallHost:
         shop = self._active_shop(platform, shop_ref)
         return None if shop is None else shop_connectors.open_config(self.svc.settings, shop)
 
+    def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
+        shop = self._active_shop(platform, shop_ref)
+        return None if shop is None else {"site_key": shop.site_key, "origin": self.public_url}
+
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         shop = self._active_shop(platform, shop_ref)
         if shop is None:

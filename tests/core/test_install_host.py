@@ -166,6 +166,8 @@ def test_shop_config_and_signed_identity(client: FlaskClient, app: Flask, host: 
     with app.app_context():
         assert host.shop_config("tiny", "a.tiny") == {"token": "tok-9", "domain": "a.tiny"}
         assert host.shop_config("tiny", "nope.tiny") is None
+        assert host.widget_settings("tiny", "a.tiny") == {"site_key": shop.site_key, "origin": PUBLIC}
+        assert host.widget_settings("tiny", "nope.tiny") is None
         token = host.sign_identity("tiny", "a.tiny", "207119551")
         with pytest.raises(BadInput):
             host.sign_identity("tiny", "nope.tiny", "1")

@@ -35,6 +35,8 @@ class AppStore(Store):
     name: str = "Aardvark Goods"
     currency: str = "EUR"
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    #: App-data metafields: (namespace, key) -> value.
+    app_metafields: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def root(self) -> dict[str, Any]:
         root = super().root()
@@ -43,7 +45,17 @@ class AppStore(Store):
             "nodes": [s for s in self.subscriptions if uri is None or s["uri"] == uri][:first]}
         root["webhookSubscriptionCreate"] = self._subscribe
         root["inventoryItem"] = self._inventory_item
+        root["currentAppInstallation"] = {"id": "gid://shopify/AppInstallation/42"}
+        root["metafieldsSet"] = self._set_metafields
         return root
+
+    def _set_metafields(self, info: Any, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+        if any(m["ownerId"] != "gid://shopify/AppInstallation/42" for m in metafields):
+            return {"metafields": None, "userErrors": [{"field": ["metafields", "0", "ownerId"],
+                                                        "message": "Owner does not exist"}]}
+        for m in metafields:
+            self.app_metafields[(m["namespace"], m["key"])] = m["value"]
+        return {"metafields": [{"namespace": m["namespace"], "key": m["key"]} for m in metafields], "userErrors": []}
 
     def _subscribe(self, info: Any, topic: str, webhookSubscription: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
         uri = webhookSubscription.get("uri")

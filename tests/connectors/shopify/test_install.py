@@ -109,6 +109,9 @@ def test_full_install(client: FlaskClient, shopify: FakeShopify, db: Database, s
     assert run.full and run.status == "queued"
     assert [j.args for j in jobs.queue(jobs.DEFAULT, redis).jobs] == [[run.id]]
 
+    # The app embed finds the site key and StoreChat's address in app-data metafields.
+    assert shopify.store.app_metafields == {("storechat", "site_key"): shop.site_key, ("storechat", "origin"): PUBLIC}
+
     # The landing page links to the theme editor with StoreChat's app embed.
     html = client.get(urlsplit(resp.location).path).get_data(as_text=True)
     assert (f"https://{SHOP}/admin/themes/current/editor?context=apps&amp;"
@@ -236,9 +239,9 @@ def test_second_install_updates_and_reinstall_after_uninstall_reactivates(
 def test_scopes_are_exactly_what_the_queries_need() -> None:
     """Each scope is one the real schema requires for a type or field StoreChat's queries touch,
     or one a webhook subscription needs; none is asked for without a need only it covers."""
-    from graphql import TypeInfo, TypeInfoVisitor, Visitor, get_named_type, parse, visit
+    from graphql import TypeInfo, TypeInfoVisitor, Visitor, get_named_type, parse, validate, visit
 
-    from connectors.shopify import queries, webhooks
+    from connectors.shopify import queries, storefront, webhooks
     from tests.fakes.shopify_admin import DATA, schema
 
     import gzip
@@ -260,8 +263,10 @@ def test_scopes_are_exactly_what_the_queries_need() -> None:
             if named.name in type_scopes:
                 needs.append(type_scopes[named.name])
 
-    all_queries = [*queries.ALL.values(), *webhooks.QUERIES.values(), shopify_install.SHOP_INFO]
+    all_queries = [*queries.ALL.values(), *webhooks.QUERIES.values(), *storefront.QUERIES.values(),
+                   shopify_install.SHOP_INFO]
     for query in all_queries:
+        assert validate(schema(), parse(query)) == []
         info = TypeInfo(schema())
         visit(parse(query), TypeInfoVisitor(info, Collect()))
     needs.extend({webhooks.TOPIC_SCOPES[t]} for t in webhooks.SUBSCRIBED.values() if t in webhooks.TOPIC_SCOPES)
