@@ -252,3 +252,43 @@ def test_sync_saves_a_checkpoint_with_each_batch(
     # the 5th of page 22 (0-based), so resume there skipping 4.
     assert state["skip"] == 400 - (400 // queries.PRODUCTS_PAGE) * queries.PRODUCTS_PAGE
     assert state["after"] is not None
+
+
+# -- checkpoints, without a database ---------------------------------------------
+
+
+def test_resume_point_skips_exactly_what_was_handed_out(rsps: responses.RequestsMock, clock: FakeClock) -> None:
+    FakeAdmin(rsps, Store(products=generated_products(50)), clock=clock)
+    first = ShopifyConnector(connector_config(), sleep=clock.sleep, clock=clock)
+    read = first.iter_products()
+    handed = [next(read) for _ in range(23)]  # into the second page of 18
+    state = first.resume_point()
+    assert state["stage"] == "products" and state["skip"] == 23 - queries.PRODUCTS_PAGE
+
+    second = ShopifyConnector(connector_config(), sleep=clock.sleep, clock=clock)
+    second.resume_from(state)
+    rest = list(second.iter_products())
+    assert [p.external_id for p in handed + rest] == [str(10_000 + i) for i in range(50)]
+    assert second.resume_point()["stage"] == "pages"
+
+
+def test_resume_after_the_products_goes_straight_to_the_documents(admin: FakeAdmin, connector: ShopifyConnector) -> None:
+    connector.resume_from({"stage": "pages", "after": None, "skip": 1})
+    assert list(connector.iter_products()) == []
+    docs = [d.external_id for d in connector.iter_documents()]
+    assert docs[0] == "page-2" and "policy-refund-policy" in docs
+    assert connector.resume_point()["stage"] == "done"
+    # The next read starts afresh.
+    assert len(list(connector.iter_products())) == 5
+
+
+def test_bad_resume_state_is_refused(connector: ShopifyConnector) -> None:
+    from core.connector import ConnectorError
+    with pytest.raises(ConnectorError, match="cannot resume"):
+        connector.resume_from({"stage": "somewhere"})
+
+
+def test_fetch_product_by_numeric_id_or_gid(admin: FakeAdmin, connector: ShopifyConnector) -> None:
+    assert connector.fetch_product("632910392").handle == "ipod-nano"
+    assert connector.fetch_product("gid://shopify/Product/632910392").external_id == "632910392"
+    assert connector.fetch_product("123") is None

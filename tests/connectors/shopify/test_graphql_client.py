@@ -188,3 +188,22 @@ def test_user_errors_raise() -> None:
 def test_missing_shop_domain_is_a_config_error() -> None:
     with pytest.raises(ConnectorError, match="no shop_domain"):
         ShopifyConnector({"access_token": "x"}).client
+
+
+def test_by_default_the_token_is_refreshed_by_the_tokens_module(
+    admin: FakeAdmin, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.shopify import tokens
+
+    refreshed = []
+
+    def refresh(connector: ShopifyConnector) -> None:
+        refreshed.append(connector)
+        connector.update_config(access_token=TOKEN)
+
+    monkeypatch.setattr(tokens, "refresh", refresh)
+    admin.valid_tokens = {TOKEN}
+    connector = ShopifyConnector(config(access_token="shpat_expired", refresh_token="shprt"),
+                                 sleep=clock.sleep, clock=clock)
+    assert connector.client.execute(queries.SHOP)["shop"]
+    assert refreshed == [connector]
