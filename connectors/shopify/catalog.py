@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from core.connector import ConnectorError, DocumentRecord, ProductRecord
@@ -132,6 +132,4 @@ def iter_documents(
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
-
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
