@@ -6,7 +6,6 @@ and the privacy topics leaving nothing behind."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
