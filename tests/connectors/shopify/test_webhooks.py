@@ -109,6 +109,17 @@ def test_product_update_is_searchable_when_the_job_ends(client: FlaskClient, svc
         assert [h.id for h in search.search_products(session, shop_id, "quokka")] == [row.id]
 
 
+def test_a_late_retry_of_an_older_update_does_not_undo_a_newer_one(
+    client: FlaskClient, svc: Services, db: Database, shop_id: int
+) -> None:
+    newer = dict(PRODUCT, title="IPod Newer Title", updated_at="2026-11-25T10:00:00-05:00")
+    older = dict(PRODUCT, title="IPod Older Title", updated_at="2026-11-25T09:00:00-05:00")
+    processed(client, svc, "products/update", newer)
+    processed(client, svc, "products/update", older)  # Shopify's retry of an earlier delivery
+    row = product_row(db, shop_id, "632910392")
+    assert row is not None and row.title == "IPod Newer Title"
+
+
 def test_product_create_draft_is_kept_but_not_shown(client: FlaskClient, svc: Services, db: Database,
                                                     shop_id: int) -> None:
     draft = dict(PRODUCT, id=999001, handle="wombat-lamp", title="Wombat Lamp", status="draft",
