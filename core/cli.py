@@ -152,6 +152,17 @@ def web(host: str, port: int, workers: int, ready_file: Path | None) -> None:
     run(host, port, workers=workers, connections=settings.web_connections, ready_file=ready_file)
 
 
+@main.command("rotate-credentials")
+@_errors_are_messages
+def rotate_credentials() -> None:
+    """Re-encrypt shop credentials with the first key of STORECHAT_CREDENTIALS_KEY (after adding a new one)."""
+    from core.db import Database
+    from core.shop_connectors import rotate_credentials as rotate
+
+    db = Database(_settings())
+    click.echo(f"re-encrypted the credentials of {rotate(db)} shop(s)")
+
+
 @main.command()
 @click.option("--queue", "queues", multiple=True, help="Queues to work (default: assistant, default).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")

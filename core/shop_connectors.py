@@ -73,3 +73,16 @@ def for_shop_id(db: Database, shop_id: int) -> Connector:
 def in_session(session: Session, shop: Shop) -> Connector:
     """:func:`for_shop` for code that holds a session rather than the database."""
     return for_shop(Database.of(session), shop)
+
+
+def rotate_credentials(db: Database) -> int:
+    """Re-encrypt every shop's credentials with the first configured key; returns shops rewritten."""
+    credentials = Credentials.from_settings(db.settings)
+    count = 0
+    with db.session() as session:
+        for shop in session.query(Shop).all():
+            rotated = credentials.rotate(shop.connector_config or {})
+            if rotated != (shop.connector_config or {}):
+                shop.connector_config = rotated
+                count += 1
+    return count

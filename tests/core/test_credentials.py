@@ -154,3 +154,15 @@ def test_order_lookup_builds_through_shop_connectors(db: Database, settings: Set
         result = orders.lookup(session, row, None, "#1001", email="a@b.c", customer_id=None)  # type: ignore[arg-type]
     assert result["status"] == "not_found"
     assert vault.built[-1].config["token"] == "old"
+
+
+def test_rotate_credentials_rewrites_every_shop_with_the_new_key(
+    db: Database, settings: Settings, vault: type[Vault]
+) -> None:
+    shop = _vault_shop(db, settings)  # sealed with the key derived from the secret
+    new = Fernet.generate_key().decode()
+    settings.credentials_key = new
+    assert shop_connectors.rotate_credentials(db) == 1
+    with db.session() as session:
+        stored = session.get(Shop, shop.id).connector_config  # type: ignore[union-attr]
+    assert Credentials([new]).open(stored) == {"token": "old", "domain": "v"}
