@@ -9,7 +9,7 @@ so they are searchable as soon as the job ends; privacy actions go to
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +34,8 @@ from core.db import Conversation, Database, Event, Product, Shop, Variant, Webho
 from core.db.models import utcnow
 
 log = logging.getLogger(__name__)
+#: Schedules the purge of an uninstalled shop: (shop id, uninstall event id, delay).
+SchedulePurge = Callable[[int, int, timedelta], Any]
 
 
 def event_to_job(event: WebhookEvent) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def event_from_job(data: Mapping[str, Any]) -> WebhookEvent:
 
 
 def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, Any], *,
-                     schedule_purge: Any = None) -> None:
+                     schedule_purge: SchedulePurge | None = None) -> None:
     """Do what delivery ``delivery_pk`` asks; marks it processed, or failed and re-raises."""
     with db.session() as session:
         delivery = session.get(WebhookDelivery, delivery_pk)
@@ -76,7 +78,7 @@ def _mark(db: Database, delivery_pk: int, status: str, error: str | None) -> Non
 
 
 def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, connector: Connector | None = None,
-                 schedule_purge: Any = None) -> None:
+                 schedule_purge: SchedulePurge | None = None) -> None:
     """Carry out one action for the shop (``None``: a shop StoreChat does not have)."""
     if shop_id is None:
         log.info("webhook action %s for a shop StoreChat does not have: nothing to do", type(action).__name__)
