@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import demo, health, services, widget
+from core import demo, health, install, services, webhooks, widget
 from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
@@ -32,5 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     widget.init_app(app)
     sock.init_app(app)
     http_transport.init_app(app)
+    webhooks.init_app(app)
+    install.init_app(app)
     demo.init_app(app)
     return app

@@ -152,6 +152,17 @@ def web(host: str, port: int, workers: int, ready_file: Path | None) -> None:
     run(host, port, workers=workers, connections=settings.web_connections, ready_file=ready_file)
 
 
+@main.command("rotate-credentials")
+@_errors_are_messages
+def rotate_credentials() -> None:
+    """Re-encrypt shop credentials with the first key of STORECHAT_CREDENTIALS_KEY (after adding a new one)."""
+    from core.db import Database
+    from core.shop_connectors import rotate_credentials as rotate
+
+    db = Database(_settings())
+    click.echo(f"re-encrypted the credentials of {rotate(db)} shop(s)")
+
+
 @main.command()
 @click.option("--queue", "queues", multiple=True, help="Queues to work (default: assistant, default).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
@@ -175,16 +186,21 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
 def sync(shop_ref: str, incremental: bool) -> None:
     """Import SHOP's catalog and content through the sync job and show its progress.
 
-    SHOP is a shop id, site key or name.
+    SHOP is a shop id, site key or name. A sync that failed part-way
+    continues from its last stored batch.
     """
-    from core.catalog.sync import create_run
+    from core.catalog.sync import create_run, resumable_run
     from core.db import Database
     from core.shops import find_shop
 
     settings = _settings()
     db = Database(settings)
     shop = find_shop(db, shop_ref)
-    run = create_run(db, shop.id, full=not incremental)
+    run = resumable_run(db, shop.id)
+    if run is not None:
+        click.echo(f"resuming sync run {run.id} after its last stored batch ({run.products_seen} products stored)")
+    else:
+        run = create_run(db, shop.id, full=not incremental)
     _run_sync_job(settings, db, run.id)
 
 
@@ -204,7 +220,7 @@ def shop() -> None:
 def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | None,
                 origins: tuple[str, ...]) -> None:
     """Create a shop from a product CSV, import it, and print its id and site key."""
-    from core import connector_registry
+    from core import shop_connectors
     from core.catalog.sync import create_run
     from core.db import Database
     from core.shops import create_shop
@@ -216,7 +232,7 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
     upgrade(db.engine)
     # Read the whole file (and check the config) before anything is created: a bad
     # line or storefront URL fails here, naming it, and leaves no shop behind.
-    connector = connector_registry.build("csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
+    connector = shop_connectors.build(settings, "csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
     count = sum(1 for _ in connector.iter_products())
     created = create_shop(db, name, "csv", {}, currency=currency, storefront_url=storefront_url,
                           allowed_origins=list(origins))
@@ -375,8 +391,35 @@ def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
 
         if not Worker.all(queue=queue(DEFAULT, conn)):
             click.echo("no worker is running: running the sync job here")
-            run_here()
-        _wait_for_run(db, run_id, if_not_started=run_here)
+            _showing_progress(db, run_id, run_here)
+        _wait_for_run(db, run_id, if_not_started=lambda: _showing_progress(db, run_id, run_here))
+
+
+def _showing_progress(db: Any, run_id: int, work: Callable[[], None], every: float = 1.0) -> None:
+    """Run ``work`` (a sync job run here) while printing the run's progress counters."""
+    import threading
+
+    from core.db import SyncRun
+
+    done = threading.Event()
+
+    def show() -> None:
+        shown = None
+        while not done.wait(every):
+            with db.session() as session:
+                run = session.get(SyncRun, run_id)
+                state = (run.products_seen, run.documents_seen) if run is not None else None
+            if state is not None and state != shown:
+                click.echo(f"syncing: {state[0]} products, {state[1]} documents")
+                shown = state
+
+    thread = threading.Thread(target=show, name="sync-progress", daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        done.set()
+        thread.join()
 
 
 def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,

@@ -198,6 +198,12 @@ class InstallResult:
     config: Mapping[str, Any]
     name: str | None = None
     storefront_url: str | None = None
+    currency: str | None = None
+    locale: str | None = None
+    #: An https URL where the merchant turns the storefront widget on (Shopify:
+    #: the theme editor deep link that activates the app embed); shown on the
+    #: page the merchant lands on after the install.
+    activation_url: str | None = None
 
 
 # -- what a webhook asks core to do ------------------------------------------
@@ -287,6 +293,10 @@ class InstallHost(Protocol):
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         """A short-lived signed shopper identity the widget presents for order lookups."""
 
+    def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
+        """What a storefront needs to load the widget for an installed shop:
+        ``site_key`` and ``origin`` (StoreChat's public URL); None if not installed."""
+
 
 class WebhookNotSupported(ConnectorError):
     code = "webhooks_not_supported"
@@ -302,6 +312,9 @@ class Connector(abc.ABC):
 
     #: The platform's name, as used in ``Shop.platform`` and the entry point.
     name: ClassVar[str]
+    #: Config fields that are secrets (tokens, API keys): core stores them
+    #: encrypted and never shows them.
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

@@ -4,7 +4,9 @@ Jobs are serialized as JSON, never pickle. A failure raises, so RQ records it.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
+from typing import Any
 
 import redis as redis_lib
 from rq import Queue
@@ -36,6 +38,20 @@ def enqueue_sync(connection: redis_lib.Redis, run_id: int) -> Job:
     )
 
 
+def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any]) -> Job:
+    """Process a recorded webhook delivery; the event (its payload) travels in the job's args."""
+    # The payload can name a shopper: keep it in Redis no longer than needed.
+    return queue(DEFAULT, connection).enqueue(
+        process_webhook, delivery_pk, event, job_timeout=300, result_ttl=0, failure_ttl=7 * 86400
+    )
+
+
+def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id: int, delay: timedelta) -> Job:
+    return queue(DEFAULT, connection).enqueue_in(
+        delay, purge_uninstalled_shop, shop_id, uninstall_event_id, job_timeout=3600, result_ttl=86400
+    )
+
+
 @cache
 def worker_services() -> Services:
     """The services of a worker process, built from its environment once."""
@@ -59,3 +75,17 @@ def sync_shop(run_id: int) -> None:
     run = run_sync(db, run_id)
     # The assistant's vocabulary of the new catalog, built now rather than on the next shopper's question.
     warm(db, run.shop_id)
+
+
+def process_webhook(delivery_pk: int, event: dict[str, Any]) -> None:
+    from core.webhooks.processing import process_delivery
+
+    svc = worker_services()
+    process_delivery(svc.db, delivery_pk, event,
+                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id, delay))
+
+
+def purge_uninstalled_shop(shop_id: int, uninstall_event_id: int) -> None:
+    from core.privacy import purge_uninstalled
+
+    purge_uninstalled(worker_services().db, shop_id, uninstall_event_id)

@@ -20,7 +20,8 @@ SECRET_FILE = "secret_key"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STORECHAT_", extra="ignore")
+    # ``__`` nests: ``STORECHAT_APPS__SHOPIFY__CLIENT_ID`` sets ``apps["shopify"]["client_id"]``.
+    model_config = SettingsConfigDict(env_prefix="STORECHAT_", env_nested_delimiter="__", extra="ignore")
 
     #: Folder for the SQLite file, the embedded Redis, the generated secret and imports.
     instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance")
@@ -31,6 +32,19 @@ class Settings(BaseSettings):
     #: Public base URL of this server, as storefronts reach it. Derived from the
     #: request when unset.
     public_url: str | None = None
+    #: Settings of each platform's app, by connector name: ``client_id``,
+    #: ``client_secret``, ``scopes``, ``api_version`` (what each connector reads
+    #: is in docs/operations.md). Shared by every shop of that platform.
+    apps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    #: Keys that encrypt shop credentials at rest: Fernet keys (urlsafe base64 of
+    #: 32 bytes), comma-separated; the first encrypts, all decrypt (rotation).
+    #: Unset: one key derived from ``secret_key`` (HKDF-SHA256).
+    credentials_key: str | None = None
+    #: Hours after an app uninstall before the shop's data is erased, unless it
+    #: is reinstalled (Shopify asks for it with shop/redact after 48 hours anyway).
+    purge_after_uninstall_hours: float = Field(default=72.0, gt=0)
+    #: Largest webhook body accepted (bytes).
+    webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -71,7 +85,7 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)
 
-    @field_validator("database_url", "redis_url", "public_url", "secret_key", mode="before")
+    @field_validator("database_url", "redis_url", "public_url", "secret_key", "credentials_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -88,6 +102,28 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("apps")
+    @classmethod
+    def _lowercase_platforms(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return {platform.lower(): {k.lower(): v for k, v in conf.items()} for platform, conf in value.items()}
+
+    @field_validator("credentials_key")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from cryptography.fernet import Fernet
+
+        for key in value.split(","):
+            try:
+                Fernet(key.strip())
+            except ValueError:
+                raise ValueError(
+                    "each key must be 32 bytes in urlsafe base64 (make one with "
+                    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+                ) from None
         return value
 
     @field_validator("redis_url")

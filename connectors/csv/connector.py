@@ -53,8 +53,8 @@ class CsvConnector(Connector):
 
     name: ClassVar[str] = "csv"
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        super().__init__(config)
+    def __init__(self, config: Mapping[str, Any], **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
         demo = self.config.get("demo", False)
         if not isinstance(demo, bool):
             raise _config_error(f"'demo' must be true or false, not {demo!r}")

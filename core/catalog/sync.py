@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -24,9 +24,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core import connector_registry
+from core import shop_connectors
 from core.catalog import search
-from core.connector import DocumentRecord, ProductRecord, VariantRecord
+from core.connector import Connector, DocumentRecord, ProductRecord, VariantRecord
 from core.db import Database, Document, Product, Shop, SyncRun, Variant
 from core.db.models import utcnow
 from core.errors import NotFound
@@ -36,6 +36,9 @@ BATCH = 200
 T = TypeVar("T")
 R = TypeVar("R", ProductRecord, DocumentRecord)
 M = TypeVar("M", Product, Document)
+Checkpoint = Callable[[], Mapping[str, Any] | None]
+#: A run in these states with a saved checkpoint continues where it stopped when run again.
+RESUMABLE = ("running", "failed")
 
 
 def create_run(db: Database, shop_id: int, *, full: bool = True) -> SyncRun:
@@ -49,6 +52,15 @@ def create_run(db: Database, shop_id: int, *, full: bool = True) -> SyncRun:
 
 
 def run_sync(db: Database, run_id: int) -> SyncRun:
+    """Run (or continue) a sync run.
+
+    A run that failed or died after storing some batches carries the
+    connector's checkpoint in ``resume_state``: re-running it hands that to
+    the connector and reads on from there. A resumed full run removes
+    nothing: what the earlier attempt read but found unchanged was not
+    rewritten (``upsert_products`` skips it), so it cannot be told apart from
+    what the platform dropped; the next full run removes those.
+    """
     with db.session() as session:
         run = session.get(SyncRun, run_id)
         if run is None:
@@ -56,14 +68,26 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         shop = session.get(Shop, run.shop_id)
         assert shop is not None
         since = None if run.full else _last_success(session, shop.id)
-        run.status, run.started_at, run.error = "running", utcnow(), None
-        platform, config, shop_id = shop.platform, dict(shop.connector_config), shop.id
+        resume = run.resume_state if run.status in RESUMABLE and run.resume_state else None
+        if resume is None or run.started_at is None:
+            run.started_at = utcnow()
+        run.status, run.error = "running", None
+        shop_id = shop.id
+        # A resumed run counts on from what its earlier attempt stored.
+        already = (run.products_seen, run.documents_seen) if resume is not None else (0, 0)
     try:
-        connector = connector_registry.build(platform, config)
-        seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since))
-        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since))
+        connector = shop_connectors.for_shop_id(db, shop_id)
+        if resume is not None and type(connector).resume_from is Connector.resume_from:
+            resume, already = None, (0, 0)  # this connector cannot resume: the run reads from the start
+        if resume is not None:
+            log.info("sync run %s resumes from %s", run_id, resume)
+            connector.resume_from(resume)
+        checkpoint: Checkpoint = getattr(connector, "resume_point", None) or (lambda: None)
+        seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since), checkpoint, already[0])
+        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since), checkpoint,
+                                         already[1])
         removed = 0
-        if since is None:
+        if since is None and resume is None:
             removed = _remove_missing(db, shop_id, seen_products, seen_documents)
     except Exception as exc:
         with db.session() as session:
@@ -75,7 +99,17 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         run = session.get(SyncRun, run_id)
         assert run is not None
         run.status, run.finished_at, run.products_removed = "finished", utcnow(), removed
+        run.resume_state = None
         return run
+
+
+def resumable_run(db: Database, shop_id: int) -> SyncRun | None:
+    """The shop's latest run when it failed part-way with a checkpoint to continue from."""
+    with db.session() as session:
+        run = session.scalar(
+            select(SyncRun).where(SyncRun.shop_id == shop_id).order_by(SyncRun.id.desc()).limit(1)
+        )
+        return run if run is not None and run.status == "failed" and run.resume_state else None
 
 
 def _last_success(session: Session, shop_id: int) -> datetime | None:
@@ -93,19 +127,25 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
-def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord]) -> set[str]:
-    return _sync_batches(db, run_id, records, "products_seen",
+def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord],
+                   checkpoint: Checkpoint, already: int) -> set[str]:
+    return _sync_batches(db, run_id, records, "products_seen", checkpoint, already,
                          lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)))
 
 
-def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord]) -> set[str]:
-    return _sync_batches(db, run_id, records, "documents_seen",
+def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord],
+                    checkpoint: Checkpoint, already: int) -> set[str]:
+    return _sync_batches(db, run_id, records, "documents_seen", checkpoint, already,
                          lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)))
 
 
-def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
-                  store: Callable[[Session, list[R]], None]) -> set[str]:
-    """Store records a batch per transaction, counting progress on the run as it goes."""
+def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str, checkpoint: Checkpoint,
+                  already: int, store: Callable[[Session, list[R]], None]) -> set[str]:
+    """Store records a batch per transaction, counting progress on the run as it goes.
+
+    The connector's checkpoint is saved in the same transaction as the batch
+    it follows, so a crash can never leave a checkpoint past unsaved records.
+    """
     seen: set[str] = set()
     for batch in _batches(records):
         with db.session() as session:
@@ -113,7 +153,9 @@ def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
             seen.update(r.external_id for r in batch)
             run = session.get(SyncRun, run_id)
             assert run is not None
-            setattr(run, counter, len(seen))
+            setattr(run, counter, already + len(seen))
+            state = checkpoint()
+            run.resume_state = dict(state) if state is not None else None
     return seen
 
 

@@ -33,6 +33,9 @@ class Hello(_Frame):
     site_key: str = Field(min_length=1, max_length=64)
     token: str | None = Field(default=None, max_length=512)
     after_seq: int = Field(default=0, ge=0)
+    #: A signed shopper identity from the store (Shopify: the App Proxy's
+    #: ``/apps/storechat/identity``); absent when nobody is logged in.
+    identity: str | None = Field(default=None, max_length=1024)
 
 
 class SendMessage(_Frame):

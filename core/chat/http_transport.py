@@ -96,10 +96,14 @@ def _after_seq(value: Any) -> int:
     return after
 
 
-def _visitor(data: dict[str, Any], *, token_required: bool) -> VisitorContext:
+def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False) -> VisitorContext:
     site_key = _string(data, "site_key", max_len=64)
     token = _string(data, "token", max_len=512, required=token_required)
-    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"))
+    if not hello:
+        return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"))
+    # Only a hello says who the shopper is now (a signed identity, or none: logged out).
+    identity = _string(data, "identity", max_len=1024, required=False)
+    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity)
 
 
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:
@@ -124,7 +128,7 @@ def _beat(ctx: VisitorContext) -> None:
 @bp.post("/hello")
 def hello() -> Response:
     data = _body()
-    return jsonify(_welcome(_visitor(data, token_required=False), _after_seq(data.get("after_seq"))))
+    return jsonify(_welcome(_visitor(data, token_required=False, hello=True), _after_seq(data.get("after_seq"))))
 
 
 @bp.post("/messages")

@@ -14,16 +14,25 @@ from urllib.parse import urlsplit
 
 import redis as redis_lib
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.agents import authenticate
 from core.chat import messages, ownership
 from core.db import Agent, Conversation, Event, Shop, Visitor
 from core.errors import NotFound, StoreChatError
 from core.jobs import enqueue_assistant_reply
+from core.security import identity as signed_identity
 from core.security.tokens import VisitorTokens
 from core.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class _Unset:
+    """No identity was given (not even ``None``): leave the visitor's as it is."""
+
+
+UNSET = _Unset()
 
 
 class ChatError(StoreChatError):
@@ -69,7 +78,11 @@ class ChatService:
 
     # -- visitors -------------------------------------------------------------
 
-    def visitor_hello(self, site_key: str, token: str | None, origin: str | None) -> VisitorContext:
+    def visitor_hello(self, site_key: str, token: str | None, origin: str | None,
+                      identity: str | None | _Unset = UNSET) -> VisitorContext:
+        """Greet a visitor. A ``hello`` passes ``identity``: the store's signed word for
+        which customer is logged in (``None``: nobody), kept on the visitor for
+        order lookups; other HTTP calls leave it as it is."""
         with self.db.session() as session:
             shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active))
             if shop is None:
@@ -80,22 +93,50 @@ class ChatService:
                 raise ChatError("origin_not_allowed", "this page's origin may not open the chat", fatal=True)
             if token:
                 try:
-                    identity = self.tokens.read(token, shop.id)
+                    visitor = self.tokens.read(token, shop.id)
                 except StoreChatError as exc:
                     raise ChatError(exc.code, exc.message, fatal=True) from None
             else:
-                token, identity = self.tokens.mint(shop.id)
-            conversation = messages.open_conversation(session, shop.id, identity.visitor_id)
+                token, visitor = self.tokens.mint(shop.id)
+            if not isinstance(identity, _Unset):
+                self._verify_customer(session, shop.id, visitor.visitor_id, identity)
+            conversation = messages.open_conversation(session, shop.id, visitor.visitor_id)
             agent = session.get(Agent, conversation.agent_id) if conversation and conversation.agent_id else None
             return VisitorContext(
                 shop_id=shop.id,
-                visitor_id=identity.visitor_id,
+                visitor_id=visitor.visitor_id,
                 token=token,
                 conversation_id=conversation.id if conversation else None,
                 last_seq=conversation.last_seq if conversation else 0,
                 status=conversation.status if conversation else None,
                 agent_name=agent.name if agent is not None else None,
             )
+
+    def _verify_customer(self, session: Any, shop_id: int, visitor_id: str, identity: str | None) -> None:
+        """Keep the verified customer id on the visitor; a missing or bad identity clears it,
+        so a shared browser never keeps the previous shopper's orders reachable."""
+        customer = None
+        if identity:
+            try:
+                shop = session.get(Shop, shop_id)
+                customer = signed_identity.customer_of(
+                    identity, secret_key=self.settings.secret_key or "", shop_id=shop_id,
+                    identity_secret=signed_identity.shop_identity_secret(
+                        shop.connector_config if shop else None, shop.settings if shop else None))
+            except StoreChatError as exc:
+                log.info("shopper identity refused for visitor %s: %s", visitor_id, exc)
+        row = session.get(Visitor, visitor_id)
+        if row is None and customer is not None:
+            # A logged-in shopper who opens the chat: the row carries who they are.
+            try:
+                with session.begin_nested():
+                    session.add(Visitor(id=visitor_id, shop_id=shop_id, customer_ref=customer))
+                return
+            except IntegrityError:  # another tab created it first
+                row = session.get(Visitor, visitor_id)
+        if row is not None and row.customer_ref != customer:
+            row.customer_ref = customer
+            session.flush()
 
     def check_text(self, text: str) -> str:
         text = text.strip()

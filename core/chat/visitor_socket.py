@@ -26,7 +26,8 @@ class VisitorSession(SocketSession):
         self.ctx: VisitorContext | None = None
 
     def on_hello(self, frame: Hello) -> None:
-        ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin)
+        ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin,
+                                                  identity=frame.identity)
         self.outbox.put(ctx.welcome())
         if ctx.conversation_id is not None:
             self._follow(ctx.conversation_id, min(frame.after_seq, ctx.last_seq))

@@ -32,8 +32,16 @@ def make_engine(url: str) -> Engine:
 class Database:
     def __init__(self, settings: Settings) -> None:
         self.url = settings.sqlalchemy_url
+        self.settings = settings
         self.engine = make_engine(self.url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Each session knows its Database, so code handed only a session can
+        # reach the settings (see :meth:`of`).
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
+
+    @staticmethod
+    def of(session: Session) -> Database:
+        """The :class:`Database` that made ``session``."""
+        return session.info["database"]  # type: ignore[no-any-return]
 
     @property
     def dialect(self) -> str:

@@ -1,12 +1,19 @@
-"""Signed shopper identities: "this visitor is logged in as customer 42".
+"""Signed shopper identities: "this visitor is logged in as customer 42 of shop S".
 
-A store's own code (the WordPress plugin, a Shopify app proxy) knows who is
-logged in; StoreChat does not. The store signs the customer id with the
-shop's *identity secret*, a value both sides hold, and the widget hands the
-token over, so the assistant can look up that shopper's orders without
-asking for an email.
+A store knows who is logged in; StoreChat does not. The widget hands over a
+token in its ``hello``; order lookups then use the customer id inside, never
+one the browser merely claims. Two kinds of token are accepted:
 
-The format (version 1), exactly as the WordPress plugin writes it::
+**Signed by StoreChat** (:func:`sign` / :func:`read`): a platform vouches for
+the shopper to StoreChat's server (Shopify through a signed App Proxy
+request), and StoreChat signs a short-lived token with its own secret key
+(itsdangerous), bound to the shop.
+
+**Signed by the store** (:func:`sign_identity` / :func:`verify_identity`): the
+store's own code (the WordPress plugin) signs the customer id with the shop's
+*identity secret*, a value both sides hold.
+
+The store-signed format (version 1), exactly as the WordPress plugin writes it::
 
     <customer_id>.<expires>.<signature>
 
@@ -34,8 +41,52 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
 from core.errors import StoreChatError
 
+SALT = "storechat.identity.v1"
+#: Seconds a StoreChat-signed identity is good for; the widget asks for a new one after.
+TTL = 60 * 60
+MAX_TOKEN = 1024
+
+
+class BadIdentity(StoreChatError):
+    code = "bad_identity"
+
+
+# -- signed by StoreChat -------------------------------------------------------
+
+
+def sign(secret_key: str, shop_id: int, customer_id: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=SALT).dumps({"s": shop_id, "c": str(customer_id)})
+
+
+def read(secret_key: str, token: str, shop_id: int, *, max_age: int | None = None) -> str:
+    """The customer id in ``token`` if it is genuine, live and for this shop."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
+        raise BadIdentity("the shopper identity is malformed")
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=TTL if max_age is None else max_age)
+    except SignatureExpired:
+        raise BadIdentity("the shopper identity has expired") from None
+    except BadSignature:
+        raise BadIdentity("the shopper identity is not valid") from None
+    if not isinstance(data, dict) or data.get("s") != shop_id or not isinstance(data.get("c"), str) or not data["c"]:
+        raise BadIdentity("the shopper identity belongs to another shop")
+    return data["c"]
+
+
+def customer_of(token: str, *, secret_key: str, shop_id: int, identity_secret: str | None) -> str:
+    """The customer a ``hello``'s identity names, whichever side signed it."""
+    if isinstance(token, str) and _TOKEN.fullmatch(token):
+        if not identity_secret:
+            raise BadIdentity("this shop has no identity secret to check a store-signed identity with")
+        return verify_identity(token, identity_secret).customer_id
+    return read(secret_key, token, shop_id)
+
+
+# -- signed by the store ---------------------------------------------------------
 PREFIX = "storechat-identity-v1:"
 #: How long the plugin's tokens live.
 DEFAULT_TTL = 3600
@@ -43,13 +94,9 @@ DEFAULT_TTL = 3600
 MAX_TTL = 24 * 3600
 CLOCK_SKEW = 300
 MIN_SECRET = 16
-MAX_TOKEN = 200
+STORE_MAX_TOKEN = 200
 _TOKEN = re.compile(r"([A-Za-z0-9_-]{1,64})\.([0-9]{1,12})\.([0-9a-f]{64})")
 _CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class BadIdentity(StoreChatError):
-    code = "bad_identity"
 
 
 @dataclass(frozen=True)
@@ -81,7 +128,7 @@ def sign_identity(secret: str, customer_id: str, *, ttl: int = DEFAULT_TTL, now:
 def verify_identity(token: Any, secret: str, *, now: float | None = None) -> ShopperIdentity:
     """The shopper a token names, or :class:`BadIdentity` saying why not."""
     _check_secret(secret)
-    if not isinstance(token, str) or len(token) > MAX_TOKEN:
+    if not isinstance(token, str) or len(token) > STORE_MAX_TOKEN:
         raise BadIdentity("the shopper identity is malformed")
     match = _TOKEN.fullmatch(token)
     if match is None:

@@ -287,6 +287,23 @@ def test_sync_reruns_and_shows_progress(cli: Cli, db: Database, csv_file: Path, 
     assert counts(db)[:3] == (1, 19, 21)
 
 
+def test_sync_continues_a_run_that_failed_with_a_checkpoint(cli: Cli, db: Database, csv_file: Path) -> None:
+    _, shop_id, _ = create(cli, csv_file)
+    with db.session() as session:
+        run = session.scalars(select(SyncRun).where(SyncRun.shop_id == shop_id)).one()
+        run.status, run.error, run.resume_state = "failed", "worker died", {"stage": "products", "after": "c1"}
+        run_id = run.id
+
+    result = cli("sync", str(shop_id))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"resuming sync run {run_id} after its last stored batch (20 products stored)"
+    assert result.stdout.splitlines()[-1] == "sync finished: 20 products, 0 documents"
+    with db.session() as session:
+        runs = session.scalars(select(SyncRun).where(SyncRun.shop_id == shop_id)).all()
+        assert [(r.id, r.status, r.resume_state) for r in runs] == [(run_id, "finished", None)]
+
+
 @pytest.mark.parametrize("ref", ["nope", "999", "sk_unknown"])
 def test_sync_unknown_shop(cli: Cli, db: Database, ref: str) -> None:
     result = cli("sync", ref)

@@ -553,7 +553,7 @@ def test_incremental_sync_passes_last_success_as_aware_utc(
 ) -> None:
     """Connectors compare ``since`` with platform timestamps, which are
     timezone-aware UTC (see core.connector): a naive ``since`` would raise."""
-    from core import connector_registry
+    from core import shop_connectors
     from core.connector import ProductRecord, VariantRecord
 
     seen: list[datetime | None] = []
@@ -571,7 +571,7 @@ def test_incremental_sync_passes_last_success_as_aware_utc(
         def iter_documents(self, since: datetime | None = None) -> Iterator[Any]:
             return iter(())
 
-    monkeypatch.setattr(connector_registry, "build", lambda platform, config: Recording())
+    monkeypatch.setattr(shop_connectors, "for_shop_id", lambda db, shop_id: Recording())
     first = sync(db, shop.id, full=False)  # no successful run yet: a full read
     assert seen == [None]
     assert first.status == "finished"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import connector_registry
+from core import shop_connectors
 from core.connector import OrderRecord, normalize_order_reference
 from core.db import Event, Shop
 from core.errors import StoreChatError
@@ -48,7 +48,7 @@ def lookup(session: Session, shop: Shop, conversation_id: int | None, reference:
     if not email and not customer_id:
         return {"status": "need_email", "reference": f"#{ref}"}
     try:
-        connector = connector_registry.build(shop.platform, shop.connector_config)
+        connector = shop_connectors.in_session(session, shop)
         order = connector.find_order(ref, email=email, customer_id=customer_id)
     except StoreChatError as exc:
         log.warning("order lookup failed for shop %s: %s", shop.id, exc)

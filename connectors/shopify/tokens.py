@@ -1,0 +1,96 @@
+"""Shopify's token endpoint: the install's code exchange and the refresh of
+expiring offline tokens (PLATFORMS.md A2).
+
+``POST https://{shop}/admin/oauth/access_token`` with the app's client id and
+secret and either the install's ``code`` plus ``expiring=1`` (an offline
+token that expires, 60 minutes, with a refresh token) or
+``grant_type=refresh_token``. A refresh answers with a new access token AND
+a new refresh token; both are stored at once through
+``connector.update_config`` (core saves them encrypted). ShopifyAPI's
+``request_token`` has no ``expiring`` flag or refresh and does its HTTP with
+urllib, so these calls are made here with ``requests``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+
+from core.connector import Connector, ConnectorError
+
+TIMEOUT = 15.0
+Now = Callable[[], datetime]
+
+
+class TokenRefused(ConnectorError):
+    code = "shopify_token_refused"
+
+
+def token_url(shop_domain: str) -> str:
+    return f"https://{shop_domain}/admin/oauth/access_token"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def token_fields(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The config fields a token response gives: tokens, their expiry, the granted scopes."""
+    token = payload.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise TokenRefused("Shopify's token response has no access_token")
+    fields: dict[str, Any] = {"access_token": token, "scope": payload.get("scope")}
+    if payload.get("refresh_token"):
+        fields["refresh_token"] = payload["refresh_token"]
+    if payload.get("expires_in") is not None:
+        fields["access_token_expires_at"] = (now + timedelta(seconds=int(payload["expires_in"]))).isoformat()
+    if payload.get("refresh_token_expires_in") is not None:
+        fields["refresh_token_expires_at"] = (
+            now + timedelta(seconds=int(payload["refresh_token_expires_in"]))
+        ).isoformat()
+    return fields
+
+
+def _post(shop_domain: str, body: Mapping[str, Any], http: Any) -> Mapping[str, Any]:
+    try:
+        response = http.post(token_url(shop_domain), json=dict(body), timeout=TIMEOUT,
+                             headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise ConnectorError(f"could not reach Shopify's token endpoint: {exc}", code="shopify_unreachable") from None
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if response.status_code != 200 or not isinstance(payload, dict):
+        detail = ""
+        if isinstance(payload, dict):
+            detail = str(payload.get("error_description") or payload.get("error") or payload.get("errors") or "")
+        raise TokenRefused(f"Shopify refused the token request (HTTP {response.status_code})"
+                           + (f": {detail}" if detail else ""))
+    return payload
+
+
+def exchange_code(shop_domain: str, app: Mapping[str, Any], code: str, *, http: Any = requests,
+                  now: Now = _utcnow) -> dict[str, Any]:
+    """The install's code for an expiring offline token and its refresh token."""
+    payload = _post(shop_domain, {"client_id": app.get("client_id"), "client_secret": app.get("client_secret"),
+                                  "code": code, "expiring": 1}, http)
+    return token_fields(payload, now())
+
+
+def refresh(connector: Connector, *, http: Any = None, now: Now = _utcnow) -> None:
+    """Renew the connector's expiring access token and store both new tokens."""
+    refresh_token = connector.config.get("refresh_token")
+    shop_domain = connector.config.get("shop_domain")
+    if not refresh_token or not shop_domain:
+        raise TokenRefused("this Shopify install has no refresh token: reinstall the app", code="shopify_unauthorized")
+    client = http or getattr(connector, "_session", None) or requests
+    payload = _post(shop_domain, {
+        "client_id": connector.app.get("client_id"), "client_secret": connector.app.get("client_secret"),
+        "grant_type": "refresh_token", "refresh_token": refresh_token,
+    }, client)
+    fields = token_fields(payload, now())
+    fields.pop("scope", None)
+    connector.update_config(**fields)

@@ -1,0 +1,135 @@
+"""The :class:`~core.connector.InstallHost` core gives connector install routes.
+
+State tokens live in Redis: ``SET NX`` with a TTL when issued, ``GETDEL``
+when consumed, so each is good once, for one shop, for ten minutes, in any
+web process. A completed install creates the shop, or updates the one with
+the same ``(platform, platform_ref)``; an uninstalled shop that comes back is
+reactivated with its site key, settings and history.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import has_request_context, request
+from sqlalchemy import select
+
+from core import shop_connectors
+from core.catalog.sync import create_run
+from core.connector import InstallResult
+from core.db import Event, Shop
+from core.errors import BadInput
+from core.jobs import enqueue_sync
+from core.security import identity
+from core.services import Services
+from core.shops import new_site_key
+
+log = logging.getLogger(__name__)
+STATE_TTL = 600
+STATE_PREFIX = "storechat:install-state"
+MAX_STATE = 200
+
+
+class CoreInstallHost:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+
+    @property
+    def public_url(self) -> str:
+        configured = self.svc.settings.public_url
+        if configured:
+            return configured.rstrip("/")
+        if has_request_context():
+            return request.host_url.rstrip("/")
+        return f"http://{self.svc.settings.host}:{self.svc.settings.port}"
+
+    def app_config(self, platform: str) -> Mapping[str, Any]:
+        return dict(self.svc.settings.apps.get(platform, {}))
+
+    # -- state -------------------------------------------------------------
+
+    def _state_key(self, platform: str, state: str) -> str:
+        return f"{STATE_PREFIX}:{platform}:{state}"
+
+    def issue_state(self, platform: str, shop_ref: str) -> str:
+        state = secrets.token_hex(32)
+        self.svc.redis.set(self._state_key(platform, state), shop_ref, nx=True, ex=STATE_TTL)
+        return state
+
+    def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
+        if not isinstance(state, str) or not state or len(state) > MAX_STATE:
+            return False
+        stored = self.svc.redis.getdel(self._state_key(platform, state))
+        if stored is None:
+            return False
+        return hmac.compare_digest(stored.decode() if isinstance(stored, bytes) else str(stored), shop_ref)
+
+    # -- install -----------------------------------------------------------
+
+    def complete_install(self, result: InstallResult) -> str:
+        settings, db = self.svc.settings, self.svc.db
+        activation = result.activation_url
+        if activation is not None and urlsplit(activation).scheme != "https":
+            raise BadInput("an activation URL must be https")
+        sealed = shop_connectors.seal_config(settings, result.platform, result.config)
+        with db.session() as session:
+            shop = session.scalar(select(Shop).where(Shop.platform == result.platform,
+                                                     Shop.platform_ref == result.shop_ref))
+            reinstall = shop is not None
+            if shop is None:
+                shop = Shop(name=(result.name or result.shop_ref)[:200], platform=result.platform,
+                            platform_ref=result.shop_ref, site_key=new_site_key(), settings={},
+                            allowed_origins=[], currency=(result.currency or "USD")[:3].upper(),
+                            locale=(result.locale or "en")[:16])
+                session.add(shop)
+            elif result.name:
+                shop.name = result.name[:200]
+            if result.storefront_url:
+                shop.storefront_url = result.storefront_url
+            shop.connector_config = sealed
+            shop.active = True
+            shop.settings = {**(shop.settings or {}), "activation_url": activation}
+            session.flush()
+            session.add(Event(shop_id=shop.id, kind="app_installed", data={"reinstall": reinstall}))
+        self._register_webhooks(shop)
+        run = create_run(db, shop.id)
+        job = enqueue_sync(self.svc.redis, run.id)
+        with db.session() as session:
+            row = session.get(type(run), run.id)
+            if row is not None:
+                row.job_id = job.id
+        return f"{self.public_url}/installed/{shop.site_key}"
+
+    def _register_webhooks(self, shop: Shop) -> None:
+        address = f"{self.public_url}/webhooks/{shop.platform}"
+        try:
+            shop_connectors.for_shop(self.svc.db, shop).register_webhooks(address)
+        except Exception as exc:  # noqa: BLE001 - the install stands; the merchant is told on the landing page
+            log.exception("shop %s: webhook registration failed", shop.id)
+            with self.svc.db.session() as session:
+                session.add(Event(shop_id=shop.id, kind="webhooks_not_registered", data={"error": str(exc)[:500]}))
+
+    # -- serving an installed shop -----------------------------------------
+
+    def _active_shop(self, platform: str, shop_ref: str) -> Shop | None:
+        with self.svc.db.session() as session:
+            return session.scalar(select(Shop).where(Shop.platform == platform, Shop.platform_ref == shop_ref,
+                                                     Shop.active))
+
+    def shop_config(self, platform: str, shop_ref: str) -> Mapping[str, Any] | None:
+        shop = self._active_shop(platform, shop_ref)
+        return None if shop is None else shop_connectors.open_config(self.svc.settings, shop)
+
+    def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
+        shop = self._active_shop(platform, shop_ref)
+        return None if shop is None else {"site_key": shop.site_key, "origin": self.public_url}
+
+    def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
+        shop = self._active_shop(platform, shop_ref)
+        if shop is None:
+            raise BadInput(f"no installed {platform} shop {shop_ref!r}")
+        return identity.sign(self.svc.settings.secret_key or "", shop.id, customer_id)

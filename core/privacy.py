@@ -1,0 +1,183 @@
+"""A shopper's data, exported or erased; a shop's data, erased.
+
+What StoreChat holds about a shopper: the ``visitors`` rows that carry their
+email (given in the chat) or their platform customer id (a signed identity),
+those visitors' conversations, messages and events, and earlier exports of
+their data. A shopper who chatted without ever giving an email or logging in
+cannot be matched to a platform request, so nothing of theirs is found.
+
+Erasure deletes rows; it does not anonymize them. Everything of a shop is
+every row that names it, directly (``shop_id``) or through its products and
+conversations, plus its rows in the search index tables. The tests check this
+against every table of the schema, so a new table that holds shop or shopper
+data must be added here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from core.catalog import search
+from core.db import (
+    Agent,
+    Conversation,
+    Database,
+    Document,
+    Event,
+    Message,
+    Product,
+    Shop,
+    SyncRun,
+    Variant,
+    Visitor,
+    WebhookDelivery,
+)
+from core.db.models import utcnow
+
+#: The event kind an export is recorded under, for the merchant to hand over.
+EXPORT_EVENT = "privacy_export"
+#: Search index tables (created by migration 0001, outside the models); keyed by shop_id.
+SEARCH_TABLES = ("product_search", "document_search")
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """How a platform names a shopper: their email, their customer id, or both."""
+
+    email: str | None = None
+    customer_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.email or self.customer_id)
+
+
+def _visitor_ids(session: Session, shop_id: int, shopper: Shopper) -> list[str]:
+    clauses = []
+    if shopper.email:
+        clauses.append(func.lower(Visitor.email) == shopper.email.strip().lower())
+    if shopper.customer_id:
+        clauses.append(Visitor.customer_ref == str(shopper.customer_id))
+    if not clauses:
+        return []
+    return list(session.scalars(select(Visitor.id).where(Visitor.shop_id == shop_id, or_(*clauses))))
+
+
+def _is_export_of(event: Event, shopper: Shopper) -> bool:
+    who = (event.data or {}).get("shopper") or {}
+    email = (who.get("email") or "").lower()
+    return bool((shopper.email and email == shopper.email.strip().lower())
+                or (shopper.customer_id and who.get("customer_id") == str(shopper.customer_id)))
+
+
+def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: str | None = None) -> dict[str, Any]:
+    """Everything held about ``shopper``, also recorded as a ``privacy_export`` event.
+
+    The platform asks the app to give this to the merchant (who answers the
+    shopper); the event is where the merchant (admin UI, API, or the database)
+    finds it. It is erased with the shopper's other data.
+    """
+    with db.session() as session:
+        visitor_ids = _visitor_ids(session, shop_id, shopper)
+        visitors = list(session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
+        conversations = list(session.scalars(
+            select(Conversation).where(Conversation.visitor_id.in_(visitor_ids)).order_by(Conversation.id)
+        ))
+        export: dict[str, Any] = {
+            "shopper": {"email": shopper.email, "customer_id": shopper.customer_id},
+            "request_id": request_id,
+            "visitors": [{"id": v.id, "email": v.email, "customer_id": v.customer_ref,
+                          "first_seen": v.created_at.isoformat(), "last_seen": v.last_seen_at.isoformat()}
+                         for v in visitors],
+            "conversations": [],
+        }
+        for c in conversations:
+            messages = session.scalars(select(Message).where(Message.conversation_id == c.id).order_by(Message.seq))
+            events = session.scalars(select(Event).where(Event.conversation_id == c.id).order_by(Event.id))
+            export["conversations"].append({
+                "id": c.id, "status": c.status, "started": c.created_at.isoformat(),
+                "messages": [{"seq": m.seq, "author": m.author, "text": m.text, "at": m.created_at.isoformat()}
+                             for m in messages],
+                "events": [{"kind": e.kind, "data": e.data, "at": e.created_at.isoformat()} for e in events],
+            })
+        session.add(Event(shop_id=shop_id, kind=EXPORT_EVENT,
+                          data={"shopper": export["shopper"], "request_id": request_id, "export": export}))
+    return export
+
+
+def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
+    """Delete the shopper's visitors, conversations, messages, events and exports; returns visitors deleted."""
+    if not shopper:
+        return 0
+    with db.session() as session:
+        visitor_ids = _visitor_ids(session, shop_id, shopper)
+        conversation_ids = list(session.scalars(
+            select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
+        ))
+        if conversation_ids:
+            session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+            session.execute(delete(Event).where(Event.conversation_id.in_(conversation_ids)))
+            session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
+        if visitor_ids:
+            session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
+        exports = session.scalars(select(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT))
+        for event in exports:
+            if _is_export_of(event, shopper):
+                session.delete(event)
+        session.add(Event(shop_id=shop_id, kind="privacy_redacted", data={"visitors": len(visitor_ids),
+                                                                          "conversations": len(conversation_ids)}))
+        return len(visitor_ids)
+
+
+def redact_shop(db: Database, shop_id: int) -> None:
+    """Delete every row of the shop, in every table, the shop itself last."""
+    with db.session() as session:
+        product_ids = select(Product.id).where(Product.shop_id == shop_id)
+        document_ids = select(Document.id).where(Document.shop_id == shop_id)
+        search.unindex_products(session, session.scalars(product_ids))
+        search.unindex_documents(session, session.scalars(document_ids))
+        for table in SEARCH_TABLES:  # both engines keep the shop id beside each indexed row
+            session.execute(text(f"DELETE FROM {table} WHERE shop_id = :shop"), {"shop": shop_id})
+        conversation_ids = select(Conversation.id).where(Conversation.shop_id == shop_id)
+        session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+        session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
+        for model in (Event, Conversation, Visitor, Agent, Product, Document, SyncRun, WebhookDelivery):
+            session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
+        session.execute(delete(Shop).where(Shop.id == shop_id))
+
+
+def deactivate_shop(db: Database, shop_id: int, secret_fields: frozenset[str]) -> int:
+    """The app was removed: stop serving the shop and drop its credentials.
+
+    Returns the id of the ``app_uninstalled`` event, which a scheduled purge
+    checks so that a reinstall (and a second uninstall) cancels it.
+    """
+    from core.security.credentials import SEALED
+
+    with db.session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None:
+            return 0
+        shop.active = False
+        shop.connector_config = {k: v for k, v in (shop.connector_config or {}).items()
+                                 if k != SEALED and k not in secret_fields}
+        event = Event(shop_id=shop_id, kind="app_uninstalled", data={"at": utcnow().isoformat()})
+        session.add(event)
+        session.flush()
+        return event.id
+
+
+def purge_uninstalled(db: Database, shop_id: int, uninstall_event_id: int) -> bool:
+    """Erase the shop if it is still uninstalled since that event; True when it did."""
+    with db.session() as session:
+        shop = session.get(Shop, shop_id)
+        if shop is None or shop.active:
+            return False
+        latest = session.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id,
+                                                                 Event.kind == "app_uninstalled"))
+        if latest != uninstall_event_id:
+            return False
+    redact_shop(db, shop_id)
+    return True

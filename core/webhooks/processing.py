@@ -1,0 +1,147 @@
+"""Carrying out a verified webhook, on a worker.
+
+The connector says what the event means (:meth:`Connector.webhook_actions`,
+which may call the platform); this module does it: catalog changes go
+through the same writes as a sync and are indexed in the same transaction,
+so they are searchable as soon as the job ends; privacy actions go to
+:mod:`core.privacy`. The delivery row says whether it was processed.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from core import privacy, shop_connectors
+from core.catalog import search
+from core.catalog.sync import upsert_products
+from core.connector import (
+    AppUninstalled,
+    Connector,
+    DeleteProducts,
+    OrderCreated,
+    ShopperDataRequest,
+    ShopperRedact,
+    ShopRedact,
+    UpsertProducts,
+    WebhookAction,
+    WebhookEvent,
+)
+from core.db import Conversation, Database, Event, Product, Shop, Variant, WebhookDelivery
+from core.db.models import utcnow
+
+log = logging.getLogger(__name__)
+#: Schedules the purge of an uninstalled shop: (shop id, uninstall event id, delay).
+SchedulePurge = Callable[[int, int, timedelta], Any]
+
+
+def event_to_job(event: WebhookEvent) -> dict[str, Any]:
+    """The event as the JSON a job carries."""
+    return {"topic": event.topic, "delivery_id": event.delivery_id, "payload": dict(event.payload),
+            "shop_ref": event.shop_ref}
+
+
+def event_from_job(data: Mapping[str, Any]) -> WebhookEvent:
+    return WebhookEvent(topic=data["topic"], delivery_id=data["delivery_id"], payload=data.get("payload") or {},
+                        shop_ref=data.get("shop_ref"))
+
+
+def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, Any], *,
+                     schedule_purge: SchedulePurge | None = None) -> None:
+    """Do what delivery ``delivery_pk`` asks; marks it processed, or failed and re-raises."""
+    with db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_pk)
+        if delivery is None or delivery.status == "processed":
+            return
+        platform, shop_id = delivery.platform, delivery.shop_id
+        shop = session.get(Shop, shop_id) if shop_id is not None else None
+    event = event_from_job(event_data)
+    try:
+        connector = shop_connectors.for_shop(db, shop) if shop is not None else \
+            shop_connectors.app_only(db.settings, platform)
+        for action in connector.webhook_actions(event):
+            apply_action(db, shop_id, action, connector=connector, schedule_purge=schedule_purge)
+    except Exception as exc:
+        _mark(db, delivery_pk, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    _mark(db, delivery_pk, "processed", None)
+
+
+def _mark(db: Database, delivery_pk: int, status: str, error: str | None) -> None:
+    with db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_pk)
+        if delivery is not None:  # shop/redact deletes the shop's deliveries, this one too
+            delivery.status, delivery.error, delivery.processed_at = status, error, utcnow()
+
+
+def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, connector: Connector | None = None,
+                 schedule_purge: SchedulePurge | None = None) -> None:
+    """Carry out one action for the shop (``None``: a shop StoreChat does not have)."""
+    if shop_id is None:
+        log.info("webhook action %s for a shop StoreChat does not have: nothing to do", type(action).__name__)
+        return
+    if isinstance(action, UpsertProducts):
+        _upsert_newer(db, shop_id, action)
+    elif isinstance(action, DeleteProducts):
+        _delete_products(db, shop_id, action.external_ids)
+    elif isinstance(action, OrderCreated):
+        _record_order(db, shop_id, action)
+    elif isinstance(action, AppUninstalled):
+        secret_fields = type(connector).secret_fields if connector is not None else frozenset()
+        event_id = privacy.deactivate_shop(db, shop_id, secret_fields)
+        if event_id and schedule_purge is not None:
+            schedule_purge(shop_id, event_id, timedelta(hours=db.settings.purge_after_uninstall_hours))
+    elif isinstance(action, ShopperDataRequest):
+        privacy.export_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id),
+                               request_id=action.request_id)
+    elif isinstance(action, ShopperRedact):
+        privacy.redact_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id))
+    elif isinstance(action, ShopRedact):
+        privacy.redact_shop(db, shop_id)
+    else:
+        raise TypeError(f"unknown webhook action {action!r}")
+
+
+def _upsert_newer(db: Database, shop_id: int, action: UpsertProducts) -> None:
+    """Store the records, except those older than what is stored: platforms retry a
+    delivery for hours with its original payload, after newer ones went through."""
+    with db.session() as session:
+        ids = [r.external_id for r in action.records]
+        stored = dict(session.execute(select(Product.external_id, Product.remote_updated_at)
+                                      .where(Product.shop_id == shop_id, Product.external_id.in_(ids))).all())
+        fresh = [r for r in action.records
+                 if not (r.updated_at and stored.get(r.external_id) and r.updated_at < stored[r.external_id])]
+        if len(fresh) < len(action.records):
+            log.info("shop %s: %d stale product update(s) ignored", shop_id, len(action.records) - len(fresh))
+        if fresh:
+            search.index_products(session, upsert_products(session, shop_id, fresh))
+
+
+def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:
+    with db.session() as session:
+        ids = list(session.scalars(select(Product.id).where(Product.shop_id == shop_id,
+                                                             Product.external_id.in_(external_ids))))
+        if ids:
+            search.unindex_products(session, ids)
+            session.execute(delete(Variant).where(Variant.product_id.in_(ids)))
+            session.execute(delete(Product).where(Product.id.in_(ids)))
+
+
+def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:
+    """An ``order_created`` event, tied to the conversation it came from when that is this shop's."""
+    order = action.order
+    with db.session() as session:
+        conversation_id = None
+        ref = (action.conversation_ref or "").strip()
+        if ref.isdigit():
+            conversation = session.get(Conversation, int(ref))
+            if conversation is not None and conversation.shop_id == shop_id:
+                conversation_id = conversation.id
+        # No email or customer here: attribution needs only the order and its value.
+        session.add(Event(shop_id=shop_id, conversation_id=conversation_id, kind="order_created", data={
+            "order_id": order.external_id, "name": order.name, "currency": order.currency,
+            "total_price": f"{order.total_price:.2f}", "conversation_ref": ref or None,
+        }))

@@ -1,0 +1,94 @@
+"""``POST /webhooks/<platform>``: verify, record, queue, answer 200 at once.
+
+The order matters: the body is read raw (the HMAC covers the exact bytes)
+and size-limited; the shop is found from the headers; the signature is
+checked by the shop's connector, or by an app-only one when the shop is
+gone (shop/redact comes after the uninstall); then the delivery id is
+recorded, so a repeated delivery is answered 200 and not processed again.
+If the job cannot be queued the record is removed and the platform is told
+to retry (503): a delivery is never dropped silently.
+"""
+from __future__ import annotations
+
+import logging
+
+import redis as redis_lib
+from flask import Blueprint, Flask, Response, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import connector_registry, shop_connectors
+from core.connector import Connector, WebhookNotSupported
+from core.db import Shop, WebhookDelivery
+from core.errors import StoreChatError
+from core.jobs import enqueue_webhook
+from core.services import services
+from core.webhooks.processing import event_to_job
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message}), status
+
+
+@bp.post("/webhooks/<platform>")
+def receive(platform: str) -> tuple[Response, int]:
+    cls = connector_registry.available().get(platform)
+    if cls is None:
+        return _error(404, "unknown_platform", f"no connector named {platform!r} takes webhooks here")
+    svc = services()
+    limit = svc.settings.webhook_max_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _error(413, "payload_too_large", f"webhook bodies may be at most {limit} bytes")
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        return _error(413, "payload_too_large", f"webhook bodies may be at most {limit} bytes")
+    headers = request.headers
+    try:
+        shop_ref = cls.webhook_shop_ref(headers, raw)
+    except WebhookNotSupported as exc:
+        return _error(404, exc.code, exc.message)
+
+    shop = None
+    if shop_ref:
+        with svc.db.session() as session:
+            shop = session.scalar(select(Shop).where(Shop.platform == platform, Shop.platform_ref == shop_ref))
+    connector: Connector = shop_connectors.app_only(svc.settings, platform)
+    if shop is not None:
+        try:
+            connector = shop_connectors.for_shop(svc.db, shop)
+        except StoreChatError as exc:  # unreadable credentials: the app's own secret may still verify
+            log.error("shop %s: %s", shop.id, exc)
+    if not connector.verify_webhook(headers, raw):
+        log.warning("forged or misconfigured %s webhook for %r refused", platform, shop_ref)
+        return _error(401, "bad_signature", "the webhook signature does not match this body")
+    try:
+        event = connector.parse_webhook(headers, raw)
+    except StoreChatError as exc:
+        return _error(400, exc.code if exc.code != "error" else "bad_webhook", exc.message)
+
+    try:
+        with svc.db.session() as session:
+            delivery = WebhookDelivery(platform=platform, delivery_id=event.delivery_id[:255],
+                                       shop_id=shop.id if shop is not None else None, topic=event.topic[:100])
+            session.add(delivery)
+            session.flush()
+            delivery_pk = delivery.id
+    except IntegrityError:
+        return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
+    try:
+        enqueue_webhook(svc.redis, delivery_pk, event_to_job(event))
+    except redis_lib.RedisError:
+        log.exception("could not queue %s webhook %s; asking the platform to retry", platform, event.delivery_id)
+        with svc.db.session() as session:
+            row = session.get(WebhookDelivery, delivery_pk)
+            if row is not None:
+                session.delete(row)
+        return _error(503, "queue_unavailable", "the webhook could not be queued; retry later")
+    return jsonify(status="queued", delivery_id=event.delivery_id), 200
