@@ -33,6 +33,7 @@ bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates"
 PAGE_SIZE = 60
 MAX_SITE_KEY = 64
 CART_COOKIE = "demo_cart"
+ATTRIBUTES_COOKIE = "demo_cart_attributes"
 MAX_CART_LINES = 50
 MAX_QUANTITY = 99
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
@@ -318,9 +319,35 @@ def cart_show():  # type: ignore[no-untyped-def]
                 if variant is not None:
                     items.append(_line(variant, quantity))
         resp = jsonify(items=items, item_count=sum(i["quantity"] for i in items),
-                       total_price=sum(i["line_price"] for i in items), currency=shop.currency if shop else "USD")
+                       total_price=sum(i["line_price"] for i in items), currency=shop.currency if shop else "USD",
+                       attributes=_read_attributes())
         resp.headers["Cache-Control"] = "no-store"
         return resp
+
+
+def _read_attributes() -> dict[str, str]:
+    raw = request.cookies.get(ATTRIBUTES_COOKIE, "")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+    except (ValueError, binascii.Error):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+@bp.post("/cart/update.js")
+def cart_update():  # type: ignore[no-untyped-def]
+    """Cart attributes, as Shopify's ``/cart/update.js`` takes them (the order inherits them)."""
+    body = request.get_json(silent=True)
+    attributes = body.get("attributes") if isinstance(body, dict) else None
+    if not isinstance(attributes, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, int)) and len(k) <= 100 and len(str(v)) <= 255
+            for k, v in attributes.items()) or len(attributes) > 20:
+        return _cart_error(400, "attributes must be an object of short strings", "Parameter Missing or Invalid")
+    merged = {**_read_attributes(), **{k: str(v) for k, v in attributes.items()}}
+    value = base64.urlsafe_b64encode(json.dumps(merged, separators=(",", ":")).encode()).decode().rstrip("=")
+    resp = jsonify(attributes=merged)
+    resp.set_cookie(ATTRIBUTES_COOKIE, value, max_age=14 * 86400, path="/demo", httponly=True, samesite="Lax")
+    return resp
 
 
 def init_app(app: Flask) -> None:

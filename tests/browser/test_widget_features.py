@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +130,13 @@ def test_add_to_cart_posts_to_the_store_cart_and_says_so(open_tab: Callable[...,
     expect(tab.page.locator("#cart-count")).to_have_text("1")
     cart = tab.page.request.get(f"{demo.base}/demo/cart.js").json()
     assert [(i["id"], i["quantity"]) for i in cart["items"]] == [(JACKET_VARIANT, 1)]
+    # A cart attribute names the conversation, so the order it becomes can be attributed to the chat.
+    for _ in range(50):
+        attributes = tab.page.request.get(f"{demo.base}/demo/cart.js").json()["attributes"]
+        if attributes:
+            break
+        time.sleep(0.1)
+    assert list(attributes) == ["storechat_conversation"] and attributes["storechat_conversation"].isdigit()
 
     # Sold out since the card was drawn: the store refuses, and the chat says why.
     with _sold_out(demo, JACKET_VARIANT):

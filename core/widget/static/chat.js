@@ -478,6 +478,14 @@
         var ok = res.ok && !(j && j.error);
         // WooCommerce themes refresh their mini cart on this event.
         if (ok && !shopify && w.jQuery) w.jQuery(d.body).trigger("added_to_cart", [j.fragments, j.cart_hash, null]);
+        // Shopify: a cart attribute names the conversation; the order inherits it (sale attribution).
+        if (ok && shopify && st.conv != null && st.attr !== st.conv) {
+          st.attr = st.conv;
+          save();
+          fetch(new URL(url.replace(/add\.js$/, "update.js"), location.href), {
+            method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ attributes: { storechat_conversation: String(st.conv) } }) })["catch"](Boolean);
+        }
         done(ok, j);
       });
     })["catch"](function () { done(false); });
@@ -538,19 +546,37 @@
     });
   }
 
+  // ---- who is logged in, when the store says: a token it signed (the WordPress plugin's
+  // data-identity) or one its app proxy hands out (Shopify's data-identity-url), sent in hello.
+  var GD = G.data || {}, IDS = "identity" in GD || "identityUrl" in GD, ident = GD.identity || null, identAt = 0;
+  function who() {
+    if (!GD.identityUrl || Date.now() - identAt < 3e6) return Promise.resolve();
+    identAt = Date.now();
+    return fetch(new URL(GD.identityUrl, location.href), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (j) { ident = j && typeof j.identity === "string" ? j.identity : null; })["catch"](Boolean);
+  }
+  function hi(o) {
+    if (IDS) o.identity = ident;
+    return o;
+  }
+
   function connect() {
     clearTimeout(timer);
     timer = null;
     if (consent) return;  // not before the shopper accepted the notice
     var g = gen;
-    if (!H) return sock();
-    post("hello", { after_seq: st.seq }).then(function (j) {
+    who().then(function () {
       if (g !== gen) return;
-      handle(j);
-      if (g !== gen) return;  // it asked for the whole conversation again
-      j.messages.forEach(handle);
-      poll();
-    }, lost(g));
+      if (!H) return sock();
+      post("hello", hi({ after_seq: st.seq })).then(function (j) {
+        if (g !== gen) return;
+        handle(j);
+        if (g !== gen) return;  // it asked for the whole conversation again
+        j.messages.forEach(handle);
+        poll();
+      }, lost(g));
+    });
   }
 
   // Hello failed or the poll did: start over with backoff, unless it is the token or the shop.
@@ -598,7 +624,7 @@
     t = setTimeout(function () { s.close(); }, 5000);
     s.onopen = function () {
       lastRx = Date.now();
-      s.send(JSON.stringify({ type: "hello", site_key: cfg.site_key, token: st.token || undefined, after_seq: st.seq }));
+      s.send(JSON.stringify(hi({ type: "hello", site_key: cfg.site_key, token: st.token || undefined, after_seq: st.seq })));
     };
     s.onmessage = function (e) {
       var f;

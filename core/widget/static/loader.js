@@ -9,7 +9,7 @@ if(!c)return;var h=E("div"),r=h.attachShadow({mode:"open"}),y=E("style"),b=E("bu
 y.textContent=c.css;
 b.className="L";u?b.append(u):A(b,"aria-label",c.t.open);A(b,"aria-expanded","false");
 if(c.icon){A(g,"viewBox","0 0 24 24");A(p,"d",c.icon);g.appendChild(p);b.prepend(g)}
-K=function(){if(!L){L=1;w.__storechat={cfg:c,origin:o,root:r,button:b};var j=E("script");j.src=o+c.chat_js;j.onerror=function(){L=0};d.head.appendChild(j)}};
+K=function(){if(!L){L=1;w.__storechat={cfg:c,origin:o,root:r,button:b,data:D};var j=E("script");j.src=o+c.chat_js;j.onerror=function(){L=0};d.head.appendChild(j)}};
 b.onclick=function(){w.StoreChat(L?"toggle":"open")};
 h.id="storechat";r.append(y,b);d.body.appendChild(h);
 try{n=sessionStorage;n["storechat:o:"+c.site_key]&&K();
