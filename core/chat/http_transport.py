@@ -217,10 +217,16 @@ def events() -> Response:
         sub = svc.bus.subscribe_conversation(ctx.conversation_id, lambda _frame: arrived.set(),
                                              on_reconnect=arrived.set)
         try:
-            frames = svc.chat.load_after(ctx.conversation_id, after_seq)
-            if not frames and wait:
-                _wait(arrived, wait)
+            # Woken by an arrival, or by a catch-up call of the bus (its listener (re)connected):
+            # look again, and go on waiting while there is nothing new.
+            deadline = time.monotonic() + wait
+            while True:
+                arrived.clear()
                 frames = svc.chat.load_after(ctx.conversation_id, after_seq)
+                left = deadline - time.monotonic()
+                if frames or left <= 0 or lifecycle.draining():
+                    break
+                _wait(arrived, left)
         finally:
             sub.close()
     elif wait:
