@@ -72,13 +72,18 @@ def _query_message_python(multi: Mapping[str, Iterable[str]]) -> str:
     return "&".join(parts)
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time equality that refuses (instead of raising on) a non-ASCII forgery."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
 def query_hmac_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
     """The ``hmac`` of an OAuth callback (or admin launch) query; ``multi``: key -> values."""
     given = list(multi.get("hmac") or [])
     if not secret or len(given) != 1 or not given[0]:
         return False
-    ok_js = hmac.compare_digest(_digest(secret, _query_message_js(multi)), given[0])
-    ok_py = hmac.compare_digest(_digest(secret, _query_message_python(multi)), given[0])
+    ok_js = _same(_digest(secret, _query_message_js(multi)), given[0])
+    ok_py = _same(_digest(secret, _query_message_python(multi)), given[0])
     return ok_js or ok_py
 
 
@@ -87,7 +92,7 @@ def webhook_hmac_ok(raw_body: bytes, header: str | None, secret: str) -> bool:
     if not secret or not header:
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, header.strip())
+    return _same(expected, header.strip())
 
 
 def proxy_signature_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
@@ -96,7 +101,7 @@ def proxy_signature_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
     if not secret or len(given) != 1 or not given[0]:
         return False
     message = "".join(f"{k}={','.join(v)}" for k, v in _pairs(multi, ("signature",)))
-    return hmac.compare_digest(_digest(secret, message), given[0])
+    return _same(_digest(secret, message), given[0])
 
 
 def sign_query(params: Mapping[str, str], secret: str) -> str:

@@ -43,3 +43,11 @@ def test_shop_domain_rule() -> None:
     for bad in ("my-shop", "evil.com", "x.myshopify.com.evil.com", "-bad.myshopify.com", "bad-.myshopify.com",
                 "a.b.myshopify.com", "my_shop.myshopify.com", "my-shop.myshopify.com/", None, 42):
         assert shop_domain(bad) is None, bad  # type: ignore[arg-type]
+
+
+def test_non_ascii_forgeries_are_refused_not_crashed() -> None:
+    from connectors.shopify.signatures import proxy_signature_ok, query_hmac_ok, webhook_hmac_ok
+
+    assert not query_hmac_ok({"hmac": ["é"], "shop": ["a.myshopify.com"]}, "secret")
+    assert not webhook_hmac_ok(b"{}", "é", "secret")
+    assert not proxy_signature_ok({"signature": ["ü"], "shop": ["a.myshopify.com"]}, "secret")
