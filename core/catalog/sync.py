@@ -72,7 +72,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         if resume is None or run.started_at is None:
             run.started_at = utcnow()
         run.status, run.error = "running", None
-        shop_id = shop.id
+        shop_id, started_at = shop.id, run.started_at
         # A resumed run counts on from what its earlier attempt stored.
         already = (run.products_seen, run.documents_seen) if resume is not None else (0, 0)
     try:
@@ -88,7 +88,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
                                          already[1])
         removed = 0
         if since is None and resume is None:
-            removed = _remove_missing(db, shop_id, seen_products, seen_documents)
+            removed = _remove_missing(db, shop_id, seen_products, seen_documents, started_at)
     except Exception as exc:
         with db.session() as session:
             run = session.get(SyncRun, run_id)
@@ -175,12 +175,36 @@ def content_hash(record: ProductRecord | DocumentRecord) -> str:
 
 
 def _stored(session: Session, model: type[M], shop_id: int,
-            external_ids: list[str]) -> dict[str, tuple[int, str | None]]:
-    """(id, content hash) of the shop's stored rows for these platform ids."""
-    rows = session.execute(select(model.id, model.external_id, model.content_hash).where(  # type: ignore[attr-defined]
+            external_ids: list[str]) -> dict[str, tuple[int, str | None, datetime | None]]:
+    """(id, content hash, platform's update time) of the shop's stored rows for these platform ids."""
+    rows = session.execute(select(model.id, model.external_id, model.content_hash,  # type: ignore[attr-defined]
+                                  model.remote_updated_at).where(  # type: ignore[attr-defined]
         model.shop_id == shop_id, model.external_id.in_(external_ids)  # type: ignore[attr-defined]
     ))
-    return {ext: (row_id, digest) for row_id, ext, digest in rows}
+    return {ext: (row_id, digest, updated) for row_id, ext, digest, updated in rows}
+
+
+def _plan(session: Session, model: type[M], shop_id: int,
+          records: list[R]) -> tuple[list[R], list[int], dict[str, str]]:
+    """Which records to write: (changed records, ids of stored unchanged rows, content hashes).
+
+    Unchanged: same content hash. Not written either: a record older than the
+    stored row (a sync's snapshot read before a webhook stored a newer state,
+    or a webhook retried with its original payload after newer ones).
+    """
+    latest = _latest(records)
+    digests = {ext: content_hash(r) for ext, r in latest.items()}
+    stored = _stored(session, model, shop_id, list(latest))
+    changed, unchanged = [], []
+    for ext, record in latest.items():
+        row_id, digest, updated = stored.get(ext, (0, None, None))
+        if digest == digests[ext]:
+            unchanged.append(row_id)
+        elif record.updated_at and updated and record.updated_at < updated:
+            log.info("%s %s: kept the stored copy, newer than this one", model.__tablename__, ext)
+        else:
+            changed.append(record)
+    return changed, unchanged, digests
 
 
 def _latest(records: list[R]) -> dict[str, R]:
@@ -239,13 +263,7 @@ def upsert_products(session: Session, shop_id: int, records: list[ProductRecord]
     the platform dropped and one upsert for the variants. The ids returned are
     those written, plus unchanged ones that are missing from the search index.
     """
-    latest = _latest(records)
-    if not latest:
-        return []
-    digests = {ext: content_hash(r) for ext, r in latest.items()}
-    stored = _stored(session, Product, shop_id, list(latest))
-    changed = [r for ext, r in latest.items() if stored.get(ext, (0, None))[1] != digests[ext]]
-    unchanged = [stored[ext][0] for ext in latest if ext in stored and stored[ext][1] == digests[ext]]
+    changed, unchanged, digests = _plan(session, Product, shop_id, records)
     written: list[int] = []
     if changed:
         _refresh_statistics(session)
@@ -326,13 +344,7 @@ def _variant_values(product_id: int, record: VariantRecord, position: int) -> di
 
 def upsert_documents(session: Session, shop_id: int, records: list[DocumentRecord]) -> list[int]:
     """Store a batch of documents; the ids the search index must (re)read (see :func:`upsert_products`)."""
-    latest = _latest(records)
-    if not latest:
-        return []
-    digests = {ext: content_hash(r) for ext, r in latest.items()}
-    stored = _stored(session, Document, shop_id, list(latest))
-    changed = [r for ext, r in latest.items() if stored.get(ext, (0, None))[1] != digests[ext]]
-    unchanged = [stored[ext][0] for ext in latest if ext in stored and stored[ext][1] == digests[ext]]
+    changed, unchanged, digests = _plan(session, Document, shop_id, records)
     written: list[int] = []
     if changed:
         now = utcnow()
@@ -345,19 +357,23 @@ def upsert_documents(session: Session, shop_id: int, records: list[DocumentRecor
     return written + (search.missing_documents(session, unchanged) if unchanged else [])
 
 
-def _remove_missing(db: Database, shop_id: int, products: set[str], documents: set[str]) -> int:
+def _remove_missing(db: Database, shop_id: int, products: set[str], documents: set[str],
+                    started_at: datetime) -> int:
+    """Remove what the run did not see, except rows stored since it started (by a webhook)."""
     with db.session() as session:
         gone = [
             pid
             for pid, ext in session.execute(
-                select(Product.id, Product.external_id).where(Product.shop_id == shop_id)
+                select(Product.id, Product.external_id).where(Product.shop_id == shop_id,
+                                                              Product.synced_at < started_at)
             )
             if ext not in products
         ]
         gone_docs = [
             did
             for did, ext in session.execute(
-                select(Document.id, Document.external_id).where(Document.shop_id == shop_id)
+                select(Document.id, Document.external_id).where(Document.shop_id == shop_id,
+                                                                Document.synced_at < started_at)
             )
             if ext not in documents
         ]

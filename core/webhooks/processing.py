@@ -106,18 +106,10 @@ def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, co
 
 
 def _upsert_newer(db: Database, shop_id: int, action: UpsertProducts) -> None:
-    """Store the records, except those older than what is stored: platforms retry a
-    delivery for hours with its original payload, after newer ones went through."""
+    """Store the records; ``upsert_products`` keeps a stored row newer than its record
+    (platforms retry a delivery for hours with its original payload)."""
     with db.session() as session:
-        ids = [r.external_id for r in action.records]
-        stored = dict(session.execute(select(Product.external_id, Product.remote_updated_at)
-                                      .where(Product.shop_id == shop_id, Product.external_id.in_(ids))).all())
-        fresh = [r for r in action.records
-                 if not (r.updated_at and stored.get(r.external_id) and r.updated_at < stored[r.external_id])]
-        if len(fresh) < len(action.records):
-            log.info("shop %s: %d stale product update(s) ignored", shop_id, len(action.records) - len(fresh))
-        if fresh:
-            search.index_products(session, upsert_products(session, shop_id, fresh))
+        search.index_products(session, upsert_products(session, shop_id, list(action.records)))
 
 
 def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:

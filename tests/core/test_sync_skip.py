@@ -189,3 +189,45 @@ def test_sync_job_builds_the_vocabulary_before_the_next_question(
         vocab = vocabulary_module.vocabulary(session, session.get(Shop, shop.id))
     assert "varsity" in vocab.word_products and vocab.size == 20
 
+
+
+def _dated(external_id: str, price: str, updated: str) -> ProductRecord:
+    from datetime import datetime
+
+    return ProductRecord(external_id=external_id, handle=f"h-{external_id}", title=f"Webhook product {external_id}",
+                         variants=(VariantRecord(external_id=f"{external_id}-v", title="Default", price=Decimal(price)),),
+                         updated_at=datetime.fromisoformat(updated))
+
+
+def test_a_full_sync_keeps_what_a_webhook_stored_while_it_ran(db: Database, shop: Shop,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    sync(db, shop.id)
+    before = set(stored(db, shop.id))
+    from connectors.csv.connector import CsvConnector
+
+    reading = CsvConnector.iter_documents
+
+    def documents_while_a_webhook_arrives(self: Any, since: Any = None) -> Any:
+        # The products stage is over; a products/create webhook is processed now.
+        with db.session() as session:
+            search.index_products(session, upsert_products(session, shop.id, [_dated("w1", "10", "2026-11-25T12:00:00+00:00")]))
+        return reading(self, since)
+
+    monkeypatch.setattr(CsvConnector, "iter_documents", documents_while_a_webhook_arrives)
+    run = sync(db, shop.id)
+    assert run.status == "finished" and run.products_removed == 0
+    assert set(stored(db, shop.id)) == before | {"w1"}
+
+
+def test_an_older_copy_never_replaces_a_newer_stored_one(db: Database, shop: Shop) -> None:
+    with db.session() as session:
+        upsert_products(session, shop.id, [_dated("w2", "20", "2026-11-25T12:00:00+00:00")])
+    with db.session() as session:  # a sync's snapshot read before the webhook's update
+        assert upsert_products(session, shop.id, [_dated("w2", "15", "2026-11-25T11:00:00+00:00")]) == []
+    with db.session() as session:
+        product = session.scalar(select(Product).where(Product.external_id == "w2"))
+        assert product.price_min == Decimal("20")
+    with db.session() as session:  # a newer one goes through
+        assert len(upsert_products(session, shop.id, [_dated("w2", "25", "2026-11-25T13:00:00+00:00")])) == 1
+    with db.session() as session:
+        assert session.scalar(select(Product).where(Product.external_id == "w2")).price_min == Decimal("25")
