@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 import redis as redis_lib
-from rq import Queue
+from rq import Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -20,6 +20,8 @@ ASSISTANT = "assistant"
 DEFAULT = "default"
 #: Order matters: a worker takes shopper-facing work first.
 QUEUES = (ASSISTANT, DEFAULT)
+#: Seconds between the tries of a failed webhook job.
+WEBHOOK_RETRY_INTERVALS = [10, 60, 300, 900, 3600]
 
 
 def queue(name: str, connection: redis_lib.Redis) -> Queue:
@@ -41,8 +43,11 @@ def enqueue_sync(connection: redis_lib.Redis, run_id: int) -> Job:
 def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any]) -> Job:
     """Process a recorded webhook delivery; the event (its payload) travels in the job's args."""
     # The payload can name a shopper: keep it in Redis no longer than needed.
+    # A failure (the platform's API down, a deadlock) is tried again over about an hour and a
+    # half; the platform itself was answered 200 and will not send it again.
     return queue(DEFAULT, connection).enqueue(
-        process_webhook, delivery_pk, event, job_timeout=300, result_ttl=0, failure_ttl=7 * 86400
+        process_webhook, delivery_pk, event, job_timeout=300, result_ttl=0, failure_ttl=7 * 86400,
+        retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS),
     )
 
 

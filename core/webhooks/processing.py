@@ -32,6 +32,7 @@ from core.connector import (
 )
 from core.db import Conversation, Database, Event, Product, Shop, Variant, WebhookDelivery
 from core.db.models import utcnow
+from core.errors import StoreChatError
 
 log = logging.getLogger(__name__)
 #: Schedules the purge of an uninstalled shop: (shop id, uninstall event id, delay).
@@ -60,14 +61,24 @@ def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, An
         shop = session.get(Shop, shop_id) if shop_id is not None else None
     event = event_from_job(event_data)
     try:
-        connector = shop_connectors.for_shop(db, shop) if shop is not None else \
-            shop_connectors.app_only(db.settings, platform)
+        connector = _connector(db, shop, platform)
         for action in connector.webhook_actions(event):
             apply_action(db, shop_id, action, connector=connector, schedule_purge=schedule_purge)
     except Exception as exc:
         _mark(db, delivery_pk, "failed", f"{type(exc).__name__}: {exc}"[:2000])
         raise
     _mark(db, delivery_pk, "processed", None)
+
+
+def _connector(db: Database, shop: Shop | None, platform: str) -> Connector:
+    """The shop's connector; the app's alone when the shop is gone or its credentials cannot
+    be read (an uninstall or a redact must still be carried out)."""
+    if shop is not None:
+        try:
+            return shop_connectors.for_shop(db, shop)
+        except StoreChatError as exc:
+            log.error("shop %s: %s; going on with the app's settings alone", shop.id, exc)
+    return shop_connectors.app_only(db.settings, platform)
 
 
 def _mark(db: Database, delivery_pk: int, status: str, error: str | None) -> None:

@@ -4,22 +4,25 @@ The order matters: the body is read raw (the HMAC covers the exact bytes)
 and size-limited; the shop is found from the headers; the signature is
 checked by the shop's connector, or by an app-only one when the shop is
 gone (shop/redact comes after the uninstall); then the delivery id is
-recorded, so a repeated delivery is answered 200 and not processed again.
-If the job cannot be queued the record is removed and the platform is told
-to retry (503): a delivery is never dropped silently.
+recorded, so a repeated delivery is answered 200 and not processed again
+(unless the first one failed for good or lost its job: then the repeat is
+queued instead). If the job cannot be queued the record is removed and the
+platform is told to retry (503): a delivery is never dropped silently.
 """
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import redis as redis_lib
 from flask import Blueprint, Flask, Response, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import connector_registry, shop_connectors
 from core.connector import Connector, WebhookNotSupported
-from core.db import Shop, WebhookDelivery
+from core.db import Database, Shop, WebhookDelivery
+from core.db.models import utcnow
 from core.errors import StoreChatError
 from core.jobs import enqueue_webhook
 from core.services import services
@@ -81,7 +84,9 @@ def receive(platform: str) -> tuple[Response, int]:
             session.flush()
             delivery_pk = delivery.id
     except IntegrityError:
-        return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
+        delivery_pk = _claim_again(svc.db, platform, event.delivery_id[:255])
+        if delivery_pk is None:
+            return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
     try:
         enqueue_webhook(svc.redis, delivery_pk, event_to_job(event))
     except redis_lib.RedisError:
@@ -92,3 +97,27 @@ def receive(platform: str) -> tuple[Response, int]:
                 session.delete(row)
         return _error(503, "queue_unavailable", "the webhook could not be queued; retry later")
     return jsonify(status="queued", delivery_id=event.delivery_id), 200
+
+
+#: A delivery recorded but still unprocessed after this long lost its job (Redis lost it, or
+#: the process died between the record and the queue): a repeated delivery queues it again.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def _claim_again(db: Database, platform: str, delivery_id: str) -> int | None:
+    """A repeated delivery is dropped, unless the first one failed for good or lost its job:
+    then this one takes it over (one UPDATE, so only one of concurrent repeats does)."""
+    table = WebhookDelivery.__table__
+    now = utcnow()
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            update(table)
+            .where(table.c.platform == platform, table.c.delivery_id == delivery_id,
+                   or_(table.c.status == "failed",
+                       and_(table.c.status == "received", table.c.received_at < now - STALE_AFTER)))
+            .values(status="received", error=None, received_at=now)
+            .returning(table.c.id)
+        ).first()
+    if row is not None:
+        log.info("%s webhook %s: queued again (the first delivery failed or lost its job)", platform, delivery_id)
+    return row[0] if row is not None else None

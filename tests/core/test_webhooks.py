@@ -5,6 +5,7 @@ ends, orders attributed, uninstall, privacy)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -197,15 +198,40 @@ def test_order_is_attributed_to_its_conversation_only_in_its_shop(
     assert events["#1002"].conversation_id is None
 
 
-def test_a_failing_action_marks_the_delivery_failed_and_the_job_failed(
+def test_a_failing_action_marks_the_delivery_failed_and_is_tried_again(
     client: FlaskClient, svc: Services, db: Database, tshop: Shop
 ) -> None:
     post(client, "boom", {}, delivery="x")
-    failed = run_queued_jobs(svc)
-    assert len(failed) == 1
+    assert run_queued_jobs(svc) == []  # not failed for good: scheduled again
     [delivery] = deliveries(db)
     assert delivery.status == "failed"
     assert "the platform is down" in (delivery.error or "")
+    scheduled = ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis))
+    assert len(scheduled.get_job_ids()) == 1
+    assert jobs.WEBHOOK_RETRY_INTERVALS[0] <= 60
+
+
+def test_a_repeat_of_a_failed_or_lost_delivery_is_queued_again(
+    client: FlaskClient, svc: Services, db: Database, tshop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.webhooks import routes
+
+    order = {"id": "o7", "name": "#1007", "total": "5"}
+    lost: list[Any] = []
+    monkeypatch.setattr(routes, "enqueue_webhook", lambda *args: lost.append(args))  # Redis loses the job
+    assert post(client, "order", order, delivery="d7").get_json()["status"] == "queued"
+    monkeypatch.setattr(routes, "enqueue_webhook", jobs.enqueue_webhook)
+    # Repeated soon after: still in flight as far as anyone can tell.
+    assert post(client, "order", order, delivery="d7").get_json()["status"] == "duplicate"
+    monkeypatch.setattr(routes, "STALE_AFTER", timedelta(0))
+    assert post(client, "order", order, delivery="d7").get_json()["status"] == "queued"
+    run_queued_jobs(svc)
+    [delivery] = deliveries(db)
+    assert delivery.status == "processed"
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.kind == "order_created")) == 1
+    # Processed: a later repeat is a duplicate again, however late.
+    assert post(client, "order", order, delivery="d7").get_json()["status"] == "duplicate"
 
 
 def test_queue_unavailable_is_503_and_the_retry_is_not_lost(
