@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from core import connector_registry
+from core import connector_registry, shop_connectors
 from core.db import Database, Shop
 from core.errors import BadInput, NotFound
 
@@ -43,7 +43,7 @@ def create_shop(
             locale=locale,
             storefront_url=storefront_url,
             allowed_origins=allowed_origins or [],
-            connector_config=config,
+            connector_config=shop_connectors.seal_config(db.settings, platform, config),
             settings={},
         )
         session.add(shop)

@@ -41,6 +41,8 @@ class WordPressConnector(Connector):
     """Published pages and posts of a WordPress site, through its REST API."""
 
     name: ClassVar[str] = "wordpress"
+    #: Stored encrypted by core.
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"application_password"})
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ import redis as redis_lib
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import shop_connectors
 from core.agents import authenticate
 from core.chat import messages, ownership
 from core.db import Agent, Conversation, Event, Shop, Visitor
@@ -122,7 +123,8 @@ class ChatService:
                 customer = signed_identity.customer_of(
                     identity, secret_key=self.settings.secret_key or "", shop_id=shop_id,
                     identity_secret=signed_identity.shop_identity_secret(
-                        shop.connector_config if shop else None, shop.settings if shop else None))
+                        shop_connectors.open_config(self.settings, shop) if shop else None,
+                        shop.settings if shop else None))
             except StoreChatError as exc:
                 log.info("shopper identity refused for visitor %s: %s", visitor_id, exc)
         row = session.get(Visitor, visitor_id)
