@@ -257,6 +257,34 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
     click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
 
 
+@shop.command("identity-secret")
+@click.argument("shop_ref", metavar="SHOP")
+@_errors_are_messages
+def shop_identity_secret(shop_ref: str) -> None:
+    """Make a new identity secret for SHOP (stored encrypted) and print it.
+
+    The store signs logged-in shoppers' ids with it (the WordPress plugin's
+    settings page takes it); a new one makes the old one invalid at once.
+    """
+    import secrets
+
+    from core import shop_connectors
+    from core.db import Database, Shop
+    from core.shops import find_shop
+
+    settings = _settings()
+    db = Database(settings)
+    found = find_shop(db, shop_ref)
+    secret = secrets.token_urlsafe(32)
+    with db.session() as session:
+        row = session.get(Shop, found.id)
+        assert row is not None
+        config = shop_connectors.open_config(settings, row)
+        row.connector_config = shop_connectors.seal_config(settings, row.platform,
+                                                           {**config, "identity_secret": secret})
+    click.echo(secret)
+
+
 @shop.command("list")
 @_errors_are_messages
 def shop_list() -> None:

@@ -36,9 +36,14 @@ def app_only(settings: Settings, platform: str) -> Connector:
     return build(settings, platform, {})
 
 
+#: Secret in every shop's config, whatever its connector: the key stores sign shopper identities with.
+CORE_SECRET_FIELDS = frozenset({"identity_secret"})
+
+
 def seal_config(settings: Settings, platform: str, config: Mapping[str, Any]) -> dict[str, Any]:
     """``config`` as stored in ``Shop.connector_config``: its secret fields encrypted."""
-    return Credentials.from_settings(settings).seal(config, connector_registry.get(platform).secret_fields)
+    fields = connector_registry.get(platform).secret_fields | CORE_SECRET_FIELDS
+    return Credentials.from_settings(settings).seal(config, fields)
 
 
 def open_config(settings: Settings, shop: Shop) -> dict[str, Any]:

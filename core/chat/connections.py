@@ -84,11 +84,17 @@ class Connections:
             return
         self.svc.limits.refresh_slots([s.slot for s in sessions], ttl=self.ttl)
         present = [(s, beat) for s in sessions if (beat := s.presence_beat()) is not None]
-        if not present:
-            return
         newly = self.svc.presence.beat_many([beat for _, beat in present])
+        live = set(self._snapshot())
+        for session in sessions:
+            if session not in live:
+                # Closed while its refresh was on the way: take back what the refresh re-created.
+                self.svc.limits.release_slot(*session.slot)
+                beat = session.presence_beat()
+                if beat is not None:
+                    self.svc.presence.gone(beat)
         for (session, _), back in zip(present, newly):
-            if back:
+            if back and session in live:
                 session.back_online()
 
     def _snapshot(self) -> list[Any]:

@@ -353,3 +353,27 @@ def test_shop_list(cli: Cli, db: Database, csv_file: Path) -> None:
         f"{second_id}\tcsv\t{second_key}\tSecond Store\n"
     )
     assert counts(db) == (2, 40, 44, 2)
+
+
+def test_shop_identity_secret_is_stored_encrypted_and_checks_tokens(cli: Cli, db: Database, settings: Settings,
+                                                                    csv_file: Path) -> None:
+    from core import shop_connectors
+    from core.db import Shop
+    from core.security import identity
+
+    _, shop_id, _ = create(cli, csv_file)
+    result = cli("shop", "identity-secret", str(shop_id))
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert len(secret) >= 32
+    with db.session() as session:
+        row = session.get(Shop, shop_id)
+        assert secret not in str(row.connector_config)  # encrypted at rest
+        config = shop_connectors.open_config(settings, row)
+    assert config["identity_secret"] == secret and config["csv_path"]
+    token = identity.sign_identity(secret, "42")
+    found = identity.customer_of(token, secret_key="unused", shop_id=shop_id,
+                                 identity_secret=identity.shop_identity_secret(config))
+    assert found == "42"
+    missing = cli("shop", "identity-secret", "no-such-shop")
+    assert missing.exit_code != 0 and "no-such-shop" in missing.output

@@ -551,10 +551,11 @@
   var GD = G.data || {}, IDS = "identity" in GD || "identityUrl" in GD, ident = GD.identity || null, identAt = 0;
   function who() {
     if (!GD.identityUrl || Date.now() - identAt < 3e6) return Promise.resolve();
-    identAt = Date.now();
     return fetch(new URL(GD.identityUrl, location.href), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : {}; })
-      .then(function (j) { ident = j && typeof j.identity === "string" ? j.identity : null; })["catch"](Boolean);
+      // An answer (even "nobody") holds for 50 minutes; a network failure is tried at the next connect.
+      .then(function (j) { identAt = Date.now(); ident = j && typeof j.identity === "string" ? j.identity : null; })
+      ["catch"](Boolean);
   }
   function hi(o) {
     if (IDS) o.identity = ident;
