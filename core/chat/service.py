@@ -150,19 +150,18 @@ class ChatService:
         return text
 
     def check_rate(self, *buckets: tuple[str, float, int]) -> None:
-        for key, rate, burst in buckets:
-            try:
-                decision = self.svc.limits.take(key, rate=rate, burst=burst)
-            except redis_lib.RedisError:
-                # Redis is away: the database still takes the message (it is the
-                # source of truth); the limits hold again once Redis is back.
-                log.warning("rate limits not enforced: Redis is unavailable")
-                return
-            if not decision.allowed:
-                raise ChatError(
-                    "rate_limited",
-                    f"too many messages; try again in {max(decision.retry_after, 0.1):.1f} s",
-                )
+        try:
+            decision = self.svc.limits.take_all(buckets)
+        except redis_lib.RedisError:
+            # Redis is away: the database still takes the message (it is the
+            # source of truth); the limits hold again once Redis is back.
+            log.warning("rate limits not enforced: Redis is unavailable")
+            return
+        if not decision.allowed:
+            raise ChatError(
+                "rate_limited",
+                f"too many messages; try again in {max(decision.retry_after, 0.1):.1f} s",
+            )
 
     def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str) -> messages.Stored:
         """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.

@@ -1,10 +1,11 @@
 """Rate and concurrency limits kept in Redis, so they hold across processes.
 
-A token bucket per key: ``burst`` tokens, refilled at ``rate`` per second; a
-request takes one. The check and the take are one Lua script, so two
-processes can never both spend the last token. Connection slots per IP are
-a sorted set of live connection ids scored by expiry: a process that dies
-without releasing its slots loses them when they expire.
+A token bucket per key: ``burst`` tokens, refilled at ``rate`` per second. A
+request takes one token from each bucket it is subject to (a shopper's and
+their address's) in one Lua script, so two processes can never both spend the
+last token, and a refusal takes nothing. Connection slots per IP are a sorted
+set of live connection ids scored by expiry: a process that dies without
+releasing its slots loses them when they expire.
 """
 from __future__ import annotations
 
@@ -15,23 +16,31 @@ from dataclasses import dataclass
 
 import redis as redis_lib
 
-_BUCKET = """
-local key = KEYS[1]
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', key, 't', 'ts')
-local tokens = tonumber(state[1]) or burst
-local ts = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
-local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
+# Several buckets at once (a shopper's and their address's): a token is taken
+# from every bucket only when each has one, so a refusal costs nothing. Returns
+# {0, ""} when allowed, else {i, tokens} for the first bucket (1-based) without.
+_BUCKETS = """
+local now = tonumber(ARGV[1])
+local tokens = {}
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', KEYS[i], 't', 'ts')
+  local t = tonumber(state[1]) or burst
+  local ts = tonumber(state[2]) or now
+  t = math.min(burst, t + math.max(0, now - ts) * rate)
+  if t < 1 then
+    return {i, tostring(t)}
+  end
+  tokens[i] = t
 end
-redis.call('HSET', key, 't', tokens, 'ts', now)
-redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
-return {allowed, tostring(tokens)}
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  redis.call('HSET', KEYS[i], 't', tokens[i] - 1, 'ts', now)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst / rate * 1000) + 1000)
+end
+return {0, ''}
 """
 
 _SLOT = """
@@ -60,13 +69,22 @@ class Decision:
 class Limits:
     def __init__(self, redis: redis_lib.Redis) -> None:
         self._redis = redis
-        self._bucket = redis.register_script(_BUCKET)
         self._slot = redis.register_script(_SLOT)
+        self._buckets = redis.register_script(_BUCKETS)
 
     def take(self, key: str, *, rate: float, burst: int) -> Decision:
-        allowed, tokens = self._bucket(keys=[f"sc:rl:{key}"], args=[rate, burst, time.time()])
-        left = float(tokens)
-        return Decision(bool(allowed), 0.0 if allowed else max(0.0, (1 - left) / rate))
+        return self.take_all([(key, rate, burst)])
+
+    def take_all(self, buckets: Sequence[tuple[str, float, int]]) -> Decision:
+        """One token from each ``(key, rate, burst)`` bucket, in one round trip; none when one is empty."""
+        args: list[float] = [time.time()]
+        for _, rate, burst in buckets:
+            args += [rate, burst]
+        refused, tokens = self._buckets(keys=[f"sc:rl:{key}" for key, _, _ in buckets], args=args)
+        if not refused:
+            return Decision(True, 0.0)
+        rate = buckets[int(refused) - 1][1]
+        return Decision(False, max(0.0, (1 - float(tokens)) / rate))
 
     def hold_slot(self, key: str, member: str, *, limit: int, ttl: float) -> bool:
         """Take or refresh a slot; False when ``limit`` other live slots exist."""

@@ -45,3 +45,19 @@ def test_slots_limit_refresh_release_and_expire(redis) -> None:  # type: ignore[
     assert not limits.hold_slot("ip:2", "new", limit=1, ttl=30)
     time.sleep(0.3)
     assert limits.hold_slot("ip:2", "new", limit=1, ttl=30)
+
+
+def test_take_all_takes_from_every_bucket_or_from_none(redis) -> None:  # type: ignore[no-untyped-def]
+    limits = Limits(redis)
+    shopper, address = ("shopper", 10.0, 2), ("address", 0.01, 3)
+    assert limits.take_all([shopper, address]).allowed
+    assert limits.take_all([shopper, address]).allowed
+    refused = limits.take_all([shopper, address])  # the shopper's bucket is empty
+    assert not refused.allowed and 0 < refused.retry_after <= 0.1
+    # The refusal took nothing from the address's bucket: one token is still there.
+    assert limits.take_all([address]).allowed
+    assert not limits.take_all([address]).allowed
+    time.sleep(0.15)  # the shopper's bucket refills, the address's does not (0.01/s)
+    refused = limits.take_all([shopper, address])
+    assert not refused.allowed and refused.retry_after > 10
+    assert limits.take_all([shopper]).allowed
