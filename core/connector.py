@@ -328,6 +328,21 @@ class Connector(abc.ABC):
         self.app = dict(app or {})
         self._on_config_change = on_config_change
 
+    #: Set by core: reads this shop's config as stored now (another process may have changed it).
+    stored_config: Callable[[], Mapping[str, Any]] | None = None
+
+    def reload_config(self) -> bool:
+        """Take this shop's config as stored now; True when it differs from the one held.
+
+        For state several processes share, such as a token another worker has
+        just refreshed (the platform may have retired the one held here)."""
+        if self.stored_config is None:
+            return False
+        latest = dict(self.stored_config())
+        changed = latest != self.config
+        self.config = latest
+        return changed
+
     def update_config(self, **changes: Any) -> None:
         """Change this shop's stored config (a refreshed token, say); core persists it."""
         self.config.update(changes)

@@ -64,7 +64,14 @@ def for_shop(db: Database, shop: Shop) -> Connector:
                 row.connector_config = sealed
         shop.connector_config = sealed
 
-    return build(settings, platform, open_config(settings, shop), on_config_change=save)
+    def stored() -> dict[str, Any]:
+        with db.session() as session:
+            row = session.get(Shop, shop_id)
+            return open_config(settings, row) if row is not None else {}
+
+    connector = build(settings, platform, open_config(settings, shop), on_config_change=save)
+    connector.stored_config = stored
+    return connector
 
 
 def for_shop_id(db: Database, shop_id: int) -> Connector:

@@ -81,7 +81,37 @@ def exchange_code(shop_domain: str, app: Mapping[str, Any], code: str, *, http: 
 
 
 def refresh(connector: Connector, *, http: Any = None, now: Now = _utcnow) -> None:
-    """Renew the connector's expiring access token and store both new tokens."""
+    """Renew the connector's expiring access token and store both new tokens.
+
+    Several processes (sync, webhooks, order lookups) hold copies of the
+    tokens, and Shopify retires a refresh token once its successor is used.
+    So the stored tokens are read first: when another process has refreshed
+    meanwhile, its tokens are taken instead; and when Shopify refuses the
+    refresh token held here, the stored ones are read again before giving up.
+    """
+    held = connector.config.get("access_token")
+    if connector.reload_config() and connector.config.get("access_token") != held \
+            and not _expiring(connector.config, now()):
+        return
+    try:
+        _refresh(connector, http=http, now=now)
+    except TokenRefused:
+        if connector.reload_config() and connector.config.get("access_token") != held:
+            return
+        raise
+
+
+def _expiring(config: Mapping[str, Any], now: datetime) -> bool:
+    try:
+        expires = datetime.fromisoformat(str(config.get("access_token_expires_at")))
+    except ValueError:
+        return False
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    return expires - now < timedelta(minutes=5)
+
+
+def _refresh(connector: Connector, *, http: Any, now: Now) -> None:
     refresh_token = connector.config.get("refresh_token")
     shop_domain = connector.config.get("shop_domain")
     if not refresh_token or not shop_domain:

@@ -101,3 +101,21 @@ def test_token_near_expiry_is_refreshed_before_the_call(
     assert [r.get("grant_type") for r in shopify.token_requests] == [None, "refresh_token"]
     assert shopify.admin.requests[-1]["token"].startswith("shpat_refreshed_")
     assert open_config(settings, the_shop(db))["access_token"].startswith("shpat_refreshed_")
+
+
+def test_two_processes_refresh_once_and_share_the_new_tokens(
+    client: FlaskClient, shopify: FakeShopify, db: Database, settings: Settings
+) -> None:
+    install(client, shopify)
+    shop = the_shop(db)
+    worker, web = shop_connectors.for_shop(db, shop), shop_connectors.for_shop(db, shop)  # two processes' copies
+    shopify.admin.valid_tokens.discard(TOKEN)  # Shopify expired it
+    assert worker.find_order("#1001", email="bob.norman@hostmail.com") is not None
+    refreshes = [r for r in shopify.token_requests if r.get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1
+    # The other copy still holds the expired token and the refresh token Shopify just retired:
+    # it takes the stored new pair instead of refreshing (which Shopify would refuse).
+    assert web.config["access_token"] == TOKEN
+    assert web.find_order("#1001", email="bob.norman@hostmail.com") is not None
+    assert len([r for r in shopify.token_requests if r.get("grant_type") == "refresh_token"]) == 1
+    assert web.config["access_token"] == open_config(settings, the_shop(db))["access_token"] != TOKEN
