@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = max(1024 * 1024, settings.webhook_max_bytes)
     app.config["SOCK_SERVER_OPTIONS"] = {
         "ping_interval": settings.ws_ping_interval,
         # Frames up to 4x the limit are read and answered with a clear error

@@ -12,16 +12,19 @@ import hmac
 import logging
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis as redis_lib
 from flask import has_request_context, request
 from sqlalchemy import select
 
 from core import shop_connectors
 from core.catalog.sync import create_run
 from core.connector import InstallResult
-from core.db import Event, Shop
+from core.db import Event, Shop, SyncRun
+from core.db.models import utcnow
 from core.errors import BadInput
 from core.jobs import enqueue_sync
 from core.security import identity
@@ -96,13 +99,35 @@ class CoreInstallHost:
             session.flush()
             session.add(Event(shop_id=shop.id, kind="app_installed", data={"reinstall": reinstall}))
         self._register_webhooks(shop)
-        run = create_run(db, shop.id)
-        job = enqueue_sync(self.svc.redis, run.id)
+        self._first_sync(shop)
+        return f"{self.public_url}/installed/{shop.site_key}"
+
+    def _first_sync(self, shop: Shop) -> None:
+        """Queue the shop's full import, unless one is already queued or running (a reinstall)."""
+        db = self.svc.db
         with db.session() as session:
-            row = session.get(type(run), run.id)
+            busy = session.scalar(select(SyncRun.id).where(
+                SyncRun.shop_id == shop.id, SyncRun.status.in_(("queued", "running")),
+                SyncRun.created_at > utcnow() - timedelta(hours=1),  # older: its worker died
+            ).limit(1))
+        if busy is not None:
+            return
+        run = create_run(db, shop.id)
+        try:
+            job = enqueue_sync(self.svc.redis, run.id)
+        except redis_lib.RedisError as exc:
+            # The install stands; the landing page shows the import as queued, and
+            # `storechat sync` (or the next reinstall) starts it.
+            log.error("shop %s: the first import could not be queued: %s", shop.id, exc)
+            with db.session() as session:
+                row = session.get(SyncRun, run.id)
+                if row is not None:
+                    row.status, row.error = "failed", f"could not be queued: {exc}"[:2000]
+            return
+        with db.session() as session:
+            row = session.get(SyncRun, run.id)
             if row is not None:
                 row.job_id = job.id
-        return f"{self.public_url}/installed/{shop.site_key}"
 
     def _register_webhooks(self, shop: Shop) -> None:
         address = f"{self.public_url}/webhooks/{shop.platform}"

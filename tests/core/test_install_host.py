@@ -107,6 +107,29 @@ def test_second_install_updates_never_duplicates(client: FlaskClient, db: Databa
     [second] = shops(db)
     assert second.id == first.id and second.site_key == first.site_key
     assert open_config(settings, second)["token"] == "tok-2"
+    # The first import is still queued: the second install does not queue another.
+    with db.session() as session:
+        assert [r.status for r in session.scalars(select(SyncRun).where(SyncRun.shop_id == first.id))] == ["queued"]
+
+
+def test_install_stands_when_the_import_cannot_be_queued(client: FlaskClient, db: Database,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis as redis_lib
+
+    from core.install import host as host_module
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise redis_lib.ConnectionError("Redis is gone")
+
+    monkeypatch.setattr(host_module, "enqueue_sync", down)
+    install(client)
+    [shop] = shops(db)
+    assert shop.active
+    with db.session() as session:
+        [run] = session.scalars(select(SyncRun).where(SyncRun.shop_id == shop.id))
+    assert run.status == "failed" and "could not be queued" in (run.error or "")
+    page = client.get(f"/installed/{shop.site_key}")
+    assert page.status_code == 200 and "Redis is gone" not in page.get_data(as_text=True)
 
 
 def test_reinstall_after_uninstall_reactivates_the_same_shop(client: FlaskClient, db: Database,
