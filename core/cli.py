@@ -197,6 +197,9 @@ def sync(shop_ref: str, incremental: bool) -> None:
     db = Database(settings)
     shop = find_shop(db, shop_ref)
     run = resumable_run(db, shop.id)
+    if run is not None and run.full == incremental:
+        click.echo(f"not resuming sync run {run.id}: it was {'a full' if run.full else 'an incremental'} sync")
+        run = None
     if run is not None:
         click.echo(f"resuming sync run {run.id} after its last stored batch ({run.products_seen} products stored)")
     else:
