@@ -76,12 +76,24 @@ class WordPressClient:
             ) from None
 
     def iter_collection(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a collection, page after page, in the order asked for."""
-        page, pages = 1, 1
+        """Every item of a collection, page after page, in the order asked for.
+
+        Pages are offsets: when items are removed while the collection is read,
+        the items after them move to pages already read and would be missed (and
+        a full sync would then remove them). So a collection that shrinks during
+        the read stops it with an error; the sync fails, removes nothing, and the
+        next one reads it whole.
+        """
+        page, pages, total = 1, 1, None
         while page <= pages:
             resp = self.get(path, {**params, "per_page": PER_PAGE, "page": page})
-            if resp.status_code == 400 and _error_code(resp) == "rest_post_invalid_page_number":
-                return  # the collection shrank while we read it
+            shrank = resp.status_code == 400 and _error_code(resp) == "rest_post_invalid_page_number"
+            now = _total(resp)
+            if shrank or (total is not None and now is not None and now < total):
+                raise ConnectorError(
+                    f"{self.site_url}: {path} changed while it was read (items were removed); "
+                    "nothing was removed from StoreChat, sync again", code="platform_changed_during_read")
+            total = total if total is not None else now
             self._raise_for_status(resp, path)
             try:
                 items = resp.json()
@@ -120,6 +132,13 @@ class WordPressClient:
             f"WordPress at {self.site_url} answered HTTP {resp.status_code}{detail} for /wp/v2/{path}",
             code="platform_error",
         )
+
+
+def _total(resp: requests.Response) -> int | None:
+    try:
+        return int(resp.headers["X-WP-Total"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _total_pages(resp: requests.Response) -> int:

@@ -134,8 +134,9 @@ def test_pagination_follows_total_pages() -> None:
 
 
 @responses.activate
-def test_a_page_past_the_end_ends_the_read() -> None:
-    # The collection shrank between two requests: WordPress answers 400 for the missing page.
+def test_a_collection_that_shrinks_while_read_stops_the_read() -> None:
+    # Items were removed between two requests: WordPress answers 400 for the missing page. The
+    # items after the removed ones moved to the page already read: the read cannot be complete.
     add_site(responses.mock, pages=[PAGES])
     responses.mock.replace(responses.GET, f"{API}/pages", json=PAGES[:1], headers=headers(101, 2), match=[
         matchers.query_param_matcher({"status": "publish", "orderby": "id", "order": "asc", "_fields": PAGE_FIELDS,
@@ -143,8 +144,9 @@ def test_a_page_past_the_end_ends_the_read() -> None:
     responses.get(f"{API}/pages", status=400, json={
         "code": "rest_post_invalid_page_number", "data": {"status": 400},
         "message": "The page number requested is larger than the number of pages available."})
-    docs = [d.external_id for d in connector().iter_documents()]
-    assert docs == ["page:2", "post:1", "post:20"]
+    with pytest.raises(ConnectorError) as err:
+        list(connector().iter_documents())
+    assert err.value.code == "platform_changed_during_read"
 
 
 @responses.activate
@@ -291,3 +293,19 @@ def test_html_to_blocks() -> None:
     html = ("<h1>Title</h1><p>One <strong>bold</strong>&nbsp;word<br>next line</p>"
             "<style>p{}</style><table><tr><td>a</td><td>b</td></tr></table><p>  </p>")
     assert html_to_blocks(html) == "# Title\n\nOne bold word\n\nnext line\n\na b"
+
+
+@responses.activate
+def test_a_total_that_drops_between_pages_stops_the_read() -> None:
+    many = [item("page", 100 + n, f"Page {n}", f"<p>Text {n}</p>") for n in range(250)]
+    # One page was deleted after the first request: the second answers a smaller total.
+    responses.get(f"{API}/pages", json=many[:100], headers=headers(250, 3), match=[page_params(1)])
+    responses.get(f"{API}/pages", json=many[101:201], headers=headers(249, 3), match=[page_params(2)])
+    add_site(responses.mock, pages=[many[:100]])  # the rest of the site; the pages above come first
+    with pytest.raises(ConnectorError, match="changed while it was read"):
+        list(connector().iter_documents())
+
+
+def page_params(page: int) -> Any:
+    return matchers.query_param_matcher({"status": "publish", "orderby": "id", "order": "asc", "_fields": PAGE_FIELDS,
+                                         "per_page": "100", "page": str(page)})
