@@ -1,7 +1,10 @@
 """Records from the REST-shaped JSON Shopify's webhooks carry (PLATFORMS.md
 A4/A5): products/create and products/update send the REST product, orders/create
-the REST order. Field meanings follow the GraphQL mapping in :mod:`.mapping`,
-so a product stored from a webhook equals the one a sync would store."""
+the REST order. Field meanings follow the GraphQL mapping in :mod:`.mapping`:
+the same images (the featured one and the first few, no per-variant image)
+and ids, so a product stored from a webhook equals the one a sync would store
+(and a later sync finds it unchanged), except that its URL is built from the
+handle where GraphQL gives ``onlineStoreUrl``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,6 +14,7 @@ from core.connector import OrderLineRecord, OrderRecord, ProductOption, ProductR
 
 from .graphql import parse_time
 from .mapping import money
+from .queries import NESTED_MEDIA
 
 #: REST sends at most this many variants of a product; a product with that
 #: many may have more, so it is read again through GraphQL.
@@ -26,7 +30,7 @@ def _text_id(value: Any) -> str:
     return text
 
 
-def variant_from_rest(v: Mapping[str, Any], images: Mapping[str, str]) -> VariantRecord:
+def variant_from_rest(v: Mapping[str, Any]) -> VariantRecord:
     vid = _text_id(v.get("id"))
     compare = v.get("compare_at_price")
     return VariantRecord(
@@ -40,7 +44,6 @@ def variant_from_rest(v: Mapping[str, Any], images: Mapping[str, str]) -> Varian
         inventory_tracked=v.get("inventory_management") is not None,
         inventory_quantity=v.get("inventory_quantity"),
         inventory_policy=str(v.get("inventory_policy") or "deny").lower(),
-        image_url=images.get(str(v.get("image_id"))) if v.get("image_id") is not None else None,
     )
 
 
@@ -52,19 +55,21 @@ def product_from_rest(p: Mapping[str, Any], storefront_url: str | None) -> Produ
     tags = p.get("tags") or ""
     tag_list = [t.strip() for t in tags.split(",")] if isinstance(tags, str) else [str(t).strip() for t in tags]
     variants = sorted(p.get("variants") or (), key=lambda v: v.get("position") or 0)
-    all_images = tuple(images.values())
+    featured = (p.get("image") or {}).get("src")
+    # As the GraphQL read: the featured image, then the first NESTED_MEDIA images.
+    all_images = tuple(dict.fromkeys(u for u in [featured, *list(images.values())[:NESTED_MEDIA]] if u))
     return ProductRecord(
         external_id=pid,
         handle=handle,
         title=p.get("title") or "",
-        variants=tuple(variant_from_rest(v, images) for v in variants),
+        variants=tuple(variant_from_rest(v) for v in variants),
         body_html=p.get("body_html") or "",
         vendor=p.get("vendor") or None,
         product_type=p.get("product_type") or None,
         tags=tuple(t for t in tag_list if t),
         options=tuple(ProductOption(name=o.get("name") or "", values=tuple(o.get("values") or ()))
                       for o in p.get("options") or ()),
-        image_url=((p.get("image") or {}).get("src")) or (all_images[0] if all_images else None),
+        image_url=all_images[0] if all_images else None,
         images=all_images,
         url=f"{storefront_url.rstrip('/')}/products/{handle}" if storefront_url else None,
         # Older API versions have no ``status``; a product is shown when active and published.
