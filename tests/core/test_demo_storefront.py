@@ -189,7 +189,7 @@ def _cart(client: FlaskClient) -> dict[str, Any]:
 
 def test_cart_add_answers_like_shopify(client: FlaskClient, db: Database) -> None:
     add_shop(db, "sk_demo", is_demo=True)
-    assert _cart(client) == {"items": [], "item_count": 0, "total_price": 0, "currency": "USD"}
+    assert _cart(client) == {"items": [], "item_count": 0, "total_price": 0, "currency": "USD", "attributes": {}}
     resp = client.post("/demo/cart/add.js", json={"items": [{"id": "1a", "quantity": 2}]})
     assert resp.status_code == 200
     (line,) = resp.get_json()["items"]
@@ -249,3 +249,14 @@ def test_cart_cookie_junk_is_an_empty_cart(client: FlaskClient, db: Database) ->
     for junk in ("%%%", "bm90IGpzb24", "WzFd", "eyJ4IjogLTF9"):  # not base64, not JSON, a list, a bad quantity
         client.set_cookie("demo_cart", junk, path="/demo")
         assert _cart(client)["items"] == []
+
+
+def test_cart_attributes_answer_like_shopify(client: FlaskClient) -> None:
+    resp = client.post("/demo/cart/update.js", json={"attributes": {"storechat_conversation": "12"}})
+    assert resp.status_code == 200 and resp.get_json()["attributes"] == {"storechat_conversation": "12"}
+    client.post("/demo/cart/update.js", json={"attributes": {"gift": "yes"}})
+    assert _cart(client)["attributes"] == {"storechat_conversation": "12", "gift": "yes"}
+    for bad in ({"attributes": "x"}, {"attributes": {"k": ["list"]}}, {"attributes": {"k": "v" * 300}}, [1]):
+        refused = client.post("/demo/cart/update.js", json=bad)
+        assert refused.status_code == 400 and refused.get_json()["status"] == 400
+    assert _cart(client)["attributes"] == {"storechat_conversation": "12", "gift": "yes"}
