@@ -35,13 +35,13 @@ PROVIDER_LINKS = {
 
 def find_order(client: WooClient, reference: str, *, email: str | None = None,
                customer_id: str | None = None) -> OrderRecord | None:
-    number = normalize_order_reference(reference or "")
+    number = normalize_order_reference(reference or "")  # lower-case; numbers are compared so
     email = (email or "").strip().lower() or None
     customer_id = str(customer_id).strip() if customer_id not in (None, "") else None
     if not number or (email is None and customer_id is None) or "/" in number or len(number) > 64:
         return None
     for order in _candidates(client, number, email, customer_id):
-        if str(order.get("number") or order.get("id")) == number and _belongs(order, email, customer_id):
+        if str(order.get("number") or order.get("id")).lower() == number and _belongs(order, email, customer_id):
             return order_record(order)
     return None
 
@@ -53,7 +53,7 @@ def _candidates(client: WooClient, number: str, email: str | None,
         if resp.status_code != 404:
             client.raise_for_status(resp, f"orders/{number}")
             body = resp.json()
-            if isinstance(body, dict) and str(body.get("number")) == number:
+            if isinstance(body, dict) and str(body.get("number")).lower() == number:
                 yield body
                 return
     if customer_id is not None and customer_id.isdigit() and customer_id != "0":
