@@ -2,7 +2,8 @@
 
 Products are asked for ``orderby=id&order=asc`` 100 at a time, following
 ``X-WP-TotalPages``; each variable product's variations are read right after
-it. A :class:`Checkpoint` says which page is being handed out and how many
+it. A :class:`Checkpoint` says which stage (products, then the site's pages
+and posts, see :mod:`.content`), which page is being handed out and how many
 of its products were already handed; core saves it with each stored batch,
 and a restarted run fetches that page again and skips those.
 
@@ -22,7 +23,7 @@ from core.connector import ConnectorError, ProductRecord
 from .client import WooClient
 from .mapping import parse_gmt, product_record
 
-STAGES = ("products", "done")
+STAGES = ("products", "pages", "posts", "done")
 
 
 @dataclass
@@ -74,7 +75,7 @@ def iter_products(client: WooClient, since: datetime | None, checkpoint: Checkpo
             else:
                 checkpoint.skip = index + 1
         page += 1
-    checkpoint.stage, checkpoint.page, checkpoint.skip = "done", 1, 0
+    checkpoint.stage, checkpoint.page, checkpoint.skip = "pages", 1, 0
 
 
 def variations(client: WooClient, product_id: int) -> list[dict[str, Any]]:

@@ -34,17 +34,37 @@ class WooClient:
         self._api = API(url=self.store_url, consumer_key=consumer_key, consumer_secret=consumer_secret,
                         version="wc/v3", timeout=timeout, user_agent=USER_AGENT)
         self._sleep = sleep
+        self._timeout = timeout
+        self._public = requests.Session()  # no credentials: for the site's public wp/v2 content
+        self._public.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
 
     def request(self, method: str, endpoint: str, params: Mapping[str, Any] | None = None,
                 data: Any = None) -> requests.Response:
         """One call, retried on 429/5xx and network errors; the last answer is returned as is."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        if method in ("post", "put"):
+            return self._retried(lambda: getattr(self._api, method)(endpoint, data, params=dict(query)))
+        return self._retried(lambda: getattr(self._api, method)(endpoint, params=dict(query)))
+
+    def get_public_page(self, path: str, params: Mapping[str, Any], page: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of a public WordPress collection (``/wp-json/wp/v2/<path>``), without credentials."""
+        url = f"{self.store_url}/wp-json/wp/v2/{path}"
+        query = {**{k: _param(v) for k, v in params.items()}, "per_page": str(PER_PAGE), "page": str(page)}
+        resp = self._retried(lambda: self._public.get(url, params=query, timeout=self._timeout))
+        if resp.status_code == 400 and error_code(resp) == "rest_post_invalid_page_number":
+            return [], page - 1  # the collection shrank while it was read
+        if not resp.ok:
+            raise ConnectorError(f"WordPress at {self.store_url} answered HTTP {resp.status_code} "
+                                 f"({error_code(resp) or 'no code'}) for /wp/v2/{path}", code="platform_error")
+        body = _json(resp, self.store_url)
+        if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
+            raise ConnectorError(f"{resp.url} did not answer a JSON list of objects", code="platform_bad_response")
+        return body, total_pages(resp)
+
+    def _retried(self, send: Callable[[], requests.Response]) -> requests.Response:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                if method in ("post", "put"):
-                    resp = getattr(self._api, method)(endpoint, data, params=dict(query))
-                else:
-                    resp = getattr(self._api, method)(endpoint, params=dict(query))
+                resp = send()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt < ATTEMPTS:
                     self._sleep(_backoff(attempt))

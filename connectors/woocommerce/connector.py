@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from core.connector import (
     Connector,
     ConnectorError,
+    DocumentRecord,
     InstallHost,
     OrderRecord,
     ProductRecord,
@@ -34,7 +35,7 @@ from core.connector import (
     WebhookEvent,
 )
 
-from . import catalog, orders
+from . import catalog, content, orders
 from .client import WooClient
 
 #: How the client waits between retries unless the constructor is given another (tests).
@@ -72,10 +73,23 @@ class WooCommerceConnector(Connector):
 
     def iter_products(self, since: datetime | None = None) -> Iterator[ProductRecord]:
         pending, self._resume = self._resume, None
+        if pending is not None and pending.stage != "products":
+            self._resume = pending  # the products were all stored; the documents resume
+            return
         self._checkpoint = pending or catalog.Checkpoint()
+        yield from catalog.iter_products(self.client, since, self._checkpoint)
+
+    def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
+        """The site's published WordPress pages and posts (see :mod:`.content`)."""
+        pending, self._resume = self._resume, None
+        if pending is None and self._checkpoint.stage not in ("pages", "posts"):
+            pending = catalog.Checkpoint("pages")
+        if pending is not None:
+            self._checkpoint = pending
         if self._checkpoint.stage == "done":
             return
-        yield from catalog.iter_products(self.client, since, self._checkpoint)
+        yield from content.iter_documents(self.client, since, self._checkpoint.stage, self._checkpoint.page,
+                                          self._checkpoint)
 
     def resume_point(self) -> Mapping[str, Any] | None:
         return self._checkpoint.to_state()

@@ -161,6 +161,9 @@ class FakeWoo:
     failures: list[int] = field(default_factory=list)
     #: Product list pages that fail with 500 every time (a store dying mid-read).
     broken_pages: set[int] = field(default_factory=set)
+    #: The site's public WordPress content (``/wp-json/wp/v2/pages`` and ``/posts``).
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
     #: A product list page whose request kills the worker (raises :class:`Crash`).
     crash_on_page: int | None = None
     calls: list[str] = field(default_factory=list)
@@ -169,6 +172,8 @@ class FakeWoo:
         api = f"{store}/wp-json/wc/v3"
         rsps.add_callback(responses.GET, re.compile(re.escape(api) + r"/[^?]*(\?.*)?$"), callback=self._get)
         rsps.add_callback(responses.POST, re.compile(re.escape(api) + r"/webhooks(\?.*)?$"), callback=self._post)
+        rsps.add_callback(responses.GET, re.compile(re.escape(store) + r"/wp-json/wp/v2/(pages|posts)(\?.*)?$"),
+                          callback=self._content)
         rsps.add_callback(responses.PUT, re.compile(re.escape(api) + r"/webhooks/\d+(\?.*)?$"), callback=self._put)
         return self
 
@@ -246,6 +251,23 @@ class FakeWoo:
             return self._page(self.webhooks, query, request.url)
         return wc_error(404, "rest_no_route", "No route was found matching the URL and request method.")
 
+    def _content(self, request: Any) -> tuple[int, dict[str, str], str]:
+        self.calls.append(f"{request.method} {request.url}")
+        if request.headers.get("Authorization"):  # WooCommerce keys are no WordPress login
+            return wc_error(401, "invalid_username", "Unknown username. Check again or try your email address.")
+        parts = urlsplit(request.url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        items = sorted(self.pages if parts.path.endswith("/pages") else self.posts, key=lambda i: i["id"])
+        if query.get("status") != "publish":
+            return wc_error(400, "rest_invalid_param", "status must be publish here")
+        if "modified_after" in query:
+            items = [i for i in items if i["modified"] > query["modified_after"]]
+        page, pages = int(query.get("page", "1")), max(1, -(-len(items) // int(query.get("per_page", "10"))))
+        if page > pages:
+            return wc_error(400, "rest_post_invalid_page_number",
+                            "The page number requested is larger than the number of pages available.")
+        return self._page(items, query, request.url)
+
     def _post(self, request: Any) -> tuple[int, dict[str, str], str]:
         failure = self._auth_failure(request)
         if failure:
@@ -272,9 +294,25 @@ class FakeWoo:
         return 200, {"Content-Type": "application/json"}, json.dumps({k: v for k, v in hook.items() if k != "secret"})
 
 
+def wp_item(item_id: int, slug: str, title: str, html: str, *, kind: str = "page",
+            modified_gmt: str = "2026-05-01T09:30:00") -> dict[str, Any]:
+    """A page or post as ``/wp/v2`` answers it (PLATFORMS.md D3; ``modified`` is local time, UTC+2 here)."""
+    local = f"{modified_gmt[:11]}{int(modified_gmt[11:13]) + 2:02d}{modified_gmt[13:]}" \
+        if int(modified_gmt[11:13]) < 22 else modified_gmt
+    return {"id": item_id, "link": f"{STORE}/{slug}/", "slug": slug, "type": kind,
+            "title": {"rendered": title}, "content": {"rendered": html, "protected": False},
+            "modified": local, "modified_gmt": modified_gmt}
+
+
 def default_store() -> FakeWoo:
     return FakeWoo(products=[copy.deepcopy(PREMIUM_QUALITY), copy.deepcopy(SHIP_YOUR_IDEA)],
-                   variations=copy.deepcopy(VARIATIONS), orders=[copy.deepcopy(ORDER_727)])
+                   variations=copy.deepcopy(VARIATIONS), orders=[copy.deepcopy(ORDER_727)],
+                   pages=[wp_item(2, "shipping-returns", "Shipping &amp; Returns",
+                                  "<h2>Shipping</h2>\n<p>We ship in 2&#8211;3 days.</p>\n<ul><li>Free over $50</li></ul>"
+                                  "<script>track()</script>"),
+                          wp_item(7, "faq", "FAQ", "<p>Do you ship abroad? Yes.</p>")],
+                   posts=[wp_item(11, "hello-world", "Hello world!", "<p>Welcome to our store&#8217;s blog.</p>",
+                                  kind="post")])
 
 
 def connector_config(**overrides: Any) -> dict[str, Any]:

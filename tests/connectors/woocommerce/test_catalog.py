@@ -120,7 +120,7 @@ def cross_check(db: Database, shop_id: int, woo: FakeWoo) -> None:
 def test_several_pages_sync_exactly_through_core(db: Database, woo_shop: Any, big_woo: FakeWoo) -> None:
     run = run_sync(db, create_run(db, woo_shop.id).id)
 
-    assert (run.status, run.products_seen) == ("finished", N + 2)
+    assert (run.status, run.products_seen, run.documents_seen) == ("finished", N + 2, 3)
     assert run.resume_state is None
     cross_check(db, woo_shop.id, big_woo)
     pages = product_query(big_woo)
@@ -161,6 +161,7 @@ def test_a_crashed_sync_resumes_where_it_stopped(db: Database, woo_shop: Any, bi
     finished = run_sync(db, run.id)
 
     assert (finished.status, finished.products_seen, finished.products_removed) == ("finished", N + 2, 0)
+    assert finished.documents_seen == 3
     cross_check(db, woo_shop.id, big_woo)
     assert [q["page"] for q in product_query(big_woo)[before:]] == ["2", "3"]  # not from page 1
 
@@ -176,12 +177,12 @@ def test_resume_point_skips_exactly_what_was_handed_out(big_woo: FakeWoo, sleeps
     second.resume_from(state)
     rest = [p.external_id for p in second.iter_products()]
     assert handed + rest == [str(p["id"]) for p in sorted(big_woo.products, key=lambda p: p["id"])]
-    assert second.resume_point() == {"stage": "done", "page": 1, "skip": 0}
+    assert second.resume_point() == {"stage": "pages", "page": 1, "skip": 0}
 
 
 def test_a_bad_checkpoint_is_refused(connector: WooCommerceConnector) -> None:
     with pytest.raises(ConnectorError) as err:
-        connector.resume_from({"stage": "pages"})
+        connector.resume_from({"stage": "reviews"})
     assert err.value.code == "bad_resume_state"
 
 
@@ -226,3 +227,35 @@ def test_variable_product_without_variations_still_has_a_variant(woo: FakeWoo,
     lone.update(id=23, variations=[])
     woo.products.append(lone)
     assert len(list(connector.iter_products())[-1].variants) == 1
+
+
+# -- the site's pages and posts ------------------------------------------------------
+
+
+def test_pages_and_posts_are_documents_read_without_credentials(woo: FakeWoo,
+                                                                connector: WooCommerceConnector) -> None:
+    docs = {d.external_id: d for d in connector.iter_documents()}
+    assert sorted(docs) == ["page:2", "page:7", "post:11"]
+    shipping = docs["page:2"]
+    assert (shipping.kind, shipping.title, shipping.url) == ("policy", "Shipping & Returns", f"{STORE}/shipping-returns/")
+    assert shipping.body == "## Shipping\n\nWe ship in 2\u20133 days.\n\n- Free over $50"
+    assert (docs["page:7"].kind, docs["post:11"].kind) == ("faq", "post")
+    assert docs["post:11"].body == "Welcome to our store\u2019s blog."
+    content_calls = [c for c in woo.calls if "/wp/v2/" in c]
+    assert len(content_calls) == 2 and all("status=publish" in c and "per_page=100" in c for c in content_calls)
+
+
+def test_documents_since_a_time_use_gmt(woo: FakeWoo, connector: WooCommerceConnector) -> None:
+    from datetime import datetime, timezone
+
+    woo.posts[0].update(modified_gmt="2026-06-01T12:00:00", modified="2026-06-01T14:00:00")
+    since = datetime(2026, 6, 1, 11, 0, tzinfo=timezone.utc)
+    assert [d.external_id for d in connector.iter_documents(since)] == ["post:11"]
+
+
+def test_a_run_resumed_in_the_posts_reads_no_products(woo: FakeWoo, sleeps: list[float]) -> None:
+    resumed = WooCommerceConnector(connector_config())
+    resumed.resume_from({"stage": "posts", "page": 1, "skip": 0})
+    assert list(resumed.iter_products()) == []
+    assert [d.external_id for d in resumed.iter_documents()] == ["post:11"]
+    assert not [c for c in woo.calls if "/wc/v3/products" in c or "/wp/v2/pages" in c]

@@ -11,7 +11,7 @@ import time
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from core.db import Database, Product, Shop
+from core.db import Database, Document, Product, Shop
 from core.services import Services
 from core.shop_connectors import open_config
 from core.testing.jobs import run_queued_jobs
@@ -57,6 +57,8 @@ def test_good_state_answers_200_and_stores_keys_encrypted(client: FlaskClient, d
     assert run_queued_jobs(svc) == []  # the first sync
     with db.session() as session:
         assert session.scalar(select(func.count(Product.id)).where(Product.shop_id == shop.id)) == 2
+        docs = session.scalars(select(Document.external_id).where(Document.shop_id == shop.id)).all()
+    assert sorted(docs) == ["page:2", "page:7", "post:11"]  # the site's content is still knowledge
 
 
 def test_a_state_is_good_once(client: FlaskClient, wp_shop: Shop, woo: FakeWoo) -> None:
