@@ -204,6 +204,10 @@ class InstallResult:
     #: the theme editor deep link that activates the app embed); shown on the
     #: page the merchant lands on after the install.
     activation_url: str | None = None
+    #: The site key of a shop the merchant already set up (the WordPress plugin's):
+    #: when no shop has this platform and ``shop_ref`` yet, that shop becomes this
+    #: install's, keeping its site key, settings and conversations.
+    site_key: str | None = None
 
 
 # -- what a webhook asks core to do ------------------------------------------
@@ -282,6 +286,14 @@ class InstallHost(Protocol):
 
     def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
         """True once, for a live state issued for this shop; False otherwise."""
+
+    def claim_connect_state(self, site_key: str, store_url: str, state: str) -> Mapping[str, Any] | None:
+        """Check a connect state a store signed with the identity secret of the shop with
+        ``site_key`` (the WordPress plugin's, see ``core.security.connect_state``) and use it up.
+
+        Returns that shop's ``platform``, ``shop_ref``, ``name``, ``currency``, ``locale`` and
+        ``identity_secret`` the first time; None when the state is forged, expired, used or the
+        site key unknown."""
 
     def complete_install(self, result: InstallResult) -> str:
         """Create or update the shop, store its credentials, register webhooks,
@@ -393,6 +405,12 @@ class Connector(abc.ABC):
     def webhook_shop_ref(cls, headers: Mapping[str, str], raw_body: bytes) -> str | None:
         """Which shop (``Shop.platform_ref``) a webhook delivery is for, from its headers."""
         raise WebhookNotSupported(f"{cls.name} does not send webhooks")
+
+    @classmethod
+    def webhook_ping(cls, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        """True for a platform's unsigned "is this address alive?" request (WooCommerce's
+        ping when a webhook is created): core answers it 200 and records nothing."""
+        return False
 
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
         """True when the delivery is authentic (HMAC over the raw body, compared in constant time)."""

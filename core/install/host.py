@@ -27,7 +27,7 @@ from core.db import Event, Shop, SyncRun
 from core.db.models import utcnow
 from core.errors import BadInput
 from core.jobs import enqueue_sync
-from core.security import identity
+from core.security import connect_state, identity
 from core.services import Services
 from core.shops import new_site_key
 
@@ -71,6 +71,26 @@ class CoreInstallHost:
             return False
         return hmac.compare_digest(stored.decode() if isinstance(stored, bytes) else str(stored), shop_ref)
 
+    def claim_connect_state(self, site_key: str, store_url: str, state: str) -> Mapping[str, Any] | None:
+        if not all(isinstance(v, str) and 0 < len(v) <= MAX_STATE for v in (site_key, state)) \
+                or not isinstance(store_url, str) or not store_url:
+            return None
+        with self.svc.db.session() as session:
+            shop = session.scalar(select(Shop).where(Shop.site_key == site_key))
+            if shop is None:
+                return None
+            secret = identity.shop_identity_secret(shop_connectors.open_config(self.svc.settings, shop),
+                                                   shop.settings)
+            found = {"platform": shop.platform, "shop_ref": shop.platform_ref, "name": shop.name,
+                     "currency": shop.currency, "locale": shop.locale, "identity_secret": secret}
+        try:
+            nonce = connect_state.verify_connect_state(state, secret or "", site_key=site_key, store_url=store_url)
+        except connect_state.BadConnectState as exc:
+            log.warning("connect state for site key %s refused: %s", site_key, exc)
+            return None
+        used = self.svc.redis.set(f"{STATE_PREFIX}:connect:{nonce}", site_key, nx=True, ex=connect_state.MAX_TTL)
+        return found if used else None
+
     # -- install -----------------------------------------------------------
 
     def complete_install(self, result: InstallResult) -> str:
@@ -82,6 +102,10 @@ class CoreInstallHost:
         with db.session() as session:
             shop = session.scalar(select(Shop).where(Shop.platform == result.platform,
                                                      Shop.platform_ref == result.shop_ref))
+            if shop is None and result.site_key:
+                shop = session.scalar(select(Shop).where(Shop.site_key == result.site_key))
+                if shop is not None:  # the merchant's shop moves to this platform, site key and history kept
+                    shop.platform, shop.platform_ref = result.platform, result.shop_ref
             reinstall = shop is not None
             if shop is None:
                 shop = Shop(name=(result.name or result.shop_ref)[:200], platform=result.platform,

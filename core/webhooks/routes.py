@@ -53,6 +53,8 @@ def receive(platform: str) -> tuple[Response, int]:
     if len(raw) > limit:
         return _error(413, "payload_too_large", f"webhook bodies may be at most {limit} bytes")
     headers = request.headers
+    if cls.webhook_ping(headers, raw):
+        return jsonify(status="pong"), 200
     try:
         shop_ref = cls.webhook_shop_ref(headers, raw)
     except WebhookNotSupported as exc:
