@@ -109,8 +109,9 @@ def register(connector: WooCommerceConnector, address: str) -> list[str]:
     Webhooks already there for the address (a reconnect) get the current secret and are activated.
     """
     if connector.config.get("key_permissions") == "read":
-        raise ConnectorError("WooCommerce's read-only API keys cannot create webhooks; the catalog is kept "
-                             "current by scheduled syncs instead", code="woocommerce_read_only_keys")
+        raise ConnectorError("WooCommerce's read-only API keys cannot create webhooks: connect WooCommerce "
+                             "again from the StoreChat plugin (it asks for read and write access); until then "
+                             "the catalog changes only with `storechat sync`", code="woocommerce_read_only_keys")
     secret = str(connector.config.get("webhook_secret") or "")
     if not secret:
         secret = secrets.token_urlsafe(32)  # no & < > " ': WooCommerce entity-decodes secrets

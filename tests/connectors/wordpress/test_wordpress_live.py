@@ -192,7 +192,7 @@ def test_connect_woocommerce_starts_the_key_authorization(
         target = urlsplit(resp.headers["Location"])
         assert f"{target.scheme}://{target.netloc}{target.path}" == f"{wordpress.url}/wc-auth/v1/authorize"
         query = {k: v[0] for k, v in parse_qs(target.query).items()}
-        assert query["app_name"] == "StoreChat" and query["scope"] == "read"
+        assert query["app_name"] == "StoreChat" and query["scope"] == "read_write"
         callback = urlsplit(query["callback_url"])
         assert f"{callback.scheme}://{callback.netloc}{callback.path}" == \
             "https://chat.example.test/connect/woocommerce/callback"

@@ -79,7 +79,7 @@ final class StoreChat_WooCommerce {
 		);
 		$args = array(
 			'app_name'     => 'StoreChat',
-			'scope'        => 'read',
+			'scope'        => 'read_write', // webhooks are created through the API, a write
 			'user_id'      => $state,
 			'return_url'   => admin_url( 'options-general.php?page=' . StoreChat_Settings::PAGE . '&storechat_wc=return' ),
 			'callback_url' => $callback,
@@ -99,7 +99,7 @@ final class StoreChat_WooCommerce {
 		if ( 0 !== strpos( $settings['server_url'], 'https://' ) ) {
 			echo '<p class="notice notice-warning inline">' . esc_html__( 'WooCommerce only sends keys to an https:// server URL.', 'storechat' ) . '</p>';
 		}
-		echo '<p>' . esc_html__( 'WooCommerce will ask you to approve read-only API access for StoreChat; the keys go straight to your StoreChat server.', 'storechat' ) . '</p>';
+		echo '<p>' . esc_html__( 'WooCommerce will ask you to approve API access for StoreChat (read and write: StoreChat reads your catalog and orders and creates its webhooks; it changes nothing else). The keys go straight to your StoreChat server.', 'storechat' ) . '</p>';
 		echo '<form action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" method="post">';
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION ) . '" />';
 		wp_nonce_field( self::ACTION );
@@ -122,7 +122,7 @@ final class StoreChat_WooCommerce {
 		}
 		delete_option( StoreChat_Options::CONNECT_OPTION );
 		if ( $success ) {
-			echo '<div class="notice notice-success inline"><p>' . esc_html__( 'WooCommerce is connected: StoreChat received read-only API keys and starts reading your catalog.', 'storechat' ) . '</p></div>';
+			echo '<div class="notice notice-success inline"><p>' . esc_html__( 'WooCommerce is connected: StoreChat received its API keys and starts reading your catalog.', 'storechat' ) . '</p></div>';
 		} else {
 			echo '<div class="notice notice-error inline"><p>' . esc_html__( 'WooCommerce was not connected (access was denied).', 'storechat' ) . '</p></div>';
 		}
