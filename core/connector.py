@@ -299,9 +299,6 @@ class InstallHost(Protocol):
         """Create or update the shop, store its credentials, register webhooks,
         queue the first sync; returns the URL to send the merchant to."""
 
-    def shop_config(self, platform: str, shop_ref: str) -> Mapping[str, Any] | None:
-        """The installed shop's decrypted connector config, or None."""
-
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         """A short-lived signed shopper identity the widget presents for order lookups."""
 

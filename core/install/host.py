@@ -169,10 +169,6 @@ class CoreInstallHost:
             return session.scalar(select(Shop).where(Shop.platform == platform, Shop.platform_ref == shop_ref,
                                                      Shop.active))
 
-    def shop_config(self, platform: str, shop_ref: str) -> Mapping[str, Any] | None:
-        shop = self._active_shop(platform, shop_ref)
-        return None if shop is None else shop_connectors.open_config(self.svc.settings, shop)
-
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         shop = self._active_shop(platform, shop_ref)
         return None if shop is None else {"site_key": shop.site_key, "origin": self.public_url}

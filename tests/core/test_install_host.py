@@ -182,13 +182,11 @@ def test_activation_url_must_be_https(client: FlaskClient, app: Flask, host: Cor
     assert shops(db) == []
 
 
-def test_shop_config_and_signed_identity(client: FlaskClient, app: Flask, host: CoreInstallHost,
+def test_widget_settings_and_signed_identity(client: FlaskClient, app: Flask, host: CoreInstallHost,
                                          db: Database, settings: Settings) -> None:
     install(client, token="tok-9")
     [shop] = shops(db)
     with app.app_context():
-        assert host.shop_config("tiny", "a.tiny") == {"token": "tok-9", "domain": "a.tiny"}
-        assert host.shop_config("tiny", "nope.tiny") is None
         assert host.widget_settings("tiny", "a.tiny") == {"site_key": shop.site_key, "origin": PUBLIC}
         assert host.widget_settings("tiny", "nope.tiny") is None
         token = host.sign_identity("tiny", "a.tiny", "207119551")
