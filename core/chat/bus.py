@@ -22,6 +22,8 @@ import redis as redis_lib
 log = logging.getLogger(__name__)
 
 PREFIX = "sc:shop:"
+#: Seconds a process's first subscribers wait for the listener to be subscribed.
+FIRST_CONNECT_WAIT = 5.0
 Callback = Callable[[dict[str, Any]], None]
 
 
@@ -51,6 +53,7 @@ class Bus:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.connected = threading.Event()
+        self._ever_connected = threading.Event()
 
     # -- publishing ---------------------------------------------------------
 
@@ -79,6 +82,11 @@ class Bus:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._listen, name="storechat-bus", daemon=True)
                 self._thread.start()
+        # The process's first subscribers wait (briefly) for the listener to be subscribed:
+        # what is published meanwhile would otherwise reach them only if it is stored (the
+        # catch-up reads the database), and `conversation` and `presence` frames are not.
+        # Later, while Redis is away, nobody waits: the catch-up after the reconnect covers it.
+        self._ever_connected.wait(FIRST_CONNECT_WAIT)
         return sub
 
     def _remove(self, sub: Subscription) -> None:
@@ -128,6 +136,7 @@ class Bus:
                 pubsub.psubscribe(PREFIX + "*")
                 self._confirmed(pubsub)
                 self.connected.set()
+                self._ever_connected.set()
                 if not first:
                     log.info("bus listener reconnected to Redis")
                 # Subscribers that came before the listener was subscribed (the
@@ -142,6 +151,7 @@ class Bus:
                         self._dispatch(msg["channel"], msg["data"])
             except (redis_lib.ConnectionError, redis_lib.TimeoutError, OSError) as exc:
                 self.connected.clear()
+                self._ever_connected.set()  # no more waiting for a Redis that is not there
                 first = False
                 log.warning("bus listener lost Redis (%s); reconnecting in %.1fs", exc, delay)
                 time.sleep(delay)
