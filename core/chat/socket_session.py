@@ -21,10 +21,8 @@ log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 15
 #: An idle socket's handler blocks until a frame arrives, the socket closes or
-#: something wakes it (a drain, a fatal error); this bounds a missed wake. With
-#: 60 s, one test in about fifteen runs saw a frame wait that long (not root-caused);
-#: 5 s costs ~2,000 wakeups/s at 10,000 idle sockets, a few % of a core.
-IDLE_WAKE = 5.0
+#: something wakes it (a drain, a fatal error); this only bounds a missed wake.
+IDLE_WAKE = 60.0
 
 
 class _WholeWrites:
