@@ -22,15 +22,17 @@ def test_presence_of_one_conversation_is_its_own_entry(redis) -> None:  # type: 
 
 
 def test_beat_many_says_which_entries_are_new_or_had_expired(redis) -> None:  # type: ignore[no-untyped-def]
-    short = Presence(redis, ttl=0.2)
+    short = Presence(redis, ttl=1.0)
     assert short.beat_many([short.visitor(1, 1, "a"), short.agent(1, 5, "b")]) == [True, True]
     assert short.beat_many([short.visitor(1, 1, "a"), short.visitor(1, 2, "c")]) == [False, True]
-    time.sleep(0.3)
+    time.sleep(1.2)
     assert not short.visitor_online(1)
     assert short.beat_many([short.visitor(1, 1, "a")]) == [True]  # expired, so back online
     assert short.visitor_online(1)
-    many = [short.visitor(2, n, "x") for n in range(1200)]  # more than one pipelined chunk
-    assert short.beat_many(many) == [True] * 1200 and short.visitor_online(1199)
+    lasting = Presence(redis, ttl=60)
+    many = [lasting.visitor(2, n, "x") for n in range(1200)]  # more than one pipelined chunk
+    assert lasting.beat_many(many) == [True] * 1200 and lasting.visitor_online(1199)
+    assert lasting.beat_many(many[:3]) == [False] * 3
 
 
 class _Session:
@@ -54,24 +56,25 @@ class _Session:
 
 
 def test_the_clock_keeps_slots_and_presence_alive_past_their_ttl(redis) -> None:  # type: ignore[no-untyped-def]
-    svc = SimpleNamespace(limits=Limits(redis), presence=Presence(redis, ttl=0.6))
-    clock = Connections(svc, beat_every=0.2, ttl=0.6)  # type: ignore[arg-type]
+    ttl = 2.0
+    svc = SimpleNamespace(limits=Limits(redis), presence=Presence(redis, ttl=ttl))
+    clock = Connections(svc, beat_every=0.2, ttl=ttl)  # type: ignore[arg-type]
     sessions = [_Session(svc, n, conversation=100 + n if n % 2 else None) for n in range(6)]
     try:
+        added = time.time()
         for s in sessions:
             clock.add(s)  # type: ignore[arg-type]
-        time.sleep(1.5)  # more than twice the ttl: only the clock's refreshes keep them
-        now = time.time()
+        time.sleep(ttl + 0.5)  # past the ttl: only the clock's refreshes keep them
         for s in sessions:
             score = redis.zscore(f"sc:slots:{s.slot[0]}", s.slot[1])
-            assert score is not None and score > now
+            assert score is not None and score > added + ttl  # refreshed since they were added
             if s.conversation is not None:
                 assert svc.presence.visitor_online(s.conversation)
         # Each visitor was new at the first beat only.
         assert [s.back for s in sessions if s.conversation is not None] == [1, 1, 1]
 
         clock.discard(sessions[0])  # type: ignore[arg-type]
-        time.sleep(1.0)  # no longer refreshed: its slot lapses
+        time.sleep(ttl + 0.5)  # no longer refreshed: its slot lapses
         score = redis.zscore(f"sc:slots:{sessions[0].slot[0]}", sessions[0].slot[1])
         assert score is None or score < time.time()
     finally:
