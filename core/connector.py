@@ -15,6 +15,7 @@ To check a connector against the contract, subclass
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookNotSupported",
     "normalize_order_reference",
+    "webhook_payload",
 ]
 
 #: Inventory policies, as Shopify names them: ``deny`` stops selling at zero,
@@ -427,6 +429,17 @@ class Connector(abc.ABC):
     def install_blueprint(cls, host: InstallHost) -> Any | None:
         """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
         return None
+
+
+def webhook_payload(raw_body: bytes) -> dict[str, Any]:
+    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
+    try:
+        payload = json.loads(raw_body or b"{}")
+    except ValueError:
+        raise RecordError("the webhook body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise RecordError("the webhook body is not a JSON object")
+    return payload
 
 
 def normalize_order_reference(reference: str) -> str:

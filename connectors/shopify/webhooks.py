@@ -10,7 +10,6 @@ docs/connectors.md).
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from core.connector import (
     UpsertProducts,
     WebhookAction,
     WebhookEvent,
+    webhook_payload,
 )
 
 from .graphql import raise_user_errors
@@ -111,13 +111,8 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
     delivery = (_header(headers, "Webhook-Id") or _header(headers, "Event-Id") or "").strip()
     if not topic or not delivery:
         raise RecordError("a Shopify webhook needs X-Shopify-Topic and X-Shopify-Webhook-Id headers")
-    try:
-        payload = json.loads(raw_body or b"{}")
-    except ValueError:
-        raise RecordError("the webhook body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RecordError("the webhook body is not a JSON object")
-    return WebhookEvent(topic=topic, delivery_id=delivery, payload=payload, shop_ref=shop_ref(headers))
+    return WebhookEvent(topic=topic, delivery_id=delivery, payload=webhook_payload(raw_body),
+                        shop_ref=shop_ref(headers))
 
 
 def actions(connector: ShopifyConnector, event: WebhookEvent) -> Iterator[WebhookAction]:

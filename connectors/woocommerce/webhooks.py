@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.connector import (
     ConnectorError,
@@ -29,6 +28,7 @@ from core.connector import (
     UpsertProducts,
     WebhookAction,
     WebhookEvent,
+    webhook_payload,
 )
 
 from .catalog import product_with_variations
@@ -73,13 +73,8 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
     delivery = (headers.get("X-WC-Webhook-Delivery-ID") or "").strip()
     if not topic or not delivery:
         raise RecordError("a WooCommerce webhook needs X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID headers")
-    try:
-        payload = json.loads(raw_body or b"{}")
-    except ValueError:
-        raise RecordError("the webhook body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RecordError("the webhook body is not a JSON object")
-    return WebhookEvent(topic=topic, delivery_id=delivery, payload=payload, shop_ref=shop_ref(headers))
+    return WebhookEvent(topic=topic, delivery_id=delivery, payload=webhook_payload(raw_body),
+                        shop_ref=shop_ref(headers))
 
 
 def actions(connector: WooCommerceConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
