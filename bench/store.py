@@ -4,8 +4,8 @@ Store-before-ack means every shopper line waits for this call, and under
 gevent its CPU time holds the whole web process. The bench stores N messages
 into one conversation through ``core.chat.messages.append_message`` and,
 in the same run and database, the same statements (bump the counter with
-``UPDATE ... RETURNING``, look the ``client_id`` up, insert, commit) through
-the bare DB-API driver. The difference is StoreChat's own overhead.
+``UPDATE ... RETURNING``, insert unless the ``client_id`` was seen, commit)
+through the bare DB-API driver. The difference is StoreChat's own overhead.
 
     .venv/bin/python bench/store.py                     # SQLite in a temp folder
     .venv/bin/python bench/store.py --database-url postgresql://postgres@127.0.0.1:5432/storechat_bench
@@ -51,7 +51,7 @@ def _setup(db: Database) -> tuple[int, int]:
 
 
 def _bare(db: Database, conversation_id: int) -> Callable[[int], None]:
-    """The same three statements and commit, through the DB-API connection itself."""
+    """The same two statements and commit, through the DB-API connection itself."""
     raw = db.engine.raw_connection()
     ph = "?" if db.dialect == "sqlite" else "%s"
 
@@ -61,12 +61,11 @@ def _bare(db: Database, conversation_id: int) -> Callable[[int], None]:
                     f"WHERE id = {ph} AND status != 'closed' RETURNING last_seq, status, shop_id",
                     ("2026-11-25 12:00:00", conversation_id))
         seq = cur.fetchone()[0]
-        cur.execute(f"SELECT id FROM messages WHERE conversation_id = {ph} AND client_id = {ph}",
-                    (conversation_id, f"b{n}"))
-        cur.fetchone()
         cur.execute(f"INSERT INTO messages (conversation_id, seq, client_id, author, text, payload, created_at) "
-                    f"VALUES ({ph}, {ph}, {ph}, 'visitor', {ph}, {ph}, {ph})",
+                    f"VALUES ({ph}, {ph}, {ph}, 'visitor', {ph}, {ph}, {ph}) "
+                    f"ON CONFLICT (conversation_id, client_id) DO NOTHING RETURNING id",
                     (conversation_id, seq, f"b{n}", f"line {n}", json.dumps({}), "2026-11-25 12:00:00"))
+        cur.fetchone()
         raw.commit()
         cur.close()
 

@@ -11,14 +11,18 @@ message already stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import Conversation, Database, Message, Visitor
+from core.db.compiled import Statements, transaction
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 
@@ -34,14 +38,18 @@ class Stored:
     status: str = "ai"
     shop_id: int = 0
 
+    @cached_property
+    def frame(self) -> dict[str, Any]:
+        """The message's ``message`` frame, built once for the sender and the bus."""
+        return message_frame(self.message)
+
 
 class ConversationClosed(StoreChatError):
     code = "conversation_closed"
 
 
 class _AlreadyStored(Exception):
-    def __init__(self, message: Message, status: str, shop_id: int) -> None:
-        self.message = message
+    def __init__(self, status: str, shop_id: int) -> None:
         self.status = status
         self.shop_id = shop_id
 
@@ -97,32 +105,48 @@ def append_message(
     try:
         return _append(db, conversation_id, author, text, client_id, payload, open_only)
     except _AlreadyStored as dup:
-        return Stored(dup.message, created=False, status=dup.status, shop_id=dup.shop_id)
-    except IntegrityError:
-        # Two writers raced on the same client_id; the loser rolled back its increment.
+        # Stored before (or by a writer that raced this one): that message, nothing new.
         existing = _by_client_id(db, conversation_id, client_id)
-        if existing is None:
-            raise
-        return Stored(existing, created=False, status="ai", shop_id=0)
+        if existing is None:  # pragma: no cover - a conflict means the row exists
+            raise RuntimeError(f"message {client_id!r} conflicted but cannot be read") from None
+        return Stored(existing, created=False, status=dup.status, shop_id=dup.shop_id)
 
 
 # The store path runs for every line of every shopper and, under gevent, its
-# CPU holds the whole web process: it is written in SQLAlchemy Core with the
-# statements built once (their compiled form is cached), not through the ORM.
+# CPU holds the whole web process: its statements are built with SQLAlchemy,
+# compiled once per dialect and run on the DB-API cursor (core/db/compiled.py).
 _conversations = Conversation.__table__
 _messages = Message.__table__
 _BUMP = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("cid"))
-    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now"))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
     .returning(_conversations.c.last_seq, _conversations.c.status, _conversations.c.shop_id)
 )
-_BUMP_OPEN = _BUMP.where(_conversations.c.status != "closed")
-_EXISTS = select(_conversations.c.id).where(_conversations.c.id == bindparam("cid"))
-_BY_CLIENT_ID = select(_messages).where(
-    _messages.c.conversation_id == bindparam("cid"), _messages.c.client_id == bindparam("client_id")
+
+
+_MESSAGE_VALUES = ("conversation_id", "seq", "client_id", "author", "text", "payload", "created_at")
+
+
+def _insert(dialect: Dialect) -> Any:
+    """INSERT that stores nothing (and returns no row) when the ``client_id`` was seen:
+    a retry costs no lookup before every insert, and raises nothing."""
+    build = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect.name]
+    return (build(_messages)
+            .values({column: bindparam(column) for column in _MESSAGE_VALUES})
+            .on_conflict_do_nothing(index_elements=[_messages.c.conversation_id, _messages.c.client_id])
+            .returning(_messages.c.id))
+
+
+_STORE = Statements(
+    bump=_BUMP,
+    bump_open=_BUMP.where(_conversations.c.status != "closed"),
+    exists=select(_conversations.c.id).where(_conversations.c.id == bindparam("cid")),
+    insert=_insert,
 )
-_INSERT = insert(_messages).returning(_messages.c.id)
+_BY_CLIENT_ID = select(Message).where(
+    Message.conversation_id == bindparam("cid"), Message.client_id == bindparam("client_id")
+)
 
 
 def _append(
@@ -135,33 +159,28 @@ def _append(
     open_only: bool,
 ) -> Stored:
     now = utcnow()
-    with db.engine.begin() as conn:  # commits on success; an exception rolls the increment back
-        row = conn.execute(_BUMP_OPEN if open_only else _BUMP, {"cid": conversation_id, "now": now}).one_or_none()
+    sql = _STORE.for_engine(db.engine)
+    with transaction(db.engine) as cursor:  # commits on success; an exception rolls the increment back
+        row = sql["bump_open" if open_only else "bump"].execute(cursor, {"cid": conversation_id, "now": now}).fetchone()
         if row is None:
-            if open_only and conn.execute(_EXISTS, {"cid": conversation_id}).first() is not None:
+            if open_only and sql["exists"].execute(cursor, {"cid": conversation_id}).fetchone() is not None:
                 raise ConversationClosed(f"conversation {conversation_id} is closed")
             raise NotFound(f"conversation {conversation_id} does not exist")
         seq, status, shop_id = row
-        if client_id is not None:
-            existing = _find(conn, conversation_id, client_id)
-            if existing is not None:
-                raise _AlreadyStored(existing, status, shop_id)
         values = {"conversation_id": conversation_id, "seq": seq, "client_id": client_id, "author": author,
                   "text": text, "payload": payload or {}, "created_at": now}
-        message_id = conn.execute(_INSERT, values).scalar_one()
-    return Stored(Message(id=message_id, **values), created=True, status=status, shop_id=shop_id)
-
-
-def _find(conn: Connection, conversation_id: int, client_id: str) -> Message | None:
-    row = conn.execute(_BY_CLIENT_ID, {"cid": conversation_id, "client_id": client_id}).one_or_none()
-    return None if row is None else Message(**row._mapping)
+        inserted = sql["insert"].execute(cursor, values).fetchone()
+        if inserted is None:
+            # Seen before: the increment is rolled back and the stored message returned.
+            raise _AlreadyStored(status, shop_id)
+    return Stored(Message(id=inserted[0], **values), created=True, status=status, shop_id=shop_id)
 
 
 def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:
     if client_id is None:
         return None
-    with db.engine.connect() as conn:
-        return _find(conn, conversation_id, client_id)
+    with db.session() as session:
+        return session.scalar(_BY_CLIENT_ID, {"cid": conversation_id, "client_id": client_id})
 
 
 def messages_after(

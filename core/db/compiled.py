@@ -1,0 +1,83 @@
+"""SQLAlchemy statements compiled once, run on the bare DB-API cursor.
+
+For the few statements that run for every chat line and, under gevent,
+hold the whole web process while they do: SQLAlchemy builds the SQL and
+converts the parameters exactly as it would itself (the dialect's bind
+processors), but the execution skips its ``Connection`` and ``Result``
+layers, which cost several times the driver's own work per statement
+(``bench/store.py`` prints both).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+
+class Compiled:
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self._compiled = compiled
+        self.sql = str(compiled)
+        self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._processors: list[tuple[str, Callable[[Any], Any]]] = []
+        for bind, name in compiled.bind_names.items():
+            processor = dialect.type_descriptor(bind.type).bind_processor(dialect)
+            if processor is not None:
+                self._processors.append((name, processor))
+
+    def params(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for ``values`` (keyed as the statement's bind names)."""
+        params = self._compiled.construct_params(values)
+        for name, processor in self._processors:
+            params[name] = processor(params[name])
+        if self._order is None:
+            return params
+        return tuple(params[name] for name in self._order)
+
+    def execute(self, cursor: Any, values: Mapping[str, Any]) -> Any:
+        cursor.execute(self.sql, self.params(values))
+        return cursor
+
+
+class Statements:
+    """Statements built with SQLAlchemy, compiled once per engine dialect."""
+
+    def __init__(self, **statements: Executable | Callable[[Dialect], Executable]) -> None:
+        """Each statement, or a function of the dialect that builds it (for dialect-only syntax)."""
+        self._statements = statements
+        self._compiled: dict[tuple[str, str], dict[str, Compiled]] = {}
+
+    def for_engine(self, engine: Engine) -> dict[str, Compiled]:
+        dialect = engine.dialect
+        key = (dialect.name, dialect.driver)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = {
+                name: Compiled(stmt if isinstance(stmt, ClauseElement) else stmt(dialect), dialect)
+                for name, stmt in self._statements.items()
+            }
+        return compiled
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Any]:
+    """A DB-API cursor from the engine's pool, in a transaction: committed when the
+    block ends, rolled back if it raises."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            yield cursor
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            cursor.close()
+    finally:
+        raw.close()  # back to the pool

@@ -1,0 +1,110 @@
+"""The store path: gap-free sequence numbers, one message per client_id, and
+values that read back through the ORM exactly as they were stored."""
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timezone
+
+import pytest
+from sqlalchemy import select
+
+from core.chat import messages
+from core.db import Conversation, Message, Shop
+from core.errors import NotFound
+
+
+@pytest.fixture
+def conversation_id(db) -> int:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        shop = Shop(name="S", platform="csv", site_key="sk_store", connector_config={})
+        session.add(shop)
+        session.flush()
+        shop_id = shop.id
+    return messages.start_conversation(db, shop_id, uuid.uuid4().hex).id
+
+
+def _stored(db, conversation_id: int) -> list[Message]:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return list(session.scalars(select(Message).where(Message.conversation_id == conversation_id)
+                                    .order_by(Message.seq)))
+
+
+def test_stored_values_read_back_through_the_orm(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    payload = {"cards": [{"title": "Vase – blue", "price": "19.90"}], "n": 3}
+    stored = messages.append_message(db, conversation_id, author="assistant", text="Here: ✨",
+                                     client_id="reply:1", payload=payload)
+    assert stored.created and stored.message.seq == 1 and stored.status == "ai" and stored.shop_id > 0
+    [row] = _stored(db, conversation_id)
+    assert (row.id, row.seq, row.author, row.text, row.client_id, row.payload) == (
+        stored.message.id, 1, "assistant", "Here: ✨", "reply:1", payload)
+    written = stored.message.created_at
+    read = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
+    assert read == written
+    with db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation.last_seq == 1
+        updated = conversation.updated_at if conversation.updated_at.tzinfo else \
+            conversation.updated_at.replace(tzinfo=timezone.utc)
+        assert updated == written
+    assert messages.message_frame(stored.message) == messages.message_frame(row)
+
+
+def test_a_seen_client_id_stores_nothing_and_takes_no_number(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    first = messages.append_message(db, conversation_id, author="visitor", text="hi", client_id="c1")
+    again = messages.append_message(db, conversation_id, author="visitor", text="hi (retried)", client_id="c1")
+    assert not again.created
+    assert (again.message.id, again.message.seq, again.message.text) == (first.message.id, 1, "hi")
+    assert again.status == "ai" and again.shop_id == first.shop_id
+    second = messages.append_message(db, conversation_id, author="visitor", text="next", client_id="c2")
+    assert second.message.seq == 2  # no gap: the retry's increment was rolled back
+    # Messages without a client_id (the assistant's notices) never conflict with each other.
+    for _ in range(2):
+        messages.append_message(db, conversation_id, author="system", text="notice")
+    assert [m.seq for m in _stored(db, conversation_id)] == [1, 2, 3, 4]
+
+
+def test_closed_and_missing_conversations_are_refused(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        session.get(Conversation, conversation_id).status = "closed"
+    with pytest.raises(messages.ConversationClosed):
+        messages.append_message(db, conversation_id, author="visitor", text="hi", client_id="c1", open_only=True)
+    with pytest.raises(NotFound):
+        messages.append_message(db, conversation_id + 1000, author="visitor", text="hi", open_only=True)
+    with pytest.raises(NotFound):
+        messages.append_message(db, conversation_id + 1000, author="visitor", text="hi")
+    # A closed conversation still takes a notice (closing writes one).
+    assert messages.append_message(db, conversation_id, author="system", text="closed").message.seq == 1
+    with pytest.raises(ValueError):
+        messages.append_message(db, conversation_id, author="robot", text="hi")
+
+
+def test_concurrent_writers_get_gap_free_numbers_and_one_row_per_client_id(  # type: ignore[no-untyped-def]
+        db, conversation_id: int) -> None:
+    """Four threads, each storing the same 30 client_ids (as retries racing each other would)."""
+    results: list[messages.Stored] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for n in range(30):
+                stored = messages.append_message(db, conversation_id, author="visitor", text=f"line {n}",
+                                                 client_id=f"c{n}")
+                with lock:
+                    results.append(stored)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = _stored(db, conversation_id)
+    assert [m.seq for m in rows] == list(range(1, 31))
+    assert sorted(m.client_id for m in rows) == sorted(f"c{n}" for n in range(30))
+    assert sum(r.created for r in results) == 30
+    by_client = {m.client_id: m.seq for m in rows}
+    assert all(by_client[r.message.client_id] == r.message.seq for r in results)
