@@ -32,7 +32,9 @@ class Services:
     db: Database = field(init=False)
 
     def __post_init__(self) -> None:
-        self.db = Database(self.settings)
+        # Services live as long as their process (web, worker): SQLite's WAL is
+        # checkpointed off the request path (core/db/checkpoint.py).
+        self.db = Database(self.settings, background_checkpoints=True)
 
     @cached_property
     def redis(self) -> redis_lib.Redis:

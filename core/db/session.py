@@ -1,16 +1,19 @@
 """Engine and sessions: one :class:`Database` per process."""
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db.checkpoint import Checkpointer
 from core.settings import Settings
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
     cur = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers
     # from other processes (web, worker) wait for each other instead of failing.
@@ -18,22 +21,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    if not autocheckpoint:
+        cur.execute("PRAGMA wal_autocheckpoint=0")  # a Checkpointer thread does it (core/db/checkpoint.py)
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     if url.startswith("sqlite:"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect",
+                     lambda dbapi_connection, _record: _sqlite_pragmas(dbapi_connection, autocheckpoint=autocheckpoint))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 class Database:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, background_checkpoints: bool = False) -> None:
+        """``background_checkpoints``: for long-running processes (web, worker) on a SQLite
+        file, checkpoint the WAL from a thread of its own instead of inside commits."""
         self.url = settings.sqlalchemy_url
         self.settings = settings
-        self.engine = make_engine(self.url)
+        database = sqlite_file(self.url) if background_checkpoints else None
+        self.checkpointer = Checkpointer(database) if database else None
+        self.engine = make_engine(self.url, autocheckpoint=self.checkpointer is None)
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+            weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
@@ -59,4 +72,14 @@ class Database:
                 raise
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
