@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import request
 
-from core.chat import messages
 from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume
 from core.chat.presence import Beat
 from core.chat.socket_session import SocketSession
@@ -67,10 +66,8 @@ class AgentSession(SocketSession):
     def on_frame(self, frame: Any) -> None:
         assert self.me is not None
         if isinstance(frame, AgentMessage):
-            stored = self.chat.agent_message(self.me, frame.conversation_id, frame.client_id, frame.text)
-            self.ack(frame.client_id, stored)
-            if stored.created:
-                self.outbox.put(messages.message_frame(stored.message))
+            self.chat.agent_message(self.me, frame.conversation_id, frame.client_id, frame.text,
+                                    on_stored=lambda stored: self.ack(frame.client_id, stored))
         elif isinstance(frame, Resume):
             self.chat.agent_conversation(self.me, frame.conversation_id)
             self.outbox.follow(frame.conversation_id, frame.after_seq, catch_up=False)

@@ -7,6 +7,7 @@ channel and handed to the assistant.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,8 @@ class _Unset:
 
 
 UNSET = _Unset()
+#: Told about a message as soon as it is stored (see ``visitor_message``).
+OnStored = Callable[[messages.Stored], None]
 
 
 class ChatError(StoreChatError):
@@ -163,11 +166,14 @@ class ChatService:
                 f"too many messages; try again in {max(decision.retry_after, 0.1):.1f} s",
             )
 
-    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str) -> messages.Stored:
+    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str,
+                        on_stored: OnStored | None = None) -> messages.Stored:
         """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.
 
         Starts a conversation on the first line. ``ctx.conversation_id`` is
-        updated when a new conversation had to be started.
+        updated when a new conversation had to be started. ``on_stored`` runs
+        as soon as the line is stored, before it is announced: the sender's
+        ack does not wait for the bus.
         """
         text = self.check_text(text)
         s = self.settings
@@ -188,6 +194,8 @@ class ChatService:
             stored = messages.append_message(
                 self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id
             )
+        if on_stored is not None:
+            on_stored(stored)
         if stored.created:
             self._announce(stored)
             if stored.status == "ai":
@@ -253,8 +261,10 @@ class ChatService:
                 raise ChatError("unknown_conversation", f"no conversation {conversation_id} in this shop")
             return conversation
 
-    def agent_message(self, agent: Agent, conversation_id: int, client_id: str, text: str) -> messages.Stored:
-        """An agent's reply. Replying to a conversation the assistant owns takes it over."""
+    def agent_message(self, agent: Agent, conversation_id: int, client_id: str, text: str,
+                      on_stored: OnStored | None = None) -> messages.Stored:
+        """An agent's reply. Replying to a conversation the assistant owns takes it over.
+        ``on_stored``: as for :meth:`visitor_message`."""
         text = self.check_text(text)
         self.check_rate((f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst))
         conversation = self.agent_conversation(agent, conversation_id)
@@ -266,6 +276,8 @@ class ChatService:
             self.db, conversation_id, author="agent", text=text, client_id=f"agent:{agent.id}:{client_id}",
             payload={"agent_id": agent.id, "agent_name": agent.name},
         )
+        if on_stored is not None:
+            on_stored(stored)
         if stored.created:
             self._announce(stored)
         return stored
@@ -308,7 +320,7 @@ class ChatService:
         self._publish(shop_id, frame)
 
     def _announce(self, stored: messages.Stored) -> None:
-        self._publish(stored.shop_id, messages.message_frame(stored.message))
+        self._publish(stored.shop_id, stored.frame)
 
     def _publish(self, shop_id: int, frame: dict[str, Any]) -> None:
         try:

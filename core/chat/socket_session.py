@@ -205,5 +205,9 @@ class SocketSession:
                 self.outbox.put(refused)
 
     def ack(self, client_id: str, stored: Any) -> None:
+        """The ack, then (when it is new) the message itself, which the bus brings
+        too: the outbox sends each seq once."""
         self.outbox.put({"type": "ack", "client_id": client_id, "seq": stored.message.seq,
                          "conversation_id": stored.message.conversation_id})
+        if stored.created:
+            self.outbox.put(stored.frame)

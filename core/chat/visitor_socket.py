@@ -35,13 +35,8 @@ class VisitorSession(SocketSession):
     def on_frame(self, frame: Any) -> None:
         assert self.ctx is not None
         if isinstance(frame, SendMessage):
-            stored = self.chat.visitor_message(self.ctx, frame.client_id, frame.text, self.ip)
-            if not self.outbox.following(stored.message.conversation_id):
-                # The first line, or the first after the last conversation was closed.
-                self._follow(stored.message.conversation_id, 0, catch_up=False)
-            self.ack(frame.client_id, stored)
-            if stored.created:
-                self.outbox.put(messages.message_frame(stored.message))
+            self.chat.visitor_message(self.ctx, frame.client_id, frame.text, self.ip,
+                                      on_stored=lambda stored: self._stored(frame.client_id, stored))
         elif isinstance(frame, Typing):
             self.chat.visitor_typing(self.ctx)
         elif isinstance(frame, AskHuman):
@@ -52,6 +47,12 @@ class VisitorSession(SocketSession):
         elif isinstance(frame, LeaveContact):
             self.chat.visitor_leaves_contact(self.ctx, frame.email)
             self.outbox.put({"type": "contact_saved"})
+
+    def _stored(self, client_id: str, stored: messages.Stored) -> None:
+        if not self.outbox.following(stored.message.conversation_id):
+            # The first line, or the first after the last conversation was closed.
+            self._follow(stored.message.conversation_id, 0, catch_up=False)
+        self.ack(client_id, stored)
 
     def _follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:
         self.outbox.follow(conversation_id, after_seq, catch_up=catch_up)
