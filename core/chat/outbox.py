@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.chat.frames import error_frame
+from core.chat.sock import send_texts
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ CATCH_UP = "_catch_up"
 #: Loads up to ``BATCH`` message frames of a conversation with seq > after_seq, in order.
 Loader = Callable[[int, int], list[dict[str, Any]]]
 BATCH = 500
+#: Queued frames are written together up to this many bytes.
+FLUSH_BYTES = 64 * 1024
 
 
 def wake(ws: Any) -> None:
@@ -53,6 +56,9 @@ class Outbox:
         self._follow_new = follow_new
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=maxsize)
         self._overflowed = threading.Event()
+        #: Frames sent but not yet written to the socket (see ``_run``).
+        self._pending: list[str] = []
+        self._pending_bytes = 0
         #: conversation id -> highest seq sent. Only the sender thread writes it
         #: after follow() has seeded it.
         self._sent: dict[int, int] = {}
@@ -105,30 +111,42 @@ class Outbox:
                         "this connection fell too far behind; reconnect and resume",
                         fatal=True,
                     ))
+                    self._flush()
                     self._ws.close(reason=1008, message="resume_required")
                     wake(self._ws)
                     return
                 frame = self._queue.get()
-                kind = frame.get("type")
+                # Whatever else is queued already goes out in the same write (an ack
+                # and its message, say): one system call, one wake-up of the client.
+                while frame is not _CLOSE:
+                    self._handle(frame)
+                    try:
+                        frame = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                self._flush()
                 if frame is _CLOSE:
                     return
-                if kind == CATCH_UP:
-                    conversation_id = frame["conversation_id"]
-                    if frame.get("after_seq") is not None:
-                        self._sent[conversation_id] = frame["after_seq"]
-                    self._send_missing(conversation_id)
-                elif kind == "message":
-                    self._send_message(frame)
-                else:
-                    if kind == "conversation" and frame.get("conversation_id") in self._sent:
-                        # Every change of owner is stored as a notice before it is announced:
-                        # make sure the client has it (and all before it) before the change.
-                        self._send_missing(int(frame["conversation_id"]))
-                    self._send(frame)
         except Exception as exc:  # noqa: BLE001 - the socket is gone; the handler cleans up
             log.debug("outbox stopped: %s", exc)
         finally:
             self.closed.set()
+
+    def _handle(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == CATCH_UP:
+            conversation_id = frame["conversation_id"]
+            if frame.get("after_seq") is not None:
+                self._sent[conversation_id] = frame["after_seq"]
+            self._send_missing(conversation_id)
+        elif kind == "message":
+            self._send_message(frame)
+        else:
+            if kind == "conversation" and frame.get("conversation_id") in self._sent:
+                # Every change of owner is stored as a notice before it is announced:
+                # make sure the client has it (and all before it) before the change.
+                self._send_missing(int(frame["conversation_id"]))
+            self._send(frame)
 
     def _send_message(self, frame: dict[str, Any]) -> None:
         conversation_id, seq = int(frame["conversation_id"]), int(frame["seq"])
@@ -161,4 +179,13 @@ class Outbox:
                 return
 
     def _send(self, frame: dict[str, Any]) -> None:
-        self._ws.send(json.dumps(frame, separators=(",", ":")))
+        text = json.dumps(frame, separators=(",", ":"))
+        self._pending.append(text)
+        self._pending_bytes += len(text)
+        if self._pending_bytes >= FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pending, self._pending, self._pending_bytes = self._pending, [], 0
+            send_texts(self._ws, pending)

@@ -11,10 +11,13 @@ windows: a frame is still compressed, and an idle socket holds no zlib state
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import simple_websocket.ws
 from flask import Flask
 from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+from wsproto.events import TextMessage
 from wsproto.extensions import PerMessageDeflate
 
 sock = Sock()
@@ -27,6 +30,16 @@ chat_deflate = functools.partial(
     client_no_context_takeover=True, server_no_context_takeover=True,
     client_max_window_bits=WINDOW_BITS, server_max_window_bits=WINDOW_BITS,
 )
+
+
+def send_texts(ws: Any, texts: list[str]) -> None:
+    """Send text frames with one write to the socket (``ws.send`` writes each alone)."""
+    if len(texts) == 1:
+        ws.send(texts[0])
+        return
+    if not ws.connected:
+        raise ConnectionClosed(ws.close_reason, ws.close_message)
+    ws.sock.send(b"".join(ws.ws.send(TextMessage(data=text)) for text in texts))
 
 
 def init_app(app: Flask) -> None:
