@@ -46,12 +46,15 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
 
     def post_worker_init(worker: Any) -> None:
         from core import lifecycle
+        from core.gc_schedule import GcSchedule
 
         def on_term(sig: int, frame: Any) -> None:
             lifecycle.start_draining()
             worker.handle_exit(sig, frame)
 
         signal.signal(signal.SIGTERM, on_term)
+        # The app is loaded: full garbage collections on a timer, not mid-burst (core/gc_schedule.py).
+        GcSchedule().start()
 
     WebServer({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
