@@ -12,11 +12,34 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis as redis_lib
 
-#: Pipelined commands per round trip when many entries are refreshed at once.
-CHUNK = 500
+#: Connections refreshed per script call when many are refreshed at once: one
+#: call costs the web process about as much as a single command, whatever it
+#: carries, and a chunk keeps each call (and Redis's time on it) short.
+CHUNK = 100
+
+# Refreshes beats: KEYS are every beat's entry keys in order; ARGV is the new
+# score, the keys' ttl, now, then per beat its entry count and its members.
+# Returns, per beat, 1 when its first entry was missing or expired, else 0.
+_BEAT = """
+local score, ttl, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local newly, k, a = {}, 1, 4
+while a <= #ARGV do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  local old = redis.call('ZSCORE', KEYS[k], ARGV[a])
+  newly[#newly + 1] = (old == false or tonumber(old) < now) and 1 or 0
+  for _ = 1, count do
+    redis.call('ZADD', KEYS[k], score, ARGV[a])
+    redis.call('EXPIRE', KEYS[k], ttl)
+    k, a = k + 1, a + 1
+  end
+end
+return newly
+"""
 
 
 def _agents_key(shop_id: int) -> str:
@@ -42,6 +65,7 @@ class Presence:
     def __init__(self, redis: redis_lib.Redis, ttl: float) -> None:
         self._redis = redis
         self.ttl = ttl
+        self._beat = redis.register_script(_BEAT)
 
     # -- entries ---------------------------------------------------------------
 
@@ -61,19 +85,14 @@ class Presence:
         now = time.time()
         newly: list[bool] = []
         for start in range(0, len(beats), CHUNK):
-            chunk = beats[start:start + CHUNK]
-            pipe = self._redis.pipeline(transaction=False)
-            for beat in chunk:
-                pipe.zscore(*beat.entries[0])
+            keys: list[str] = []
+            args: list[Any] = [now + self.ttl, int(self.ttl) + 60, now]
+            for beat in beats[start:start + CHUNK]:
+                args.append(len(beat.entries))
                 for key, member in beat.entries:
-                    pipe.zadd(key, {member: now + self.ttl})
-                    pipe.expire(key, int(self.ttl) + 60)
-            replies = pipe.execute()
-            at = 0
-            for beat in chunk:
-                score = replies[at]
-                newly.append(score is None or float(score) < now)
-                at += 1 + 2 * len(beat.entries)
+                    keys.append(key)
+                    args.append(member)
+            newly += [bool(flag) for flag in self._beat(keys=keys, args=args)]
         return newly
 
     def beat(self, beat: Beat) -> bool:

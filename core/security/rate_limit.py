@@ -59,6 +59,17 @@ return 1
 """
 
 
+# Refreshes many held slots: KEYS[i] holds member ARGV[i + 2] until ARGV[1] (seconds;
+# ARGV[2] the same in ms).
+_REFRESH = """
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[i + 2])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[2])
+end
+return #KEYS
+"""
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -71,6 +82,7 @@ class Limits:
         self._redis = redis
         self._slot = redis.register_script(_SLOT)
         self._buckets = redis.register_script(_BUCKETS)
+        self._refresh = redis.register_script(_REFRESH)
 
     def take(self, key: str, *, rate: float, burst: int) -> Decision:
         return self.take_all([(key, rate, burst)])
@@ -91,15 +103,13 @@ class Limits:
         now = time.time()
         return bool(self._slot(keys=[f"sc:slots:{key}"], args=[now, limit, member, now + ttl]))
 
-    def refresh_slots(self, slots: Sequence[tuple[str, str]], *, ttl: float, chunk: int = 500) -> None:
-        """Keep many held slots alive in a few round trips (one process's connections)."""
+    def refresh_slots(self, slots: Sequence[tuple[str, str]], *, ttl: float, chunk: int = 200) -> None:
+        """Keep many held slots alive in a few script calls (one process's connections)."""
         expires = time.time() + ttl
         for start in range(0, len(slots), chunk):
-            pipe = self._redis.pipeline(transaction=False)
-            for key, member in slots[start:start + chunk]:
-                pipe.zadd(f"sc:slots:{key}", {member: expires})
-                pipe.pexpireat(f"sc:slots:{key}", math.ceil(expires * 1000))
-            pipe.execute()
+            part = slots[start:start + chunk]
+            self._refresh(keys=[f"sc:slots:{key}" for key, _ in part],
+                          args=[expires, math.ceil(expires * 1000), *(member for _, member in part)])
 
     def release_slot(self, key: str, member: str) -> None:
         self._redis.zrem(f"sc:slots:{key}", member)
