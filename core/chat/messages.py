@@ -120,11 +120,10 @@ _messages = Message.__table__
 _BUMP = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("cid"))
-    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
+    .values(last_seq=_conversations.c.last_seq + 1,
+            updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
     .returning(_conversations.c.last_seq, _conversations.c.status, _conversations.c.shop_id)
 )
-
-
 _MESSAGE_VALUES = ("conversation_id", "seq", "client_id", "author", "text", "payload", "created_at")
 
 
@@ -161,7 +160,8 @@ def _append(
     now = utcnow()
     sql = _STORE.for_engine(db.engine)
     with transaction(db.engine) as cursor:  # commits on success; an exception rolls the increment back
-        row = sql["bump_open" if open_only else "bump"].execute(cursor, {"cid": conversation_id, "now": now}).fetchone()
+        bump = sql["bump_open" if open_only else "bump"]
+        row = bump.execute(cursor, {"cid": conversation_id, "now": now}).fetchone()
         if row is None:
             if open_only and sql["exists"].execute(cursor, {"cid": conversation_id}).fetchone() is not None:
                 raise ConversationClosed(f"conversation {conversation_id} is closed")

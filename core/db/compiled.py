@@ -26,7 +26,8 @@ class Compiled:
         self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
         self._processors: list[tuple[str, Callable[[Any], Any]]] = []
         for bind, name in compiled.bind_names.items():
-            processor = dialect.type_descriptor(bind.type).bind_processor(dialect)
+            # dialect_impl keeps a TypeDecorator's own processing in front of its impl's.
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self._processors.append((name, processor))
 

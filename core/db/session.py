@@ -29,8 +29,8 @@ def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
 def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     if url.startswith("sqlite:"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect",
-                     lambda dbapi_connection, _record: _sqlite_pragmas(dbapi_connection, autocheckpoint=autocheckpoint))
+        event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
+            dbapi_connection, autocheckpoint=autocheckpoint))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

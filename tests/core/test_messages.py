@@ -50,6 +50,20 @@ def test_stored_values_read_back_through_the_orm(db, conversation_id: int) -> No
     assert messages.message_frame(stored.message) == messages.message_frame(row)
 
 
+def test_the_store_path_writes_what_the_orm_writes(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Same stored representation as SQLAlchemy's own (SQLite keeps datetimes as text)."""
+    stored = messages.append_message(db, conversation_id, author="visitor", text="a", client_id="c1",
+                                     payload={"k": [1, "é"]})
+    with db.session() as session:
+        session.add(Message(conversation_id=conversation_id, seq=99, client_id="c2", author="visitor", text="b",
+                            payload={"k": [1, "é"]}, created_at=stored.message.created_at))
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT created_at, payload FROM messages ORDER BY seq").all()
+        updated = conn.exec_driver_sql("SELECT updated_at FROM conversations").scalar()
+    assert rows[0] == rows[1]
+    assert type(updated) is type(rows[0][0]) and str(updated) == str(rows[0][0])
+
+
 def test_a_seen_client_id_stores_nothing_and_takes_no_number(db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
     first = messages.append_message(db, conversation_id, author="visitor", text="hi", client_id="c1")
     again = messages.append_message(db, conversation_id, author="visitor", text="hi (retried)", client_id="c1")
