@@ -85,6 +85,12 @@ class Outbox:
     def put(self, frame: dict[str, Any]) -> None:
         if self._overflowed.is_set() or self.closed.is_set():
             return
+        if frame.get("type") == "message" and \
+                frame.get("seq", 0) <= self._sent.get(frame.get("conversation_id"), 0):
+            # Sent already (the bus brings a socket's own lines back): not worth waking the sender.
+            # A stale read lets a copy through (the sender drops it), or drops one that a queued
+            # catch-up from an earlier seq (a replay) reads from the database anyway.
+            return
         try:
             self._queue.put_nowait(frame)
         except queue.Full:

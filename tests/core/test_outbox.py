@@ -79,3 +79,21 @@ def test_a_long_catch_up_is_written_in_bounded_pieces() -> None:
     assert sent == list(range(1, 201))
     assert len(ws.sock.writes) >= 3  # ~200 KB of frames: several writes of at most ~64 KB
     assert max(len(w) for w in ws.sock.writes) < 80 * 1024
+
+
+def test_a_copy_of_a_message_already_sent_is_not_even_queued() -> None:
+    ws = _Ws()
+    ws.sock.release.set()
+    outbox = Outbox(ws, lambda conversation_id, after: [], maxsize=100)
+    outbox.follow(7, 0, catch_up=False)
+    outbox.put({"type": "message", "conversation_id": 7, "seq": 1, "text": "hi"})
+    for _ in range(1000):
+        if outbox._sent[7] == 1:
+            break
+        threading.Event().wait(0.01)
+    outbox.put({"type": "message", "conversation_id": 7, "seq": 1, "text": "hi"})
+    assert outbox._queue.qsize() == 0
+    outbox.put({"type": "message", "conversation_id": 8, "seq": 1, "text": "not followed"})
+    assert outbox._queue.qsize() == 1  # the sender decides about conversations it does not follow
+    outbox.close()
+    assert [f["seq"] for data in ws.sock.writes for f in _frames(data)] == [1]
