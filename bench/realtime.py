@@ -962,14 +962,17 @@ class Bench:
         await client.close_all(visitors)
 
     async def settle(self, limit: float = 20.0) -> float:
-        """Wait (up to ``limit`` s) until web A is done with earlier work: its
-        CPU over one second below 50% of a core. Returns the seconds waited."""
+        """Wait (up to ``limit`` s) until the servers are done with earlier work:
+        over one second, web A below 50% of a core and the RQ worker below 10%
+        (it may still be answering the warm-up's first lines, which were the
+        assistant's until the agent took them). Returns the seconds waited."""
         t0 = now()
         while now() - t0 < limit:
-            m = CpuMeter({"web A": [self.web[0]]})
+            m = CpuMeter({"web A": [self.web[0]], "rq": [self.rq]})
             m.start()
             await asyncio.sleep(1.0)
-            if m.stop()["web A"] < 50:
+            use = m.stop()
+            if use["web A"] < 50 and use["rq"] < 10:
                 break
         return now() - t0
 
