@@ -1,7 +1,8 @@
-"""Full garbage collections on a timer: none started by CPython, garbage still freed."""
+"""Full garbage collections on the schedule's terms: none started by CPython, garbage still freed."""
 from __future__ import annotations
 
 import gc
+import time
 import weakref
 
 from core.gc_schedule import NEVER, GcSchedule
@@ -20,7 +21,7 @@ def _cycle() -> weakref.ref[_Node]:
 
 def test_the_schedule_takes_over_full_collections_and_still_frees_cycles() -> None:
     before = gc.get_threshold()
-    schedule = GcSchedule(interval=3600, full_every=3)
+    schedule = GcSchedule(interval=3600, full_interval=7200)
     try:
         schedule.start()
         assert gc.get_threshold() == (before[0], before[1], NEVER)
@@ -31,34 +32,35 @@ def test_the_schedule_takes_over_full_collections_and_still_frees_cycles() -> No
         assert young() is None and not schedule.last_full
 
         survivor = _Node()
-        survivor.other = survivor  # alive, so frozen by that collection
+        survivor.other = survivor  # alive, so frozen by the next collection
         frozen = weakref.ref(survivor)
         schedule.collect()
-        del survivor  # now garbage, but frozen: only a full collection sees it
+        del survivor  # now garbage, but frozen: CPython's collection and ours leave it
+        gc.collect()
         schedule.collect()
-        assert schedule.runs == 3 and schedule.last_full
-        assert frozen() is None
+        assert frozen() is not None
+        schedule.collect(full=True)  # a full pass unfreezes first
+        assert frozen() is None and schedule.last_full and schedule.runs == 4
     finally:
         schedule.stop()
         gc.unfreeze()
     assert gc.get_threshold() == before
 
 
-def test_a_frozen_cycle_waits_for_the_full_collection() -> None:
-    schedule = GcSchedule(interval=3600, full_every=2)
+def test_a_collection_is_due_by_time_by_promotions_and_a_full_one_by_time() -> None:
+    schedule = GcSchedule(interval=60, max_promotions=3, full_interval=600)
     try:
         schedule.start()
-        survivor = _Node()
-        survivor.other = survivor
-        ref = weakref.ref(survivor)
-        gc.freeze()
-        del survivor
-        gc.collect()
-        assert ref() is not None  # CPython's own collection leaves frozen objects alone
+        start = time.monotonic()
+        gc.collect(1)  # one middle-generation collection: not enough yet
+        assert schedule.due(start) is None
+        assert schedule.due(start + 61) is False
+        assert schedule.due(start + 601) is True
+        for _ in range(3):
+            gc.collect(1)
+        assert schedule.due(start) is False
         schedule.collect()
-        assert ref() is not None and not schedule.last_full
-        schedule.collect()
-        assert ref() is None and schedule.last_full
+        assert schedule.due(time.monotonic()) is None  # the counts start again
     finally:
         schedule.stop()
         gc.unfreeze()
