@@ -53,7 +53,8 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
             worker.handle_exit(sig, frame)
 
         signal.signal(signal.SIGTERM, on_term)
-        # The app is loaded: full garbage collections on a timer, not mid-burst (core/gc_schedule.py).
+        # The app is loaded: garbage collection in small pieces, never a full pass mid-burst
+        # (core/gc_schedule.py).
         GcSchedule().start()
 
     WebServer({

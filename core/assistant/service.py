@@ -77,7 +77,7 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
                                      client_id=f"reply:{seq}", payload=payload)
     if not stored.created:
         return
-    svc.bus.publish(stored.shop_id, messages.message_frame(stored.message))
+    svc.bus.publish(stored.shop_id, stored.frame)
     if handoff:
         _hand_off(svc, conversation_id, handoff)
 

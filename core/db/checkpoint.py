@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +44,15 @@ def _open_existing(path: str) -> sqlite3.Connection:
 
 
 class Checkpointer:
-    def __init__(self, path: str, *, interval: float = INTERVAL,
-                 connect: Callable[[str], sqlite3.Connection] | None = None) -> None:
+    def __init__(self, path: str, *, interval: float = INTERVAL) -> None:
         self.path = path
         self.interval = interval
-        self._connect = connect or _open_existing
         self._stopped = False
-        self._started = False
-        self._lock = threading.Lock()
         #: Checkpoints run, and pages copied back into the database file by them.
         self.runs = 0
         self.pages = 0
 
     def start(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
         _native("_thread.start_new_thread")(self._run, ())
 
     def stop(self) -> None:
@@ -82,7 +72,7 @@ class Checkpointer:
                 break
             try:
                 if conn is None:
-                    conn = self._connect(self.path)
+                    conn = _open_existing(self.path)
                 self.checkpoint(conn)
             except sqlite3.Error as exc:  # the file went away (tests), or is locked: try again later
                 log.debug("WAL checkpoint skipped: %s", exc)
