@@ -1245,8 +1245,8 @@ class Bench:
                          "~0%", "figures pessimistic"])
         say(table(["figure", "measured", "goal", ""], rows))
 
-        say("\nNext to ../shared/MEASURED.md (measured before StoreChat existed, same kind of machine):")
-        say(table(["", "MEASURED.md", "here"], [
+        say("\nNext to the baselines in bench/README.md (measured before StoreChat existed, same kind of machine):")
+        say(table(["", "baseline", "here"], [
             ["echo p50 / p99, 1-2k sockets, gevent", "0.3-0.5 / 1.1-2.2 ms at 1-1.5k msg/s",
              f"{fmt_ms(echo[0]['ack']['p50'])} / {fmt_ms(echo[0]['ack']['p99'])} ms at {echo[0]['rate']:.0f} msg/s"
              if echo else "-"],

@@ -6,7 +6,7 @@ them out, and how long until a changed product is searchable.
 Runs the real app on a loopback port (werkzeug, threaded) and a real
 ``storechat worker`` process, with an installed Shopify shop whose products
 are sent as ``products/update`` webhooks (REST payloads built from
-../shared/data/shopify/product.json, signed with the app secret). Prints:
+tests/data/shopify/product.json, signed with the app secret). Prints:
 
 1. answer time of ``POST /webhooks/shopify`` (verify HMAC, record delivery,
    queue), p50/p95/p99, with no worker running;
@@ -50,7 +50,7 @@ from core.settings import load_settings  # noqa: E402
 from core.shop_connectors import seal_config  # noqa: E402
 from core.shops import new_site_key  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shopify"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "shopify"
 SHOP = "bench-shop.myshopify.com"
 SECRET = "shpss_bench-secret-0123456789abcdef"
 GOAL_SEARCHABLE = 1.0

@@ -4,8 +4,8 @@ Why gevent: every WebSocket holds its handler for its whole life, plus a
 reader from simple-websocket. Under gunicorn's threaded worker that is two
 OS threads per socket and a hard cap of workers x threads connections; with
 gevent they are greenlets, so one process holds thousands of idle sockets in
-far less memory and answers with lower tail latency (see
-../shared/MEASURED.md and bench/).
+far less memory and answers with lower tail latency (figures
+and how they were measured: docs/operations.md and bench/README.md).
 
 The app is created in each worker after gevent has patched the standard
 library, never in the arbiter.

@@ -1,7 +1,7 @@
 """The RQ worker: catalog sync, assistant replies, and later webhooks.
 
 A ``SimpleWorker`` runs jobs in its own process instead of forking one per
-job: enqueue-to-start is about 1 ms instead of 8 ms (../shared/MEASURED.md),
+job: enqueue-to-start is about 1 ms instead of 8 ms (bench/README.md, "Baselines"),
 which a shopper waiting for an answer feels. Jobs are short and isolated by
 the database, so the fork buys nothing here; run more worker processes to
 scale. It runs in the process's main thread because job timeouts use SIGALRM.

@@ -16,7 +16,8 @@ from core.settings import Settings, load_settings
 
 PG_URL = os.environ.get("STORECHAT_TEST_DATABASE_URL") or None
 REDIS_URL = os.environ.get("STORECHAT_TEST_REDIS_URL") or None
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+#: Sample payloads, catalogs and the Shopify schema the tests use (provenance: tests/data/README.md).
+SHOPIFY_DATA = Path(__file__).resolve().parent / "data" / "shopify"
 
 DB_KINDS = ["sqlite", "postgresql"]
 

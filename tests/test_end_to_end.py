@@ -18,7 +18,7 @@ import pytest
 import redis as redis_lib
 import requests
 
-from tests.conftest import PG_URL, REDIS_URL, SHARED, _reset_postgres
+from tests.conftest import PG_URL, REDIS_URL, SHOPIFY_DATA, _reset_postgres
 from tests.wsclient import VisitorClient
 
 READY = re.compile(r"demo store is ready: (http://\S+)/demo/")
@@ -116,7 +116,7 @@ def test_health_and_readiness(demo: Running) -> None:
 
 
 def test_shop_created_from_a_csv_answers_like_the_demo(demo: Running) -> None:
-    created = demo.cli("shop", "create", "Jewel Box", "--csv", str(SHARED / "data/shopify/jewelry.csv"))
+    created = demo.cli("shop", "create", "Jewel Box", "--csv", str(SHOPIFY_DATA / "jewelry.csv"))
     assert created.returncode == 0, created.stdout + created.stderr
     site_key = re.search(r"site key: (\S+)", created.stdout)
     shop_id = re.search(r"shop id: (\d+)", created.stdout)
@@ -134,7 +134,7 @@ def test_shop_created_from_a_csv_answers_like_the_demo(demo: Running) -> None:
         client.close()
     import csv
 
-    with open(SHARED / "data/shopify/jewelry.csv", encoding="utf-8") as fh:
+    with open(SHOPIFY_DATA / "jewelry.csv", encoding="utf-8") as fh:
         gold_necklaces = {r["Handle"] for r in csv.DictReader(fh)
                           if r["Type"] == "Necklace" and "Gold" in r["Tags"]}
     assert necklaces["cards"] and {c["handle"] for c in necklaces["cards"]} <= gold_necklaces

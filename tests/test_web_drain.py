@@ -12,14 +12,14 @@ import requests
 from core.testing.cluster import Cluster
 from tests.wsclient import VisitorClient
 
-SHARED_CSV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "shopify", "apparel.csv")
+APPAREL_CSV = os.path.join(os.path.dirname(__file__), "data", "shopify", "apparel.csv")
 
 
 def test_sigterm_ends_sockets_and_long_polls_promptly(tmp_path, redis_url) -> None:  # type: ignore[no-untyped-def]
     cluster = Cluster(tmp_path / "instance", {"STORECHAT_REDIS_URL": redis_url}, web=1, worker=False)
     cluster.start()
     try:
-        created = cluster.cli("shop", "create", "Drain", "--csv", SHARED_CSV).stdout
+        created = cluster.cli("shop", "create", "Drain", "--csv", APPAREL_CSV).stdout
         site_key = re.search(r"site key: (\S+)", created).group(1)  # type: ignore[union-attr]
         base = cluster.url(0)
         visitor = VisitorClient(base)

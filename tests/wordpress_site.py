@@ -1,4 +1,4 @@
-"""A real WordPress 6.1 for tests, from ../shared/tools/wordpress/wp-up.sh (see
+"""A real WordPress 6.1 for tests, from tools/wordpress/wp-up.sh (see
 tests/connectors/wordpress/conftest.py for the session fixture)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = Path(os.environ.get("STORECHAT_WP_TOOLS", REPO.parent / "shared" / "tools" / "wordpress"))
+TOOLS = Path(os.environ.get("STORECHAT_WP_TOOLS", REPO / "tools" / "wordpress"))
 PLUGIN = REPO / "theme_snippets" / "wordpress" / "storechat"
 #: A cold run installs Debian packages.
 UP_TIMEOUT = 900

@@ -17,9 +17,9 @@ from core.cli import main
 from core.db import Agent, Database, Product, Shop, SyncRun, Variant
 from core.db.migrate import current_revision, head_revision, is_current
 from core.settings import Settings
-from tests.conftest import SHARED
+from tests.conftest import SHOPIFY_DATA
 
-APPAREL = SHARED / "data" / "shopify" / "apparel.csv"
+APPAREL = SHOPIFY_DATA / "apparel.csv"
 COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent"]
 
 

@@ -23,7 +23,7 @@ from core.catalog.search import (
 )
 from core.db import Database, Document, Product, Shop, Variant
 
-APPAREL = Path(__file__).resolve().parents[3] / "shared" / "data" / "shopify" / "apparel.csv"
+APPAREL = Path(__file__).resolve().parents[1] / "data" / "shopify" / "apparel.csv"
 
 
 def load_shopify_csv(session: Session, shop: Shop, path: Path) -> list[Product]:

@@ -21,9 +21,9 @@ from core.db import Database, Document, Product, Shop, SyncRun, Variant
 from core.errors import ConnectorNotFound, NotFound, RecordError
 from core.settings import Settings
 from core.shops import create_shop
-from tests.conftest import SHARED
+from tests.conftest import SHOPIFY_DATA
 
-APPAREL = SHARED / "data" / "shopify" / "apparel.csv"
+APPAREL = SHOPIFY_DATA / "apparel.csv"
 STOREFRONT = "https://shop.example"
 HANDLES = [
     "ocean-blue-shirt", "classic-varsity-top", "yellow-wool-jumper", "floral-white-top",

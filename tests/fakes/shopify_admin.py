@@ -12,7 +12,7 @@ charged, ``THROTTLED`` when the bucket is short, ``MAX_COST_EXCEEDED`` above
 :class:`AdminAPI` is the HTTP-free core (the benchmark serves it over a
 socket); :class:`FakeAdmin` mounts it on ``responses`` for tests and adds
 the faults tests need (HTTP errors, a crash on a given page, a revoked
-token). Fixture data comes from ``../shared/data/shopify`` (Admin REST
+token). Fixture data comes from ``tests/data/shopify`` (Admin REST
 payloads converted to GraphQL shapes) and a seeded generator.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from graphql import GraphQLError, GraphQLSchema, build_client_schema, execute, p
 
 from tests.fakes.shopify_cost import MAX_QUERY_COST, query_cost
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "shopify"
+DATA = Path(__file__).resolve().parents[1] / "data" / "shopify"
 SHOP = "test-shop.myshopify.com"
 API_VERSION = "2026-10"
 URL = f"https://{SHOP}/admin/api/{API_VERSION}/graphql.json"
@@ -45,7 +45,7 @@ STOREFRONT = "https://shop.example.com"
 def schema() -> GraphQLSchema:
     data = json.load(gzip.open(DATA / "admin-graphql-2026-10.json.gz"))["data"]
     built = build_client_schema(data)
-    # Shopify's schema trips one of graphql-core's own deprecation checks (data/README.md).
+    # Shopify's schema trips one of graphql-core's own deprecation checks (tests/data/README.md).
     built._validation_errors = []
     return built
 

@@ -32,12 +32,12 @@ from sqlalchemy.engine import make_url
 from core.db import Conversation, Database, Message
 from core.settings import Settings
 from core.testing.cluster import Cluster, RedisServer
-from tests.conftest import PG_URL, SHARED, _reset_postgres
+from tests.conftest import PG_URL, SHOPIFY_DATA, _reset_postgres
 from tests.realtime.agentclient import AgentClient
 from tests.wsclient import VisitorClient
 
 SECRET = "realtime-test-secret-" + "x" * 40
-CSV = SHARED / "data/shopify/apparel.csv"
+CSV = SHOPIFY_DATA / "apparel.csv"
 
 #: The settings every deployment here runs with. The tests are about delivery,
 #: not about limits: the message rate and connection limits are set out of reach.

@@ -22,7 +22,7 @@ from core.connector import ConnectorError, ProductOption, ProductRecord
 from core.testing import ConnectorContract
 
 REPO = Path(__file__).resolve().parents[3]
-SHOPIFY_DATA = REPO.parent / "shared" / "data" / "shopify"
+SHOPIFY_DATA = REPO / "tests" / "data" / "shopify"
 SHARED_CSVS = ("apparel.csv", "jewelry.csv", "home-and-garden.csv")
 STOREFRONT = "https://demo.storechat.test"
 

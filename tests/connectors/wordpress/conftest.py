@@ -1,4 +1,4 @@
-"""A real WordPress 6.1 for the live tests, from ../shared/tools/wordpress/wp-up.sh.
+"""A real WordPress 6.1 for the live tests, from tools/wordpress/wp-up.sh.
 
 One site per test session, in its own WP_BASE under pytest's temporary
 directory, with the StoreChat plugin from this checkout installed and
