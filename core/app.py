@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import demo, health, install, services, webhooks, widget
+from core import admin, demo, health, install, services, webhooks, widget
 from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
@@ -35,4 +35,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     webhooks.init_app(app)
     install.init_app(app)
     demo.init_app(app)
+    admin.init_app(app)
     return app

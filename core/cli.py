@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from core.accounts.commands import user as user_commands
 from core.errors import ConfigError, StoreChatError
 from core.settings import Settings, load_settings
 
@@ -320,6 +321,9 @@ def agent_create(shop_ref: str, name: str) -> None:
     db = Database(_settings())
     created, credential = create_agent(db, find_shop(db, shop_ref).id, name)
     click.echo(f"agent id: {created.id}\ncredential: {credential}")
+
+
+main.add_command(user_commands)
 
 
 @main.command("eval")

@@ -292,3 +292,34 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("platform", "delivery_id", name="uq_webhook_deliveries_platform_delivery"),
     )
+
+
+#: What a shop's user may do: an owner also manages the team and the settings.
+USER_ROLES = ("owner", "agent")
+
+
+class User(Base):
+    """Someone on a shop's team who signs in to the admin: an owner or an agent.
+
+    The password is kept as an argon2 hash; ``session_version`` is part of
+    every session's identity, so raising it signs the user out everywhere."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    #: Kept lowercased; one account per address and shop.
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    #: None until the user chooses a password through their link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "email", name="uq_users_shop_email"),
+        Index("ix_users_email", "email"),
+    )

@@ -1,0 +1,1 @@
+"""A shop's team: users, their passwords, sign-in links and sign-in throttling."""

@@ -1,0 +1,165 @@
+"""Sign-in pages of the admin: sign in, choose a password from a one-time
+link, sign out here or everywhere, and the signed-in home page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+
+from core.accounts.links import RESET, WELCOME, AccountLinks, BadLink, Purpose
+from core.accounts.throttle import SignInThrottle
+from core.accounts.users import authenticate, set_password, sign_out_everywhere
+from core.admin.setup import SignedIn
+from core.db import Shop, User
+from core.errors import BadInput
+from core.services import services
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    """Every state-changing admin request carries the session's CSRF token
+    (a form field, or the ``X-CSRFToken`` header for scripts)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.content_length is not None and request.content_length > 64 * 1024:
+        abort(413)
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
+    try:
+        validate_csrf(token)
+    except Exception as exc:  # noqa: BLE001 - wtforms' ValidationError and friends: refused either way
+        raise CSRFError(str(exc)) from None
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers["Referrer-Policy"] = "same-origin"  # one-time links stay out of Referer headers
+    return response
+
+
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    return render_template("admin/message.html", title="Refused",
+                           message="This form has expired or did not come from StoreChat. "
+                                   "Go back, reload the page and try again."), 400
+
+
+def _links() -> AccountLinks:
+    return AccountLinks(services().settings.secret_key or "")
+
+
+def _throttle() -> SignInThrottle:
+    return SignInThrottle(services().redis)
+
+
+def _client_address() -> str:
+    return request.remote_addr or "-"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths inside the admin: never another host (an open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/admin") and "\\" not in target:
+            return target
+    return url_for("admin.home")
+
+
+def _sign_in(user: User) -> None:
+    session.clear()  # a fresh session at every sign-in: nothing from before carries over
+    login_user(SignedIn(user.id, user.shop_id, user.email, user.name, user.role, user.session_version))
+
+
+@bp.get("/")
+@login_required
+def home() -> str:
+    with services().db.session() as db_session:
+        shop = db_session.get(Shop, current_user.shop_id)
+        team = db_session.scalars(
+            select(User).where(User.shop_id == current_user.shop_id).order_by(User.role.desc(), User.email)
+        ).all() if current_user.is_owner else []
+        return render_template("admin/home.html", shop=shop, team=team)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> tuple[str, int] | Response:
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("admin/sign_in.html", email="", error=None), 200
+    email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")
+    throttle = _throttle()
+    wait = throttle.wait(email, _client_address())
+    if wait:
+        return render_template("admin/sign_in.html", email=email,
+                               error=f"Too many failed sign-ins. Try again in {_duration(wait)}."), 429
+    user = authenticate(services().db, email, password)
+    if user is None:
+        wait = throttle.failed(email, _client_address())
+        error = "That email and password do not match an account."
+        if wait:
+            error += f" Too many failed sign-ins: try again in {_duration(wait)}."
+        return render_template("admin/sign_in.html", email=email, error=error), 401
+    throttle.succeeded(email)
+    _sign_in(user)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    logout_user()
+    session.clear()
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_all() -> Response:
+    sign_out_everywhere(services().db, current_user.user_id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str) -> tuple[str, int] | Response:
+    return _choose_password(token, WELCOME, "Welcome to StoreChat")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> tuple[str, int] | Response:
+    return _choose_password(token, RESET, "Choose a new password")
+
+
+def _choose_password(token: str, purpose: Purpose, title: str) -> tuple[str, int] | Response:
+    db = services().db
+    try:
+        user = _links().read(db, token, purpose)
+    except BadLink as exc:
+        return render_template("admin/message.html", title="This link cannot be used", message=exc.message), 400
+    if request.method == "GET":
+        return render_template("admin/set_password.html", title=title, user=user, error=None), 200
+    password = request.form.get("password", "")
+    if password != request.form.get("confirm", ""):
+        return render_template("admin/set_password.html", title=title, user=user,
+                               error="The two passwords are not the same."), 400
+    try:
+        user = set_password(db, user.id, password)
+    except BadInput as exc:
+        return render_template("admin/set_password.html", title=title, user=user, error=exc.message[:1].upper()
+                               + exc.message[1:] + "."), 400
+    _sign_in(user)
+    return redirect(url_for("admin.home"))
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"

@@ -1,0 +1,69 @@
+"""Wires the admin into the app: Flask-Login sessions in signed cookies, the
+CSRF token for its forms (checked in :mod:`core.admin.routes`), and the routes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_login import LoginManager, UserMixin
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from core.accounts.users import active_user
+from core.services import services
+
+#: Flask-Login's id for a session: the user and their session version, so
+#: raising the version (sign out everywhere, a new password) ends every session.
+SEPARATOR = ":"
+
+
+@dataclass
+class SignedIn(UserMixin):  # type: ignore[misc]
+    user_id: int
+    shop_id: int
+    email: str
+    name: str
+    role: str
+    session_version: int
+
+    def get_id(self) -> str:
+        return f"{self.user_id}{SEPARATOR}{self.session_version}"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+def load_signed_in(session_id: str) -> SignedIn | None:
+    user_id, _, version = session_id.partition(SEPARATOR)
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    with services().db.session() as session:
+        user = active_user(session, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return SignedIn(user.id, user.shop_id, user.email, user.name, user.role, user.session_version)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["storechat"].settings
+    # Signed (itsdangerous) session cookies: never readable by scripts, sent on
+    # top-level navigations only, and only over https when served over https.
+    app.config.update(
+        SESSION_COOKIE_NAME="storechat_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https://")),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session that holds it
+    )
+    login = LoginManager(app)
+    login.login_view = "admin.sign_in"
+    login.login_message = None
+    login.session_protection = "basic"
+    login.user_loader(load_signed_in)
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+
+    from core.admin import routes
+
+    app.register_blueprint(routes.bp, url_prefix="/admin")
+    app.register_error_handler(CSRFError, routes.csrf_refused)
+
