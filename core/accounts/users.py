@@ -1,14 +1,16 @@
 """A shop's users: create, find for sign-in, set a password, sign out everywhere."""
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.accounts.passwords import hash_password, needs_rehash, verify_password
-from core.db import Database, Shop, User
+from core.db import Agent, Database, Shop, User
 from core.db.models import USER_ROLES, utcnow
 from core.errors import BadInput, NotFound, StoreChatError
 
@@ -40,7 +42,14 @@ def create_user(db: Database, shop_id: int, email: str, *, role: str = "agent", 
         with db.session() as session:
             if session.get(Shop, shop_id) is None:
                 raise NotFound(f"shop {shop_id} does not exist")
-            user = User(shop_id=shop_id, email=email, role=role, name=name)
+            # The user's identity in the chat. Its credential is random and never
+            # shown: a signed-in user reaches the agent socket with a ticket
+            # from their session (core/accounts/tickets.py).
+            agent = Agent(shop_id=shop_id, name=name or email.split("@")[0][:120],
+                          credential_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+            session.add(agent)
+            session.flush()
+            user = User(shop_id=shop_id, email=email, role=role, name=name, agent_id=agent.id)
             session.add(user)
             session.flush()
             return user
@@ -103,3 +112,17 @@ def sign_out_everywhere(db: Database, user_id: int) -> None:
         user = session.get(User, user_id)
         if user is not None:
             user.session_version += 1
+
+
+def close_user(db: Database, shop_id: int, user_id: int) -> None:
+    """Close a teammate's account: they are signed out everywhere and can no
+    longer answer shoppers; what they wrote stays."""
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None or user.shop_id != shop_id:
+            raise NotFound("that account does not exist")
+        user.active = False
+        user.session_version += 1
+        agent = session.get(Agent, user.agent_id)
+        if agent is not None:
+            agent.active = False

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from core.accounts.links import RESET, WELCOME, AccountLinks, BadLink, Purpose
@@ -18,29 +18,6 @@ from core.errors import BadInput
 from core.services import services
 
 bp = Blueprint("admin", __name__, template_folder="templates")
-
-
-@bp.before_request
-def _check_csrf() -> None:
-    """Every state-changing admin request carries the session's CSRF token
-    (a form field, or the ``X-CSRFToken`` header for scripts)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    if request.content_length is not None and request.content_length > 64 * 1024:
-        abort(413)
-    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
-    try:
-        validate_csrf(token)
-    except Exception as exc:  # noqa: BLE001 - wtforms' ValidationError and friends: refused either way
-        raise CSRFError(str(exc)) from None
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    response.headers["Referrer-Policy"] = "same-origin"  # one-time links stay out of Referer headers
-    return response
 
 
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
@@ -67,23 +44,19 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/admin") and "\\" not in target:
             return target
-    return url_for("admin.home")
+    return url_for("inbox.inbox")
 
 
 def _sign_in(user: User) -> None:
     session.clear()  # a fresh session at every sign-in: nothing from before carries over
-    login_user(SignedIn(user.id, user.shop_id, user.email, user.name, user.role, user.session_version))
+    login_user(SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
+                        user.session_version))
 
 
 @bp.get("/")
 @login_required
-def home() -> str:
-    with services().db.session() as db_session:
-        shop = db_session.get(Shop, current_user.shop_id)
-        team = db_session.scalars(
-            select(User).where(User.shop_id == current_user.shop_id).order_by(User.role.desc(), User.email)
-        ).all() if current_user.is_owner else []
-        return render_template("admin/home.html", shop=shop, team=team)
+def home() -> Response:
+    return redirect(url_for("inbox.inbox"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -155,7 +128,7 @@ def _choose_password(token: str, purpose: Purpose, title: str) -> tuple[str, int
         return render_template("admin/set_password.html", title=title, user=user, error=exc.message[:1].upper()
                                + exc.message[1:] + "."), 400
     _sign_in(user)
-    return redirect(url_for("admin.home"))
+    return redirect(url_for("inbox.inbox"))
 
 
 def _duration(seconds: int) -> str:

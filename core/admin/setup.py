@@ -1,5 +1,5 @@
 """Wires the admin into the app: Flask-Login sessions in signed cookies, the
-CSRF token for its forms (checked in :mod:`core.admin.routes`), and the routes."""
+CSRF token for its forms (checked in :mod:`core.admin.guard`), and the routes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ SEPARATOR = ":"
 class SignedIn(UserMixin):  # type: ignore[misc]
     user_id: int
     shop_id: int
+    agent_id: int
     email: str
     name: str
     role: str
@@ -41,7 +42,8 @@ def load_signed_in(session_id: str) -> SignedIn | None:
         user = active_user(session, int(user_id))
         if user is None or user.session_version != int(version):
             return None
-        return SignedIn(user.id, user.shop_id, user.email, user.name, user.role, user.session_version)
+        return SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
+                        user.session_version)
 
 
 def init_app(app: Flask) -> None:
@@ -62,8 +64,13 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import routes
+    from core.admin import guard, inbox, routes, team
+
+    app.before_request(guard.check_csrf)
+    app.after_request(guard.private_headers)
 
     app.register_blueprint(routes.bp, url_prefix="/admin")
+    app.register_blueprint(inbox.bp, url_prefix="/admin/inbox")
+    app.register_blueprint(team.bp, url_prefix="/admin/team")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

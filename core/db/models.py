@@ -196,6 +196,9 @@ class Visitor(Base):
     customer_ref: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What the widget last said about the shopper's visit, for the team: the
+    #: page (``url``, ``title``), ``locale``, and ``cart`` (items, total).
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 #: Who owns a conversation: the assistant, nobody yet (waiting for a human),
@@ -230,8 +233,15 @@ class Conversation(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Since when it waits for a human (``status == "waiting_human"``), else None.
+    waiting_since: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_conversations_visitor", "visitor_id", "status"),)
+    __table_args__ = (
+        Index("ix_conversations_visitor", "visitor_id", "status"),
+        # The inbox's lists: a shop's conversations in a state, newest first.
+        Index("ix_conversations_shop_status_updated", "shop_id", "status", "updated_at"),
+        Index("ix_conversations_shop_updated", "shop_id", "updated_at"),
+    )
 
 
 class Message(Base):
@@ -316,6 +326,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The user as the chat knows them: who owns a conversation, who replied.
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
 
@@ -323,3 +335,43 @@ class User(Base):
         UniqueConstraint("shop_id", "email", name="uq_users_shop_email"),
         Index("ix_users_email", "email"),
     )
+
+
+class Note(Base):
+    """An internal note on a conversation: seen by the shop's team, never by
+    the shopper (so it takes no seq of the conversation's messages)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_notes_conversation", "conversation_id", "id"),)
+
+
+class ConversationRead(Base):
+    """How far an agent has read a conversation (its highest seq seen)."""
+
+    __tablename__ = "conversation_reads"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    read_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CannedReply(Base):
+    """A reply the team keeps at hand: typed as ``/shortcut`` in the inbox."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    shortcut: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id", "shortcut", name="uq_canned_replies_shop_shortcut"),)

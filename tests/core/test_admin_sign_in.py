@@ -49,11 +49,11 @@ def sign_in(client: FlaskClient, email: str, password: str, **extra: str):  # ty
 
 def test_the_admin_asks_to_sign_in_then_shows_the_shop(app: Flask, owner: User) -> None:
     client = app.test_client()
-    response = client.get("/admin/")
+    response = client.get("/admin/inbox/")
     assert response.status_code == 302 and "/admin/sign-in" in response.headers["Location"]
     response = sign_in(client, "Owner@Example.com", PASSWORD)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
-    page = client.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/inbox/")
+    page = client.get("/admin/inbox/")
     assert page.status_code == 200
     assert "Sign-in Shop" in page.get_data(as_text=True) and "owner@example.com" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
@@ -84,7 +84,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app: Fl
     assert wrong_password.status_code == unknown.status_code == 401
     message = "That email and password do not match an account."
     assert message in wrong_password.get_data(as_text=True) and message in unknown.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/inbox/").status_code == 302
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(app: Flask, owner: User) -> None:
@@ -94,7 +94,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(app: Fla
     assert 429 in statuses  # slowed down, then locked
     locked = sign_in(client, "owner@example.com", PASSWORD)
     assert locked.status_code == 429 and "Try again in" in locked.get_data(as_text=True)
-    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/inbox/").status_code == 302
 
 
 def test_state_changing_requests_without_the_csrf_token_are_refused(app: Flask, owner: User) -> None:
@@ -107,18 +107,18 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(app: Flask, 
     assert sign_in(client, "owner@example.com", PASSWORD).status_code == 302
     # Signed in: signing out everywhere without the token is refused too.
     assert client.post("/admin/sign-out-everywhere").status_code == 400
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/inbox/").status_code == 200
 
 
 def test_signing_out_everywhere_ends_every_session(app: Flask, owner: User) -> None:
     laptop, phone = app.test_client(), app.test_client()
     sign_in(laptop, "owner@example.com", PASSWORD)
     sign_in(phone, "owner@example.com", PASSWORD)
-    assert laptop.get("/admin/").status_code == phone.get("/admin/").status_code == 200
-    token = csrf(phone, "/admin/")
+    assert laptop.get("/admin/inbox/").status_code == phone.get("/admin/inbox/").status_code == 200
+    token = csrf(phone, "/admin/inbox/")
     assert phone.post("/admin/sign-out-everywhere", data={"csrf_token": token}).status_code == 302
-    assert laptop.get("/admin/").status_code == 302
-    assert phone.get("/admin/").status_code == 302
+    assert laptop.get("/admin/inbox/").status_code == 302
+    assert phone.get("/admin/inbox/").status_code == 302
 
 
 def test_a_welcome_link_sets_the_password_once_and_signs_in(app: Flask, db: Database, owner: User,
@@ -138,8 +138,8 @@ def test_a_welcome_link_sets_the_password_once_and_signs_in(app: Flask, db: Data
     done = client.post(f"/admin/welcome/{token}", data={"password": PASSWORD, "confirm": PASSWORD,
                                                         "csrf_token": token_csrf})
     assert done.status_code == 302
-    home = client.get("/admin/").get_data(as_text=True)
-    assert "agent@example.com" in home and "Team" not in home  # agents do not manage the team
+    home = client.get("/admin/inbox/").get_data(as_text=True)
+    assert "agent@example.com" in home and "/admin/team" not in home  # agents do not manage the team
     replay = app.test_client().get(f"/admin/welcome/{token}")
     assert replay.status_code == 400 and "already been used" in replay.get_data(as_text=True)
     assert app.test_client().get(f"/admin/reset/{token}").status_code == 400  # not a reset link
@@ -154,8 +154,8 @@ def test_a_reset_link_ends_the_old_sessions(app: Flask, owner: User, settings: S
     new_password = "a brand new password"
     client.post(f"/admin/reset/{token}", data={"password": new_password, "confirm": new_password,
                                                "csrf_token": token_csrf})
-    assert client.get("/admin/").status_code == 200
-    assert old.get("/admin/").status_code == 302
+    assert client.get("/admin/inbox/").status_code == 200
+    assert old.get("/admin/inbox/").status_code == 302
     assert sign_in(app.test_client(), "owner@example.com", PASSWORD).status_code == 401
 
 
@@ -167,7 +167,7 @@ def test_after_sign_in_the_next_page_is_never_outside_the_admin(app: Flask, owne
     response = client.post(f"/admin/sign-in?next={target}",
                            data={"email": "owner@example.com", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/admin/")
+    assert response.headers["Location"].endswith("/admin/inbox/")
 
 
 def test_a_deactivated_shop_signs_its_team_out(app: Flask, db: Database, owner: User) -> None:
@@ -175,4 +175,4 @@ def test_a_deactivated_shop_signs_its_team_out(app: Flask, db: Database, owner: 
     sign_in(client, "owner@example.com", PASSWORD)
     with db.session() as session:
         session.get(Shop, owner.shop_id).active = False
-    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/inbox/").status_code == 302

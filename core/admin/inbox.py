@@ -1,0 +1,82 @@
+"""The inbox: its page, and the JSON the page's script reads besides the agent socket."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from core.accounts.tickets import SocketTickets
+from core.db import Agent, CannedReply, Shop
+from core.errors import BadInput, NotFound
+from core.inbox import conversation, listing
+from core.services import services
+
+bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+
+def _ticket() -> str:
+    return SocketTickets(services().settings.secret_key or "").mint(current_user.user_id,
+                                                                    current_user.session_version)
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@bp.get("/")
+@login_required
+def inbox() -> str:
+    view = request.args.get("view", "open")
+    if view not in listing.VIEWS:
+        view = "open"
+    with services().db.session() as session:
+        shop = session.get(Shop, current_user.shop_id)
+        page = listing.list_conversations(session, current_user.shop_id, current_user.agent_id, view=view)
+        counts = listing.counts(session, current_user.shop_id, current_user.agent_id)
+        team = {a.id: a.name for a in session.query(Agent).filter(Agent.shop_id == current_user.shop_id)}
+        canned = [{"shortcut": c.shortcut, "text": c.text} for c in session.query(CannedReply)
+                  .filter(CannedReply.shop_id == current_user.shop_id).order_by(CannedReply.shortcut)]
+    return render_template("admin/inbox.html", shop=shop, page=page, counts=counts, view=view,
+                           boot={"ticket": _ticket(), "agent_id": current_user.agent_id, "team": team,
+                                 "canned": canned, "view": view, "page": page, "counts": counts,
+                                 "role": current_user.role, "csrf": generate_csrf()})
+
+
+@bp.get("/api/ticket")
+@login_required
+def ticket() -> Response:
+    return jsonify({"ticket": _ticket()})
+
+
+@bp.get("/api/conversations")
+@login_required
+def conversations() -> Response | tuple[Response, int]:
+    try:
+        with services().db.session() as session:
+            page = listing.list_conversations(
+                session, current_user.shop_id, current_user.agent_id,
+                view=request.args.get("view", "open"), search=request.args.get("q", ""),
+                after=request.args.get("after") or None,
+            )
+            page["counts"] = listing.counts(session, current_user.shop_id, current_user.agent_id)
+    except BadInput as exc:
+        return _error(400, exc.code, exc.message)
+    return jsonify(page)
+
+
+@bp.get("/api/conversations/<int:conversation_id>")
+@login_required
+def one_conversation(conversation_id: int) -> Response | tuple[Response, int]:
+    before: Any = request.args.get("before_seq")
+    if before is not None and (not before.isdigit() or int(before) < 1):
+        return _error(400, "bad_input", "before_seq must be a positive whole number")
+    try:
+        with services().db.session() as session:
+            found = conversation.detail(session, current_user.shop_id, conversation_id, current_user.agent_id,
+                                        before_seq=int(before) if before else None)
+    except NotFound as exc:
+        return _error(404, exc.code, exc.message)
+    return jsonify(found)
