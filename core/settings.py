@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     purge_after_uninstall_hours: float = Field(default=72.0, gt=0)
     #: Largest webhook body accepted (bytes).
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: Where StoreChat sends email (the team's alerts, replies to shoppers who
+    #: left an address, password resets): ``smtp://user:pass@host:587`` (STARTTLS
+    #: when the server offers it), ``smtps://...:465`` (TLS from the start), or
+    #: ``smtp://host:25?tls=off`` for a relay on a trusted network. Unset: no email.
+    smtp_url: str | None = None
+    #: The From address of that email.
+    mail_from: str = "StoreChat <storechat@localhost>"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -85,7 +92,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)
 
-    @field_validator("database_url", "redis_url", "public_url", "secret_key", "credentials_key", mode="before")
+    @field_validator("database_url", "redis_url", "public_url", "secret_key", "credentials_key", "smtp_url",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -124,6 +132,17 @@ class Settings(BaseSettings):
                     "each key must be 32 bytes in urlsafe base64 (make one with "
                     "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
                 ) from None
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, value: str | None) -> str | None:
+        if value is not None:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(value)
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("must be smtp://[user:pass@]host[:port] or smtps://...")
         return value
 
     @field_validator("redis_url")

@@ -375,3 +375,31 @@ class CannedReply(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("shop_id", "shortcut", name="uq_canned_replies_shop_shortcut"),)
+
+
+class NotificationDelivery(Base):
+    """One notification to one place: an email to a teammate or a shopper, or
+    a POST to the shop's chat webhook. Kept as a record of what was sent."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    #: waiting (a shopper waits and no one is online) | contact (a shopper left an
+    #: address) | reply (the team's answer, emailed to the shopper)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: email | webhook
+    channel: Mapped[str] = mapped_column(String(16))
+    #: The address, or the webhook's host (its full URL is a secret).
+    target: Mapped[str] = mapped_column(String(320))
+    #: pending -> sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    #: What is sent, kept until it is (subject, text; a webhook's text).
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_notification_deliveries_shop", "shop_id", "created_at"),)

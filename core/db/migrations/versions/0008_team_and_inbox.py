@@ -70,6 +70,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('shop_id', 'shortcut', name='uq_canned_replies_shop_shortcut'),
     )
+    op.create_table(
+        'notification_deliveries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('shop_id', sa.Integer(), nullable=False),
+        sa.Column('conversation_id', sa.Integer(), nullable=True),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('channel', sa.String(length=16), nullable=False),
+        sa.Column('target', sa.String(length=320), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('error', sa.Text(), nullable=True),
+        sa.Column('content', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_notification_deliveries_shop', 'notification_deliveries', ['shop_id', 'created_at'],
+                    unique=False)
     with op.batch_alter_table('visitors', schema=None) as batch_op:
         batch_op.add_column(sa.Column('context', sa.JSON(), nullable=True))
     with op.batch_alter_table('conversations', schema=None) as batch_op:
@@ -86,6 +106,8 @@ def downgrade() -> None:
         batch_op.drop_column('waiting_since')
     with op.batch_alter_table('visitors', schema=None) as batch_op:
         batch_op.drop_column('context')
+    op.drop_index('ix_notification_deliveries_shop', table_name='notification_deliveries')
+    op.drop_table('notification_deliveries')
     op.drop_table('canned_replies')
     op.drop_table('conversation_reads')
     op.drop_index('ix_notes_conversation', table_name='notes')
