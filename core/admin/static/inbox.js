@@ -424,7 +424,12 @@
         pending.delete(f.client_id);
         break;
       case "error":
-        if (f.code === "bad_credential") { location.reload(); return; }
+        if (f.code === "bad_credential") {
+          // The ticket is no longer good: a fresh one, or the sign-in page if the session ended too.
+          $("conn").textContent = "Signed out?";
+          api("/admin/inbox/api/ticket").then(function (t) { ticket = t.ticket; }).catch(function () {});
+          return;
+        }
         toast(f.message || "Refused");
         if (f.client_id && pending.has(f.client_id)) {
           var lost = pending.get(f.client_id); pending.delete(f.client_id);
