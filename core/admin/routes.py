@@ -49,8 +49,7 @@ def _safe_next(target: str | None) -> str:
 
 def _sign_in(user: User) -> None:
     session.clear()  # a fresh session at every sign-in: nothing from before carries over
-    login_user(SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
-                        user.session_version))
+    login_user(SignedIn.of(user))
 
 
 @bp.get("/")
