@@ -231,3 +231,20 @@ def test_a_bearer_request_is_the_tokens_alone(
 
 def test_other_admin_pages_still_refuse_every_frame(client: FlaskClient, shop_id: int) -> None:
     assert client.get("/admin/sign-in").headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+def test_when_shopify_will_not_say_who_it_is_nobody_is_signed_in(
+    client: FlaskClient, shopify: FakeShopify, db: Database, shop_id: int
+) -> None:
+    # Staff 42 is unknown to the token exchange (Shopify answers 400); staff 43's
+    # exchange names someone else.
+    shopify.add_staff(43, "someone@example.com")
+    shopify.staff["43"] = {**shopify.staff["43"], "id": 44}
+    for sub in ("42", "43"):
+        resp = open_admin(client, session_token(sub))
+        assert resp.status_code == 502 and 'id="boot"' not in resp.get_data(as_text=True)
+        assert client.get("/admin/inbox/api/conversations",
+                          headers={"Authorization": f"Bearer {session_token(sub)}"}).status_code == 401
+    assert users(db) == []
+    with db.session() as session:
+        assert session.scalars(select(PlatformStaff)).all() == []
