@@ -28,6 +28,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "DocumentRecord",
+    "EmbeddedPage",
     "FulfillmentRecord",
     "AppUninstalled",
     "DeleteProducts",
@@ -42,6 +43,9 @@ __all__ = [
     "ShopRedact",
     "ShopperDataRequest",
     "ShopperRedact",
+    "StaffAuthenticator",
+    "StaffMember",
+    "StaffSignIn",
     "StoreChatError",
     "UpsertProducts",
     "VariantRecord",
@@ -270,6 +274,66 @@ WebhookAction = (
 )
 
 
+# -- platform staff signing in to the admin ---------------------------------
+# A platform that embeds StoreChat's inbox in its own admin (Shopify) vouches
+# for the staff member at the keyboard with a token; the connector checks the
+# token, core signs the staff member in as one of the shop's users.
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who a platform says one of its staff is (asked once per staff member)."""
+
+    email: str
+    name: str = ""
+    #: The shop's owner on the platform: becomes an owner in StoreChat, else an agent.
+    owner: bool = False
+    #: Whether the platform checked the address; an unchecked one never takes
+    #: over an existing StoreChat account with that address.
+    email_verified: bool = False
+
+
+@dataclass(frozen=True)
+class StaffSignIn:
+    """A verified token: staff member ``staff_id`` of shop ``shop_ref`` is signing in."""
+
+    platform: str
+    shop_ref: str
+    staff_id: str
+    #: Asks the platform who the staff member is (may make a request); core
+    #: calls it only for a staff member it has not linked to a user yet.
+    lookup: Callable[[], StaffMember]
+
+
+@dataclass(frozen=True)
+class EmbeddedPage:
+    """What an admin page needs to be shown inside a platform's admin (an iframe)."""
+
+    #: The origins allowed to frame it: its ``Content-Security-Policy: frame-ancestors``.
+    frame_ancestors: tuple[str, ...]
+    #: ``<meta name=... content=...>`` elements, then scripts (https URLs, loaded
+    #: first and in order, without async or defer) the platform requires in the page's head.
+    meta: Mapping[str, str] = field(default_factory=dict)
+    scripts: tuple[str, ...] = ()
+
+
+class StaffAuthenticator(Protocol):
+    """A connector's check of the tokens its platform gives staff members.
+
+    Core asks it about every admin request that carries ``Authorization:
+    Bearer <token>`` (and about the token an embedded page is opened with)."""
+
+    platform: str
+
+    def verify(self, token: str) -> StaffSignIn | None:
+        """The sign-in the token proves, or None when it is not a genuine, live token
+        of this platform (forged, expired, for another app, malformed)."""
+
+    def embedded_page(self, shop_ref: str | None) -> EmbeddedPage:
+        """How pages for this shop's staff (or, with None, for a token that did not
+        verify) are framed inside the platform's admin."""
+
+
 class InstallHost(Protocol):
     """What core offers a connector's install (and app proxy) routes.
 
@@ -307,6 +371,13 @@ class InstallHost(Protocol):
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         """What a storefront needs to load the widget for an installed shop:
         ``site_key`` and ``origin`` (StoreChat's public URL); None if not installed."""
+
+
+    def embedded_admin(self, platform: str, token: str) -> Any:
+        """The response to a platform admin opening StoreChat embedded: the inbox of
+        the staff member ``token`` names (checked by the platform's
+        :class:`StaffAuthenticator`), signed in for this page only; 401 when the
+        token does not verify, 403 when the shop is not installed or not active."""
 
 
 class WebhookNotSupported(ConnectorError):
@@ -428,6 +499,11 @@ class Connector(abc.ABC):
     @classmethod
     def install_blueprint(cls, host: InstallHost) -> Any | None:
         """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
+        return None
+
+    @classmethod
+    def staff_authenticator(cls, host: InstallHost) -> StaffAuthenticator | None:
+        """Checks the tokens the platform gives its staff (an embedded admin's), or ``None``."""
         return None
 
 

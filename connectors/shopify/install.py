@@ -25,7 +25,7 @@ from flask import Blueprint, Response, jsonify, redirect, request
 
 from core.connector import ConnectorError, InstallHost, InstallResult
 
-from . import proxy, tokens
+from . import proxy, staff, tokens
 from .signatures import query_hmac_ok, shop_domain
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
         return redirect(landing)
 
     proxy.add_routes(bp, host, clock=clock)
+    staff.add_routes(bp, host)
     return bp
 
 

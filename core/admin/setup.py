@@ -10,6 +10,7 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from core.accounts.users import active_user
+from core.db import User
 from core.services import services
 
 #: Flask-Login's id for a session: the user and their session version, so
@@ -27,6 +28,10 @@ class SignedIn(UserMixin):  # type: ignore[misc]
     role: str
     session_version: int
 
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        return cls(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role, user.session_version)
+
     def get_id(self) -> str:
         return f"{self.user_id}{SEPARATOR}{self.session_version}"
 
@@ -36,6 +41,10 @@ class SignedIn(UserMixin):  # type: ignore[misc]
 
 
 def load_signed_in(session_id: str) -> SignedIn | None:
+    from core.admin.bearer import bearer_token
+
+    if bearer_token() is not None:
+        return None  # a request with a Bearer token is that token's alone: the cookie is not read
     user_id, _, version = session_id.partition(SEPARATOR)
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -43,8 +52,7 @@ def load_signed_in(session_id: str) -> SignedIn | None:
         user = active_user(session, int(user_id))
         if user is None or user.session_version != int(version):
             return None
-        return SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
-                        user.session_version)
+        return SignedIn.of(user)
 
 
 def _unauthorized() -> Any:
@@ -73,7 +81,9 @@ def init_app(app: Flask) -> None:
     login.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import guard, inbox, routes, team
+    from core.admin import bearer, guard, inbox, routes, team, wordpress
+
+    bearer.init_app(app, login)
 
     app.before_request(guard.check_csrf)
     app.after_request(guard.private_headers)
@@ -81,5 +91,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp, url_prefix="/admin")
     app.register_blueprint(inbox.bp, url_prefix="/admin/inbox")
     app.register_blueprint(team.bp, url_prefix="/admin/team")
+    app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

@@ -337,6 +337,23 @@ class User(Base):
     )
 
 
+class PlatformStaff(Base):
+    """A platform's staff member (a Shopify staff user id) known as one of the
+    shop's users: the platform is asked who they are only the first time."""
+
+    __tablename__ = "platform_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(50))
+    #: The platform's id for the staff member (a session token's ``sub``).
+    staff_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id", "platform", "staff_id", name="uq_platform_staff_shop_staff"),)
+
+
 class Note(Base):
     """An internal note on a conversation: seen by the shop's team, never by
     the shopper (so it takes no seq of the conversation's messages)."""

@@ -173,6 +173,11 @@ class CoreInstallHost:
         shop = self._active_shop(platform, shop_ref)
         return None if shop is None else {"site_key": shop.site_key, "origin": self.public_url}
 
+    def embedded_admin(self, platform: str, token: str) -> Any:
+        from core.admin.embedded import embedded_admin
+
+        return embedded_admin(platform, token)
+
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         shop = self._active_shop(platform, shop_ref)
         if shop is None:
