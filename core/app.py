@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import demo, health, install, services, webhooks, widget
+from core import demo, health, install, json_input, services, webhooks, widget
 from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             x_host=settings.trusted_proxies,
         )
 
+    json_input.init_app(app)  # request.get_json reads with the nesting limit
     services.init_app(app, settings)
     health.init_app(app)
     widget.init_app(app)

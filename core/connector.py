@@ -15,13 +15,13 @@ To check a connector against the contract, subclass
 from __future__ import annotations
 
 import abc
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from core import json_input
 from core.errors import ConnectorError, RecordError, StoreChatError
 
 __all__ = [
@@ -434,12 +434,9 @@ class Connector(abc.ABC):
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
     """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
     try:
-        payload = json.loads(raw_body or b"{}")
-    except ValueError:
-        raise RecordError("the webhook body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RecordError("the webhook body is not a JSON object")
-    return payload
+        return json_input.load_object(raw_body or b"{}")
+    except json_input.JSONInputError as exc:
+        raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
 
 
 def normalize_order_reference(reference: str) -> str:

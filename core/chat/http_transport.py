@@ -9,7 +9,6 @@ long-polls: it answers at once with every stored message after
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import ValidationError
 
-from core import lifecycle
+from core import json_input, lifecycle
 from core.chat import messages
 from core.chat.frames import LeaveContact, Rate
 from core.chat.service import ChatError, VisitorContext
@@ -69,12 +68,9 @@ def _body() -> dict[str, Any]:
     if len(raw) > services().settings.max_frame_bytes:
         raise _BadRequest(f"bodies may be at most {services().settings.max_frame_bytes} bytes", "frame_too_large")
     try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise _BadRequest("the body must be a JSON object", "invalid_json") from None
-    if not isinstance(data, dict):
-        raise _BadRequest("the body must be a JSON object", "invalid_json")
-    return data
+        return json_input.load_object(raw or b"{}")
+    except json_input.JSONInputError as exc:
+        raise _BadRequest(f"the body must be a JSON object: {exc.message}", "invalid_json") from None
 
 
 def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = True) -> str | None:
