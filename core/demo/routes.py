@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import json_input
 from core.db import Product, Shop, Variant
 from core.services import services
 from core.widget import render_snippet
@@ -196,7 +197,7 @@ def _read_cart() -> dict[str, int]:
     """variant external id -> quantity, from the demo store's cookie; junk reads as empty."""
     raw = request.cookies.get(CART_COOKIE, "")
     try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        data = json_input.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
     except (ValueError, binascii.Error):
         return {}
     if not isinstance(data, dict):
@@ -328,7 +329,7 @@ def cart_show():  # type: ignore[no-untyped-def]
 def _read_attributes() -> dict[str, str]:
     raw = request.cookies.get(ATTRIBUTES_COOKIE, "")
     try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        data = json_input.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
     except (ValueError, binascii.Error):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
