@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import json_input
+from core.catalog import shelf
 from core.db import Product, Shop, Variant
 from core.services import services
 from core.widget import render_snippet
@@ -136,9 +137,8 @@ def storefront():  # type: ignore[no-untyped-def]
         shop, link_key = _pick_shop(session)
         if shop is None:
             return _missing("There is no demo shop yet.")
-        visible = (Product.shop_id == shop.id, Product.published.is_(True))
-        total = session.scalar(select(func.count()).select_from(Product).where(*visible)) or 0
-        products = list(session.scalars(select(Product).where(*visible).order_by(Product.id).limit(PAGE_SIZE)))
+        total = session.scalar(shelf.products(shop.id, func.count())) or 0
+        products = list(session.scalars(shelf.products(shop.id).order_by(Product.id).limit(PAGE_SIZE)))
         return render_template(
             "demo/index.html",
             shop=shop,
@@ -156,12 +156,7 @@ def product(handle: str):  # type: ignore[no-untyped-def]
         shop, link_key = _pick_shop(session)
         if shop is None:
             return _missing("There is no demo shop yet.")
-        item = session.scalar(
-            select(Product)
-            .where(Product.shop_id == shop.id, Product.handle == handle, Product.published.is_(True))
-            .order_by(Product.id)
-            .limit(1)
-        )
+        item = shelf.product_by_handle(session, shop.id, handle)
         if item is None:
             return _missing(f"{shop.name} has no product \u201c{handle}\u201d.", shop, link_key)
         return render_template(
@@ -246,11 +241,7 @@ def _line(variant: Variant, quantity: int) -> dict[str, Any]:
 
 
 def _find_variant(session: Session, shop: Shop, variant_id: str) -> Variant | None:
-    return session.scalar(
-        select(Variant).join(Product)
-        .where(Product.shop_id == shop.id, Product.published.is_(True), Variant.external_id == variant_id)
-        .limit(1)
-    )
+    return shelf.variant(session, shop.id, variant_id)
 
 
 def _requested_items() -> list[tuple[str, int]] | None:
