@@ -175,6 +175,42 @@ def test_bad_used_or_foreign_state_is_refused(client: FlaskClient, shopify: Fake
     assert len(shopify.token_requests) == 1
 
 
+def _signed_multi(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Query pairs, a key possibly repeated, with the ``hmac`` Shopify's libraries compute
+    (a repeated key's values joined with ``,``)."""
+    import hashlib
+    import hmac
+
+    from tests.fakes.shopify_app import CLIENT_SECRET
+
+    joined: dict[str, list[str]] = {}
+    for k, v in pairs:
+        joined.setdefault(k, []).append(v)
+    message = "&".join(f"{k}={','.join(v)}" for k, v in sorted(joined.items()))
+    return [*pairs, ("hmac", hmac.new(CLIENT_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest())]
+
+
+@pytest.mark.parametrize("key", ["shop", "state", "code", "timestamp", "host"])
+def test_a_repeated_parameter_in_a_signed_callback_is_refused(
+    client: FlaskClient, shopify: FakeShopify, db: Database, rsps: responses.RequestsMock, key: str
+) -> None:
+    """The HMAC covers a repeated key's values joined with ',' while the route reads one of them:
+    Shopify never repeats these, so a query that does is refused before anything else."""
+    state = start_install(client)
+    params = callback_params(state, shopify.grant_code())
+    pairs = [*params.items(), (key, "other-shop.myshopify.com" if key == "shop" else params[key])]
+    resp = client.get("/connect/shopify/callback", query_string=_signed_multi(pairs))
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_hmac"
+    assert len(rsps.calls) == 0 and _no_shops(db)
+
+
+def test_a_repeated_shop_in_a_signed_admin_launch_is_refused(client: FlaskClient, redis: redis_lib.Redis) -> None:
+    pairs = [("shop", SHOP), ("shop", "other-shop.myshopify.com"), ("timestamp", str(int(time.time())))]
+    resp = client.get("/connect/shopify/install", query_string=_signed_multi(pairs))
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_hmac"
+    assert redis.keys("storechat:install-state:*") == []
+
+
 def test_signed_callback_for_a_foreign_shop_is_refused_before_any_request(
     client: FlaskClient, shopify: FakeShopify, rsps: responses.RequestsMock
 ) -> None:
