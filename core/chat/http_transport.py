@@ -6,6 +6,10 @@ retried ``client_id`` is acknowledged again, stored once), and ``GET events``
 long-polls: it answers at once with every stored message after
 ``after_seq``, or waits for the next one. Bodies may be sent as
 ``text/plain`` so browsers make no CORS preflight.
+
+The same limits as on the sockets: each request, while it is served (a long
+poll for up to ``MAX_WAIT`` s), holds a slot among its address's
+connections, sockets included, and messages take from the same buckets.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pydantic import ValidationError
 
 from core import json_input, lifecycle
 from core.chat import messages
+from core.chat.connections import AddressSlot
 from core.chat.frames import LeaveContact, Rate
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
@@ -39,6 +44,25 @@ class _BadRequest(ChatError):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+
+
+@bp.before_request
+def _take_slot() -> None:
+    if request.method == "OPTIONS":
+        return
+    svc = services()
+    slot = AddressSlot.of(request.remote_addr)
+    # Longer than the longest poll: the slot is released when the request ends.
+    if not slot.take(svc, ttl=max(svc.beat_ttl, MAX_WAIT + 10)):
+        raise ChatError("too_many_connections", "too many open chat connections from this address")
+    request._storechat_slot = slot  # type: ignore[attr-defined]
+
+
+@bp.teardown_request
+def _release_slot(_exc: BaseException | None) -> None:
+    slot = getattr(request, "_storechat_slot", None)
+    if slot is not None:
+        slot.release(services())
 
 
 @bp.errorhandler(ChatError)

@@ -205,3 +205,51 @@ def test_events_refuse_another_visitors_conversation(base_url, token) -> None:  
             "site_key": "sk_test", "token": stranger, "after_seq": 0, "wait": 0, "conversation_id": value}, timeout=10)
         assert response.status_code == status and response.json()["error"]["code"] == code
         assert "mine" not in response.text
+
+
+def _poll(base_url: str, token: str, wait: float, headers: dict[str, str] | None = None) -> requests.Response:
+    return requests.get(base_url + API + "/events", params={"site_key": "sk_test", "token": token, "wait": wait},
+                        headers=headers or {}, timeout=wait + 10)
+
+
+def _slots(redis, address: str = "127.0.0.1") -> int:  # type: ignore[no-untyped-def]
+    return redis.zcard(f"sc:slots:ip:{address}")
+
+
+def test_concurrent_requests_from_one_address_share_the_socket_cap(base_url, token, settings, redis) -> None:  # type: ignore[no-untyped-def]
+    settings.max_connections_per_ip = 4
+    socket = VisitorClient(base_url)
+    socket.hello("sk_test", token=token)
+    polls = [threading.Thread(target=_poll, args=(base_url, token, 3)) for _ in range(3)]
+    for poll in polls:
+        poll.start()
+    deadline = time.monotonic() + 5
+    while _slots(redis) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _slots(redis) == 4  # the socket and three long polls
+
+    refused = _poll(base_url, token, 1)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "too_many_connections" and refused.json()["error"]["message"]
+    sent = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "x", "text": "hi"})
+    assert sent.status_code == 429 and sent.json()["error"]["code"] == "too_many_connections"
+    extra = VisitorClient(base_url)
+    assert extra.expect("error")["code"] == "too_many_connections"  # and sockets count the polls
+
+    for poll in polls:
+        poll.join(timeout=10)
+    assert _slots(redis) == 1  # a finished request gives its slot back
+    assert _poll(base_url, token, 0).status_code == 200
+    socket.close()
+
+
+def test_sends_over_the_address_bucket_are_refused_whatever_the_token(base_url, settings, db) -> None:  # type: ignore[no-untyped-def]
+    settings.ip_message_burst = 3
+    settings.ip_message_rate = 0.01
+    codes = []
+    for i in range(5):  # a fresh visitor (token) for every line: only the address's bucket is shared
+        fresh = post(base_url, "/hello", {"site_key": "sk_test"}).json()["token"]
+        answer = post(base_url, "/messages", {"site_key": "sk_test", "token": fresh, "client_id": f"c{i}", "text": "hi"})
+        codes.append(answer.status_code if answer.ok else answer.json()["error"]["code"])
+    assert codes == [201, 201, 201, "rate_limited", "rate_limited"]
+    assert _count(db) == 3
