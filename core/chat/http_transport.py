@@ -189,7 +189,8 @@ def rate() -> Response:
     data = _body()
     ctx = _visitor(data, token_required=True)
     frame = _validated(Rate, {**data, "type": "rate"})
-    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment)
+    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment,
+                                  ip=request.remote_addr or "")
     return jsonify(type="rated", conversation_id=frame.conversation_id, score=frame.score)
 
 
@@ -198,7 +199,7 @@ def contact() -> Response:
     data = _body()
     ctx = _visitor(data, token_required=True)
     frame = _validated(LeaveContact, {**data, "type": "contact"})
-    services().chat.visitor_leaves_contact(ctx, frame.email)
+    services().chat.visitor_leaves_contact(ctx, frame.email, ip=request.remote_addr or "")
     return jsonify(type="contact_saved")
 
 
