@@ -80,7 +80,7 @@ def _cors(response: Response) -> Response:
     # not by cookies, so any page may call these endpoints.
     response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
     response.headers["Access-Control-Max-Age"] = "600"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "Origin"
@@ -221,7 +221,7 @@ def events() -> Response:
     at once, so the closing notice is never out of reach.
     """
     args = request.args
-    ctx = _visitor({"site_key": args.get("site_key"), "token": args.get("token")}, token_required=True)
+    ctx = _visitor({"site_key": args.get("site_key"), "token": _bearer_token()}, token_required=True)
     asked = _conversation_arg(args.get("conversation_id"))
     if asked is not None and asked != ctx.conversation_id:
         return _rest_of(ctx, asked, _after_seq(args.get("after_seq")))
@@ -262,6 +262,15 @@ def events() -> Response:
     last = frames[-1]["seq"] if frames else after_seq
     return jsonify(conversation_id=ctx.conversation_id, status=status, agent_name=agent_name,
                    messages=frames, last_seq=last)
+
+
+def _bearer_token() -> str | None:
+    """The visitor token of a GET: in ``Authorization: Bearer``, never in the URL, which
+    access logs and proxies keep (a token found there is refused, so clients move it)."""
+    if "token" in request.args:
+        raise _BadRequest("send the token in the Authorization header (Bearer), not in the URL", "token_in_url")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def _conversation_arg(value: str | None) -> int | None:
