@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import demo, health, install, json_input, services, webhooks, widget
+from core import demo, health, install, json_input, services, start_page, webhooks, widget
 from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
@@ -35,5 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     http_transport.init_app(app)
     webhooks.init_app(app)
     install.init_app(app)
-    demo.init_app(app)
+    start_page.init_app(app)
+    if settings.demo:
+        demo.init_app(app)  # a test storefront: only `storechat demo` serves it
     return app

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import shutil
 import signal
 import sys
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from core import log_setup
 from core.errors import ConfigError, StoreChatError
 from core.settings import Settings, load_settings
 
@@ -41,21 +41,25 @@ def _settings(**overrides: Any) -> Settings:
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Log at INFO from the libraries too (Alembic, gunicorn, RQ), like STORECHAT_LOG_LEVEL=INFO.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default: STORECHAT_LOG_LEVEL or INFO).")
-def main(log_level: str | None) -> None:
+@click.option("--log-level", default=None,
+              help="DEBUG, INFO, WARNING... for StoreChat and its libraries (default: STORECHAT_LOG_LEVEL; "
+                   "unset, StoreChat logs from INFO and libraries from WARNING).")
+@verbose_option
+@_errors_are_messages
+def main(log_level: str | None, verbose: bool) -> None:
     """StoreChat: live chat and an AI shopping assistant for online stores.
 
     Settings come from STORECHAT_* environment variables (see README).
     Without any, StoreChat keeps a SQLite database, an embedded Redis and
     its secret in ./instance.
     """
-    import os
-
-    logging.basicConfig(
-        level=(log_level or os.environ.get("STORECHAT_LOG_LEVEL") or "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_setup.configure(log_level, verbose=verbose)
 
 
 host_option = click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
@@ -81,42 +85,79 @@ def migrate() -> None:
 @port_option
 @click.option("--web-workers", type=click.IntRange(1, 64), default=None, help="Web processes (default 2).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="RQ worker processes.")
+@verbose_option
 @_errors_are_messages
-def serve(host: str | None, port: int | None, web_workers: int | None, workers: int) -> None:
+def serve(host: str | None, port: int | None, web_workers: int | None, workers: int, verbose: bool) -> None:
     """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis."""
+    log_setup.configure(verbose=verbose)
     settings = _settings(host=host, port=port)
     sup = _start(settings, web_workers, workers)
-    click.echo(f"StoreChat is listening on {_base_url(settings, sup.addresses)}")
-    sys.exit(sup.wait())
+    base = _base_url(settings, sup.addresses)
+    click.echo(_started(settings, sup))
+    click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
+               "\n(Ctrl-C stops it)")
+    _stopped(sup.wait())
 
 
 @main.command()
 @host_option
 @port_option
+@verbose_option
 @_errors_are_messages
-def demo(host: str | None, port: int | None) -> None:
-    """Run StoreChat with a demo store and print the demo storefront's address."""
+def demo(host: str | None, port: int | None, verbose: bool) -> None:
+    """Run StoreChat with a demo store and print the demo storefront's address.
+
+    The demo storefront (/demo/) is served only by this command.
+    """
+    import os
+
     from core.catalog.sync import create_run
     from core.db import Database
     from core.jobs import enqueue_sync
     from core.shops import ensure_demo_shop
 
-    settings = _settings(host=host, port=port)
+    log_setup.configure(verbose=verbose)
+    os.environ["STORECHAT_DEMO"] = "1"  # the web processes mount /demo/ (they inherit the environment)
+    settings = _settings(host=host, port=port, demo=True)
     sup = _start(settings, None, 1)
     try:
         base = _base_url(settings, sup.addresses)
+        click.echo(_started(settings, sup))
         db = Database(settings)
         shop = ensure_demo_shop(db, f"{base}/demo")
         run = create_run(db, shop.id)
         from core import redis_client
 
+        click.echo(f"importing the catalog of the demo store \u201c{shop.name}\u201d ...")
         enqueue_sync(redis_client.client(sup.redis_url), run.id)
-        _wait_for_run(db, run.id)
-        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n(Ctrl-C stops it)")
+        done = _wait_for_run(db, run.id, progress=False)
+        click.echo(f"imported {done.products_seen} products and {done.documents_seen} pages")
+        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n"
+                   f"  start page: {base}/   health: {base}/healthz, {base}/readyz\n(Ctrl-C stops it)")
     except BaseException:
         sup.stop()
         raise
-    sys.exit(sup.wait())
+    _stopped(sup.wait())
+
+
+def _stopped(code: int) -> None:
+    click.echo("StoreChat stopped" if code == 0 else f"StoreChat stopped: a process it ran exited with {code}")
+    sys.exit(code)
+
+
+def _started(settings: Settings, sup: Any) -> str:
+    """One line: what runs, and where its data is."""
+    from importlib.metadata import version
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    where = urlsplit(sup.redis_url)
+    redis = "an embedded Redis" if sup.redis is not None else f"Redis at {where.hostname or where.path}"
+    plural = "es" if sup.web_workers != 1 else ""
+    return (f"StoreChat {version('storechat')} started: {sup.web_workers} web process{plural}, "
+            f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
 
 
 def _start(settings: Settings, web_workers: int | None, workers: int):  # type: ignore[no-untyped-def]
@@ -455,8 +496,9 @@ def _showing_progress(db: Any, run_id: int, work: Callable[[], None], every: flo
 
 
 def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
-                  if_not_started: Callable[[], None] | None = None, start_within: float = 15) -> None:
-    """Show a sync run's progress until it ends.
+                  if_not_started: Callable[[], None] | None = None, start_within: float = 15,
+                  progress: bool = True) -> Any:
+    """Show a sync run's progress (unless ``progress`` is false) until it ends; the finished run.
 
     ``if_not_started`` runs when no worker has picked the job up within
     ``start_within`` seconds (a worker that is listed but dead, or busy).
@@ -478,11 +520,12 @@ def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
             run = session.get(SyncRun, run_id)
             assert run is not None
             state = (run.status, run.products_seen, run.documents_seen)
-            if state != shown:
+            if state != shown and progress:
                 click.echo(f"sync {run.status}: {run.products_seen} products, {run.documents_seen} documents")
-                shown = state
+            shown = state
             if run.status == "finished":
-                return
+                session.expunge(run)
+                return run
             if run.status == "failed":
                 raise StoreChatError(f"sync failed: {run.error}", code="sync_failed")
         time.sleep(0.2)

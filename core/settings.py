@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
+    #: Serve the demo storefront at ``/demo/`` (``storechat demo`` sets it; off for ``serve``).
+    demo: bool = False
 
     #: Lifetime of a visitor token (seconds).
     visitor_token_ttl: int = Field(default=60 * 60 * 24 * 30, gt=0)

@@ -80,7 +80,10 @@ class Supervisor:
 
     def _spawn(self, args: list[str], env: dict[str, str]) -> None:
         cmd = [sys.executable, "-m", "core.cli", *args]
-        self.children.append(subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent))
+        # A process group of its own: Ctrl-C in a terminal signals the whole foreground
+        # group, and the children must stop through stop() (SIGTERM, in order), not each
+        # on its own SIGINT (gunicorn's quick exit prints a gevent traceback per worker).
+        self.children.append(subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, process_group=0))
 
     def _wait_ready(self, timeout: float) -> list[tuple[str, int]]:
         deadline = time.monotonic() + timeout

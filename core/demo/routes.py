@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from core import json_input
 from core.catalog import shelf
 from core.db import Product, Shop, Variant
+from core.demo.images import product_svg
 from core.services import services
 from core.widget import render_snippet
 
@@ -97,13 +98,17 @@ def html_to_text(html: str) -> str:
 
 
 def _pick_shop(session: Session) -> tuple[Shop | None, str | None]:
-    """The shop to show, and the ``site_key`` to carry in links when one was asked for."""
+    """The shop to show, and the ``site_key`` to carry in links when one was asked for.
+
+    Only an active shop is ever shown: a deactivated one has no storefront.
+    """
     asked = request.args.get("site_key")
     if asked:
         if len(asked) > MAX_SITE_KEY:
             return None, None
-        return session.scalar(select(Shop).where(Shop.site_key == asked)), asked
-    shops = session.scalars(select(Shop).order_by(Shop.created_at.desc(), Shop.id.desc()))
+        return session.scalar(select(Shop).where(Shop.site_key == asked, Shop.active.is_(True))), asked
+    shops = session.scalars(
+        select(Shop).where(Shop.active.is_(True)).order_by(Shop.created_at.desc(), Shop.id.desc()))
     return next((s for s in shops if (s.connector_config or {}).get("demo")), None), None
 
 
@@ -183,6 +188,19 @@ AVATAR_SVG = (
 @bp.get("/avatar.svg")
 def avatar():  # type: ignore[no-untyped-def]
     return Response(AVATAR_SVG, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/images/<handle>.svg")
+def product_image(handle: str):  # type: ignore[no-untyped-def]
+    """The demo catalog's pictures, drawn from each product's name (core/demo/images.py)."""
+    with services().db.session() as session:
+        shop, _ = _pick_shop(session)
+        title = shop and session.scalar(
+            select(Product.title)
+            .where(Product.shop_id == shop.id, Product.handle == handle, Product.published.is_(True)).limit(1))
+        if not title:
+            return Response("no such product image", status=404, mimetype="text/plain")
+    return Response(product_svg(title), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 # ---- a cart that answers like Shopify's storefront cart (/cart/add.js, /cart.js)
