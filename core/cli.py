@@ -84,14 +84,25 @@ def migrate() -> None:
 @host_option
 @port_option
 @click.option("--web-workers", type=click.IntRange(1, 64), default=None, help="Web processes (default 2).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="RQ worker processes.")
+@click.option("--assistant-workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="RQ worker processes for shoppers' replies only (queue `assistant`).")
+@click.option("--sync-workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="RQ worker processes for catalog syncs, webhooks and purges (queue `default`).")
 @verbose_option
 @_errors_are_messages
-def serve(host: str | None, port: int | None, web_workers: int | None, workers: int, verbose: bool) -> None:
-    """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis."""
+def serve(host: str | None, port: int | None, web_workers: int | None, assistant_workers: int, sync_workers: int,
+          verbose: bool) -> None:
+    """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis.
+
+    Shoppers' replies and the background work (syncs, webhooks) have worker
+    processes of their own, so a reply never waits behind a slow store's sync.
+    Set a count to 0 when `storechat worker` processes elsewhere serve that queue.
+    """
+    from core.jobs import worker_layout
+
     log_setup.configure(verbose=verbose)
     settings = _settings(host=host, port=port)
-    sup = _start(settings, web_workers, workers)
+    sup = _start(settings, web_workers, worker_layout(assistant_workers, sync_workers))
     base = _base_url(settings, sup.addresses)
     click.echo(_started(settings, sup))
     click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
@@ -119,7 +130,7 @@ def demo(host: str | None, port: int | None, verbose: bool) -> None:
     log_setup.configure(verbose=verbose)
     os.environ["STORECHAT_DEMO"] = "1"  # the web processes mount /demo/ (they inherit the environment)
     settings = _settings(host=host, port=port, demo=True)
-    sup = _start(settings, None, 1)
+    sup = _start(settings, None)
     try:
         base = _base_url(settings, sup.addresses)
         click.echo(_started(settings, sup))
@@ -129,7 +140,7 @@ def demo(host: str | None, port: int | None, verbose: bool) -> None:
         from core import redis_client
 
         click.echo(f"importing the catalog of the demo store \u201c{shop.name}\u201d ...")
-        enqueue_sync(redis_client.client(sup.redis_url), run.id)
+        enqueue_sync(redis_client.client(sup.redis_url), run.id, shop.id)
         done = _wait_for_run(db, run.id, progress=False)
         click.echo(f"imported {done.products_seen} products and {done.documents_seen} pages")
         click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n"
@@ -160,11 +171,13 @@ def _started(settings: Settings, sup: Any) -> str:
             f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
 
 
-def _start(settings: Settings, web_workers: int | None, workers: int):  # type: ignore[no-untyped-def]
+def _start(settings: Settings, web_workers: int | None,  # type: ignore[no-untyped-def]
+           worker_queues: list[tuple[str, ...]] | None = None):
+    """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 
     sup = Supervisor(settings, settings.host, settings.port,
-                     web_workers=web_workers or settings.web_workers, workers=workers)
+                     web_workers=web_workers or settings.web_workers, worker_queues=worker_queues)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sup.stopping.set())
     sup.start()
@@ -204,20 +217,35 @@ def rotate_credentials() -> None:
     click.echo(f"re-encrypted the credentials of {rotate(db)} shop(s)")
 
 
+def _queue_names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from core.worker import queue_names
+
+    try:
+        return queue_names(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
-@click.option("--queue", "queues", multiple=True, help="Queues to work (default: assistant, default).")
+@click.option("--queue", "--queues", "queues", multiple=True, callback=_queue_names,
+              help="Queues to work, comma-separated or repeated: `assistant` (shoppers' replies), "
+                   "`default` (syncs, webhooks, purges). Default: both, replies first.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @_errors_are_messages
 def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an RQ worker (needs STORECHAT_REDIS_URL, or a running `storechat serve`)."""
-    from core.jobs import QUEUES
+    """Run an RQ worker (needs STORECHAT_REDIS_URL, or a running `storechat serve`).
+
+    On a host of its own, give replies their own workers so they never wait
+    behind a sync: `storechat worker --queue assistant` and
+    `storechat worker --queue default`.
+    """
     from core.worker import run
 
     settings = _settings()
     url = settings.redis_url or _running_redis(settings)
     if not url:
         raise ConfigError("no Redis: set STORECHAT_REDIS_URL or start `storechat serve` first")
-    run(url, queues or QUEUES, burst=burst)
+    run(url, queues, burst=burst)
 
 
 @main.command()
@@ -398,7 +426,7 @@ def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: fl
 
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         with evaluation.server_environment():
-            sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers, workers=1)
+            sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers)
             sup.start()
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
@@ -451,11 +479,16 @@ def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
     from rq import Worker
 
     from core import redis_client
+    from core.db import SyncRun
     from core.jobs import DEFAULT, enqueue_sync, queue
 
+    with db.session() as session:
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        shop_id = run.shop_id
     with _cli_redis(settings) as url:
         conn = redis_client.client(url)
-        enqueue_sync(conn, run_id)
+        enqueue_sync(conn, run_id, shop_id)
 
         def run_here() -> None:
             from core.worker import run

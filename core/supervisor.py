@@ -1,5 +1,9 @@
-"""``storechat serve``: one command runs the web process(es), a worker and,
+"""``storechat serve``: one command runs the web process(es), the workers and,
 when no Redis URL is set, the embedded Redis they share.
+
+The workers are laid out by :func:`core.jobs.worker_layout`: by default one
+for shoppers' replies and one for syncs and webhooks, so a reply never waits
+behind a sync.
 
 The supervisor owns the embedded Redis: it starts it once, hands its socket
 URL to its children, and stops it on exit. Children die with it (Linux
@@ -21,6 +25,7 @@ from core.db import Database
 from core.db.migrate import upgrade
 from core.embedded_redis import RUNTIME_FILE, EmbeddedRedis
 from core.errors import StoreChatError
+from core.jobs import worker_layout
 from core.settings import Settings
 
 PR_SET_PDEATHSIG = 1
@@ -38,16 +43,23 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int,
+                 worker_queues: list[tuple[str, ...]] | None = None) -> None:
         self.settings = settings
         self.host, self.port = host, port
-        self.web_workers, self.workers = web_workers, workers
+        self.web_workers = web_workers
+        #: The queues of each worker process to start.
+        self.worker_queues = worker_layout() if worker_queues is None else list(worker_queues)
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self.addresses: list[tuple[str, int]] = []
         self.stopping = threading.Event()
         self._runtime = settings.instance_path / RUNTIME_FILE
         self._ready = settings.instance_path / f"web-{os.getpid()}.ready"
+
+    @property
+    def workers(self) -> int:
+        return len(self.worker_queues)
 
     @property
     def redis_url(self) -> str:
@@ -73,8 +85,8 @@ class Supervisor:
         self._ready.unlink(missing_ok=True)
         self._spawn(["web", "--host", self.host, "--port", str(self.port),
                      "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
-        for _ in range(self.workers):
-            self._spawn(["worker"], env)
+        for queues in self.worker_queues:
+            self._spawn(["worker", "--queue", ",".join(queues)], env)
         self.addresses = self._wait_ready(timeout=60)
         return self.addresses
 

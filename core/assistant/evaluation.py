@@ -449,7 +449,7 @@ def find_eval_shop(db: Database, ref: str, *, storefront: str | None = None, red
 
         shop = ensure_demo_shop(db, storefront)
         sync_run = create_run(db, shop.id)
-        enqueue_sync(redis_client.client(redis_url), sync_run.id)
+        enqueue_sync(redis_client.client(redis_url), sync_run.id, shop.id)
         wait_for_sync(db, sync_run.id)
         return shop
     with db.session() as session:

@@ -138,7 +138,7 @@ class CoreInstallHost:
             return
         run = create_run(db, shop.id)
         try:
-            job = enqueue_sync(self.svc.redis, run.id)
+            job = enqueue_sync(self.svc.redis, run.id, shop.id)
         except redis_lib.RedisError as exc:
             # The install stands; the landing page shows the import as queued, and
             # `storechat sync` (or the next reinstall) starts it.

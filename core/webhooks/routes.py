@@ -93,7 +93,7 @@ def receive(platform: str) -> tuple[Response, int]:
         if delivery_pk is None:
             return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
     try:
-        enqueue_webhook(svc.redis, delivery_pk, event_to_job(event))
+        enqueue_webhook(svc.redis, delivery_pk, event_to_job(event), shop.id if shop is not None else None)
     except redis_lib.RedisError:
         log.exception("could not queue %s webhook %s; asking the platform to retry", platform, event.delivery_id)
         with svc.db.session() as session:
