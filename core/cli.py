@@ -373,7 +373,7 @@ def shop_list() -> None:
 
 @main.group()
 def agent() -> None:
-    """Create agent credentials for the agent socket."""
+    """Create, list, rotate and revoke agent credentials for the agent socket."""
 
 
 @agent.command("create")
@@ -389,6 +389,46 @@ def agent_create(shop_ref: str, name: str) -> None:
     db = Database(_settings())
     created, credential = create_agent(db, find_shop(db, shop_ref).id, name)
     click.echo(f"agent id: {created.id}\ncredential: {credential}")
+
+
+@agent.command("list")
+@click.argument("shop_ref", metavar="SHOP")
+@_errors_are_messages
+def agent_list(shop_ref: str) -> None:
+    """List SHOP's agents: id, state (active or revoked), name."""
+    from core.agents import list_agents
+    from core.db import Database
+    from core.shops import find_shop
+
+    db = Database(_settings())
+    for a in list_agents(db, find_shop(db, shop_ref).id):
+        click.echo(f"{a.id}\t{'active' if a.active else 'revoked'}\t{a.name}")
+
+
+@agent.command("revoke")
+@click.argument("agent_id", type=int)
+@_errors_are_messages
+def agent_revoke(agent_id: int) -> None:
+    """Revoke agent AGENT_ID for good: its credential stops working and its live sockets are closed."""
+    from core.agents import revoke_agent
+    from core.db import Database
+
+    settings = _settings()
+    revoked = revoke_agent(Database(settings), agent_id)
+    click.echo(f"agent {revoked.id} ({revoked.name}) is revoked; "
+               f"its live sockets close within {settings.agent_recheck_seconds:g} s")
+
+
+@agent.command("rotate")
+@click.argument("agent_id", type=int)
+@_errors_are_messages
+def agent_rotate(agent_id: int) -> None:
+    """Give agent AGENT_ID a new credential (shown only this once); the old one stops working."""
+    from core.agents import rotate_agent
+    from core.db import Database
+
+    rotated, credential = rotate_agent(Database(_settings()), agent_id)
+    click.echo(f"agent id: {rotated.id}\ncredential: {credential}")
 
 
 @main.command("eval")

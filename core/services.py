@@ -77,7 +77,8 @@ class Services:
     def connections(self) -> Connections:
         from core.chat.connections import Connections
 
-        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl)
+        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl,
+                           recheck_every=self.settings.agent_recheck_seconds)
 
     @cached_property
     def chat(self) -> ChatService:

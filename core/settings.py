@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     socket_queue_max: int = Field(default=256, ge=8)
     #: Seconds between keepalive pings on sockets.
     ws_ping_interval: float = Field(default=25.0, gt=0)
+    #: Seconds between checks that live agent sockets still hold a valid credential (not revoked or
+    #: rotated, shop active); a socket that does not is closed with ``agent_revoked``.
+    agent_recheck_seconds: float = Field(default=30.0, gt=0)
 
     #: Limits, enforced across processes through Redis. Message rates are a
     #: token bucket: ``rate`` per second sustained, ``burst`` at once.

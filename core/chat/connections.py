@@ -9,7 +9,7 @@ for all sockets at once:
   per socket);
 - when the process starts draining (SIGTERM), every socket is told
   ``server_restart`` and closed at once;
-- every ``agent_recheck_seconds`` the credentials of the agent sockets are
+- every ``recheck_every`` seconds the credentials of the agent sockets are
   checked again in one query, and the sockets of a revoked or rotated
   credential, or of a deactivated shop, closed (``agent_revoked``).
 
@@ -68,10 +68,11 @@ class AddressSlot(NamedTuple):
 
 
 class Connections:
-    def __init__(self, svc: Services, *, beat_every: float, ttl: float) -> None:
+    def __init__(self, svc: Services, *, beat_every: float, ttl: float, recheck_every: float = 30.0) -> None:
         self.svc = svc
         self.beat_every = beat_every
         self.ttl = ttl
+        self.recheck_every = recheck_every
         self._sessions: set[SocketSession] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -98,7 +99,7 @@ class Connections:
 
     def _run(self) -> None:
         next_beat = time.monotonic() + self.beat_every
-        next_check = time.monotonic() + self.svc.settings.agent_recheck_seconds
+        next_check = time.monotonic() + self.recheck_every
         while not self._stopped.wait(TICK):
             if lifecycle.draining():
                 self.drain()
@@ -109,7 +110,7 @@ class Connections:
                 except Exception:  # noqa: BLE001 - Redis is away; entries come back with the next beat
                     log.warning("heartbeat of %d connections failed", len(self._sessions), exc_info=True)
             if time.monotonic() >= next_check:
-                next_check = time.monotonic() + self.svc.settings.agent_recheck_seconds
+                next_check = time.monotonic() + self.recheck_every
                 try:
                     self.recheck()
                 except Exception:  # noqa: BLE001 - the database is away; the next check makes up for it
