@@ -196,8 +196,7 @@ def product_image(handle: str):  # type: ignore[no-untyped-def]
     with services().db.session() as session:
         shop, _ = _pick_shop(session)
         title = shop and session.scalar(
-            select(Product.title)
-            .where(Product.shop_id == shop.id, Product.handle == handle, Product.published.is_(True)).limit(1))
+            shelf.products(shop.id, Product.title).where(Product.handle == handle).order_by(Product.id).limit(1))
         if not title:
             return Response("no such product image", status=404, mimetype="text/plain")
     return Response(product_svg(title), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
