@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from core import json_input
-from core.errors import ConnectorError, RecordError, StoreChatError
+from core.errors import ConnectorError, RateLimited, RecordError, StoreChatError
 
 __all__ = [
     "Connector",
@@ -38,6 +38,7 @@ __all__ = [
     "OrderRecord",
     "ProductOption",
     "ProductRecord",
+    "RateLimited",
     "RecordError",
     "ShopRedact",
     "ShopperDataRequest",
@@ -284,7 +285,10 @@ class InstallHost(Protocol):
         """The platform app's settings (client id and secret, scopes, API version)."""
 
     def issue_state(self, platform: str, shop_ref: str) -> str:
-        """A single-use, expiring state token bound to ``shop_ref``."""
+        """A single-use, expiring state token bound to ``shop_ref``.
+
+        Each is stored, so they are rate-limited per client address: past the
+        limit this raises :class:`RateLimited` (answer 429 with its ``retry_after``)."""
 
     def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
         """True once, for a live state issued for this shop; False otherwise."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -312,3 +313,25 @@ def test_scopes_are_exactly_what_the_queries_need() -> None:
     # Nothing more: every scope asked for is the only way to cover some need.
     for scope in granted:
         assert any(need & granted == {scope} for need in needs), f"{scope} is not needed"
+
+
+def test_install_links_are_rate_limited_per_client_address(client: FlaskClient, redis: redis_lib.Redis) -> None:
+    """Each /install stores a state in Redis: one address (an IPv6 host: its /64) may ask for
+    a burst of them, then a few a minute; other addresses are not held back."""
+    from core.install import host as install_host
+
+    def ask(address: str) -> Any:
+        return client.get(f"/connect/shopify/install?shop={SHOP}", environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(install_host.INSTALL_BURST):
+        assert ask("203.0.113.7").status_code == 302
+    refused = ask("203.0.113.7")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < float(refused.headers["Retry-After"]) <= 1 / install_host.INSTALL_RATE + 1
+    assert len(redis.keys("storechat:install-state:*")) == install_host.INSTALL_BURST
+    assert ask("203.0.113.8").status_code == 302
+
+    for i in range(install_host.INSTALL_BURST):
+        assert ask(f"2001:db8:1:2::{i + 1:x}").status_code == 302
+    assert ask("2001:db8:1:2:ffff::1").status_code == 429  # the same /64
+    assert ask("2001:db8:1:3::1").status_code == 302
