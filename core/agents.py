@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import Agent, Database, Shop
@@ -72,16 +72,16 @@ def authenticate(db: Database, credential: str) -> Agent:
 
 def still_valid(db: Database, credentials: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     """Those of ``(agent id, credential hash)`` that still authenticate: one query for all of them."""
-    wanted = sorted(set(credentials))
-    valid: set[tuple[int, str]] = set()
+    wanted = set(credentials)
+    ids = sorted({agent_id for agent_id, _ in wanted})
+    current: set[tuple[int, str]] = set()
     with db.session() as session:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            valid.update((agent_id, hashed) for agent_id, hashed in session.execute(
+        for start in range(0, len(ids), 500):
+            current.update((agent_id, hashed) for agent_id, hashed in session.execute(
                 select(Agent.id, Agent.credential_hash).join(Shop, Shop.id == Agent.shop_id)
-                .where(tuple_(Agent.id, Agent.credential_hash).in_(chunk), Agent.active, Shop.active)
+                .where(Agent.id.in_(ids[start:start + 500]), Agent.active, Shop.active)
             ))
-    return valid
+    return wanted & current
 
 
 def _agent(session: Session, agent_id: int) -> Agent:
