@@ -29,6 +29,14 @@ from core.jobs import worker_layout
 from core.settings import Settings
 
 PR_SET_PDEATHSIG = 1
+#: Seconds a worker told to stop may finish its job (a reply takes well under one). A job
+#: still running then (a sync waiting on a slow store) is stopped by a second SIGTERM,
+#: RQ's cold shutdown: it fails and is recorded, and its shop's slot is freed at once,
+#: where a killed worker's job would hold the slot until RQ finds it abandoned (the job's
+#: timeout: an hour for a sync).
+WORKER_GRACE = 5.0
+#: Seconds every child has to exit before it is killed.
+STOP_TIMEOUT = 15.0
 
 
 class ServeError(StoreChatError):
@@ -52,6 +60,7 @@ class Supervisor:
         self.worker_queues = worker_layout() if worker_queues is None else list(worker_queues)
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
+        self._workers: list[subprocess.Popen[bytes]] = []
         self.addresses: list[tuple[str, int]] = []
         self.stopping = threading.Event()
         self._runtime = settings.instance_path / RUNTIME_FILE
@@ -86,16 +95,18 @@ class Supervisor:
         self._spawn(["web", "--host", self.host, "--port", str(self.port),
                      "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
         for queues in self.worker_queues:
-            self._spawn(["worker", "--queue", ",".join(queues)], env)
+            self._workers.append(self._spawn(["worker", "--queue", ",".join(queues)], env))
         self.addresses = self._wait_ready(timeout=60)
         return self.addresses
 
-    def _spawn(self, args: list[str], env: dict[str, str]) -> None:
+    def _spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         cmd = [sys.executable, "-m", "core.cli", *args]
         # A process group of its own: Ctrl-C in a terminal signals the whole foreground
         # group, and the children must stop through stop() (SIGTERM, in order), not each
         # on its own SIGINT (gunicorn's quick exit prints a gevent traceback per worker).
-        self.children.append(subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, process_group=0))
+        child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, process_group=0)
+        self.children.append(child)
+        return child
 
     def _wait_ready(self, timeout: float) -> list[tuple[str, int]]:
         deadline = time.monotonic() + timeout
@@ -129,7 +140,14 @@ class Supervisor:
         for child in self.children:
             if child.poll() is None:
                 child.terminate()
-        deadline = time.monotonic() + 15
+        started = time.monotonic()
+        deadline = started + STOP_TIMEOUT
+        while any(w.poll() is None for w in self._workers) and time.monotonic() < started + WORKER_GRACE:
+            time.sleep(0.05)
+        for worker in self._workers:
+            if worker.poll() is None:
+                worker.terminate()  # the second signal: stop the job now
+        self._workers.clear()
         for child in self.children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -93,6 +93,23 @@ def test_serve_answers_a_shopper_while_a_slow_sync_holds_its_sync_worker(
         sup.stop()
 
 
+def test_stopping_serve_mid_sync_stops_the_job_and_frees_its_shops_slot(
+    settings: Settings, db: Database, redis, site: SlowWordPress  # type: ignore[no-untyped-def]
+) -> None:
+    slow = create_shop(db, "Slow store", "wordpress", {"site_url": site.url})
+    job = jobs.enqueue_sync(redis, create_run(db, slow.id).id, slow.id)
+    sup = Supervisor(settings, "127.0.0.1", 0, web_workers=1)
+    sup.start()
+    try:
+        site.wait_for_requests(1)  # the sync waits on the store, which does not answer
+    finally:
+        sup.stop()
+    assert job.get_status(refresh=True) == "failed"  # stopped, and recorded as such by RQ
+    # Its shop's next sync is queued at once, not held for the stopped one's slot.
+    again = jobs.enqueue_sync(redis, create_run(db, slow.id).id, slow.id)
+    assert again.get_status() == "queued"
+
+
 @contextmanager
 def workers(settings: Settings, count: int, queues: str) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``count`` ``storechat worker --queue <queues>`` processes on the test's database and Redis."""
