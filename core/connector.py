@@ -9,6 +9,11 @@ Everything a connector exchanges with core is one of the plain, immutable
 records below. Money is :class:`~decimal.Decimal` in the shop's currency;
 times are timezone-aware UTC :class:`~datetime.datetime`.
 
+Calls to a store or site whose address the merchant chose go through
+:class:`OutboundSession` (public https addresses only, a deadline per request;
+see ``core.outbound``), which this module offers with :class:`Deadline`,
+:class:`OutboundRefused` and :func:`check_url`.
+
 To check a connector against the contract, subclass
 ``core.testing.connector_contract.ConnectorContract`` in its tests.
 """
@@ -23,10 +28,12 @@ from typing import Any, ClassVar, Protocol
 
 from core import json_input
 from core.errors import ConnectorError, RateLimited, RecordError, StoreChatError
+from core.outbound import Deadline, OutboundRefused, OutboundSession, check_url
 
 __all__ = [
     "Connector",
     "ConnectorError",
+    "Deadline",
     "DocumentRecord",
     "FulfillmentRecord",
     "AppUninstalled",
@@ -36,6 +43,8 @@ __all__ = [
     "OrderCreated",
     "OrderLineRecord",
     "OrderRecord",
+    "OutboundRefused",
+    "OutboundSession",
     "ProductOption",
     "ProductRecord",
     "RateLimited",
@@ -49,6 +58,7 @@ __all__ = [
     "WebhookAction",
     "WebhookEvent",
     "WebhookNotSupported",
+    "check_url",
     "normalize_order_reference",
     "webhook_payload",
 ]
@@ -432,6 +442,11 @@ class Connector(abc.ABC):
     @classmethod
     def install_blueprint(cls, host: InstallHost) -> Any | None:
         """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
+        return None
+
+    @classmethod
+    def cli_group(cls) -> Any | None:
+        """A click group of the connector's own commands, run as ``storechat <name> ...``, or ``None``."""
         return None
 
 

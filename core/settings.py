@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     purge_after_uninstall_hours: float = Field(default=72.0, gt=0)
     #: Largest webhook body accepted (bytes).
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: Development only: let StoreChat call stores, sites and model endpoints over plain http.
+    #: Like the next one, read by core/outbound from the environment in every process.
+    allow_plain_http: bool = False
+    #: Development only: IP addresses or networks (``127.0.0.1,10.0.0.0/8``, comma-separated)
+    #: StoreChat may call although they are not public (a local test store, a LAN model server).
+    outbound_allow_networks: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -107,6 +113,15 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        if value is not None:
+            from core.outbound import parse_networks
+
+            parse_networks(value.split(","))
         return value
 
     @field_validator("apps")
