@@ -116,7 +116,7 @@ def test_lookups_that_find_the_order_do_not_count(svc, demo) -> None:  # type: i
         assert Shopper(svc, demo, "192.0.2.44").ask(f"order {RIGHT[0]} {RIGHT[1]}")["status"] == "found"
 
 
-def test_the_llm_engines_order_tool_is_held_by_the_same_limit(svc, demo, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_llm_engines_order_tool_is_held_by_the_same_limit(svc, demo, db, outbound_development) -> None:  # type: ignore[no-untyped-def]
     for n in range(FAST.lock_after):
         if n % 5 == 0:
             shopper = Shopper(svc, demo, "203.0.113.77")
