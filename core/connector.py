@@ -9,24 +9,31 @@ Everything a connector exchanges with core is one of the plain, immutable
 records below. Money is :class:`~decimal.Decimal` in the shop's currency;
 times are timezone-aware UTC :class:`~datetime.datetime`.
 
+Calls to a store or site whose address the merchant chose go through
+:class:`OutboundSession` (public https addresses only, a deadline per request;
+see ``core.outbound``), which this module offers with :class:`Deadline`,
+:class:`OutboundRefused` and :func:`check_url`.
+
 To check a connector against the contract, subclass
 ``core.testing.connector_contract.ConnectorContract`` in its tests.
 """
 from __future__ import annotations
 
 import abc
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
-from core.errors import ConnectorError, RecordError, StoreChatError
+from core import json_input
+from core.errors import ConnectorError, RateLimited, RecordError, StoreChatError
+from core.outbound import Deadline, OutboundRefused, OutboundSession, check_url
 
 __all__ = [
     "Connector",
     "ConnectorError",
+    "Deadline",
     "DocumentRecord",
     "EmbeddedPage",
     "FulfillmentRecord",
@@ -37,8 +44,11 @@ __all__ = [
     "OrderCreated",
     "OrderLineRecord",
     "OrderRecord",
+    "OutboundRefused",
+    "OutboundSession",
     "ProductOption",
     "ProductRecord",
+    "RateLimited",
     "RecordError",
     "ShopRedact",
     "ShopperDataRequest",
@@ -52,6 +62,7 @@ __all__ = [
     "WebhookAction",
     "WebhookEvent",
     "WebhookNotSupported",
+    "check_url",
     "normalize_order_reference",
     "webhook_payload",
 ]
@@ -348,7 +359,10 @@ class InstallHost(Protocol):
         """The platform app's settings (client id and secret, scopes, API version)."""
 
     def issue_state(self, platform: str, shop_ref: str) -> str:
-        """A single-use, expiring state token bound to ``shop_ref``."""
+        """A single-use, expiring state token bound to ``shop_ref``.
+
+        Each is stored, so they are rate-limited per client address: past the
+        limit this raises :class:`RateLimited` (answer 429 with its ``retry_after``)."""
 
     def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
         """True once, for a live state issued for this shop; False otherwise."""
@@ -506,16 +520,18 @@ class Connector(abc.ABC):
         """Checks the tokens the platform gives its staff (an embedded admin's), or ``None``."""
         return None
 
+    @classmethod
+    def cli_group(cls) -> Any | None:
+        """A click group of the connector's own commands, run as ``storechat <name> ...``, or ``None``."""
+        return None
+
 
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
     """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
     try:
-        payload = json.loads(raw_body or b"{}")
-    except ValueError:
-        raise RecordError("the webhook body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RecordError("the webhook body is not a JSON object")
-    return payload
+        return json_input.load_object(raw_body or b"{}")
+    except json_input.JSONInputError as exc:
+        raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
 
 
 def normalize_order_reference(reference: str) -> str:

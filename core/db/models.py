@@ -292,6 +292,8 @@ class WebhookDelivery(Base):
     #: The platform's delivery or event id.
     delivery_id: Mapped[str] = mapped_column(String(255))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    #: The platform's reference of the shop it was for ('' when none): ids are unique per shop.
+    shop_ref: Mapped[str] = mapped_column(String(255), default="", server_default="")
     topic: Mapped[str] = mapped_column(String(100))
     #: received -> processed | failed
     status: Mapped[str] = mapped_column(String(16), default="received")
@@ -300,7 +302,7 @@ class WebhookDelivery(Base):
     processed_at: Mapped[datetime | None]
 
     __table_args__ = (
-        UniqueConstraint("platform", "delivery_id", name="uq_webhook_deliveries_platform_delivery"),
+        UniqueConstraint("platform", "shop_ref", "delivery_id", name="uq_webhook_deliveries_platform_shop_delivery"),
     )
 
 

@@ -191,8 +191,17 @@ def webhook_headers(topic: str, body: bytes, *, shop: str = SHOP, secret: str = 
     }
 
 
-def proxy_query(params: dict[str, str], secret: str = CLIENT_SECRET) -> str:
-    """An App Proxy query string with Shopify's ``signature`` (sorted ``k=v`` concatenated, hex)."""
-    message = "".join(f"{k}={v}" for k, v in sorted(params.items()))
-    signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return urlencode({**params, "signature": signature})
+def proxy_signature(pairs: list[tuple[str, str]], secret: str = CLIENT_SECRET) -> str:
+    """Shopify's App Proxy ``signature`` of these parameters: a repeated key's values joined with
+    ``,``, ``k=v`` sorted by key and concatenated with no separator, hex HMAC-SHA256."""
+    joined: dict[str, list[str]] = {}
+    for k, v in pairs:
+        joined.setdefault(k, []).append(v)
+    message = "".join(f"{k}={','.join(v)}" for k, v in sorted(joined.items()))
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def proxy_query(params: dict[str, str] | list[tuple[str, str]], secret: str = CLIENT_SECRET) -> str:
+    """An App Proxy query string (``params`` a dict, or pairs with repeated keys) with Shopify's ``signature``."""
+    pairs = list(params.items()) if isinstance(params, dict) else list(params)
+    return urlencode([*pairs, ("signature", proxy_signature(pairs, secret))])

@@ -35,6 +35,8 @@ from tests.wordpress_site import REPO, WordPressSite
 SECRET = "wp-live-identity\\secret'0123456789"  # a backslash and a quote survive saving
 LOADER = re.compile(r"<script\b[^>]*\bid=\"storechat-loader-js\"[^>]*></script>")
 OPTION_NAMES = ("storechat_settings", "storechat_version")
+#: The site runs at http://127.0.0.1: StoreChat calls it only under the development allowance.
+pytestmark = pytest.mark.usefixtures("outbound_development")
 
 
 # -- helpers ----------------------------------------------------------------------
