@@ -35,6 +35,8 @@ SYNCS_PER_SHOP = 1
 WEBHOOKS_PER_SHOP = 1
 #: Seconds between the tries of a failed webhook job.
 WEBHOOK_RETRY_INTERVALS = [10, 60, 300, 900, 3600]
+#: Seconds between the tries of a notification that could not be sent.
+NOTIFY_RETRY_INTERVALS = [30, 120, 600, 1800]
 
 
 def queue(name: str, connection: redis_lib.Redis) -> Queue:
@@ -90,6 +92,30 @@ def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id
     )
 
 
+# Notifications ride on the assistant queue: short jobs a person is waiting on,
+# which must not wait behind an hour-long sync on the default queue.
+
+
+def enqueue_team_alert(connection: redis_lib.Redis, conversation_id: int, kind: str,
+                       email: str | None = None) -> Job:
+    return queue(ASSISTANT, connection).enqueue(
+        notify_team, conversation_id, kind, email, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
+
+
+def enqueue_shopper_email(connection: redis_lib.Redis, conversation_id: int, delay: timedelta) -> Job:
+    return queue(ASSISTANT, connection).enqueue_in(
+        delay, notify_shopper, conversation_id, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
+
+
+def enqueue_deliveries(connection: redis_lib.Redis, delivery_ids: list[int]) -> None:
+    from core.notify.deliveries import TRIES
+
+    for delivery_id in delivery_ids:
+        queue(ASSISTANT, connection).enqueue(
+            deliver_notification, delivery_id, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400,
+            retry=Retry(max=TRIES - 1, interval=NOTIFY_RETRY_INTERVALS))
+
+
 @cache
 def worker_services() -> Services:
     """The services of a worker process, built from its environment once."""
@@ -127,3 +153,23 @@ def purge_uninstalled_shop(shop_id: int, uninstall_event_id: int) -> None:
     from core.privacy import purge_uninstalled
 
     purge_uninstalled(worker_services().db, shop_id, uninstall_event_id)
+
+
+def notify_team(conversation_id: int, kind: str, email: str | None = None) -> None:
+    from core.notify.deliveries import plan_team_alert
+
+    svc = worker_services()
+    enqueue_deliveries(svc.redis, plan_team_alert(svc, conversation_id, kind, email))
+
+
+def notify_shopper(conversation_id: int) -> None:
+    from core.notify.deliveries import plan_shopper_reply
+
+    svc = worker_services()
+    enqueue_deliveries(svc.redis, plan_shopper_reply(svc, conversation_id))
+
+
+def deliver_notification(delivery_id: int) -> None:
+    from core.notify.deliveries import deliver
+
+    deliver(worker_services(), delivery_id)

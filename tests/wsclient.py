@@ -87,6 +87,11 @@ class AgentClient(SocketClient):
         self.send({"type": "hello", "credential": credential})
         return self.expect("welcome")
 
+    def hello_ticket(self, ticket: str) -> dict[str, Any]:
+        """As the inbox does: a ticket from a signed-in user's page."""
+        self.send({"type": "hello", "ticket": ticket})
+        return self.expect("welcome")
+
     def say(self, conversation_id: int, text: str, client_id: str | None = None) -> dict[str, Any]:
         cid = client_id or uuid.uuid4().hex
         self.send({"type": "message", "conversation_id": conversation_id, "client_id": cid, "text": text})

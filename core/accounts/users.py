@@ -46,7 +46,7 @@ def create_user(db: Database, shop_id: int, email: str, *, role: str = "agent", 
             # shown: a signed-in user reaches the agent socket with a ticket
             # from their session (core/accounts/tickets.py).
             agent = Agent(shop_id=shop_id, name=name or email.split("@")[0][:120],
-                          credential_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+                          credential_hash=_random_credential_hash())
             session.add(agent)
             session.flush()
             user = User(shop_id=shop_id, email=email, role=role, name=name, agent_id=agent.id)
@@ -103,7 +103,7 @@ def set_password(db: Database, user_id: int, password: str) -> User:
         if user is None:
             raise NotFound("that account does not exist")
         user.password_hash = password_hash
-        user.session_version += 1
+        _end_sessions(session, user)
         return user
 
 
@@ -111,7 +111,7 @@ def sign_out_everywhere(db: Database, user_id: int) -> None:
     with db.session() as session:
         user = session.get(User, user_id)
         if user is not None:
-            user.session_version += 1
+            _end_sessions(session, user)
 
 
 def close_user(db: Database, shop_id: int, user_id: int) -> None:
@@ -122,7 +122,20 @@ def close_user(db: Database, shop_id: int, user_id: int) -> None:
         if user is None or user.shop_id != shop_id:
             raise NotFound("that account does not exist")
         user.active = False
-        user.session_version += 1
+        _end_sessions(session, user)
         agent = session.get(Agent, user.agent_id)
         if agent is not None:
             agent.active = False
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    """Every session and socket ticket the user had stops working; their open
+    inbox sockets close at the next re-check (core/chat/agent_socket.recheck)."""
+    user.session_version += 1
+    agent = session.get(Agent, user.agent_id)
+    if agent is not None:
+        agent.credential_hash = _random_credential_hash()
+
+
+def _random_credential_hash() -> str:
+    return hashlib.sha256(secrets.token_bytes(32)).hexdigest()

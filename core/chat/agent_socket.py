@@ -15,7 +15,18 @@ from typing import Any
 from flask import request
 
 from core import agents
-from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume, error_frame
+from core.chat import team
+from core.chat.frames import (
+    AgentHello,
+    AgentMessage,
+    AgentNote,
+    AgentTyping,
+    Assign,
+    Ownership,
+    ReadUpTo,
+    Resume,
+    error_frame,
+)
 from core.chat.outbox import wake
 from core.chat.presence import Beat
 from core.chat.socket_session import SocketSession
@@ -43,7 +54,7 @@ class AgentSession(SocketSession):
         self.credential: tuple[int, str] | None = None
 
     def on_hello(self, frame: AgentHello) -> None:
-        me = self.me = self.chat.agent_hello(frame.credential)
+        me = self.me = self.chat.agent_hello(frame.credential, frame.ticket)
         self.credential = (me.id, me.credential_hash)
         self.subscriptions.append(self.svc.bus.subscribe_shop(
             me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
@@ -59,6 +70,8 @@ class AgentSession(SocketSession):
             "shop_id": me.shop_id,
             "conversations": conversations,
             "agents_online": self.best_effort(self.svc.presence.agents_online, me.shop_id) or [],
+            # Names for the ids in other frames, and whom a conversation can be assigned to.
+            "team": team.team(self.svc, me.shop_id),
         })
         if newly_online:
             self.best_effort(self.chat.announce_presence, me.shop_id)
@@ -100,6 +113,16 @@ class AgentSession(SocketSession):
             self.outbox.catch_up(frame.conversation_id, frame.after_seq)
         elif isinstance(frame, Ownership):
             self.chat.agent_action(self.me, frame.conversation_id, frame.type)
+        elif isinstance(frame, Assign):
+            self.chat.agent_action(self.me, frame.conversation_id, "assign", assignee_id=frame.agent_id)
+        elif isinstance(frame, AgentNote):
+            note = self.chat.agent_note(self.me, frame.conversation_id, frame.text)
+            self.outbox.put({"type": "ack", "client_id": frame.client_id, "conversation_id": frame.conversation_id,
+                             "note_id": note["id"]})
+        elif isinstance(frame, AgentTyping):
+            self.chat.agent_typing(self.me, frame.conversation_id)
+        elif isinstance(frame, ReadUpTo):
+            self.chat.agent_read(self.me, frame.conversation_id, frame.seq)
 
 
 def recheck(svc: Services, sessions: Iterable[Any]) -> None:

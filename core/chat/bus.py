@@ -29,6 +29,16 @@ FIRST_CONNECT_WAIT = 5.0
 Callback = Callable[[dict[str, Any]], None]
 
 
+#: Frames for the shop's team only: presence, internal notes, read marks.
+TEAM_ONLY = frozenset({"presence", "note", "read"})
+
+
+def reaches_shopper(frame: dict[str, Any]) -> bool:
+    """Whether a shopper's socket gets this frame: never the team's own frames, nor their own typing."""
+    kind = frame.get("type")
+    return kind not in TEAM_ONLY and not (kind == "typing" and frame.get("author") == "visitor")
+
+
 def channel(shop_id: int) -> str:
     return f"{PREFIX}{shop_id}"
 
@@ -106,8 +116,7 @@ class Bus:
         except (ValueError, TypeError, AttributeError):
             log.warning("dropped a malformed bus message on %r", raw_channel)
             return
-        # Presence is for the shop's agents; a shopper's socket does not need it.
-        for_visitors = frame.get("type") != "presence"
+        for_visitors = reaches_shopper(frame)
         with self._lock:
             targets = [*(self._subs.get(("conversation", conversation_id), ()) if for_visitors else ()),
                        *self._subs.get(("shop", shop_id), ())]

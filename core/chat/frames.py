@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from core import json_input
 from core.errors import StoreChatError
@@ -28,6 +28,11 @@ class Ping(_Frame):
 # -- visitor socket --------------------------------------------------------------
 
 
+class Page(_Frame):
+    url: str = Field(max_length=2000)
+    title: str = Field(default="", max_length=300)
+
+
 class Hello(_Frame):
     type: Literal["hello"]
     site_key: str = Field(min_length=1, max_length=64)
@@ -36,6 +41,9 @@ class Hello(_Frame):
     #: A signed shopper identity from the store (Shopify: the App Proxy's
     #: ``/apps/storechat/identity``); absent when nobody is logged in.
     identity: str | None = Field(default=None, max_length=1024)
+    #: Where the shopper is, for the team: the page and the browser's language.
+    page: Page | None = None
+    locale: str | None = Field(default=None, max_length=35)
 
 
 class SendMessage(_Frame):
@@ -74,8 +82,17 @@ class LeaveContact(_Frame):
 
 
 class AgentHello(_Frame):
+    """A CLI agent presents its ``credential``; a signed-in user's page its ``ticket``."""
+
     type: Literal["hello"]
-    credential: str = Field(min_length=1, max_length=100)
+    credential: str | None = Field(default=None, min_length=1, max_length=100)
+    ticket: str | None = Field(default=None, min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AgentHello:
+        if (self.credential is None) == (self.ticket is None):
+            raise ValueError("send either a credential or a ticket")
+        return self
 
 
 class AgentMessage(_Frame):
@@ -94,17 +111,49 @@ class Resume(_Frame):
 
 
 class Ownership(_Frame):
-    type: Literal["take", "release", "close"]
+    type: Literal["take", "release", "close", "reopen"]
     conversation_id: ConversationId
+
+
+class Assign(_Frame):
+    """Hand a conversation to a teammate (``agent_id``), oneself included."""
+
+    type: Literal["assign"]
+    conversation_id: ConversationId
+    agent_id: int = Field(ge=1)
+
+
+class AgentNote(_Frame):
+    """An internal note: the team sees it, the shopper never does."""
+
+    type: Literal["note"]
+    conversation_id: ConversationId
+    client_id: ClientId
+    text: str
+
+
+class AgentTyping(_Frame):
+    type: Literal["typing"]
+    conversation_id: ConversationId
+
+
+class ReadUpTo(_Frame):
+    """The agent has seen the conversation up to ``seq``."""
+
+    type: Literal["read"]
+    conversation_id: ConversationId
+    seq: int = Field(ge=0)
 
 
 VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, AskHuman, Rate, LeaveContact, Ping],
                         Field(discriminator="type")]
-AgentFrame = Annotated[Union[AgentHello, AgentMessage, Resume, Ownership, Ping], Field(discriminator="type")]
+AgentFrame = Annotated[Union[AgentHello, AgentMessage, Resume, Ownership, Assign, AgentNote, AgentTyping, ReadUpTo,
+                             Ping], Field(discriminator="type")]
 _visitor: TypeAdapter[Any] = TypeAdapter(VisitorFrame)
 _agent: TypeAdapter[Any] = TypeAdapter(AgentFrame)
 VISITOR_TYPES = frozenset({"hello", "message", "typing", "handoff", "rate", "contact", "ping"})
-AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close", "ping"})
+AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close", "reopen", "assign", "note",
+                         "typing", "read", "ping"})
 
 
 def parse(raw: str | bytes, *, agent: bool = False) -> Any:

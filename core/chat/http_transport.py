@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from core import json_input, lifecycle
 from core.chat import messages
 from core.chat.connections import AddressSlot
-from core.chat.frames import LeaveContact, Rate
+from core.chat.frames import LeaveContact, Page, Rate
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
 from core.services import services
@@ -121,9 +121,16 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
     token = _string(data, "token", max_len=512, required=token_required)
     if not hello:
         return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"))
-    # Only a hello says who the shopper is now (a signed identity, or none: logged out).
+    # Only a hello says who the shopper is now (a signed identity, or none: logged out),
+    # and where they are (the page and language, for the team).
     identity = _string(data, "identity", max_len=1024, required=False)
-    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity)
+    try:
+        page = Page.model_validate(data["page"]) if data.get("page") is not None else None
+    except ValidationError:
+        raise _BadRequest("page: an object with url (at most 2000 characters) and title (at most 300)") from None
+    locale = _string(data, "locale", max_len=35, required=False)
+    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity,
+                                         page=page, locale=locale)
 
 
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:

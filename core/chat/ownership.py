@@ -1,12 +1,16 @@
 """Who owns a conversation, as an explicit state machine.
 
-    ai ──handoff──▶ waiting_human ──take──▶ human ──release──▶ ai
-     └────────────────take───────────────────▲
-    any open state ──close──▶ closed
+    ai ──handoff──▶ waiting_human ──take / assign──▶ human ──release──▶ ai
+     └──────────────take / assign──────────────────▲   └──requeue──▶ waiting_human
+    any open state ──close──▶ closed ──reopen──▶ human
 
-While a human owns a conversation the assistant stays silent. Each change is
-stored as a system message (so the shopper sees it, in order, with a seq)
-and announced as a ``conversation`` frame.
+One person owns a conversation at a time: ``take`` of a conversation another
+agent owns is refused (naming who has it), so two agents pressing "take
+over" at once end with exactly one owner; ``assign`` hands it to a named
+teammate on purpose. ``requeue`` puts it back in the queue when its owner
+went away. While a human owns a conversation the assistant stays silent.
+Each change is stored as a system message (so the shopper sees it, in
+order, with a seq) and announced as a ``conversation`` frame.
 """
 from __future__ import annotations
 
@@ -15,18 +19,23 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.db import Agent, Conversation, Database
+from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("ai", "handoff"): "waiting_human",
     ("ai", "take"): "human",
     ("waiting_human", "take"): "human",
-    ("human", "take"): "human",  # another agent takes it over
+    ("ai", "assign"): "human",
+    ("waiting_human", "assign"): "human",
+    ("human", "assign"): "human",
     ("waiting_human", "release"): "ai",
     ("human", "release"): "ai",
+    ("human", "requeue"): "waiting_human",
     ("ai", "close"): "closed",
     ("waiting_human", "close"): "closed",
     ("human", "close"): "closed",
+    ("closed", "reopen"): "human",
 }
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
 
@@ -44,10 +53,17 @@ class Change:
     agent_id: int | None
     agent_name: str | None
     notice: str
+    #: Who made the change (None: the assistant or StoreChat itself).
+    by_name: str | None = None
+    waiting_since: str | None = None
 
 
-def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | None = None) -> Change:
-    """Move a conversation along the state machine, or refuse clearly."""
+def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | None = None,
+          assignee: Agent | None = None) -> Change:
+    """Move a conversation along the state machine, or refuse clearly.
+
+    ``agent``: who acts (None for the assistant or StoreChat); ``assignee``:
+    the teammate an ``assign`` hands it to."""
     if action not in ACTIONS:
         raise TransitionRefused(f"unknown action {action!r}")
     with db.session() as session:
@@ -57,26 +73,56 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
         if conversation is None or (agent is not None and conversation.shop_id != agent.shop_id):
             raise NotFound(f"conversation {conversation_id} does not exist")
         before = conversation.status
+        if action == "take" and before == "human":
+            # The race two agents run when both press "take over": the loser learns who won.
+            holder = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
+            if holder is not None and agent is not None and holder.id == agent.id:
+                raise TransitionRefused("you already have this conversation")
+            raise TransitionRefused(f"{holder.name if holder else 'Someone'} already took this conversation")
         after = TRANSITIONS.get((before, action))
         if after is None:
             raise TransitionRefused(f"cannot {action} a conversation that is {before}")
+        if action == "assign" and (assignee is None or assignee.shop_id != conversation.shop_id
+                                   or not assignee.active):
+            raise TransitionRefused("assign it to an active teammate of this shop")
+        if action == "reopen" and _newer_open(session, conversation):
+            raise TransitionRefused("the shopper has started a new conversation since; answer them there")
+        owner = assignee if action == "assign" else agent
+        if before == "human" and action == "assign" and conversation.agent_id == owner.id:  # type: ignore[union-attr]
+            raise TransitionRefused(f"{owner.name} already has this conversation")  # type: ignore[union-attr]
         conversation.status = after
-        conversation.agent_id = agent.id if after == "human" and agent is not None else None
+        conversation.agent_id = owner.id if after == "human" and owner is not None else None
+        if after == "waiting_human":
+            conversation.waiting_since = utcnow()
+        elif after != before:
+            conversation.waiting_since = None
+        conversation.updated_at = utcnow()
         return Change(
             conversation_id=conversation.id,
             shop_id=conversation.shop_id,
             before=before,
             after=after,
             agent_id=conversation.agent_id,
-            agent_name=agent.name if agent is not None else None,
-            notice=_notice(action, after, agent),
+            agent_name=owner.name if after == "human" and owner is not None else None,
+            notice=_notice(action, after, owner),
+            by_name=agent.name if agent is not None else None,
+            waiting_since=conversation.waiting_since.isoformat() if conversation.waiting_since else None,
         )
+
+
+def _newer_open(session, conversation: Conversation) -> bool:  # type: ignore[no-untyped-def]
+    return session.scalar(
+        select(Conversation.id).where(Conversation.visitor_id == conversation.visitor_id,
+                                      Conversation.id > conversation.id, Conversation.status != "closed").limit(1)
+    ) is not None
 
 
 def _notice(action: str, after: str, agent: Agent | None) -> str:
     who = agent.name if agent is not None else "Someone from the team"
     if after == "human":
         return f"{who} joined the conversation."
+    if action == "requeue":
+        return "Someone else from the team will reply here."
     if after == "waiting_human":
         return "I've asked someone from the team to join. They'll reply here."
     if after == "ai" and action == "release":

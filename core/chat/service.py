@@ -18,12 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import shop_connectors
+from core.accounts.tickets import SocketTickets
 from core.agents import authenticate
-from core.chat import messages, ownership
+from core.chat import messages, ownership, team
 from core.db import Agent, Conversation, Event, Shop, Visitor
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 from core.jobs import enqueue_assistant_reply
+from core.notify import triggers as notify
 from core.security import identity as signed_identity
 from core.security.client_address import address_key
 from core.security.rate_limit import client_tag
@@ -62,6 +64,9 @@ class VisitorContext:
     #: Who owns the conversation now, for the widget's header after a reload.
     status: str | None = None
     agent_name: str | None = None
+    #: What the widget said of the visit (``hello``'s ``page`` and ``locale``), for the team.
+    page: Any = None
+    locale: str | None = None
 
     def welcome(self) -> dict[str, Any]:
         return {"type": "welcome", "token": self.token, "conversation_id": self.conversation_id,
@@ -88,7 +93,8 @@ class ChatService:
     # -- visitors -------------------------------------------------------------
 
     def visitor_hello(self, site_key: str, token: str | None, origin: str | None,
-                      identity: str | None | _Unset = UNSET) -> VisitorContext:
+                      identity: str | None | _Unset = UNSET, *, page: Any = None,
+                      locale: str | None = None) -> VisitorContext:
         """Greet a visitor. A ``hello`` passes ``identity``: the store's signed word for
         which customer is logged in (``None``: nobody), kept on the visitor for
         order lookups; other HTTP calls leave it as it is."""
@@ -111,7 +117,7 @@ class ChatService:
                 self._verify_customer(session, shop.id, visitor.visitor_id, identity)
             conversation = messages.open_conversation(session, shop.id, visitor.visitor_id)
             agent = session.get(Agent, conversation.agent_id) if conversation and conversation.agent_id else None
-            return VisitorContext(
+            ctx = VisitorContext(
                 shop_id=shop.id,
                 visitor_id=visitor.visitor_id,
                 token=token,
@@ -119,7 +125,12 @@ class ChatService:
                 last_seq=conversation.last_seq if conversation else 0,
                 status=conversation.status if conversation else None,
                 agent_name=agent.name if agent is not None else None,
+                page=page,
+                locale=locale,
             )
+        if ctx.conversation_id is not None:  # after the session above: SQLite has one writer at a time
+            team.remember_visit(self.svc, ctx.visitor_id, page, locale)
+        return ctx
 
     def _verify_customer(self, session: Any, shop_id: int, visitor_id: str, identity: str | None) -> None:
         """Keep the verified customer id on the visitor; a missing or bad identity clears it,
@@ -194,6 +205,7 @@ class ChatService:
         payload = {"client": client_tag(self.settings.secret_key or "", ip)}
         if ctx.conversation_id is None:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
+            team.remember_visit(self.svc, ctx.visitor_id, ctx.page, ctx.locale)
         try:
             stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
                                              client_id=client_id, payload=payload, open_only=True)
@@ -263,6 +275,7 @@ class ChatService:
             visitor.email = email
             session.add(Event(shop_id=ctx.shop_id, conversation_id=ctx.conversation_id, kind="contact_left",
                               data={}))
+        notify.contact_left(self.svc, ctx.conversation_id, email)
 
     def _event(self, shop_id: int, conversation_id: int | None, kind: str, data: dict[str, Any]) -> None:
         with self.db.session() as session:
@@ -271,12 +284,16 @@ class ChatService:
     def visitor_typing(self, ctx: VisitorContext) -> None:
         if ctx.conversation_id is not None:
             self.scheduler.typing(ctx.conversation_id)
+            self._publish(ctx.shop_id, team.typing_frame(ctx.conversation_id, author="visitor"))
 
     # -- agents ---------------------------------------------------------------
 
-    def agent_hello(self, credential: str) -> Agent:
+    def agent_hello(self, credential: str | None = None, ticket: str | None = None) -> Agent:
+        """The agent behind a CLI ``credential`` or a signed-in user's ``ticket``."""
         try:
-            return authenticate(self.db, credential)
+            if ticket is not None:
+                return SocketTickets(self.settings.secret_key or "").read(self.db, ticket)[1]
+            return authenticate(self.db, credential or "")
         except StoreChatError as exc:
             raise ChatError(exc.code, exc.message, fatal=True) from None
 
@@ -306,6 +323,9 @@ class ChatService:
         conversation = self.agent_conversation(agent, conversation_id)
         if conversation.status == "closed":
             raise ChatError("conversation_closed", "this conversation is closed")
+        if conversation.status == "human" and conversation.agent_id not in (None, agent.id):
+            raise ChatError("not_owner", f"{self._agent_name(conversation.agent_id)} has this conversation; "
+                                         "assign it to yourself to reply")
         if conversation.status in ("ai", "waiting_human"):
             self.agent_action(agent, conversation_id, "take")
         stored = messages.append_message(
@@ -316,12 +336,45 @@ class ChatService:
             on_stored(stored)
         if stored.created:
             self._announce(stored)
+            notify.team_replied(self.svc, conversation_id)
         return stored
 
-    def agent_action(self, agent: Agent, conversation_id: int, action: str) -> ownership.Change:
-        self.agent_conversation(agent, conversation_id)
+    def _agent_name(self, agent_id: int) -> str:
+        with self.db.session() as session:
+            owner = session.get(Agent, agent_id)
+            return owner.name if owner is not None else "Someone"
+
+    def agent_note(self, agent: Agent, conversation_id: int, text: str) -> dict[str, Any]:
+        """An internal note: stored, then shown to the shop's agents only."""
         try:
-            change = ownership.apply(self.db, conversation_id, action, agent=agent)
+            frame = team.add_note(self.svc, agent, conversation_id, text)
+        except team.TeamError as exc:
+            raise ChatError(exc.code, exc.message) from None
+        self._publish(agent.shop_id, frame)
+        return frame
+
+    def agent_typing(self, agent: Agent, conversation_id: int) -> None:
+        self.agent_conversation(agent, conversation_id)
+        self._publish(agent.shop_id, team.typing_frame(conversation_id, author="agent", agent=agent))
+
+    def agent_read(self, agent: Agent, conversation_id: int, seq: int) -> None:
+        try:
+            read_seq = team.mark_read(self.svc, agent, conversation_id, seq)
+        except team.TeamError as exc:
+            raise ChatError(exc.code, exc.message) from None
+        # The agent's other tabs and devices clear their unread counts too.
+        self._publish(agent.shop_id, {"type": "read", "conversation_id": conversation_id,
+                                      "agent_id": agent.id, "seq": read_seq})
+
+    def agent_action(self, agent: Agent, conversation_id: int, action: str,
+                     assignee_id: int | None = None) -> ownership.Change:
+        self.agent_conversation(agent, conversation_id)
+        assignee = None
+        if action == "assign":
+            with self.db.session() as session:
+                assignee = session.get(Agent, assignee_id) if assignee_id else None
+        try:
+            change = ownership.apply(self.db, conversation_id, action, agent=agent, assignee=assignee)
         except ownership.TransitionRefused as exc:
             raise ChatError(exc.code, exc.message) from None
         except NotFound as exc:
@@ -342,8 +395,11 @@ class ChatService:
             "agent_id": change.agent_id,
             # The owner's name while a human owns it; ``by``: whoever made the change.
             "agent_name": change.agent_name if change.after == "human" else None,
-            "by": change.agent_name,
+            "by": change.by_name,
+            "waiting_since": change.waiting_since,
         })
+        if change.after == "waiting_human":
+            notify.shopper_waiting(self.svc, change.conversation_id)
 
     def announce_presence(self, shop_id: int, *, conversation_id: int | None = None) -> None:
         """Tell the shop's agents who is online now."""
@@ -380,6 +436,7 @@ def conversation_frame(conversation: Conversation) -> dict[str, Any]:
         "visitor_id": conversation.visitor_id,
         "last_seq": conversation.last_seq,
         "updated_at": conversation.updated_at.isoformat(),
+        "waiting_since": conversation.waiting_since.isoformat() if conversation.waiting_since else None,
     }
 
 
