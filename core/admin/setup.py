@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import guard, inbox, routes, team
+    from core.admin import guard, hours, inbox, routes, team
 
     app.before_request(guard.check_csrf)
     app.after_request(guard.private_headers)
@@ -72,5 +72,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp, url_prefix="/admin")
     app.register_blueprint(inbox.bp, url_prefix="/admin/inbox")
     app.register_blueprint(team.bp, url_prefix="/admin/team")
+    app.register_blueprint(hours.bp, url_prefix="/admin/hours")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 
