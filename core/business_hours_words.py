@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.widget.i18n import DEFAULT, language
+DEFAULT = "en"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class Speech:
 def choose(*tags: str | None) -> Speech:
     """The first tag (in the widget's order: forced, page, shop) whose language
     we have words for; English otherwise. ``en-US`` gets a 12-hour clock."""
+    # Here, not at the top: importing core.widget loads its routes, which use this module.
+    from core.widget.i18n import language
+
     for tag in tags:
         lang = language(tag)
         if lang in WORDS:
