@@ -9,8 +9,10 @@ clock, or a 12-hour one for American English (``en-US``). The day is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DEFAULT = "en"
@@ -88,6 +90,13 @@ def choose(*tags: str | None) -> Speech:
             region = _REGION.search((tag or "").strip()[len(lang):] + "-")
             return Speech(lang, lang == "en" and region is not None and region.group(1).upper() == "US")
     return Speech(DEFAULT)
+
+
+def for_shop(settings: Mapping[str, Any] | None, page: str | None, shop_locale: str | None) -> Speech:
+    """As the widget chooses: the shop's forced widget ``locale`` (unless ``auto``), the page's
+    language, the shop's language."""
+    forced = (settings or {}).get("locale")
+    return choose(forced if isinstance(forced, str) and forced != "auto" else None, page, shop_locale)
 
 
 def clock(moment: datetime, twelve_hour: bool) -> str:

@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from core.business_hours import from_settings, status
-from core.business_hours_words import choose, team_back
+from core.business_hours_words import for_shop, team_back
 
 #: The config's max-age when nothing changes sooner.
 MAX_AGE = 60
@@ -41,8 +41,7 @@ def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: s
     until = found.changes_at
     away = None
     if not found.open:
-        forced = prefs.get("locale") if prefs.get("locale") != "auto" else None
-        speech = choose(forced if isinstance(forced, str) else None, page_lang, shop_locale)
+        speech = for_shop(prefs, page_lang, shop_locale)
         if found.next_open is not None:
             away = team_back(found.next_open, now, hours.zone, speech)
             midnight = _midnight_after(now, hours)
