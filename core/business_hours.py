@@ -6,11 +6,12 @@ Stored in ``shops.settings["business_hours"]``; absent means always open::
      "week": {"mon": [{"opens": "09:00", "closes": "12:30"}, {"opens": "13:30", "closes": "18:00"}],
               "sat": [{"opens": "10:00", "closes": "24:00"}]}}
 
-A day not named (or with no intervals) is closed. Times are the shop's wall
-clock: an interval is open from ``opens`` up to, not including, ``closes``;
-``closes`` may be ``24:00`` (the end of the day); intervals of a day may not
-overlap. Open late at night is two intervals: ``22:00-24:00`` and the next
-day's ``00:00-02:00``.
+A day not named (or with no intervals) is closed, and so is every date in
+``closed_on`` (``["2024-12-25", "2024-12-26"]``: holidays). Times are the
+shop's wall clock: an interval is open from ``opens`` up to, not including,
+``closes``; ``closes`` may be ``24:00`` (the end of the day); intervals of a
+day may not overlap. Open late at night is two intervals: ``22:00-24:00`` and
+the next day's ``00:00-02:00``.
 
 Being wall-clock times, they hold across daylight saving changes: a shop
 open 09:00-17:00 opens at 09:00 local time before and after the change. An
@@ -18,7 +19,8 @@ opening the clock skips (02:30 on the night it jumps from 02:00 to 03:00)
 happens when the clock jumps past it; a wall time the clock goes through
 twice counts both times. :func:`next_opening` and :func:`next_change` agree
 with :func:`is_open` at every instant: they look at every interval boundary
-and every change of the zone's offset in the next two weeks.
+and every change of the zone's offset in the next two weeks (and as many
+days more as there are closed dates ahead).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ SETTING = "business_hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 MAX_INTERVALS = 8
+MAX_CLOSED_DAYS = 366
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
 #: Far enough to find the next opening of any week (a week, plus a day skipped by a clock change).
 HORIZON = 15
@@ -129,6 +132,8 @@ class BusinessHours(BaseModel):
 
     timezone: str
     week: Week = Week()
+    #: Whole days closed whatever the week says (holidays), in the shop's time zone.
+    closed_on: tuple[date, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -136,6 +141,13 @@ class BusinessHours(BaseModel):
         if value not in timezones():
             raise ValueError(f"{value!r} is not a time zone of the IANA database (e.g. Europe/Berlin)")
         return value
+
+    @field_validator("closed_on")
+    @classmethod
+    def _dates(cls, value: tuple[date, ...]) -> tuple[date, ...]:
+        if len(value) > MAX_CLOSED_DAYS:
+            raise ValueError(f"at most {MAX_CLOSED_DAYS} closed days")
+        return tuple(sorted(set(value)))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -173,6 +185,8 @@ def is_open(hours: BusinessHours | None, now: datetime) -> bool:
     if hours is None:
         return True
     local = _utc(now).astimezone(hours.zone)
+    if local.date() in hours.closed_on:
+        return False
     second = local.hour * 3600 + local.minute * 60 + local.second
     return any(i.start * 60 <= second < i.end * 60 for i in hours.week.day(local.weekday()))
 
@@ -213,12 +227,17 @@ def _boundaries(hours: BusinessHours, now: datetime) -> list[datetime]:
     intervals' openings and closings, and the zone's offset changes."""
     zone = hours.zone
     first = now.astimezone(zone).date() - timedelta(days=1)
-    found: set[datetime] = set(_transitions(first, HORIZON + 1, zone))
-    for offset in range(HORIZON + 1):
+    # Closed days ahead push the next opening further: look as much further.
+    days = HORIZON + 1 + sum(1 for d in hours.closed_on if d >= first)
+    found: set[datetime] = set(_transitions(first, days, zone))
+    for offset in range(days):
         day = first + timedelta(days=offset)
         for interval in hours.week.day(day.weekday()):
             found.update(_instants(day, interval.start, zone))
             found.update(_instants(day, interval.end, zone))
+        if day in hours.closed_on:  # its midnights: where it starts and ends
+            found.update(_instants(day, 0, zone))
+            found.update(_instants(day, 24 * 60, zone))
     return sorted(t for t in found if t > now)
 
 

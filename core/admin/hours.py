@@ -8,7 +8,7 @@ with what was typed and the field named.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -25,7 +25,10 @@ from core.services import services
 bp = Blueprint("hours", __name__, template_folder="templates")
 
 _INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_FIELD = 200
+#: The closed dates' field: a year of holidays, written out.
+MAX_DATES = 12 * 366
 
 
 class FormError(ValueError):
@@ -35,7 +38,7 @@ class FormError(ValueError):
 
 
 def _label(field: str) -> str:
-    return "Time zone" if field == "timezone" else DAY_NAMES.get(field, field)
+    return {"timezone": "Time zone", "closed_on": "Closed on"}.get(field) or DAY_NAMES.get(field, field)
 
 
 def _intervals(field: str, text: str) -> list[dict[str, str]]:
@@ -51,6 +54,20 @@ def _intervals(field: str, text: str) -> list[dict[str, str]]:
     return found
 
 
+def _dates(text: str) -> list[str]:
+    if len(text) > MAX_DATES:
+        raise FormError("closed_on", f"at most {MAX_DATES} characters")
+    found = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            if not _DATE.fullmatch(part):
+                raise ValueError(part)
+            found.append(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise FormError("closed_on", f"{part!r} is not a date like 2024-12-25") from None
+    return found
+
+
 def read_form(form: Any) -> BusinessHours | None:
     """The hours the form asks for (None: always open), or :class:`FormError`."""
     if not form.get("enabled"):
@@ -58,7 +75,8 @@ def read_form(form: Any) -> BusinessHours | None:
     week = {day: _intervals(day, form.get(day, "")) for day in DAYS}
     try:
         return BusinessHours.model_validate({"timezone": form.get("timezone", ""),
-                                             "week": {d: v for d, v in week.items() if v}})
+                                             "week": {d: v for d, v in week.items() if v},
+                                             "closed_on": _dates(form.get("closed_on", ""))})
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]
@@ -70,6 +88,7 @@ def read_form(form: Any) -> BusinessHours | None:
 def _fields(hours: BusinessHours | None) -> dict[str, str]:
     values = {day: ", ".join(str(i) for i in hours.week.day(n)) if hours else "" for n, day in enumerate(DAYS)}
     values["timezone"] = hours.timezone if hours else "UTC"
+    values["closed_on"] = ", ".join(d.isoformat() for d in hours.closed_on) if hours else ""
     values["enabled"] = "on" if hours else ""
     return values
 
@@ -107,7 +126,8 @@ def hours() -> tuple[str, int]:
 @bp.post("/")
 @owner_required
 def save() -> Any:
-    values = {key: str(request.form.get(key, ""))[:MAX_FIELD + 1] for key in (*DAYS, "timezone", "enabled")}
+    values = {key: str(request.form.get(key, ""))[:MAX_DATES + 1]
+              for key in (*DAYS, "timezone", "enabled", "closed_on")}
     try:
         chosen = read_form(request.form)
     except FormError as exc:

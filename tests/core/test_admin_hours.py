@@ -77,7 +77,7 @@ def test_the_owner_sets_the_hours_from_the_team_page(app: Flask, db: Database, s
     assert options == sorted(options) and "Europe/Berlin" in options and "America/New_York" in options
     assert "Always open" in html
 
-    response = post(client, enabled="on", timezone="Europe/Berlin", **WEEK)
+    response = post(client, enabled="on", timezone="Europe/Berlin", closed_on="2024-12-26, 2024-12-25", **WEEK)
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/hours/?saved=1")
     settings = stored(db, shop_id)
     assert settings["color"] == "#123456"  # the other settings stay
@@ -85,10 +85,11 @@ def test_the_owner_sets_the_hours_from_the_team_page(app: Flask, db: Database, s
         "timezone": "Europe/Berlin",
         "week": {"mon": [{"opens": "09:00", "closes": "12:30"}, {"opens": "13:30", "closes": "18:00"}],
                  "tue": [{"opens": "09:00", "closes": "17:00"}], "fri": [{"opens": "09:00", "closes": "24:00"}]},
+        "closed_on": ["2024-12-25", "2024-12-26"],
     }
     again = client.get("/admin/hours/?saved=1").get_data(as_text=True)
     assert "Saved." in again and 'value="09:00-12:30, 13:30-18:00"' in again
-    assert "<option selected>Europe/Berlin</option>" in again
+    assert "<option selected>Europe/Berlin</option>" in again and 'value="2024-12-25, 2024-12-26"' in again
 
     # Unticked: always open again, the setting gone.
     assert post(client, timezone="Europe/Berlin", **WEEK).status_code == 303
@@ -102,6 +103,8 @@ def test_the_owner_sets_the_hours_from_the_team_page(app: Flask, db: Database, s
     ({"timezone": "Europe/Berlin", "wed": "18:00-02:00"}, "Wednesday: 18:00-02:00 closes before it opens"),
     ({"timezone": "Europe/Berlin", "sun": "9 to 5"}, "Sunday: &#39;9 to 5&#39; is not an interval"),
     ({"timezone": "Europe/Berlin", "sat": "09:00-25:00"}, "Saturday: &#39;25:00&#39; is not a time"),
+    ({"timezone": "Europe/Berlin", "closed_on": "2024-12-25, 2025-02-30"},
+     "Closed on: &#39;2025-02-30&#39; is not a date like 2024-12-25"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(app: Flask, db: Database, shop_id: int,
                                                                     fields: dict[str, str], named: str) -> None:

@@ -2,7 +2,7 @@
 daylight saving changes and the week's end, and the phrase that says it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -210,3 +210,33 @@ def test_the_sentence_in_every_language_names_the_time() -> None:
         assert "9:00" in sentence and "{" not in sentence, lang
     assert team_back(MONDAY_9, FRIDAY_EVENING, BERLIN_ZONE, Speech("en")) == (
         "Our team is back Monday at 9:00. Leave your email and we'll answer you there.")
+
+
+# ---- closed dates (holidays)
+
+
+def test_a_closed_date_is_closed_all_day_and_the_next_opening_skips_it() -> None:
+    shop = BusinessHours.model_validate({"timezone": BERLIN, "week": OFFICE,
+                                         "closed_on": ["2024-12-26", "2024-12-25"]})
+    assert shop.closed_on == (date(2024, 12, 25), date(2024, 12, 26))  # kept in order
+    tuesday_evening = utc(2024, 12, 24, 16, 0)  # 17:00 in Berlin (CET, UTC+1)
+    assert not is_open(shop, utc(2024, 12, 25, 10, 0))  # a Wednesday, 11:00
+    assert next_opening(shop, tuesday_evening) == utc(2024, 12, 27, 8, 0)  # Friday 9:00
+    assert next_change(shop, tuesday_evening) == utc(2024, 12, 27, 8, 0)
+    # Open when the closed day starts: closed from its midnight.
+    late = hours(BERLIN, tue=[{"opens": "20:00", "closes": "24:00"}], wed=[{"opens": "00:00", "closes": "24:00"}])
+    late = late.model_copy(update={"closed_on": (date(2024, 12, 25),)})
+    assert is_open(late, utc(2024, 12, 24, 22, 0))
+    assert next_change(late, utc(2024, 12, 24, 22, 0)) == utc(2024, 12, 24, 23, 0)
+
+
+def test_a_long_closure_is_looked_past() -> None:
+    holiday = [str(date(2024, 7, 1) + timedelta(days=n)) for n in range(30)]
+    shop = BusinessHours.model_validate({"timezone": NEW_YORK, "week": OFFICE, "closed_on": holiday})
+    assert next_opening(shop, utc(2024, 6, 28, 22, 0)) == utc(2024, 7, 31, 13, 0)  # Wednesday 31 July, 9:00 EDT
+
+
+def test_closed_dates_must_be_dates() -> None:
+    with pytest.raises(ValidationError) as caught:
+        BusinessHours.model_validate({"timezone": BERLIN, "closed_on": ["2024-02-30"]})
+    assert caught.value.errors()[0]["loc"] == ("closed_on", 0)
