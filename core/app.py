@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import admin, demo, health, install, services, webhooks, widget
+from core import admin, demo, health, install, json_input, services, start_page, webhooks, widget
 from core.chat import http_transport, sock
 from core.settings import Settings, load_settings
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             x_host=settings.trusted_proxies,
         )
 
+    json_input.init_app(app)  # request.get_json reads with the nesting limit
     services.init_app(app, settings)
     health.init_app(app)
     widget.init_app(app)
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     http_transport.init_app(app)
     webhooks.init_app(app)
     install.init_app(app)
-    demo.init_app(app)
+    start_page.init_app(app)
+    if settings.demo:
+        demo.init_app(app)  # a test storefront: only `storechat demo` serves it
     admin.init_app(app)
     return app

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import shutil
 import signal
 import sys
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from core import log_setup
 from core.accounts.commands import user as user_commands
 from core.errors import ConfigError, StoreChatError
 from core.settings import Settings, load_settings
@@ -42,21 +42,25 @@ def _settings(**overrides: Any) -> Settings:
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Log at INFO from the libraries too (Alembic, gunicorn, RQ), like STORECHAT_LOG_LEVEL=INFO.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default: STORECHAT_LOG_LEVEL or INFO).")
-def main(log_level: str | None) -> None:
+@click.option("--log-level", default=None,
+              help="DEBUG, INFO, WARNING... for StoreChat and its libraries (default: STORECHAT_LOG_LEVEL; "
+                   "unset, StoreChat logs from INFO and libraries from WARNING).")
+@verbose_option
+@_errors_are_messages
+def main(log_level: str | None, verbose: bool) -> None:
     """StoreChat: live chat and an AI shopping assistant for online stores.
 
     Settings come from STORECHAT_* environment variables (see README).
     Without any, StoreChat keeps a SQLite database, an embedded Redis and
     its secret in ./instance.
     """
-    import os
-
-    logging.basicConfig(
-        level=(log_level or os.environ.get("STORECHAT_LOG_LEVEL") or "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_setup.configure(log_level, verbose=verbose)
 
 
 host_option = click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
@@ -81,50 +85,100 @@ def migrate() -> None:
 @host_option
 @port_option
 @click.option("--web-workers", type=click.IntRange(1, 64), default=None, help="Web processes (default 2).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="RQ worker processes.")
+@click.option("--assistant-workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="RQ worker processes for shoppers' replies only (queue `assistant`).")
+@click.option("--sync-workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="RQ worker processes for catalog syncs, webhooks and purges (queue `default`).")
+@verbose_option
 @_errors_are_messages
-def serve(host: str | None, port: int | None, web_workers: int | None, workers: int) -> None:
-    """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis."""
+def serve(host: str | None, port: int | None, web_workers: int | None, assistant_workers: int, sync_workers: int,
+          verbose: bool) -> None:
+    """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis.
+
+    Shoppers' replies and the background work (syncs, webhooks) have worker
+    processes of their own, so a reply never waits behind a slow store's sync.
+    Set a count to 0 when `storechat worker` processes elsewhere serve that queue.
+    """
+    from core.jobs import worker_layout
+
+    log_setup.configure(verbose=verbose)
     settings = _settings(host=host, port=port)
-    sup = _start(settings, web_workers, workers)
-    click.echo(f"StoreChat is listening on {_base_url(settings, sup.addresses)}")
-    sys.exit(sup.wait())
+    sup = _start(settings, web_workers, worker_layout(assistant_workers, sync_workers))
+    base = _base_url(settings, sup.addresses)
+    click.echo(_started(settings, sup))
+    click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
+               "\n(Ctrl-C stops it)")
+    _stopped(sup.wait())
 
 
 @main.command()
 @host_option
 @port_option
+@verbose_option
 @_errors_are_messages
-def demo(host: str | None, port: int | None) -> None:
-    """Run StoreChat with a demo store and print the demo storefront's address."""
+def demo(host: str | None, port: int | None, verbose: bool) -> None:
+    """Run StoreChat with a demo store and print the demo storefront's address.
+
+    The demo storefront (/demo/) is served only by this command.
+    """
+    import os
+
     from core.catalog.sync import create_run
     from core.db import Database
     from core.jobs import enqueue_sync
     from core.shops import ensure_demo_shop
 
-    settings = _settings(host=host, port=port)
-    sup = _start(settings, None, 1)
+    log_setup.configure(verbose=verbose)
+    os.environ["STORECHAT_DEMO"] = "1"  # the web processes mount /demo/ (they inherit the environment)
+    settings = _settings(host=host, port=port, demo=True)
+    sup = _start(settings, None)
     try:
         base = _base_url(settings, sup.addresses)
+        click.echo(_started(settings, sup))
         db = Database(settings)
         shop = ensure_demo_shop(db, f"{base}/demo")
         run = create_run(db, shop.id)
-        import redis as redis_lib
+        from core import redis_client
 
-        enqueue_sync(redis_lib.Redis.from_url(sup.redis_url), run.id)
-        _wait_for_run(db, run.id)
-        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n(Ctrl-C stops it)")
+        click.echo(f"importing the catalog of the demo store \u201c{shop.name}\u201d ...")
+        enqueue_sync(redis_client.client(sup.redis_url), run.id, shop.id)
+        done = _wait_for_run(db, run.id, progress=False)
+        click.echo(f"imported {done.products_seen} products and {done.documents_seen} pages")
+        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n"
+                   f"  start page: {base}/   health: {base}/healthz, {base}/readyz\n(Ctrl-C stops it)")
     except BaseException:
         sup.stop()
         raise
-    sys.exit(sup.wait())
+    _stopped(sup.wait())
 
 
-def _start(settings: Settings, web_workers: int | None, workers: int):  # type: ignore[no-untyped-def]
+def _stopped(code: int) -> None:
+    click.echo("StoreChat stopped" if code == 0 else f"StoreChat stopped: a process it ran exited with {code}")
+    sys.exit(code)
+
+
+def _started(settings: Settings, sup: Any) -> str:
+    """One line: what runs, and where its data is."""
+    from importlib.metadata import version
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    where = urlsplit(sup.redis_url)
+    redis = "an embedded Redis" if sup.redis is not None else f"Redis at {where.hostname or where.path}"
+    plural = "es" if sup.web_workers != 1 else ""
+    return (f"StoreChat {version('storechat')} started: {sup.web_workers} web process{plural}, "
+            f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
+
+
+def _start(settings: Settings, web_workers: int | None,  # type: ignore[no-untyped-def]
+           worker_queues: list[tuple[str, ...]] | None = None):
+    """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 
     sup = Supervisor(settings, settings.host, settings.port,
-                     web_workers=web_workers or settings.web_workers, workers=workers)
+                     web_workers=web_workers or settings.web_workers, worker_queues=worker_queues)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sup.stopping.set())
     sup.start()
@@ -164,20 +218,35 @@ def rotate_credentials() -> None:
     click.echo(f"re-encrypted the credentials of {rotate(db)} shop(s)")
 
 
+def _queue_names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    from core.worker import queue_names
+
+    try:
+        return queue_names(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
-@click.option("--queue", "queues", multiple=True, help="Queues to work (default: assistant, default).")
+@click.option("--queue", "--queues", "queues", multiple=True, callback=_queue_names,
+              help="Queues to work, comma-separated or repeated: `assistant` (shoppers' replies), "
+                   "`default` (syncs, webhooks, purges). Default: both, replies first.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @_errors_are_messages
 def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an RQ worker (needs STORECHAT_REDIS_URL, or a running `storechat serve`)."""
-    from core.jobs import QUEUES
+    """Run an RQ worker (needs STORECHAT_REDIS_URL, or a running `storechat serve`).
+
+    On a host of its own, give replies their own workers so they never wait
+    behind a sync: `storechat worker --queue assistant` and
+    `storechat worker --queue default`.
+    """
     from core.worker import run
 
     settings = _settings()
     url = settings.redis_url or _running_redis(settings)
     if not url:
         raise ConfigError("no Redis: set STORECHAT_REDIS_URL or start `storechat serve` first")
-    run(url, queues or QUEUES, burst=burst)
+    run(url, queues, burst=burst)
 
 
 @main.command()
@@ -305,7 +374,7 @@ def shop_list() -> None:
 
 @main.group()
 def agent() -> None:
-    """Create agent credentials for the agent socket."""
+    """Create, list, rotate and revoke agent credentials for the agent socket."""
 
 
 @agent.command("create")
@@ -321,6 +390,46 @@ def agent_create(shop_ref: str, name: str) -> None:
     db = Database(_settings())
     created, credential = create_agent(db, find_shop(db, shop_ref).id, name)
     click.echo(f"agent id: {created.id}\ncredential: {credential}")
+
+
+@agent.command("list")
+@click.argument("shop_ref", metavar="SHOP")
+@_errors_are_messages
+def agent_list(shop_ref: str) -> None:
+    """List SHOP's agents: id, state (active or revoked), name."""
+    from core.agents import list_agents
+    from core.db import Database
+    from core.shops import find_shop
+
+    db = Database(_settings())
+    for a in list_agents(db, find_shop(db, shop_ref).id):
+        click.echo(f"{a.id}\t{'active' if a.active else 'revoked'}\t{a.name}")
+
+
+@agent.command("revoke")
+@click.argument("agent_id", type=int)
+@_errors_are_messages
+def agent_revoke(agent_id: int) -> None:
+    """Revoke agent AGENT_ID for good: its credential stops working and its live sockets are closed."""
+    from core.agents import revoke_agent
+    from core.db import Database
+
+    settings = _settings()
+    revoked = revoke_agent(Database(settings), agent_id)
+    click.echo(f"agent {revoked.id} ({revoked.name}) is revoked; "
+               f"its live sockets close within {settings.agent_recheck_seconds:g} s")
+
+
+@agent.command("rotate")
+@click.argument("agent_id", type=int)
+@_errors_are_messages
+def agent_rotate(agent_id: int) -> None:
+    """Give agent AGENT_ID a new credential (shown only this once); the old one stops working."""
+    from core.agents import rotate_agent
+    from core.db import Database
+
+    rotated, credential = rotate_agent(Database(_settings()), agent_id)
+    click.echo(f"agent id: {rotated.id}\ncredential: {credential}")
 
 
 main.add_command(user_commands)
@@ -361,7 +470,7 @@ def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: fl
 
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         with evaluation.server_environment():
-            sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers, workers=1)
+            sup = Supervisor(settings, "127.0.0.1", 0, web_workers=settings.web_workers)
             sup.start()
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
@@ -380,6 +489,7 @@ def _running_redis(settings: Settings) -> str | None:
     """The embedded Redis of a running `storechat serve`, if there is one."""
     import redis as redis_lib
 
+    from core import redis_client
     from core.embedded_redis import RUNTIME_FILE
 
     path = settings.instance_path / RUNTIME_FILE
@@ -387,7 +497,7 @@ def _running_redis(settings: Settings) -> str | None:
         return None
     url = path.read_text().strip()
     try:
-        redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping()
+        redis_client.client(url, socket_connect_timeout=1).ping()
     except (redis_lib.ConnectionError, OSError):
         return None
     return url
@@ -410,14 +520,19 @@ def _cli_redis(settings: Settings) -> Iterator[str]:
 
 def _run_sync_job(settings: Settings, db: Any, run_id: int) -> None:
     """Enqueue the sync job; run it here when no worker is listening; show progress."""
-    import redis as redis_lib
     from rq import Worker
 
+    from core import redis_client
+    from core.db import SyncRun
     from core.jobs import DEFAULT, enqueue_sync, queue
 
+    with db.session() as session:
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        shop_id = run.shop_id
     with _cli_redis(settings) as url:
-        conn = redis_lib.Redis.from_url(url)
-        enqueue_sync(conn, run_id)
+        conn = redis_client.client(url)
+        enqueue_sync(conn, run_id, shop_id)
 
         def run_here() -> None:
             from core.worker import run
@@ -458,8 +573,9 @@ def _showing_progress(db: Any, run_id: int, work: Callable[[], None], every: flo
 
 
 def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
-                  if_not_started: Callable[[], None] | None = None, start_within: float = 15) -> None:
-    """Show a sync run's progress until it ends.
+                  if_not_started: Callable[[], None] | None = None, start_within: float = 15,
+                  progress: bool = True) -> Any:
+    """Show a sync run's progress (unless ``progress`` is false) until it ends; the finished run.
 
     ``if_not_started`` runs when no worker has picked the job up within
     ``start_within`` seconds (a worker that is listed but dead, or busy).
@@ -481,11 +597,12 @@ def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
             run = session.get(SyncRun, run_id)
             assert run is not None
             state = (run.status, run.products_seen, run.documents_seen)
-            if state != shown:
+            if state != shown and progress:
                 click.echo(f"sync {run.status}: {run.products_seen} products, {run.documents_seen} documents")
-                shown = state
+            shown = state
             if run.status == "finished":
-                return
+                session.expunge(run)
+                return run
             if run.status == "failed":
                 raise StoreChatError(f"sync failed: {run.error}", code="sync_failed")
         time.sleep(0.2)

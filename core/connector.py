@@ -9,25 +9,33 @@ Everything a connector exchanges with core is one of the plain, immutable
 records below. Money is :class:`~decimal.Decimal` in the shop's currency;
 times are timezone-aware UTC :class:`~datetime.datetime`.
 
+Calls to a store or site whose address the merchant chose go through
+:class:`OutboundSession` (public https addresses only, a deadline per request;
+see ``core.outbound``), which this module offers with :class:`Deadline`,
+:class:`OutboundRefused` and :func:`check_url`.
+
 To check a connector against the contract, subclass
 ``core.testing.connector_contract.ConnectorContract`` in its tests.
 """
 from __future__ import annotations
 
 import abc
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
-from core.errors import ConnectorError, RecordError, StoreChatError
+from core import json_input
+from core.errors import ConnectorError, RateLimited, RecordError, StoreChatError
+from core.outbound import Deadline, OutboundRefused, OutboundSession, check_url
 
 __all__ = [
     "Connector",
     "ConnectorError",
+    "Deadline",
     "DocumentRecord",
+    "EmbeddedPage",
     "FulfillmentRecord",
     "AppUninstalled",
     "DeleteProducts",
@@ -36,18 +44,25 @@ __all__ = [
     "OrderCreated",
     "OrderLineRecord",
     "OrderRecord",
+    "OutboundRefused",
+    "OutboundSession",
     "ProductOption",
     "ProductRecord",
+    "RateLimited",
     "RecordError",
     "ShopRedact",
     "ShopperDataRequest",
     "ShopperRedact",
+    "StaffAuthenticator",
+    "StaffMember",
+    "StaffSignIn",
     "StoreChatError",
     "UpsertProducts",
     "VariantRecord",
     "WebhookAction",
     "WebhookEvent",
     "WebhookNotSupported",
+    "check_url",
     "normalize_order_reference",
     "webhook_payload",
 ]
@@ -270,6 +285,66 @@ WebhookAction = (
 )
 
 
+# -- platform staff signing in to the admin ---------------------------------
+# A platform that embeds StoreChat's inbox in its own admin (Shopify) vouches
+# for the staff member at the keyboard with a token; the connector checks the
+# token, core signs the staff member in as one of the shop's users.
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who a platform says one of its staff is (asked once per staff member)."""
+
+    email: str
+    name: str = ""
+    #: The shop's owner on the platform: becomes an owner in StoreChat, else an agent.
+    owner: bool = False
+    #: Whether the platform checked the address; an unchecked one never takes
+    #: over an existing StoreChat account with that address.
+    email_verified: bool = False
+
+
+@dataclass(frozen=True)
+class StaffSignIn:
+    """A verified token: staff member ``staff_id`` of shop ``shop_ref`` is signing in."""
+
+    platform: str
+    shop_ref: str
+    staff_id: str
+    #: Asks the platform who the staff member is (may make a request); core
+    #: calls it only for a staff member it has not linked to a user yet.
+    lookup: Callable[[], StaffMember]
+
+
+@dataclass(frozen=True)
+class EmbeddedPage:
+    """What an admin page needs to be shown inside a platform's admin (an iframe)."""
+
+    #: The origins allowed to frame it: its ``Content-Security-Policy: frame-ancestors``.
+    frame_ancestors: tuple[str, ...]
+    #: ``<meta name=... content=...>`` elements, then scripts (https URLs, loaded
+    #: first and in order, without async or defer) the platform requires in the page's head.
+    meta: Mapping[str, str] = field(default_factory=dict)
+    scripts: tuple[str, ...] = ()
+
+
+class StaffAuthenticator(Protocol):
+    """A connector's check of the tokens its platform gives staff members.
+
+    Core asks it about every admin request that carries ``Authorization:
+    Bearer <token>`` (and about the token an embedded page is opened with)."""
+
+    platform: str
+
+    def verify(self, token: str) -> StaffSignIn | None:
+        """The sign-in the token proves, or None when it is not a genuine, live token
+        of this platform (forged, expired, for another app, malformed)."""
+
+    def embedded_page(self, shop_ref: str | None) -> EmbeddedPage:
+        """How pages for this shop's staff (or, with None, for a token that did not
+        verify) are framed inside the platform's admin."""
+
+
 class InstallHost(Protocol):
     """What core offers a connector's install (and app proxy) routes.
 
@@ -284,7 +359,10 @@ class InstallHost(Protocol):
         """The platform app's settings (client id and secret, scopes, API version)."""
 
     def issue_state(self, platform: str, shop_ref: str) -> str:
-        """A single-use, expiring state token bound to ``shop_ref``."""
+        """A single-use, expiring state token bound to ``shop_ref``.
+
+        Each is stored, so they are rate-limited per client address: past the
+        limit this raises :class:`RateLimited` (answer 429 with its ``retry_after``)."""
 
     def consume_state(self, platform: str, state: str, shop_ref: str) -> bool:
         """True once, for a live state issued for this shop; False otherwise."""
@@ -307,6 +385,13 @@ class InstallHost(Protocol):
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         """What a storefront needs to load the widget for an installed shop:
         ``site_key`` and ``origin`` (StoreChat's public URL); None if not installed."""
+
+
+    def embedded_admin(self, platform: str, token: str) -> Any:
+        """The response to a platform admin opening StoreChat embedded: the inbox of
+        the staff member ``token`` names (checked by the platform's
+        :class:`StaffAuthenticator`), signed in for this page only; 401 when the
+        token does not verify, 403 when the shop is not installed or not active."""
 
 
 class WebhookNotSupported(ConnectorError):
@@ -430,16 +515,23 @@ class Connector(abc.ABC):
         """A Flask blueprint mounted at ``/connect/<name>/``, or ``None``."""
         return None
 
+    @classmethod
+    def staff_authenticator(cls, host: InstallHost) -> StaffAuthenticator | None:
+        """Checks the tokens the platform gives its staff (an embedded admin's), or ``None``."""
+        return None
+
+    @classmethod
+    def cli_group(cls) -> Any | None:
+        """A click group of the connector's own commands, run as ``storechat <name> ...``, or ``None``."""
+        return None
+
 
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
     """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
     try:
-        payload = json.loads(raw_body or b"{}")
-    except ValueError:
-        raise RecordError("the webhook body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RecordError("the webhook body is not a JSON object")
-    return payload
+        return json_input.load_object(raw_body or b"{}")
+    except json_input.JSONInputError as exc:
+        raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
 
 
 def normalize_order_reference(reference: str) -> str:

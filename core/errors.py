@@ -55,3 +55,13 @@ class RecordError(ConnectorError):
 
 class ConnectorNotFound(ConnectorError):
     code = "connector_not_found"
+
+
+class RateLimited(StoreChatError):
+    """Too many requests from one client; one is allowed again in ``retry_after`` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,13 +1,21 @@
 """``/healthz``: the process is alive. ``/readyz``: it can serve (database,
-Redis, migrations current). Load balancers route on ``/readyz``."""
+Redis, migrations current). Load balancers route on ``/readyz``.
+
+``/readyz`` is public: it says which part is unavailable, never why (an
+exception's text names hosts, ports, users); the reason goes to the log.
+"""
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 
 from core.db.migrate import is_current
+from core.errors import ConfigError
 from core.services import services
 
+log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 
@@ -25,13 +33,17 @@ def readyz():  # type: ignore[no-untyped-def]
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
         checks["migrations"] = "ok" if is_current(svc.db.engine) else "pending: run `storechat migrate`"
-    except Exception as exc:  # noqa: BLE001 - report any failure as not ready
-        checks["database"] = f"unreachable: {exc.__class__.__name__}"
+    except Exception:  # noqa: BLE001 - report any failure as not ready
+        log.warning("readyz: the database is unavailable", exc_info=True)
+        checks["database"] = "unavailable"
     try:
         svc.redis.ping()
         checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["redis"] = f"unreachable: {exc.__class__.__name__}: {exc}"
+    except ConfigError:
+        checks["redis"] = "not configured"
+    except Exception:  # noqa: BLE001
+        log.warning("readyz: Redis is unavailable", exc_info=True)
+        checks["redis"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
 

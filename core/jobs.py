@@ -1,6 +1,13 @@
 """RQ queues and job entry points. Jobs are thin: they take ids and call a service.
 
 Jobs are serialized as JSON, never pickle. A failure raises, so RQ records it.
+
+Two queues, served by different worker processes (:func:`worker_layout`):
+``assistant`` holds shoppers' replies only, ``default`` the background work
+(catalog syncs, webhooks, purges), so a reply never waits behind a sync.
+Background jobs carry a per-shop limit (RQ's ``RateLimit``): a shop's job
+beyond its limit waits in Redis, outside the queue, until the shop's running
+job ends, instead of taking another worker; then the longest waiting (to the second) is queued.
 """
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from functools import cache
 from typing import Any
 
 import redis as redis_lib
-from rq import Queue, Retry
+from rq import Queue, RateLimit, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -18,8 +25,14 @@ from core.settings import load_settings
 
 ASSISTANT = "assistant"
 DEFAULT = "default"
-#: Order matters: a worker takes shopper-facing work first.
+#: Every queue; a worker told to work all of them takes shopper-facing work first.
 QUEUES = (ASSISTANT, DEFAULT)
+#: A shop's catalog-wide jobs (syncs, the purge) run one at a time: two would only
+#: race each other over the same rows, and a slow store's would take every worker.
+SYNCS_PER_SHOP = 1
+#: A shop's webhooks run one at a time too (in arrival order): a burst from one
+#: store (a bulk edit) leaves the other workers to other shops.
+WEBHOOKS_PER_SHOP = 1
 #: Seconds between the tries of a failed webhook job.
 WEBHOOK_RETRY_INTERVALS = [10, 60, 300, 900, 3600]
 
@@ -28,32 +41,52 @@ def queue(name: str, connection: redis_lib.Redis) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
+def worker_layout(assistant_workers: int = 1, sync_workers: int = 1) -> list[tuple[str, ...]]:
+    """The queues of each worker process `storechat serve` starts: shoppers' replies
+    get workers of their own, the background work (syncs, webhooks) the others."""
+    return [(ASSISTANT,)] * assistant_workers + [(DEFAULT,)] * sync_workers
+
+
+def sync_limit(shop_id: int) -> RateLimit:
+    return RateLimit(f"storechat:shop:{shop_id}:sync", SYNCS_PER_SHOP)
+
+
+def webhook_limit(shop_id: int | None) -> RateLimit:
+    # Deliveries for a shop StoreChat does not have share one slot (they do next to nothing).
+    return RateLimit(f"storechat:shop:{shop_id if shop_id is not None else 'none'}:webhooks", WEBHOOKS_PER_SHOP)
+
+
 def enqueue_assistant_reply(connection: redis_lib.Redis, conversation_id: int, seq: int) -> Job:
     return queue(ASSISTANT, connection).enqueue(
         assistant_reply, conversation_id, seq, job_timeout=60, result_ttl=60, failure_ttl=86400
     )
 
 
-def enqueue_sync(connection: redis_lib.Redis, run_id: int) -> Job:
+def enqueue_sync(connection: redis_lib.Redis, run_id: int, shop_id: int) -> Job:
+    """Run sync run ``run_id`` of shop ``shop_id``; after the shop's running sync, if it has one."""
     return queue(DEFAULT, connection).enqueue(
-        sync_shop, run_id, job_timeout=3600, result_ttl=3600, failure_ttl=7 * 86400
+        sync_shop, run_id, job_timeout=3600, result_ttl=3600, failure_ttl=7 * 86400,
+        rate_limit=sync_limit(shop_id),
     )
 
 
-def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any]) -> Job:
-    """Process a recorded webhook delivery; the event (its payload) travels in the job's args."""
+def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any],
+                    shop_id: int | None) -> Job:
+    """Process a recorded webhook delivery of shop ``shop_id`` (None: a shop StoreChat does
+    not have); the event (its payload) travels in the job's args."""
     # The payload can name a shopper: keep it in Redis no longer than needed.
     # A failure (the platform's API down, a deadlock) is tried again over about an hour and a
     # half; the platform itself was answered 200 and will not send it again.
     return queue(DEFAULT, connection).enqueue(
         process_webhook, delivery_pk, event, job_timeout=300, result_ttl=0, failure_ttl=7 * 86400,
-        retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS),
+        retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS), rate_limit=webhook_limit(shop_id),
     )
 
 
 def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id: int, delay: timedelta) -> Job:
     return queue(DEFAULT, connection).enqueue_in(
-        delay, purge_uninstalled_shop, shop_id, uninstall_event_id, job_timeout=3600, result_ttl=86400
+        delay, purge_uninstalled_shop, shop_id, uninstall_event_id, job_timeout=3600, result_ttl=86400,
+        rate_limit=sync_limit(shop_id),
     )
 
 

@@ -23,18 +23,24 @@ from sqlalchemy.orm import Session
 from core.catalog import search
 from core.db import (
     Agent,
+    CannedReply,
     Conversation,
+    ConversationRead,
     Database,
     Document,
     Event,
     Message,
+    Note,
+    NotificationDelivery,
     Product,
     Shop,
     SyncRun,
+    User,
     Variant,
     Visitor,
     WebhookDelivery,
 )
+from core.db.models import PlatformStaff
 from core.db.models import utcnow
 
 #: The event kind an export is recorded under, for the merchant to hand over.
@@ -89,18 +95,22 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
             "shopper": {"email": shopper.email, "customer_id": shopper.customer_id},
             "request_id": request_id,
             "visitors": [{"id": v.id, "email": v.email, "customer_id": v.customer_ref,
-                          "first_seen": v.created_at.isoformat(), "last_seen": v.last_seen_at.isoformat()}
+                          "first_seen": v.created_at.isoformat(), "last_seen": v.last_seen_at.isoformat(),
+                          "context": v.context or {}}
                          for v in visitors],
             "conversations": [],
         }
         for c in conversations:
             messages = session.scalars(select(Message).where(Message.conversation_id == c.id).order_by(Message.seq))
             events = session.scalars(select(Event).where(Event.conversation_id == c.id).order_by(Event.id))
+            notes = session.scalars(select(Note).where(Note.conversation_id == c.id).order_by(Note.id))
             export["conversations"].append({
                 "id": c.id, "status": c.status, "started": c.created_at.isoformat(),
                 "messages": [{"seq": m.seq, "author": m.author, "text": m.text, "at": m.created_at.isoformat()}
                              for m in messages],
                 "events": [{"kind": e.kind, "data": e.data, "at": e.created_at.isoformat()} for e in events],
+                # What the team wrote about them: personal data too.
+                "team_notes": [{"text": n.text, "at": n.created_at.isoformat()} for n in notes],
             })
         session.add(Event(shop_id=shop_id, kind=EXPORT_EVENT,
                           data={"shopper": export["shopper"], "request_id": request_id, "export": export}))
@@ -117,8 +127,8 @@ def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
             select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
         ))
         if conversation_ids:
-            session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
-            session.execute(delete(Event).where(Event.conversation_id.in_(conversation_ids)))
+            for model in (Message, Event, Note, ConversationRead, NotificationDelivery):
+                session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
             session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
         if visitor_ids:
             session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
@@ -141,9 +151,12 @@ def redact_shop(db: Database, shop_id: int) -> None:
         for table in SEARCH_TABLES:  # both engines keep the shop id beside each indexed row
             session.execute(text(f"DELETE FROM {table} WHERE shop_id = :shop"), {"shop": shop_id})
         conversation_ids = select(Conversation.id).where(Conversation.shop_id == shop_id)
-        session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+        for child in (Message, Note, ConversationRead):
+            session.execute(delete(child).where(child.conversation_id.in_(conversation_ids)))
         session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
-        for model in (Event, Conversation, Visitor, Agent, Product, Document, SyncRun, WebhookDelivery):
+        # Children before parents: a user before the agent it answers as, deliveries before conversations.
+        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, User, CannedReply, Agent,
+                      Product, Document, SyncRun, WebhookDelivery):
             session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
         session.execute(delete(Shop).where(Shop.id == shop_id))
 

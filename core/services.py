@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import redis as redis_lib
 from flask import Flask, current_app
 
+from core import redis_client
 from core.db import Database
 from core.errors import ConfigError
 from core.settings import Settings
@@ -46,11 +47,8 @@ class Services:
         # A blocking pool: under gevent thousands of sockets share one process,
         # and redis-py's default pool (100 connections) raises past that
         # instead of waiting for a free connection.
-        pool = redis_lib.BlockingConnectionPool.from_url(
-            self.settings.redis_url, max_connections=self.settings.redis_max_connections, timeout=10,
-            health_check_interval=30,
-        )
-        return redis_lib.Redis(connection_pool=pool)
+        return redis_client.pool_client(self.settings.redis_url, max_connections=self.settings.redis_max_connections,
+                                        wait=10, health_check_interval=30)
 
     @cached_property
     def bus(self) -> Bus:
@@ -79,7 +77,8 @@ class Services:
     def connections(self) -> Connections:
         from core.chat.connections import Connections
 
-        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl)
+        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl,
+                           recheck_every=self.settings.agent_recheck_seconds)
 
     @cached_property
     def chat(self) -> ChatService:

@@ -52,9 +52,17 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     #: The From address of that email.
     mail_from: str = "StoreChat <storechat@localhost>"
+    #: Development only: let StoreChat call stores, sites and model endpoints over plain http.
+    #: Like the next one, read by core/outbound from the environment in every process.
+    allow_plain_http: bool = False
+    #: Development only: IP addresses or networks (``127.0.0.1,10.0.0.0/8``, comma-separated)
+    #: StoreChat may call although they are not public (a local test store, a LAN model server).
+    outbound_allow_networks: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
+    #: Serve the demo storefront at ``/demo/`` (``storechat demo`` sets it; off for ``serve``).
+    demo: bool = False
 
     #: Lifetime of a visitor token (seconds).
     visitor_token_ttl: int = Field(default=60 * 60 * 24 * 30, gt=0)
@@ -66,6 +74,9 @@ class Settings(BaseSettings):
     socket_queue_max: int = Field(default=256, ge=8)
     #: Seconds between keepalive pings on sockets.
     ws_ping_interval: float = Field(default=25.0, gt=0)
+    #: Seconds between checks that live agent sockets still hold a valid credential (not revoked or
+    #: rotated, shop active); a socket that does not is closed with ``agent_revoked``.
+    agent_recheck_seconds: float = Field(default=30.0, gt=0)
 
     #: Limits, enforced across processes through Redis. Message rates are a
     #: token bucket: ``rate`` per second sustained, ``burst`` at once.
@@ -110,6 +121,15 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        if value is not None:
+            from core.outbound import parse_networks
+
+            parse_networks(value.split(","))
         return value
 
     @field_validator("apps")

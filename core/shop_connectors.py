@@ -88,13 +88,18 @@ def in_session(session: Session, shop: Shop) -> Connector:
 
 
 def rotate_credentials(db: Database) -> int:
-    """Re-encrypt every shop's credentials with the first configured key; returns shops rewritten."""
+    """Re-encrypt every shop's credentials (its connector's, its assistant's API key) with the first
+    configured key, sealing an API key still stored plain; returns shops rewritten."""
+    from core.assistant.llm import sealed_key
+
     credentials = Credentials.from_settings(db.settings)
     count = 0
     with db.session() as session:
         for shop in session.query(Shop).all():
             rotated = credentials.rotate(shop.connector_config or {})
-            if rotated != (shop.connector_config or {}):
+            changed = rotated != (shop.connector_config or {})
+            if changed:
                 shop.connector_config = rotated
+            if sealed_key.reseal(credentials, shop) or changed:
                 count += 1
     return count

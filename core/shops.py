@@ -65,19 +65,25 @@ def find_shop(db: Database, ref: str) -> Shop:
         return shops[0]
 
 
+def demo_shop_config(storefront_url: str) -> dict[str, object]:
+    """The demo store's CSV connector config: the packaged catalog, with its images
+    served by the demo storefront (``/demo/images/<handle>.svg``, core/demo) rather than a CDN."""
+    return {"demo": True, "storefront_url": storefront_url, "demo_images_url": f"{storefront_url}/images"}
+
+
 def ensure_demo_shop(db: Database, storefront_url: str) -> Shop:
     """The demo store, created once and pointed at this server's demo storefront."""
     with db.session() as session:
         shop = session.scalar(select(Shop).where(Shop.platform == "csv", Shop.platform_ref == "demo"))
         if shop is not None:
             shop.storefront_url = storefront_url
-            shop.connector_config = {"demo": True, "storefront_url": storefront_url}
+            shop.connector_config = demo_shop_config(storefront_url)
             return shop
     return create_shop(
         db,
         "StoreChat Demo Apparel",
         "csv",
-        {"demo": True, "storefront_url": storefront_url},
+        demo_shop_config(storefront_url),
         storefront_url=storefront_url,
         platform_ref="demo",
     )

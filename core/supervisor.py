@@ -1,5 +1,9 @@
-"""``storechat serve``: one command runs the web process(es), a worker and,
+"""``storechat serve``: one command runs the web process(es), the workers and,
 when no Redis URL is set, the embedded Redis they share.
+
+The workers are laid out by :func:`core.jobs.worker_layout`: by default one
+for shoppers' replies and one for syncs and webhooks, so a reply never waits
+behind a sync.
 
 The supervisor owns the embedded Redis: it starts it once, hands its socket
 URL to its children, and stops it on exit. Children die with it (Linux
@@ -21,9 +25,18 @@ from core.db import Database
 from core.db.migrate import upgrade
 from core.embedded_redis import RUNTIME_FILE, EmbeddedRedis
 from core.errors import StoreChatError
+from core.jobs import worker_layout
 from core.settings import Settings
 
 PR_SET_PDEATHSIG = 1
+#: Seconds a worker told to stop may finish its job (a reply takes well under one). A job
+#: still running then (a sync waiting on a slow store) is stopped by a second SIGTERM,
+#: RQ's cold shutdown: it fails and is recorded, and its shop's slot is freed at once,
+#: where a killed worker's job would hold the slot until RQ finds it abandoned (the job's
+#: timeout: an hour for a sync).
+WORKER_GRACE = 5.0
+#: Seconds every child has to exit before it is killed.
+STOP_TIMEOUT = 15.0
 
 
 class ServeError(StoreChatError):
@@ -38,16 +51,24 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int,
+                 worker_queues: list[tuple[str, ...]] | None = None) -> None:
         self.settings = settings
         self.host, self.port = host, port
-        self.web_workers, self.workers = web_workers, workers
+        self.web_workers = web_workers
+        #: The queues of each worker process to start.
+        self.worker_queues = worker_layout() if worker_queues is None else list(worker_queues)
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
+        self._workers: list[subprocess.Popen[bytes]] = []
         self.addresses: list[tuple[str, int]] = []
         self.stopping = threading.Event()
         self._runtime = settings.instance_path / RUNTIME_FILE
         self._ready = settings.instance_path / f"web-{os.getpid()}.ready"
+
+    @property
+    def workers(self) -> int:
+        return len(self.worker_queues)
 
     @property
     def redis_url(self) -> str:
@@ -73,14 +94,19 @@ class Supervisor:
         self._ready.unlink(missing_ok=True)
         self._spawn(["web", "--host", self.host, "--port", str(self.port),
                      "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
-        for _ in range(self.workers):
-            self._spawn(["worker"], env)
+        for queues in self.worker_queues:
+            self._workers.append(self._spawn(["worker", "--queue", ",".join(queues)], env))
         self.addresses = self._wait_ready(timeout=60)
         return self.addresses
 
-    def _spawn(self, args: list[str], env: dict[str, str]) -> None:
+    def _spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         cmd = [sys.executable, "-m", "core.cli", *args]
-        self.children.append(subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent))
+        # A process group of its own: Ctrl-C in a terminal signals the whole foreground
+        # group, and the children must stop through stop() (SIGTERM, in order), not each
+        # on its own SIGINT (gunicorn's quick exit prints a gevent traceback per worker).
+        child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent, process_group=0)
+        self.children.append(child)
+        return child
 
     def _wait_ready(self, timeout: float) -> list[tuple[str, int]]:
         deadline = time.monotonic() + timeout
@@ -114,7 +140,14 @@ class Supervisor:
         for child in self.children:
             if child.poll() is None:
                 child.terminate()
-        deadline = time.monotonic() + 15
+        started = time.monotonic()
+        deadline = started + STOP_TIMEOUT
+        while any(w.poll() is None for w in self._workers) and time.monotonic() < started + WORKER_GRACE:
+            time.sleep(0.05)
+        for worker in self._workers:
+            if worker.poll() is None:
+                worker.terminate()  # the second signal: stop the job now
+        self._workers.clear()
         for child in self.children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -20,6 +20,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from core import log_setup
+
 
 class WebServer(BaseApplication):  # type: ignore[misc]
     def __init__(self, options: dict[str, Any]) -> None:
@@ -69,7 +71,8 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",
-        "loglevel": os.environ.get("STORECHAT_LOG_LEVEL", "info").lower(),
+        # gunicorn keeps its own handlers: its start-up lines only with an explicit level (core/log_setup.py).
+        "loglevel": log_setup.library_level(),
         "when_ready": when_ready,
         "post_worker_init": post_worker_init,
         "proc_name": "storechat-web",

@@ -1,33 +1,49 @@
-"""The RQ worker: catalog sync, assistant replies, and later webhooks.
+"""The RQ worker: assistant replies, catalog syncs, webhooks and purges.
 
 A ``SimpleWorker`` runs jobs in its own process instead of forking one per
 job: enqueue-to-start is about 1 ms instead of 8 ms (bench/README.md, "Baselines"),
 which a shopper waiting for an answer feels. Jobs are short and isolated by
 the database, so the fork buys nothing here; run more worker processes to
 scale. It runs in the process's main thread because job timeouts use SIGALRM.
+
+A worker runs one job at a time, so shoppers' replies get worker processes
+of their own (``--queue assistant``; see :func:`core.jobs.worker_layout`):
+on a worker that also syncs, a reply would wait for a slow store's sync.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 import redis as redis_lib
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from core import redis_client
 from core.jobs import ASSISTANT, QUEUES, queue, worker_services
 
 log = logging.getLogger(__name__)
 
 
+def queue_names(values: Iterable[str]) -> tuple[str, ...]:
+    """The queues named in ``values`` (each may list several, comma-separated), shopper-facing
+    first; all of them when none is named. An unknown name raises ValueError."""
+    named = {name.strip() for value in values for name in value.split(",") if name.strip()}
+    unknown = sorted(named - set(QUEUES))
+    if unknown:
+        raise ValueError(f"unknown queue {', '.join(map(repr, unknown))}: the queues are {', '.join(QUEUES)}")
+    return tuple(name for name in QUEUES if name in named) or QUEUES
+
+
 def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False) -> bool:
-    connection = redis_lib.Redis.from_url(redis_url)
+    connection = redis_client.worker_client(redis_url)
     stop = threading.Event()
     if not burst and ASSISTANT in queues:
         from core.assistant import sweeper
 
-        sweeper.start(worker_services(), connection, stop)
+        sweeper.start(worker_services(), redis_client.client(redis_url), stop)
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     delay = 0.5
     try:

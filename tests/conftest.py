@@ -13,6 +13,9 @@ from sqlalchemy import text
 from core.db import Base, Database
 from core.db.migrate import upgrade
 from core.settings import Settings, load_settings
+# The outbound policy for a test, by name: the production default (public https only) or
+# the development allowance a test must ask for to reach a fake on 127.0.0.1.
+from tests.fakes.loopback_service import outbound_development, outbound_production  # noqa: F401 - fixtures
 
 PG_URL = os.environ.get("STORECHAT_TEST_DATABASE_URL") or None
 REDIS_URL = os.environ.get("STORECHAT_TEST_REDIS_URL") or None

@@ -25,7 +25,7 @@ def test_sigterm_ends_sockets_and_long_polls_promptly(tmp_path, redis_url) -> No
         visitor = VisitorClient(base)
         token = visitor.hello(site_key)["token"]
         visitor.say("hello")
-        poll = {"site_key": site_key, "token": token, "after_seq": 1, "wait": 25}
+        poll = {"site_key": site_key, "after_seq": 1, "wait": 25}
 
         import threading
 
@@ -33,7 +33,8 @@ def test_sigterm_ends_sockets_and_long_polls_promptly(tmp_path, redis_url) -> No
 
         def long_poll() -> None:
             try:
-                result["status"] = requests.get(base + "/api/v1/visitor/events", params=poll, timeout=30).status_code
+                result["status"] = requests.get(base + "/api/v1/visitor/events", params=poll, timeout=30,
+                                                headers={"Authorization": f"Bearer {token}"}).status_code
             except requests.RequestException as exc:
                 result["status"] = exc.__class__.__name__
 

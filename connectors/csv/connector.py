@@ -19,13 +19,21 @@ Config keys:
 ``demo``
     ``True`` to use the packaged demo store (apparel catalog, shipping/returns/
     contact pages, four orders). Explicit path keys still override its files.
+``demo_images_url``
+    Absolute http(s) base URL that serves an image per product handle:
+    every image of a product becomes ``<demo_images_url>/<handle>.svg``
+    instead of the CSV's (the sample CSV's images are on a remote CDN).
+    ``storechat demo`` points it at its storefront's generated images, so
+    the demo store works offline.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from core.connector import (
     Connector,
@@ -66,6 +74,7 @@ class CsvConnector(Connector):
         self.pages_dir = Path(paths["pages_dir"]) if paths.get("pages_dir") else None
         self.orders_path = Path(paths["orders_path"]) if paths.get("orders_path") else None
         self.storefront_url = _storefront_url(self.config.get("storefront_url"))
+        self.demo_images_url = _storefront_url(self.config.get("demo_images_url"), "demo_images_url")
 
     def iter_products(self, since: datetime | None = None) -> Iterator[ProductRecord]:
         """Every product of the CSV; ``since`` is ignored.
@@ -77,7 +86,10 @@ class CsvConnector(Connector):
         parsed and validated completely before this returns, so a malformed
         line raises here and nothing is half-imported.
         """
-        return iter(read_product_csv(self.csv_path, storefront_url=self.storefront_url))
+        products = read_product_csv(self.csv_path, storefront_url=self.storefront_url)
+        if self.demo_images_url is not None:
+            products = [_local_images(p, self.demo_images_url) for p in products]
+        return iter(products)
 
     def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
         """Every Markdown page; ``since`` is ignored for the same reason as for products."""
@@ -99,13 +111,22 @@ class CsvConnector(Connector):
         )
 
 
-def _storefront_url(value: Any) -> str | None:
+def _local_images(product: ProductRecord, base: str) -> ProductRecord:
+    """``product`` with each of its images replaced by ``<base>/<handle>.svg``."""
+    if not product.image_url and not product.images:
+        return product
+    url = f"{base}/{quote(product.handle, safe='')}.svg"
+    variants = tuple(replace(v, image_url=url) if v.image_url else v for v in product.variants)
+    return replace(product, image_url=url, images=(url,), variants=variants)
+
+
+def _storefront_url(value: Any, key: str = "storefront_url") -> str | None:
     if value in (None, ""):
         return None
     text = str(value).strip()
     scheme, sep, rest = text.partition("://")
     if scheme.lower() not in ("http", "https") or not sep or not rest.split("/", 1)[0]:
-        raise _config_error(f"'storefront_url' must be an absolute http(s) URL, not {value!r}")
+        raise _config_error(f"'{key}' must be an absolute http(s) URL, not {value!r}")
     return text.rstrip("/")
 
 

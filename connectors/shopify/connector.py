@@ -198,3 +198,9 @@ class ShopifyConnector(Connector):
         from . import install
 
         return install.blueprint(host)
+
+    @classmethod
+    def staff_authenticator(cls, host: InstallHost) -> Any | None:
+        from .staff import ShopifyStaff
+
+        return ShopifyStaff(host)

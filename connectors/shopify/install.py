@@ -2,8 +2,10 @@
 App Proxy route, as one blueprint core mounts at ``/connect/shopify/``.
 
 ``GET install?shop=``  checks the shop domain before anything else (only
-``*.myshopify.com``), issues a single-use state and sends the merchant to the
-shop's grant screen for an offline token with StoreChat's scopes.
+``*.myshopify.com``), issues a single-use state (core limits how many one
+client address gets: past that, 429 with ``Retry-After``) and sends the
+merchant to the shop's grant screen for an offline token with StoreChat's
+scopes.
 
 ``GET callback``  checks, before any request: the query's HMAC, the shop
 domain, the timestamp's age, then consumes the state (bound to that shop);
@@ -16,6 +18,7 @@ editor with StoreChat's app embed selected.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -23,9 +26,9 @@ from urllib.parse import urlencode
 import requests
 from flask import Blueprint, Response, jsonify, redirect, request
 
-from core.connector import ConnectorError, InstallHost, InstallResult
+from core.connector import ConnectorError, InstallHost, InstallResult, RateLimited
 
-from . import proxy, tokens
+from . import proxy, staff, tokens
 from .signatures import query_hmac_ok, shop_domain
 
 log = logging.getLogger(__name__)
@@ -89,7 +92,12 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
         # Opened from the Shopify admin the request is signed; a bad signature is refused.
         if "hmac" in request.args and not query_hmac_ok(request.args.to_dict(flat=False), app["client_secret"]):
             return _error(401, "bad_hmac", "the request's signature does not match")
-        state = host.issue_state(PLATFORM, shop)
+        try:
+            state = host.issue_state(PLATFORM, shop)
+        except RateLimited as exc:
+            resp, status = _error(429, exc.code, exc.message)
+            resp.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+            return resp, status
         query = urlencode({"client_id": app["client_id"], "scope": scopes(app),
                            "redirect_uri": f"{host.public_url}/connect/shopify/callback", "state": state})
         return redirect(f"https://{shop}/admin/oauth/authorize?{query}")
@@ -137,6 +145,7 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
         return redirect(landing)
 
     proxy.add_routes(bp, host, clock=clock)
+    staff.add_routes(bp, host)
     return bp
 
 

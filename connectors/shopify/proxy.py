@@ -8,6 +8,16 @@ with ``shop``, ``logged_in_customer_id`` (empty when nobody is logged in),
 fresh request for an installed shop with a logged-in customer gets a
 short-lived signed identity the widget sends in its ``hello``; order lookups
 then use that customer id.
+
+Shopify signs ``k=v`` pairs concatenated with no separator, a repeated key as
+its values joined with ``,``, and passes along (and signs) any parameter the
+shopper put on the storefront URL. So a signature alone does not fix which
+query was signed: ``?logged_in_customer_id=999`` added by a shopper is signed
+as ``logged_in_customer_id=999,``, and a shopper's own parameters can be cut
+again into another query with the same message. The identity route therefore
+takes Shopify's parameters only, each exactly once, none holding ``=``: then
+a query's message has exactly four ``=``, and one that added any parameter
+has more, so the signed query is the one read.
 """
 from __future__ import annotations
 
@@ -23,6 +33,8 @@ from .signatures import proxy_signature_ok, shop_domain
 PLATFORM = "shopify"
 MAX_AGE = 300
 MAX_CUSTOMER_ID = 32
+#: Everything Shopify puts on a proxied request; the identity route takes these and nothing else.
+PROXY_PARAMS = ("logged_in_customer_id", "path_prefix", "shop", "signature", "timestamp")
 
 
 def _json(body: dict[str, Any], status: int = 200) -> tuple[Response, int]:
@@ -36,25 +48,43 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
     return _json({"error": {"code": code, "message": message}}, status)
 
 
+def shopify_params(multi: dict[str, list[str]]) -> dict[str, str] | str:
+    """:data:`PROXY_PARAMS`, each once and without ``=``; otherwise what is wrong with the query."""
+    extra = sorted(set(multi) - set(PROXY_PARAMS))
+    if extra:
+        return f"the proxied request carries a parameter Shopify does not send: {extra[0][:40]!r}"
+    args = {}
+    for key in PROXY_PARAMS:
+        values = multi.get(key) or []
+        if len(values) != 1:
+            return f"the proxied request must carry {key} exactly once"
+        if "=" in values[0]:
+            return f"the proxied request's {key} holds '='"
+        args[key] = values[0]
+    return args
+
+
 def add_routes(bp: Blueprint, host: InstallHost, *, clock: Callable[[], float]) -> None:
     @bp.get("/proxy/identity")
     def identity() -> tuple[Response, int]:
+        multi = request.args.to_dict(flat=False)
+        args = shopify_params(multi)
+        if isinstance(args, str):
+            return _error(400, "bad_proxy_query", args)
         secret = str(host.app_config(PLATFORM).get("client_secret") or "")
-        if not proxy_signature_ok(request.args.to_dict(flat=False), secret):
+        if not proxy_signature_ok(multi, secret):
             return _error(401, "bad_signature", "the proxied request's signature does not match")
-        shop = shop_domain(request.args.get("shop"))
+        shop = shop_domain(args["shop"])
         if shop is None:
             return _error(400, "bad_shop_domain", "the proxied request names no myshopify.com shop")
-        try:
-            age = abs(clock() - int(request.args.get("timestamp", "")))
-        except ValueError:
+        if not args["timestamp"].isascii() or not args["timestamp"].isdigit():
             return _error(400, "stale_request", "the proxied request has no valid timestamp")
-        if age > MAX_AGE:
+        if abs(clock() - int(args["timestamp"])) > MAX_AGE:
             return _error(400, "stale_request", "the proxied request is too old")
-        customer = (request.args.get("logged_in_customer_id") or "").strip()
+        customer = args["logged_in_customer_id"]
         if not customer:
             return _json({"identity": None, "logged_in": False})
-        if not customer.isdigit() or len(customer) > MAX_CUSTOMER_ID:
+        if not (customer.isascii() and customer.isdigit()) or len(customer) > MAX_CUSTOMER_ID:
             return _error(400, "bad_customer_id", "logged_in_customer_id is not a Shopify customer id")
         try:
             token = host.sign_identity(PLATFORM, shop, customer)

@@ -78,9 +78,17 @@ def _same(expected: str, given: str) -> bool:
 
 
 def query_hmac_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
-    """The ``hmac`` of an OAuth callback (or admin launch) query; ``multi``: key -> values."""
-    given = list(multi.get("hmac") or [])
+    """The ``hmac`` of an OAuth callback (or admin launch) query; ``multi``: key -> values.
+
+    The digest covers a repeated key's values joined with ``,`` while a route
+    reads one value, and Shopify repeats only list keys (``ids[]``): any
+    other repeated key is refused, so what the route reads is what was signed.
+    """
+    multi = {k: list(v) for k, v in multi.items()}
+    given = multi.get("hmac") or []
     if not secret or len(given) != 1 or not given[0]:
+        return False
+    if any(len(v) > 1 and not k.endswith("[]") for k, v in multi.items()):
         return False
     ok_js = _same(_digest(secret, _query_message_js(multi)), given[0])
     ok_py = _same(_digest(secret, _query_message_python(multi)), given[0])
@@ -95,10 +103,23 @@ def webhook_hmac_ok(raw_body: bytes, header: str | None, secret: str) -> bool:
     return _same(expected, header.strip())
 
 
+#: Keys Shopify's App Proxy documentation says never repeat.
+PROXY_SINGLE = ("shop", "signature", "timestamp", "hmac")
+
+
 def proxy_signature_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
-    """The ``signature`` of an App Proxy request."""
-    given = list(multi.get("signature") or [])
+    """The ``signature`` of an App Proxy request (a repeat of :data:`PROXY_SINGLE` is refused).
+
+    The message concatenates the parameters with no separator, so it only
+    vouches for the query as a whole when every parameter is one Shopify put
+    there: a route that reads an identity from it must also refuse anything
+    else (see :mod:`.proxy`).
+    """
+    multi = {k: list(v) for k, v in multi.items()}
+    given = multi.get("signature") or []
     if not secret or len(given) != 1 or not given[0]:
+        return False
+    if any(len(multi.get(key) or ()) > 1 for key in PROXY_SINGLE):
         return False
     message = "".join(f"{k}={','.join(v)}" for k, v in _pairs(multi, ("signature",)))
     return _same(_digest(secret, message), given[0])

@@ -124,3 +124,26 @@ def _refresh(connector: Connector, *, http: Any, now: Now) -> None:
     fields = token_fields(payload, now())
     fields.pop("scope", None)
     connector.update_config(**fields)
+
+
+#: Token exchange (PLATFORMS.md A3): a session token for an online access token,
+#: whose answer names the staff member the session token is for.
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
+ONLINE_TOKEN = "urn:shopify:params:oauth:token-type:online-access-token"
+
+
+def staff_member(shop_domain: str, app: Mapping[str, Any], session_token: str, *,
+                 http: Any = requests) -> dict[str, Any]:
+    """The ``associated_user`` of an online token exchanged for ``session_token``:
+    the staff member's ``id``, ``email``, ``first_name``, ``last_name``,
+    ``email_verified``, ``account_owner``. The online token itself is not kept."""
+    payload = _post(shop_domain, {
+        "client_id": app.get("client_id"), "client_secret": app.get("client_secret"),
+        "grant_type": TOKEN_EXCHANGE, "subject_token": session_token, "subject_token_type": ID_TOKEN,
+        "requested_token_type": ONLINE_TOKEN,
+    }, http)
+    user = payload.get("associated_user")
+    if not isinstance(user, dict) or user.get("id") is None:
+        raise TokenRefused("Shopify's online token names no staff member (associated_user)")
+    return user

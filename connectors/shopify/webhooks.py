@@ -1,8 +1,13 @@
 """Shopify webhooks: whose they are, whether they are genuine, what they mean,
 and subscribing a shop to them (PLATFORMS.md A4).
 
-Deliveries are de-duplicated on ``X-Shopify-Webhook-Id`` (the delivery;
-``X-Shopify-Event-Id`` when it is missing). Both header styles are read: the
+Deliveries are de-duplicated per shop on ``X-Shopify-Webhook-Id`` (the
+delivery; ``X-Shopify-Event-Id`` when it is missing). Every shop's deliveries
+are signed with the one app secret and ``X-Shopify-Shop-Domain`` is not
+signed, so where the signed body names its shop (``shop_domain`` in the
+privacy topics, ``myshopify_domain`` in ``app/uninstalled``) it must be the
+header's shop, or the delivery is refused as forged: a genuine body of one
+shop never acts on another. Both header styles are read: the
 classic ``X-Shopify-*`` and the newer un-prefixed ``shopify-*``. The three
 privacy (compliance) topics cannot be subscribed through the API; they are
 declared in the app's ``shopify.app.toml`` with the same address (see
@@ -102,8 +107,28 @@ def shop_ref(headers: Mapping[str, str]) -> str | None:
     return shop_domain(_header(headers, "Shop-Domain"))
 
 
+#: Fields of a signed body that name the shop it is about.
+BODY_SHOP_FIELDS = ("shop_domain", "myshopify_domain")
+
+
+def body_names_header_shop(headers: Mapping[str, str], raw_body: bytes) -> bool:
+    """False when the body names a shop (:data:`BODY_SHOP_FIELDS`) other than the header's."""
+    try:
+        payload = webhook_payload(raw_body)
+    except RecordError:
+        return True  # nothing named; parse refuses the body
+    header_shop = shop_ref(headers)
+    named = [payload[f] for f in BODY_SHOP_FIELDS if payload.get(f) is not None]
+    return all(header_shop is not None and shop_domain(str(n)) == header_shop for n in named)
+
+
 def verify(connector: ShopifyConnector, headers: Mapping[str, str], raw_body: bytes) -> bool:
-    return webhook_hmac_ok(raw_body, _header(headers, "Hmac-Sha256"), str(connector.app.get("client_secret") or ""))
+    if not webhook_hmac_ok(raw_body, _header(headers, "Hmac-Sha256"), str(connector.app.get("client_secret") or "")):
+        return False
+    if not body_names_header_shop(headers, raw_body):
+        log.warning("Shopify webhook for %r carries a signed body of another shop; refused", shop_ref(headers))
+        return False
+    return True
 
 
 def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:

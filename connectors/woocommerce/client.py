@@ -1,78 +1,108 @@
-"""The WooCommerce REST API (``/wp-json/wc/v3/``) through the ``woocommerce`` package.
+"""The WooCommerce REST API (``/wp-json/wc/v3/``), called through core's outbound session.
 
-The package returns plain ``requests`` responses: no retries, no status
-checks, a 5 s default timeout (PLATFORMS.md B6). This wrapper adds a sane
-timeout, a few retries on 429 and 5xx answers (``Retry-After`` honoured,
-capped), and errors that say what went wrong. Query values are always
-strings (lists comma-joined: PHP keeps only the last of repeated keys).
+The store's address is the merchant's to choose, so every call goes through
+:class:`~core.connector.OutboundSession`: public https addresses only (plain
+http and local addresses only where the operator allows them for
+development), every redirect hop checked, short connect/read timeouts and one
+deadline for a request and all its retries. Authentication is what the
+``woocommerce`` package does: HTTP Basic over https, OAuth 1.0a signatures
+(its ``OAuth``) over plain http. A few retries on 429 and 5xx answers
+(``Retry-After`` honoured, capped, within the deadline), and errors that say
+what went wrong without echoing addresses or network internals. Query values
+are always strings (lists comma-joined: PHP keeps only the last of repeated keys).
 """
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
-from woocommerce import API
+from woocommerce.oauth import OAuth
 
-from core.connector import ConnectorError
+from core.connector import ConnectorError, OutboundRefused, OutboundSession
+
+log = logging.getLogger(__name__)
 
 #: The WooCommerce REST API's largest page.
 PER_PAGE = 100
-TIMEOUT = 30
+#: Seconds for one call, its retries included (connect and read timeouts are core's: 5 s, 15 s).
+DEADLINE = 45.0
 ATTEMPTS = 4
 BACKOFF = 0.5
 MAX_WAIT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "StoreChat-WooCommerce/1"
+VERSION = "wc/v3"
+UNREACHABLE = "StoreChat could not reach the WooCommerce store; check that it is online and try again"
 
 
 class WooClient:
     def __init__(self, store_url: str, consumer_key: str, consumer_secret: str, *,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = TIMEOUT) -> None:
+                 sleep: Callable[[float], None] = time.sleep, deadline: float = DEADLINE) -> None:
         self.store_url = store_url.rstrip("/")
-        self._api = API(url=self.store_url, consumer_key=consumer_key, consumer_secret=consumer_secret,
-                        version="wc/v3", timeout=timeout, user_agent=USER_AGENT)
+        self._key, self._secret = consumer_key, consumer_secret
         self._sleep = sleep
-        self._timeout = timeout
-        self._public = requests.Session()  # no credentials: for the site's public wp/v2 content
-        self._public.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self._session = OutboundSession(deadline=deadline)
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
 
     def request(self, method: str, endpoint: str, params: Mapping[str, Any] | None = None,
                 data: Any = None) -> requests.Response:
         """One call, retried on 429/5xx and network errors; the last answer is returned as is."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        if method in ("post", "put"):
-            return self._retried(lambda: getattr(self._api, method)(endpoint, data, params=dict(query)))
-        return self._retried(lambda: getattr(self._api, method)(endpoint, params=dict(query)))
+        url = f"{self.store_url}/wp-json/{VERSION}/{endpoint}"
+        body = json.dumps(data, ensure_ascii=False).encode() if data is not None else None
+        headers = {"Content-Type": "application/json;charset=utf-8"} if body is not None else {}
+        return self._retried(lambda timeout: self._send(method.upper(), url, query, body, headers, timeout))
+
+    def _send(self, method: str, url: str, query: dict[str, str], body: bytes | None, headers: dict[str, str],
+              timeout: Any) -> requests.Response:
+        if url.startswith("https://"):
+            return self._session.request(method, url, params=query, data=body, headers=headers, timeout=timeout,
+                                         auth=(self._key, self._secret))
+        # Plain http (development only): the keys sign the request instead of travelling in it.
+        signed = OAuth(url=f"{url}?{urlencode(query)}" if query else url, consumer_key=self._key,
+                       consumer_secret=self._secret, version=VERSION, method=method,
+                       oauth_timestamp=int(time.time())).get_oauth_url()
+        return self._session.request(method, signed, data=body, headers=headers, timeout=timeout)
 
     def get_public_page(self, path: str, params: Mapping[str, Any], page: int) -> tuple[list[dict[str, Any]], int]:
         """One page of a public WordPress collection (``/wp-json/wp/v2/<path>``), without credentials."""
         url = f"{self.store_url}/wp-json/wp/v2/{path}"
         query = {**{k: _param(v) for k, v in params.items()}, "per_page": str(PER_PAGE), "page": str(page)}
-        resp = self._retried(lambda: self._public.get(url, params=query, timeout=self._timeout))
+        resp = self._retried(lambda timeout: self._session.get(url, params=query, timeout=timeout))
         if resp.status_code == 400 and error_code(resp) == "rest_post_invalid_page_number":
             return [], page - 1  # the collection shrank while it was read
         if not resp.ok:
-            raise ConnectorError(f"WordPress at {self.store_url} answered HTTP {resp.status_code} "
+            raise ConnectorError(f"WordPress answered HTTP {resp.status_code} "
                                  f"({error_code(resp) or 'no code'}) for /wp/v2/{path}", code="platform_error")
-        body = _json(resp, self.store_url)
+        body = _json(resp, f"/wp-json/wp/v2/{path}")
         if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-            raise ConnectorError(f"{resp.url} did not answer a JSON list of objects", code="platform_bad_response")
+            raise ConnectorError(f"/wp-json/wp/v2/{path} did not answer a JSON list of objects",
+                                 code="platform_bad_response")
         return body, total_pages(resp)
 
-    def _retried(self, send: Callable[[], requests.Response]) -> requests.Response:
+    def _retried(self, send: Callable[[Any], requests.Response]) -> requests.Response:
+        deadline = self._session.deadline()
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                resp = send()
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt < ATTEMPTS:
-                    self._sleep(_backoff(attempt))
+                resp = send(deadline)
+            except OutboundRefused as exc:
+                log.warning("WooCommerce call refused: %s", exc.message)
+                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
+            except requests.RequestException as exc:
+                wait = _backoff(attempt)
+                if attempt < ATTEMPTS and deadline.allows(wait):
+                    self._sleep(wait)
                     continue
-                raise ConnectorError(f"WooCommerce at {self.store_url} could not be reached: {exc}",
-                                     code="platform_unreachable") from None
-            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS:
-                self._sleep(_retry_after(resp) or _backoff(attempt))
+                log.warning("WooCommerce store unreachable: %s", type(exc).__name__)
+                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
+            wait = _retry_after(resp) or _backoff(attempt)
+            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS and deadline.allows(wait):
+                self._sleep(wait)
                 continue
             return resp
         raise AssertionError("unreachable")  # pragma: no cover
@@ -80,18 +110,19 @@ class WooClient:
     def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> tuple[Any, requests.Response]:
         resp = self.request("get", endpoint, params)
         self.raise_for_status(resp, endpoint)
-        return _json(resp, self.store_url), resp
+        return _json(resp, f"/wc/v3/{endpoint}"), resp
 
     def post_json(self, endpoint: str, data: Any) -> Any:
         resp = self.request("post", endpoint, data=data)
         self.raise_for_status(resp, endpoint)
-        return _json(resp, self.store_url)
+        return _json(resp, f"/wc/v3/{endpoint}")
 
     def get_page(self, endpoint: str, params: Mapping[str, Any], page: int) -> tuple[list[dict[str, Any]], int]:
         """One page of a collection and the collection's page count (``X-WP-TotalPages``)."""
         body, resp = self.get_json(endpoint, {**params, "per_page": PER_PAGE, "page": page})
         if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-            raise ConnectorError(f"{resp.url} did not answer a JSON list of objects", code="platform_bad_response")
+            raise ConnectorError(f"/wc/v3/{endpoint} did not answer a JSON list of objects",
+                                 code="platform_bad_response")
         return body, total_pages(resp)
 
     def raise_for_status(self, resp: requests.Response, endpoint: str) -> None:
@@ -101,15 +132,15 @@ class WooClient:
         detail = f" ({code})" if code else ""
         if resp.status_code in (401, 403):
             raise ConnectorError(
-                f"WooCommerce at {self.store_url} refused StoreChat's API keys: HTTP {resp.status_code}{detail}. "
+                f"WooCommerce refused StoreChat's API keys: HTTP {resp.status_code}{detail}. "
                 "Connect WooCommerce again from the StoreChat plugin's settings page.",
                 code="platform_auth_failed",
             )
         if resp.status_code == 404:
-            raise ConnectorError(f"WooCommerce at {self.store_url}: /wc/v3/{endpoint} not found (HTTP 404{detail})",
+            raise ConnectorError(f"WooCommerce: /wc/v3/{endpoint} not found (HTTP 404{detail})",
                                  code="platform_not_found")
         raise ConnectorError(
-            f"WooCommerce at {self.store_url} answered HTTP {resp.status_code}{detail} for /wc/v3/{endpoint}",
+            f"WooCommerce answered HTTP {resp.status_code}{detail} for /wc/v3/{endpoint}",
             code="platform_error",
         )
 
@@ -130,11 +161,11 @@ def error_code(resp: requests.Response) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _json(resp: requests.Response, store_url: str) -> Any:
+def _json(resp: requests.Response, path: str) -> Any:
     try:
         return resp.json()
     except ValueError:
-        raise ConnectorError(f"{resp.url} did not answer JSON (is {store_url} a WooCommerce store?)",
+        raise ConnectorError(f"{path} did not answer JSON (is this a WooCommerce store?)",
                              code="platform_bad_response") from None
 
 

@@ -105,7 +105,8 @@ class WooCommerceConnector(Connector):
         self.client.raise_for_status(resp, f"products/{product_id}")
         body = resp.json()
         if not isinstance(body, dict):
-            raise ConnectorError(f"{resp.url} did not answer a product", code="platform_bad_response")
+            raise ConnectorError(f"/wc/v3/products/{int(product_id)} did not answer a product",
+                                 code="platform_bad_response")
         return catalog.product_with_variations(self.client, body)
 
     def find_order(self, reference: str, *, email: str | None = None,

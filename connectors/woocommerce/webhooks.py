@@ -5,9 +5,10 @@ Every webhook of a shop is created with one per-shop secret (kept encrypted
 in the shop's config); WooCommerce signs each delivery with
 ``X-WC-Webhook-Signature`` = base64 HMAC-SHA256 of the raw body. The
 unsigned ping WooCommerce sends when a webhook is created (form body
-``webhook_id=<id>``) is answered 200 and not processed. Deliveries are
-de-duplicated on ``X-WC-Webhook-Delivery-ID``; the shop is the
-``X-WC-Webhook-Source`` (the site's home URL).
+``webhook_id=<id>``) is answered 200 and not processed. The shop is the
+``X-WC-Webhook-Source`` (the site's home URL), vouched for by that shop's own
+secret; deliveries are de-duplicated per shop on ``X-WC-Webhook-Delivery-ID``
+(a site's delivery ids are its own: another site may send the same one).
 """
 from __future__ import annotations
 

@@ -1,29 +1,38 @@
 """The WordPress REST API (``/wp-json/wp/v2/``) as this connector reads it.
 
-One ``requests`` session per connector, HTTP Basic with an application
-password when one is configured (public content needs none), a timeout on
-every call, and a few retries on 429 and 5xx answers (``Retry-After``
-honoured, capped). Collections are read ``per_page=100`` at a time, following
-``X-WP-TotalPages``.
+One core :class:`~core.connector.OutboundSession` per connector (the site's
+address is the merchant's to choose: public https addresses only, every
+redirect hop and connection checked, short timeouts and one deadline for a
+call and its retries), HTTP Basic with an application password when one is
+configured (public content needs none), and a few retries on 429 and 5xx
+answers (``Retry-After`` honoured, capped, within the deadline). Collections
+are read ``per_page=100`` at a time, following ``X-WP-TotalPages``. When the
+site cannot be reached the error says so and nothing more (no address, no
+network error text).
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
 
-from core.connector import ConnectorError
+from core.connector import ConnectorError, OutboundRefused, OutboundSession
+
+log = logging.getLogger(__name__)
 
 #: The WordPress REST API's largest page.
 PER_PAGE = 100
-TIMEOUT = (5, 30)
+#: Seconds for one call, its retries included (connect and read timeouts are core's: 5 s, 15 s).
+DEADLINE = 45.0
 ATTEMPTS = 4
 BACKOFF = 0.5
 MAX_WAIT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "StoreChat-WordPress/1"
+UNREACHABLE = "StoreChat could not reach the WordPress site; check that it is online and try again"
 
 
 class WordPressClient:
@@ -38,7 +47,7 @@ class WordPressClient:
         self.site_url = site_url.rstrip("/")
         self.api = f"{self.site_url}/wp-json/wp/v2"
         self.username = username
-        self._session = requests.Session()
+        self._session = OutboundSession(deadline=DEADLINE)
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if username and application_password:
             # WordPress ignores the spaces it shows in the password; so may we.
@@ -48,18 +57,23 @@ class WordPressClient:
     def get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
         """GET ``/wp-json/wp/v2/<path>``; retried on 429/5xx and network errors."""
         url = f"{self.api}/{path.lstrip('/')}"
+        deadline = self._session.deadline()
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                resp = self._session.get(url, params=dict(params), timeout=TIMEOUT)
+                resp = self._session.get(url, params=dict(params), timeout=deadline)
+            except OutboundRefused as exc:
+                log.warning("WordPress call refused: %s", exc.message)
+                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
             except requests.RequestException as exc:
-                if attempt == ATTEMPTS:
-                    raise ConnectorError(
-                        f"cannot reach the WordPress site {self.site_url}: {exc}", code="platform_unreachable"
-                    ) from exc
-                self._sleep(_backoff(attempt))
+                wait = _backoff(attempt)
+                if attempt == ATTEMPTS or not deadline.allows(wait):
+                    log.warning("WordPress site unreachable: %s", type(exc).__name__)
+                    raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
+                self._sleep(wait)
                 continue
-            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS:
-                self._sleep(_retry_after(resp) or _backoff(attempt))
+            wait = _retry_after(resp) or _backoff(attempt)
+            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS and deadline.allows(wait):
+                self._sleep(wait)
                 continue
             return resp
         raise AssertionError("unreachable")  # pragma: no cover
@@ -71,7 +85,7 @@ class WordPressClient:
             return resp.json(), resp
         except ValueError:
             raise ConnectorError(
-                f"{resp.url} did not answer JSON (is {self.site_url} a WordPress site with the REST API on?)",
+                f"/wp-json/wp/v2/{path} did not answer JSON (is {self.site_url} a WordPress site with the REST API on?)",
                 code="platform_bad_response",
             ) from None
 
@@ -101,12 +115,13 @@ class WordPressClient:
                 items = None
             if not isinstance(items, list):
                 raise ConnectorError(
-                    f"{resp.url} did not answer a JSON list (is {self.site_url} a WordPress site?)",
+                    f"/wp-json/wp/v2/{path} did not answer a JSON list (is {self.site_url} a WordPress site?)",
                     code="platform_bad_response",
                 )
             for item in items:
                 if not isinstance(item, dict):
-                    raise ConnectorError(f"{resp.url}: an item is not a JSON object", code="platform_bad_response")
+                    raise ConnectorError(f"/wp-json/wp/v2/{path}: an item is not a JSON object",
+                                         code="platform_bad_response")
                 yield item
             pages = _total_pages(resp)
             page += 1

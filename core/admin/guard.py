@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
+from core.admin.bearer import bearer_token
+
 PREFIX = "/admin"
 #: Forms and JSON of the admin are small; anything larger is refused unread.
 MAX_BODY = 64 * 1024
@@ -16,11 +18,19 @@ def _is_admin() -> bool:
 
 def check_csrf() -> None:
     """Every state-changing admin request carries the session's CSRF token
-    (a form field, or the ``X-CSRFToken`` header for the inbox's script)."""
+    (a form field, or the ``X-CSRFToken`` header for the inbox's script).
+
+    Except a request with ``Authorization: Bearer``: it is signed in by that
+    token alone and its session cookie is not read (:mod:`core.admin.bearer`),
+    so it carries no ambient credential a forged cross-site request could
+    ride on (and a page on another site cannot add that header without a CORS
+    preflight StoreChat never grants)."""
     if not _is_admin() or request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.content_length is not None and request.content_length > MAX_BODY:
         abort(413)
+    if bearer_token() is not None:
+        return
     token = request.headers.get("X-CSRFToken") or request.form.get("csrf_token") or ""
     try:
         validate_csrf(token)

@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from core.accounts.tickets import SocketTickets
+from core.admin.setup import SignedIn
+from core.connector import EmbeddedPage
 from core.db import Agent, CannedReply, Shop
 from core.errors import BadInput, NotFound
 from core.inbox import conversation, listing
@@ -17,38 +19,46 @@ bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="st
                static_url_path="/static")
 
 
-def _ticket() -> str:
-    return SocketTickets(services().settings.secret_key or "").mint(current_user.user_id,
-                                                                    current_user.session_version)
+def _ticket(me: Any) -> str:
+    return SocketTickets(services().settings.secret_key or "").mint(me.user_id, me.session_version)
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
-@bp.get("/")
-@login_required
-def inbox() -> str:
+def render_inbox(me: SignedIn, embedded: EmbeddedPage | None = None) -> str:
+    """The inbox page for ``me``; ``embedded``: shown inside a platform's admin,
+    where its requests carry the platform's token instead of a session cookie."""
     view = request.args.get("view", "open")
     if view not in listing.VIEWS:
         view = "open"
     with services().db.session() as session:
-        shop = session.get(Shop, current_user.shop_id)
-        page = listing.list_conversations(session, current_user.shop_id, current_user.agent_id, view=view)
-        counts = listing.counts(session, current_user.shop_id, current_user.agent_id)
-        team = {a.id: a.name for a in session.query(Agent).filter(Agent.shop_id == current_user.shop_id)}
+        shop = session.get(Shop, me.shop_id)
+        page = listing.list_conversations(session, me.shop_id, me.agent_id, view=view)
+        counts = listing.counts(session, me.shop_id, me.agent_id)
+        team = {a.id: a.name for a in session.query(Agent).filter(Agent.shop_id == me.shop_id)}
         canned = [{"shortcut": c.shortcut, "text": c.text} for c in session.query(CannedReply)
-                  .filter(CannedReply.shop_id == current_user.shop_id).order_by(CannedReply.shortcut)]
-    return render_template("admin/inbox.html", shop=shop, page=page, counts=counts, view=view,
-                           boot={"ticket": _ticket(), "agent_id": current_user.agent_id, "team": team,
+                  .filter(CannedReply.shop_id == me.shop_id).order_by(CannedReply.shortcut)]
+    return render_template("admin/inbox.html", shop=shop, page=page, counts=counts, view=view, me=me,
+                           embedded=embedded,
+                           boot={"ticket": _ticket(me), "agent_id": me.agent_id, "team": team,
                                  "canned": canned, "view": view, "page": page, "counts": counts,
-                                 "role": current_user.role, "csrf": generate_csrf()})
+                                 "role": me.role, "embedded": embedded is not None,
+                                 # embedded: no session, so no CSRF token (its requests carry a Bearer token)
+                                 "csrf": "" if embedded is not None else generate_csrf()})
+
+
+@bp.get("/")
+@login_required
+def inbox() -> str:
+    return render_inbox(current_user)
 
 
 @bp.get("/api/ticket")
 @login_required
 def ticket() -> Response:
-    return jsonify({"ticket": _ticket()})
+    return jsonify({"ticket": _ticket(current_user)})
 
 
 @bp.get("/api/conversations")

@@ -47,10 +47,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("inbox.inbox")
 
 
-def _sign_in(user: User) -> None:
+def start_session(user: User) -> None:
     session.clear()  # a fresh session at every sign-in: nothing from before carries over
-    login_user(SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
-                        user.session_version))
+    login_user(SignedIn.of(user))
 
 
 @bp.get("/")
@@ -80,7 +79,7 @@ def sign_in() -> tuple[str, int] | Response:
             error += f" Too many failed sign-ins: try again in {_duration(wait)}."
         return render_template("admin/sign_in.html", email=email, error=error), 401
     throttle.succeeded(email)
-    _sign_in(user)
+    start_session(user)
     return redirect(_safe_next(request.args.get("next")))
 
 
@@ -127,7 +126,7 @@ def _choose_password(token: str, purpose: Purpose, title: str) -> tuple[str, int
     except BadInput as exc:
         return render_template("admin/set_password.html", title=title, user=user, error=exc.message[:1].upper()
                                + exc.message[1:] + "."), 400
-    _sign_in(user)
+    start_session(user)
     return redirect(url_for("inbox.inbox"))
 
 

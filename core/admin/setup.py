@@ -3,12 +3,14 @@ CSRF token for its forms (checked in :mod:`core.admin.guard`), and the routes.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask
+from flask import Flask, jsonify, redirect, request, url_for
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from core.accounts.users import active_user
+from core.db import User
 from core.services import services
 
 #: Flask-Login's id for a session: the user and their session version, so
@@ -26,6 +28,10 @@ class SignedIn(UserMixin):  # type: ignore[misc]
     role: str
     session_version: int
 
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        return cls(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role, user.session_version)
+
     def get_id(self) -> str:
         return f"{self.user_id}{SEPARATOR}{self.session_version}"
 
@@ -35,6 +41,10 @@ class SignedIn(UserMixin):  # type: ignore[misc]
 
 
 def load_signed_in(session_id: str) -> SignedIn | None:
+    from core.admin.bearer import bearer_token
+
+    if bearer_token() is not None:
+        return None  # a request with a Bearer token is that token's alone: the cookie is not read
     user_id, _, version = session_id.partition(SEPARATOR)
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -42,8 +52,14 @@ def load_signed_in(session_id: str) -> SignedIn | None:
         user = active_user(session, int(user_id))
         if user is None or user.session_version != int(version):
             return None
-        return SignedIn(user.id, user.shop_id, user.agent_id, user.email, user.name, user.role,
-                        user.session_version)
+        return SignedIn.of(user)
+
+
+def _unauthorized() -> Any:
+    """Pages send a person to the sign-in page; the JSON API answers 401."""
+    if "/api/" in request.path:
+        return jsonify({"error": {"code": "signed_out", "message": "sign in again"}}), 401
+    return redirect(url_for("admin.sign_in", next=request.full_path if request.query_string else request.path))
 
 
 def init_app(app: Flask) -> None:
@@ -62,9 +78,12 @@ def init_app(app: Flask) -> None:
     login.login_message = None
     login.session_protection = "basic"
     login.user_loader(load_signed_in)
+    login.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import guard, hours, inbox, routes, team
+    from core.admin import bearer, guard, hours, inbox, routes, team, wordpress
+
+    bearer.init_app(app, login)
 
     app.before_request(guard.check_csrf)
     app.after_request(guard.private_headers)
@@ -73,5 +92,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(inbox.bp, url_prefix="/admin/inbox")
     app.register_blueprint(team.bp, url_prefix="/admin/team")
     app.register_blueprint(hours.bp, url_prefix="/admin/hours")
+    app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

@@ -62,7 +62,8 @@ def resolve_engine(shop: Shop) -> Engine:
 
     config = (shop.settings or {}).get("assistant") or {}
     if config.get("engine") == "openai":
+        from core.assistant.llm.sealed_key import opened_config
         from core.assistant.openai_engine import OpenAIEngine
 
-        return OpenAIEngine(config, fallback=BuiltinEngine())
+        return OpenAIEngine(opened_config(shop), fallback=BuiltinEngine())
     return BuiltinEngine()

@@ -441,7 +441,7 @@ def find_eval_shop(db: Database, ref: str, *, storefront: str | None = None, red
     if ref != "demo":
         return find_shop(db, ref)
     if storefront is not None and redis_url is not None:
-        import redis as redis_lib
+        from core import redis_client
 
         from core.catalog.sync import create_run
         from core.jobs import enqueue_sync
@@ -449,7 +449,7 @@ def find_eval_shop(db: Database, ref: str, *, storefront: str | None = None, red
 
         shop = ensure_demo_shop(db, storefront)
         sync_run = create_run(db, shop.id)
-        enqueue_sync(redis_lib.Redis.from_url(redis_url), sync_run.id)
+        enqueue_sync(redis_client.client(redis_url), sync_run.id, shop.id)
         wait_for_sync(db, sync_run.id)
         return shop
     with db.session() as session:

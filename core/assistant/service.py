@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from core.assistant import after_hours, guard
 from core.assistant.engine import Reply, Turn, resolve_engine
-from core.assistant.tools import Tools
+from core.assistant.tools import Tools, orders
 from core.chat import messages, ownership
 from core.db import Conversation, Event, Message, Shop, Visitor
+from core.security.rate_limit import Attempts
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,11 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             unanswered_streak=_unanswered_streak(earlier),
             stream=_streamer(svc, shop.id, conversation_id, seq),
         )
+        # The burst's last line says which address the shopper writes from (core/chat/service.py).
+        client = (recent[-1].payload or {}).get("client")
+        guesses = orders.Guesses(Attempts(svc.redis, orders.BACKOFF), client if isinstance(client, str) else None)
         tools = Tools(session, shop, conversation_id,
-                      verified_customer_id=visitor.customer_ref if visitor else None,
+                      verified_customer_id=visitor.customer_ref if visitor else None, guesses=guesses,
                       locale=_page_locale(visitor))
         reply = resolve_engine(shop).reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text)

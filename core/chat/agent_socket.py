@@ -1,18 +1,29 @@
 """``/ws/agent``: an agent's socket. It receives every event of its shop's
 conversations live, replies, and takes conversations over and hands them
-back (frames in docs/protocol.md)."""
+back (frames in docs/protocol.md).
+
+The credential is checked at the hello (unknown, rotated or revoked, or a
+shop that is not active: refused) and again on the connection clock
+(:func:`recheck`): a socket whose credential stopped working is closed with
+``agent_revoked``."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from flask import request
 
-from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume
+from core import agents
+from core.chat.frames import AgentHello, AgentMessage, Ownership, Resume, error_frame
+from core.chat.outbox import wake
 from core.chat.presence import Beat
 from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
 from core.db import Agent
-from core.services import services
+from core.services import Services, services
+
+log = logging.getLogger(__name__)
 
 
 @sock.route("/ws/agent")
@@ -28,9 +39,12 @@ class AgentSession(SocketSession):
     def __init__(self, ws: Any, svc: Any, ip: str) -> None:
         super().__init__(ws, svc, ip)
         self.me: Agent | None = None
+        #: (agent id, credential hash) this socket authenticated with, for :func:`recheck`.
+        self.credential: tuple[int, str] | None = None
 
     def on_hello(self, frame: AgentHello) -> None:
         me = self.me = self.chat.agent_hello(frame.credential)
+        self.credential = (me.id, me.credential_hash)
         self.subscriptions.append(self.svc.bus.subscribe_shop(
             me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
         ))
@@ -63,6 +77,18 @@ class AgentSession(SocketSession):
             self.best_effort(self.svc.presence.agent_gone, self.me.shop_id, self.me.id, self.connection_id)
             self.best_effort(self.chat.announce_presence, self.me.shop_id)
 
+    def revoke(self) -> None:
+        """The credential stopped working: end the socket (from the connection clock)."""
+        log.info("closing the socket of agent %s: its credential is no longer valid", self.me and self.me.id)
+        try:
+            self.outbox.put(error_frame("agent_revoked", "this agent's credential was revoked or replaced, "
+                                        "or its shop is no longer active", fatal=True))
+            self.outbox.close()
+            self.ws.close(reason=1008, message="agent_revoked")
+        except Exception:  # noqa: BLE001 - already closed by the client or the handler
+            pass
+        wake(self.ws)  # the handler's receive() now raises ConnectionClosed
+
     def on_frame(self, frame: Any) -> None:
         assert self.me is not None
         if isinstance(frame, AgentMessage):
@@ -74,3 +100,15 @@ class AgentSession(SocketSession):
             self.outbox.catch_up(frame.conversation_id, frame.after_seq)
         elif isinstance(frame, Ownership):
             self.chat.agent_action(self.me, frame.conversation_id, frame.type)
+
+
+def recheck(svc: Services, sessions: Iterable[Any]) -> None:
+    """Close those of ``sessions`` (a process's live sockets) whose agent credential no longer
+    authenticates: one query for all of them."""
+    live = [s for s in sessions if isinstance(s, AgentSession) and s.credential is not None]
+    if not live:
+        return
+    valid = agents.still_valid(svc.db, [s.credential for s in live if s.credential is not None])
+    for session in live:
+        if session.credential not in valid:
+            session.revoke()

@@ -19,6 +19,8 @@ from typing import Any
 
 import redis as redis_lib
 
+from core import redis_client
+
 log = logging.getLogger(__name__)
 
 PREFIX = "sc:shop:"
@@ -60,8 +62,7 @@ class Bus:
     def publish(self, shop_id: int, frame: dict[str, Any]) -> None:
         """Publish an event of one of the shop's conversations (``frame["conversation_id"]``)."""
         if self._publisher is None:
-            self._publisher = redis_lib.Redis(connection_pool=redis_lib.BlockingConnectionPool.from_url(
-                self._url, max_connections=100, timeout=10))
+            self._publisher = redis_client.pool_client(self._url, max_connections=100, wait=10)
         self._publisher.publish(channel(shop_id), json.dumps(frame, separators=(",", ":")))
 
     # -- subscribing --------------------------------------------------------
@@ -130,7 +131,8 @@ class Bus:
         delay = 0.1
         first = True
         while not self._stopping.is_set():
-            client = redis_lib.Redis.from_url(self._url, health_check_interval=10)
+            # Reads wait at most get_message's timeout, under the client's socket timeout.
+            client = redis_client.client(self._url, health_check_interval=10)
             pubsub = client.pubsub()
             try:
                 pubsub.psubscribe(PREFIX + "*")

@@ -2,11 +2,11 @@
 (docs/protocol.md)."""
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from core import json_input
 from core.errors import StoreChatError
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -109,11 +109,9 @@ AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close
 
 def parse(raw: str | bytes, *, agent: bool = False) -> Any:
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise FrameError("frames must be JSON objects", code="invalid_json") from None
-    if not isinstance(data, dict):
-        raise FrameError("frames must be JSON objects", code="invalid_json")
+        data = json_input.load_object(raw)
+    except json_input.JSONInputError as exc:
+        raise FrameError(f"frames must be JSON objects: {exc.message}", code="invalid_json") from None
     if data.get("type") not in (AGENT_TYPES if agent else VISITOR_TYPES):
         raise FrameError(f"unknown frame type {str(data.get('type'))[:40]!r}", code="unknown_frame")
     try:
@@ -127,8 +125,8 @@ def parse(raw: str | bytes, *, agent: bool = False) -> Any:
 def client_id_of(raw: str | bytes) -> str | None:
     """The ``client_id`` of a refused frame, when it can be read at all."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = json_input.loads(raw)
+    except json_input.JSONInputError:
         return None
     cid = data.get("client_id") if isinstance(data, dict) else None
     return cid if isinstance(cid, str) and 0 < len(cid) <= 64 else None

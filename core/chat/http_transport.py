@@ -6,10 +6,13 @@ retried ``client_id`` is acknowledged again, stored once), and ``GET events``
 long-polls: it answers at once with every stored message after
 ``after_seq``, or waits for the next one. Bodies may be sent as
 ``text/plain`` so browsers make no CORS preflight.
+
+The same limits as on the sockets: each request, while it is served (a long
+poll for up to ``MAX_WAIT`` s), holds a slot among its address's
+connections, sockets included, and messages take from the same buckets.
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -17,8 +20,9 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import ValidationError
 
-from core import lifecycle
+from core import json_input, lifecycle
 from core.chat import messages
+from core.chat.connections import AddressSlot
 from core.chat.frames import LeaveContact, Rate
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
@@ -42,6 +46,25 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+@bp.before_request
+def _take_slot() -> None:
+    if request.method == "OPTIONS":
+        return
+    svc = services()
+    slot = AddressSlot.of(request.remote_addr)
+    # Longer than the longest poll: the slot is released when the request ends.
+    if not slot.take(svc, ttl=max(svc.beat_ttl, MAX_WAIT + 10)):
+        raise ChatError("too_many_connections", "too many open chat connections from this address")
+    request._storechat_slot = slot  # type: ignore[attr-defined]
+
+
+@bp.teardown_request
+def _release_slot(_exc: BaseException | None) -> None:
+    slot = getattr(request, "_storechat_slot", None)
+    if slot is not None:
+        slot.release(services())
+
+
 @bp.errorhandler(ChatError)
 def _chat_error(exc: ChatError) -> tuple[Response, int]:
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
@@ -57,7 +80,7 @@ def _cors(response: Response) -> Response:
     # not by cookies, so any page may call these endpoints.
     response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
     response.headers["Access-Control-Max-Age"] = "600"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "Origin"
@@ -69,12 +92,9 @@ def _body() -> dict[str, Any]:
     if len(raw) > services().settings.max_frame_bytes:
         raise _BadRequest(f"bodies may be at most {services().settings.max_frame_bytes} bytes", "frame_too_large")
     try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise _BadRequest("the body must be a JSON object", "invalid_json") from None
-    if not isinstance(data, dict):
-        raise _BadRequest("the body must be a JSON object", "invalid_json")
-    return data
+        return json_input.load_object(raw or b"{}")
+    except json_input.JSONInputError as exc:
+        raise _BadRequest(f"the body must be a JSON object: {exc.message}", "invalid_json") from None
 
 
 def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = True) -> str | None:
@@ -169,7 +189,8 @@ def rate() -> Response:
     data = _body()
     ctx = _visitor(data, token_required=True)
     frame = _validated(Rate, {**data, "type": "rate"})
-    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment)
+    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment,
+                                  ip=request.remote_addr or "")
     return jsonify(type="rated", conversation_id=frame.conversation_id, score=frame.score)
 
 
@@ -178,7 +199,7 @@ def contact() -> Response:
     data = _body()
     ctx = _visitor(data, token_required=True)
     frame = _validated(LeaveContact, {**data, "type": "contact"})
-    services().chat.visitor_leaves_contact(ctx, frame.email)
+    services().chat.visitor_leaves_contact(ctx, frame.email, ip=request.remote_addr or "")
     return jsonify(type="contact_saved")
 
 
@@ -200,7 +221,7 @@ def events() -> Response:
     at once, so the closing notice is never out of reach.
     """
     args = request.args
-    ctx = _visitor({"site_key": args.get("site_key"), "token": args.get("token")}, token_required=True)
+    ctx = _visitor({"site_key": args.get("site_key"), "token": _bearer_token()}, token_required=True)
     asked = _conversation_arg(args.get("conversation_id"))
     if asked is not None and asked != ctx.conversation_id:
         return _rest_of(ctx, asked, _after_seq(args.get("after_seq")))
@@ -241,6 +262,15 @@ def events() -> Response:
     last = frames[-1]["seq"] if frames else after_seq
     return jsonify(conversation_id=ctx.conversation_id, status=status, agent_name=agent_name,
                    messages=frames, last_seq=last)
+
+
+def _bearer_token() -> str | None:
+    """The visitor token of a GET: in ``Authorization: Bearer``, never in the URL, which
+    access logs and proxies keep (a token found there is refused, so clients move it)."""
+    if "token" in request.args:
+        raise _BadRequest("send the token in the Authorization header (Bearer), not in the URL", "token_in_url")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def _conversation_arg(value: str | None) -> int | None:

@@ -7,6 +7,12 @@ increment is the first statement of the storing transaction, so writers
 queue on that row (PostgreSQL) or on the database write lock (SQLite). A
 retry with the same ``client_id`` rolls back the increment and returns the
 message already stored.
+
+``client_id`` is unique per conversation, and the server names its own
+messages there too (an answer is ``reply:<seq>``, an agent's line
+``agent:<id>:<its id>``), so a shopper's id is stored in a namespace of its
+own (``v:<id>``): no id a shopper picks can stand for a server's message.
+Frames show the shopper's id as it was sent.
 """
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 
 AUTHORS = ("visitor", "assistant", "agent", "system")
+#: Stored in front of a shopper's ``client_id`` (module docstring).
+VISITOR_ID_PREFIX = "v:"
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,8 @@ def append_message(
     """
     if author not in AUTHORS:
         raise ValueError(f"unknown author {author!r}")
+    if author == "visitor" and client_id is not None:
+        client_id = VISITOR_ID_PREFIX + client_id
     try:
         return _append(db, conversation_id, author, text, client_id, payload, open_only)
     except _AlreadyStored as dup:
@@ -208,7 +218,8 @@ def message_frame(message: Message) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
     }
     if message.author == "visitor" and message.client_id:
-        frame["client_id"] = message.client_id
+        # Lines stored before the namespace existed carry no prefix.
+        frame["client_id"] = message.client_id.removeprefix(VISITOR_ID_PREFIX)
     if message.author == "assistant" and message.client_id and message.client_id.startswith("reply:"):
         # Which shopper line this answers: replaces the ``delta`` frames for it.
         frame["reply_to"] = int(message.client_id.split(":", 1)[1])

@@ -14,16 +14,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis as redis_lib
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import shop_connectors
 from core.agents import authenticate
 from core.chat import messages, ownership
 from core.db import Agent, Conversation, Event, Shop, Visitor
+from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 from core.jobs import enqueue_assistant_reply
 from core.security import identity as signed_identity
+from core.security.client_address import address_key
+from core.security.rate_limit import client_tag
 from core.security.tokens import VisitorTokens
 from core.services import Services
 
@@ -37,6 +40,8 @@ class _Unset:
 UNSET = _Unset()
 #: Told about a message as soon as it is stored (see ``visitor_message``).
 OnStored = Callable[[messages.Stored], None]
+#: Different contact addresses a shopper may leave in one conversation.
+CONTACTS_PER_CONVERSATION = 3
 
 
 class ChatError(StoreChatError):
@@ -152,7 +157,7 @@ class ChatService:
                             f"messages may be at most {self.settings.max_message_chars} characters")
         return text
 
-    def check_rate(self, *buckets: tuple[str, float, int]) -> None:
+    def check_rate(self, *buckets: tuple[str, float, int], what: str = "messages") -> None:
         try:
             decision = self.svc.limits.take_all(buckets)
         except redis_lib.RedisError:
@@ -163,8 +168,16 @@ class ChatService:
         if not decision.allowed:
             raise ChatError(
                 "rate_limited",
-                f"too many messages; try again in {max(decision.retry_after, 0.1):.1f} s",
+                f"too many {what}; try again in {max(decision.retry_after, 0.1):.1f} s",
             )
+
+    def visitor_buckets(self, ctx: VisitorContext, ip: str | None) -> list[tuple[str, float, int]]:
+        """The buckets everything a shopper writes takes from: theirs, and their address's."""
+        s = self.settings
+        buckets = [(f"visitor:{ctx.visitor_id}", s.visitor_message_rate, s.visitor_message_burst)]
+        if ip is not None:
+            buckets.append((f"ip:{address_key(ip)}", s.ip_message_rate, s.ip_message_burst))
+        return buckets
 
     def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str,
                         on_stored: OnStored | None = None) -> messages.Stored:
@@ -176,24 +189,20 @@ class ChatService:
         ack does not wait for the bus.
         """
         text = self.check_text(text)
-        s = self.settings
-        self.check_rate(
-            (f"visitor:{ctx.visitor_id}", s.visitor_message_rate, s.visitor_message_burst),
-            (f"ip:{ip}", s.ip_message_rate, s.ip_message_burst),
-        )
+        self.check_rate(*self.visitor_buckets(ctx, ip))
+        # Which address wrote it (opaque): the assistant's order lookups count failures by it.
+        payload = {"client": client_tag(self.settings.secret_key or "", ip)}
         if ctx.conversation_id is None:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
         try:
-            stored = messages.append_message(
-                self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id, open_only=True
-            )
+            stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
+                                             client_id=client_id, payload=payload, open_only=True)
         except messages.ConversationClosed:
             # Writing again after a conversation was closed starts a new one.
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
             ctx.last_seq = 0
-            stored = messages.append_message(
-                self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id
-            )
+            stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
+                                             client_id=client_id, payload=payload)
         if on_stored is not None:
             on_stored(stored)
         if stored.created:
@@ -212,21 +221,48 @@ class ChatService:
         self._event(ctx.shop_id, ctx.conversation_id, "handoff", {"reason": "shopper asked"})
         self.announce_change(change)
 
-    def visitor_rates(self, ctx: VisitorContext, conversation_id: int, score: int, comment: str | None) -> None:
+    def visitor_rates(self, ctx: VisitorContext, conversation_id: int, score: int, comment: str | None,
+                      ip: str | None = None) -> None:
+        """One rating per conversation: a new one replaces the one before.
+        Takes from the shopper's buckets like a message (``ip``: their address)."""
+        self.check_rate(*self.visitor_buckets(ctx, ip), what="requests")
         with self.db.session() as session:
-            conversation = session.get(Conversation, conversation_id)
+            # The row lock queues two ratings of one conversation (PostgreSQL).
+            conversation = session.get(Conversation, conversation_id, with_for_update=True)
             if conversation is None or conversation.visitor_id != ctx.visitor_id:
                 raise ChatError("unknown_conversation", "you can only rate your own conversations")
-        self._event(ctx.shop_id, conversation_id, "csat", {"score": score, "comment": comment})
+            data = {"score": score, "comment": comment}
+            rating = session.scalar(select(Event).where(Event.conversation_id == conversation_id,
+                                                        Event.kind == "csat").order_by(Event.id).limit(1))
+            if rating is None:
+                session.add(Event(shop_id=ctx.shop_id, conversation_id=conversation_id, kind="csat", data=data))
+            else:
+                rating.data, rating.created_at = data, utcnow()
 
-    def visitor_leaves_contact(self, ctx: VisitorContext, email: str) -> None:
+    def visitor_leaves_contact(self, ctx: VisitorContext, email: str, ip: str | None = None) -> None:
+        """Keep an address to answer later: at most ``CONTACTS_PER_CONVERSATION``
+        different ones per conversation; the one already kept again changes nothing.
+        Takes from the shopper's buckets like a message (``ip``: their address)."""
+        self.check_rate(*self.visitor_buckets(ctx, ip), what="requests")
+        if ctx.conversation_id is None:
+            raise ChatError("no_conversation", "write a message first")
+        email = email.strip()
         with self.db.session() as session:
+            session.get(Conversation, ctx.conversation_id, with_for_update=True)
             visitor = session.get(Visitor, ctx.visitor_id)
             if visitor is None:
                 visitor = Visitor(id=ctx.visitor_id, shop_id=ctx.shop_id)
                 session.add(visitor)
-            visitor.email = email.strip()
-        self._event(ctx.shop_id, ctx.conversation_id, "contact_left", {})
+            left = session.scalar(select(func.count()).select_from(Event).where(
+                Event.conversation_id == ctx.conversation_id, Event.kind == "contact_left")) or 0
+            if left and (visitor.email or "").lower() == email.lower():
+                return  # kept already
+            if left >= CONTACTS_PER_CONVERSATION:
+                raise ChatError("contact_limit", f"at most {CONTACTS_PER_CONVERSATION} contact addresses "
+                                                 "per conversation: this one was not saved")
+            visitor.email = email
+            session.add(Event(shop_id=ctx.shop_id, conversation_id=ctx.conversation_id, kind="contact_left",
+                              data={}))
 
     def _event(self, shop_id: int, conversation_id: int | None, kind: str, data: dict[str, Any]) -> None:
         with self.db.session() as session:

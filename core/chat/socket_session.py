@@ -11,6 +11,7 @@ import redis as redis_lib
 from simple_websocket import ConnectionClosed
 
 from core import lifecycle
+from core.chat.connections import AddressSlot
 from core.chat.frames import FrameError, client_id_of, error_frame, parse
 from core.chat.outbox import Outbox, wake
 from core.chat.presence import Beat
@@ -63,16 +64,14 @@ class SocketSession:
         self.chat = svc.chat
         self.settings = svc.settings
         #: This connection's slot among its address's connections.
-        self.slot = (f"ip:{self.ip}", self.connection_id)
+        self.slot = AddressSlot.of(self.ip, self.connection_id)
         self.outbox = Outbox(ws, self.chat.load_after, svc.settings.socket_queue_max,
                              follow_new=self.follow_new)
         self.subscriptions: list[Any] = []
         self._drained = threading.Event()
 
     def run(self) -> None:
-        held = self.best_effort(self.svc.limits.hold_slot, *self.slot,
-                                limit=self.settings.max_connections_per_ip, ttl=self.svc.beat_ttl)
-        if held is False:
+        if not self.slot.take(self.svc, ttl=self.svc.beat_ttl):
             self.fatal("too_many_connections", "too many open chat connections from this address")
             return
         # From here on the process's connection clock keeps the slot and presence fresh.

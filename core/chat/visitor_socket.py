@@ -42,10 +42,10 @@ class VisitorSession(SocketSession):
         elif isinstance(frame, AskHuman):
             self.chat.visitor_asks_for_human(self.ctx)
         elif isinstance(frame, Rate):
-            self.chat.visitor_rates(self.ctx, frame.conversation_id, frame.score, frame.comment)
+            self.chat.visitor_rates(self.ctx, frame.conversation_id, frame.score, frame.comment, ip=self.ip)
             self.outbox.put({"type": "rated", "conversation_id": frame.conversation_id, "score": frame.score})
         elif isinstance(frame, LeaveContact):
-            self.chat.visitor_leaves_contact(self.ctx, frame.email)
+            self.chat.visitor_leaves_contact(self.ctx, frame.email, ip=self.ip)
             self.outbox.put({"type": "contact_saved"})
 
     def _stored(self, client_id: str, stored: messages.Stored) -> None:

@@ -292,6 +292,8 @@ class WebhookDelivery(Base):
     #: The platform's delivery or event id.
     delivery_id: Mapped[str] = mapped_column(String(255))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    #: The platform's reference of the shop it was for ('' when none): ids are unique per shop.
+    shop_ref: Mapped[str] = mapped_column(String(255), default="", server_default="")
     topic: Mapped[str] = mapped_column(String(100))
     #: received -> processed | failed
     status: Mapped[str] = mapped_column(String(16), default="received")
@@ -300,7 +302,7 @@ class WebhookDelivery(Base):
     processed_at: Mapped[datetime | None]
 
     __table_args__ = (
-        UniqueConstraint("platform", "delivery_id", name="uq_webhook_deliveries_platform_delivery"),
+        UniqueConstraint("platform", "shop_ref", "delivery_id", name="uq_webhook_deliveries_platform_shop_delivery"),
     )
 
 
@@ -335,6 +337,23 @@ class User(Base):
         UniqueConstraint("shop_id", "email", name="uq_users_shop_email"),
         Index("ix_users_email", "email"),
     )
+
+
+class PlatformStaff(Base):
+    """A platform's staff member (a Shopify staff user id) known as one of the
+    shop's users: the platform is asked who they are only the first time."""
+
+    __tablename__ = "platform_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(50))
+    #: The platform's id for the staff member (a session token's ``sub``).
+    staff_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id", "platform", "staff_id", name="uq_platform_staff_shop_staff"),)
 
 
 class Note(Base):

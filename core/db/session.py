@@ -1,6 +1,7 @@
 """Engine and sessions: one :class:`Database` per process."""
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +27,24 @@ def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
     cur.close()
 
 
+def private_file(path: str) -> None:
+    """Create ``path`` (or keep it) readable and writable by this user only, like the
+    secret key. SQLite gives a database's -wal and -shm files the database file's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the mode above applies only to a new file
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
+
+
 def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     if url.startswith("sqlite:"):
+        database = sqlite_file(url)
+        if database is not None and os.path.isdir(os.path.dirname(os.path.abspath(database))):
+            private_file(database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
             dbapi_connection, autocheckpoint=autocheckpoint))

@@ -24,7 +24,10 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import json_input
+from core.catalog import shelf
 from core.db import Product, Shop, Variant
+from core.demo.images import product_svg
 from core.services import services
 from core.widget import render_snippet
 
@@ -95,13 +98,17 @@ def html_to_text(html: str) -> str:
 
 
 def _pick_shop(session: Session) -> tuple[Shop | None, str | None]:
-    """The shop to show, and the ``site_key`` to carry in links when one was asked for."""
+    """The shop to show, and the ``site_key`` to carry in links when one was asked for.
+
+    Only an active shop is ever shown: a deactivated one has no storefront.
+    """
     asked = request.args.get("site_key")
     if asked:
         if len(asked) > MAX_SITE_KEY:
             return None, None
-        return session.scalar(select(Shop).where(Shop.site_key == asked)), asked
-    shops = session.scalars(select(Shop).order_by(Shop.created_at.desc(), Shop.id.desc()))
+        return session.scalar(select(Shop).where(Shop.site_key == asked, Shop.active.is_(True))), asked
+    shops = session.scalars(
+        select(Shop).where(Shop.active.is_(True)).order_by(Shop.created_at.desc(), Shop.id.desc()))
     return next((s for s in shops if (s.connector_config or {}).get("demo")), None), None
 
 
@@ -135,9 +142,8 @@ def storefront():  # type: ignore[no-untyped-def]
         shop, link_key = _pick_shop(session)
         if shop is None:
             return _missing("There is no demo shop yet.")
-        visible = (Product.shop_id == shop.id, Product.published.is_(True))
-        total = session.scalar(select(func.count()).select_from(Product).where(*visible)) or 0
-        products = list(session.scalars(select(Product).where(*visible).order_by(Product.id).limit(PAGE_SIZE)))
+        total = session.scalar(shelf.products(shop.id, func.count())) or 0
+        products = list(session.scalars(shelf.products(shop.id).order_by(Product.id).limit(PAGE_SIZE)))
         return render_template(
             "demo/index.html",
             shop=shop,
@@ -155,12 +161,7 @@ def product(handle: str):  # type: ignore[no-untyped-def]
         shop, link_key = _pick_shop(session)
         if shop is None:
             return _missing("There is no demo shop yet.")
-        item = session.scalar(
-            select(Product)
-            .where(Product.shop_id == shop.id, Product.handle == handle, Product.published.is_(True))
-            .order_by(Product.id)
-            .limit(1)
-        )
+        item = shelf.product_by_handle(session, shop.id, handle)
         if item is None:
             return _missing(f"{shop.name} has no product \u201c{handle}\u201d.", shop, link_key)
         return render_template(
@@ -189,6 +190,18 @@ def avatar():  # type: ignore[no-untyped-def]
     return Response(AVATAR_SVG, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
+@bp.get("/images/<handle>.svg")
+def product_image(handle: str):  # type: ignore[no-untyped-def]
+    """The demo catalog's pictures, drawn from each product's name (core/demo/images.py)."""
+    with services().db.session() as session:
+        shop, _ = _pick_shop(session)
+        title = shop and session.scalar(
+            shelf.products(shop.id, Product.title).where(Product.handle == handle).order_by(Product.id).limit(1))
+        if not title:
+            return Response("no such product image", status=404, mimetype="text/plain")
+    return Response(product_svg(title), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
 # ---- a cart that answers like Shopify's storefront cart (/cart/add.js, /cart.js)
 
 
@@ -196,7 +209,7 @@ def _read_cart() -> dict[str, int]:
     """variant external id -> quantity, from the demo store's cookie; junk reads as empty."""
     raw = request.cookies.get(CART_COOKIE, "")
     try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        data = json_input.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
     except (ValueError, binascii.Error):
         return {}
     if not isinstance(data, dict):
@@ -245,11 +258,7 @@ def _line(variant: Variant, quantity: int) -> dict[str, Any]:
 
 
 def _find_variant(session: Session, shop: Shop, variant_id: str) -> Variant | None:
-    return session.scalar(
-        select(Variant).join(Product)
-        .where(Product.shop_id == shop.id, Product.published.is_(True), Variant.external_id == variant_id)
-        .limit(1)
-    )
+    return shelf.variant(session, shop.id, variant_id)
 
 
 def _requested_items() -> list[tuple[str, int]] | None:
@@ -328,7 +337,7 @@ def cart_show():  # type: ignore[no-untyped-def]
 def _read_attributes() -> dict[str, str]:
     raw = request.cookies.get(ATTRIBUTES_COOKIE, "")
     try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
+        data = json_input.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
     except (ValueError, binascii.Error):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}

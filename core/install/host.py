@@ -2,7 +2,8 @@
 
 State tokens live in Redis: ``SET NX`` with a TTL when issued, ``GETDEL``
 when consumed, so each is good once, for one shop, for ten minutes, in any
-web process. A completed install creates the shop, or updates the one with
+web process. Issuing one is rate-limited per client address (a burst, then
+a few a minute), so nobody fills Redis with them. A completed install creates the shop, or updates the one with
 the same ``(platform, platform_ref)``; an uninstalled shop that comes back is
 reactivated with its site key, settings and history.
 """
@@ -27,7 +28,9 @@ from core.db import Event, Shop, SyncRun
 from core.db.models import utcnow
 from core.errors import BadInput
 from core.jobs import enqueue_sync
+from core.errors import RateLimited
 from core.security import connect_state, identity
+from core.security.client_address import address_key
 from core.services import Services
 from core.shops import new_site_key
 
@@ -35,6 +38,10 @@ log = logging.getLogger(__name__)
 STATE_TTL = 600
 STATE_PREFIX = "storechat:install-state"
 MAX_STATE = 200
+#: Install states one client address (an IPv6 client: its /64) may have issued at once,
+#: and how many per second after that: each is a Redis key for STATE_TTL seconds.
+INSTALL_BURST = 20
+INSTALL_RATE = 10 / 60
 
 
 class CoreInstallHost:
@@ -59,6 +66,12 @@ class CoreInstallHost:
         return f"{STATE_PREFIX}:{platform}:{state}"
 
     def issue_state(self, platform: str, shop_ref: str) -> str:
+        if has_request_context():
+            address = address_key(request.remote_addr)
+            decision = self.svc.limits.take(f"install-state:{address}", rate=INSTALL_RATE, burst=INSTALL_BURST)
+            if not decision.allowed:
+                raise RateLimited(f"too many install links from this address; try again in "
+                                  f"{max(decision.retry_after, 1):.0f} s", retry_after=decision.retry_after)
         state = secrets.token_hex(32)
         self.svc.redis.set(self._state_key(platform, state), shop_ref, nx=True, ex=STATE_TTL)
         return state
@@ -138,7 +151,7 @@ class CoreInstallHost:
             return
         run = create_run(db, shop.id)
         try:
-            job = enqueue_sync(self.svc.redis, run.id)
+            job = enqueue_sync(self.svc.redis, run.id, shop.id)
         except redis_lib.RedisError as exc:
             # The install stands; the landing page shows the import as queued, and
             # `storechat sync` (or the next reinstall) starts it.
@@ -172,6 +185,11 @@ class CoreInstallHost:
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         shop = self._active_shop(platform, shop_ref)
         return None if shop is None else {"site_key": shop.site_key, "origin": self.public_url}
+
+    def embedded_admin(self, platform: str, token: str) -> Any:
+        from core.admin.embedded import embedded_admin
+
+        return embedded_admin(platform, token)
 
     def sign_identity(self, platform: str, shop_ref: str, customer_id: str) -> str:
         shop = self._active_shop(platform, shop_ref)

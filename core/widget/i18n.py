@@ -3,7 +3,8 @@
 The config endpoint sends the strings of one locale, so the scripts carry no
 translations. ``{name}``, ``{n}``, ``{title}`` and ``{email}`` are filled in
 by the widget. Messages from the server (the assistant, system notices) are
-not translated here.
+not translated here, except the refusals a shopper can act on: ``e_<code>``
+words an ``error`` frame's code (docs/protocol.md) in the page's language.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "Couldn't add {title} to your cart.", "stock": "In stock", "sold": "Sold out",
         "unread": "{n} unread", "error": "Something went wrong.", "powered": "Powered by StoreChat",
         "greeting": "Hi! Ask me anything about our products.", "dismiss": "Dismiss",
+        "e_rate_limited": "You're sending too fast. Please wait a moment and try again.",
+        "e_contact_limit": "We already have enough email addresses for this conversation.",
     },
     "de": {
         "open": "Chat öffnen", "close": "Chat schließen", "label": "Nachricht", "ph": "Nachricht eingeben…",
@@ -42,6 +45,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sold": "Ausverkauft", "unread": "{n} ungelesen", "error": "Etwas ist schiefgelaufen.",
         "powered": "Bereitgestellt von StoreChat", "greeting": "Hallo! Fragen Sie mich alles zu unseren Produkten.",
         "dismiss": "Schließen",
+        "e_rate_limited": "Sie senden zu schnell. Bitte warten Sie einen Moment und versuchen Sie es erneut.",
+        "e_contact_limit": "Für dieses Gespräch haben wir bereits genug E-Mail-Adressen.",
     },
     "fr": {
         "open": "Ouvrir le chat", "close": "Fermer le chat", "label": "Message", "ph": "Écrivez votre message…",
@@ -57,6 +62,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stock": "En stock", "sold": "Épuisé", "unread": "{n} non lu(s)", "error": "Une erreur s'est produite.",
         "powered": "Propulsé par StoreChat", "greeting": "Bonjour\u00a0! Posez-moi vos questions sur nos produits.",
         "dismiss": "Fermer",
+        "e_rate_limited": "Vous envoyez trop vite. Patientez un instant, puis réessayez.",
+        "e_contact_limit": "Nous avons déjà assez d'adresses e-mail pour cette conversation.",
     },
     "es": {
         "open": "Abrir el chat", "close": "Cerrar el chat", "label": "Mensaje", "ph": "Escribe tu mensaje…",
@@ -72,6 +79,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stock": "En stock", "sold": "Agotado", "unread": "{n} sin leer", "error": "Algo ha salido mal.",
         "powered": "Con la tecnología de StoreChat",
         "greeting": "¡Hola! Pregúntame lo que quieras sobre nuestros productos.", "dismiss": "Cerrar",
+        "e_rate_limited": "Estás enviando demasiado rápido. Espera un momento y vuelve a intentarlo.",
+        "e_contact_limit": "Ya tenemos suficientes correos electrónicos para esta conversación.",
     },
     "it": {
         "open": "Apri la chat", "close": "Chiudi la chat", "label": "Messaggio", "ph": "Scrivi un messaggio…",
@@ -87,6 +96,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stock": "Disponibile", "sold": "Esaurito", "unread": "{n} non letti", "error": "Qualcosa è andato storto.",
         "powered": "Offerto da StoreChat", "greeting": "Ciao! Chiedimi qualsiasi cosa sui nostri prodotti.",
         "dismiss": "Chiudi",
+        "e_rate_limited": "Stai inviando troppo velocemente. Attendi un momento e riprova.",
+        "e_contact_limit": "Abbiamo già abbastanza indirizzi email per questa conversazione.",
     },
     "pt": {
         "open": "Abrir o chat", "close": "Fechar o chat", "label": "Mensagem", "ph": "Escreva a sua mensagem…",
@@ -100,6 +111,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "Não foi possível adicionar {title} ao carrinho.", "stock": "Em stock", "sold": "Esgotado",
         "unread": "{n} por ler", "error": "Algo correu mal.", "powered": "Com tecnologia StoreChat",
         "greeting": "Olá! Pergunte-me o que quiser sobre os nossos produtos.", "dismiss": "Fechar",
+        "e_rate_limited": "Está a enviar demasiado depressa. Aguarde um momento e tente novamente.",
+        "e_contact_limit": "Já temos endereços de e-mail suficientes para esta conversa.",
     },
     "nl": {
         "open": "Chat openen", "close": "Chat sluiten", "label": "Bericht", "ph": "Typ je bericht…",
@@ -114,6 +127,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stock": "Op voorraad", "sold": "Uitverkocht", "unread": "{n} ongelezen", "error": "Er ging iets mis.",
         "powered": "Mogelijk gemaakt door StoreChat", "greeting": "Hoi! Vraag me alles over onze producten.",
         "dismiss": "Sluiten",
+        "e_rate_limited": "Je verstuurt te snel. Wacht even en probeer het opnieuw.",
+        "e_contact_limit": "We hebben al genoeg e-mailadressen voor dit gesprek.",
     },
     "ar": {
         "open": "فتح الدردشة", "close": "إغلاق الدردشة", "label": "الرسالة", "ph": "اكتب رسالتك…", "send": "إرسال",
@@ -126,6 +141,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "تعذّرت إضافة {title} إلى سلتك.", "stock": "متوفر", "sold": "نفدت الكمية",
         "unread": "{n} غير مقروءة", "error": "حدث خطأ ما.", "powered": "مدعوم من StoreChat",
         "greeting": "مرحبًا! اسألني عن أي شيء يخص منتجاتنا.", "dismiss": "إغلاق",
+        "e_rate_limited": "أنت ترسل بسرعة كبيرة. انتظر لحظة ثم حاول مرة أخرى.",
+        "e_contact_limit": "لدينا بالفعل عناوين بريد إلكتروني كافية لهذه المحادثة.",
     },
     "he": {
         "open": "פתיחת צ'אט", "close": "סגירת צ'אט", "label": "הודעה", "ph": "כתבו הודעה…", "send": "שליחה",
@@ -138,6 +155,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "לא ניתן להוסיף את {title} לעגלה.", "stock": "במלאי", "sold": "אזל מהמלאי",
         "unread": "{n} לא נקראו", "error": "משהו השתבש.", "powered": "מופעל על ידי StoreChat",
         "greeting": "שלום! שאלו אותי כל דבר על המוצרים שלנו.", "dismiss": "סגירה",
+        "e_rate_limited": "אתם שולחים מהר מדי. המתינו רגע ונסו שוב.",
+        "e_contact_limit": "כבר יש לנו מספיק כתובות אימייל לשיחה הזו.",
     },
     "fa": {
         "open": "باز کردن گفتگو", "close": "بستن گفتگو", "label": "پیام", "ph": "پیام خود را بنویسید…",
@@ -151,6 +170,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "افزودن {title} به سبد خرید ممکن نشد.", "stock": "موجود", "sold": "ناموجود",
         "unread": "{n} خوانده\u200cنشده", "error": "مشکلی پیش آمد.", "powered": "قدرت\u200cگرفته از StoreChat",
         "greeting": "سلام! هر سؤالی درباره محصولات ما دارید بپرسید.", "dismiss": "بستن",
+        "e_rate_limited": "خیلی سریع ارسال می\u200cکنید. لحظه\u200cای صبر کنید و دوباره تلاش کنید.",
+        "e_contact_limit": "برای این گفتگو به اندازه کافی نشانی ایمیل داریم.",
     },
     "ur": {
         "open": "چیٹ کھولیں", "close": "چیٹ بند کریں", "label": "پیغام", "ph": "اپنا پیغام لکھیں…",
@@ -164,6 +185,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "cart_err": "{title} ٹوکری میں شامل نہیں ہو سکا۔", "stock": "دستیاب", "sold": "ختم ہو گیا",
         "unread": "{n} بغیر پڑھے", "error": "کچھ غلط ہو گیا۔", "powered": "StoreChat کے تعاون سے",
         "greeting": "السلام علیکم! ہماری مصنوعات کے بارے میں کچھ بھی پوچھیں۔", "dismiss": "بند کریں",
+        "e_rate_limited": "آپ بہت تیزی سے بھیج رہے ہیں۔ ذرا انتظار کریں اور دوبارہ کوشش کریں۔",
+        "e_contact_limit": "اس گفتگو کے لیے ہمارے پاس پہلے ہی کافی ای میل پتے ہیں۔",
     },
 }
 

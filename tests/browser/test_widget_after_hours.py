@@ -47,7 +47,7 @@ def site(settings, db, redis, reopens: datetime) -> Iterator[str]:  # type: igno
             "business_hours": {"timezone": ZONE, "week": {DAYS[reopens.weekday()]: [{"opens": "09:00",
                                                                                        "closes": "17:00"}]}},
         }))
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"demo": True}))  # the demo storefront page, for the snippet
     try:
         with serve(app) as url:
             yield url

@@ -223,6 +223,8 @@ def test_chat_works_over_http_when_websockets_are_blocked(
     assert tab.api("hello", "POST"), tab.diagnosis()
     assert len(tab.api("messages", "POST")) == 1, tab.diagnosis()  # acknowledged at once: sent once
     assert tab.api("events", "GET"), tab.diagnosis()
+    # The long poll carries the token in a header: never in a URL (access logs keep those).
+    assert not [u for _, u, _ in tab.requests if "token=" in u], tab.diagnosis()
     posted = json.loads(tab.api("messages", "POST")[0][2] or "{}")
     assert posted["text"] == QUESTION and posted["client_id"] and posted["token"], posted
     if ws == "route":

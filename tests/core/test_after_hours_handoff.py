@@ -46,7 +46,7 @@ def demo(db) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeChatServer]:
+def fake(outbound_development: None) -> Iterator[FakeChatServer]:
     with FakeChatServer() as server:
         yield server
 

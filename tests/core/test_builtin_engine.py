@@ -307,9 +307,9 @@ def test_order_email_first_then_number(chat: Chat) -> None:
 def test_wrong_email_reveals_nothing(chat: Chat) -> None:
     reply = chat.say("order #1001, email hacker@example.com")
     assert "couldn't find an order" in reply.text
-    for leak in ("IPod", "409.94", "1Z2345", "authorized"):
+    for leak in ("Navy Sports Jacket", "169.60", "9400111899223197428490", "USPS"):
         assert leak not in reply.text
-    assert chat.say("sorry, it's bob.norman@hostmail.com").text.count("409.94") == 1
+    assert chat.say("sorry, it's bob.norman@hostmail.com").text.count("169.60") == 1
 
 
 def test_a_signed_in_customer_needs_no_email(db, shop) -> None:  # type: ignore[no-untyped-def]
@@ -329,7 +329,7 @@ def test_locked_lookups_offer_a_person(db, shop) -> None:  # type: ignore[no-unt
     for n in range(5):
         assert "couldn't find" in chat.say(f"order 1001 guess{n}@example.com").text
     locked = chat.say("order 1001 bob.norman@hostmail.com")
-    assert "409.94" not in locked.text and "team" in locked.text
+    assert "169.60" not in locked.text and "team" in locked.text
     assert locked.quick_replies == ["Talk to a person"] and locked.handoff is None
     assert chat.say("yes please").handoff == "requested"
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from core import demo, services, widget
 from core.db import Database, Product, Shop, Variant
@@ -112,6 +113,45 @@ def test_site_key_selects_another_shop_and_links_keep_it(client: FlaskClient, db
     assert "Trail Shoe sk_real" in page
     assert 'href="/demo/products/trail-shoe?site_key=sk_real"' in page
     assert client.get("/demo/?site_key=nope").status_code == 404
+
+
+def deactivate(db: Database, key: str) -> None:
+    with db.session() as session:
+        session.scalars(select(Shop).where(Shop.site_key == key)).one().active = False
+
+
+def test_an_inactive_shop_has_no_storefront(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_old_demo", is_demo=True, age_days=3)
+    add_shop(db, "sk_gone", is_demo=True)
+    add_shop(db, "sk_real", is_demo=False)
+    deactivate(db, "sk_gone")
+    deactivate(db, "sk_real")
+    # The newest demo shop is inactive: the storefront shows the active one before it.
+    page = client.get("/demo/").text
+    assert "Trail Shoe sk_old_demo" in page and "sk_gone" not in page
+    for key in ("sk_gone", "sk_real"):
+        for path in ("/demo/", "/demo/products/trail-shoe", "/demo/images/trail-shoe.svg"):
+            resp = client.get(f"{path}?site_key={key}")
+            assert resp.status_code == 404, (path, key)
+            assert f"Trail Shoe {key}" not in resp.text
+    deactivate(db, "sk_old_demo")
+    assert client.get("/demo/").status_code == 404
+    assert client.get("/demo/images/trail-shoe.svg").status_code == 404
+    assert client.post("/demo/cart/add.js", json={"id": "1a", "quantity": 1}).status_code == 404
+
+
+def test_product_images_are_drawn_from_the_product(client: FlaskClient, db: Database) -> None:
+    add_shop(db, "sk_demo", is_demo=True)
+    image = client.get("/demo/images/trail-shoe.svg")
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    svg = image.text
+    assert svg.startswith("<svg") and 'width="400" height="400"' in svg
+    assert ">Trail Shoe sk_demo</text>" in svg
+    # A name is text in the picture, never markup.
+    evil = client.get("/demo/images/evil.svg").text
+    assert "<img" not in evil and "&lt;img src=x onerror=alert(1)&gt;" in evil
+    assert client.get("/demo/images/nope.svg").status_code == 404
+    assert client.get("/demo/images/hidden.svg").status_code == 404  # unpublished
 
 
 def test_public_url_setting_wins_over_request_host(settings: Settings, db: Database) -> None:

@@ -82,8 +82,7 @@ def test_readyz_not_ready_when_redis_is_down(settings: Settings, db: Database, m
     assert body["status"] == "not_ready"
     assert set(body["checks"]) == {"database", "migrations", "redis"}
     assert (body["checks"]["database"], body["checks"]["migrations"]) == ("ok", "ok")
-    assert body["checks"]["redis"].startswith("unreachable: ConnectionError: ")
-    assert "127.0.0.1:1" in body["checks"]["redis"]
+    assert body["checks"]["redis"] == "unavailable"  # the reason (host, port, error) goes to the log only
 
 
 def test_readyz_not_ready_without_a_redis_url(settings: Settings, db: Database, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +91,7 @@ def test_readyz_not_ready_without_a_redis_url(settings: Settings, db: Database, 
     assert response.status_code == 503
     checks = response.get_json()["checks"]
     assert (checks["database"], checks["migrations"]) == ("ok", "ok")
-    assert checks["redis"].startswith("unreachable: ConfigError: no Redis: set STORECHAT_REDIS_URL")
+    assert checks["redis"] == "not configured"
 
 
 def test_readyz_not_ready_when_database_is_down(tmp_path: Path, redis_url: str, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -105,5 +104,5 @@ def test_readyz_not_ready_when_database_is_down(tmp_path: Path, redis_url: str, 
     assert response.status_code == 503
     assert response.get_json() == {
         "status": "not_ready",
-        "checks": {"database": "unreachable: OperationalError", "redis": "ok"},
+        "checks": {"database": "unavailable", "redis": "ok"},
     }

@@ -21,6 +21,13 @@ def post(base_url: str, path: str, body: object, origin: str | None = None) -> r
     return requests.post(base_url + API + path, data=json.dumps(body), headers=headers, timeout=30)
 
 
+def events(base_url: str, token: str | None, timeout: float = 10, **params: object) -> requests.Response:
+    """``GET /events`` as the widget sends it: the token in ``Authorization``, never in the URL."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return requests.get(base_url + API + "/events", params={"site_key": "sk_test", **params}, headers=headers,
+                        timeout=timeout)
+
+
 @pytest.fixture
 def token(base_url) -> str:  # type: ignore[no-untyped-def]
     welcome = post(base_url, "/hello", {"site_key": "sk_test"})
@@ -52,8 +59,7 @@ def test_send_stores_then_acks_and_retries_store_once(base_url, token, db) -> No
 def test_events_return_missed_messages_then_long_poll(base_url, token) -> None:  # type: ignore[no-untyped-def]
     for i in range(3):
         post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": f"m{i}", "text": f"line {i}"})
-    got = requests.get(base_url + API + "/events",
-                       params={"site_key": "sk_test", "token": token, "after_seq": 1, "wait": 5}, timeout=10).json()
+    got = events(base_url, token, after_seq=1, wait=5).json()
     assert [m["seq"] for m in got["messages"]] == [2, 3] and got["last_seq"] == 3 and got["status"] == "ai"
 
     # Nothing new: the request waits until a message arrives from elsewhere (another tab on the socket).
@@ -61,9 +67,7 @@ def test_events_return_missed_messages_then_long_poll(base_url, token) -> None: 
 
     def poll() -> None:
         started = time.monotonic()
-        result["body"] = requests.get(base_url + API + "/events",
-                                      params={"site_key": "sk_test", "token": token, "after_seq": 3, "wait": 10},
-                                      timeout=20).json()
+        result["body"] = events(base_url, token, timeout=20, after_seq=3, wait=10).json()
         result["took"] = time.monotonic() - started
 
     waiter = threading.Thread(target=poll)
@@ -115,12 +119,27 @@ def test_bad_requests_are_refused_clearly_and_store_nothing(base_url, token, db,
 
 
 def test_events_refuse_bad_arguments(base_url, token) -> None:  # type: ignore[no-untyped-def]
-    for params, code in (({"site_key": "sk_test", "token": token, "after_seq": "x"}, "bad_frame"),
-                         ({"site_key": "sk_test", "token": token, "wait": "soon"}, "bad_frame"),
-                         ({"site_key": "sk_test"}, "bad_frame"),
-                         ({"site_key": "sk_test", "token": "forged"}, "bad_token")):
-        response = requests.get(base_url + API + "/events", params=params, timeout=10)
+    for sent, params, code in ((token, {"after_seq": "x"}, "bad_frame"),
+                               (token, {"wait": "soon"}, "bad_frame"),
+                               (None, {}, "bad_frame"),
+                               ("forged", {}, "bad_token")):
+        response = events(base_url, sent, **params)
         assert response.status_code in (400, 401) and response.json()["error"]["code"] == code
+
+
+def test_events_refuse_a_token_in_the_url(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    # URLs end up in access logs: the token travels in a header only.
+    for headers in ({}, {"Authorization": f"Bearer {token}"}):
+        response = requests.get(base_url + API + "/events", params={"site_key": "sk_test", "token": token, "wait": 0},
+                                headers=headers, timeout=10)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "token_in_url" and "Authorization" in response.json()["error"]["message"]
+    assert events(base_url, token, wait=0).status_code == 200
+    # A browser may send the header across origins (the preflight allows it).
+    pre = requests.options(base_url + API + "/events", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"}, timeout=5)
+    assert "authorization" in pre.headers["Access-Control-Allow-Headers"].lower()
 
 
 def test_rate_limit_over_http_names_the_refused_message(base_url, token, settings, db) -> None:  # type: ignore[no-untyped-def]
@@ -175,14 +194,14 @@ def test_events_reach_the_closing_notice_of_the_conversation_on_screen(base_url,
     agent.act("close", cid)
     agent.expect("conversation", lambda f: f["conversation_id"] == cid and f["status"] == "closed")
     agent.close()
-    params = {"site_key": "sk_test", "token": token, "after_seq": 1, "wait": 5}
+    params = {"after_seq": 1, "wait": 5}
 
     # Without the id the poll sees no open conversation and cannot reach the notice.
-    plain = requests.get(base_url + API + "/events", params=params, timeout=10).json()
+    plain = events(base_url, token, **params).json()
     assert plain["conversation_id"] is None and plain["messages"] == []
 
     started = time.monotonic()
-    named = requests.get(base_url + API + "/events", params={**params, "conversation_id": cid}, timeout=10).json()
+    named = events(base_url, token, **params, conversation_id=cid).json()
     assert time.monotonic() - started < 4  # at once: a closed conversation has nothing more to wait for
     assert named["conversation_id"] == cid and named["status"] == "closed"
     assert [m["text"] for m in named["messages"]][-1] == "This conversation was closed."
@@ -190,8 +209,7 @@ def test_events_reach_the_closing_notice_of_the_conversation_on_screen(base_url,
 
     # A later line starts a new conversation; the old one can still be read to its end.
     post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "b", "text": "again"})
-    old = requests.get(base_url + API + "/events",
-                       params={**params, "after_seq": 0, "conversation_id": cid}, timeout=10).json()
+    old = events(base_url, token, **{**params, "after_seq": 0}, conversation_id=cid).json()
     assert old["conversation_id"] == cid and [m["text"] for m in old["messages"]][0] == "hello"
 
 
@@ -201,7 +219,53 @@ def test_events_refuse_another_visitors_conversation(base_url, token) -> None:  
     stranger = post(base_url, "/hello", {"site_key": "sk_test"}).json()["token"]
     for value, status, code in ((cid, 404, "unknown_conversation"), (cid + 1000, 404, "unknown_conversation"),
                                 ("x", 400, "bad_frame"), (0, 400, "bad_frame")):
-        response = requests.get(base_url + API + "/events", params={
-            "site_key": "sk_test", "token": stranger, "after_seq": 0, "wait": 0, "conversation_id": value}, timeout=10)
+        response = events(base_url, stranger, after_seq=0, wait=0, conversation_id=value)
         assert response.status_code == status and response.json()["error"]["code"] == code
         assert "mine" not in response.text
+
+
+def _poll(base_url: str, token: str, wait: float) -> requests.Response:
+    return events(base_url, token, timeout=wait + 10, wait=wait)
+
+
+def _slots(redis, address: str = "127.0.0.1") -> int:  # type: ignore[no-untyped-def]
+    return redis.zcard(f"sc:slots:ip:{address}")
+
+
+def test_concurrent_requests_from_one_address_share_the_socket_cap(base_url, token, settings, redis) -> None:  # type: ignore[no-untyped-def]
+    settings.max_connections_per_ip = 4
+    socket = VisitorClient(base_url)
+    socket.hello("sk_test", token=token)
+    polls = [threading.Thread(target=_poll, args=(base_url, token, 3)) for _ in range(3)]
+    for poll in polls:
+        poll.start()
+    deadline = time.monotonic() + 5
+    while _slots(redis) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _slots(redis) == 4  # the socket and three long polls
+
+    refused = _poll(base_url, token, 1)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "too_many_connections" and refused.json()["error"]["message"]
+    sent = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "x", "text": "hi"})
+    assert sent.status_code == 429 and sent.json()["error"]["code"] == "too_many_connections"
+    extra = VisitorClient(base_url)
+    assert extra.expect("error")["code"] == "too_many_connections"  # and sockets count the polls
+
+    for poll in polls:
+        poll.join(timeout=10)
+    assert _slots(redis) == 1  # a finished request gives its slot back
+    assert _poll(base_url, token, 0).status_code == 200
+    socket.close()
+
+
+def test_sends_over_the_address_bucket_are_refused_whatever_the_token(base_url, settings, db) -> None:  # type: ignore[no-untyped-def]
+    settings.ip_message_burst = 3
+    settings.ip_message_rate = 0.01
+    codes = []
+    for i in range(5):  # a fresh visitor (token) for every line: only the address's bucket is shared
+        fresh = post(base_url, "/hello", {"site_key": "sk_test"}).json()["token"]
+        answer = post(base_url, "/messages", {"site_key": "sk_test", "token": fresh, "client_id": f"c{i}", "text": "hi"})
+        codes.append(answer.status_code if answer.ok else answer.json()["error"]["code"])
+    assert codes == [201, 201, 201, "rate_limited", "rate_limited"]
+    assert _count(db) == 3

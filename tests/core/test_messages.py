@@ -118,7 +118,7 @@ def test_concurrent_writers_get_gap_free_numbers_and_one_row_per_client_id(  # t
     assert errors == []
     rows = _stored(db, conversation_id)
     assert [m.seq for m in rows] == list(range(1, 31))
-    assert sorted(m.client_id for m in rows) == sorted(f"c{n}" for n in range(30))
+    assert sorted(messages.message_frame(m)["client_id"] for m in rows) == sorted(f"c{n}" for n in range(30))
     assert sum(r.created for r in results) == 30
     by_client = {m.client_id: m.seq for m in rows}
     assert all(by_client[r.message.client_id] == r.message.seq for r in results)

@@ -32,6 +32,7 @@ from core.db import Event, Message, Shop
 from core.services import Services
 from core.shops import ensure_demo_shop
 from tests.fakes.chat_completions import FakeChatServer, Scripted, call, calls, error, raw, reply
+from tests.fakes.loopback_service import closed_port, fake_dns, off_loopback  # noqa: F401 - a fixture
 
 RULE = "Answer only from the results of the tools you call"
 
@@ -45,7 +46,8 @@ def demo(db) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeChatServer]:
+def fake(outbound_development: None) -> Iterator[FakeChatServer]:
+    """The fake model on 127.0.0.1, which StoreChat calls only under the development allowance."""
     with FakeChatServer() as server:
         yield server
 
@@ -350,6 +352,31 @@ def test_fallback_when_a_stream_stalls_or_runs_past_the_budget(run: Run, fake: F
     result = run("hi")
     assert time.monotonic() - started < 2
     assert result.engine == "openai->builtin" and _fallback_reason(run) == "timeout"
+
+
+def test_a_private_endpoint_fails_like_an_unreachable_one_and_gets_nothing(
+        db, demo, monkeypatch: pytest.MonkeyPatch, off_loopback: list) -> None:  # type: ignore[no-untyped-def]
+    """The endpoint is the merchant's to choose: in production (no allowance) neither a loopback
+    address nor a public-looking name resolving to a private one is called, and the recorded
+    failure is the one a closed port gives."""
+    monkeypatch.delenv("STORECHAT_ALLOW_PLAIN_HTTP", raising=False)
+    monkeypatch.delenv("STORECHAT_OUTBOUND_ALLOW_NETWORKS", raising=False)
+    fake_dns(monkeypatch, {"llm.example.com": ["169.254.169.254"], "llm2.example.com": ["::ffff:127.0.0.1"]})
+    details = set()
+    with FakeChatServer() as internal:
+        internal.always(reply("an answer from inside the network"))
+        for base_url in (internal.url, "https://llm.example.com/v1", "https://llm2.example.com/v1"):
+            run_ = Run(db, demo, settings_for(internal, base_url=base_url, max_retries=1))
+            result = run_("ocean blue shirt")
+            assert result.engine == "openai->builtin" and _fallback_reason(run_) == "connection"
+            details.add(run_.events[0].data["detail"])
+        assert internal.requests == []
+    # A closed port on an allowed address (development) leaves the same trace.
+    monkeypatch.setenv("STORECHAT_ALLOW_PLAIN_HTTP", "1")
+    monkeypatch.setenv("STORECHAT_OUTBOUND_ALLOW_NETWORKS", "127.0.0.1")
+    run_ = Run(db, demo, settings_for(internal, base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=0))
+    assert run_("ocean blue shirt").engine == "openai->builtin"
+    assert details == {run_.events[0].data["detail"]} and off_loopback == []
 
 
 def test_fallback_on_connection_refused(run: Run) -> None:

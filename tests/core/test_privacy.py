@@ -17,15 +17,21 @@ from core.connector import DocumentRecord, ProductRecord, VariantRecord
 from core.db import (
     Agent,
     Base,
+    CannedReply,
     Conversation,
+    ConversationRead,
     Database,
     Event,
     Message,
+    Note,
+    NotificationDelivery,
     Shop,
     SyncRun,
+    User,
     Visitor,
     WebhookDelivery,
 )
+from core.db.models import PlatformStaff
 
 SHOPPER_EMAIL = "Xavier.Quill@example.com"
 SHOPPER_ID = "cust-7731-xq"
@@ -47,8 +53,15 @@ def _fill_shop(db: Database, tag: str) -> int:
             external_id=f"{tag}-d1", kind="policy", title=f"{tag} Returns", body=f"{tag} returns within 30 days")])
         search.index_documents(session, docs)
         session.add(SyncRun(shop_id=shop.id, status="finished"))
-        session.add(Agent(name=f"{tag} Agent", shop_id=shop.id, credential_hash=f"{tag:0<64}"[:64]))
+        agent = Agent(name=f"{tag} Agent", shop_id=shop.id, credential_hash=f"{tag:0<64}"[:64])
+        session.add(agent)
         session.add(WebhookDelivery(platform="csv", delivery_id=f"{tag}-d", shop_id=shop.id, topic="x"))
+        session.add(CannedReply(shop_id=shop.id, shortcut="hi", text=f"{tag} hello"))
+        session.flush()
+        user = User(shop_id=shop.id, email=f"owner@{tag}.example", role="owner", agent_id=agent.id)
+        session.add(user)
+        session.flush()
+        session.add(PlatformStaff(shop_id=shop.id, platform="shopify", staff_id=f"{tag}-staff", user_id=user.id))
         session.flush()
         _chat(session, shop.id, f"vis-{tag}-anon", None, None, f"{tag} anonymous question")
         return shop.id
@@ -62,6 +75,13 @@ def _chat(session: Any, shop_id: int, visitor_id: str, email: str | None, custom
     session.flush()
     session.add(Message(conversation_id=conversation.id, seq=1, author="visitor", text=line))
     session.add(Event(shop_id=shop_id, conversation_id=conversation.id, kind="csat", data={"score": 5}))
+    # What the team does with a conversation names the shopper too: notes, read state, emails.
+    session.add(Note(conversation_id=conversation.id, text=f"note on {visitor_id}: {line}"))
+    agent = session.scalar(select(Agent.id).where(Agent.shop_id == shop_id).limit(1))
+    session.add(ConversationRead(agent_id=agent, conversation_id=conversation.id, read_seq=1))
+    session.add(NotificationDelivery(shop_id=shop_id, conversation_id=conversation.id, kind="reply",
+                                     channel="email", target=email or f"{visitor_id}@team.example",
+                                     content={"subject": f"about {line}"}))
 
 
 def _dump(db: Database) -> dict[str, list[str]]:

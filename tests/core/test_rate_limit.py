@@ -61,3 +61,30 @@ def test_take_all_takes_from_every_bucket_or_from_none(redis) -> None:  # type: 
     refused = limits.take_all([shopper, address])
     assert not refused.allowed and refused.retry_after > 10
     assert limits.take_all([shopper]).allowed
+
+
+def test_attempts_wait_then_lock_and_a_forgiven_attempt_does_not_count(redis) -> None:  # type: ignore[no-untyped-def]
+    from core.security.rate_limit import Attempts, Backoff
+
+    attempts = Attempts(redis, Backoff(free=2, wait=0.5, lock_after=4, lock=60, window=60))
+    keys = ["shopper", "address"]
+    for _ in range(5):  # successes: each attempt is taken back
+        assert attempts.attempt(keys).allowed
+        attempts.forgive(keys)
+    assert attempts.attempt(keys).allowed  # failure 1
+    assert attempts.attempt(keys).allowed  # failure 2: the next one waits
+    refused = attempts.attempt(keys)
+    assert not refused.allowed and 0 < refused.retry_after <= 0.5
+    assert not attempts.attempt(["address"]).allowed  # any of the keys holds it back
+    assert attempts.attempt(["someone else"]).allowed
+    time.sleep(0.55)
+    assert attempts.attempt(keys).allowed  # failure 3: the wait doubles
+    assert 0.5 < attempts.attempt(keys).retry_after <= 1.0
+    attempts.forgive(keys)  # failure 3 was a success after all: back to the shorter wait
+    assert attempts.attempt(keys).retry_after <= 0.5
+    time.sleep(0.55)
+    assert attempts.attempt(keys).allowed  # failure 3 again
+    time.sleep(1.05)
+    assert attempts.attempt(keys).allowed  # failure 4: locked
+    locked = attempts.attempt(keys)
+    assert not locked.allowed and 59 < locked.retry_after <= 60

@@ -517,7 +517,7 @@ def test_sync_through_rq_worker(db: Database, shop: Shop, redis, redis_url: str,
     from core.worker import run as run_worker
 
     run = create_run(db, shop.id)
-    job = jobs.enqueue_sync(redis, run.id)
+    job = jobs.enqueue_sync(redis, run.id, shop.id)
     assert job.origin == "default"
     assert job.get_status() == JobStatus.QUEUED
     assert get_run(db, run.id).status == "queued"
@@ -535,7 +535,7 @@ def test_sync_through_rq_worker(db: Database, shop: Shop, redis, redis_url: str,
     csv_path = Path(shop.connector_config["csv_path"])
     csv_path.write_text(csv_path.read_text().replace(",50,", ",-5,", 1))
     failing = create_run(db, shop.id)
-    job = jobs.enqueue_sync(redis, failing.id)
+    job = jobs.enqueue_sync(redis, failing.id, shop.id)
     run_worker(redis_url, ("default",), burst=True)
     assert job.get_status(refresh=True) == JobStatus.FAILED
     failed = get_run(db, failing.id)

@@ -286,3 +286,27 @@ def test_webhook_for_a_shop_that_is_gone_is_verified_with_the_app_secret(
     assert run_queued_jobs(svc) == []
     assert [(d.shop_id, d.status) for d in deliveries(db)] == [(None, "processed")]
     assert post(client, "shop_redact", {}, delivery="late2", shop="gone.example", secret="x").status_code == 401
+
+
+def test_delivery_ids_are_deduplicated_per_shop_not_per_platform(
+    client: FlaskClient, svc: Services, db: Database, settings: Settings, tshop: Shop
+) -> None:
+    """A delivery id is the platform's for one shop: another shop's delivery with the same id
+    (by chance, or sent by that shop's owner to suppress this one) is its own delivery."""
+    with db.session() as session:
+        other = Shop(name="Other", platform="tiny", platform_ref="t2.example", site_key="sk_tiny2",
+                     connector_config=seal_config(settings, "tiny", {"token": "tok", "domain": "t2.example"}))
+        session.add(other)
+    order = {"id": "o1", "name": "#1001", "total": "25.00"}
+    assert post(client, "order", order, delivery="same", shop="t2.example").get_json()["status"] == "queued"
+    assert post(client, "order", order, delivery="same").get_json()["status"] == "queued"
+    assert post(client, "order", order, delivery="same").get_json()["status"] == "duplicate"
+    # Shops StoreChat does not have (a late shop/redact) are kept apart too.
+    assert post(client, "shop_redact", {}, delivery="late", shop="gone1.example").get_json()["status"] == "queued"
+    assert post(client, "shop_redact", {}, delivery="late", shop="gone2.example").get_json()["status"] == "queued"
+    assert post(client, "shop_redact", {}, delivery="late", shop="gone2.example").get_json()["status"] == "duplicate"
+    assert run_queued_jobs(svc) == []
+    with db.session() as session:
+        shops = session.scalars(select(Event.shop_id).where(Event.kind == "order_created")).all()
+    assert sorted(shops) == sorted([tshop.id, other.id])
+    assert [d.status for d in deliveries(db)] == ["processed"] * 4

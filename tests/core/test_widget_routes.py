@@ -212,6 +212,17 @@ def test_every_locale_has_every_string() -> None:
     assert {"en", "de", "fr", "es"} <= set(i18n.STRINGS)
 
 
+def test_refusals_a_shopper_can_act_on_are_worded_in_their_language() -> None:
+    """``rate_limited`` and ``contact_limit`` (docs/protocol.md) are shown in the page's
+    language: the widget looks an error's wording up as ``e_<code>`` before the server's."""
+    chat_js = (Path(i18n.__file__).parent / "static" / "chat.js").read_text()
+    assert 'T["e_" + f.code]' in chat_js
+    for code in ("rate_limited", "contact_limit"):
+        worded = {locale: words.get(f"e_{code}") for locale, words in i18n.STRINGS.items()}
+        assert all(worded.values()), code
+        assert len(set(worded.values())) == len(worded), code  # translated, not copied
+
+
 @pytest.mark.parametrize("color", ["#ffffff", "#ffd400", "#00ff00", "#1f6feb", "#000000", "#777", "#ff6600cc"])
 def test_palette_passes_aa(color: str) -> None:
     colors = palette(color)

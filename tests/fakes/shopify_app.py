@@ -1,11 +1,13 @@
 """The parts of Shopify an app install and its webhooks talk to, on ``responses``:
-the token endpoint (code exchange with ``expiring=1``, refresh grants) and the
+the token endpoint (code exchange with ``expiring=1``, refresh grants, the
+token exchange of a session token for an online token) and the
 Admin GraphQL API of :mod:`tests.fakes.shopify_admin` extended with what the
 install reads and writes (shop details, webhook subscriptions, inventory
 items). Every query is still validated against Shopify's real schema.
 
 Also builds what Shopify sends StoreChat: signed OAuth callbacks, webhook
-deliveries and App Proxy requests, with HMACs computed as Shopify does.
+deliveries and App Proxy requests, with HMACs computed as Shopify does, and
+App Bridge's session tokens (JWTs signed with PyJWT as Shopify signs them).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 import responses
 
 from tests.fakes.shopify_admin import SHOP, TOKEN, FakeAdmin, FakeClock, Store, products_from_rest
@@ -83,6 +86,8 @@ class FakeShopify:
         self.codes: dict[str, str] = {}          # code -> access token it grants
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> access token it grants
         self.token_requests: list[dict[str, Any]] = []
+        #: The shop's staff, by user id: the ``associated_user`` of their online tokens.
+        self.staff: dict[str, dict[str, Any]] = {}
         self.issued = 0
         rsps.add_callback("POST", TOKEN_URL, callback=self._token, content_type="application/json")
 
@@ -104,6 +109,8 @@ class FakeShopify:
         self.token_requests.append(body)
         if body.get("client_id") != CLIENT_ID or body.get("client_secret") != CLIENT_SECRET:
             return 400, {}, json.dumps({"error": "invalid_client", "error_description": "Client credentials are invalid"})
+        if body.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange":
+            return self._exchange(body)
         if body.get("grant_type") == "refresh_token":
             old = body.get("refresh_token")
             if old not in self.refresh_tokens:
@@ -116,7 +123,47 @@ class FakeShopify:
         return 200, {}, json.dumps(self._new_pair(self.codes.pop(code)))
 
 
+    def add_staff(self, user_id: int, email: str, *, first_name: str = "Sam", last_name: str = "Staff",
+                  account_owner: bool = False, email_verified: bool = True) -> None:
+        self.staff[str(user_id)] = {"id": user_id, "first_name": first_name, "last_name": last_name,
+                                    "email": email, "email_verified": email_verified,
+                                    "account_owner": account_owner, "locale": "en", "collaborator": False}
+
+    def token_exchanges(self) -> list[dict[str, Any]]:
+        return [b for b in self.token_requests if b.get("grant_type", "").endswith("token-exchange")]
+
+    def _exchange(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        """A session token for an online access token (PLATFORMS.md A3)."""
+        if body.get("subject_token_type") != "urn:ietf:params:oauth:token-type:id_token" or \
+                body.get("requested_token_type") != "urn:shopify:params:oauth:token-type:online-access-token":
+            return 400, {}, json.dumps({"error": "invalid_request", "error_description": "unsupported token type"})
+        try:
+            claims = jwt.decode(body.get("subject_token") or "", CLIENT_SECRET, audience=CLIENT_ID,
+                                algorithms=["HS256"])
+        except jwt.PyJWTError as exc:
+            return 400, {}, json.dumps({"error": "invalid_subject_token", "error_description": str(exc)})
+        user = self.staff.get(str(claims.get("sub")))
+        if user is None or claims.get("dest") != f"https://{SHOP}":
+            return 400, {}, json.dumps({"error": "invalid_subject_token", "error_description": "unknown user"})
+        self.issued += 1
+        return 200, {}, json.dumps({"access_token": f"shpua_{self.issued}", "scope": "read_products",
+                                    "expires_in": 86399, "associated_user_scope": "read_products",
+                                    "associated_user": user})
+
+
 # -- what Shopify sends --------------------------------------------------------------
+
+
+def session_token(sub: str = "42", *, shop: str = SHOP, secret: str = CLIENT_SECRET, aud: str = CLIENT_ID,
+                  lifetime: int = 60, now: int | None = None, **claims: Any) -> str:
+    """An App Bridge session token: HS256 with the app secret, Shopify's claims (PLATFORMS.md A3)."""
+    issued = int(time.time()) if now is None else now
+    payload = {"iss": f"https://{shop}/admin", "dest": f"https://{shop}", "aud": aud, "sub": sub,
+               "exp": issued + lifetime, "nbf": issued, "iat": issued, "jti": uuid.uuid4().hex,
+               "sid": uuid.uuid4().hex}
+    payload.update(claims)
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
+
 
 
 def signed_callback(params: dict[str, str], secret: str = CLIENT_SECRET) -> dict[str, str]:
@@ -144,8 +191,17 @@ def webhook_headers(topic: str, body: bytes, *, shop: str = SHOP, secret: str = 
     }
 
 
-def proxy_query(params: dict[str, str], secret: str = CLIENT_SECRET) -> str:
-    """An App Proxy query string with Shopify's ``signature`` (sorted ``k=v`` concatenated, hex)."""
-    message = "".join(f"{k}={v}" for k, v in sorted(params.items()))
-    signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return urlencode({**params, "signature": signature})
+def proxy_signature(pairs: list[tuple[str, str]], secret: str = CLIENT_SECRET) -> str:
+    """Shopify's App Proxy ``signature`` of these parameters: a repeated key's values joined with
+    ``,``, ``k=v`` sorted by key and concatenated with no separator, hex HMAC-SHA256."""
+    joined: dict[str, list[str]] = {}
+    for k, v in pairs:
+        joined.setdefault(k, []).append(v)
+    message = "".join(f"{k}={','.join(v)}" for k, v in sorted(joined.items()))
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def proxy_query(params: dict[str, str] | list[tuple[str, str]], secret: str = CLIENT_SECRET) -> str:
+    """An App Proxy query string (``params`` a dict, or pairs with repeated keys) with Shopify's ``signature``."""
+    pairs = list(params.items()) if isinstance(params, dict) else list(params)
+    return urlencode([*pairs, ("signature", proxy_signature(pairs, secret))])

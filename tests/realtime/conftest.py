@@ -29,6 +29,7 @@ import websocket
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from core.chat.messages import VISITOR_ID_PREFIX
 from core.db import Conversation, Database, Message
 from core.settings import Settings
 from core.testing.cluster import Cluster, RedisServer
@@ -121,9 +122,12 @@ class Live:
             return found
 
     def count_client_id(self, conversation_id: int, client_id: str) -> int:
+        """Stored visitor lines sent with ``client_id`` (kept in the visitors' namespace)."""
+        stored_id = VISITOR_ID_PREFIX + client_id
         with self.db.session() as session:
             return int(session.scalar(select(func.count()).select_from(Message).where(
-                Message.conversation_id == conversation_id, Message.client_id == client_id)) or 0)
+                Message.conversation_id == conversation_id, Message.author == "visitor",
+                Message.client_id == stored_id)) or 0)
 
     def replay(self, web: int, token: str) -> list[dict[str, Any]]:
         """Every message of the visitor's conversation, from a fresh connection with after_seq=0."""

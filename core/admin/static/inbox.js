@@ -52,9 +52,18 @@
     toast.timer = setTimeout(function () { t.hidden = true; }, 6000);
   }
 
+  // Signed out (or the session ended): a page of our own reloads to the sign-in
+  // page. Embedded in a platform's admin, the page has no session to lose (the
+  // platform's script signs each request), and reloading would only resend the
+  // token it was opened with: say so instead.
+  function signedOut() {
+    if (boot.embedded) toast("StoreChat could not confirm who you are. Reopen it from your store's admin.");
+    else location.reload();
+  }
+
   function api(path) {
     return fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (r.status === 401 || r.redirected) { location.reload(); throw new Error("signed out"); }
+      if (r.status === 401 || r.redirected) { signedOut(); throw new Error("signed out"); }
       return r.json().then(function (body) {
         if (!r.ok) throw new Error((body.error && body.error.message) || "request failed");
         return body;
@@ -424,7 +433,12 @@
         pending.delete(f.client_id);
         break;
       case "error":
-        if (f.code === "bad_credential") { location.reload(); return; }
+        if (f.code === "bad_credential") {
+          // The ticket is no longer good: a fresh one, or the sign-in page if the session ended too.
+          $("conn").textContent = "Signed out?";
+          api("/admin/inbox/api/ticket").then(function (t) { ticket = t.ticket; }).catch(function () {});
+          return;
+        }
         toast(f.message || "Refused");
         if (f.client_id && pending.has(f.client_id)) {
           var lost = pending.get(f.client_id); pending.delete(f.client_id);

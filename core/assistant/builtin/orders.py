@@ -74,6 +74,9 @@ def handle(d: Dialogue, text: str) -> Answer:
                       {"order": {"awaiting": "retry", "reference": result.get("reference") or reference}})
     if status == "locked":
         return Answer(d.t.render("order_locked"), "order_status", [], list(QUICK["human"]), {"offer": "human"})
+    if status == "too_many_attempts":
+        return Answer(d.t.render("order_wait", minutes=result.get("retry_after_minutes") or 1), "order_status", [],
+                      list(QUICK["human"]), {"offer": "human"})
     return Answer(d.t.render("order_unavailable"), "order_status", [], list(QUICK["human"]), {"offer": "human"},
                   answered=False)
 

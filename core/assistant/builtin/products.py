@@ -9,12 +9,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of, join_words
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import stem, tokens
 from core.assistant.builtin.vocabulary import COLOURS, SYNONYMS
+from core.catalog import shelf
 from core.db import Product
 
 SEARCH_LIMIT = 10
@@ -241,7 +240,8 @@ def _rank(d: Dialogue, cards: list[dict[str, Any]], terms: list[str],
     if not terms or not cards:
         return list(cards), []
     rows = d.tools.session.execute(
-        select(Product.id, Product.title, Product.tags, Product.product_type, Product.options, Product.body_text)
+        shelf.products(d.tools.shop.id, Product.id, Product.title, Product.tags, Product.product_type,
+                       Product.options, Product.body_text)
         .where(Product.id.in_([c["product_id"] for c in cards]))
     )
     words: dict[int, set[str]] = {}

@@ -86,6 +86,9 @@ FRIENDLY: dict[str, str] = {
                     "someone from the team?",
     "order_unavailable": "Sorry, I can't reach the order system right now. Would you like me to connect you "
                          "with someone from the team?",
+    # {minutes}: how long order lookups are paused (too many numbers that did not match)
+    "order_wait": "Too many order numbers didn't match, so for your security I've paused order lookups. "
+                  "Please try again in {minutes} min, or I can connect you with someone from the team.",
     "order_no_details": "No problem. Would you like me to connect you with someone from the team instead?",
     # store content: {passage} is quoted from the page called {title} at {url}
     "knowledge": "From our {title} page:\n{passage}\n\nMore: {url}",
@@ -131,6 +134,8 @@ FORMAL: dict[str, str] = {
     "order_status": "Order {name}: {status}.{items}{total}{tracking}{link}",
     "order_not_found": "I am sorry, I could not find an order with those details. Please check the order number "
                        "and the email address used for the order.",
+    "order_wait": "Too many order numbers did not match, so for your security order lookups are paused. Please "
+                  "try again in {minutes} min, or I can connect you with a member of our team.",
     "knowledge_none": "I am sorry, I could not find that in the store's information. Shall I connect you with a "
                       "member of our team?",
     "handoff_requested": "Certainly. I am connecting you with a member of our team.",

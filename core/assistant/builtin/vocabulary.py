@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
+from core.catalog import shelf
 from core.db import Database, Product, Shop
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabula
             _cache.move_to_end(key)
             return cached[2]
     version = tuple(session.execute(
-        select(func.count(Product.id), func.max(Product.synced_at)).where(Product.shop_id == shop_id)
+        shelf.products(shop_id, func.count(Product.id), func.max(Product.synced_at))
     ).one())
     if cached is not None and cached[0] == version:
         vocab = cached[2]
@@ -318,8 +319,8 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
     vocab = Vocabulary()
     # Tags and options come as JSON text, decoded once per distinct value: catalogs repeat them a lot.
     rows = session.execute(
-        select(Product.id, Product.title, cast(Product.tags, Text), Product.product_type, cast(Product.options, Text))
-        .where(Product.shop_id == shop_id, Product.published)
+        shelf.products(shop_id, Product.id, Product.title, cast(Product.tags, Text), Product.product_type,
+                       cast(Product.options, Text))
     )
     decoded: dict[str | None, Any] = {None: []}
     seen_tags: set[str] = set()

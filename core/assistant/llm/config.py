@@ -2,13 +2,16 @@
 
 Every value is optional except ``model``; numbers are clamped to sane
 bounds, so a typo in a merchant's settings cannot make a turn wait minutes.
-The API key is kept out of ``repr`` and never logged.
+The API key is stored sealed (``core.assistant.llm.sealed_key`` opens it
+before it gets here), kept out of ``repr`` and never logged.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from core.security.credentials import SEALED
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Sent when no key is configured: local servers (llama.cpp, vLLM, Ollama)
@@ -65,6 +68,10 @@ class LLMConfig:
         model = config.get("model")
         if not isinstance(model, str) or not model.strip():
             raise ConfigProblem("no model configured")
+        if SEALED in config:
+            raise ConfigProblem("the API key cannot be decrypted with the configured credentials keys "
+                                "(STORECHAT_CREDENTIALS_KEY or STORECHAT_SECRET_KEY changed without "
+                                "keeping the old key)")
         key = config.get("api_key")
         if key is not None and not isinstance(key, str):
             raise ConfigProblem("api_key is not a string (still encrypted?)")

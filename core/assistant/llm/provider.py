@@ -6,6 +6,12 @@ Retries are done here rather than by the SDK: the SDK would honour a
 happens when the provider failed in a way worth retrying (connection,
 timeout, 408/409/429/5xx) and the turn's budget still has room for it.
 Any failure surfaces as :class:`ProviderFailure` with a short reason.
+
+The endpoint is the merchant's to choose, so the SDK talks through core's
+outbound client (``core.outbound``): public https addresses only unless the
+operator allows plain http or local networks for development, each
+connection to the address that was checked, each redirect hop checked. A
+refused address fails like an unreachable one ("connection"), and is not retried.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from typing import Any
 
 import openai
 
+from core import outbound
 from core.assistant.llm.config import LLMConfig
 from core.assistant.llm.toolrun import ToolCall
 
@@ -48,7 +55,8 @@ class Round:
 @functools.lru_cache(maxsize=32)
 def _client(base_url: str, api_key: str) -> openai.OpenAI:
     """One client (and connection pool) per provider and key, shared by the turns of this process."""
-    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30.0)
+    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30.0,
+                         http_client=outbound.httpx_client(timeout=30.0))
 
 
 def client_for(config: LLMConfig) -> openai.OpenAI:
@@ -80,6 +88,8 @@ def classify(exc: BaseException) -> str:
 
 
 def _retriable(exc: BaseException) -> bool:
+    if outbound.refusal(exc) is not None:
+        return False  # the same address would be refused again
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):

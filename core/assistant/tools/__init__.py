@@ -17,11 +17,14 @@ __all__ = ["Tools", "TOOL_SPECS"]
 
 class Tools:
     def __init__(self, session: Session, shop: Shop, conversation_id: int | None = None,
-                 verified_customer_id: str | None = None, locale: str | None = None) -> None:
+                 verified_customer_id: str | None = None, guesses: orders.Guesses | None = None,
+                 locale: str | None = None) -> None:
         self.session = session
         self.shop = shop
         self.conversation_id = conversation_id
         self.verified_customer_id = verified_customer_id
+        #: The failed-lookup limit across conversations (the reply service always passes one).
+        self.guesses = guesses
         #: The shopper's page language, when the widget said it (words outside business hours).
         self.locale = locale
         self.calls: list[dict[str, Any]] = []
@@ -54,7 +57,7 @@ class Tools:
 
     def lookup_order(self, reference: str, email: str | None = None) -> dict[str, Any]:
         result = orders.lookup(self.session, self.shop, self.conversation_id, reference, email=email,
-                               customer_id=self.verified_customer_id)
+                               customer_id=self.verified_customer_id, guesses=self.guesses)
         # The email is the shopper's own; it is recorded masked.
         return self._record("lookup_order", {"reference": reference, "email": orders.mask_email(email)}, result)
 
@@ -94,7 +97,10 @@ TOOL_SPECS: list[dict[str, Any]] = [
      "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
     {"name": "lookup_order",
      "description": "Look up an order live. Needs the order number and the email used for it, unless the "
-                    "shopper is signed in. Never reveals an order to anyone else.",
+                    "shopper is signed in. Never reveals an order to anyone else. After too many numbers "
+                    "that did not match it answers too_many_attempts: tell the shopper plainly that order "
+                    "lookups are paused for their security, when to try again (retry_after_minutes), "
+                    "and offer a person from the team.",
      "parameters": {"type": "object", "properties": {
          "reference": {"type": "string", "description": "Order number, e.g. '#1001'."},
          "email": {"type": "string"}}, "required": ["reference"]}},

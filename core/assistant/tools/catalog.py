@@ -2,7 +2,8 @@
 
 Results are plain JSON-ready dicts built from the database rows of this
 moment: they are what a reply may quote, and what the guard checks it
-against.
+against. Every read goes through :mod:`core.catalog.shelf`: a draft product
+is never found, by id, handle, title or search.
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from core.catalog import shelf
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -78,6 +80,8 @@ _VARIANT_COLUMNS = (Variant.product_id, Variant.external_id, Variant.price, Vari
                     Variant.available, Variant.option_values)
 #: Candidates read from the database first: most searches stop after this chunk.
 CHUNK = 12
+#: Product ids are 32-bit integers (``INTEGER`` in PostgreSQL).
+ROW_ID_LIMIT = 2**31
 #: Products browsed, cheapest first, when a search has filters but no words.
 BROWSE = 500
 
@@ -91,8 +95,7 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
         return []  # the words matched nothing, and there is nothing else to go on
     else:
         candidates = list(session.scalars(
-            select(Product.id).where(Product.shop_id == shop.id, Product.published)
-            .order_by(Product.price_min, Product.id).limit(BROWSE)
+            shelf.products(shop.id, Product.id).order_by(Product.price_min, Product.id).limit(BROWSE)
         ))
     low = None if min_price is None else Decimal(str(min_price))
     high = None if max_price is None else Decimal(str(max_price))
@@ -103,7 +106,7 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
     start, size = 0, CHUNK
     while start < len(candidates):
         chunk, start, size = candidates[start:start + size], start + size, size * 2
-        for product, pool in _load(session, chunk):
+        for product, pool in _load(session, shop.id, chunk):
             if category and not _in_category(product, category):
                 continue
             variants = [
@@ -120,11 +123,13 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
     return cards
 
 
-def _load(session: Session, ids: list[int]) -> list[tuple[Row[Any], list[Row[Any]]]]:
-    """(product row, its variant rows in position order) for ``ids``, in the order of ``ids``."""
-    products = {row.id: row for row in session.execute(select(*_CARD_COLUMNS).where(Product.id.in_(ids)))}
+def _load(session: Session, shop_id: int, ids: list[int]) -> list[tuple[Row[Any], list[Row[Any]]]]:
+    """(product row, its variant rows in position order) for those of ``ids`` on the shelf, in the order of ``ids``."""
+    products = {row.id: row for row in session.execute(shelf.products(shop_id, *_CARD_COLUMNS)
+                                                       .where(Product.id.in_(ids)))}
     variants: dict[int, list[Row[Any]]] = {pid: [] for pid in products}
-    for row in session.execute(select(*_VARIANT_COLUMNS).where(Variant.product_id.in_(list(products)))
+    for row in session.execute(shelf.variants(shop_id, *_VARIANT_COLUMNS)
+                               .where(Variant.product_id.in_(list(products)))
                                .order_by(Variant.product_id, Variant.position, Variant.id)):
         variants[row.product_id].append(row)
     return [(products[i], variants[i]) for i in ids if i in products]
@@ -137,27 +142,26 @@ def _in_category(product: Product | Row[Any], category: str) -> bool:
 
 
 def find_product(session: Session, shop: Shop, ref: str | int) -> Product | None:
-    """A product by id, handle, or (fuzzily) title."""
+    """A published product of the shop by id, handle, or (fuzzily) title."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        product = session.get(Product, int(ref))
-        if product is not None and product.shop_id == shop.id:
-            return product
+        if -ROW_ID_LIMIT <= int(ref) < ROW_ID_LIMIT:  # a bigger number is no row id (and the database refuses it)
+            product = shelf.product(session, shop.id, int(ref))
+            if product is not None:
+                return product
     ref = str(ref).strip()
     if not ref:
         return None
-    product = session.scalar(select(Product).where(Product.shop_id == shop.id, Product.handle == ref.lower()))
+    product = shelf.product_by_handle(session, shop.id, ref.lower())
     if product is not None:
         return product
-    titles = dict(session.execute(
-        select(Product.id, Product.title).where(Product.shop_id == shop.id, Product.published)
-    ).all())
+    titles = dict(session.execute(shelf.products(shop.id, Product.id, Product.title)).all())
     if not titles:
         return None
     best = process.extractOne(ref, titles, scorer=fuzz.WRatio, score_cutoff=80)
     if best is None:
         hits = fts_search(session, shop.id, ref, limit=1)
-        return session.get(Product, hits[0].id) if hits else None
-    return session.get(Product, best[2])
+        return shelf.product(session, shop.id, hits[0].id) if hits else None
+    return shelf.product(session, shop.id, best[2])
 
 
 def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] | None:

@@ -611,11 +611,12 @@
   function poll() {
     if (pctl) pctl.abort();
     var c = pc = st.conv, ctl = pctl = new AbortController(), t = setTimeout(function () { ctl.abort(); }, 40000),
-      q = { site_key: cfg.site_key, token: st.token, after_seq: st.seq, wait: 25 };
+      q = { site_key: cfg.site_key, after_seq: st.seq, wait: 25 };
     // Name the conversation on screen while it is open: if it closes between two polls,
     // the server still returns its last messages (the closing notice).
     if (c != null && st.status !== "closed") q.conversation_id = c;
-    http(API + "events?" + new URLSearchParams(q), { signal: ctl.signal }).then(function (j) {
+    // The token goes in a header, never in the URL (URLs end up in access logs).
+    http(API + "events?" + new URLSearchParams(q), { signal: ctl.signal, headers: { Authorization: "Bearer " + st.token } }).then(function (j) {
       clearTimeout(t);
       if (ctl !== pctl) return;
       var n = j.conversation_id;
@@ -787,7 +788,7 @@
           mine[bad].classList.remove("pending");
           mine[bad].classList.add("failed");
         }
-        note(f.message || T.error);
+        note(T["e_" + f.code] || f.message || T.error);
         break;
     }
   }

@@ -268,20 +268,22 @@ def test_order_1001_maps_shopify_fields() -> None:
     assert order is not None
     assert order.external_id == "450789469"
     assert order.name == "#1001"
-    assert order.created_at == datetime(2008, 1, 10, 16, 0, tzinfo=timezone.utc)
-    assert (order.currency, order.total_price) == ("USD", Decimal("409.94"))
+    assert order.created_at == datetime(2025, 5, 1, 14, 22, 41, tzinfo=timezone.utc)
+    assert (order.currency, order.total_price) == ("USD", Decimal("169.60"))
     assert (order.financial_status, order.fulfillment_status, order.cancelled) == (
-        "authorized", None, False,
+        "paid", "fulfilled", False,
     )
+    # The demo store's own order: its catalog's products at its prices.
     assert [(line.title, line.variant_title, line.quantity, line.price, line.sku) for line in order.lines] == [
-        ("IPod Nano - 8gb", "green", 1, Decimal("199.00"), "IPOD2008GREEN"),
-        ("IPod Nano - 8gb", "red", 1, Decimal("199.00"), "IPOD2008RED"),
-        ("IPod Nano - 8gb", "black", 1, Decimal("199.00"), "IPOD2008BLACK"),
+        ("Navy Sports Jacket", None, 1, Decimal("60.00"), None),
+        ("Chequered Red Shirt", None, 2, Decimal("50.00"), None),
     ]
     (fulfillment,) = order.fulfillments
-    assert fulfillment.tracking_numbers == ("1Z2345",)
-    assert fulfillment.tracking_company == "null-company"
-    assert fulfillment.tracking_urls == ("http://www.google.com/search?q=1Z2345",)
+    assert fulfillment.tracking_numbers == ("9400111899223197428490",)
+    assert fulfillment.tracking_company == "USPS"
+    assert fulfillment.tracking_urls == (
+        "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490",
+    )
     assert order.customer_id == "207119551"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -175,6 +176,42 @@ def test_bad_used_or_foreign_state_is_refused(client: FlaskClient, shopify: Fake
     assert len(shopify.token_requests) == 1
 
 
+def _signed_multi(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Query pairs, a key possibly repeated, with the ``hmac`` Shopify's libraries compute
+    (a repeated key's values joined with ``,``)."""
+    import hashlib
+    import hmac
+
+    from tests.fakes.shopify_app import CLIENT_SECRET
+
+    joined: dict[str, list[str]] = {}
+    for k, v in pairs:
+        joined.setdefault(k, []).append(v)
+    message = "&".join(f"{k}={','.join(v)}" for k, v in sorted(joined.items()))
+    return [*pairs, ("hmac", hmac.new(CLIENT_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest())]
+
+
+@pytest.mark.parametrize("key", ["shop", "state", "code", "timestamp", "host"])
+def test_a_repeated_parameter_in_a_signed_callback_is_refused(
+    client: FlaskClient, shopify: FakeShopify, db: Database, rsps: responses.RequestsMock, key: str
+) -> None:
+    """The HMAC covers a repeated key's values joined with ',' while the route reads one of them:
+    Shopify never repeats these, so a query that does is refused before anything else."""
+    state = start_install(client)
+    params = callback_params(state, shopify.grant_code())
+    pairs = [*params.items(), (key, "other-shop.myshopify.com" if key == "shop" else params[key])]
+    resp = client.get("/connect/shopify/callback", query_string=_signed_multi(pairs))
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_hmac"
+    assert len(rsps.calls) == 0 and _no_shops(db)
+
+
+def test_a_repeated_shop_in_a_signed_admin_launch_is_refused(client: FlaskClient, redis: redis_lib.Redis) -> None:
+    pairs = [("shop", SHOP), ("shop", "other-shop.myshopify.com"), ("timestamp", str(int(time.time())))]
+    resp = client.get("/connect/shopify/install", query_string=_signed_multi(pairs))
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_hmac"
+    assert redis.keys("storechat:install-state:*") == []
+
+
 def test_signed_callback_for_a_foreign_shop_is_refused_before_any_request(
     client: FlaskClient, shopify: FakeShopify, rsps: responses.RequestsMock
 ) -> None:
@@ -276,3 +313,25 @@ def test_scopes_are_exactly_what_the_queries_need() -> None:
     # Nothing more: every scope asked for is the only way to cover some need.
     for scope in granted:
         assert any(need & granted == {scope} for need in needs), f"{scope} is not needed"
+
+
+def test_install_links_are_rate_limited_per_client_address(client: FlaskClient, redis: redis_lib.Redis) -> None:
+    """Each /install stores a state in Redis: one address (an IPv6 host: its /64) may ask for
+    a burst of them, then a few a minute; other addresses are not held back."""
+    from core.install import host as install_host
+
+    def ask(address: str) -> Any:
+        return client.get(f"/connect/shopify/install?shop={SHOP}", environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(install_host.INSTALL_BURST):
+        assert ask("203.0.113.7").status_code == 302
+    refused = ask("203.0.113.7")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < float(refused.headers["Retry-After"]) <= 1 / install_host.INSTALL_RATE + 1
+    assert len(redis.keys("storechat:install-state:*")) == install_host.INSTALL_BURST
+    assert ask("203.0.113.8").status_code == 302
+
+    for i in range(install_host.INSTALL_BURST):
+        assert ask(f"2001:db8:1:2::{i + 1:x}").status_code == 302
+    assert ask("2001:db8:1:2:ffff::1").status_code == 429  # the same /64
+    assert ask("2001:db8:1:3::1").status_code == 302

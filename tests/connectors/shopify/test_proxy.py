@@ -4,7 +4,9 @@ accepts for that shop only."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
+import pytest
 import responses
 from flask.testing import FlaskClient
 
@@ -22,7 +24,7 @@ from tests.connectors.shopify.app_fixtures import (  # noqa: F401 - fixtures
     the_shop,
 )
 from tests.fakes.shopify_admin import SHOP
-from tests.fakes.shopify_app import FakeShopify, proxy_query
+from tests.fakes.shopify_app import FakeShopify, proxy_query, proxy_signature
 
 ROUTE = "/connect/shopify/proxy/identity"
 
@@ -82,3 +84,59 @@ def test_shop_not_installed_or_foreign_domain(client: FlaskClient) -> None:
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_shop_domain"
     resp = client.get(f"{ROUTE}?{proxy_query(params(customer='1 OR 1'))}")
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_customer_id"
+
+
+def _refused_without_identity(resp: object) -> None:
+    assert resp.status_code in (400, 401), resp.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "identity" not in resp.get_json()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("key", ["logged_in_customer_id", "shop", "timestamp", "path_prefix"])
+def test_a_repeated_shopify_parameter_is_refused(client: FlaskClient, shopify: FakeShopify, key: str) -> None:
+    """A shopper who adds ``?logged_in_customer_id=999`` to the storefront URL gets a request Shopify
+    signs with both values joined (``999,``): it must not read as customer 999."""
+    install(client, shopify)
+    genuine = params(customer="")
+    first = {"logged_in_customer_id": "999", "shop": SHOP, "timestamp": genuine["timestamp"],
+             "path_prefix": "/apps/storechat"}[key]
+    pairs = [(key, first), *genuine.items()]
+    resp = client.get(f"{ROUTE}?{proxy_query(pairs)}")
+    _refused_without_identity(resp)
+    assert resp.get_json()["error"]["code"] == "bad_proxy_query"
+
+
+def test_parameters_a_shopper_adds_cannot_shift_what_is_signed(client: FlaskClient, shopify: FakeShopify) -> None:
+    """The signature concatenates ``k=v`` with no separator, so a shopper's own parameters can be
+    re-cut into another query with the same message: here one that names customer 999."""
+    install(client, shopify)
+    genuine = params(customer="")  # nobody logged in
+    sent_by_shopper = [("a", "1"), ("blogged_in_customer_id", "999m"), ("c", "l")]
+    signature = proxy_signature([*sent_by_shopper, *genuine.items()])  # what Shopify signs and forwards
+    recut = [("a", "1b"), ("logged_in_customer_id", "999"), ("mc", "ll"), ("ogged_in_customer_id", ""),
+             *((k, v) for k, v in genuine.items() if k != "logged_in_customer_id")]
+    assert proxy_signature(recut) == signature  # the same message, so the same signature
+    resp = client.get(f"{ROUTE}?{urlencode([*recut, ('signature', signature)])}")
+    _refused_without_identity(resp)
+    assert resp.get_json()["error"]["code"] == "bad_proxy_query"
+
+
+def test_missing_or_extra_parameters_are_refused(client: FlaskClient, shopify: FakeShopify) -> None:
+    install(client, shopify)
+    for drop in ("shop", "logged_in_customer_id", "path_prefix", "timestamp"):
+        query = proxy_query({k: v for k, v in params().items() if k != drop})
+        resp = client.get(f"{ROUTE}?{query}")
+        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_proxy_query", drop
+    resp = client.get(f"{ROUTE}?{proxy_query(params(extra='1'))}")
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_proxy_query"
+    resp = client.get(f"{ROUTE}?{proxy_query(params(path_prefix='/apps/storechat=x'))}")
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_proxy_query"
+
+
+@pytest.mark.parametrize("key", ["shop", "timestamp", "signature", "hmac"])
+def test_proxy_signature_refuses_keys_shopify_never_repeats(key: str) -> None:
+    pairs = [("shop", "a.myshopify.com"), ("timestamp", "1317327555"), ("hmac", "x"), (key, "b")]
+    multi: dict[str, list[str]] = {}
+    for k, v in pairs:
+        multi.setdefault(k, []).append(v)
+    multi["signature"] = [*multi.get("signature", []), proxy_signature(pairs, "hush")]
+    assert not proxy_signature_ok(multi, "hush")

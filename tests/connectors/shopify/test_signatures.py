@@ -51,3 +51,17 @@ def test_non_ascii_forgeries_are_refused_not_crashed() -> None:
     assert not query_hmac_ok({"hmac": ["é"], "shop": ["a.myshopify.com"]}, "secret")
     assert not webhook_hmac_ok(b"{}", "é", "secret")
     assert not proxy_signature_ok({"signature": ["ü"], "shop": ["a.myshopify.com"]}, "secret")
+
+
+def test_list_keys_may_repeat_and_other_keys_may_not() -> None:
+    """ShopifyAPI signs ``ids[]`` (an admin bulk-action launch) as a JSON list; that stays valid,
+    while the same values under a plain key (signed joined with ',') are refused."""
+    listed = {**multi(VECTOR), "ids[]": ["1", "2"]}
+    message = "&".join(f"{k}={v}" for k, v in sorted({**VECTOR, "ids[]": '["1", "2"]'}.items()))
+    listed["hmac"] = [hmac.new(b"hush", message.encode(), hashlib.sha256).hexdigest()]
+    assert query_hmac_ok(listed, "hush")
+    plain = {**multi(VECTOR), "ids": ["1", "2"]}
+    message = "&".join(f"{k}={v}" for k, v in sorted({**VECTOR, "ids": "1,2"}.items()))
+    plain["hmac"] = [hmac.new(b"hush", message.encode(), hashlib.sha256).hexdigest()]
+    assert not query_hmac_ok(plain, "hush")
+    assert query_hmac_ok({**plain, "ids": ["1,2"]}, "hush")  # one value: read as signed

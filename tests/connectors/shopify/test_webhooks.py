@@ -293,3 +293,30 @@ def test_shop_redact_after_uninstall_leaves_nothing_of_the_shop(client: FlaskCli
                 assert conn.scalar(select(func.count()).select_from(table).where(table.c.shop_id == shop_id)) == 0
     # A repeated shop/redact (Shopify retries) for the shop that is gone is answered and harmless.
     processed(client, svc, "shop/redact", {"shop_id": 548380009, "shop_domain": SHOP})
+
+
+@pytest.mark.parametrize("topic,payload", [
+    ("shop/redact", {"shop_id": 1, "shop_domain": "other-shop.myshopify.com"}),
+    ("customers/redact", {"shop_id": 1, "shop_domain": "other-shop.myshopify.com",
+                          "customer": {"id": 207119551, "email": "someone@example.com"}}),
+    ("customers/data_request", {"shop_id": 1, "shop_domain": "other-shop.myshopify.com",
+                                "customer": {"id": 207119551}, "data_request": {"id": 7}}),
+    ("app/uninstalled", {"id": 1, "myshopify_domain": "other-shop.myshopify.com"}),
+    ("shop/redact", {"shop_id": 1, "shop_domain": "not a shop"}),
+])
+def test_a_signed_body_of_another_shop_is_refused_under_this_shops_header(
+    client: FlaskClient, svc: Services, db: Database, shop_id: int, topic: str, payload: dict[str, Any]
+) -> None:
+    """All shops' webhooks are signed with the one app secret and X-Shopify-Shop-Domain is not
+    signed: a genuine body another shop received must not act on this one (here: erase it)."""
+    _conversation(db, shop_id, "v-someone", email="someone@example.com", line="ZEBRA shop line")
+    resp = deliver(client, topic, payload)  # header: SHOP
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_signature"
+    assert run_queued_jobs(svc) == []
+    shop = the_shop(db)
+    assert shop.active is True and "ZEBRA shop line" in _all_rows(db)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+    # The same body under its own shop's header is that shop's (one StoreChat does not have).
+    assert deliver(client, topic, payload, shop="other-shop.myshopify.com").status_code == (
+        401 if payload.get("shop_domain") == "not a shop" else 200)

@@ -175,3 +175,22 @@ def test_malformed_signed_bodies_are_400(client: FlaskClient, db: Database, shop
     del headers["X-WC-Webhook-Delivery-ID"]
     assert client.post("/webhooks/woocommerce", data=b"{}", headers=headers).status_code == 400
     assert deliveries(db) == 0
+
+
+def test_the_same_delivery_id_from_another_store_is_its_own(client: FlaskClient, svc: Services, db: Database,
+                                                            shop_id: int, secret: str) -> None:
+    """Delivery ids are per site: another store's delivery with this store's id (by chance, or sent
+    on purpose by that store's owner) must not make this store's delivery a "duplicate"."""
+    from core.shops import create_shop
+
+    other_store = "https://other-store.example"
+    create_shop(db, "Other", "woocommerce", {"store_url": other_store, "consumer_key": "ck_o",
+                                             "consumer_secret": "cs_o", "webhook_secret": "other-secret"},
+                platform_ref=other_store)
+    same = "d41d8cd98f00b204e9800998ecf8427e"
+    first = deliver(client, "product.deleted", {"id": 999}, "other-secret", delivery=same, source=other_store + "/")
+    assert first.status_code == 200 and first.get_json()["status"] == "queued"
+    mine = deliver(client, "product.deleted", {"id": PREMIUM_QUALITY["id"]}, secret, delivery=same)
+    assert mine.status_code == 200 and mine.get_json()["status"] == "queued"
+    assert run_queued_jobs(svc) == []
+    assert product_row(db, shop_id, str(PREMIUM_QUALITY["id"])) is None

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from core.app import create_app
 from core.catalog.search import search_documents
 from core.catalog.sync import create_run, run_sync
-from core.db import Document
+from core.db import Document, User
 from core.security.connect_state import verify_connect_state
 from core.security.identity import verify_identity
 from core.shops import create_shop
@@ -35,6 +35,8 @@ from tests.wordpress_site import REPO, WordPressSite
 SECRET = "wp-live-identity\\secret'0123456789"  # a backslash and a quote survive saving
 LOADER = re.compile(r"<script\b[^>]*\bid=\"storechat-loader-js\"[^>]*></script>")
 OPTION_NAMES = ("storechat_settings", "storechat_version")
+#: The site runs at http://127.0.0.1: StoreChat calls it only under the development allowance.
+pytestmark = pytest.mark.usefixtures("outbound_development")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -218,6 +220,42 @@ def test_connect_woocommerce_starts_the_key_authorization(
         assert checkout_meta(wordpress) == {}
     finally:
         stub.unlink()
+
+
+def test_open_inbox_signs_the_administrator_in_to_storechat(
+    wordpress: WordPressSite, admin: requests.Session, storechat: tuple[str, object], db  # type: ignore[no-untyped-def]
+) -> None:
+    server, shop = storechat
+    save_settings(admin, wordpress, server_url=server, site_key=shop.site_key,  # type: ignore[attr-defined]
+                  identity_secret=SECRET)
+    page = settings_page(admin, wordpress)
+    assert "Open StoreChat inbox" in page
+    nonce = re.search(r'name="action" value="storechat_open_inbox" />\s*'
+                      r'<input type="hidden" id="_wpnonce" name="_wpnonce" value="([^"]+)"', page)
+    assert nonce
+    # Without the nonce, or without logging in to WordPress, no link is made.
+    refused = admin.post(f"{wordpress.url}/wp-admin/admin-post.php", allow_redirects=False, timeout=30,
+                         data={"action": "storechat_open_inbox", "_wpnonce": "bad"})
+    assert refused.status_code == 403 and "sign-in" not in refused.headers.get("Location", "")
+    anonymous = requests.post(f"{wordpress.url}/wp-admin/admin-post.php", allow_redirects=False, timeout=30,
+                              data={"action": "storechat_open_inbox", "_wpnonce": nonce.group(1)})
+    assert "/admin/wordpress/sign-in" not in anonymous.headers.get("Location", "")
+
+    resp = admin.post(f"{wordpress.url}/wp-admin/admin-post.php", allow_redirects=False, timeout=30,
+                      data={"action": "storechat_open_inbox", "_wpnonce": nonce.group(1)})
+    assert resp.status_code == 302
+    link = resp.headers["Location"]
+    assert link.startswith(f"{server}/admin/wordpress/sign-in?")
+    # The real server accepts the real plugin's link once, and the browser lands in the inbox.
+    browser = requests.Session()
+    signed_in = browser.get(link, allow_redirects=False, timeout=30)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/admin/inbox/")
+    inbox = browser.get(f"{server}/admin/inbox/", allow_redirects=False, timeout=30)
+    assert inbox.status_code == 200 and "WP Live Shop" in inbox.text
+    assert requests.get(link, allow_redirects=False, timeout=30).status_code == 403
+    with db.session() as session:
+        [user] = session.scalars(select(User).where(User.shop_id == shop.id))  # type: ignore[attr-defined]
+        assert (user.email, user.role, user.name) == ("admin@example.com", "owner", wordpress.admin_user)
 
 
 def checkout_meta(site: WordPressSite, *, post: str | None = None, cookie: str | None = None) -> dict[str, str]:

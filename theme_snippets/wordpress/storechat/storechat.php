@@ -25,6 +25,7 @@ require_once STORECHAT_DIR . 'includes/class-storechat-options.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-identity.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-loader.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-settings.php';
+require_once STORECHAT_DIR . 'includes/class-storechat-admin-link.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-woocommerce.php';
 
 register_activation_hook( __FILE__, array( 'StoreChat_Options', 'activate' ) );
@@ -36,6 +37,7 @@ add_action(
 		load_plugin_textdomain( 'storechat', false, dirname( plugin_basename( STORECHAT_FILE ) ) . '/languages' );
 		StoreChat_Loader::init();
 		StoreChat_Settings::init();
+		StoreChat_Admin_Link::init();
 		// WooCommerce loads before or after us; by plugins_loaded it is there if it is active.
 		if ( class_exists( 'WooCommerce' ) ) {
 			StoreChat_WooCommerce::init();
