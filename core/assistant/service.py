@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.assistant import guard
+from core.assistant import after_hours, guard
 from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools, orders
 from core.chat import messages, ownership
@@ -62,7 +62,8 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         client = (recent[-1].payload or {}).get("client")
         guesses = orders.Guesses(Attempts(svc.redis, orders.BACKOFF), client if isinstance(client, str) else None)
         tools = Tools(session, shop, conversation_id,
-                      verified_customer_id=visitor.customer_ref if visitor else None, guesses=guesses)
+                      verified_customer_id=visitor.customer_ref if visitor else None, guesses=guesses,
+                      locale=_page_locale(visitor))
         reply = resolve_engine(shop).reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
         if tripped:
@@ -73,6 +74,8 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
                           context=reply.context, usage=reply.usage, engine=reply.engine,
                           handoff=reply.handoff)
         handoff = reply.handoff or tools.handoff_reason
+        if handoff:  # outside business hours the reply names when the team is back, whatever the engine wrote
+            reply.text = after_hours.said(reply.text, tools.calls)
         payload = _payload(reply, tools, tripped, time.perf_counter() - started)
         session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="assistant_reply",
                           data={"intent": reply.intent, "engine": reply.engine, "ms": payload["ms"],
@@ -99,6 +102,12 @@ def _payload(reply: Reply, tools: Tools, tripped: list[str], seconds: float) -> 
         "answered": bool(reply.cards) or reply.intent not in (None, "unknown", "out_of_scope") and not tripped,
         "ms": round(seconds * 1000, 1),
     }
+
+
+def _page_locale(visitor: Visitor | None) -> str | None:
+    """The language of the shopper's page, when the widget told it (``Visitor.context``)."""
+    locale = ((visitor.context if visitor else None) or {}).get("locale")
+    return locale if isinstance(locale, str) else None
 
 
 def _last_context(earlier: list[Message]) -> dict[str, Any]:

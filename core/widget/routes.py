@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from importlib.resources import files
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import select
 
 from core.db import Shop
 from core.widget import i18n
+from core.widget.hours import cache_control, widget_hours
 from core.services import services
 
 bp = Blueprint("widget", __name__, url_prefix="/widget/v1")
@@ -34,7 +36,6 @@ SCRIPTS = ("loader.js", "chat.js")
 JS_TYPE = "text/javascript; charset=utf-8"
 LOADER_CACHE = "public, max-age=300"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
-CONFIG_CACHE = "public, max-age=60"
 MAX_SITE_KEY = 64
 
 DEFAULT_COLOR = "#1f6feb"
@@ -258,7 +259,8 @@ def launcher_css(colors: dict[str, str], position: str, text: str | None) -> str
     )
 
 
-def widget_config(shop: Shop, chat_version: str, lang: str | None = None) -> dict[str, Any]:
+def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
     """The public part of a shop's settings the widget needs; nothing secret.
     ``lang``: the page's language (or the script tag's ``data-locale``)."""
     prefs = shop.settings or {}
@@ -291,6 +293,8 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None) -> dic
         "consent": _text(prefs.get("consent_text"), 500),
         "consent_url": _http(prefs.get("consent_url")),
         "contact_after": DEFAULT_CONTACT_AFTER if contact_after is None else contact_after,
+        # Business hours (core/widget/hours.py): open now, and when the team is back.
+        "hours": widget_hours(prefs, lang, shop.locale, now),
         "platform": shop.platform,
         "cart": cart_kind,
         "cart_url": cart_url,
@@ -310,14 +314,17 @@ def config() -> Response:
     if not site_key or len(site_key) > MAX_SITE_KEY:
         return _error(400, "bad_input", f"site_key is required (at most {MAX_SITE_KEY} characters)")
     lang = request.args.get("lang", "")[:35] or None
+    now = datetime.now(timezone.utc)
     with services().db.session() as session:
         shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active.is_(True)))
         if shop is None:
             return _error(404, "unknown_site_key", "no active shop has this site key")
-        data = widget_config(shop, _assets()["chat.js"].version, lang)
+        data = widget_config(shop, _assets()["chat.js"].version, lang, now)
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     etag = hashlib.sha256(body).hexdigest()[:16]
-    headers = {"Cache-Control": CONFIG_CACHE, "Access-Control-Allow-Origin": "*", "Vary": "Accept-Encoding"}
+    # Never cached past the next opening or closing: a stale "open" would be wrong.
+    headers = {"Cache-Control": cache_control(data["hours"], now), "Access-Control-Allow-Origin": "*",
+               "Vary": "Accept-Encoding"}
     if _not_modified(etag):
         resp = Response(status=304, headers=headers)
     elif request.accept_encodings.quality("gzip") > 0:

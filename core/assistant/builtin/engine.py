@@ -65,7 +65,9 @@ class BuiltinEngine:
         if misses:
             answer.context["misses"] = misses
         if answer.handoff:
-            tools.handoff(answer.handoff)
+            handed = tools.handoff(answer.handoff)
+            if handed.get("team_away"):  # outside business hours: when the team is back, not "connecting you"
+                answer.text = d.t.render("handoff_away", away=handed["say"])
         return answer.reply()
 
 

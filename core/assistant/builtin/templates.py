@@ -99,6 +99,8 @@ FRIENDLY: dict[str, str] = {
     "handoff_complaint": "I'm really sorry about that. I'm getting someone from the team to help you.",
     "handoff_angry": "I'm sorry for the trouble. Let me get someone from the team to help you right away.",
     "handoff_unanswered": "Sorry, I'm not able to help with that. I'm asking someone from the team to join.",
+    # outside business hours, instead of the above: {away} says when the team is back, in the shopper's language
+    "handoff_away": "{away}",
 }
 
 FORMAL: dict[str, str] = {

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.assistant import after_hours
 from core.assistant.tools import catalog, knowledge, orders
 from core.db import Shop
 
@@ -16,13 +17,16 @@ __all__ = ["Tools", "TOOL_SPECS"]
 
 class Tools:
     def __init__(self, session: Session, shop: Shop, conversation_id: int | None = None,
-                 verified_customer_id: str | None = None, guesses: orders.Guesses | None = None) -> None:
+                 verified_customer_id: str | None = None, guesses: orders.Guesses | None = None,
+                 locale: str | None = None) -> None:
         self.session = session
         self.shop = shop
         self.conversation_id = conversation_id
         self.verified_customer_id = verified_customer_id
         #: The failed-lookup limit across conversations (the reply service always passes one).
         self.guesses = guesses
+        #: The shopper's page language, when the widget said it (words outside business hours).
+        self.locale = locale
         self.calls: list[dict[str, Any]] = []
         self.handoff_reason: str | None = None
 
@@ -59,7 +63,9 @@ class Tools:
 
     def handoff(self, reason: str) -> dict[str, Any]:
         self.handoff_reason = reason[:200] or "requested"
-        return self._record("handoff", {"reason": self.handoff_reason}, {"status": "waiting_human"})
+        # Outside business hours: when the team is back, for the shopper (core/assistant/after_hours.py).
+        result = {"status": "waiting_human", **after_hours.handoff_note(self.shop, self.locale)}
+        return self._record("handoff", {"reason": self.handoff_reason}, result)
 
 
 #: The tools as JSON Schema function specs, for engines that call tools by name.
@@ -99,6 +105,8 @@ TOOL_SPECS: list[dict[str, Any]] = [
          "reference": {"type": "string", "description": "Order number, e.g. '#1001'."},
          "email": {"type": "string"}}, "required": ["reference"]}},
     {"name": "handoff",
-     "description": "Hand the conversation to a human from the store's team.",
+     "description": "Hand the conversation to a human from the store's team. Outside business hours the "
+                    "result says when the team is back (`say`): tell the shopper, and that they can leave "
+                    "their email.",
      "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}},
 ]

@@ -338,27 +338,46 @@
     humanBar.hidden = st.conv == null || /human|closed/.test(st.status || "");
   }
 
-  // Waiting for a person who does not come: offer to answer by email instead.
+  // The shop's business hours (cfg.hours; null: always open), asked for again once `until` has
+  // passed (the config is never cached past it): they hold till the team opens or closes.
+  var HOURS = cfg.hours;
+  function hours(then) {
+    if (!HOURS || !HOURS.until || Date.now() < HOURS.until) return then(HOURS);
+    // The loader's URL, to the letter: the browser's cache answers when it still may.
+    var url = G.origin + "/widget/v1/config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" +
+      encodeURIComponent((G.data && G.data.locale) || d.documentElement.lang || "");
+    fetch(url)
+      .then(function (r) { return r.json(); })
+      .then(function (c) { HOURS = c.hours; then(HOURS); }, function () { then(null); });
+  }
+
+  // Waiting for a person who does not come: offer to answer by email instead; outside
+  // business hours at once, saying when the team is back.
   function waiting() {
     clearTimeout(waitTimer);
     if (st.status !== "waiting_human" || asked || st.mail === st.conv) return;
-    waitTimer = setTimeout(function () {
-      if (st.status !== "waiting_human" || asked) return;
-      asked = 1;
-      var z = panelRow(T.away), f = el("form", "z"), e = attr(el("input"), "aria-label", T.email), ok = el("button", "k", T.send);
-      e.type = "email";
-      e.required = true;
-      e.autocomplete = "email";
-      e.maxLength = 320;
-      ok.type = "submit";
-      f.append(e, ok);
-      z.append(f);
-      f.onsubmit = function (ev) {
-        ev.preventDefault();
-        if (!e.checkValidity()) return e.reportValidity();
-        act({ type: "contact", email: e.value.trim() });
-      };
-    }, (+cfg.contact_after || 0) * 1000);
+    hours(function (h) {
+      var closed = h && !h.open;
+      clearTimeout(waitTimer);
+      waitTimer = setTimeout(function () { offer(closed && h.away || T.away); }, closed ? 0 : (+cfg.contact_after || 0) * 1000);
+    });
+  }
+  function offer(text) {
+    if (st.status !== "waiting_human" || asked) return;
+    asked = 1;
+    var z = panelRow(text), f = el("form", "z"), e = attr(el("input"), "aria-label", T.email), ok = el("button", "k", T.send);
+    e.type = "email";
+    e.required = true;
+    e.autocomplete = "email";
+    e.maxLength = 320;
+    ok.type = "submit";
+    f.append(e, ok);
+    z.append(f);
+    f.onsubmit = function (ev) {
+      ev.preventDefault();
+      if (!e.checkValidity()) return e.reportValidity();
+      act({ type: "contact", email: e.value.trim() });
+    };
   }
 
   // The conversation closed: ask how it went (thumbs; 1 and 5 on the protocol's scale).
