@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import Agent, Conversation, Database
 from core.db.models import utcnow
@@ -63,51 +63,72 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
     """Move a conversation along the state machine, or refuse clearly.
 
     ``agent``: who acts (None for the assistant or StoreChat); ``assignee``:
-    the teammate an ``assign`` hands it to."""
+    the teammate an ``assign`` hands it to. The change is a compare-and-set
+    on the state read (one ``UPDATE ... WHERE status = <read> AND agent_id =
+    <read>``), so of two racing changes one wins and the other is decided
+    again on what the winner left: the same on SQLite (whose ``SELECT`` takes
+    no lock) as on PostgreSQL."""
     if action not in ACTIONS:
         raise TransitionRefused(f"unknown action {action!r}")
-    with db.session() as session:
-        conversation = session.scalar(
-            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-        )
-        if conversation is None or (agent is not None and conversation.shop_id != agent.shop_id):
-            raise NotFound(f"conversation {conversation_id} does not exist")
-        before = conversation.status
-        if action == "take" and before == "human":
-            # The race two agents run when both press "take over": the loser learns who won.
-            holder = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
-            if holder is not None and agent is not None and holder.id == agent.id:
-                raise TransitionRefused("you already have this conversation")
-            raise TransitionRefused(f"{holder.name if holder else 'Someone'} already took this conversation")
-        after = TRANSITIONS.get((before, action))
-        if after is None:
-            raise TransitionRefused(f"cannot {action} a conversation that is {before}")
-        if action == "assign" and (assignee is None or assignee.shop_id != conversation.shop_id
-                                   or not assignee.active):
-            raise TransitionRefused("assign it to an active teammate of this shop")
-        if action == "reopen" and _newer_open(session, conversation):
-            raise TransitionRefused("the shopper has started a new conversation since; answer them there")
-        owner = assignee if action == "assign" else agent
-        if before == "human" and action == "assign" and conversation.agent_id == owner.id:  # type: ignore[union-attr]
-            raise TransitionRefused(f"{owner.name} already has this conversation")  # type: ignore[union-attr]
-        conversation.status = after
-        conversation.agent_id = owner.id if after == "human" and owner is not None else None
-        if after == "waiting_human":
-            conversation.waiting_since = utcnow()
-        elif after != before:
-            conversation.waiting_since = None
-        conversation.updated_at = utcnow()
-        return Change(
-            conversation_id=conversation.id,
-            shop_id=conversation.shop_id,
-            before=before,
-            after=after,
-            agent_id=conversation.agent_id,
-            agent_name=owner.name if after == "human" and owner is not None else None,
-            notice=_notice(action, after, owner),
-            by_name=agent.name if agent is not None else None,
-            waiting_since=conversation.waiting_since.isoformat() if conversation.waiting_since else None,
-        )
+    for _ in range(5):
+        with db.session() as session:
+            conversation = session.scalar(
+                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+            )
+            if conversation is None or (agent is not None and conversation.shop_id != agent.shop_id):
+                raise NotFound(f"conversation {conversation_id} does not exist")
+            before, before_agent = conversation.status, conversation.agent_id
+            after, owner = _decide(session, conversation, action, agent, assignee)
+            now = utcnow()
+            waiting_since = now if after == "waiting_human" else \
+                None if after != before else conversation.waiting_since
+            agent_id = owner.id if after == "human" and owner is not None else None
+            moved = session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.status == before,
+                       Conversation.agent_id.is_(None) if before_agent is None
+                       else Conversation.agent_id == before_agent)
+                .values(status=after, agent_id=agent_id, waiting_since=waiting_since, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved != 1:
+                continue  # another change came first: decide again on what it left
+            return Change(
+                conversation_id=conversation.id,
+                shop_id=conversation.shop_id,
+                before=before,
+                after=after,
+                agent_id=agent_id,
+                agent_name=owner.name if after == "human" and owner is not None else None,
+                notice=_notice(action, after, owner),
+                by_name=agent.name if agent is not None else None,
+                waiting_since=waiting_since.isoformat() if waiting_since else None,
+            )
+    raise TransitionRefused("the conversation kept changing; try again")
+
+
+def _decide(session, conversation: Conversation, action: str, agent: Agent | None,  # type: ignore[no-untyped-def]
+            assignee: Agent | None) -> tuple[str, Agent | None]:
+    """The state ``action`` leads to from the conversation's, and its new owner; or refused."""
+    before = conversation.status
+    if action == "take" and before == "human":
+        # The race two agents run when both press "take over": the loser learns who won.
+        holder = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
+        if holder is not None and agent is not None and holder.id == agent.id:
+            raise TransitionRefused("you already have this conversation")
+        raise TransitionRefused(f"{holder.name if holder else 'Someone'} already took this conversation")
+    after = TRANSITIONS.get((before, action))
+    if after is None:
+        raise TransitionRefused(f"cannot {action} a conversation that is {before}")
+    if action == "assign" and (assignee is None or assignee.shop_id != conversation.shop_id
+                               or not assignee.active):
+        raise TransitionRefused("assign it to an active teammate of this shop")
+    if action == "reopen" and _newer_open(session, conversation):
+        raise TransitionRefused("the shopper has started a new conversation since; answer them there")
+    owner = assignee if action == "assign" else agent
+    if before == "human" and action == "assign" and owner is not None and conversation.agent_id == owner.id:
+        raise TransitionRefused(f"{owner.name} already has this conversation")
+    return after, owner
 
 
 def _newer_open(session, conversation: Conversation) -> bool:  # type: ignore[no-untyped-def]
