@@ -144,12 +144,34 @@ def demo(host: str | None, port: int | None, verbose: bool) -> None:
         enqueue_sync(redis_client.client(sup.redis_url), run.id, shop.id)
         done = _wait_for_run(db, run.id, progress=False)
         click.echo(f"imported {done.products_seen} products and {done.documents_seen} pages")
+        owner_link = _demo_owner_link(settings.model_copy(update={"public_url": base}), db, shop.id)
         click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n"
+                   f"  the team's inbox: {owner_link}\n"
+                   f"    (a one-time link: choose a password for {DEMO_OWNER}, then watch the chats live)\n"
                    f"  start page: {base}/   health: {base}/healthz, {base}/readyz\n(Ctrl-C stops it)")
     except BaseException:
         sup.stop()
         raise
     _stopped(sup.wait())
+
+
+#: The demo shop's owner, who signs in to the inbox.
+DEMO_OWNER = "owner@demo.storechat.invalid"
+
+
+def _demo_owner_link(settings: Settings, db: Any, shop_id: int) -> str:
+    """A one-time link for the demo shop's owner to choose a password (made on first use)."""
+    from sqlalchemy import select
+
+    from core.accounts.commands import welcome_link
+    from core.accounts.users import create_user
+    from core.db import User
+
+    with db.session() as session:
+        owner = session.scalar(select(User).where(User.shop_id == shop_id, User.email == DEMO_OWNER))
+    if owner is None:
+        owner = create_user(db, shop_id, DEMO_OWNER, role="owner", name="Demo owner")
+    return welcome_link(settings, owner)
 
 
 def _stopped(code: int) -> None:

@@ -21,6 +21,8 @@ EXPECTED = [
     r"imported 20 products and 3 pages",
     r"",
     r"StoreChat demo store is ready: (?P<base>http://127\.0\.0\.1:\d+)/demo/",
+    r"  the team's inbox: (?P=base)/admin/welcome/\S+",
+    r"    \(a one-time link: choose a password for owner@demo\.storechat\.invalid, then watch the chats live\)",
     r"  start page: (?P=base)/   health: (?P=base)/healthz, (?P=base)/readyz",
     r"\(Ctrl-C stops it\)",
     r"StoreChat stopped",
@@ -49,6 +51,12 @@ def test_demo_prints_a_few_clear_lines_and_stops_quietly_on_ctrl_c(tmp_path: Pat
         assert base, "storechat demo did not become ready:\n" + "\n".join(lines)
         with urllib.request.urlopen(f"{base}/", timeout=10) as start:
             assert b"/demo/" in start.read()
+        line = proc.stdout.readline()  # the inbox link follows the ready line
+        lines.append(line.rstrip("\n"))
+        link = re.search(r"(http://\S+/admin/welcome/\S+)", line)
+        assert link, line
+        with urllib.request.urlopen(link.group(1), timeout=10) as welcome:
+            assert b"owner@demo.storechat.invalid" in welcome.read()
         time.sleep(1)  # late lines (workers starting) would show here
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)

@@ -578,6 +578,9 @@
   }
   function hi(o) {
     if (IDS) o.identity = ident;
+    // For the team's inbox: the page the shopper is on and their language.
+    o.page = { url: location.href.slice(0, 2000), title: d.title.slice(0, 300) };
+    o.locale = (navigator.language || "").slice(0, 35) || undefined;
     return o;
   }
 
@@ -732,6 +735,13 @@
         break;
       case "delta":
         delta(f);
+        break;
+      case "typing":  // someone from the team is writing
+        if (f.author === "agent" && f.conversation_id === st.conv) {
+          typing(true);
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(function () { typingEl.hidden = true; }, 6000);
+        }
         break;
       case "ack":
         follow(f.conversation_id);
