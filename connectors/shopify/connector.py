@@ -198,3 +198,9 @@ class ShopifyConnector(Connector):
         from . import install
 
         return install.blueprint(host)
+
+    @classmethod
+    def cli_group(cls) -> Any | None:
+        from .cli import shopify
+
+        return shopify
