@@ -47,7 +47,28 @@ verbose_option = click.option(
     help="Log at INFO from the libraries too (Alembic, gunicorn, RQ), like STORECHAT_LOG_LEVEL=INFO.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _WithConnectorCommands(click.Group):
+    """Each connector's own commands as ``storechat <connector> ...`` (``storechat shopify app-config``),
+    from its ``cli_group()``; connectors are loaded only when such a command is asked for or listed."""
+
+    def _connector_group(self, name: str) -> click.Command | None:
+        from core import connector_registry
+
+        cls = connector_registry.available().get(name)
+        return cls.cli_group() if cls is not None else None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._connector_group(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from core import connector_registry
+
+        own = super().list_commands(ctx)
+        extra = [n for n, cls in connector_registry.available().items() if n not in own and cls.cli_group()]
+        return sorted([*own, *extra])
+
+
+@click.group(cls=_WithConnectorCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--log-level", default=None,
               help="DEBUG, INFO, WARNING... for StoreChat and its libraries (default: STORECHAT_LOG_LEVEL; "
                    "unset, StoreChat logs from INFO and libraries from WARNING).")

@@ -204,3 +204,9 @@ class ShopifyConnector(Connector):
         from .staff import ShopifyStaff
 
         return ShopifyStaff(host)
+
+    @classmethod
+    def cli_group(cls) -> Any | None:
+        from .cli import shopify
+
+        return shopify

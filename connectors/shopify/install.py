@@ -37,10 +37,20 @@ PLATFORM = "shopify"
 #: GraphQL schema names for the types our queries touch; see the tests):
 #: products and variants, stock, orders (and the customer who placed one, for
 #: lookups by a verified customer id), online store pages, legal policies.
-DEFAULT_SCOPES = (
+READ_SCOPES = (
     "read_products", "read_inventory", "read_orders", "read_customers",
     "read_online_store_pages", "read_legal_policies",
 )
+#: What the app configures rather than reads: its App Proxy (the shopper
+#: identity route, :mod:`.proxy`), which Shopify sets up only with this scope.
+CONFIG_SCOPES = ("write_app_proxy",)
+DEFAULT_SCOPES = READ_SCOPES + CONFIG_SCOPES
+#: Core mounts a connector's install blueprint at ``/connect/<name>``.
+BASE_PATH = f"/connect/{PLATFORM}"
+#: The App URL: Shopify opens it (signed) when the app is installed or opened from the admin.
+INSTALL_PATH = f"{BASE_PATH}/install"
+#: Where the grant screen sends the merchant back (the one allowed redirection URL).
+CALLBACK_PATH = f"{BASE_PATH}/callback"
 #: Largest age of a signed callback (seconds). Shopify's JS library allows
 #: 90 s; a little more absorbs clock skew between Shopify and this server.
 MAX_AGE = 300
@@ -99,7 +109,7 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
             resp.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
             return resp, status
         query = urlencode({"client_id": app["client_id"], "scope": scopes(app),
-                           "redirect_uri": f"{host.public_url}/connect/shopify/callback", "state": state})
+                           "redirect_uri": f"{host.public_url}{CALLBACK_PATH}", "state": state})
         return redirect(f"https://{shop}/admin/oauth/authorize?{query}")
 
     @bp.get("/callback")

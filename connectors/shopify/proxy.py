@@ -31,6 +31,11 @@ from core.connector import InstallHost, StoreChatError
 from .signatures import proxy_signature_ok, shop_domain
 
 PLATFORM = "shopify"
+#: The App Proxy: ``https://<shop>/<PREFIX>/<SUBPATH>/...`` is forwarded to
+#: ``<StoreChat>/connect/shopify<ROUTE>/...`` (the theme block asks ``/apps/storechat/identity``).
+PREFIX = "apps"
+SUBPATH = "storechat"
+ROUTE = "/proxy"
 MAX_AGE = 300
 MAX_CUSTOMER_ID = 32
 #: Everything Shopify puts on a proxied request; the identity route takes these and nothing else.
@@ -65,7 +70,7 @@ def shopify_params(multi: dict[str, list[str]]) -> dict[str, str] | str:
 
 
 def add_routes(bp: Blueprint, host: InstallHost, *, clock: Callable[[], float]) -> None:
-    @bp.get("/proxy/identity")
+    @bp.get(f"{ROUTE}/identity")
     def identity() -> tuple[Response, int]:
         multi = request.args.to_dict(flat=False)
         args = shopify_params(multi)

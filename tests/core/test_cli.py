@@ -20,7 +20,8 @@ from core.settings import Settings
 from tests.conftest import SHOPIFY_DATA
 
 APPAREL = SHOPIFY_DATA / "apparel.csv"
-COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user"]
+COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user",
+            "shopify"]  # a connector's own commands (Connector.cli_group)
 
 
 def _reset_worker_services() -> None:

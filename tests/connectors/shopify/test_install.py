@@ -306,7 +306,9 @@ def test_scopes_are_exactly_what_the_queries_need() -> None:
         assert validate(schema(), parse(query)) == []
         info = TypeInfo(schema())
         visit(parse(query), TypeInfoVisitor(info, Collect()))
-    needs.extend({webhooks.TOPIC_SCOPES[t]} for t in webhooks.SUBSCRIBED.values() if t in webhooks.TOPIC_SCOPES)
+    topics = (*webhooks.APP_TOPICS, *webhooks.SUBSCRIBED)  # the app's file and the install's subscriptions
+    needs.extend({webhooks.TOPIC_SCOPES[t]} for t in topics if t in webhooks.TOPIC_SCOPES)
+    needs.append({"write_app_proxy"})  # the App Proxy (shopper identity) is configured only with it
     granted = set(shopify_install.DEFAULT_SCOPES)
     for need in needs:
         assert need & granted, f"no granted scope covers {sorted(need)}"
