@@ -6,10 +6,11 @@ Shopify deploys cannot drift from what StoreChat asks for and serves:
 scopes (:data:`.install.DEFAULT_SCOPES`), the App URL and the OAuth callback
 (:mod:`.install`), the App Proxy (:mod:`.proxy`), the app-wide and the
 compliance webhook topics and the API version their payloads are in
-(:mod:`.webhooks`, :mod:`.graphql`). The app is not embedded in the Shopify
-admin and runs the authorization-code grant itself, so the file asks for
-the legacy install flow (Shopify then sends the merchant to the App URL,
-which redirects to the grant screen).
+(:mod:`.webhooks`, :mod:`.graphql`). The app is embedded in the Shopify
+admin (its App URL shows the team's inbox there, :mod:`.staff`) and runs
+the authorization-code grant itself, so the file asks for the legacy install
+flow (Shopify then sends the merchant to the App URL, which sends a shop not
+installed yet to the grant screen).
 
 Shopify's CLI deploys the folder it is run in: ``shopify.app.toml`` and
 ``extensions/<name>/``. :func:`write_app_folder` writes both; the
@@ -73,12 +74,14 @@ def app_toml(public_url: str, client_id: str, *, name: str = APP_NAME,
         "# `shopify app deploy` from this folder (with extensions/storechat/ beside it).",
         f"name = {_string(name)}",
         f"client_id = {_string(client_id)}",
-        f"application_url = {_string(base + install.INSTALL_PATH)}",
-        "embedded = false",
+        f"application_url = {_string(base + install.APP_PATH)}",
+        "# The team's inbox opens inside the Shopify admin (session tokens, App Bridge).",
+        "embedded = true",
         "",
         "[access_scopes]",
         f"scopes = {_string(','.join(install.DEFAULT_SCOPES))}",
-        "# StoreChat runs the authorization-code grant itself (/connect/shopify/install, /callback).",
+        "# StoreChat runs the authorization-code grant itself (/connect/shopify/install, /callback);",
+        "# the App URL sends a shop that has not installed it yet there.",
         "use_legacy_install_flow = true",
         "",
         "[auth]",

@@ -47,8 +47,11 @@ CONFIG_SCOPES = ("write_app_proxy",)
 DEFAULT_SCOPES = READ_SCOPES + CONFIG_SCOPES
 #: Core mounts a connector's install blueprint at ``/connect/<name>``.
 BASE_PATH = f"/connect/{PLATFORM}"
-#: The App URL: Shopify opens it (signed) when the app is installed or opened from the admin.
+#: Where the authorization-code grant starts (the App URL sends a shop here until it is installed).
 INSTALL_PATH = f"{BASE_PATH}/install"
+#: The App URL: Shopify opens it in its admin's frame (signed, with a session token), and on
+#: install; :mod:`.staff` shows the inbox, or sends a shop not installed yet to :data:`INSTALL_PATH`.
+APP_PATH = f"{BASE_PATH}/admin"
 #: Where the grant screen sends the merchant back (the one allowed redirection URL).
 CALLBACK_PATH = f"{BASE_PATH}/callback"
 #: Largest age of a signed callback (seconds). Shopify's JS library allows

@@ -21,10 +21,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+import json
+from urllib.parse import urlencode, urlsplit
 
 import requests
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
+from markupsafe import escape
 from shopify import session_token
 
 from core.connector import EmbeddedPage, InstallHost, StaffMember, StaffSignIn
@@ -92,5 +94,23 @@ class ShopifyStaff:
 def add_routes(bp: Blueprint, host: InstallHost) -> None:
     @bp.get("/admin")
     def embedded_admin() -> Any:
-        """The app URL: the inbox of the staff member the ``id_token`` names."""
+        """The app URL: the inbox of the staff member the ``id_token`` names; for a shop
+        StoreChat is not installed on (yet, or any more), the install."""
+        from .install import INSTALL_PATH, shop_domain
+
+        shop = shop_domain(request.args.get("shop"))
+        if shop is not None and host.widget_settings(PLATFORM, shop) is None:
+            return _to_install(f"{INSTALL_PATH}?{urlencode({'shop': shop})}")
         return host.embedded_admin(PLATFORM, request.args.get("id_token", ""))
+
+
+def _to_install(path: str) -> Response:
+    """Shopify's grant screen refuses to be framed: leave the admin's frame (or, opened
+    at the top already, simply go), with a link for a browser that runs no script."""
+    target = escape(path)
+    page = (f'<!doctype html><meta charset="utf-8"><title>Install StoreChat</title>'
+            f'<p>Opening the install… <a href="{target}" target="_top">Continue</a></p>'
+            f'<script>window.top.location.href = {json.dumps(path)};</script>')
+    response = Response(page, 200, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = f"frame-ancestors {ADMIN_ORIGIN} https://*.myshopify.com"
+    return response

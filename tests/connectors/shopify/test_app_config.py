@@ -61,13 +61,19 @@ def test_scopes_are_the_installs_and_exist_in_the_schema(monkeypatch: pytest.Mon
 def test_app_url_and_redirect_are_the_routes_the_install_uses(flask_app: Flask, client: FlaskClient) -> None:
     config = generated()
     assert config["client_id"] == CLIENT_ID and config["name"] == "StoreChat"
-    assert config["embedded"] is False and config["pos"]["embedded"] is False
+    assert config["embedded"] is True and config["pos"]["embedded"] is False
     assert config["access_scopes"]["use_legacy_install_flow"] is True
-    assert _route(flask_app, config["application_url"], "GET") == "connect_shopify.install"
+    assert _route(flask_app, config["application_url"], "GET") == "connect_shopify.embedded_admin"
     [redirect] = config["auth"]["redirect_urls"]
     assert _route(flask_app, redirect, "GET") == "connect_shopify.callback"
-    # The grant screen is sent exactly this redirect URL and exactly these scopes.
-    resp = client.get(f"{urlsplit(config['application_url']).path}?shop={SHOP}")
+    # A shop not installed yet is sent out of the admin's frame to the install ...
+    landing = client.get(f"{urlsplit(config['application_url']).path}?shop={SHOP}")
+    assert landing.status_code == 200
+    install_path = re.search(r'href="([^"]+)"', landing.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    assert _route(flask_app, PUBLIC + urlsplit(install_path).path, "GET") == "connect_shopify.install"
+    assert "window.top.location.href" in landing.get_data(as_text=True)
+    # ... whose grant screen is sent exactly this redirect URL and exactly these scopes.
+    resp = client.get(install_path)
     query = parse_qs(urlsplit(resp.location).query)
     assert query["redirect_uri"] == [redirect]
     assert query["scope"] == [config["access_scopes"]["scopes"]]

@@ -170,7 +170,7 @@ def test_a_token_that_does_not_verify_is_refused(
 
 
 @pytest.mark.parametrize("installed", [False, True])
-def test_a_shop_not_installed_or_inactive_is_refused(
+def test_a_shop_not_installed_or_inactive_is_sent_to_the_install(
     client: FlaskClient, shopify: FakeShopify, db: Database, installed: bool
 ) -> None:
     if installed:
@@ -178,7 +178,9 @@ def test_a_shop_not_installed_or_inactive_is_refused(
     shopify.add_staff(42, "owner@example.com", account_owner=True)
     resp = open_admin(client, session_token("42"))
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 403 and "not installed" in page
+    # Out of the admin's frame to the grant screen (which refuses to be framed): no inbox, nothing of the shop.
+    assert resp.status_code == 200 and f"/connect/shopify/install?shop={SHOP}" in page
+    assert "window.top.location.href" in page
     assert 'id="boot"' not in page and "Paused Goods" not in page and APP_BRIDGE not in page
     assert shopify.token_exchanges() == [] and users(db) == []
 
