@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.accounts.users import normalize_email
 from core.db import Shop, User
 from core.errors import BadInput
+from core.outbound import OutboundRefused, check_url
 from core.security.credentials import Credentials
 from core.settings import Settings
 
@@ -42,8 +43,10 @@ def stored(settings: Settings, emails: list[str], webhook_url: str | None) -> di
     clean = sorted({normalize_email(e) for e in emails if e.strip()})
     if webhook_url is not None and webhook_url.strip():
         webhook_url = webhook_url.strip()
-        if not webhook_url.startswith("https://") and not webhook_url.startswith("http://"):
-            raise BadInput("the webhook address must start with https://")
+        try:
+            check_url(webhook_url)  # https to a public address (plain http only where the operator allows it)
+        except OutboundRefused as exc:
+            raise BadInput(f"the webhook address: {exc.message}") from None
     else:
         webhook_url = None
     return Credentials.from_settings(settings).seal({"emails": clean, "webhook_url": webhook_url}, SECRET_FIELDS)

@@ -24,7 +24,8 @@ def mailbox() -> Iterator[tuple[str, Mailbox]]:
 
 
 @pytest.fixture
-def hook() -> Iterator[tuple[str, Receiver]]:
+def hook(outbound_development) -> Iterator[tuple[str, Receiver]]:  # type: ignore[no-untyped-def]
+    """A receiver on loopback, which the operator's development allowance lets StoreChat call."""
     with webhook_receiver() as receiver:
         yield receiver
 
@@ -162,3 +163,24 @@ def test_the_team_answer_reaches_a_shopper_who_left_the_chat_once(
     append_message(db, conversation, author="agent", text="Tracking: ZX1.", payload={"agent_name": "Ana"})
     _send_all(svc, deliveries.plan_shopper_reply(svc, conversation))
     assert len(mailbox[1].to("shopper@example.org")) == 2
+
+
+def test_a_webhook_address_must_be_public_https(svc: Services, outbound_production) -> None:  # type: ignore[no-untyped-def]
+    from core.errors import BadInput
+
+    for url in ("http://hooks.example.com/x", "https://127.0.0.1/hook", "https://169.254.169.254/latest"):
+        with pytest.raises(BadInput, match="webhook address"):
+            recipients.stored(svc.settings, [], url)
+
+
+def test_a_stored_webhook_that_now_points_inside_is_refused_when_sent(
+        svc: Services, conversation: int, hook, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _set_webhook(svc, conversation, hook[0])  # stored while the development allowance was on
+    monkeypatch.delenv("STORECHAT_ALLOW_PLAIN_HTTP", raising=False)
+    monkeypatch.delenv("STORECHAT_OUTBOUND_ALLOW_NETWORKS", raising=False)
+    ids = deliveries.plan_team_alert(svc, conversation, "waiting")
+    with svc.db.session() as session:
+        webhook_id = session.scalar(select(NotificationDelivery.id).where(NotificationDelivery.channel == "webhook"))
+    with pytest.raises(Exception, match="could not reach the webhook"):
+        deliveries.deliver(svc, webhook_id)
+    assert hook[1].posts == [] and ids
