@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     #: Seconds between checks that live agent sockets still hold a valid credential (not revoked or
     #: rotated, shop active); a socket that does not is closed with ``agent_revoked``.
     agent_recheck_seconds: float = Field(default=30.0, gt=0)
+    #: Seconds an agent may be without a live socket (a reload, a flaky network)
+    #: before the conversations they own go back to the queue.
+    agent_away_grace: float = Field(default=120.0, gt=0)
 
     #: Limits, enforced across processes through Redis. Message rates are a
     #: token bucket: ``rate`` per second sustained, ``burst`` at once.

@@ -4,7 +4,9 @@ A web process schedules a reply a moment after a shopper's line (so a burst
 gets one answer). If that process dies in that moment, the line is stored
 but nobody was asked to answer it. The sweeper, running beside each worker,
 finds conversations the assistant owns whose latest message is a shopper's
-and older than the longest hold, and enqueues their reply once.
+and older than the longest hold, and enqueues their reply once. The same
+loop puts back in the queue the conversations of agents who went away
+(core/chat/away.py).
 """
 from __future__ import annotations
 
@@ -59,12 +61,15 @@ def sweep_once(svc: Services, redis: redis_lib.Redis) -> int:
 
 
 def start(svc: Services, redis: redis_lib.Redis, stop: threading.Event) -> threading.Thread:
+    from core.chat import away
+
     def loop() -> None:
         while not stop.wait(INTERVAL):
-            try:
-                sweep_once(svc, redis)
-            except Exception:  # noqa: BLE001 - try again next round
-                log.exception("sweep failed")
+            for sweep in (sweep_once, away.requeue_away):
+                try:
+                    sweep(svc, redis)
+                except Exception:  # noqa: BLE001 - try again next round
+                    log.exception("%s failed", sweep.__name__)
 
     thread = threading.Thread(target=loop, name="storechat-sweeper", daemon=True)
     thread.start()

@@ -126,6 +126,8 @@ def _decide(session, conversation: Conversation, action: str, agent: Agent | Non
     if action == "reopen" and _newer_open(session, conversation):
         raise TransitionRefused("the shopper has started a new conversation since; answer them there")
     owner = assignee if action == "assign" else agent
+    if action == "requeue" and (agent is None or conversation.agent_id != agent.id):
+        raise TransitionRefused("only its owner's conversations go back to the queue")
     if before == "human" and action == "assign" and owner is not None and conversation.agent_id == owner.id:
         raise TransitionRefused(f"{owner.name} already has this conversation")
     return after, owner
@@ -143,7 +145,7 @@ def _notice(action: str, after: str, agent: Agent | None) -> str:
     if after == "human":
         return f"{who} joined the conversation."
     if action == "requeue":
-        return "Someone else from the team will reply here."
+        return f"{who} had to step away. Someone else from the team will reply here."
     if after == "waiting_human":
         return "I've asked someone from the team to join. They'll reply here."
     if after == "ai" and action == "release":
