@@ -116,6 +116,13 @@ def enqueue_deliveries(connection: redis_lib.Redis, delivery_ids: list[int]) -> 
             retry=Retry(max=TRIES - 1, interval=NOTIFY_RETRY_INTERVALS))
 
 
+def enqueue_account_email(connection: redis_lib.Redis, user_id: int, purpose: str, base_url: str) -> Job:
+    """An invitation or a password reset (``purpose``: welcome | reset), tried again for a while."""
+    return queue(ASSISTANT, connection).enqueue(
+        account_email, user_id, purpose, base_url, job_timeout=60, result_ttl=0, failure_ttl=86400,
+        retry=Retry(max=3, interval=[30, 120, 600]))
+
+
 @cache
 def worker_services() -> Services:
     """The services of a worker process, built from its environment once."""
@@ -173,3 +180,9 @@ def deliver_notification(delivery_id: int) -> None:
     from core.notify.deliveries import deliver
 
     deliver(worker_services(), delivery_id)
+
+
+def account_email(user_id: int, purpose: str, base_url: str) -> None:
+    from core.accounts.mailing import send_account_email
+
+    send_account_email(worker_services(), user_id, purpose, base_url)

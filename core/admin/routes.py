@@ -2,6 +2,7 @@
 link, sign out here or everywhere, and the signed-in home page."""
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
@@ -11,13 +12,17 @@ from sqlalchemy import select
 
 from core.accounts.links import RESET, WELCOME, AccountLinks, BadLink, Purpose
 from core.accounts.throttle import SignInThrottle
-from core.accounts.users import authenticate, set_password, sign_out_everywhere
+from core.accounts.users import authenticate, normalize_email, set_password, sign_out_everywhere
 from core.admin.setup import SignedIn
 from core.db import Shop, User
 from core.errors import BadInput
+from core.jobs import enqueue_account_email
+from core.security.client_address import address_key
 from core.services import services
 
 bp = Blueprint("admin", __name__, template_folder="templates")
+#: Reset links one address or one email may ask for: 5 at once, then one every 10 minutes.
+RESET_RATE, RESET_BURST = 1 / 600, 5
 
 
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
@@ -97,6 +102,34 @@ def sign_out_all() -> Response:
     logout_user()
     session.clear()
     return redirect(url_for("admin.sign_in"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot() -> tuple[str, int]:
+    """Ask for a reset link by email. The answer is the same whether or not the
+    address has an account (nothing to learn from it), and asking is limited per
+    address and per email."""
+    svc = services()
+    if request.method == "GET":
+        return render_template("admin/forgot.html", sent=False, mail=bool(svc.settings.smtp_url), error=None), 200
+    if not svc.settings.smtp_url:
+        return render_template("admin/forgot.html", sent=False, mail=False, error=None), 200
+    try:
+        email = normalize_email(request.form.get("email", ""))
+    except BadInput:
+        return render_template("admin/forgot.html", sent=False, mail=True,
+                               error="That is not an email address."), 400
+    decision = svc.limits.take_all([
+        (f"forgot:addr:{address_key(_client_address())}", RESET_RATE, RESET_BURST),
+        (f"forgot:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", RESET_RATE, RESET_BURST),
+    ])
+    if decision.allowed:
+        with svc.db.session() as session:
+            ids = list(session.scalars(select(User.id).where(User.email == email, User.active)))
+        base = svc.settings.public_url or request.host_url
+        for user_id in ids:
+            enqueue_account_email(svc.redis, user_id, "reset", base)
+    return render_template("admin/forgot.html", sent=True, mail=True, error=None), 200
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])

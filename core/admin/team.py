@@ -9,11 +9,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core.accounts.commands import admin_url
 from core.accounts.links import WELCOME, AccountLinks
 from core.accounts.users import close_user, create_user
 from core.db import Shop, User
 from core.errors import StoreChatError
+from core.jobs import enqueue_account_email
 from core.services import services
 
 bp = Blueprint("team", __name__, template_folder="templates")
@@ -53,10 +53,12 @@ def invite() -> tuple[str, int]:
                            role=request.form.get("role", "agent"), name=request.form.get("name", ""))
     except StoreChatError as exc:
         return _page(400, error=exc.message)
-    link = admin_url(settings, "welcome/" + AccountLinks(settings.secret_key or "").make(user, WELCOME))
-    if request.host_url and not settings.public_url:
-        link = request.host_url.rstrip("/") + link[link.index("/admin/"):]
-    return _page(201, invited=user.email, link=link)
+    base = settings.public_url or request.host_url
+    link = f"{base.rstrip('/')}/admin/welcome/{AccountLinks(settings.secret_key or '').make(user, WELCOME)}"
+    emailed = bool(settings.smtp_url)
+    if emailed:
+        enqueue_account_email(services().redis, user.id, "welcome", base)
+    return _page(201, invited=user.email, link=link, emailed=emailed)
 
 
 @bp.post("/<int:user_id>/close")
