@@ -81,7 +81,7 @@ def init_app(app: Flask) -> None:
     login.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import bearer, guard, hours, inbox, routes, team, wordpress
+    from core.admin import bearer, canned, guard, hours, inbox, routes, team, wordpress
 
     bearer.init_app(app, login)
 
@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(inbox.bp, url_prefix="/admin/inbox")
     app.register_blueprint(team.bp, url_prefix="/admin/team")
     app.register_blueprint(hours.bp, url_prefix="/admin/hours")
+    app.register_blueprint(canned.bp, url_prefix="/admin/canned")
     app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 
