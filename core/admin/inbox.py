@@ -12,7 +12,7 @@ from core.admin.setup import SignedIn
 from core.connector import EmbeddedPage
 from core.db import Agent, CannedReply, Shop
 from core.errors import BadInput, NotFound
-from core.inbox import conversation, listing
+from core.inbox import conversation, listing, orders
 from core.services import services
 
 bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="static",
@@ -90,3 +90,14 @@ def one_conversation(conversation_id: int) -> Response | tuple[Response, int]:
     except NotFound as exc:
         return _error(404, exc.code, exc.message)
     return jsonify(found)
+
+
+@bp.get("/api/conversations/<int:conversation_id>/orders")
+@login_required
+def shopper_orders(conversation_id: int) -> Response | tuple[Response, int]:
+    """The orders the shopper named, for their own address or verified account."""
+    try:
+        with services().db.session() as session:
+            return jsonify(orders.shopper_orders(session, current_user.shop_id, conversation_id))
+    except NotFound as exc:
+        return _error(404, exc.code, exc.message)

@@ -263,6 +263,22 @@
     row("First seen", v.first_seen && ago(v.first_seen) + " ago");
     if (d.rating) row("Rating", d.rating.score + "/5" + (d.rating.comment ? " — " + d.rating.comment : ""));
     aside.appendChild(dl);
+    var box = el("div", { id: "orders", "aria-live": "polite" });
+    aside.appendChild(box);
+    api("/admin/inbox/api/conversations/" + d.conversation_id + "/orders").then(function (r) {
+      if (!detail || detail.conversation_id !== d.conversation_id) return;
+      if (r.status === "need_email" && r.looked_up.length) box.appendChild(el("p", { class: "note", text: "Orders named: " + r.looked_up.map(function (x) { return "#" + x; }).join(", ") + " (no email to check them against)" }));
+      if (r.status === "unavailable") box.appendChild(el("p", { class: "note", text: "The store could not be reached for orders." }));
+      r.orders.forEach(function (o) {
+        var ship = o.shipments.map(function (s) { return (s.company || "") + " " + s.tracking_numbers.join(", "); }).join("; ");
+        box.appendChild(el("section", { class: "order", "aria-label": "Order " + o.name }, [
+          el("h3", { text: "Order " + o.name }),
+          el("p", { text: o.financial_status + ", " + (o.cancelled ? "cancelled" : o.fulfillment_status) + " · " + o.total_price + " " + o.currency }),
+          el("p", { text: o.items.map(function (i) { return i.quantity + " × " + i.title; }).join(", ") }),
+          ship ? el("p", { text: "Tracking: " + ship }) : null
+        ]));
+      });
+    }).catch(function () {});
   }
 
   // -- the composer: replies, notes, /shortcuts ------------------------------
