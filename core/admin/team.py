@@ -13,6 +13,7 @@ from core.accounts.links import WELCOME, AccountLinks
 from core.accounts.users import close_user, create_user
 from core.db import Shop, User
 from core.errors import StoreChatError
+from core.notify import recipients
 from core.jobs import enqueue_account_email
 from core.services import services
 
@@ -33,9 +34,11 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
     with services().db.session() as session:
         shop = session.get(Shop, current_user.shop_id)
+        extra.setdefault("alerts", recipients.shown(services().settings, shop))
         members = session.scalars(select(User).where(User.shop_id == current_user.shop_id)
                                   .order_by(User.role.desc(), User.email)).all()
-        return render_template("admin/team.html", shop=shop, members=members, **extra), status
+        return render_template("admin/team.html", shop=shop, members=members,
+                               config={"smtp": bool(services().settings.smtp_url)}, **extra), status
 
 
 @bp.get("/")
@@ -70,4 +73,23 @@ def close(user_id: int) -> Any:
         close_user(services().db, current_user.shop_id, user_id)
     except StoreChatError as exc:
         return _page(404, error=exc.message)
+    return redirect(url_for("team.team"))
+
+
+@bp.post("/notifications")
+@owner_required
+def notifications() -> Any:
+    """Where the team's alerts go: chosen addresses (else every teammate) and a chat webhook."""
+    settings = services().settings
+    emails = [e for e in request.form.get("emails", "").replace(",", " ").split() if e]
+    webhook = request.form.get("webhook_url", "").strip()
+    keep = request.form.get("keep_webhook") == "1" and not webhook
+    try:
+        with services().db.session() as session:
+            shop = session.get(Shop, current_user.shop_id, with_for_update=True)
+            current = recipients.read(session, settings, shop).webhook_url if keep else None
+            stored = recipients.stored(settings, emails, webhook or current)
+            shop.settings = {**(shop.settings or {}), recipients.KEY: stored}
+    except StoreChatError as exc:
+        return _page(400, error=exc.message, alerts={"emails": " ".join(emails), "webhook": bool(webhook)})
     return redirect(url_for("team.team"))

@@ -50,3 +50,11 @@ def stored(settings: Settings, emails: list[str], webhook_url: str | None) -> di
     else:
         webhook_url = None
     return Credentials.from_settings(settings).seal({"emails": clean, "webhook_url": webhook_url}, SECRET_FIELDS)
+
+
+def shown(settings: Settings, shop: Shop | None) -> dict[str, Any]:
+    """What the team page shows: the chosen addresses, and whether a webhook is set (never its URL)."""
+    if shop is None:
+        return {"emails": "", "webhook": False}
+    saved = Credentials.from_settings(settings).open((shop.settings or {}).get(KEY) or {})
+    return {"emails": " ".join(saved.get("emails") or ()), "webhook": bool(saved.get("webhook_url"))}

@@ -121,3 +121,31 @@ def test_without_a_mail_server_the_page_says_whom_to_ask(settings: Settings, db:
     finally:
         app.extensions["storechat"].close()
     assert "sends no email" in page and "<form" not in page
+
+
+def test_owners_choose_where_alerts_go_and_the_webhook_stays_sealed(
+        app: Flask, owner: User, db: Database, outbound_production) -> None:  # type: ignore[no-untyped-def]
+    from core.notify import recipients
+
+    client = app.test_client()
+    sign_in(client, "owner@example.com", PASSWORD)
+    token = csrf(client, "/admin/team/")
+    bad = client.post("/admin/team/notifications", data={"emails": "ops@example.com", "csrf_token": token,
+                                                          "webhook_url": "https://127.0.0.1/hook"})
+    assert bad.status_code == 400 and "webhook address" in bad.get_data(as_text=True)
+    hook = "https://hooks.example.com/services/T0/B0/secret"
+    saved = client.post("/admin/team/notifications", data={"emails": "Ops@Example.com, desk@example.com",
+                                                            "webhook_url": hook, "csrf_token": token})
+    assert saved.status_code == 302
+    page = client.get("/admin/team/").get_data(as_text=True)
+    assert "desk@example.com ops@example.com" in page and hook not in page and "Keep the webhook" in page
+    with db.session() as session:
+        shop = session.get(Shop, owner.shop_id)
+        assert hook not in str(shop.settings)
+        who = recipients.read(session, app.extensions["storechat"].settings, shop)
+    assert who.emails == ("desk@example.com", "ops@example.com") and who.webhook_url == hook
+    # Saving the addresses again keeps the webhook when asked to.
+    client.post("/admin/team/notifications", data={"emails": "", "keep_webhook": "1", "csrf_token": token})
+    with db.session() as session:
+        who = recipients.read(session, app.extensions["storechat"].settings, session.get(Shop, owner.shop_id))
+    assert who.webhook_url == hook and who.emails == ("owner@example.com",)
