@@ -176,3 +176,29 @@ def test_a_deactivated_shop_signs_its_team_out(app: Flask, db: Database, owner: 
     with db.session() as session:
         session.get(Shop, owner.shop_id).active = False
     assert client.get("/admin/inbox/").status_code == 302
+
+
+def test_another_shops_conversation_looks_like_none_at_all(app: Flask, db: Database, owner: User) -> None:
+    from core.db import Conversation, Visitor
+
+    with db.session() as session:
+        other = Shop(name="Other Shop", platform="csv", site_key="sk_other_admin", connector_config={})
+        session.add(other)
+        session.flush()
+        session.add(Visitor(id="v_other_admin", shop_id=other.id, email="secret@example.com"))
+        session.flush()
+        theirs = Conversation(shop_id=other.id, visitor_id="v_other_admin")
+        session.add(theirs)
+        session.flush()
+        theirs_id = theirs.id
+    client = app.test_client()
+    sign_in(client, "owner@example.com", PASSWORD)
+    for path in (f"/admin/inbox/api/conversations/{theirs_id}", f"/admin/inbox/api/conversations/{theirs_id}/orders"):
+        other_shops, missing = client.get(path), client.get(path.replace(str(theirs_id), "987654"))
+        assert other_shops.status_code == missing.status_code == 404
+        assert "secret@example.com" not in other_shops.get_data(as_text=True)
+        assert other_shops.get_json()["error"]["code"] == missing.get_json()["error"]["code"]
+    listed = client.get("/admin/inbox/api/conversations?view=all").get_json()
+    assert theirs_id not in [c["conversation_id"] for c in listed["conversations"]]
+    found = client.get("/admin/inbox/api/conversations?view=all&q=secret@example.com").get_json()
+    assert found["conversations"] == []
