@@ -42,7 +42,12 @@ MAX_THROTTLE_WAITS = 20
 SAFETY_POINTS = 1.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
-TIMEOUT = 30.0
+#: Seconds to connect, and to wait for each read of an answer.
+TIMEOUT = (5.0, 15.0)
+#: Seconds one call may spend failing (network errors, 429/5xx and the waits between
+#: them): a store that keeps failing gives its sync worker back instead of holding it
+#: for minutes. Waits for the cost bucket are planned, not failures, and not counted.
+FAILURE_DEADLINE = 60.0
 
 
 class ShopifyAuthError(ConnectorError):
@@ -88,7 +93,7 @@ class AdminGraphQL:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        timeout: float = TIMEOUT,
+        timeout: float | tuple[float, float] = TIMEOUT,
         cost_hints: Mapping[str, float] | None = None,
     ) -> None:
         if not shop_domain:
@@ -124,6 +129,7 @@ class AdminGraphQL:
         refreshed = False
         failures = 0
         throttle_waits = 0
+        self._failing_since: float | None = None
         while True:
             self._wait_for_bucket(query)
             try:
@@ -200,6 +206,11 @@ class AdminGraphQL:
         delay = (_retry_after(response) if response is not None else None) or min(
             BACKOFF_CAP, BACKOFF_BASE * 2**failures
         )
+        now = self._clock()
+        if self._failing_since is None:
+            self._failing_since = now
+        if now - self._failing_since + delay > FAILURE_DEADLINE:
+            raise ConnectorError(f"Shopify kept failing for {now - self._failing_since:.0f} s ({what}); giving up")
         log.warning("Shopify call failed (%s); retrying in %.1fs", what, delay)
         self.stats["retries"] += 1
         self._sleep_for(delay)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 import responses
 
 from connectors.shopify import ShopifyConnector, queries
-from connectors.shopify.graphql import MAX_RETRIES, SAFETY_POINTS, AdminGraphQL, raise_user_errors
+from connectors.shopify.graphql import FAILURE_DEADLINE, MAX_RETRIES, SAFETY_POINTS, AdminGraphQL, raise_user_errors
 from core.connector import ConnectorError
 from tests.fakes.shopify_admin import SHOP, TOKEN, URL, FakeAdmin, FakeClock, Store, generated_products
 from tests.fakes.shopify_admin import connector_config as config
@@ -109,6 +110,28 @@ def test_retries_are_bounded(admin: FakeAdmin, clock: FakeClock) -> None:
     with pytest.raises(ConnectorError, match="giving up"):
         client_for(clock).execute(queries.SHOP)
     assert len(clock.sleeps) == MAX_RETRIES
+
+
+def test_a_call_that_keeps_failing_gives_up_within_its_deadline(admin: FakeAdmin, clock: FakeClock) -> None:
+    """A slow, failing store hands its worker back: never more than FAILURE_DEADLINE of failures and waits."""
+    admin.faults = [(503, {"Retry-After": "25"})] * (MAX_RETRIES + 1)
+    started = clock()
+    with pytest.raises(ConnectorError, match="kept failing"):
+        client_for(clock).execute(queries.SHOP)
+    assert clock.sleeps == [25.0, 25.0] and clock() - started <= FAILURE_DEADLINE
+
+
+def test_each_read_has_a_short_timeout(admin: FakeAdmin, clock: FakeClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[object] = []
+    real_post = requests.Session.post
+
+    def post(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs.get("timeout"))
+        return real_post(self, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "post", post)
+    client_for(clock).execute(queries.SHOP)
+    assert seen == [(5.0, 15.0)]
 
 
 def test_401_refreshes_the_token_and_retries_once(admin: FakeAdmin, clock: FakeClock) -> None:
