@@ -96,7 +96,7 @@ def axe_script() -> Path:
     if not npm:
         _unavailable("npm is not installed (the accessibility checks install axe-core with it)")
     NPM_PREFIX.mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(NPM_PREFIX), "axe-core@4"]
+    command = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--fetch-retries=1", "--prefix", str(NPM_PREFIX), "axe-core@4"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:

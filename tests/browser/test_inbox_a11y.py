@@ -71,8 +71,8 @@ def waiting_shopper(open_tab: Callable[..., Tab], question: str) -> Tab:
     return shopper
 
 
-def test_admin_pages_have_no_serious_axe_violation(open_tab: Callable[..., Tab], demo: Running,
-                                                   axe_script: Path, canned: dict[str, str]) -> None:
+def test_admin_pages_have_no_serious_axe_violation(axe_script: Path, open_tab: Callable[..., Tab], demo: Running,
+                                                   canned: dict[str, str]) -> None:
     from playwright.sync_api import expect
 
     found: dict[str, list[dict[str, Any]]] = {}
