@@ -191,7 +191,8 @@ def test_a_conversation_by_keyboard_alone(open_tab: Callable[..., Tab], demo: Ru
     tab = page.get_by_role("tab", name=re.compile("^Waiting"))
     press_until(page, "Tab", lambda f: f["name"].startswith("Open"))
     keys.press("ArrowRight")
-    expect_focus(page, name=tab.inner_text().strip())
+    now = focused(page)
+    assert now["visible"] and now["name"].startswith("Waiting"), f"the focus is on {now}"
     expect(tab).to_have_attribute("aria-selected", "true")
     expect(page.locator("#list li")).to_have_count(1)
     keys.press("ArrowLeft")
@@ -246,6 +247,8 @@ def test_a_conversation_by_keyboard_alone(open_tab: Callable[..., Tab], demo: Ru
     keys.press("ArrowDown")  # the second, by shortcut: /ship-free, /shipping
     expect(options.nth(1)).to_have_attribute("aria-selected", "true")
     expect(options.nth(1)).to_contain_text("/shipping")
+    background = "o => getComputedStyle(o).backgroundColor"
+    assert options.nth(1).evaluate(background) != options.nth(0).evaluate(background), "the chosen reply does not show"
     keys.press("Enter")
     expect(page.locator("#composer-text")).to_have_value(canned["shipping"])
     keys.press("Enter")
