@@ -8,6 +8,8 @@ nothing is ever downloaded. Without it the tests are skipped, unless STORECHAT_R
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+#: Where npm installs what only the tests use (axe-core); gitignored, kept between runs.
+NPM_PREFIX = ARTIFACTS / "npm"
 
 
 def _unavailable(reason: str) -> None:
@@ -75,3 +79,28 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+
+# ---- axe-core, for the accessibility checks: from the npm registry, never served by the product
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's axe.min.js, installed with npm into test-artifacts/npm once (and reused after).
+    Without npm or the registry the tests are skipped, unless STORECHAT_REQUIRE_BROWSER=1."""
+    script = NPM_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+    if script.is_file():
+        return script
+    npm = shutil.which("npm")
+    if not npm:
+        _unavailable("npm is not installed (the accessibility checks install axe-core with it)")
+    NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--fetch-retries=1", "--prefix", str(NPM_PREFIX), "axe-core@4"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        _unavailable("npm install axe-core@4 did not finish in 300 s")
+    if done.returncode != 0 or not script.is_file():
+        _unavailable(f"npm install axe-core@4 failed ({done.returncode}): {(done.stderr or done.stdout)[-800:]}")
+    return script

@@ -256,6 +256,36 @@ def agent(demo: Running, name: str) -> Any:
     return client
 
 
+TEAM_PASSWORD = "a long demo password"
+
+
+def teammate(demo: Running, open_tab: Callable[..., Tab], email: str, name: str, role: str = "agent") -> Tab:
+    """A new member of the demo shop's team: created with the CLI, who follows the
+    printed one-time link, chooses a password and lands in the inbox."""
+    from playwright.sync_api import expect
+
+    made = demo.cli("user", "create", _site_key(demo), email, "--name", name, "--role", role)
+    link = re.search(r"https?://\S+(/admin/welcome/\S+)", made.stdout)
+    assert link, made.stdout + made.stderr
+    tab = open_tab(path=link.group(1))
+    tab.page.get_by_label("New password").fill(TEAM_PASSWORD)
+    tab.page.get_by_label("The same password again").fill(TEAM_PASSWORD)
+    tab.page.get_by_role("button", name="Save and sign in").click()
+    expect(tab.page).to_have_url(re.compile(r"/admin/inbox/"))
+    expect(tab.page.locator("#conn")).to_have_text("Online")
+    return tab
+
+
+def add_canned_replies(demo: Running, replies: dict[str, str]) -> None:
+    """Canned replies (shortcut -> text) for the demo shop, straight into its database:
+    the inbox reads them when it loads."""
+    with sqlite3.connect(database(demo)) as conn:
+        shop_id = conn.execute("SELECT id FROM shops WHERE platform_ref = 'demo'").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO canned_replies (shop_id, shortcut, text, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)",
+            [(shop_id, shortcut, text) for shortcut, text in replies.items()])
+
+
 # ---- processes: whatever a demo started must be gone when it stops
 
 

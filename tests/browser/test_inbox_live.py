@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.storefront import Tab, make_opener
-from tests.test_end_to_end import Running, _site_key
+from tests.browser.storefront import Tab, make_opener, teammate
+from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a long demo password"
 
 
 @pytest.fixture
@@ -29,23 +28,6 @@ def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
     yield opener
     errors = close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def teammate(demo: Running, open_tab: Callable[..., Tab], email: str, name: str) -> Tab:
-    """A new member of the demo shop's team: created with the CLI, who follows the
-    printed one-time link, chooses a password and lands in the inbox."""
-    from playwright.sync_api import expect
-
-    made = demo.cli("user", "create", _site_key(demo), email, "--name", name)
-    link = re.search(r"https?://\S+(/admin/welcome/\S+)", made.stdout)
-    assert link, made.stdout + made.stderr
-    tab = open_tab(path=link.group(1))
-    tab.page.get_by_label("New password").fill(PASSWORD)
-    tab.page.get_by_label("The same password again").fill(PASSWORD)
-    tab.page.get_by_role("button", name="Save and sign in").click()
-    expect(tab.page).to_have_url(re.compile(r"/admin/inbox/"))
-    expect(tab.page.locator("#conn")).to_have_text("Online")
-    return tab
 
 
 def row(tab: Tab, status: str) -> Any:

@@ -11,6 +11,7 @@
   var convs = new Map();          // conversation id -> list row
   var online = new Set();         // agent ids online
   var visitorsOnline = new Set(); // conversation ids whose shopper is online
+  var focusOpened = false;        // opened from the list: the focus goes to the conversation
   var openId = null, detail = null, ws = null, ticket = boot.ticket, backoff = 1000;
   var pending = new Map();        // client id -> {conversation_id, text}
   var typingTimers = new Map();
@@ -40,6 +41,8 @@
 
   var STATUS = { ai: "Assistant", waiting_human: "Waiting", human: "With a person", closed: "Closed" };
 
+  function hidden(text) { return el("span", { class: "visually-hidden", text: text }); }
+
   function who(c) {
     return c.visitor_email || "Shopper " + String(c.visitor_id || "").slice(-4);
   }
@@ -50,6 +53,17 @@
     t.hidden = false;
     clearTimeout(toast.timer);
     toast.timer = setTimeout(function () { t.hidden = true; }, 6000);
+  }
+
+  // Re-rendering replaces nodes: the focus stays on the same control (same id or
+  // data-key) or, when that is gone, moves to fallback(); it is never dropped.
+  function keepFocus(box, render, fallback) {
+    var a = document.activeElement, had = box.contains(a) && a !== box;
+    var key = had && (a.id ? "#" + a.id : a.hasAttribute("data-key") ? '[data-key="' + a.getAttribute("data-key") + '"]' : "");
+    render();
+    if (!had || box.contains(document.activeElement)) return;
+    var again = (key && box.querySelector(key)) || fallback();
+    if (again) again.focus();
   }
 
   // Signed out (or the session ended): a page of our own reloads to the sign-in
@@ -87,6 +101,13 @@
   }
 
   function renderList() {
+    keepFocus($("list"), listRows, function () { return $("list").querySelector("a") || $("q"); });
+    var waitingCount = 0;
+    convs.forEach(function (c) { if (c.status === "waiting_human") waitingCount++; });
+    document.title = (waitingCount ? "(" + waitingCount + ") " : "") + "Inbox";
+  }
+
+  function listRows() {
     var list = $("list");
     var rows = Array.from(convs.values()).filter(inView).sort(function (a, b) {
       if (view === "waiting") return Date.parse(a.waiting_since || a.updated_at) - Date.parse(b.waiting_since || b.updated_at);
@@ -98,21 +119,18 @@
       var unread = c.conversation_id === openId ? 0 : c.unread;
       var waiting = c.status === "waiting_human" ? el("span", { class: "wait", text: "waiting " + ago(c.waiting_since || c.updated_at) }) : null;
       var link = el("a", {
-        href: "#c" + c.conversation_id, "aria-current": c.conversation_id === openId ? "true" : null,
-        "aria-label": who(c) + ", " + STATUS[c.status] + (unread ? ", " + unread + " unread" : "")
+        href: "#c" + c.conversation_id, "data-key": c.conversation_id, "aria-current": c.conversation_id === openId ? "true" : null,
+        onclick: function () { if (openId !== c.conversation_id) focusOpened = true; else if ($("conv-title")) $("conv-title").focus(); }
       }, [
         el("span", { class: "who", text: who(c) }),
-        visitorsOnline.has(c.conversation_id) ? el("span", { class: "dot", title: "online", text: "●" }) : null,
+        visitorsOnline.has(c.conversation_id) ? el("span", { class: "dot", title: "online" }, [el("span", { "aria-hidden": "true", text: "●" }), hidden(" online")]) : null,
         el("span", { class: "badge " + c.status, text: STATUS[c.status] + (c.status === "human" && c.agent_id ? ": " + (team[c.agent_id] || c.agent_name || "agent") : "") }),
-        unread ? el("span", { class: "unread", text: String(unread) }) : null,
+        unread ? el("span", { class: "unread" }, [String(unread), hidden(" unread")]) : null,
         waiting,
         el("span", { class: "last", text: c.last_text || "" })
       ]);
       list.appendChild(el("li", { "data-id": c.conversation_id }, [link]));
     });
-    var waitingCount = 0;
-    convs.forEach(function (c) { if (c.status === "waiting_human") waitingCount++; });
-    document.title = (waitingCount ? "(" + waitingCount + ") " : "") + "Inbox";
   }
 
   function setCounts(counts) {
@@ -146,6 +164,8 @@
   // -- one conversation -------------------------------------------------------
 
   function open(id) {
+    var focus = focusOpened;
+    focusOpened = false;
     openId = id;
     renderList();
     return api("/admin/inbox/api/conversations/" + id).then(function (d) {
@@ -154,10 +174,14 @@
       var row = convs.get(id);
       if (row) row.unread = 0;
       renderPanel();
+      if (focus) $("conv-title").focus();
       markRead();
       send({ type: "resume", conversation_id: id, after_seq: d.last_seq });
     }).catch(function (e) { toast(e.message); });
   }
+
+  // The panel shows this conversation (while another one loads, it still shows the one before).
+  function shown(id) { return detail !== null && detail.conversation_id === id; }
 
   function markRead() {
     if (!detail || document.hidden) return;
@@ -176,41 +200,62 @@
     send(Object.assign({ type: action, conversation_id: detail.conversation_id }, extra || {}));
   }
 
+  // The whole conversation (when one opens); the composer of the same conversation
+  // is kept as it is (what was typed, reply or note, the focus).
   function renderPanel() {
+    var panel = $("panel"), d = detail, kept = $("composer");
+    if (kept && (!d || kept.getAttribute("data-conv") !== String(d.conversation_id))) kept = null;
+    keepFocus(panel, function () {
+      panel.textContent = "";
+      if (!d) { panel.appendChild(el("p", { class: "placeholder", text: "Choose a conversation." })); return; }
+      panel.appendChild(head(d));
+      var log = el("ol", { id: "transcript", class: "transcript", tabindex: "0", "aria-label": "Transcript", "aria-live": "polite" });
+      var items = d.messages.map(function (m) { return { at: m.created_at, kind: "m", m: m }; })
+        .concat(d.notes.map(function (n) { return { at: n.created_at, kind: "n", n: n }; }))
+        .sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); });
+      items.forEach(function (it) { log.appendChild(it.kind === "m" ? messageItem(it.m) : noteItem(it.n)); });
+      panel.appendChild(log);
+      panel.appendChild(el("p", { id: "typing", class: "typing", "aria-live": "polite" }));
+      panel.appendChild(kept || composer(d));
+      log.scrollTop = log.scrollHeight;
+    }, function () { return $("conv-title"); });
+    if (d) renderShopper(d);
+  }
+
+  // Only the header, when the conversation changes hands: the focus stays on the
+  // same action or, when that action is gone (Take over once taken), on the reply box.
+  function renderHead() {
     var panel = $("panel");
-    panel.textContent = "";
-    if (!detail) { panel.appendChild(el("p", { class: "placeholder", text: "Choose a conversation." })); return; }
-    var d = detail, mine = d.status === "human" && d.agent_id === me;
+    keepFocus(panel, function () { panel.replaceChild(head(detail), panel.querySelector(".conv-head")); },
+      function () { return $("composer-text"); });
+    $("composer-text").placeholder = placeholder(detail);
+  }
+
+  function head(d) {
+    var mine = d.status === "human" && d.agent_id === me;
     var actions = el("div", { class: "actions", role: "toolbar", "aria-label": "Actions" });
-    if (d.status !== "closed" && !mine) actions.appendChild(button("Take over", function () { act("take"); }, { class: "primary" }));
-    if (d.status === "human" || d.status === "waiting_human") actions.appendChild(button("Hand back to the assistant", function () { act("release"); }));
+    if (d.status !== "closed" && !mine) actions.appendChild(button("Take over", function () { act("take"); }, { class: "primary", "data-key": "take" }));
+    if (d.status === "human" || d.status === "waiting_human") actions.appendChild(button("Hand back to the assistant", function () { act("release"); }, { "data-key": "release" }));
     if (d.status !== "closed") {
-      var select = el("select", { "aria-label": "Assign to" }, [el("option", { value: "", text: "Assign to…" })]);
+      var select = el("select", { "aria-label": "Assign to", "data-key": "assign" }, [el("option", { value: "", text: "Assign to…" })]);
       Object.keys(team).forEach(function (id) {
         select.appendChild(el("option", { value: id, text: team[id] + (online.has(Number(id)) ? " (online)" : "") }));
       });
-      select.addEventListener("change", function () { if (select.value) act("assign", { agent_id: Number(select.value) }); });
+      // A button assigns: the arrow keys change a select's value as they go through it.
       actions.appendChild(select);
-      actions.appendChild(button("Close", function () { act("close"); }));
+      actions.appendChild(button("Assign", function () {
+        if (select.value) act("assign", { agent_id: Number(select.value) }); else select.focus();
+      }, { "data-key": "assign-go" }));
+      actions.appendChild(button("Close", function () { act("close"); }, { "data-key": "close" }));
     } else {
-      actions.appendChild(button("Reopen", function () { act("reopen"); }));
+      actions.appendChild(button("Reopen", function () { act("reopen"); }, { "data-key": "reopen" }));
     }
     var owner = d.status === "human" ? " · with " + (team[d.agent_id] || d.agent_name || "an agent") : "";
-    panel.appendChild(el("header", { class: "conv-head" }, [
-      el("h2", { id: "conv-title", text: who(Object.assign({}, convs.get(d.conversation_id) || {}, { visitor_email: d.visitor.email, visitor_id: d.visitor.id })) }),
+    return el("header", { class: "conv-head" }, [
+      el("h2", { id: "conv-title", tabindex: "-1", text: who(Object.assign({}, convs.get(d.conversation_id) || {}, { visitor_email: d.visitor.email, visitor_id: d.visitor.id })) }),
       el("p", { id: "conv-status", class: "status", text: STATUS[d.status] + owner }),
       actions
-    ]));
-    var log = el("ol", { id: "transcript", class: "transcript", "aria-label": "Transcript", "aria-live": "polite" });
-    var items = d.messages.map(function (m) { return { at: m.created_at, kind: "m", m: m }; })
-      .concat(d.notes.map(function (n) { return { at: n.created_at, kind: "n", n: n }; }))
-      .sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); });
-    items.forEach(function (it) { log.appendChild(it.kind === "m" ? messageItem(it.m) : noteItem(it.n)); });
-    panel.appendChild(log);
-    panel.appendChild(el("p", { id: "typing", class: "typing", "aria-live": "polite" }));
-    panel.appendChild(composer(d));
-    log.scrollTop = log.scrollHeight;
-    renderShopper(d);
+    ]);
   }
 
   function messageItem(m) {
@@ -291,30 +336,49 @@
     return text.replace(/\{\{\s*(\w+)\s*\}\}/g, function (all, k) { return k in vars ? vars[k] : all; });
   }
 
+  function placeholder(d) {
+    return d.status === "closed" ? "Reopen to reply" : "Type a reply, or / for canned replies";
+  }
+
+  // The canned replies a "/shortcut" matches are listed under the text box; the
+  // arrows choose one, Tab or Enter puts it in, Escape closes the list.
   function composer(d) {
-    var form = el("form", { class: "composer", id: "composer" });
-    var mode = el("select", { id: "composer-mode", "aria-label": "Send as" }, [
+    var form = el("form", { class: "composer", id: "composer", "data-conv": d.conversation_id });
+    var mode = el("select", { id: "composer-mode" }, [
       el("option", { value: "message", text: "Reply to the shopper" }),
       el("option", { value: "note", text: "Internal note" })
     ]);
-    var text = el("textarea", { id: "composer-text", rows: 3, "aria-label": "Message", placeholder: d.status === "closed" ? "Reopen to reply" : "Type a reply, or / for canned replies" });
+    var text = el("textarea", { id: "composer-text", rows: 3, "aria-label": "Message", "aria-controls": "canned", placeholder: placeholder(d) });
     var hints = el("ul", { id: "canned", class: "canned", role: "listbox", hidden: true, "aria-label": "Canned replies" });
     var submit = el("button", { type: "submit", class: "primary", text: "Send" });
+    var found = [], chosen = 0;
+    function list(matches) {
+      found = matches;
+      chosen = Math.min(chosen, Math.max(found.length - 1, 0));
+      hints.textContent = "";
+      found.forEach(function (c, i) {
+        hints.appendChild(el("li", { id: "canned-" + i, role: "option", "aria-selected": String(i === chosen), text: "/" + c.shortcut + " — " + c.text.slice(0, 60),
+          onmousedown: function (e) { e.preventDefault(); chosen = i; use(); } }));
+      });
+      hints.hidden = !found.length;
+      if (found.length) text.setAttribute("aria-activedescendant", "canned-" + chosen);
+      else text.removeAttribute("aria-activedescendant");
+    }
+    function use() { text.value = fill(found[chosen].text, detail); list([]); }
     text.addEventListener("input", function () {
       var v = text.value;
-      if (v.charAt(0) === "/" && v.indexOf(" ") < 0) {
-        var found = canned.filter(function (c) { return ("/" + c.shortcut).indexOf(v) === 0; });
-        hints.textContent = "";
-        found.forEach(function (c) { hints.appendChild(el("li", { role: "option", text: "/" + c.shortcut + " — " + c.text.slice(0, 60) })); });
-        hints.hidden = !found.length;
-      } else hints.hidden = true;
-      if (mode.value === "message" && d.status !== "closed") typing(d.conversation_id);
+      chosen = 0;
+      list(v.charAt(0) === "/" && v.indexOf(" ") < 0 ? canned.filter(function (c) { return ("/" + c.shortcut).indexOf(v) === 0; }) : []);
+      if (mode.value === "message" && detail.status !== "closed") typing(detail.conversation_id);
     });
     text.addEventListener("keydown", function (e) {
-      if ((e.key === "Tab" || e.key === "Enter") && text.value.charAt(0) === "/" && !hints.hidden) {
-        var match = canned.filter(function (c) { return ("/" + c.shortcut).indexOf(text.value) === 0; })[0];
-        if (match) { e.preventDefault(); text.value = fill(match.text, d); hints.hidden = true; return; }
+      if (found.length && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+        e.preventDefault();
+        chosen = (chosen + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
+        return list(found);
       }
+      if (found.length && e.key === "Escape") { e.preventDefault(); return list([]); }
+      if (found.length && (e.key === "Tab" || e.key === "Enter")) { e.preventDefault(); return use(); }
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
     });
     form.addEventListener("submit", function (e) {
@@ -322,7 +386,7 @@
       var value = text.value.trim();
       if (!value) return;
       var cid = "i" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-      var frame = { type: mode.value, conversation_id: d.conversation_id, client_id: cid, text: value };
+      var frame = { type: mode.value, conversation_id: detail.conversation_id, client_id: cid, text: value };
       pending.set(cid, frame);
       if (send(frame)) text.value = "";
     });
@@ -395,7 +459,7 @@
         break;
       case "message": {
         var c = bump(f.conversation_id, { last_seq: f.seq, last_text: f.text, last_author: f.author, updated_at: f.created_at });
-        if (f.conversation_id === openId && detail) {
+        if (shown(f.conversation_id)) {
           if (!detail.messages.some(function (m) { return m.seq === f.seq; })) {
             detail.messages.push(f);
             detail.last_seq = Math.max(detail.last_seq, f.seq);
@@ -415,18 +479,16 @@
         var wasWaiting = before && before.status === "waiting_human";
         bump(f.conversation_id, { status: f.status, agent_id: f.agent_id, agent_name: f.agent_name, updated_at: new Date().toISOString(), waiting_since: f.status === "waiting_human" ? (f.waiting_since || new Date().toISOString()) : null });
         if (f.status === "waiting_human" && !wasWaiting) alertWaiting(f.conversation_id);
-        if (detail && f.conversation_id === openId) {
+        if (shown(f.conversation_id)) {
           detail.status = f.status; detail.agent_id = f.agent_id; detail.agent_name = f.agent_name;
-          var keep = $("composer-text") ? $("composer-text").value : "";
-          renderPanel();
-          if ($("composer-text")) $("composer-text").value = keep;
+          renderHead();
         }
         renderList();
         refreshCounts();
         break;
       }
       case "note":
-        if (detail && f.conversation_id === openId) {
+        if (shown(f.conversation_id)) {
           detail.notes.push(f);
           $("transcript").appendChild(noteItem(f));
         }
@@ -489,14 +551,43 @@
   boot.page.conversations.forEach(function (c) { convs.set(c.conversation_id, c); });
   renderList();
 
-  document.querySelectorAll("[data-view]").forEach(function (tab) {
+  // The views are tabs: one stop for Tab, the arrows (and Home, End) move between them.
+  var tabs = Array.from(document.querySelectorAll("[data-view]"));
+  function selectTab(tab) {
+    tabs.forEach(function (t) {
+      t.setAttribute("aria-selected", t === tab ? "true" : "false");
+      t.tabIndex = t === tab ? 0 : -1;
+    });
+  }
+  selectTab(tabs.filter(function (t) { return t.getAttribute("aria-selected") === "true"; })[0] || tabs[0]);
+  tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function (e) {
       e.preventDefault();
       view = tab.getAttribute("data-view");
-      document.querySelectorAll("[data-view]").forEach(function (t) { t.setAttribute("aria-selected", t === tab ? "true" : "false"); });
+      selectTab(tab);
       history.replaceState(null, "", "?view=" + view + location.hash);
       loadList(true);
     });
+    tab.addEventListener("keydown", function (e) {
+      var to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      to = tabs[(to + tabs.length) % tabs.length];
+      to.focus();
+      to.click();
+    });
+  });
+  // In the list, the arrows go from one conversation to the next.
+  $("list").addEventListener("keydown", function (e) {
+    var step = { ArrowDown: "nextElementSibling", ArrowUp: "previousElementSibling" }[e.key];
+    var row = step && e.target.closest("li");
+    var to = row && row[step] && row[step].querySelector("a");
+    if (to) { e.preventDefault(); to.focus(); }
+  });
+  // "Skip to the reply box" without losing the open conversation from the address.
+  document.querySelector(".skip").addEventListener("click", function (e) {
+    e.preventDefault();
+    ($("composer-text") || $("list").querySelector("a") || $("q")).focus();
   });
   $("search").addEventListener("submit", function (e) { e.preventDefault(); search = $("q").value.trim(); loadList(true); });
   $("more").addEventListener("click", function () { loadList(false); });
