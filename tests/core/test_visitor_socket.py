@@ -72,6 +72,9 @@ def test_resume_returns_exactly_the_missed_messages(base_url, db) -> None:  # ty
         (json.dumps({"type": "message", "client_id": "a", "text": "x" * 5000}), "message_too_long"),
         (json.dumps({"type": "message", "client_id": "a", "text": "x" * 20000}), "frame_too_large"),
         (json.dumps({"type": "hello", "site_key": "sk_test"}), "unexpected_frame"),
+        (json.dumps({"client_id": "a", "text": "no type"}), "bad_frame"),
+        (json.dumps({"type": "rate", "conversation_id": True, "score": 5}), "bad_frame"),
+        (json.dumps({"type": "rate", "conversation_id": 1, "score": "5"}), "bad_frame"),
     ],
 )
 def test_bad_frames_get_an_error_and_store_nothing(base_url, db, raw, code) -> None:  # type: ignore[no-untyped-def]
@@ -95,6 +98,11 @@ def test_bad_frames_get_an_error_and_store_nothing(base_url, db, raw, code) -> N
         ({"type": "hello", "site_key": "sk_test", "token": "forged.token.value"}, "bad_token"),
         ({"type": "message", "client_id": "a", "text": "hi"}, "hello_required"),
         ({"type": "hello", "site_key": "sk_test", "after_seq": -1}, "bad_frame"),
+        # Lax parsing would read these as 1: the client would silently miss seq 1.
+        ({"type": "hello", "site_key": "sk_test", "after_seq": True}, "bad_frame"),
+        ({"type": "hello", "site_key": "sk_test", "after_seq": "1"}, "bad_frame"),
+        ({"type": "hello", "site_key": "sk_test", "after_seq": 1.0}, "bad_frame"),
+        ({"site_key": "sk_test"}, "bad_frame"),  # no type
     ],
 )
 def test_bad_hello_is_refused_and_stores_nothing(base_url, db, hello, code) -> None:  # type: ignore[no-untyped-def]

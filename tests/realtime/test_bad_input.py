@@ -71,7 +71,7 @@ def test_visitor_socket_refuses_bad_frames_and_keeps_serving(rt: Live) -> None:
         ("garbage{", "invalid_json", None),
         ("[1, 2, 3]", "invalid_json", None),
         (json.dumps({"type": "bogus"}), "unknown_frame", None),
-        (json.dumps({"no": "type"}), "unknown_frame", None),
+        (json.dumps({"no": "type"}), "bad_frame", None),
         (json.dumps({"type": "message", "text": "no client id"}), "bad_frame", None),
         (json.dumps({"type": "message", "client_id": "x" * 65, "text": "id too long"}), "bad_frame", None),
         (json.dumps({"type": "message", "client_id": "e-empty", "text": "   "}), "empty_message", "e-empty"),
