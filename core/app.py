@@ -16,8 +16,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(1024 * 1024, settings.webhook_max_bytes)
     app.config["SOCK_SERVER_OPTIONS"] = {
         "ping_interval": settings.ws_ping_interval,
-        # Frames up to 4x the limit are read and answered with a clear error
-        # frame; anything larger is cut off by the transport (close code 1009).
+        # Frames up to 4x the limit (in bytes, UTF-8 for text: core/chat/sock.py's
+        # ChatServer) are read and answered with a clear error frame; anything
+        # larger is cut off by the transport (close code 1009).
         "max_message_size": settings.max_frame_bytes * 4,
     }
 

@@ -31,6 +31,12 @@ class WebServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn >= 25.1 opens a control socket for `gunicornc`, by default at
+            # ~/.gunicorn/gunicorn.ctl (or $XDG_RUNTIME_DIR/gunicorn.ctl): one path
+            # for every instance on the host, outside the instance folder.
+            # StoreChat's supervisor manages its processes: none is opened.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from core.app import create_app

@@ -10,7 +10,14 @@ from core import json_input
 from core.errors import StoreChatError
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64)]
-ConversationId = Annotated[int, Field(ge=1)]
+#: The largest id or seq the database holds (a 32-bit integer column).
+MAX_INT = 2**31 - 1
+#: Integers are strict: a JSON integer, never ``true``, ``"1"`` or ``1.0``, which
+#: lax parsing would quietly turn into 1 (a client would silently skip seq 1).
+ConversationId = Annotated[int, Field(strict=True, ge=1, le=MAX_INT)]
+AgentId = Annotated[int, Field(strict=True, ge=1, le=MAX_INT)]
+Seq = Annotated[int, Field(strict=True, ge=0, le=MAX_INT)]
+Score = Annotated[int, Field(strict=True, ge=1, le=5)]
 
 
 class FrameError(StoreChatError):
@@ -37,7 +44,7 @@ class Hello(_Frame):
     type: Literal["hello"]
     site_key: str = Field(min_length=1, max_length=64)
     token: str | None = Field(default=None, max_length=512)
-    after_seq: int = Field(default=0, ge=0)
+    after_seq: Seq = 0
     #: A signed shopper identity from the store (Shopify: the App Proxy's
     #: ``/apps/storechat/identity``); absent when nobody is logged in.
     identity: str | None = Field(default=None, max_length=1024)
@@ -67,7 +74,7 @@ class Rate(_Frame):
 
     type: Literal["rate"]
     conversation_id: ConversationId
-    score: int = Field(ge=1, le=5)
+    score: Score
     comment: str | None = Field(default=None, max_length=1000)
 
 
@@ -107,7 +114,7 @@ class Resume(_Frame):
 
     type: Literal["resume"]
     conversation_id: ConversationId
-    after_seq: int = Field(default=0, ge=0)
+    after_seq: Seq = 0
 
 
 class Ownership(_Frame):
@@ -120,7 +127,7 @@ class Assign(_Frame):
 
     type: Literal["assign"]
     conversation_id: ConversationId
-    agent_id: int = Field(ge=1)
+    agent_id: AgentId
 
 
 class AgentNote(_Frame):
@@ -142,7 +149,7 @@ class ReadUpTo(_Frame):
 
     type: Literal["read"]
     conversation_id: ConversationId
-    seq: int = Field(ge=0)
+    seq: Seq
 
 
 VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, AskHuman, Rate, LeaveContact, Ping],
@@ -161,8 +168,11 @@ def parse(raw: str | bytes, *, agent: bool = False) -> Any:
         data = json_input.load_object(raw)
     except json_input.JSONInputError as exc:
         raise FrameError(f"frames must be JSON objects: {exc.message}", code="invalid_json") from None
-    if data.get("type") not in (AGENT_TYPES if agent else VISITOR_TYPES):
-        raise FrameError(f"unknown frame type {str(data.get('type'))[:40]!r}", code="unknown_frame")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise FrameError("type: every frame needs a type (a string)")
+    if kind not in (AGENT_TYPES if agent else VISITOR_TYPES):
+        raise FrameError(f"unknown frame type {kind[:40]!r}", code="unknown_frame")
     try:
         return (_agent if agent else _visitor).validate_python(data)
     except ValidationError as exc:

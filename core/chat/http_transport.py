@@ -18,12 +18,12 @@ import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from core import json_input, lifecycle
 from core.chat import messages
 from core.chat.connections import AddressSlot
-from core.chat.frames import LeaveContact, Page, Rate
+from core.chat.frames import MAX_INT, LeaveContact, Page, Rate, Seq
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
 from core.services import services
@@ -106,14 +106,29 @@ def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = Tr
     return value
 
 
-def _after_seq(value: Any) -> int:
+_seq: TypeAdapter[int] = TypeAdapter(Seq)
+
+
+def _after_seq(data: dict[str, Any]) -> int:
+    """A JSON body's ``after_seq``: a JSON integer >= 0 (absent: 0), as on the socket;
+    never ``true`` or ``"1"``, which lax parsing would take as 1."""
+    if "after_seq" not in data:
+        return 0
     try:
-        after = int(value or 0)
-    except (TypeError, ValueError):
-        raise _BadRequest("after_seq must be a whole number") from None
-    if after < 0:
-        raise _BadRequest("after_seq must not be negative")
-    return after
+        return _seq.validate_python(data["after_seq"])
+    except ValidationError:
+        raise _BadRequest(f"after_seq: a whole number from 0 to {MAX_INT} is required") from None
+
+
+def _query_int(name: str, *, default: int, low: int, high: int) -> int:
+    """A query-string integer: plain decimal digits (no sign, spaces, decimals or other
+    digits than 0-9) from ``low`` to ``high``; absent or empty: ``default``."""
+    value = request.args.get(name, "")
+    if value == "":
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= 10) or not low <= int(value) <= high:
+        raise _BadRequest(f"{name}: a whole number from {low} to {high}, in plain digits, is required")
+    return int(value)
 
 
 def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False) -> VisitorContext:
@@ -155,7 +170,7 @@ def _beat(ctx: VisitorContext) -> None:
 @bp.post("/hello")
 def hello() -> Response:
     data = _body()
-    return jsonify(_welcome(_visitor(data, token_required=False, hello=True), _after_seq(data.get("after_seq"))))
+    return jsonify(_welcome(_visitor(data, token_required=False, hello=True), _after_seq(data)))
 
 
 @bp.post("/messages")
@@ -229,15 +244,13 @@ def events() -> Response:
     """
     args = request.args
     ctx = _visitor({"site_key": args.get("site_key"), "token": _bearer_token()}, token_required=True)
-    asked = _conversation_arg(args.get("conversation_id"))
+    asked = _query_int("conversation_id", default=0, low=1, high=MAX_INT) or None
+    requested_after = _query_int("after_seq", default=0, low=0, high=MAX_INT)
+    wait = float(_query_int("wait", default=int(MAX_WAIT), low=0, high=int(MAX_WAIT)))
     if asked is not None and asked != ctx.conversation_id:
-        return _rest_of(ctx, asked, _after_seq(args.get("after_seq")))
-    after_seq = min(_after_seq(args.get("after_seq")), ctx.last_seq)
+        return _rest_of(ctx, asked, requested_after)
+    after_seq = min(requested_after, ctx.last_seq)
     _beat(ctx)
-    try:
-        wait = min(MAX_WAIT, max(0.0, float(args.get("wait", MAX_WAIT))))
-    except ValueError:
-        raise _BadRequest("wait must be a number of seconds") from None
     svc = services()
     frames: list[dict[str, Any]] = []
     if ctx.conversation_id is not None:
@@ -278,18 +291,6 @@ def _bearer_token() -> str | None:
         raise _BadRequest("send the token in the Authorization header (Bearer), not in the URL", "token_in_url")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def _conversation_arg(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        cid = int(value)
-    except ValueError:
-        raise _BadRequest("conversation_id must be an integer") from None
-    if cid < 1:
-        raise _BadRequest("conversation_id must be positive")
-    return cid
 
 
 def _rest_of(ctx: VisitorContext, conversation_id: int, after_seq: int) -> Response:

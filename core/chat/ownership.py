@@ -6,7 +6,8 @@
 
 One person owns a conversation at a time: ``take`` of a conversation another
 agent owns is refused (naming who has it), so two agents pressing "take
-over" at once end with exactly one owner; ``assign`` hands it to a named
+over" at once end with exactly one owner; taking one's own again changes
+nothing; ``assign`` hands it to a named
 teammate on purpose. ``requeue`` puts it back in the queue when its owner
 went away. While a human owns a conversation the assistant stays silent.
 Each change is stored as a system message (so the shopper sees it, in
@@ -56,6 +57,9 @@ class Change:
     #: Who made the change (None: the assistant or StoreChat itself).
     by_name: str | None = None
     waiting_since: str | None = None
+    #: False when the action asked for what already is (an agent taking their own
+    #: conversation again): nothing was stored and there is nothing to announce.
+    changed: bool = True
 
 
 def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | None = None,
@@ -78,6 +82,11 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
             if conversation is None or (agent is not None and conversation.shop_id != agent.shop_id):
                 raise NotFound(f"conversation {conversation_id} does not exist")
             before, before_agent = conversation.status, conversation.agent_id
+            if action == "take" and before == "human" and agent is not None and before_agent == agent.id:
+                # Taking one's own conversation again (a second tab, a retried click): nothing to do.
+                return Change(conversation_id=conversation.id, shop_id=conversation.shop_id, before=before,
+                              after=before, agent_id=agent.id, agent_name=agent.name, notice="",
+                              by_name=agent.name, changed=False)
             after, owner = _decide(session, conversation, action, agent, assignee)
             now = utcnow()
             waiting_since = now if after == "waiting_human" else \
@@ -114,8 +123,6 @@ def _decide(session, conversation: Conversation, action: str, agent: Agent | Non
     if action == "take" and before == "human":
         # The race two agents run when both press "take over": the loser learns who won.
         holder = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
-        if holder is not None and agent is not None and holder.id == agent.id:
-            raise TransitionRefused("you already have this conversation")
         raise TransitionRefused(f"{holder.name if holder else 'Someone'} already took this conversation")
     after = TRANSITIONS.get((before, action))
     if after is None:

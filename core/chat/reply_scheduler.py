@@ -2,7 +2,8 @@
 
 Shoppers often send a thought in several lines. Each stored line (re)starts
 a short timer for its conversation; a ``typing`` frame holds it a little
-longer, up to a cap. When the timer fires, the assistant job is enqueued
+longer. Neither holds it past a cap (``max_hold`` after the burst's first
+line), so a shopper who keeps writing is still answered. When the timer fires, the assistant job is enqueued
 with the seq of the latest line, and the job answers the whole burst. Jobs
 for superseded lines find a later shopper line and do nothing, so a burst
 gets exactly one reply.
@@ -33,8 +34,12 @@ class ReplyScheduler:
     def line_stored(self, conversation_id: int, seq: int) -> None:
         with self._lock:
             started = self._cancel(conversation_id) or time.monotonic()
-            if self._delay > 0:
-                self._start(conversation_id, seq, started, self._delay)
+            # Each line restarts the delay, but never past the burst's cap: a shopper
+            # who keeps writing is answered at most ``max_hold`` after the burst began
+            # (the lines after that start the next burst).
+            left = max(self._max_hold, self._delay) - (time.monotonic() - started)
+            if self._delay > 0 and left > 0:
+                self._start(conversation_id, seq, started, min(self._delay, left))
                 return
         self._fire(conversation_id, seq)
 

@@ -379,7 +379,8 @@ class ChatService:
             raise ChatError(exc.code, exc.message) from None
         except NotFound as exc:
             raise ChatError("unknown_conversation", exc.message) from None
-        self.announce_change(change)
+        if change.changed:
+            self.announce_change(change)
         return change
 
     # -- announcing -----------------------------------------------------------

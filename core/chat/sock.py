@@ -1,4 +1,5 @@
-"""The flask-sock extension both sockets register on, and how it compresses.
+"""The flask-sock extension both sockets register on, how it compresses, and
+the WebSocket server class it uses (:class:`ChatServer`).
 
 simple-websocket answers a browser's ``permessage-deflate`` offer with
 wsproto's defaults: 32 KiB windows and context takeover, so every socket
@@ -11,14 +12,21 @@ windows: a frame is still compressed, and an idle socket holds no zlib state
 from __future__ import annotations
 
 import functools
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import flask_sock
+import simple_websocket
 import simple_websocket.ws
 from flask import Flask
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
-from wsproto.events import TextMessage
+from wsproto.events import BytesMessage, CloseConnection, Event, TextMessage
 from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import CloseReason
 
 sock = Sock()
 
@@ -30,6 +38,137 @@ chat_deflate = functools.partial(
     client_no_context_takeover=True, server_no_context_takeover=True,
     client_max_window_bits=WINDOW_BITS, server_max_window_bits=WINDOW_BITS,
 )
+
+
+#: How long, and how much input, a closing socket reads and drops while the
+#: client finishes sending (see :meth:`ChatSocket.close`).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024
+
+
+class ChatSocket:
+    """The connection's socket as simple-websocket uses it: whole writes, and a
+    close that does not throw away the last frame.
+
+    simple-websocket writes each frame with one ``sock.send()`` and ignores
+    how much was written. On a gevent socket whose send buffer is nearly full
+    (a client reading slowly), that is only part of the frame; the rest is
+    lost and the client reads the next frame's header as payload. Writing
+    with ``sendall`` under one lock keeps every frame whole, and unmixed with
+    the pings and close frames simple-websocket's reader sends.
+
+    Closing a TCP socket that still has unread input (the rest of a frame
+    too large to read) sends a reset, and a reset makes the client's system
+    drop what the client had not read yet: the close frame (1009) that says
+    why. So :meth:`close` first ends the sending side (the client gets
+    everything sent, then end-of-stream), reads and drops what still arrives
+    until the client closes too, for at most ``LINGER_SECONDS`` and
+    ``LINGER_BYTES``, and only then closes.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes, *args: Any) -> int:
+        with self._lock:
+            self._sock.sendall(data, *args)
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            with self._lock:
+                self._sock.shutdown(socket.SHUT_WR)
+            deadline, drained = time.monotonic() + LINGER_SECONDS, 0
+            while drained < LINGER_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._sock.settimeout(left)
+                chunk = self._sock.recv(65536)
+                if not chunk:
+                    break  # the client has closed its side: nothing unread is left
+                drained += len(chunk)
+        except OSError:
+            pass  # already reset or closed: nothing left to save
+        finally:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _SizedMessages:
+    """wsproto's connection as simple-websocket reads it, with each message's
+    size counted in bytes (UTF-8 for text) and cut off past ``limit``.
+
+    simple-websocket counts a text message's size in characters, so a
+    message of non-ASCII text could be up to four times larger than its
+    ``max_message_size`` in bytes.
+    """
+
+    def __init__(self, conn: Any, limit: int | None) -> None:
+        self._conn = conn
+        self.limit = limit
+        self.size = 0
+        self.too_big = False
+
+    def events(self) -> Iterator[Event]:
+        for event in self._conn.events():
+            if isinstance(event, (TextMessage, BytesMessage)) and self.limit:
+                data = event.data
+                self.size += len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+                if self.size > self.limit:
+                    self.too_big = True
+                    return  # read nothing more: the connection is closed with 1009
+                if event.message_finished:
+                    self.size = 0
+            yield event
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class ChatServer(simple_websocket.Server):
+    """simple-websocket's server, as the chat sockets need it: message sizes in
+    bytes, whole writes, and a close frame that reaches the client."""
+
+    def __init__(self, environ: dict[str, Any], *, max_message_size: int | None = None, **options: Any) -> None:
+        self._limit = max_message_size
+        # The base class's own limit counts characters: ours replaces it.
+        super().__init__(environ, max_message_size=None, **options)
+
+    # The base class sets both in its constructor (and starts reading right after).
+    @property
+    def sock(self) -> Any:
+        return self._chat_sock
+
+    @sock.setter
+    def sock(self, value: Any) -> None:
+        self._chat_sock = value if value is None or isinstance(value, ChatSocket) else ChatSocket(value)
+
+    @property
+    def ws(self) -> Any:
+        return self._sized
+
+    @ws.setter
+    def ws(self, conn: Any) -> None:
+        self._sized = _SizedMessages(conn, self._limit)
+
+    def _handle_events(self) -> bool:
+        keep_going = bool(super()._handle_events())
+        if self._sized.too_big:
+            try:
+                self.sock.send(self._sized.send(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "Message is too big")))
+            except OSError:
+                pass
+            keep_going = False
+        if not keep_going:
+            # Wake the handler now: it may have gone back to waiting after an
+            # earlier wake-up, before the connection was marked closed.
+            self.connected = False
+            self.event.set()
+        return keep_going
 
 
 def send_texts(ws: Any, texts: list[str]) -> None:
@@ -49,4 +188,6 @@ def init_app(app: Flask) -> None:
     # simple-websocket builds its accepted extension from this module global
     # (Base._handle_events); there is no option for it.
     simple_websocket.ws.PerMessageDeflate = chat_deflate  # type: ignore[attr-defined,misc]
+    # flask-sock builds each connection from this module global; there is no option for it either.
+    flask_sock.Server = ChatServer  # type: ignore[attr-defined,misc]
     sock.init_app(app)

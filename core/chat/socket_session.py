@@ -16,6 +16,7 @@ from core.chat.frames import FrameError, client_id_of, error_frame, parse
 from core.chat.outbox import Outbox, wake
 from core.chat.presence import Beat
 from core.chat.service import ChatError
+from core.chat.sock import LINGER_SECONDS
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,37 +27,11 @@ HELLO_TIMEOUT = 15
 IDLE_WAKE = 60.0
 
 
-class _WholeWrites:
-    """The connection's socket as simple-websocket writes to it: whole frames only.
-
-    simple-websocket writes each frame with one ``sock.send()`` and ignores
-    how much was written. On a gevent socket whose send buffer is nearly full
-    (a client reading slowly), that is only part of the frame; the rest is
-    lost and the client reads the next frame's header as payload. Writing
-    with ``sendall`` under one lock keeps every frame whole, and unmixed with
-    the pings and close frames simple-websocket's reader sends.
-    """
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = sock
-        self._lock = threading.Lock()
-
-    def send(self, data: bytes, *args: Any) -> int:
-        with self._lock:
-            self._sock.sendall(data, *args)
-        return len(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
 class SocketSession:
     agent = False
     follow_new = False
 
     def __init__(self, ws: Any, svc: Services, ip: str) -> None:
-        if getattr(ws, "sock", None) is not None:
-            ws.sock = _WholeWrites(ws.sock)
         self.ws = ws
         self.svc = svc
         self.ip = ip or "unknown"
@@ -100,6 +75,18 @@ class SocketSession:
                 self.closed()
             except Exception:  # noqa: BLE001 - Redis is away; the entries expire by themselves
                 log.warning("could not release the connection's slot and presence", exc_info=True)
+            self._await_transport()
+
+    def _await_transport(self) -> None:
+        """Wait (a bounded time) for the connection's reader to finish its close.
+
+        Once the handler returns, the web server closes the socket at once,
+        which with the client's input still unread is a reset that destroys
+        the close frame the reader just sent (``ChatSocket.close`` reads that
+        input first)."""
+        reader = getattr(self.ws, "thread", None)
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=LINGER_SECONDS + 1)
 
     # -- for subclasses -------------------------------------------------------
 
@@ -155,7 +142,8 @@ class SocketSession:
         wake(self.ws)
 
     def _parse(self, raw: str | bytes) -> Any:
-        if len(raw) > self.settings.max_frame_bytes:
+        size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
+        if size > self.settings.max_frame_bytes:
             raise FrameError(
                 f"frames may be at most {self.settings.max_frame_bytes} bytes", code="frame_too_large"
             )

@@ -203,3 +203,23 @@ def test_writing_after_close_starts_a_new_conversation(base_url, credential) -> 
     assert live["conversation_id"] == ack["conversation_id"] and live["seq"] == 1
     visitor.close()
     agent.close()
+
+
+def test_integer_fields_take_json_integers_only(base_url, credential, db) -> None:  # type: ignore[no-untyped-def]
+    visitor, conversation_id = _visitor_with_conversation(base_url)
+    agent = AgentClient(base_url)
+    agent.hello(credential)
+    for frame in ({"type": "resume", "conversation_id": conversation_id, "after_seq": True},
+                  {"type": "resume", "conversation_id": str(conversation_id), "after_seq": 0},
+                  {"type": "take", "conversation_id": True},
+                  {"type": "assign", "conversation_id": conversation_id, "agent_id": "1"},
+                  {"type": "read", "conversation_id": conversation_id, "seq": 1.0},
+                  {"type": "typing", "conversation_id": float(conversation_id)},
+                  {"conversation_id": conversation_id}):
+        agent.send(frame)
+        error = agent.expect("error")
+        assert (error["code"], error["fatal"]) == ("bad_frame", False), (frame, error)
+    agent.none_of("message", wait=0.3)  # no resume was taken as after_seq 1 (or 0)
+    with db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        assert (conversation.status, conversation.agent_id) == ("ai", None)

@@ -269,3 +269,37 @@ def test_sends_over_the_address_bucket_are_refused_whatever_the_token(base_url, 
         codes.append(answer.status_code if answer.ok else answer.json()["error"]["code"])
     assert codes == [201, 201, 201, "rate_limited", "rate_limited"]
     assert _count(db) == 3
+
+
+#: What lax parsing turns into an integer (``true`` is 1: the client would silently skip seq 1).
+NOT_JSON_INTEGERS = [True, False, "1", "0", 1.0, 0.5, [0], {"n": 0}, -1, 2**31]
+
+
+def test_json_integers_are_integers_and_nothing_else(base_url, token, db) -> None:  # type: ignore[no-untyped-def]
+    conversation = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "c1",
+                                                "text": "hello"}).json()["ack"]["conversation_id"]
+    assert post(base_url, "/hello", {"site_key": "sk_test", "token": token, "after_seq": 0}).status_code == 200
+    assert post(base_url, "/hello", {"site_key": "sk_test", "token": token}).status_code == 200
+    for value in NOT_JSON_INTEGERS:
+        hello = post(base_url, "/hello", {"site_key": "sk_test", "token": token, "after_seq": value})
+        assert hello.status_code == 400 and hello.json()["error"]["code"] == "bad_frame", value
+        assert "after_seq" in hello.json()["error"]["message"]
+        for field, good in (("conversation_id", conversation), ("score", 5)):
+            body = {"site_key": "sk_test", "token": token, "conversation_id": conversation, "score": 5, field: value}
+            rated = post(base_url, "/rate", body)
+            assert rated.status_code == 400 and rated.json()["error"]["code"] == "bad_frame", (field, value)
+            assert field in rated.json()["error"]["message"]
+    assert post(base_url, "/rate", {"site_key": "sk_test", "token": token, "conversation_id": conversation,
+                                    "score": 5}).status_code == 200
+
+
+def test_query_integers_are_plain_decimal_digits(base_url, token) -> None:  # type: ignore[no-untyped-def]
+    conversation = post(base_url, "/messages", {"site_key": "sk_test", "token": token, "client_id": "c1",
+                                                "text": "hello"}).json()["ack"]["conversation_id"]
+    ok = events(base_url, token, after_seq="0", wait="0", conversation_id=str(conversation))
+    assert ok.status_code == 200 and [m["seq"] for m in ok.json()["messages"]] == [1]
+    for value in ("true", "+1", "-1", " 1", "1 ", "1.0", "1e0", "0x1", "1_0", "١", "9" * 20):
+        for name in ("after_seq", "wait", "conversation_id"):
+            response = events(base_url, token, **{"after_seq": "0", "wait": "0", name: value})
+            assert response.status_code == 400, (name, value, response.text)
+            assert response.json()["error"]["code"] == "bad_frame" and name in response.json()["error"]["message"]

@@ -110,6 +110,28 @@ def test_two_agents_taking_at_once_end_with_one_owner(base_url, team, db: Databa
     assert loser.expect("error", lambda f: f.get("code") == "not_owner")["message"].startswith(winner_name)
 
 
+def test_taking_your_own_conversation_again_changes_nothing(base_url, team, db: Database) -> None:  # type: ignore[no-untyped-def]
+    visitor, conversation = _shopper(base_url)
+    ana, _ = _agent(base_url, team["ana"][1])
+    for _ in range(40):
+        ana.act("take", conversation)
+    ana.send({"type": "ping"})
+    ana.expect("pong")  # every take was handled before this
+    # One change: one conversation frame, no error, one join line stored.
+    changes = _drain(ana, "conversation", wait=0.5)
+    assert [(f["status"], f["agent_id"]) for f in changes] == [("human", team["ana"][0].agent_id)]
+    assert not [f for f in ana.frames if f.get("type") == "error"], ana.frames
+    with db.session() as session:
+        system = session.scalars(select(Message.text).where(Message.conversation_id == conversation,
+                                                            Message.author == "system")).all()
+    assert system == ["Ana joined the conversation."]
+    # Taking one another agent owns is still refused, naming the owner.
+    ben, _ = _agent(base_url, team["ben"][1])
+    ben.act("take", conversation)
+    assert ben.expect("error", lambda f: f["code"] == "transition_refused")["message"] == \
+        "Ana already took this conversation"
+
+
 def _drain(client, kind: str, wait: float = 1.0) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     got = []
     deadline = time.monotonic() + wait

@@ -62,3 +62,23 @@ def test_typing_without_a_pending_reply_does_nothing() -> None:
     ReplyScheduler(rec, delay=0.05, max_hold=1).typing(3)
     time.sleep(0.2)
     assert rec.calls == []
+
+
+def test_a_stream_of_lines_is_answered_by_the_cap_not_after_it_ends() -> None:
+    """A shopper who keeps sending lines (one every 30 ms, for 1.5 s, each
+    restarting the 0.2 s delay) still gets replies while writing: each burst is
+    released at most ``max_hold`` after its first line, with its latest line."""
+    rec = Recorder()
+    scheduler = ReplyScheduler(rec, delay=0.2, max_hold=0.5)
+    seqs = range(1, 51)
+    enqueued_while_writing = []
+    for seq in seqs:
+        scheduler.line_stored(3, seq)
+        time.sleep(0.03)
+        enqueued_while_writing = list(rec.calls)
+    assert enqueued_while_writing, "nothing was released while the shopper kept writing"
+    assert rec.event.wait(2)
+    time.sleep(0.5)
+    released = [s for _, s, _ in rec.calls]
+    assert released == sorted(set(released)) and released[-1] == seqs[-1]  # each once, in order, the last too
+    assert 2 <= len(released) < len(seqs) / 4  # a few bursts, not a reply per line

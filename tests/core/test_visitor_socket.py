@@ -72,6 +72,9 @@ def test_resume_returns_exactly_the_missed_messages(base_url, db) -> None:  # ty
         (json.dumps({"type": "message", "client_id": "a", "text": "x" * 5000}), "message_too_long"),
         (json.dumps({"type": "message", "client_id": "a", "text": "x" * 20000}), "frame_too_large"),
         (json.dumps({"type": "hello", "site_key": "sk_test"}), "unexpected_frame"),
+        (json.dumps({"client_id": "a", "text": "no type"}), "bad_frame"),
+        (json.dumps({"type": "rate", "conversation_id": True, "score": 5}), "bad_frame"),
+        (json.dumps({"type": "rate", "conversation_id": 1, "score": "5"}), "bad_frame"),
     ],
 )
 def test_bad_frames_get_an_error_and_store_nothing(base_url, db, raw, code) -> None:  # type: ignore[no-untyped-def]
@@ -95,6 +98,11 @@ def test_bad_frames_get_an_error_and_store_nothing(base_url, db, raw, code) -> N
         ({"type": "hello", "site_key": "sk_test", "token": "forged.token.value"}, "bad_token"),
         ({"type": "message", "client_id": "a", "text": "hi"}, "hello_required"),
         ({"type": "hello", "site_key": "sk_test", "after_seq": -1}, "bad_frame"),
+        # Lax parsing would read these as 1: the client would silently miss seq 1.
+        ({"type": "hello", "site_key": "sk_test", "after_seq": True}, "bad_frame"),
+        ({"type": "hello", "site_key": "sk_test", "after_seq": "1"}, "bad_frame"),
+        ({"type": "hello", "site_key": "sk_test", "after_seq": 1.0}, "bad_frame"),
+        ({"site_key": "sk_test"}, "bad_frame"),  # no type
     ],
 )
 def test_bad_hello_is_refused_and_stores_nothing(base_url, db, hello, code) -> None:  # type: ignore[no-untyped-def]
@@ -175,3 +183,43 @@ def test_shopper_asks_for_a_human_rates_and_leaves_an_email(base_url, db) -> Non
         assert kinds == ["contact_left", "csat", "handoff"]
         assert session.scalar(select(Visitor)).email == "ana@example.com"
         assert session.get(Conversation, conversation_id).status == "waiting_human"
+
+
+def _close_code(client: VisitorClient, timeout: float = 5) -> int | None:
+    """Read until the server closes; its close code (None: no close frame)."""
+    import struct
+
+    import websocket
+
+    client.ws.settimeout(timeout)
+    try:
+        while True:
+            opcode, frame = client.ws.recv_data_frame(True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else None
+    except (WebSocketConnectionClosedException, ConnectionError, OSError):
+        return None
+
+
+def test_the_frame_limit_counts_utf8_bytes(base_url, db, settings) -> None:  # type: ignore[no-untyped-def]
+    limit = settings.max_frame_bytes
+    client = VisitorClient(base_url)
+    client.hello("sk_test")
+    # 9,000 characters, 18,000+ bytes: over the limit in bytes, though not in characters.
+    wide = json.dumps({"type": "message", "client_id": "wide", "text": "é" * 9000}, ensure_ascii=False)
+    assert len(wide) < limit < len(wide.encode())
+    client.send(wide)
+    error = client.expect("error")
+    assert (error["code"], error["client_id"]) == ("frame_too_large", "wide") and f"{limit} bytes" in error["message"]
+    # Just under the limit in bytes is read as usual (and refused for its text length only).
+    narrow = json.dumps({"type": "message", "client_id": "narrow", "text": "é" * 4001}, ensure_ascii=False)
+    assert len(narrow.encode()) < limit
+    client.send(narrow)
+    assert client.expect("error")["code"] == "message_too_long"
+    assert client.say("still here")["seq"] == 1
+    # Over 4x the limit in bytes (though under it in characters): the transport closes with 1009.
+    huge = json.dumps({"type": "message", "client_id": "huge", "text": "é" * (limit * 2 + 100)}, ensure_ascii=False)
+    assert len(huge) < 4 * limit < len(huge.encode())
+    client.send(huge)
+    assert _close_code(client) == 1009
+    assert _count(db, Message) == 1
