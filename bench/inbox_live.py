@@ -307,6 +307,9 @@ class InboxLive:
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         await context.add_init_script(HOOK)
         page = await context.new_page()
+        # Chromium's own account of the renderer's main thread (cumulative seconds).
+        self.cdp = await context.new_cdp_session(page)
+        await self.cdp.send("Performance.enable")
         self.page_errors: list[str] = []
         self.list_requests = 0
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
@@ -341,6 +344,11 @@ class InboxLive:
         await context.close()
         return phases
 
+    async def main_thread(self) -> dict[str, float]:
+        got = {m["name"]: m["value"] for m in (await self.cdp.send("Performance.getMetrics"))["metrics"]}
+        return {"task": got["TaskDuration"], "script": got["ScriptDuration"], "style": got["RecalcStyleDuration"],
+                "layout": got["LayoutDuration"]}
+
     def _count_request(self, request: Any) -> None:
         if "/admin/inbox/api/conversations?" in request.url:
             self.list_requests += 1
@@ -365,6 +373,7 @@ class InboxLive:
         procs = {"web A": [self.web[0]], "web B": [self.web[1]], "rq": self.workers, "redis": self.redis_proc,
                  "browser": self.chrome, "pw driver": self.driver, "client": [psutil.Process()]}
         meter = CpuMeter(procs)
+        metrics0 = await self.main_thread()
         meter.start()
         start = now()
         due = start + rng.expovariate(args.rate)
@@ -396,6 +405,8 @@ class InboxLive:
         await asyncio.sleep(0.3)  # the last lines' rendered frames
         cpu = meter.stop()
         window = now() - start
+        metrics1 = await self.main_thread()
+        main_thread = {k: (metrics1[k] - metrics0[k]) * 1000 / len(sent) for k in metrics0}
         off_after = await clock_offset(page)
         lines = await page.evaluate(f"window.__bench.lines.slice({first_line})")
         frames = await page.evaluate("window.__bench.frames") - frames0
@@ -417,7 +428,7 @@ class InboxLive:
         rows_wrong = sum(1 for seq, text in zip(last_seq.values(), shown) if text is not None and f"({seq})" not in text)
         rows_after = await page.locator("#list li").count()
         res = self.figures(sent, lines, tally, off_before, off_after, date_vs_perf, cpu, window, send_wall, lags) | {
-            "rows_before": rows_before, "rows_after": rows_after, "frames": frames,
+            "rows_before": rows_before, "rows_after": rows_after, "frames": frames, "main_thread": main_thread,
             "list_requests": self.list_requests - list_requests0, "missing_in_transcript": missing_in_transcript,
             "rows_wrong": rows_wrong, "rows_unlisted": unlisted, "rows_checked": len(last_seq),
             "page_errors": list(self.page_errors)}
@@ -475,6 +486,8 @@ class InboxLive:
             f"#transcript; rows {res['rows_before']} before, {res['rows_after']} after; of {res['rows_checked']} "
             f"conversations written to, {res['rows_unlisted']} not listed at the end, {res['rows_wrong']} listed "
             f"without their last line; page errors: {res['page_errors'] or 'none'}")
+        say("renderer main thread per line, ms (Chromium's Performance metrics, whole page): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in res["main_thread"].items()))
         say(f"CPU over {res['window']:.1f}s, % of one core: "
             + ", ".join(f"{k} {v:.0f}%" for k, v in res["cpu"].items())
             + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
