@@ -500,6 +500,8 @@ class InboxLive:
             f"without their last line; page errors: {res['page_errors'] or 'none'}")
         say("renderer main thread per line, ms (Chromium's Performance metrics, whole page): "
             + ", ".join(f"{k} {v:.2f}" for k, v in res["main_thread"].items()))
+        per_line = {k: v / 100 * res["window"] * 1000 / args.lines for k, v in res["cpu"].items() if k != "other"}
+        say("CPU ms per line: " + ", ".join(f"{k} {v:.2f}" for k, v in per_line.items() if v >= 0.05))
         say(f"CPU over {res['window']:.1f}s, % of one core: "
             + ", ".join(f"{k} {v:.0f}%" for k, v in res["cpu"].items())
             + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
