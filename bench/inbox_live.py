@@ -331,12 +331,12 @@ class InboxLive:
         phases = {}
         for name, load_all in (("as opened", False), ("all listed", True)):
             if load_all:
+                await asyncio.sleep(1.0)  # a list reload the page scheduled after the last lines (500 ms)
                 t0 = now()
                 while await page.locator("#more").is_visible():
-                    before = await page.locator("#list li").count()
-                    await page.click("#more")
-                    await page.wait_for_function(f"document.querySelectorAll('#list li').length > {before} "
-                                                 "|| document.getElementById('more').hidden")
+                    async with page.expect_response(lambda r: "/admin/inbox/api/conversations?" in r.url):
+                        await page.click("#more")
+                    await asyncio.sleep(0.05)
                 say(f"\n'Load more' until the end: {await page.locator('#list li').count()} rows listed in "
                     f"{now() - t0:.1f}s")
                 await asyncio.sleep(1.0)
