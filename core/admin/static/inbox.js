@@ -9,6 +9,7 @@
   var canned = boot.canned;       // [{shortcut, text}]
   var view = boot.view, search = "", next = boot.page.next;
   var convs = new Map();          // conversation id -> list row
+  var rowEls = new Map();         // conversation id -> its element in #list
   var online = new Set();         // agent ids online
   var visitorsOnline = new Set(); // conversation ids whose shopper is online
   var focusOpened = false;        // opened from the list: the focus goes to the conversation
@@ -100,36 +101,89 @@
     }
   }
 
-  function renderList() {
-    keepFocus($("list"), listRows, function () { return $("list").querySelector("a") || $("q"); });
+  function order(a, b) {
+    if (view === "waiting") return Date.parse(a.waiting_since || a.updated_at) - Date.parse(b.waiting_since || b.updated_at) || a.conversation_id - b.conversation_id;
+    return Date.parse(b.updated_at) - Date.parse(a.updated_at) || b.conversation_id - a.conversation_id;
+  }
+
+  function waitText(c) { return "waiting " + ago(c.waiting_since || c.updated_at); }
+
+  // A row is named by what it shows (its text); "online" and "unread" are spelled out for screen readers.
+  function rowItem(c) {
+    var unread = c.conversation_id === openId ? 0 : c.unread;
+    var link = el("a", {
+      href: "#c" + c.conversation_id, "data-key": c.conversation_id, "aria-current": c.conversation_id === openId ? "true" : null,
+      onclick: function () { if (openId !== c.conversation_id) focusOpened = true; else if ($("conv-title")) $("conv-title").focus(); }
+    }, [
+      el("span", { class: "who", text: who(c) }),
+      visitorsOnline.has(c.conversation_id) ? el("span", { class: "dot", title: "online" }, [el("span", { "aria-hidden": "true", text: "●" }), hidden(" online")]) : null,
+      el("span", { class: "badge " + c.status, text: STATUS[c.status] + (c.status === "human" && c.agent_id ? ": " + (team[c.agent_id] || c.agent_name || "agent") : "") }),
+      unread ? el("span", { class: "unread" }, [String(unread), hidden(" unread")]) : null,
+      c.status === "waiting_human" ? el("span", { class: "wait", text: waitText(c) }) : null,
+      el("span", { class: "last", text: c.last_text || "" })
+    ]);
+    return el("li", { "data-id": c.conversation_id }, [link]);
+  }
+
+  function renderTitle() {
     var waitingCount = 0;
     convs.forEach(function (c) { if (c.status === "waiting_human") waitingCount++; });
     document.title = (waitingCount ? "(" + waitingCount + ") " : "") + "Inbox";
   }
 
+  // The whole list: after loading a page of it, a new view or search, the welcome.
+  function renderList() {
+    keepFocus($("list"), listRows, listFallback);
+  }
+
+  function listFallback() { return $("list").querySelector("a") || $("q"); }
+
   function listRows() {
     var list = $("list");
-    var rows = Array.from(convs.values()).filter(inView).sort(function (a, b) {
-      if (view === "waiting") return Date.parse(a.waiting_since || a.updated_at) - Date.parse(b.waiting_since || b.updated_at);
-      return Date.parse(b.updated_at) - Date.parse(a.updated_at) || b.conversation_id - a.conversation_id;
-    });
+    var rows = Array.from(convs.values()).filter(inView).sort(order);
     list.textContent = "";
+    rowEls.clear();
     if (!rows.length) list.appendChild(el("li", { class: "empty", text: "No conversations here." }));
     rows.forEach(function (c) {
-      var unread = c.conversation_id === openId ? 0 : c.unread;
-      var waiting = c.status === "waiting_human" ? el("span", { class: "wait", text: "waiting " + ago(c.waiting_since || c.updated_at) }) : null;
-      var link = el("a", {
-        href: "#c" + c.conversation_id, "data-key": c.conversation_id, "aria-current": c.conversation_id === openId ? "true" : null,
-        onclick: function () { if (openId !== c.conversation_id) focusOpened = true; else if ($("conv-title")) $("conv-title").focus(); }
-      }, [
-        el("span", { class: "who", text: who(c) }),
-        visitorsOnline.has(c.conversation_id) ? el("span", { class: "dot", title: "online" }, [el("span", { "aria-hidden": "true", text: "●" }), hidden(" online")]) : null,
-        el("span", { class: "badge " + c.status, text: STATUS[c.status] + (c.status === "human" && c.agent_id ? ": " + (team[c.agent_id] || c.agent_name || "agent") : "") }),
-        unread ? el("span", { class: "unread" }, [String(unread), hidden(" unread")]) : null,
-        waiting,
-        el("span", { class: "last", text: c.last_text || "" })
-      ]);
-      list.appendChild(el("li", { "data-id": c.conversation_id }, [link]));
+      var li = rowItem(c);
+      rowEls.set(c.conversation_id, li);
+      list.appendChild(li);
+    });
+    renderTitle();
+  }
+
+  // One conversation changed: rebuild its row alone and put it where the order
+  // says (a binary search over the rows, which are in order). Live frames come
+  // here: with a thousand rows listed, rebuilding them all for every line kept
+  // the browser seconds behind (bench/inbox_live.py).
+  function renderRow(id) {
+    keepFocus($("list"), function () { moveRow(id); }, listFallback);
+  }
+
+  function moveRow(id) {
+    var c = convs.get(id), old = rowEls.get(id), show = !!c && inView(c);
+    if (!old && !show) { renderTitle(); return; }
+    rowEls.delete(id);
+    if (!rowEls.size) { listRows(); return; } // the list's first row, or its last: the placeholder comes or goes
+    var list = $("list");
+    if (old) list.removeChild(old);
+    if (show) {
+      var li = rowItem(c), rows = list.children, lo = 0, hi = rows.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (order(convs.get(Number(rows[mid].getAttribute("data-id"))), c) <= 0) lo = mid + 1; else hi = mid;
+      }
+      list.insertBefore(li, rows[lo] || null);
+      rowEls.set(id, li);
+    }
+    renderTitle();
+  }
+
+  // Every 30 s: the waiting times, in place.
+  function renderWaits() {
+    rowEls.forEach(function (li, id) {
+      var c = convs.get(id), span = li.querySelector(".wait");
+      if (c && span) span.textContent = waitText(c);
     });
   }
 
@@ -166,8 +220,10 @@
   function open(id) {
     var focus = focusOpened;
     focusOpened = false;
+    var before = openId;
     openId = id;
-    renderList();
+    if (before !== id) renderRow(before);
+    renderRow(id);
     return api("/admin/inbox/api/conversations/" + id).then(function (d) {
       if (openId !== id) return;
       detail = d;
@@ -256,6 +312,18 @@
       el("p", { id: "conv-status", class: "status", text: STATUS[d.status] + owner }),
       actions
     ]);
+  }
+
+  // The transcript to its end, once per frame: reading scrollHeight in a frame's
+  // handler would lay the page out again for every line.
+  function scrollDown() {
+    if (scrollDown.due) return;
+    scrollDown.due = true;
+    requestAnimationFrame(function () {
+      scrollDown.due = false;
+      var log = $("transcript");
+      if (log) log.scrollTop = log.scrollHeight;
+    });
   }
 
   function messageItem(m) {
@@ -464,14 +532,14 @@
             detail.messages.push(f);
             detail.last_seq = Math.max(detail.last_seq, f.seq);
             var log = $("transcript");
-            if (log) { log.appendChild(messageItem(f)); log.scrollTop = log.scrollHeight; }
+            if (log) { log.appendChild(messageItem(f)); scrollDown(); }
             markRead();
           }
           if (f.author === "visitor") $("typing").textContent = "";
         } else if (!(f.author === "agent" && f.client_id && pending.has(f.client_id))) {
           c.unread = (c.unread || 0) + 1;
         }
-        renderList();
+        renderRow(f.conversation_id);
         break;
       }
       case "conversation": {
@@ -483,7 +551,7 @@
           detail.status = f.status; detail.agent_id = f.agent_id; detail.agent_name = f.agent_name;
           renderHead();
         }
-        renderList();
+        renderRow(f.conversation_id);
         refreshCounts();
         break;
       }
@@ -504,7 +572,7 @@
         if (f.agents_online) { online = new Set(f.agents_online); }
         if (f.conversation_id) {
           if (f.visitor_online) visitorsOnline.add(f.conversation_id); else visitorsOnline.delete(f.conversation_id);
-          renderList();
+          renderRow(f.conversation_id);
         }
         break;
       case "ack":
@@ -611,7 +679,7 @@
   }
   window.addEventListener("hashchange", fromHash);
   document.addEventListener("visibilitychange", markRead);
-  setInterval(renderList, 30000); // the waiting times
+  setInterval(renderWaits, 30000);
   fromHash();
   connect();
 })();
