@@ -140,7 +140,7 @@
 
   function listRows() {
     var list = $("list");
-    var rows = Array.from(convs.values()).filter(inView).sort(order);
+    var rows = Array.from(convs.values()).filter(drawn).sort(order);
     list.textContent = "";
     rowEls.clear();
     if (!rows.length) list.appendChild(el("li", { class: "empty", text: "No conversations here." }));
@@ -161,7 +161,7 @@
   }
 
   function moveRow(id) {
-    var c = convs.get(id), old = rowEls.get(id), show = !!c && inView(c);
+    var c = convs.get(id), old = rowEls.get(id), show = drawn(c);
     if (!old && !show) { renderTitle(); return; }
     rowEls.delete(id);
     if (!rowEls.size) { listRows(); return; } // the list's first row, or its last: the placeholder comes or goes
@@ -198,7 +198,8 @@
   function loadList(reset) {
     var q = "?view=" + encodeURIComponent(view) + (search ? "&q=" + encodeURIComponent(search) : "") + (!reset && next ? "&after=" + encodeURIComponent(next) : "");
     return api("/admin/inbox/api/conversations" + q).then(function (page) {
-      if (reset) convs.clear();
+      // Rows from before stay known (live frames, the waiting count) but are drawn only if listed again.
+      if (reset) convs.forEach(function (c) { c.partial = true; });
       page.conversations.forEach(function (c) { convs.set(c.conversation_id, c); });
       next = page.next;
       $("more").hidden = !next;
@@ -495,22 +496,27 @@
     };
   }
 
-  function bump(id, patch) {
+  // A conversation the list has not loaded yet is kept (the title's waiting count
+  // counts it) but not drawn until a list load brings its row: who it is, its last line.
+  function bump(id, patch, live) {
     var c = convs.get(id);
     if (!c) {
-      c = { conversation_id: id, status: "ai", unread: 0, updated_at: new Date().toISOString() };
+      c = { conversation_id: id, status: "ai", unread: 0, updated_at: new Date().toISOString(), partial: true };
       convs.set(id, c);
-      // A conversation we have not listed yet: fetch its row with the next list refresh.
-      refreshSoon();
+      if (live) refreshSoon();
     }
     Object.assign(c, patch);
     return c;
   }
 
+  // At most one list load a second, however busy the shop: under steady traffic a
+  // debounce would never fire.
   function refreshSoon() {
-    clearTimeout(refreshSoon.t);
-    refreshSoon.t = setTimeout(function () { loadList(true); }, 500);
+    if (refreshSoon.t) return;
+    refreshSoon.t = setTimeout(function () { refreshSoon.t = null; loadList(true); }, 1000);
   }
+
+  function drawn(c) { return !!c && !c.partial && inView(c); }
 
   function on(f) {
     switch (f.type) {
@@ -526,7 +532,7 @@
         if (openId) open(openId);
         break;
       case "message": {
-        var c = bump(f.conversation_id, { last_seq: f.seq, last_text: f.text, last_author: f.author, updated_at: f.created_at });
+        var c = bump(f.conversation_id, { last_seq: f.seq, last_text: f.text, last_author: f.author, updated_at: f.created_at }, true);
         if (shown(f.conversation_id)) {
           if (!detail.messages.some(function (m) { return m.seq === f.seq; })) {
             detail.messages.push(f);
@@ -545,7 +551,7 @@
       case "conversation": {
         var before = convs.get(f.conversation_id);
         var wasWaiting = before && before.status === "waiting_human";
-        bump(f.conversation_id, { status: f.status, agent_id: f.agent_id, agent_name: f.agent_name, updated_at: new Date().toISOString(), waiting_since: f.status === "waiting_human" ? (f.waiting_since || new Date().toISOString()) : null });
+        bump(f.conversation_id, { status: f.status, agent_id: f.agent_id, agent_name: f.agent_name, updated_at: new Date().toISOString(), waiting_since: f.status === "waiting_human" ? (f.waiting_since || new Date().toISOString()) : null }, true);
         if (f.status === "waiting_human" && !wasWaiting) alertWaiting(f.conversation_id);
         if (shown(f.conversation_id)) {
           detail.status = f.status; detail.agent_id = f.agent_id; detail.agent_name = f.agent_name;
