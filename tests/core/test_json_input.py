@@ -72,10 +72,36 @@ BODY_ROUTES: dict[str, Callable[[FlaskClient, bytes], TestResponse]] = {
 }
 
 
+#: The admin's form routes: they read form fields (urlencoded), never JSON, and a
+#: JSON body is refused before anything reads it (the CSRF check finds no token).
+FORM_ROUTES: dict[str, str] = {
+    "admin.sign_in": "/admin/sign-in",
+    "admin.sign_out": "/admin/sign-out",
+    "admin.sign_out_all": "/admin/sign-out-everywhere",
+    "admin.forgot": "/admin/forgot",
+    "admin.welcome": "/admin/welcome/x",
+    "admin.reset": "/admin/reset/x",
+    "team.invite": "/admin/team/invite",
+    "team.close": "/admin/team/1/close",
+    "team.notifications": "/admin/team/notifications",
+    "hours.save": "/admin/hours/",
+    "canned.add": "/admin/canned/",
+    "canned.delete": "/admin/canned/1/delete",
+}
+
+
 def test_every_route_with_a_body_is_listed(app: Flask) -> None:
     with_body = {rule.endpoint for rule in app.url_map.iter_rules()
                  if rule.methods and rule.methods & {"POST", "PUT", "PATCH", "DELETE"}}
-    assert with_body == set(BODY_ROUTES)
+    assert with_body == set(BODY_ROUTES) | set(FORM_ROUTES)
+    assert not set(BODY_ROUTES) & set(FORM_ROUTES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(FORM_ROUTES))
+def test_deep_json_posted_to_a_form_route_is_refused_unread(client: FlaskClient, endpoint: str) -> None:
+    resp = client.post(FORM_ROUTES[endpoint], data=DEEP.encode(), headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400, (endpoint, resp.status_code)
+    assert "did not come from StoreChat" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("endpoint", sorted(BODY_ROUTES))

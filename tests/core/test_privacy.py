@@ -76,8 +76,8 @@ def _chat(session: Any, shop_id: int, visitor_id: str, email: str | None, custom
     session.add(Message(conversation_id=conversation.id, seq=1, author="visitor", text=line))
     session.add(Event(shop_id=shop_id, conversation_id=conversation.id, kind="csat", data={"score": 5}))
     # What the team does with a conversation names the shopper too: notes, read state, emails.
-    session.add(Note(conversation_id=conversation.id, text=f"note on {visitor_id}: {line}"))
     agent = session.scalar(select(Agent.id).where(Agent.shop_id == shop_id).limit(1))
+    session.add(Note(conversation_id=conversation.id, agent_id=agent, text=f"note on {visitor_id}: {line}"))
     session.add(ConversationRead(agent_id=agent, conversation_id=conversation.id, read_seq=1))
     session.add(NotificationDelivery(shop_id=shop_id, conversation_id=conversation.id, kind="reply",
                                      channel="email", target=email or f"{visitor_id}@team.example",
@@ -112,7 +112,8 @@ def _owner(table: Table) -> str:
         return "id = :shop"
     if "shop_id" in table.c:
         return "shop_id = :shop"
-    for fk in table.foreign_keys:  # variants -> products, messages -> conversations
+    # variants -> products, messages -> conversations; in a fixed order (a set's varies between runs)
+    for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
         parent = fk.column.table
         if "shop_id" in parent.c:
             return f"{fk.parent.name} IN (SELECT id FROM {parent.name} WHERE shop_id = :shop)"
