@@ -40,6 +40,18 @@ class Page(_Frame):
     title: str = Field(default="", max_length=300)
 
 
+class CartItem(_Frame):
+    title: str = Field(max_length=200)
+    quantity: Annotated[int, Field(strict=True, ge=0, le=10_000)]
+
+
+class Cart(_Frame):
+    """What is in the shopper's cart, as the store's cart endpoint told the widget."""
+
+    items: list[CartItem] = Field(default_factory=list, max_length=50)
+    total: str = Field(default="", max_length=40)
+
+
 class Hello(_Frame):
     type: Literal["hello"]
     site_key: str = Field(min_length=1, max_length=64)
@@ -51,6 +63,7 @@ class Hello(_Frame):
     #: Where the shopper is, for the team: the page and the browser's language.
     page: Page | None = None
     locale: str | None = Field(default=None, max_length=35)
+    cart: Cart | None = None
 
 
 class SendMessage(_Frame):

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from core import json_input, lifecycle
 from core.chat import messages
 from core.chat.connections import AddressSlot
-from core.chat.frames import MAX_INT, LeaveContact, Page, Rate, Seq
+from core.chat.frames import MAX_INT, Cart, LeaveContact, Page, Rate, Seq
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
 from core.services import services
@@ -143,9 +143,13 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
         page = Page.model_validate(data["page"]) if data.get("page") is not None else None
     except ValidationError:
         raise _BadRequest("page: an object with url (at most 2000 characters) and title (at most 300)") from None
+    try:
+        cart = Cart.model_validate(data["cart"]) if data.get("cart") is not None else None
+    except ValidationError:
+        raise _BadRequest("cart: an object with items (at most 50: title, quantity) and total") from None
     locale = _string(data, "locale", max_len=35, required=False)
     return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity,
-                                         page=page, locale=locale)
+                                         page=page, locale=locale, cart=cart)
 
 
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:

@@ -66,12 +66,13 @@ def typing_frame(conversation_id: int, *, author: str, agent: Agent | None = Non
     return frame
 
 
-def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | None) -> None:
-    """Keep the page and language the widget reported on the visitor (only once the
-    visitor has a row: a page view that never chats stores nothing)."""
-    if page is None and locale is None:
+def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | None, cart: Any | None = None) -> None:
+    """Keep the page, language and cart the widget reported on the visitor (only once
+    the visitor has a row: a page view that never chats stores nothing)."""
+    if page is None and locale is None and cart is None:
         return
-    context = {"url": page.url if page else None, "title": page.title if page else None, "locale": locale}
+    context: dict[str, Any] = {"url": page.url if page else None, "title": page.title if page else None,
+                               "locale": locale, "cart": cart.model_dump() if cart is not None else None}
     context = {k: v for k, v in context.items() if v}
     with svc.db.session() as session:
         visitor = session.get(Visitor, visitor_id)

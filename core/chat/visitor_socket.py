@@ -27,7 +27,8 @@ class VisitorSession(SocketSession):
 
     def on_hello(self, frame: Hello) -> None:
         ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin,
-                                                  identity=frame.identity, page=frame.page, locale=frame.locale)
+                                                  identity=frame.identity, page=frame.page, locale=frame.locale,
+                                                  cart=frame.cart)
         self.outbox.put(ctx.welcome())
         if ctx.conversation_id is not None:
             self._follow(ctx.conversation_id, min(frame.after_seq, ctx.last_seq))

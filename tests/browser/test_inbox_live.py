@@ -9,6 +9,7 @@ the winner hands it back and the assistant answers the next question.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.storefront import Tab, make_opener, teammate
+from tests.browser.storefront import JACKET_VARIANT, Tab, make_opener, teammate
 from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,11 @@ def test_two_agents_one_shopper_take_over_reply_hand_back(open_tab: Callable[...
     ben = teammate(demo, open_tab, "ben@demo.example", "Ben")
 
     shopper = open_tab()
+    # Something in the cart before the chat opens: the team sees it beside the conversation.
+    added = shopper.page.request.post(f"{demo.base}/demo/cart/add.js",
+                                      data=json.dumps({"items": [{"id": JACKET_VARIANT, "quantity": 2}]}),
+                                      headers={"Content-Type": "application/json"})
+    assert added.ok, added.text()
     shopper.open_chat()
     shopper.ask("hello, is anyone there?")
     expect(shopper.rows("assistant").first).to_be_visible(timeout=15_000)
@@ -54,6 +60,7 @@ def test_two_agents_one_shopper_take_over_reply_hand_back(open_tab: Callable[...
         row(agent, "waiting_human").locator("a").click()
         expect(agent.page.locator("#transcript")).to_contain_text("hello, is anyone there?")
         expect(agent.page.locator("#shopper")).to_contain_text("/demo/")  # the page the shopper is on
+        expect(agent.page.locator("#shopper")).to_contain_text("2 × Classic Leather Jacket")
 
     # Both press "Take over" at once: one owner, and the other is told who.
     take_a = ana.page.get_by_role("button", name="Take over")

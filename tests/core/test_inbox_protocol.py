@@ -238,6 +238,21 @@ def test_the_visit_is_kept_for_the_team(base_url, team, db: Database) -> None:  
     bad = VisitorClient(base_url)
     bad.send({"type": "hello", "site_key": "sk_test", "page": {"url": "x" * 3000}})
     assert bad.expect("error")["code"] == "bad_frame"
+    for cart in ({"items": [{"title": "Boots", "quantity": "2"}]}, {"items": [{"title": "x", "quantity": 1}] * 51}):
+        refused = VisitorClient(base_url)
+        refused.send({"type": "hello", "site_key": "sk_test", "cart": cart})
+        assert refused.expect("error")["code"] == "bad_frame"
+    # The next page load brings the cart; the team sees it with the rest of the visit.
+    again = VisitorClient(base_url)
+    welcome = visitor.frames[0] if visitor.frames and visitor.frames[0]["type"] == "welcome" else None
+    token = welcome["token"] if welcome else None
+    again.send({"type": "hello", "site_key": "sk_test", "token": token,
+                "cart": {"items": [{"title": "Boots", "quantity": 2}], "total": "120.00 EUR"}})
+    again.expect("welcome")
+    with db.session() as session:
+        context = session.get(Visitor, visitor_id).context
+    assert context["cart"] == {"items": [{"title": "Boots", "quantity": 2}], "total": "120.00 EUR"}
+    assert context["url"] == "https://shop.example/p/boots"  # what the new hello did not say is kept
 
 
 def test_a_handoff_queues_the_team_alert(base_url, team, redis) -> None:  # type: ignore[no-untyped-def]
