@@ -83,9 +83,9 @@ def load_from_request(_request: Any) -> Any:
 
 
 def unauthorized() -> Any:
-    """A request with a token is answered 401 (its script cannot follow a
-    redirect to a sign-in page in an iframe); a browser is sent to sign in."""
-    if bearer_token() is not None:
+    """A request with a token, and any call of the JSON API, is answered 401 (a
+    script cannot follow a redirect to a sign-in page); a browser's page is sent to sign in."""
+    if bearer_token() is not None or "/api/" in request.path:
         return jsonify(error={"code": "unauthorized", "message": "your session has ended; reload the page"}), 401
     return redirect(login_url("admin.sign_in", next_url=request.url))
 

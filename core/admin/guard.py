@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from core.admin.bearer import bearer_token
+from core.admin.bearer import bearer_token, verify
 
 PREFIX = "/admin"
 #: Forms and JSON of the admin are small; anything larger is refused unread.
@@ -20,20 +20,21 @@ def check_csrf() -> None:
     """Every state-changing admin request carries the session's CSRF token
     (a form field, or the ``X-CSRFToken`` header for the inbox's script).
 
-    Except a request with ``Authorization: Bearer``: it is signed in by that
-    token alone and its session cookie is not read (:mod:`core.admin.bearer`),
-    so it carries no ambient credential a forged cross-site request could
-    ride on (and a page on another site cannot add that header without a CORS
-    preflight StoreChat never grants)."""
+    Except a request with a platform token that verifies (``Authorization:
+    Bearer``): it is signed in by that token alone and its session cookie is
+    not read (:mod:`core.admin.bearer`), so it carries no ambient credential
+    a forged cross-site request could ride on. A Bearer header that does not
+    verify changes nothing: the request needs its CSRF token like any other."""
     if not _is_admin() or request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.content_length is not None and request.content_length > MAX_BODY:
         abort(413)
-    if bearer_token() is not None:
+    token = bearer_token()
+    if token is not None and verify(token) is not None:
         return
-    token = request.headers.get("X-CSRFToken") or request.form.get("csrf_token") or ""
+    csrf = request.headers.get("X-CSRFToken") or request.form.get("csrf_token") or ""
     try:
-        validate_csrf(token)
+        validate_csrf(csrf)
     except Exception as exc:  # noqa: BLE001 - wtforms' ValidationError and friends: refused either way
         raise CSRFError(str(exc)) from None
 

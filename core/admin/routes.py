@@ -110,10 +110,11 @@ def forgot() -> tuple[str, int]:
     address has an account (nothing to learn from it), and asking is limited per
     address and per email."""
     svc = services()
-    if request.method == "GET":
-        return render_template("admin/forgot.html", sent=False, mail=bool(svc.settings.smtp_url), error=None), 200
-    if not svc.settings.smtp_url:
-        return render_template("admin/forgot.html", sent=False, mail=False, error=None), 200
+    # A link in an email is built from STORECHAT_PUBLIC_URL only, never from the request's
+    # Host header (which whoever asks chooses: a reset link to their own host).
+    mail = bool(svc.settings.smtp_url and svc.settings.public_url)
+    if request.method == "GET" or not mail:
+        return render_template("admin/forgot.html", sent=False, mail=mail, error=None), 200
     try:
         email = normalize_email(request.form.get("email", ""))
     except BadInput:
@@ -126,9 +127,8 @@ def forgot() -> tuple[str, int]:
     if decision.allowed:
         with svc.db.session() as session:
             ids = list(session.scalars(select(User.id).where(User.email == email, User.active)))
-        base = svc.settings.public_url or request.host_url
         for user_id in ids:
-            enqueue_account_email(svc.redis, user_id, "reset", base)
+            enqueue_account_email(svc.redis, user_id, "reset", svc.settings.public_url or "")
     return render_template("admin/forgot.html", sent=True, mail=True, error=None), 200
 
 

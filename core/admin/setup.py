@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFError, generate_csrf
 
@@ -55,13 +55,6 @@ def load_signed_in(session_id: str) -> SignedIn | None:
         return SignedIn.of(user)
 
 
-def _unauthorized() -> Any:
-    """Pages send a person to the sign-in page; the JSON API answers 401."""
-    if "/api/" in request.path:
-        return jsonify({"error": {"code": "signed_out", "message": "sign in again"}}), 401
-    return redirect(url_for("admin.sign_in", next=request.full_path if request.query_string else request.path))
-
-
 def init_app(app: Flask) -> None:
     settings = app.extensions["storechat"].settings
     # Signed (itsdangerous) session cookies: never readable by scripts, sent on
@@ -78,7 +71,6 @@ def init_app(app: Flask) -> None:
     login.login_message = None
     login.session_protection = "basic"
     login.user_loader(load_signed_in)
-    login.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
     from core.admin import bearer, canned, guard, hours, inbox, routes, team, wordpress

@@ -56,11 +56,13 @@ def invite() -> tuple[str, int]:
                            role=request.form.get("role", "agent"), name=request.form.get("name", ""))
     except StoreChatError as exc:
         return _page(400, error=exc.message)
+    # The owner sees the link on their own page (the address they reached StoreChat at); an
+    # email is built from STORECHAT_PUBLIC_URL only, never from a request's Host header.
     base = settings.public_url or request.host_url
     link = f"{base.rstrip('/')}/admin/welcome/{AccountLinks(settings.secret_key or '').make(user, WELCOME)}"
-    emailed = bool(settings.smtp_url)
+    emailed = bool(settings.smtp_url and settings.public_url)
     if emailed:
-        enqueue_account_email(services().redis, user.id, "welcome", base)
+        enqueue_account_email(services().redis, user.id, "welcome", settings.public_url or "")
     return _page(201, invited=user.email, link=link, emailed=emailed)
 
 

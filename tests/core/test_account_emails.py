@@ -29,7 +29,8 @@ def mailbox() -> Iterator[tuple[str, Mailbox]]:
 
 @pytest.fixture
 def mail_settings(settings: Settings, mailbox) -> Settings:  # type: ignore[no-untyped-def]
-    return settings.model_copy(update={"smtp_url": mailbox[0], "mail_from": "StoreChat <chat@example.com>"})
+    return settings.model_copy(update={"smtp_url": mailbox[0], "mail_from": "StoreChat <chat@example.com>",
+                                       "public_url": "https://chat.example.com"})
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_a_reset_link_by_email_lets_the_owner_choose_a_new_password(
     assert _run_queued(redis, mail_settings) == 1
     [email] = mailbox[1].to("owner@example.com")
     assert "Mail Shop" in email["Subject"]
-    link = re.search(r"http://\S+(/admin/reset/\S+)", email.get_content())
+    link = re.search(r"https://chat\.example\.com(/admin/reset/\S+)", email.get_content())
     assert link, email.get_content()
     token = csrf(client, link.group(1))
     new = "a new long password"
@@ -149,3 +150,37 @@ def test_owners_choose_where_alerts_go_and_the_webhook_stays_sealed(
     with db.session() as session:
         who = recipients.read(session, app.extensions["storechat"].settings, session.get(Shop, owner.shop_id))
     assert who.webhook_url == hook and who.emails == ("owner@example.com",)
+
+
+def test_a_reset_link_never_takes_the_host_the_request_named(
+        app: Flask, owner: User, redis, mail_settings: Settings, mailbox) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    evil = {"Host": "attacker.example"}  # whoever asks chooses the Host header
+    page = client.get("/admin/forgot", headers=evil).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post("/admin/forgot", data={"email": "owner@example.com", "csrf_token": token}, headers=evil)
+    assert answer.status_code == 200 and "is on its way" in answer.get_data(as_text=True)
+    assert _run_queued(redis, mail_settings) == 1
+    body = mailbox[1].to("owner@example.com")[0].get_content()
+    assert "attacker.example" not in body and "https://chat.example.com/admin/reset/" in body
+
+
+def test_without_a_public_address_no_link_is_emailed(settings: Settings, db: Database, redis, owner: User,  # type: ignore[no-untyped-def]
+                                                      mailbox) -> None:
+    no_address = settings.model_copy(update={"smtp_url": mailbox[0], "public_url": None})
+    app = create_app(no_address)
+    try:
+        client = app.test_client()
+        page = client.get("/admin/forgot").get_data(as_text=True)
+        assert "STORECHAT_PUBLIC_URL" in page and "<form" not in page
+        client.post("/admin/forgot", data={"email": "owner@example.com"}, headers={"Host": "attacker.example"})
+    finally:
+        app.extensions["storechat"].close()
+    assert _run_queued(redis, no_address) == 0
+
+
+def test_a_forged_bearer_header_does_not_skip_the_csrf_check(app: Flask, owner: User) -> None:
+    client = app.test_client()
+    refused = client.post("/admin/forgot", data={"email": "owner@example.com"},
+                          headers={"Authorization": "Bearer forged"})
+    assert refused.status_code == 400 and "did not come from StoreChat" in refused.get_data(as_text=True)

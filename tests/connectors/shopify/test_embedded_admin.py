@@ -206,7 +206,7 @@ def test_the_json_api_takes_the_session_token_and_keeps_shops_apart(
     assert get("/admin/inbox/api/ticket").get_json()["ticket"]
     assert "Set-Cookie" not in listing.headers
     # Without a token the script is answered 401 (it cannot follow a redirect to a sign-in page).
-    assert client.get("/admin/inbox/api/conversations").status_code == 302
+    assert client.get("/admin/inbox/api/conversations").status_code == 401
 
 
 def test_a_bearer_request_is_the_tokens_alone(
