@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import redis as redis_lib
 
+from core.security.client_address import address_key
+
 #: KEYS: the counters. ARGV: now, mode (check|fail), window, slow_after, lock_after, lock_seconds.
 #: Returns the seconds the caller must still wait (0: go ahead), as a string.
 _SCRIPT = """
@@ -32,6 +34,11 @@ if ARGV[2] == 'fail' then
     redis.call('HSET', key, 'last', ARGV[1])
     redis.call('EXPIRE', key, math.max(window, lock_seconds))
   end
+elseif ARGV[2] == 'undo' then
+  for _, key in ipairs(KEYS) do
+    if tonumber(redis.call('HGET', key, 'n') or '0') > 0 then redis.call('HINCRBY', key, 'n', -1) end
+  end
+  return '0'
 end
 local wait = 0
 for _, key in ipairs(KEYS) do
@@ -66,7 +73,7 @@ class SignInThrottle:
     @staticmethod
     def _keys(email: str, address: str) -> list[str]:
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        return [f"signin:fail:email:{digest}", f"signin:fail:addr:{address}"]
+        return [f"signin:fail:email:{digest}", f"signin:fail:addr:{address_key(address)}"]
 
     def _run(self, mode: str, email: str, address: str) -> float:
         p = self._policy
@@ -82,5 +89,13 @@ class SignInThrottle:
         """Count a failure; whole seconds before the next try."""
         return math.ceil(self._run("fail", email, address))
 
-    def succeeded(self, email: str) -> None:
-        self._redis.delete(self._keys(email, "-")[0])
+    def attempt(self, email: str, address: str) -> int:
+        """Count a try as failed before its password is checked; :meth:`succeeded` takes it back."""
+        return self.failed(email, address)
+
+    def succeeded(self, email: str, address: str | None = None) -> None:
+        """The password was right: the email's count is cleared, the address's loses this try only."""
+        email_key, address_key_ = self._keys(email, address or "-")
+        self._redis.delete(email_key)
+        if address is not None:
+            self._script(keys=[address_key_], args=[f"{time.time():.3f}", "undo", 0, 0, 0, 0])

@@ -76,14 +76,15 @@ def sign_in() -> tuple[str, int] | Response:
     if wait:
         return render_template("admin/sign_in.html", email=email,
                                error=f"Too many failed sign-ins. Try again in {_duration(wait)}."), 429
+    # Counted before the (slow) password check, so tries sent in parallel all count.
+    wait = throttle.attempt(email, _client_address())
     user = authenticate(services().db, email, password)
     if user is None:
-        wait = throttle.failed(email, _client_address())
         error = "That email and password do not match an account."
         if wait:
             error += f" Too many failed sign-ins: try again in {_duration(wait)}."
         return render_template("admin/sign_in.html", email=email, error=error), 401
-    throttle.succeeded(email)
+    throttle.succeeded(email, _client_address())
     start_session(user)
     return redirect(_safe_next(request.args.get("next")))
 

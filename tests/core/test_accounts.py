@@ -144,3 +144,23 @@ def test_sign_in_failures_slow_down_then_lock_per_email_and_per_address(redis) -
     throttle.succeeded("a@example.com")
     assert throttle.wait("a@example.com", "203.0.113.9") == 0         # the account's count is cleared,
     assert throttle.wait("c@example.com", "198.51.100.7") > 800       # the address's is not
+
+
+def test_parallel_tries_all_count_and_a_success_takes_back_only_its_own(redis) -> None:  # type: ignore[no-untyped-def]
+    throttle = SignInThrottle(redis, SignInPolicy(slow_after=3, lock_after=6, lock_seconds=900, window=3600))
+    # Six tries in flight at once: each is counted before any password check ends.
+    for _ in range(6):
+        throttle.attempt("a@example.com", "198.51.100.7")
+    assert throttle.wait("a@example.com", "203.0.113.1") > 800
+    # One of them was right: the account's count is cleared, the address keeps the other five.
+    throttle.succeeded("a@example.com", "198.51.100.7")
+    assert throttle.wait("a@example.com", "203.0.113.1") == 0
+    assert throttle.wait("b@example.com", "198.51.100.7") >= 1
+
+
+def test_an_ipv6_client_counts_by_its_64(redis) -> None:  # type: ignore[no-untyped-def]
+    throttle = SignInThrottle(redis, SignInPolicy(slow_after=3, lock_after=6, lock_seconds=900, window=3600))
+    for n in range(6):
+        throttle.failed(f"u{n}@example.com", f"2001:db8:1:2::{n + 1}")  # a new address each time, one /64
+    assert throttle.wait("other@example.com", "2001:db8:1:2:ffff::9") > 800
+    assert throttle.wait("other@example.com", "2001:db8:1:3::1") == 0
