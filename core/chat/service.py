@@ -44,6 +44,8 @@ UNSET = _Unset()
 OnStored = Callable[[messages.Stored], None]
 #: Different contact addresses a shopper may leave in one conversation.
 CONTACTS_PER_CONVERSATION = 3
+#: Seconds between two typing frames of one writer in one conversation on the bus.
+TYPING_EVERY = 2.0
 
 
 class ChatError(StoreChatError):
@@ -286,7 +288,16 @@ class ChatService:
     def visitor_typing(self, ctx: VisitorContext) -> None:
         if ctx.conversation_id is not None:
             self.scheduler.typing(ctx.conversation_id)
-            self._publish(ctx.shop_id, team.typing_frame(ctx.conversation_id, author="visitor"))
+            if self._typing_due(f"v:{ctx.conversation_id}"):
+                self._publish(ctx.shop_id, team.typing_frame(ctx.conversation_id, author="visitor"))
+
+    def _typing_due(self, who: str) -> bool:
+        """At most one typing frame per writer and conversation every TYPING_EVERY seconds
+        reaches the bus, however many a client sends (every agent socket of the shop gets it)."""
+        try:
+            return bool(self.svc.redis.set(f"sc:typing:{who}", 1, nx=True, px=int(TYPING_EVERY * 1000)))
+        except redis_lib.RedisError:
+            return False  # a nicety: without Redis no one is told
 
     # -- agents ---------------------------------------------------------------
 
@@ -347,7 +358,9 @@ class ChatService:
             return owner.name if owner is not None else "Someone"
 
     def agent_note(self, agent: Agent, conversation_id: int, text: str) -> dict[str, Any]:
-        """An internal note: stored, then shown to the shop's agents only."""
+        """An internal note: stored, then shown to the shop's agents only. Takes from the
+        agent's message bucket like a reply."""
+        self.check_rate((f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst))
         try:
             frame = team.add_note(self.svc, agent, conversation_id, text)
         except team.TeamError as exc:
@@ -357,7 +370,8 @@ class ChatService:
 
     def agent_typing(self, agent: Agent, conversation_id: int) -> None:
         self.agent_conversation(agent, conversation_id)
-        self._publish(agent.shop_id, team.typing_frame(conversation_id, author="agent", agent=agent))
+        if self._typing_due(f"a{agent.id}:{conversation_id}"):
+            self._publish(agent.shop_id, team.typing_frame(conversation_id, author="agent", agent=agent))
 
     def agent_read(self, agent: Agent, conversation_id: int, seq: int) -> None:
         try:

@@ -102,14 +102,16 @@ def deliver(svc: Services, delivery_id: int) -> None:
             if who is None or not who.webhook_url:
                 raise webhook.WebhookError("the shop no longer has a webhook")
             webhook.post(svc.settings, who.webhook_url, body["text"])
-    except StoreChatError as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded whatever it was; a bug must not leave the row pending
+        reason = exc.message if isinstance(exc, StoreChatError) else f"could not send ({type(exc).__name__})"
         with svc.db.session() as session:
             row = session.get(NotificationDelivery, delivery_id)
-            row.error = exc.message[:500]
+            row.error = reason[:500]
             if attempt >= TRIES:
                 row.status = "failed"
+                row.content = {k: body[k] for k in ("subject", "upto_seq") if k in body}  # what it said goes too
         log.warning("notification %s (%s to %s) failed, try %d of %d: %s", delivery_id, channel, target,
-                    attempt, TRIES, exc.message)
+                    attempt, TRIES, reason)
         if attempt < TRIES:
             raise
         return

@@ -168,8 +168,13 @@ def test_notes_reach_the_team_and_never_the_shopper(base_url, team, db: Database
         assert session.scalar(select(Note.text)) == "VIP: refund if asked"
         seqs = list(session.scalars(select(Message.seq).where(Message.conversation_id == conversation)))
     assert seqs == list(range(1, len(seqs) + 1))  # a note takes no seq: the shopper sees no gap
+    # A shopper coming back (a new page) gets the conversation again, and still no note.
+    token = next(f["token"] for f in visitor.frames if f["type"] == "welcome")
     resumed = VisitorClient(base_url)
-    resumed.hello("sk_test", token=None)
+    resumed.hello("sk_test", token=token, after_seq=0)
+    replayed = _drain(resumed, "message", wait=1.0)
+    assert replayed and all("VIP" not in f["text"] for f in replayed)
+    resumed.none_of("note", wait=0.3)
     ana.send({"type": "note", "conversation_id": conversation, "client_id": "n2", "text": " "})
     assert ana.expect("error")["code"] == "empty_message"
 
@@ -183,6 +188,27 @@ def test_typing_travels_both_ways_but_not_back_to_its_author(base_url, team) -> 
     ana.send({"type": "typing", "conversation_id": conversation})
     seen = visitor.expect("typing")
     assert seen["author"] == "agent" and seen["agent_name"] == "Ana"
+
+
+def test_a_flood_of_typing_frames_reaches_the_team_once_every_two_seconds(base_url, team) -> None:  # type: ignore[no-untyped-def]
+    visitor, conversation = _shopper(base_url)
+    ana, _ = _agent(base_url, team["ana"][1])
+    for _ in range(200):
+        visitor.send({"type": "typing"})
+        ana.send({"type": "typing", "conversation_id": conversation})
+    visitor.send({"type": "ping"})
+    visitor.expect("pong")
+    seen = [f["author"] for f in _drain(ana, "typing", wait=1.0)]
+    assert sorted(seen) == ["agent", "visitor"]  # the shopper's once, and her own once (the team sees it)
+    assert len(_drain(visitor, "typing", wait=0.5)) == 1  # Ana's, once
+
+
+def test_notes_take_from_the_agents_bucket(base_url, team, settings) -> None:  # type: ignore[no-untyped-def]
+    visitor, conversation = _shopper(base_url)
+    ana, _ = _agent(base_url, team["ana"][1])
+    for n in range(settings.agent_message_burst + 5):
+        ana.send({"type": "note", "conversation_id": conversation, "client_id": f"n{n}", "text": f"note {n}"})
+    assert ana.expect("error", lambda f: f["code"] == "rate_limited")
 
 
 def test_read_marks_clear_the_unread_count(base_url, team, db: Database, shop) -> None:  # type: ignore[no-untyped-def]

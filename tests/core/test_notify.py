@@ -139,6 +139,7 @@ def test_a_mail_server_that_refuses_ends_as_failed_with_the_reason(
     with svc.db.session() as session:
         row = session.get(NotificationDelivery, first)
         assert row.status == "failed" and "451" not in (row.error or "") and row.error
+        assert "text" not in row.content  # what it said is not kept, sent or not
 
 
 def test_the_team_answer_reaches_a_shopper_who_left_the_chat_once(

@@ -574,6 +574,12 @@
           typingTimers.set(f.conversation_id, setTimeout(function () { if ($("typing")) $("typing").textContent = ""; }, 5000));
         }
         break;
+      case "read":  // this agent read it in another tab or on another device
+        if (f.agent_id === me && convs.has(f.conversation_id)) {
+          convs.get(f.conversation_id).unread = 0;
+          renderRow(f.conversation_id);
+        }
+        break;
       case "presence":
         if (f.agents_online) { online = new Set(f.agents_online); }
         if (f.conversation_id) {
