@@ -52,6 +52,14 @@ def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def make_store_engine(url: str) -> Engine:
+    """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
+    trip per message); the path retries once on a connection found dead
+    (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
+    after it ran it ``prepare_threshold`` times (5)."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20)
+
+
 class Database:
     def __init__(self, settings: Settings, *, background_checkpoints: bool = False) -> None:
         """``background_checkpoints``: for long-running processes (web, worker) on a SQLite
@@ -66,12 +74,23 @@ class Database:
             weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
+        self._store_engine: Engine | None = None
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
 
     @staticmethod
     def of(session: Session) -> Database:
         """The :class:`Database` that made ``session``."""
         return session.info["database"]  # type: ignore[no-any-return]
+
+    @property
+    def store_engine(self) -> Engine:
+        """The engine of the message store path: its own pool on PostgreSQL
+        (:func:`make_store_engine`), the one engine on SQLite."""
+        if self.engine.dialect.name != "postgresql":
+            return self.engine
+        if self._store_engine is None:
+            self._store_engine = make_store_engine(self.url)
+        return self._store_engine
 
     @property
     def dialect(self) -> str:
@@ -92,6 +111,8 @@ class Database:
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.engine.dispose()
+        if self._store_engine is not None:
+            self._store_engine.dispose()
 
 
 def sqlite_file(url: str) -> str | None:
