@@ -56,8 +56,9 @@ def make_store_engine(url: str) -> Engine:
     """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
     trip per message); the path retries once on a connection found dead
     (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
-    after it ran it ``prepare_threshold`` times (5)."""
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20)
+    after it ran it ``prepare_threshold`` times (5). A line holds its connection for one
+    round trip, so this pool is smaller than the other (docs/operations.md)."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10)
 
 
 class Database:
