@@ -56,9 +56,11 @@ def make_store_engine(url: str) -> Engine:
     """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
     trip per message); the path retries once on a connection found dead
     (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
-    after it ran it ``prepare_threshold`` times (5). A line holds its connection for one
-    round trip, so this pool is smaller than the other (docs/operations.md)."""
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10)
+    after it ran it ``prepare_threshold`` times (5), so the pool keeps its connections:
+    no overflow, whose connections are closed when given back (a new one costs a
+    server process and its statements unprepared). A line holds its connection for
+    one round trip, so a burst waits briefly for one (docs/operations.md)."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0)
 
 
 class Database:

@@ -210,3 +210,32 @@ def test_the_message_path_runs_prepared_statements(pg_db, conversation_id: int) 
     finally:
         raw.close()
     assert any("INSERT INTO messages" in sql and "UPDATE conversations" in sql for sql in prepared), prepared
+
+
+def test_bursts_reuse_the_store_paths_connections(pg_db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A connection opened for a burst stays for the next one (a new one costs a server
+    process, and its statements are prepared again only after 5 runs)."""
+    opened: list[int] = []
+    event.listen(pg_db.store_engine, "connect", lambda *_: opened.append(1))
+    errors: list[BaseException] = []
+
+    def burst(tag: str) -> None:
+        def writer(w: int) -> None:
+            try:
+                for n in range(5):
+                    messages.append_message(pg_db, conversation_id, author="visitor", text="x",
+                                            client_id=f"{tag}{w}-{n}")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(24)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    burst("a")
+    first = len(opened)
+    burst("b")
+    assert errors == []
+    assert 1 <= first <= 10 and len(opened) == first
+    assert [m.seq for m in _stored(pg_db, conversation_id)] == list(range(1, 241))
