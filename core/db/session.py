@@ -75,9 +75,10 @@ class Database:
         if self.checkpointer is not None:
             self.checkpointer.start()
             weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
+        # Made now, not on first use (threads): an engine opens no connection before it is used.
+        self._store_engine = make_store_engine(self.url) if self.engine.dialect.name == "postgresql" else None
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
-        self._store_engine: Engine | None = None
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
 
     @staticmethod
@@ -89,11 +90,7 @@ class Database:
     def store_engine(self) -> Engine:
         """The engine of the message store path: its own pool on PostgreSQL
         (:func:`make_store_engine`), the one engine on SQLite."""
-        if self.engine.dialect.name != "postgresql":
-            return self.engine
-        if self._store_engine is None:
-            self._store_engine = make_store_engine(self.url)
-        return self._store_engine
+        return self._store_engine if self._store_engine is not None else self.engine
 
     @property
     def dialect(self) -> str:
