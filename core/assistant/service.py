@@ -3,11 +3,12 @@
 Runs in a worker. It reads what the engine needs, gives the database
 connection back while the engine works (an LLM call takes seconds, and a
 held PostgreSQL connection would sit idle in a transaction meanwhile), and
-stores the reply in a transaction of its own. If the shopper has written again since ``seq``, the job for
-that later line answers the whole burst instead. Every reply passes the
-grounding guard before it is stored; it is stored with ``client_id =
-"reply:<seq>"``, so a retried job can never answer the same line twice. A
-reply that hands off moves the conversation to waiting for a human.
+stores the reply in a transaction of its own. If the shopper has written
+again since ``seq``, the job for that later line answers the whole burst
+instead. Every reply passes the grounding guard before it is stored; it is
+stored with ``client_id = "reply:<seq>"``, so a retried job can never answer
+the same line twice. A reply that hands off moves the conversation to
+waiting for a human.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, make_url, select
 from sqlalchemy.pool import Pool
 
 from core.chat import messages
-from core.db import Conversation, Message, Shop
+from core.db import Conversation, Message, Shop, compiled
 from core.errors import NotFound
 
 
@@ -172,13 +172,38 @@ def test_a_line_costs_one_round_trip_on_postgresql(pg_db, conversation_id: int, 
         assert _round_trips(trace) - before == 1, kwargs
 
 
-def _kill_backends(url: str) -> int:
-    """End every other connection to the test database, as a server restart would."""
+def _kill_backends(url: str, pid: int | None = None) -> int:
+    """End every other connection to the test database (as a server restart would), or one."""
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
                          autocommit=True) as conn:
         return len(conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall())
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND (%(pid)s::int IS NULL OR pid = %(pid)s)",
+            {"pid": pid}).fetchall())
+
+
+def test_a_line_stored_just_before_its_connection_died_is_this_calls_own(  # type: ignore[no-untyped-def]
+        pg_db, conversation_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement committed, then the connection broke before its answer was read:
+    the retry finds the line with this call's timestamp, so the caller announces it."""
+    run = compiled.Compiled.execute
+    broken: list[int] = []
+
+    def execute(self, cursor, values):  # type: ignore[no-untyped-def]
+        result = run(self, cursor, values)
+        if "INSERT INTO messages" in self.sql and not broken:
+            broken.append(cursor.connection.info.backend_pid)
+            _kill_backends(pg_db.url, broken[0])
+            cursor.execute("SELECT 1")  # where the client finds out
+        return result
+
+    monkeypatch.setattr(compiled.Compiled, "execute", execute)
+    stored = messages.append_message(pg_db, conversation_id, author="visitor", text="a", client_id="c1")
+    assert broken and stored.created and stored.message.seq == 1
+    again = messages.append_message(pg_db, conversation_id, author="visitor", text="a", client_id="c1")
+    assert not again.created and again.message.id == stored.message.id
+    assert [(m.seq, m.client_id) for m in _stored(pg_db, conversation_id)] == [(1, "v:c1")]
 
 
 def test_a_connection_found_dead_is_retried_once_on_a_fresh_one(pg_db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
