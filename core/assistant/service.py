@@ -1,10 +1,14 @@
 """Answering a conversation: the assistant job's service.
 
-Runs in a worker. If the shopper has written again since ``seq``, the job for
-that later line answers the whole burst instead. Every reply passes the
-grounding guard before it is stored; it is stored with ``client_id =
-"reply:<seq>"``, so a retried job can never answer the same line twice. A
-reply that hands off moves the conversation to waiting for a human.
+Runs in a worker. It reads what the engine needs, gives the database
+connection back while the engine works (an LLM call takes seconds, and a
+held PostgreSQL connection would sit idle in a transaction meanwhile), and
+stores the reply in a transaction of its own. If the shopper has written
+again since ``seq``, the job for that later line answers the whole burst
+instead. Every reply passes the grounding guard before it is stored; it is
+stored with ``client_id = "reply:<seq>"``, so a retried job can never answer
+the same line twice. A reply that hands off moves the conversation to
+waiting for a human.
 """
 from __future__ import annotations
 
@@ -63,7 +67,10 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         guesses = orders.Guesses(Attempts(svc.redis, orders.BACKOFF), client if isinstance(client, str) else None)
         tools = Tools(session, shop, conversation_id,
                       verified_customer_id=visitor.customer_ref if visitor else None, guesses=guesses,
-                      locale=_page_locale(visitor))
+                      locale=_page_locale(visitor), release=True)
+        # All read: the connection goes back to the pool while the engine works (a model
+        # may think for seconds); each tool call takes one for its own reads and returns it.
+        session.commit()
         reply = resolve_engine(shop).reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
         if tripped:

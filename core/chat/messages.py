@@ -5,8 +5,9 @@ stored. Numbers are gap-free and strictly increasing even with writers in
 several processes: the counter lives on the conversation row, and the
 increment is the first statement of the storing transaction, so writers
 queue on that row (PostgreSQL) or on the database write lock (SQLite). A
-retry with the same ``client_id`` rolls back the increment and returns the
-message already stored.
+retry with the same ``client_id`` takes no number and returns the message
+already stored. On PostgreSQL the increment and the insert are one
+statement in autocommit: one round trip a message (``_one_statement``).
 
 ``client_id`` is unique per conversation, and the server names its own
 messages there too (an answer is ``reply:<seq>``, an agent's line
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import Dialect
@@ -28,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import Conversation, Database, Message, Visitor
-from core.db.compiled import Statements, transaction
+from core.db.compiled import Statements, autocommit, transaction
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 
@@ -167,6 +168,8 @@ def _append(
     payload: dict[str, Any] | None,
     open_only: bool,
 ) -> Stored:
+    if db.dialect == "postgresql":
+        return _append_in_one_statement(db, conversation_id, author, text, client_id, payload, open_only)
     now = utcnow()
     sql = _STORE.for_engine(db.engine)
     with transaction(db.engine) as cursor:  # commits on success; an exception rolls the increment back
@@ -184,6 +187,73 @@ def _append(
             # Seen before: the increment is rolled back and the stored message returned.
             raise _AlreadyStored(status, shop_id)
     return Stored(Message(id=inserted[0], **values), created=True, status=status, shop_id=shop_id)
+
+
+# PostgreSQL: one statement, one round trip, in autocommit (its own transaction).
+# Its UPDATE takes the conversation's counter, unless the client_id is stored
+# already, and holds the row until the statement commits, so writers queue on
+# it as before; the INSERT reads the new seq from the UPDATE's RETURNING. A
+# writer racing another with the same client_id passes the NOT EXISTS (it reads
+# the snapshot from before the other committed) and its INSERT then violates
+# the unique constraint, which undoes the whole statement, increment included.
+# (``ON CONFLICT DO NOTHING`` there would keep the increment: a gap.)
+def _one_statement(open_only: bool) -> Any:
+    seen = exists().where(_messages.c.conversation_id == bindparam("cid"),
+                          _messages.c.client_id == bindparam("client_id"))
+    bump = _BUMP.where(~seen)
+    if open_only:
+        bump = bump.where(_conversations.c.status != "closed")
+    taken = bump.cte("taken")
+    row = select(bindparam("cid", type_=_messages.c.conversation_id.type), taken.c.last_seq,
+                 *(bindparam(column, type_=_messages.c[column].type) for column in _MESSAGE_VALUES[2:]))
+    stored = insert(_messages).from_select(list(_MESSAGE_VALUES), row).returning(_messages.c.id).cte("stored")
+    return select(stored.c.id, taken.c.last_seq, taken.c.status, taken.c.shop_id).select_from(
+        taken.join(stored, true()))
+
+
+_ONE_STATEMENT = Statements(store=_one_statement(False), store_open=_one_statement(True))
+_CONVERSATION = select(Conversation.status, Conversation.shop_id).where(Conversation.id == bindparam("cid"))
+
+
+def _append_in_one_statement(
+    db: Database,
+    conversation_id: int,
+    author: str,
+    text: str,
+    client_id: str | None,
+    payload: dict[str, Any] | None,
+    open_only: bool,
+) -> Stored:
+    now = utcnow()
+    values = {"conversation_id": conversation_id, "client_id": client_id, "author": author, "text": text,
+              "payload": payload or {}, "created_at": now}
+    # A line with a client_id may be sent twice: it goes through the pool without a
+    # pre-ping and, on a connection found dead, once more on a fresh one. A line
+    # without one (a notice) is not safe to send twice: the pre-pinged pool, no retry.
+    engine = db.store_engine if client_id is not None else db.engine
+    store = _ONE_STATEMENT.for_engine(engine)["store_open" if open_only else "store"]
+    try:
+        row = autocommit(engine, lambda cursor: store.execute(cursor, {"cid": conversation_id, "now": now,
+                                                                       **values}).fetchone(),
+                         retry=client_id is not None)
+    except engine.dialect.loaded_dbapi.IntegrityError:
+        row = None  # a racing writer stored this client_id first (above); read below
+    if row is not None:
+        message_id, seq, status, shop_id = row
+        return Stored(Message(id=message_id, seq=seq, **values), created=True, status=status, shop_id=shop_id)
+    with db.session() as session:
+        conversation = session.execute(_CONVERSATION, {"cid": conversation_id}).first()
+    if conversation is None:
+        raise NotFound(f"conversation {conversation_id} does not exist")
+    if open_only and conversation.status == "closed":
+        raise ConversationClosed(f"conversation {conversation_id} is closed")
+    existing = _by_client_id(db, conversation_id, client_id)
+    if existing is None:  # pragma: no cover - the statement stores unless one of the above
+        raise RuntimeError(f"message {client_id!r} was neither stored nor found")
+    # After a lost connection the stored line may be this call's own first attempt:
+    # it carries this call's timestamp.
+    return Stored(existing, created=existing.created_at == now, status=conversation.status,
+                  shop_id=conversation.shop_id)
 
 
 def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:

@@ -82,3 +82,35 @@ def transaction(engine: Engine) -> Iterator[Any]:
             cursor.close()
     finally:
         raw.close()  # back to the pool
+
+
+def autocommit(engine: Engine, work: Callable[[Any], Any], *, retry: bool) -> Any:
+    """``work(cursor)`` on a DB-API connection from the engine's pool, then commit
+    (nothing to send on an autocommit connection); an exception rolls back.
+
+    ``retry``: when the connection turns out to be dead (the server restarted,
+    or ended it), drop it with the pool's idle connections, which are likely
+    dead too, and run ``work`` once more on a fresh one. Only for work that is
+    safe to run twice: the first attempt may have committed before the
+    connection broke.
+    """
+    for attempt in (1, 2):
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                result = work(cursor)
+                raw.commit()
+                return result
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if not engine.dialect.is_disconnect(exc, raw.dbapi_connection, None):
+                raise
+            raw.invalidate(exc)  # never back to the pool
+            if not retry or attempt == 2:
+                raise
+            engine.dispose()  # connections in use elsewhere are closed when they come back
+        finally:
+            raw.close()  # back to the pool (rolled back there unless committed)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -52,6 +52,17 @@ def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def make_store_engine(url: str) -> Engine:
+    """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
+    trip per message); the path retries once on a connection found dead
+    (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
+    after it ran it ``prepare_threshold`` times (5), so the pool keeps its connections:
+    no overflow, whose connections are closed when given back (a new one costs a
+    server process and its statements unprepared). A line holds its connection for
+    one round trip, so a burst waits briefly for one (docs/operations.md)."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0)
+
+
 class Database:
     def __init__(self, settings: Settings, *, background_checkpoints: bool = False) -> None:
         """``background_checkpoints``: for long-running processes (web, worker) on a SQLite
@@ -64,6 +75,8 @@ class Database:
         if self.checkpointer is not None:
             self.checkpointer.start()
             weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
+        # Made now, not on first use (threads): an engine opens no connection before it is used.
+        self._store_engine = make_store_engine(self.url) if self.engine.dialect.name == "postgresql" else None
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
@@ -72,6 +85,12 @@ class Database:
     def of(session: Session) -> Database:
         """The :class:`Database` that made ``session``."""
         return session.info["database"]  # type: ignore[no-any-return]
+
+    @property
+    def store_engine(self) -> Engine:
+        """The engine of the message store path: its own pool on PostgreSQL
+        (:func:`make_store_engine`), the one engine on SQLite."""
+        return self._store_engine if self._store_engine is not None else self.engine
 
     @property
     def dialect(self) -> str:
@@ -92,6 +111,8 @@ class Database:
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.engine.dispose()
+        if self._store_engine is not None:
+            self._store_engine.dispose()
 
 
 def sqlite_file(url: str) -> str | None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timezone
+from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, make_url, select
+from sqlalchemy.pool import Pool
 
 from core.chat import messages
-from core.db import Conversation, Message, Shop
+from core.db import Conversation, Message, Shop, compiled
 from core.errors import NotFound
 
 
@@ -122,3 +126,141 @@ def test_concurrent_writers_get_gap_free_numbers_and_one_row_per_client_id(  # t
     assert sum(r.created for r in results) == 30
     by_client = {m.client_id: m.seq for m in rows}
     assert all(by_client[r.message.client_id] == r.message.seq for r in results)
+    with db.session() as session:
+        assert session.get(Conversation, conversation_id).last_seq == 30  # no retry took a number
+
+
+@pytest.fixture
+def pg_db(db):  # type: ignore[no-untyped-def]
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's store path")
+    return db
+
+
+@pytest.fixture
+def trace(pg_db, tmp_path: Path) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """libpq's trace of every connection opened from now on, in one file."""
+    path = tmp_path / "libpq.trace"
+    out = open(path, "a")  # noqa: SIM115 - closed below
+
+    def start(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.pgconn.trace(out.fileno())
+
+    pg_db.dispose()  # pooled connections reconnect, traced
+    event.listen(Pool, "connect", start)
+    try:
+        yield path
+    finally:
+        event.remove(Pool, "connect", start)
+        pg_db.dispose()
+        out.close()
+
+
+def _round_trips(path: Path) -> int:
+    """Each request the server answers ends with a ReadyForQuery message."""
+    return sum("\tB\t" in line and "\tReadyForQuery\t" in line for line in path.read_text().splitlines())
+
+
+def test_a_line_costs_one_round_trip_on_postgresql(pg_db, conversation_id: int, trace: Path) -> None:  # type: ignore[no-untyped-def]
+    """No pre-ping, no BEGIN/COMMIT: the seq and the message in one statement."""
+    messages.append_message(pg_db, conversation_id, author="visitor", text="warm", client_id="w", open_only=True)
+    for n, kwargs in enumerate([{"author": "visitor", "open_only": True}, {"author": "agent"},
+                                {"author": "assistant"}]):
+        before = _round_trips(trace)
+        stored = messages.append_message(pg_db, conversation_id, text=f"line {n}", client_id=f"c{n}", **kwargs)
+        assert stored.created and stored.message.seq == n + 2
+        assert _round_trips(trace) - before == 1, kwargs
+
+
+def _kill_backends(url: str, pid: int | None = None) -> int:
+    """End every other connection to the test database (as a server restart would), or one."""
+    with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        return len(conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND (%(pid)s::int IS NULL OR pid = %(pid)s)",
+            {"pid": pid}).fetchall())
+
+
+def test_a_line_stored_just_before_its_connection_died_is_this_calls_own(  # type: ignore[no-untyped-def]
+        pg_db, conversation_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement committed, then the connection broke before its answer was read:
+    the retry finds the line with this call's timestamp, so the caller announces it."""
+    run = compiled.Compiled.execute
+    broken: list[int] = []
+
+    def execute(self, cursor, values):  # type: ignore[no-untyped-def]
+        result = run(self, cursor, values)
+        if "INSERT INTO messages" in self.sql and not broken:
+            broken.append(cursor.connection.info.backend_pid)
+            _kill_backends(pg_db.url, broken[0])
+            cursor.execute("SELECT 1")  # where the client finds out
+        return result
+
+    monkeypatch.setattr(compiled.Compiled, "execute", execute)
+    stored = messages.append_message(pg_db, conversation_id, author="visitor", text="a", client_id="c1")
+    assert broken and stored.created and stored.message.seq == 1
+    again = messages.append_message(pg_db, conversation_id, author="visitor", text="a", client_id="c1")
+    assert not again.created and again.message.id == stored.message.id
+    assert [(m.seq, m.client_id) for m in _stored(pg_db, conversation_id)] == [(1, "v:c1")]
+
+
+def test_a_connection_found_dead_is_retried_once_on_a_fresh_one(pg_db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    first = messages.append_message(pg_db, conversation_id, author="visitor", text="a", client_id="c1")
+    assert _kill_backends(pg_db.url) >= 1
+    second = messages.append_message(pg_db, conversation_id, author="visitor", text="b", client_id="c2",
+                                     open_only=True)
+    assert second.created and second.message.seq == first.message.seq + 1
+    assert _kill_backends(pg_db.url) >= 1
+    again = messages.append_message(pg_db, conversation_id, author="visitor", text="b", client_id="c2")
+    assert not again.created and again.message.id == second.message.id
+    assert [(m.seq, m.client_id) for m in _stored(pg_db, conversation_id)] == [(1, "v:c1"), (2, "v:c2")]
+    with pg_db.session() as session:
+        assert session.get(Conversation, conversation_id).last_seq == 2
+
+
+def test_the_message_path_runs_prepared_statements(pg_db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """psycopg prepares a statement on a connection once it ran it ``prepare_threshold`` times."""
+    for n in range(8):  # one after another: one pooled connection
+        messages.append_message(pg_db, conversation_id, author="visitor", text="x", client_id=f"c{n}",
+                                open_only=True)
+    raw = pg_db.store_engine.raw_connection()
+    try:
+        assert raw.dbapi_connection.prepare_threshold is not None
+        cursor = raw.cursor()
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+        cursor.close()
+    finally:
+        raw.close()
+    assert any("INSERT INTO messages" in sql and "UPDATE conversations" in sql for sql in prepared), prepared
+
+
+def test_bursts_reuse_the_store_paths_connections(pg_db, conversation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A connection opened for a burst stays for the next one (a new one costs a server
+    process, and its statements are prepared again only after 5 runs)."""
+    opened: list[int] = []
+    event.listen(pg_db.store_engine, "connect", lambda *_: opened.append(1))
+    errors: list[BaseException] = []
+
+    def burst(tag: str) -> None:
+        def writer(w: int) -> None:
+            try:
+                for n in range(5):
+                    messages.append_message(pg_db, conversation_id, author="visitor", text="x",
+                                            client_id=f"{tag}{w}-{n}")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(24)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    burst("a")
+    first = len(opened)
+    burst("b")
+    assert errors == []
+    assert 1 <= first <= 10 and len(opened) == first
+    assert [m.seq for m in _stored(pg_db, conversation_id)] == list(range(1, 241))

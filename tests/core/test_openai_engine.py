@@ -534,6 +534,24 @@ def test_service_stores_a_grounded_llm_answer_with_its_audit(settings, db, redis
     assert _events(db, conversation_id, "guard_trip") == []
 
 
+def test_the_reply_job_holds_no_database_connection_while_the_model_thinks(  # type: ignore[no-untyped-def]
+        settings, db, redis, demo, fake) -> None:
+    """On PostgreSQL a held connection sits idle in a transaction for the whole model call."""
+    conversation_id, seq = _conversation(db, demo, settings_for(fake), "price of the zipped jacket?")
+    fake.push(call("get_product", {"ref": "zipped jacket"}), reply("The Zipped Jacket is $65.00."))
+    svc = Services(settings)
+    held: list[int] = []
+    fake.on_request = lambda: held.append(svc.db.engine.pool.checkedout())
+    try:
+        service.answer(svc, conversation_id, seq)
+    finally:
+        svc.close()
+    assert held == [0, 0]  # before the first call, and between the tool call and the answer
+    stored = _assistant_message(db, conversation_id)
+    assert stored.text == "The Zipped Jacket is $65.00." and stored.payload["tool_calls"][0]["tool"] == "get_product"
+    assert len(_events(db, conversation_id, "assistant_reply")) == 1
+
+
 def test_service_falls_back_and_records_why(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]
     conversation_id, seq = _conversation(db, demo, settings_for(fake), "ocean blue shirt")
     fake.always(error(502))

@@ -27,7 +27,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -120,6 +120,9 @@ class FakeChatServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        #: Called on the server's thread as each request arrives, before it is answered
+        #: (the client is waiting for the model then).
+        self.on_request: Callable[[], None] | None = None
 
     # -- scripting -------------------------------------------------------------
 
@@ -259,6 +262,8 @@ class FakeChatServer:
                 except ValueError:
                     body = None
                 fake._record(self, body)
+                if fake.on_request is not None:
+                    fake.on_request()
                 if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
                     self._json(400, {"error": {"message": "bad request", "type": "invalid_request_error"}})
                     return

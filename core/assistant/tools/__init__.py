@@ -18,8 +18,11 @@ __all__ = ["Tools", "TOOL_SPECS"]
 class Tools:
     def __init__(self, session: Session, shop: Shop, conversation_id: int | None = None,
                  verified_customer_id: str | None = None, guesses: orders.Guesses | None = None,
-                 locale: str | None = None) -> None:
+                 locale: str | None = None, release: bool = False) -> None:
         self.session = session
+        #: End the session's transaction after each call, so no connection is held
+        #: between calls (an LLM engine waits for its model between them).
+        self.release = release
         self.shop = shop
         self.conversation_id = conversation_id
         self.verified_customer_id = verified_customer_id
@@ -32,6 +35,8 @@ class Tools:
 
     def _record(self, tool: str, args: dict[str, Any], result: Any) -> Any:
         self.calls.append({"tool": tool, "args": args, "result": result})
+        if self.release:
+            self.session.commit()
         return result
 
     def search_products(self, query: str = "", *, min_price: float | None = None, max_price: float | None = None,
