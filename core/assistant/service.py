@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools, orders
 from core.chat import messages, ownership
 from core.db import Conversation, Event, Message, Shop, Visitor
+from core.db.models import utcnow
 from core.security.rate_limit import Attempts
 from core.services import Services
 
@@ -40,8 +42,6 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             select(Message).where(Message.conversation_id == conversation_id)
             .order_by(Message.seq.desc()).limit(HISTORY)
         ))[::-1]
-        if any(m.author == "visitor" and m.seq > seq for m in recent):
-            return  # a later line of the shopper's gets its own (single) answer
         burst: list[str] = []
         for m in reversed(recent):
             if m.author != "visitor":
@@ -49,6 +49,17 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             burst.append(m.text)
         if not burst:
             return
+        newest = recent[-1].seq
+        if newest > seq:
+            # A later line of the shopper's normally gets its own (single) answer. But a
+            # shopper who keeps typing past the longest hold still deserves one: then this
+            # job answers the whole burst, under the newest line (its job finds it answered).
+            first = recent[len(recent) - len(burst)]
+            if utcnow() - first.created_at < timedelta(seconds=svc.settings.assistant_max_hold):
+                return
+            seq = newest
+        if any(m.author == "assistant" and m.client_id == f"reply:{seq}" for m in recent):
+            return  # answered already
         earlier = recent[: len(recent) - len(burst)]
         shop = session.get(Shop, conversation.shop_id)
         visitor = session.get(Visitor, conversation.visitor_id)
