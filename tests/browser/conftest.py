@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.storefront import owned_by, reap
+from tests.browser.storefront import Tab, make_opener, owned_by, reap
 from tests.test_end_to_end import Running, _start_demo, _stop
 
 #: Debian's Chromium; STORECHAT_CHROMIUM points elsewhere (e.g. /usr/bin/chromium-browser).
@@ -73,6 +73,17 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
+    """Tabs on the module's demo, each in a browser context of its own; at the end
+    every context is closed and no page may have had an uncaught error. (A module
+    that needs another kind of tab defines its own ``open_tab``.)"""
+    opener, close = make_opener(browser, demo)
+    yield opener
+    errors = close()
+    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.storefront import TEAM_PASSWORD, Tab, add_canned_replies, make_opener, teammate
+from tests.browser.storefront import TEAM_PASSWORD, Tab, add_canned_replies, teammate
 from tests.test_end_to_end import Running, _site_key
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,6 @@ AXE_RUN = """async () => {
     nodes: v.nodes.map(n => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\\s+/g, " "))}));
 }"""
 
-
-@pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    opener, close = make_opener(browser, demo)
-    yield opener
-    errors = close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 @pytest.fixture(scope="module")

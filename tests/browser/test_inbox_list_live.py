@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
-from tests.browser.storefront import Tab, make_opener
+from tests.browser.storefront import Tab
 from tests.browser.test_inbox_live import teammate
 from tests.test_end_to_end import Running, _site_key
 from tests.wsclient import VisitorClient
@@ -25,13 +24,6 @@ IDS = "Array.from(document.querySelectorAll('#list li')).map(li => Number(li.get
 MARK = "document.querySelectorAll('#list li').forEach(li => { li.__kept = true; })"
 KEPT = "Array.from(document.querySelectorAll('#list li')).filter(li => li.__kept).map(li => Number(li.getAttribute('data-id')))"
 
-
-@pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    opener, close = make_opener(browser, demo)
-    yield opener
-    errors = close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def test_a_line_moves_its_row_to_the_top_and_leaves_the_other_rows_alone(open_tab: Callable[..., Tab],

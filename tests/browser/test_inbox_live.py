@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.storefront import JACKET_VARIANT, Tab, make_opener, teammate
+from tests.browser.storefront import JACKET_VARIANT, Tab, teammate
 from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    opener, close = make_opener(browser, demo)
-    yield opener
-    errors = close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def row(tab: Tab, status: str) -> Any:

@@ -30,20 +30,12 @@ from tests.browser.storefront import (
     Tab,
     agent,
     database,
-    make_opener,
     shop_settings,
 )
 from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    opener, close = make_opener(browser, demo)
-    yield opener
-    errors = close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def _luminance(rgb: str) -> float:

@@ -5,26 +5,18 @@ they fire: until then the page has only the loader and the config.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.browser.storefront import Tab, make_opener, shop_settings
+from tests.browser.storefront import Tab, shop_settings
 from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
 
 GREETING = "Need a hand finding your size?"
 
-
-@pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    opener, close = make_opener(browser, demo)
-    yield opener
-    errors = close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def _quiet(tab: Tab, ms: int = 1500) -> None:

@@ -24,3 +24,12 @@ def base_url(settings, db, redis, shop) -> Iterator[str]:  # type: ignore[no-unt
     with serve(app) as url:
         yield url
     app.extensions["storechat"].close()
+
+
+@pytest.fixture
+def app(settings, db, redis):  # type: ignore[no-untyped-def]
+    """The whole app (admin included), on the test database and Redis. A module that
+    needs another app (fewer parts, other settings) defines its own ``app``."""
+    app = create_app(settings)
+    yield app
+    app.extensions["storechat"].close()

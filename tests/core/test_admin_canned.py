@@ -8,7 +8,7 @@ from flask import Flask
 
 from core.accounts.users import create_user, set_password
 from core.db import CannedReply, Database, User
-from tests.core.test_admin_sign_in import PASSWORD, app, csrf, owner, sign_in  # noqa: F401 - fixtures
+from tests.core.test_admin_sign_in import PASSWORD, csrf, owner, sign_in  # noqa: F401 - fixtures
 
 
 def _boot(page: str) -> dict:  # type: ignore[type-arg]

@@ -3,7 +3,6 @@ bad input is refused naming the field, with nothing stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,20 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.accounts.users import create_user, set_password
-from core.app import create_app
 from core.db import Database, Shop
-from core.settings import Settings
 
 PASSWORD = "correct horse battery"
 WEEK = {"mon": "09:00-12:30, 13:30-18:00", "tue": "9:00-17:00", "wed": "", "thu": "", "fri": "09:00 - 24:00",
         "sat": "", "sun": ""}
 
-
-@pytest.fixture
-def app(settings: Settings, db: Database, redis) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    yield app
-    app.extensions["storechat"].close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -16,12 +15,6 @@ from core.settings import Settings
 
 PASSWORD = "correct horse battery"
 
-
-@pytest.fixture
-def app(settings: Settings, db: Database, redis) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    yield app
-    app.extensions["storechat"].close()
 
 
 @pytest.fixture

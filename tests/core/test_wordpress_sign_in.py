@@ -8,7 +8,6 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,22 +17,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.accounts.users import close_user, create_user
-from core.app import create_app
 from core.db import Database, Shop, User
 from core.security import sign_in_link
-from core.settings import Settings
 from core.shops import create_shop
 
 SECRET = "wp-identity-secret-0123456789"
 OTHER_SECRET = "other-identity-secret-9876543210"
 PLUGIN = Path(__file__).resolve().parents[2] / "theme_snippets" / "wordpress" / "storechat"
 
-
-@pytest.fixture
-def app(settings: Settings, db: Database, redis) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    yield app
-    app.extensions["storechat"].close()
 
 
 @pytest.fixture
