@@ -7,16 +7,10 @@ from core.errors import StoreChatError
 from core.settings import Settings
 
 
-def admin_url(settings: Settings, path: str) -> str:
-    """An address of this server's admin, as a person's browser reaches it."""
-    base = (settings.public_url or f"http://{settings.host}:{settings.port or 8000}").rstrip("/")
-    return f"{base}/admin/{path.lstrip('/')}"
-
-
 def welcome_link(settings: Settings, user) -> str:  # type: ignore[no-untyped-def]
-    from core.accounts.links import WELCOME, AccountLinks
+    from core.accounts.links import WELCOME, AccountLinks, server_url
 
-    return admin_url(settings, "welcome/" + AccountLinks(settings.secret_key or "").make(user, WELCOME))
+    return AccountLinks(settings.secret_key or "").url(server_url(settings), user, WELCOME)
 
 
 @click.group("user")

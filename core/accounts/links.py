@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from core.accounts.users import active_user
 from core.db import Database, User
 from core.errors import StoreChatError
+from core.settings import Settings
 
 SALT = "storechat.account-link.v1"
 
@@ -31,6 +32,16 @@ RESET = Purpose("reset", 3600)
 PURPOSES = {p.name: p for p in (WELCOME, RESET)}
 
 
+def server_url(settings: Settings) -> str:
+    """This server's address as a person's browser reaches it (links made outside a request)."""
+    return (settings.public_url or f"http://{settings.host}:{settings.port or 8000}").rstrip("/")
+
+
+def admin_url(settings: Settings, path: str) -> str:
+    """An address of this server's admin."""
+    return f"{server_url(settings)}/admin/{path.lstrip('/')}"
+
+
 class BadLink(StoreChatError):
     code = "bad_link"
 
@@ -46,6 +57,11 @@ class AccountLinks:
 
     def make(self, user: User, purpose: Purpose) -> str:
         return self._serializer.dumps({"u": user.id, "p": purpose.name, "f": _fingerprint(user)})
+
+    def url(self, base: str, user: User, purpose: Purpose) -> str:
+        """The link itself: the admin page of ``purpose`` (``/admin/welcome/...``, ``/admin/reset/...``)
+        at ``base``, the server's address."""
+        return f"{base.rstrip('/')}/admin/{purpose.name}/{self.make(user, purpose)}"
 
     def read(self, db: Database, token: str, purpose: Purpose) -> User:
         """The user the link is for; :class:`BadLink` if it is forged, expired, used or for something else."""

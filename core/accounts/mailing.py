@@ -29,9 +29,8 @@ def send_account_email(svc: Services, user_id: int, purpose: str, base_url: str)
         if user is None:
             return False
         shop = session.get(Shop, user.shop_id)
-        token = AccountLinks(svc.settings.secret_key or "").make(user, PURPOSES[purpose])
         words = {"shop": shop.name if shop else "your shop", "email": user.email,
-                 "link": f"{base_url.rstrip('/')}/admin/{purpose}/{token}"}
+                 "link": AccountLinks(svc.settings.secret_key or "").url(base_url, user, PURPOSES[purpose])}
         address = user.email
     mail.send(svc.settings.smtp_url, mail.build(svc.settings.mail_from, address,
                                                SUBJECTS[purpose].format(**words), BODIES[purpose].format(**words)))

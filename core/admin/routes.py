@@ -14,7 +14,7 @@ from core.accounts.links import RESET, WELCOME, AccountLinks, BadLink, Purpose
 from core.accounts.throttle import SignInThrottle
 from core.accounts.users import authenticate, normalize_email, set_password, sign_out_everywhere
 from core.admin.setup import SignedIn
-from core.db import Shop, User
+from core.db import User
 from core.errors import BadInput
 from core.jobs import enqueue_account_email
 from core.security.client_address import address_key

@@ -3,7 +3,6 @@ CSRF token for its forms (checked in :mod:`core.admin.guard`), and the routes.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin

@@ -59,7 +59,7 @@ def invite() -> tuple[str, int]:
     # The owner sees the link on their own page (the address they reached StoreChat at); an
     # email is built from STORECHAT_PUBLIC_URL only, never from a request's Host header.
     base = settings.public_url or request.host_url
-    link = f"{base.rstrip('/')}/admin/welcome/{AccountLinks(settings.secret_key or '').make(user, WELCOME)}"
+    link = AccountLinks(settings.secret_key or "").url(base, user, WELCOME)
     emailed = bool(settings.smtp_url and settings.public_url)
     if emailed:
         enqueue_account_email(services().redis, user.id, "welcome", settings.public_url or "")

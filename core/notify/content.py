@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.accounts.commands import admin_url
+from core.accounts.links import admin_url
 from core.db import Conversation, Message, Shop, Visitor
 from core.settings import Settings
 
