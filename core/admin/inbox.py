@@ -77,6 +77,14 @@ def conversations() -> Response | tuple[Response, int]:
     return jsonify(page)
 
 
+@bp.get("/api/counts")
+@login_required
+def counts() -> Response:
+    """How many conversations each view holds (the tabs), without a page of them."""
+    with services().db.session() as session:
+        return jsonify(listing.counts(session, current_user.shop_id, current_user.agent_id))
+
+
 @bp.get("/api/conversations/<int:conversation_id>")
 @login_required
 def one_conversation(conversation_id: int) -> Response | tuple[Response, int]:

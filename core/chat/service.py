@@ -194,6 +194,10 @@ class ChatService:
             buckets.append((f"ip:{address_key(ip)}", s.ip_message_rate, s.ip_message_burst))
         return buckets
 
+    def agent_bucket(self, agent: Agent) -> tuple[str, float, int]:
+        """The bucket everything an agent writes (replies, notes) takes from."""
+        return (f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst)
+
     def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str,
                         on_stored: OnStored | None = None) -> messages.Stored:
         """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.
@@ -332,7 +336,7 @@ class ChatService:
         """An agent's reply. Replying to a conversation the assistant owns takes it over.
         ``on_stored``: as for :meth:`visitor_message`."""
         text = self.check_text(text)
-        self.check_rate((f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst))
+        self.check_rate(self.agent_bucket(agent))
         conversation = self.agent_conversation(agent, conversation_id)
         if conversation.status == "closed":
             raise ChatError("conversation_closed", "this conversation is closed")
@@ -360,7 +364,7 @@ class ChatService:
     def agent_note(self, agent: Agent, conversation_id: int, text: str) -> dict[str, Any]:
         """An internal note: stored, then shown to the shop's agents only. Takes from the
         agent's message bucket like a reply."""
-        self.check_rate((f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst))
+        self.check_rate(self.agent_bucket(agent))
         try:
             frame = team.add_note(self.svc, agent, conversation_id, text)
         except team.TeamError as exc:

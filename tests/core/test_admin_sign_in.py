@@ -191,6 +191,7 @@ def test_another_shops_conversation_looks_like_none_at_all(app: Flask, db: Datab
         assert other_shops.status_code == missing.status_code == 404
         assert "secret@example.com" not in other_shops.get_data(as_text=True)
         assert other_shops.get_json()["error"]["code"] == missing.get_json()["error"]["code"]
+    assert client.get("/admin/inbox/api/counts").get_json()["open"] == 0  # the other shop's is not counted
     listed = client.get("/admin/inbox/api/conversations?view=all").get_json()
     assert theirs_id not in [c["conversation_id"] for c in listed["conversations"]]
     found = client.get("/admin/inbox/api/conversations?view=all&q=secret@example.com").get_json()

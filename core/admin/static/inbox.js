@@ -211,8 +211,7 @@
   function refreshCounts() {
     clearTimeout(refreshCounts.t);
     refreshCounts.t = setTimeout(function () {
-      api("/admin/inbox/api/conversations?view=" + encodeURIComponent(view) + "&after=&q=" + encodeURIComponent(search))
-        .then(function (page) { setCounts(page.counts); }).catch(function () {});
+      api("/admin/inbox/api/counts").then(setCounts).catch(function () {});
     }, 300);
   }
 
