@@ -4,37 +4,19 @@ that never runs past the next opening or closing."""
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from core import services, widget
 from core.business_hours import DAYS
 from core.db import Database, Shop
-from core.settings import Settings
 from core.widget.routes import widget_config
+from tests.core.test_widget_routes import app, client  # noqa: F401 - fixtures: the widget's app alone
 
 UTC = timezone.utc
 OFFICE = {d: [{"opens": "09:00", "closes": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
-
-
-@pytest.fixture
-def app(settings: Settings, db: Database) -> Iterator[Flask]:
-    app = Flask(__name__)
-    services.init_app(app, settings)
-    widget.init_app(app)
-    yield app
-    app.extensions[services.EXTENSION].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def add_shop(db: Database, site_key: str, hours: dict[str, Any] | None, **settings: Any) -> Shop:
