@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     socket_queue_max: int = Field(default=256, ge=8)
     #: Seconds between keepalive pings on sockets.
     ws_ping_interval: float = Field(default=25.0, gt=0)
+    #: Web workers' garbage collection (core/gc_schedule.py): seconds between looks at a
+    #: full pass, the longest it may take to run on schedule, and (bench) write each
+    #: worker's collection pauses to ``gc-<pid>.json`` in the instance folder.
+    gc_full_interval: float = Field(default=600.0, gt=0)
+    gc_max_pause: float = Field(default=0.020, ge=0)
+    gc_report: bool = False
     #: Seconds between checks that live agent sockets still hold a valid credential (not revoked or
     #: rotated, shop active); a socket that does not is closed with ``agent_revoked``.
     agent_recheck_seconds: float = Field(default=30.0, gt=0)

@@ -55,6 +55,7 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
     def post_worker_init(worker: Any) -> None:
         from core import lifecycle
         from core.gc_schedule import GcSchedule
+        from core.settings import load_settings
 
         def on_term(sig: int, frame: Any) -> None:
             lifecycle.start_draining()
@@ -63,7 +64,10 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         signal.signal(signal.SIGTERM, on_term)
         # The app is loaded: garbage collection in small pieces, never a full pass mid-burst
         # (core/gc_schedule.py).
-        GcSchedule().start()
+        settings = load_settings()
+        report = Path(settings.instance_path) / f"gc-{os.getpid()}.json" if settings.gc_report else None
+        GcSchedule(full_interval=settings.gc_full_interval, max_pause=settings.gc_max_pause,
+                   report=report).start()
 
     WebServer({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
