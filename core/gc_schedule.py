@@ -94,7 +94,8 @@ class GcSchedule:
         #: and the longest full pass.
         self.pauses: dict[int, list[float]] = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
         self.worst_full = 0.0
-        self._collecting = False
+        #: Frozen objects and the estimated full pass at the last look (:meth:`full_due`).
+        self.last_look: dict[str, float] = {}
         self._started_at = 0.0
         #: Seconds the last collection took, and whether it was a full one.
         self.last_pause = 0.0
@@ -148,6 +149,7 @@ class GcSchedule:
         if now - self._last_full < self.full_interval:
             return False
         frozen = gc.get_freeze_count()  # walks the list: once per full_interval
+        self.last_look = {"frozen": frozen, "estimate_ms": frozen * self.seconds_per_object * 1000}
         if frozen * self.seconds_per_object <= self.max_pause or frozen >= self.growth * self.live_after_full:
             return True
         self.deferred += 1
@@ -189,6 +191,7 @@ class GcSchedule:
             "pid": os.getpid(), "runs": self.runs, "full_runs": self.full_runs, "deferred": self.deferred,
             "worst_full_ms": self.worst_full * 1000, "last_ms": self.last_pause * 1000,
             "seconds_per_object": self.seconds_per_object, "live_after_full": self.live_after_full,
+            "last_look": self.last_look,
             "pauses": {str(gen): {"count": n, "worst_ms": worst * 1000} for gen, (n, worst) in self.pauses.items()},
         }
 
