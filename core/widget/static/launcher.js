@@ -1,7 +1,7 @@
 /* StoreChat launcher v1, loaded by loader.js when the page is idle (cached for
    a year by its content hash). With the launcher config (/widget/v1/config):
    - picks each A/B test's variant: a random number kept in localStorage per
-     test ("storechat:ab:<id>"; no cookie) mapped through the variants'
+     test ("storechat:ab:<id>", first-party storage only) mapped through the variants'
      weights by `pick`, so a visitor keeps theirs; the choices go with every
      event and the socket's hello (chat.js);
    - draws the launcher in a shadow root (its CSS comes checked from the server);
