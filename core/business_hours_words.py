@@ -93,10 +93,11 @@ def choose(*tags: str | None) -> Speech:
 
 
 def for_shop(settings: Mapping[str, Any] | None, page: str | None, shop_locale: str | None) -> Speech:
-    """As the widget chooses: the shop's forced widget ``locale`` (unless ``auto``), the page's
-    language, the shop's language."""
-    forced = (settings or {}).get("locale")
-    return choose(forced if isinstance(forced, str) and forced != "auto" else None, page, shop_locale)
+    """As the widget chooses (:func:`core.widget.i18n.candidates`): the page's language when
+    the shop offers it, else the shop's widget ``locale`` (unless ``auto``), else its language."""
+    from core.widget.i18n import candidates
+
+    return choose(*candidates(settings, page, shop_locale))
 
 
 def clock(moment: datetime, twelve_hour: bool) -> str:

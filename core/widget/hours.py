@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from core.business_hours import from_settings, status
-from core.business_hours_words import for_shop, team_back
+from core.business_hours_words import choose, for_shop, team_back
 
 #: The config's max-age when nothing changes sooner.
 MAX_AGE = 60
@@ -32,7 +32,8 @@ def _midnight_after(now: datetime, hours: Any) -> datetime:
 
 
 def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: str | None,
-                 now: datetime | None = None) -> dict[str, Any] | None:
+                 now: datetime | None = None, chosen: bool = False) -> dict[str, Any] | None:
+    """``chosen``: ``page_lang`` is the language the widget chose already (say it in that)."""
     hours = from_settings(prefs)
     if hours is None:
         return None
@@ -41,7 +42,7 @@ def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: s
     until = found.changes_at
     away = None
     if not found.open:
-        speech = for_shop(prefs, page_lang, shop_locale)
+        speech = choose(page_lang) if chosen else for_shop(prefs, page_lang, shop_locale)
         if found.next_open is not None:
             away = team_back(found.next_open, now, hours.zone, speech)
             midnight = _midnight_after(now, hours)

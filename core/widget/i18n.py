@@ -9,6 +9,7 @@ words an ``error`` frame's code (docs/protocol.md) in the page's language.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 #: Languages written right to left: the panel gets ``dir="rtl"``.
@@ -199,11 +200,32 @@ def language(tag: str | None) -> str | None:
     return head.lower() if _TAG.fullmatch(head) else None
 
 
-def resolve(forced: str | None, page: str | None, shop: str | None) -> tuple[str, str]:
-    """``(locale, dir)`` for a page: the shop's forced widget locale, else the
-    page's language (the script's ``data-locale`` or ``<html lang>``), else the
-    shop's language, else English; the first of those we have strings for."""
-    for tag in (forced, page, shop):
+def candidates(settings: Mapping[str, Any] | None, page: str | None, shop: str | None) -> list[str | None]:
+    """The language tags to try for a page, best first (the widget's and the team-back
+    sentence's choice: :mod:`core.business_hours_words` follows the same order).
+
+    ``settings["locale"]`` is the widget's default language (``"auto"`` or unset: the
+    shop's own, ``shops.locale``); ``settings["languages"]`` the others it offers. The
+    page's language (the script's ``data-locale``, else ``<html lang>``) comes first when
+    it is offered: one of ``languages`` or the default itself. Without ``languages``, a
+    set ``locale`` is the only one offered, and with ``auto`` (or none) every language is."""
+    prefs = settings or {}
+    forced = prefs.get("locale")
+    default = forced if isinstance(forced, str) and forced.strip() and forced != "auto" else None
+    offered = prefs.get("languages")
+    page_lang = language(page)
+    if isinstance(offered, list):
+        allowed = {language(tag) for tag in offered if isinstance(tag, str)} | {language(default or shop)}
+        use_page = page_lang in allowed
+    else:
+        use_page = default is None
+    return [page if use_page and page_lang else None, default, shop]
+
+
+def resolve(settings: Mapping[str, Any] | None, page: str | None, shop: str | None) -> tuple[str, str]:
+    """``(locale, dir)`` for a page: the first of :func:`candidates` we have strings for,
+    else English."""
+    for tag in candidates(settings, page, shop):
         lang = language(tag)
         if lang in STRINGS:
             return lang, "rtl" if lang in RTL else "ltr"

@@ -73,9 +73,11 @@ def test_loader_one_cacheable_config_no_shift_no_cookies_no_other_origins(
     assert response.headers["etag"]
     # Nothing moved on the page when the launcher appeared.
     assert tab.page.evaluate("window.__shifts") == []
-    # Before any click: only the loader and the config, from StoreChat's own origin.
+    # Before any click: the loader, launcher.js, the launcher's config and the load beacon,
+    # from StoreChat's own origin.
     widget = [u for _, u, _ in tab.requests if "/widget/" in u or "/api/" in u or "/ws/" in u]
-    assert [urlsplit(u).path for u in widget] == ["/widget/v1/loader.js", "/widget/v1/config"], widget
+    assert [urlsplit(u).path for u in widget] == ["/widget/v1/loader.js", "/widget/v1/launcher.js",
+                                                  "/widget/v1/config", "/widget/v1/events"], widget
 
     tab.open_chat()
     tab.ask(QUESTION)

@@ -67,7 +67,7 @@ def test_the_config_over_http_says_closed_and_when_the_team_is_back(client: Flas
     later = datetime.now(zone).date() + timedelta(days=3)
     add_shop(db, "sk_closed", {"timezone": "America/New_York",
                                "week": {DAYS[later.weekday()]: [{"opens": "09:00", "closes": "17:00"}]}})
-    resp = client.get("/widget/v1/config?site_key=sk_closed&lang=en-US")
+    resp = client.get("/widget/v1/chat-config?site_key=sk_closed&lang=en-US")
     data = resp.get_json()["hours"]
     assert data["open"] is False
     opening = datetime(later.year, later.month, later.day, 9, 0, tzinfo=zone)
@@ -87,7 +87,7 @@ def test_the_config_is_not_cached_past_closing_time(client: FlaskClient, db: Dat
     closes = "24:00" if closing.hour == 0 and closing.minute == 0 else f"{closing:%H:%M}"
     add_shop(db, "sk_closing", {"timezone": "UTC", "week": {DAYS[now.weekday()]: [{"opens": "00:00",
                                                                                    "closes": closes}]}})
-    resp = client.get("/widget/v1/config?site_key=sk_closing")
+    resp = client.get("/widget/v1/chat-config?site_key=sk_closing")
     data = resp.get_json()["hours"]
     assert data["open"] is True and data["until"] == int(closing.timestamp() * 1000)
     age = int(resp.headers["Cache-Control"].removeprefix("public, max-age="))
@@ -97,12 +97,12 @@ def test_the_config_is_not_cached_past_closing_time(client: FlaskClient, db: Dat
 
 def test_without_business_hours_the_config_is_as_before(client: FlaskClient, db: Database) -> None:
     add_shop(db, "sk_always", None)
-    resp = client.get("/widget/v1/config?site_key=sk_always")
+    resp = client.get("/widget/v1/chat-config?site_key=sk_always")
     assert resp.get_json()["hours"] is None
     assert resp.headers["Cache-Control"] == "public, max-age=60"
 
 
 def test_hours_stored_badly_leave_the_widget_always_open(client: FlaskClient, db: Database) -> None:
     add_shop(db, "sk_bad", {"timezone": "Atlantis/Capital", "week": {}})
-    resp = client.get("/widget/v1/config?site_key=sk_bad")
+    resp = client.get("/widget/v1/chat-config?site_key=sk_bad")
     assert resp.status_code == 200 and resp.get_json()["hours"] is None

@@ -1,14 +1,45 @@
-/* StoreChat chat UI v1. Loaded by loader.js on the first click (or when a
-   proactive trigger fires), drawn in the loader's shadow root. Text from the
+/* StoreChat chat UI v1. Loaded by launcher.js on the first click (or when a
+   proactive trigger fires), drawn in the launcher's shadow root. Text from the
    network is only ever set through textContent, and only http(s) URLs become
    links or images. Speaks docs/protocol.md over a WebSocket, or over HTTP
-   where sockets are blocked. Its words come from the config (cfg.t). */
+   where sockets are blocked. Its words, branding and the rest of the shop's
+   settings come from /widget/v1/chat-config (cfg.t), asked for here; until
+   it answers, StoreChat(...) calls wait in the loader's queue. */
 (function (w, d) {
   "use strict";
   var G = w.__storechat;
   if (!G || G.ui) return;
   G.ui = 1;
-  var cfg = G.cfg, root = G.root, launcher = G.button, T = cfg.t;
+  // The launcher config's query (site key, page language), to the letter: the browser's cache answers when it may.
+  var CONFIG = G.origin + "/widget/v1/chat-config?" + G.u;
+  function boot() {
+    fetch(CONFIG).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); }).then(function (c) {
+      main(Object.assign(c, { launcher_text: G.cfg.launcher_text, open: G.cfg.open }));
+    }, function () {
+      // Not now (offline, a restart): the next StoreChat(...) call (a click) tries again.
+      var q = w.StoreChat.q, again = function () { q.push(arguments); w.StoreChat = stub; boot(); },
+        stub = function () { q.push(arguments); };
+      again.q = stub.q = q;
+      again.l = stub.l = 1;
+      w.StoreChat = again;
+    });
+  }
+  boot();
+
+  function main(cfg) {
+  var root = G.root, launcher = G.button, T = cfg.t, AB = G.ab || {};
+  // The A/B tests' chosen variants (launcher.js picked them): the greeting, or a trigger's message.
+  (cfg.ab || []).forEach(function (e) {
+    var v = (e.variants || []).filter(function (x) { return x.key === AB[e.id]; })[0], t = cfg.triggers || [];
+    if (!v || typeof v.value !== "string") return;
+    if (e.target === "greeting") cfg.greeting = v.value;
+    else if (e.target === "trigger" && t[e.trigger]) t[e.trigger].message = v.value;
+  });
+  // A widget event for the shop's analytics (POST /widget/v1/events), with this visitor's A/B variants.
+  function track(kind, more) {
+    var e = Object.assign({ kind: kind }, more);
+    if (G.ev) G.ev(e);
+  }
   var KEY = "storechat:" + cfg.site_key, OPEN = "storechat:o:" + cfg.site_key, CACHE = 100;
   var NAMES = { visitor: T.you, assistant: T.bot, agent: T.agent, system: T.notice };
   function hex(c, or) { return /^#[\da-f]{3,8}$/i.test(c) ? c : or; }
@@ -291,11 +322,21 @@
     attr(launcher, "aria-label", (cfg.launcher_text || T.open) + (n ? ", " + fill(T.unread, "n", n) : ""));
   }
 
-  function greet() {
-    if (!panel.hidden || teaser || st.msgs.length || !cfg.greeting) return;
+  // The greeting bubble; `n`: the proactive trigger that fired (its message, else the greeting),
+  // which also becomes the panel's first line on this page.
+  function greet(n) {
+    var tr = typeof n === "number" && (cfg.triggers || [])[n], text = tr && tr.message || cfg.greeting;
+    if (!panel.hidden || teaser || st.msgs.length || !text) return;
+    if (text !== cfg.greeting) {
+      cfg.greeting = text;
+      if (hello) hello.remove();
+      hello = null;
+      greeting(1);
+    }
+    if (tr) track("trigger", { trigger: n });
     teaser = el("div", "g");
     attr(attr(teaser, "dir", panel.dir), "lang", panel.lang);
-    var t = attr(btn("gt", cfg.greeting), "dir", "auto"), x = btn("x", "\u00d7", T.dismiss);
+    var t = attr(btn("gt", text), "dir", "auto"), x = btn("x", "\u00d7", T.dismiss);
     t.onclick = function () { open(1); };
     x.onclick = function () {
       hideTeaser();
@@ -304,7 +345,7 @@
     teaser.append(t, x);
     teaser.onkeydown = function (e) { if (e.key === "Escape") x.onclick(); };
     root.append(teaser);
-    live.textContent = (cfg.title || cfg.name) + ": " + cfg.greeting;
+    live.textContent = (cfg.title || cfg.name) + ": " + text;
     setUnread(unread + 1);
   }
   function hideTeaser() {
@@ -343,10 +384,7 @@
   var HOURS = cfg.hours;
   function hours(then) {
     if (!HOURS || !HOURS.until || Date.now() < HOURS.until) return then(HOURS);
-    // The loader's URL, to the letter: the browser's cache answers when it still may.
-    var url = G.origin + "/widget/v1/config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" +
-      encodeURIComponent((G.data && G.data.locale) || d.documentElement.lang || "");
-    fetch(url)
+    fetch(CONFIG)
       .then(function (r) { return r.json(); })
       .then(function (c) { HOURS = c.hours; then(HOURS); }, function () { then(null); });
   }
@@ -445,8 +483,11 @@
     draft = null;
   }
 
-  function greeting() {
-    if (cfg.greeting) list.append(row({ author: "assistant", text: cfg.greeting }));
+  var hello = null;  // the greeting's row
+  function greeting(first) {
+    if (!cfg.greeting) return;
+    hello = row({ author: "assistant", text: cfg.greeting });
+    first ? list.prepend(hello) : list.append(hello);
   }
 
   // Forget the shown history (a new conversation restarts seqs), keeping unsent messages.
@@ -505,6 +546,8 @@
             method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ attributes: { storechat_conversation: String(st.conv) } }) })["catch"](Boolean);
         }
+        if (ok) track("add_to_cart", { product_id: String(c.product_id == null ? c.variant_id : c.product_id),
+                                       conversation_id: st.conv == null ? null : st.conv });
         done(ok, j);
       });
     })["catch"](function () { done(false); });
@@ -598,6 +641,8 @@
     // For the team's inbox: the page the shopper is on and their language.
     o.page = { url: location.href.slice(0, 2000), title: d.title.slice(0, 300) };
     o.locale = (navigator.language || "").slice(0, 35) || undefined;
+    // The A/B variants this visitor sees (experiment id -> variant key).
+    o.ab = AB;
     return o;
   }
 
@@ -852,7 +897,10 @@
     if (!started) connect();
     started = 1;
   }
+  var opened = 0;
   function open(focus) {
+    // Opened by the shopper (not again by itself on the next page): counted once a page.
+    if (focus && !opened++) track("open", { conversation_id: st.conv == null ? null : st.conv });
     start();
     hideTeaser();
     panel.hidden = false;
@@ -912,7 +960,7 @@
     if (cmd === "open") open(1);
     else if (cmd === "close") close();
     else if (cmd === "toggle") panel.hidden ? open(1) : close();
-    else if (cmd === "greet") greet();
+    else if (cmd === "greet") greet(arguments[1]);
   }
   api.l = 1;
   var queued = (w.StoreChat && w.StoreChat.q) || [];
@@ -924,4 +972,5 @@
   if (!queued.length && was && !w.matchMedia("(max-width:480px)").matches) open(0);
   // Not opened again (a phone's full screen): still resume, so replies raise the badge.
   else if (was) start();
+  }
 })(window, document);
