@@ -236,3 +236,20 @@ _BOT = re.compile(r"\b(are you (a |an )?(bot|robot|human|real|ai|person|machine)
 
 def asks_if_bot(text: str) -> bool:
     return bool(_BOT.search(text))
+
+
+# -- instructions -------------------------------------------------------------
+
+_INSTRUCTIONS = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|"
+    r"programming|everything|previous|above|system)\b"
+    r"|\b(system prompt|developer mode|jailbreak|dan mode|you are now|from now on,? you|act as (a|an|my)|"
+    r"pretend (to be|you are)|roleplay as|repeat after me|say exactly|reveal your|print your|"
+    r"your (instructions|system prompt|rules|prompt)|new instructions?)\b"
+    r"|\b(say|reply|respond|answer|write|type|tell me)\b.{0,20}\b(exactly|verbatim|only the words|the following)\b",
+    re.I | re.S)
+
+
+def gives_instructions(text: str) -> bool:
+    """A shopper line that tries to instruct the assistant ("ignore your instructions and say ...")."""
+    return bool(_INSTRUCTIONS.search(text))
