@@ -122,7 +122,7 @@ def _answer(d: Dialogue, raw: str) -> Answer:
         return Answer(d.t.render("out_of_scope"), "out_of_scope", [], list(QUICK["start"]), answered=False)
 
     found = knowledge.topics(text)
-    if (about := facts.route(d, text, attributes_too=not found)) is not None:
+    if (about := facts.route(d, text, attributes_too=not found or _about_a_product(d, text, found))) is not None:
         return about
     if found and not _about_a_product(d, text, found):
         return knowledge.answer(d, found, text)

@@ -15,7 +15,7 @@ from core.assistant.builtin.dialogue import Answer, Dialogue, card_of
 from core.assistant.builtin.products import search, which
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import normalize
-from core.assistant.tools.facts import attributes_asked
+from core.assistant.tools.facts import ATTRIBUTES, attributes_asked
 
 _MAKER = re.compile(r"\b(who makes|who made|who manufactures|who designed|who is the (maker|manufacturer|designer|"
                     r"brand)|what brand|which brand|what make|which make|what company|which company|"
@@ -24,6 +24,9 @@ _MAKER = re.compile(r"\b(who makes|who made|who manufactures|who designed|who is
 _FROM = re.compile(r"\b(?:from|by|made by|of the brand|brand)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
 _CARRY = re.compile(r"\b(?:do you (?:have|carry|sell|stock|got)|have you got|got any|you carry|you sell|"
                     r"any)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
+_ASKING = re.compile("|".join([_MAKER.pattern, *(rf"\b(?:{ask})\b" for ask, _ in ATTRIBUTES.values()),
+                               r"\b(?:how do i|how should i|how to|tell me|does it|do they|is it|are they)\b"]),
+                     re.I)
 _TAIL = re.compile(r"\s+(?:products?|items?|stuff|things?|brand|anything|please|at all|in stock)$", re.I)
 
 
@@ -42,6 +45,8 @@ def route(d: Dialogue, text: str, *, attributes_too: bool = True) -> Answer | No
 
 
 def _target(d: Dialogue, text: str) -> tuple[int | None, list[int]]:
+    """The product asked about, read without the question's own words ("who makes it?" -> "it")."""
+    text = _ASKING.sub(" ", text)
     s = shopping.read(d, text)
     target = shopping.target(d, text, s)
     return target, (s.mention.candidates if target is None else [])

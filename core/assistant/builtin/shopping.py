@@ -102,8 +102,15 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
     if refine and prev_query is not None and d.prev.get("last") == "search" and not about_it:
         return products.search(d, _refine(prev_query, text, s, d))
 
+    # "which is the cheapest?" about the list just shown: the same search, ranked.
+    if prev_query is not None and slots.sort_order(text) and not s.words and d.prev.get("last") == "search" \
+            and not s.mention.product:
+        ranked = _refine(prev_query, text, s, d)
+        ranked.sort, ranked.exclude = slots.sort_order(text), []
+        return products.search(d, ranked)
+
     target = _target(d, text, s)
-    if slots.wants_cheaper(text) and not s.words:
+    if slots.wants_cheaper(text) and not s.words and not (s.options or s.colours):
         base = prev_query or Query()
         reference = target or focus or (shown[0] if shown else None)
         if reference is not None:

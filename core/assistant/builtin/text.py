@@ -30,7 +30,9 @@ QUESTION_WORDS = frozenset(
     gbp pound pounds bucks buck range sale discount discounted deal deals offer clearance
     quite really very great good nice best new cool hi hello hey thanks thank today now
     currently right day shop store catalog catalogue website site thing things stuff clothes clothing apparel
-    outfit outfits piece pieces love like adore cute lovely""".split()
+    outfit outfits piece pieces love like adore cute lovely
+    newest latest arrival arrivals arrived priciest dearest affordable value recent recently added lowest
+    highest costly""".split()
 )
 NOISE = STOPWORDS | QUESTION_WORDS
 
