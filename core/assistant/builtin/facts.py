@@ -49,6 +49,8 @@ def _target(d: Dialogue, text: str) -> tuple[int | None, list[int]]:
     text = _ASKING.sub(" ", text)
     s = shopping.read(d, text)
     target = shopping.target(d, text, s)
+    if target is None and not s.words and not s.mention.candidates and d.focus is not None:
+        target = d.focus  # "what's it made of?" about the product just discussed
     return target, (s.mention.candidates if target is None else [])
 
 

@@ -99,9 +99,9 @@ _IN_STOCK = re.compile(r"\b(in stock|in-stock|available now|available today|read
 _SALE = re.compile(r"\b(on sale|sale items?|discounted|reduced|clearance|markdowns?|deals?|offers?|"
                    r"what'?s on sale|any sales?|bargains?)\b", re.I)
 _CHEAPEST = re.compile(r"\b(cheapest|least expensive|lowest[- ]price[d]?|most affordable|budget|cheap|inexpensive|"
-                       r"affordable|lowest cost)\b", re.I)
+                       r"affordable|lowest cost|costs? the least|least money)\b", re.I)
 _PRICIEST = re.compile(r"\b(most expensive|priciest|highest[- ]price[d]?|premium|luxury|high[- ]end|fanciest|"
-                       r"most costly|dearest|top[- ]of[- ]the[- ]range)\b", re.I)
+                       r"most costly|dearest|top[- ]of[- ]the[- ]range|costs? the most|the most money)\b", re.I)
 _NEWEST = re.compile(r"\b(newest|latest|new arrivals?|newly (arrived|added)|just (arrived|in|landed)|"
                      r"most recent|recently added|what'?s new|anything new|new in|new products?|new stuff|"
                      r"new this (week|month|season))\b", re.I)

@@ -68,10 +68,19 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+#: Plurals the rules below get wrong: "-ie" nouns ("beanies") and "-f" nouns ("scarves").
+_IRREGULAR = {"beanies": "beanie", "hoodies": "hoodie", "cookies": "cookie", "movies": "movie", "ties": "tie",
+              "smoothies": "smoothie", "onesies": "onesie", "booties": "bootie", "neckties": "necktie",
+              "bowties": "bowtie", "pies": "pie", "brownies": "brownie", "scarves": "scarf", "shelves": "shelf",
+              "bookshelves": "bookshelf", "knives": "knife", "leaves": "leaf", "halves": "half"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light plural stem: "jackets" -> "jacket", "dresses" -> "dress", "accessories" -> "accessory"."""
     w = word.lower().replace("'", "")
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes", "zes")):
