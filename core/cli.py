@@ -15,7 +15,7 @@ import click
 
 from core import log_setup
 from core.accounts.commands import user as user_commands
-from core.errors import ConfigError, StoreChatError
+from core.errors import BadInput, ConfigError, StoreChatError
 from core.settings import Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -479,32 +479,44 @@ main.add_command(user_commands)
 
 
 @main.command("eval")
-@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--shop", "shop_ref", required=True,
-              help="Shop id, site key or name; `demo` for the demo store (created and synced if needed).")
+@click.argument("paths", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--shop", "shop_refs", required=True, multiple=True,
+              help="Shop id, site key or name; `demo` for the demo store (created and synced if needed). "
+                   "Once for all files, or once per FILE, in the same order.")
 @click.option("--url", default=None, help="Base URL of a running server using these settings "
                                           "(default: start one on a free port, like `storechat demo`).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (pass/fail and reply per case).")
 @click.option("--timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
               help="Seconds to wait for each reply.")
 @_errors_are_messages
-def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: float) -> None:
+def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, as_json: bool,
+          timeout: float) -> None:
     """Ask SHOP's assistant the questions in FILE (JSON Lines) over the visitor socket and report.
 
-    Prints accuracy per intent and overall, guard trips, handoffs and p50/p99
-    latency. Each line of FILE: {"id", "turns", "must_include",
-    "must_not_include", "handoff"?, "intent"?}; a malformed line stops the run.
+    Prints accuracy per intent, per FILE (catalog) and overall, guard trips,
+    handoffs and p50/p99 latency. Each line of FILE: {"id", "turns",
+    "must_include", "must_not_include", "handoff"?, "intent"?}; a malformed
+    line stops the run.
     """
     import json as json_lib
 
     from core.assistant import evaluation
     from core.db import Database
 
-    cases = evaluation.load_cases(path)  # a malformed file stops here, before anything starts
+    if len(shop_refs) not in (1, len(paths)):
+        raise BadInput(f"give --shop once, or once per FILE ({len(paths)} files, {len(shop_refs)} shops)")
+    # Every file is read before anything starts: a malformed one stops here.
+    sets = [(path.stem, evaluation.load_cases(path), shop_refs[i] if len(shop_refs) > 1 else shop_refs[0])
+            for i, path in enumerate(paths)]
+    tag = len(paths) > 1
     settings = _settings()
+    reports = []
     if url is not None:
         db = Database(settings)
-        report = evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, shop_ref), db, timeout=timeout)
+        for name, cases, ref in sets:
+            reports.append(evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, ref), db,
+                                          timeout=timeout, catalog=name if tag else ""))
     else:
         if not settings.redis_url and _running_redis(settings):
             raise ConfigError("a StoreChat server is already running in this instance folder: "
@@ -518,10 +530,12 @@ def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: fl
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
             db = Database(settings)
-            shop = evaluation.find_eval_shop(db, shop_ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
-            report = evaluation.run(cases, base, shop, db, timeout=timeout)
+            for name, cases, ref in sets:
+                shop = evaluation.find_eval_shop(db, ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
+                reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else ""))
         finally:
             sup.stop()
+    report = evaluation.merge(reports)
     click.echo(json_lib.dumps(report.as_dict(), indent=2) if as_json else report.format())
 
 

@@ -241,6 +241,8 @@ class Outcome:
     conversation_id: int | None = None
     handoffs: int = 0
     guard_trips: int = 0
+    #: The eval set (catalog) the case belongs to: its file's name.
+    catalog: str = ""
 
     @property
     def passed(self) -> bool:
@@ -326,6 +328,13 @@ class Report:
     def latencies(self) -> list[float]:
         return [ms for o in self.outcomes for ms in o.latencies_ms]
 
+    def by_catalog(self) -> dict[str, tuple[int, int, int]]:
+        """(passed, cases, guard trips) per eval set, in the order they ran."""
+        groups: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            groups.setdefault(o.catalog or "(one set)", []).append(o)
+        return {k: (sum(o.passed for o in v), len(v), sum(o.guard_trips for o in v)) for k, v in groups.items()}
+
     def by_intent(self) -> dict[str, tuple[int, int]]:
         groups: dict[str, list[Outcome]] = {}
         for o in self.outcomes:
@@ -352,12 +361,14 @@ class Report:
             "passed": self.passed,
             "accuracy": {"overall": round(self.accuracy, 4),
                          "by_intent": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4)}
-                                       for k, (p, n) in self.by_intent().items()}},
+                                       for k, (p, n) in self.by_intent().items()},
+                         "by_catalog": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4), "guard_trips": g}
+                                        for k, (p, n, g) in self.by_catalog().items()}},
             "guard_trips": self.guard_trips,
             "handoffs": self.handoffs,
             "latency_ms": _stats(self.latencies),
             "server_ms": _stats(self.server_ms),
-            "cases": {o.case.id: {"pass": o.passed, "intent": o.case.intent, "reply": o.reply,
+            "cases": {o.case.id: {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog, "reply": o.reply,
                                   "cards": [c.get("title") for c in o.cards], "handoff": o.handoff,
                                   "failures": o.failures, "guard_trips": o.guard_trips}
                       for o in self.outcomes},
@@ -369,6 +380,11 @@ class Report:
         for intent, (p, n) in self.by_intent().items():
             lines.append(f"{intent:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}%")
         lines.append(f"{'overall':<20} {len(self.outcomes):>6} {self.passed:>7} {100 * self.accuracy:>8.1f}%")
+        catalogs = self.by_catalog()
+        if len(catalogs) > 1 or self.outcomes and self.outcomes[0].catalog:
+            lines += ["", f"{'catalog':<20} {'cases':>6} {'passed':>7} {'accuracy':>9} {'guard trips':>12}"]
+            for name, (p, n, g) in catalogs.items():
+                lines.append(f"{name:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}% {g:>12}")
         lat, srv = _stats(self.latencies), _stats(self.server_ms)
         lines += ["", f"guard trips: {self.guard_trips}", f"handoffs: {self.handoffs}",
                   f"latency (socket round trip): p50 {lat['p50']} ms, p99 {lat['p99']} ms over {lat['count']} replies",
@@ -393,8 +409,11 @@ def _stats(values: list[float]) -> dict[str, Any]:
     return {"p50": rank(50), "p99": rank(99), "count": len(ordered)}
 
 
-def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, timeout: float = 15) -> Report:
+def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, timeout: float = 15,
+        catalog: str = "") -> Report:
     outcomes = [run_case(case, base_url, shop, db, timeout) for case in cases]
+    for o in outcomes:
+        o.catalog = catalog
     trips, server = 0, []
     ids = [o.conversation_id for o in outcomes if o.conversation_id is not None]
     if db is not None and ids:
@@ -412,6 +431,15 @@ def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, ti
             o.guard_trips = per_case.get(o.conversation_id or -1, 0)
         trips = sum(per_case.values())
     return Report(outcomes, trips, server, base_url, f"shop {shop.id} ({shop.name})")
+
+
+def merge(reports: list[Report]) -> Report:
+    """One report over several eval sets (one per catalog), each set's outcomes tagged with its catalog."""
+    if len(reports) == 1:
+        return reports[0]
+    return Report([o for r in reports for o in r.outcomes], sum(r.guard_trips for r in reports),
+                  [ms for r in reports for ms in r.server_ms], reports[0].base_url,
+                  ", ".join(r.shop for r in reports))
 
 
 @contextmanager

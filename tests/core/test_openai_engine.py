@@ -600,3 +600,15 @@ def test_deltas_and_the_reply_reach_the_shoppers_socket(settings, db, redis, dem
     assert all(answer.startswith(t) for t in texts) and texts[-1] == answer
     assert final["text"] == answer
     assert client.frames.index(deltas[-1]) < client.frames.index(final)
+
+
+def test_the_model_ranks_and_reads_facts_through_the_new_tool_arguments(run: Run, fake: FakeChatServer) -> None:
+    fake.push(calls(("search_products", {"query": "jacket", "sort": "price_desc", "limit": 1}),
+                    ("product_facts", {"product": "Navy Sports Jacket", "attributes": ["material"]})),
+              reply("Our priciest jacket is the Classic Leather Jacket at $80.00."))
+    result = run("what's your most expensive jacket, and what is the navy sports jacket made of?")
+    assert result.text.startswith("Our priciest jacket") and result.cards[0]["title"] == "Classic Leather Jacket"
+    tool_messages = [json.loads(m["content"]) for m in fake.chat_requests[1].messages if m["role"] == "tool"]
+    assert [c["title"] for c in tool_messages[0]] == ["Classic Leather Jacket"]
+    assert tool_messages[1]["attributes"] == ["material"] and "polyester" in tool_messages[1]["facts"][0]
+    assert run.tools is not None and run.tools.calls[0]["args"]["sort"] == "price_desc"

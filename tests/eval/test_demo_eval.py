@@ -22,7 +22,8 @@ from tests.conftest import PG_URL, _reset_postgres
 
 CASES = Path(__file__).with_name("demo.jsonl")
 INTENTS = {"greeting", "thanks", "product_search", "product_details", "availability", "compare", "order_status",
-           "store_info", "contact", "human", "complaint", "unanswered", "out_of_scope", "other_language"}
+           "store_info", "contact", "human", "complaint", "unanswered", "out_of_scope", "other_language",
+           "ranking", "stock_count", "vendor", "attributes", "refused", "multi_turn"}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -6,8 +6,9 @@ Order of reading a line (the first that applies answers):
 2. handoff triggers: an explicit request, complaint words, an angry tone;
 3. greetings, thanks, goodbyes and other small talk;
 4. the order-status dialogue (an order number, an email, "where is my order?");
-5. a question in another language;
-6. store content: shipping, returns, policies, contact and hours;
+5. a question in another language; a line that tries to instruct the assistant is refused first of all;
+6. a product's maker, a brand's products, a product's attributes from its description (``facts``);
+   store content: shipping, returns, policies, contact and hours;
 7. products: search, details and price, availability, comparison;
 8. any other store content that clearly matches; out of scope; not understood.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from core.assistant.builtin import knowledge, orders, shopping
+from core.assistant.builtin import facts, knowledge, orders, shopping
 from core.assistant.builtin.dialogue import ENGINE, Answer, Dialogue
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import (
@@ -28,6 +29,7 @@ from core.assistant.builtin.text import (
     complaint,
     content_words,
     foreign_language,
+    gives_instructions,
     is_ack,
     is_goodbye,
     is_no,
@@ -75,6 +77,10 @@ def _answer(d: Dialogue, raw: str) -> Answer:
     if not re.search(r"\w", raw):
         return Answer(d.t.render("unknown"), "unknown", answered=False)
 
+    if gives_instructions(raw):
+        # Refused plainly, never searched for or echoed: the words are the shopper's, not the store's.
+        return Answer(d.t.render("refuse_instructions"), "refused", [], list(QUICK["start"]))
+
     if d.prev.get("offer") == "human":
         if is_yes(raw):
             return _handoff(d, "handoff_requested", "human", "requested")
@@ -116,6 +122,8 @@ def _answer(d: Dialogue, raw: str) -> Answer:
         return Answer(d.t.render("out_of_scope"), "out_of_scope", [], list(QUICK["start"]), answered=False)
 
     found = knowledge.topics(text)
+    if (about := facts.route(d, text, attributes_too=not found or _about_a_product(d, text, found))) is not None:
+        return about
     if found and not _about_a_product(d, text, found):
         return knowledge.answer(d, found, text)
     if orders.WEAK_CUE.search(text) and not found:

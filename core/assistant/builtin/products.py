@@ -13,7 +13,7 @@ from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import stem, tokens
 from core.assistant.builtin.vocabulary import COLOURS, SYNONYMS
-from core.catalog import shelf
+from core.catalog import ranking, shelf
 from core.db import Product
 
 SEARCH_LIMIT = 10
@@ -34,7 +34,10 @@ class Query:
     options: list[str] = field(default_factory=list)
     in_stock: bool = False
     sale: bool = False
+    #: A ranking (:data:`core.catalog.ranking.SORTS`): "the most expensive", "the newest".
     sort: str | None = None
+    #: Only this vendor's products ("anything from Acme"), as the store wrote the name.
+    vendor: str | None = None
     #: Products already shown ("show me more").
     exclude: list[int] = field(default_factory=list)
 
@@ -67,25 +70,36 @@ class Query:
 
 def search(d: Dialogue, q: Query) -> Answer:
     tools = d.tools
+    sort = q.sort if q.sort in ranking.SORTS else None
     cards = tools.search_products(" ".join(_expand(q.terms)), min_price=q.min_price, max_price=q.max_price,
                                   category=q.category, options=q.options, in_stock_only=q.in_stock,
-                                  limit=SEARCH_LIMIT)
+                                  limit=SEARCH_LIMIT, sort=sort, vendor=q.vendor)
     terms, filters = list(q.terms), q.filters()
     if not cards and q.options:
         # Option values may be words of the title or tags rather than variants ("blue earrings").
         terms += [stem(w) for o in q.options for w in tokens(o) if stem(w) not in terms]
         cards = tools.search_products(" ".join(_expand(terms)), min_price=q.min_price, max_price=q.max_price,
-                                      category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT)
+                                      category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT,
+                                      sort=sort, vendor=q.vendor)
         filters = q.filters(options=False)
     cards = [c for c in cards if c["product_id"] not in q.exclude]
     if q.sale:
         cards = [c for c in cards if c.get("compare_at")]
     exact, close = _rank(d, cards, terms, _head(q.terms, terms))
-    if q.sort:
+    if sort in ("price_asc", "price_desc"):
         for group in (exact, close):
-            group.sort(key=lambda c: Decimal(c["price"]), reverse=q.sort == "desc")
+            group.sort(key=lambda c: Decimal(c["price_max" if sort == "price_desc" else "price"] or c["price"]),
+                       reverse=sort == "price_desc")
     searched: dict[str, Any] = {**q.as_context(), "terms": terms}
     context: dict[str, Any] = {"last": "search", "search": searched}
+    if exact and (sort or q.vendor):
+        shown = exact[:MAX_CARDS]
+        text = _ranked_text(d, q, sort, shown, filters)
+        ids = [c["product_id"] for c in shown]
+        context.update(d.remember(ids, ids[0] if len(shown) == 1 else None))
+        searched["exclude"] = list(dict.fromkeys(q.exclude + ids))
+        return Answer(text, "product_search", shown, list(QUICK["search"] if len(shown) > 1 else QUICK["product"]),
+                      context)
     if exact:
         shown = exact[:MAX_CARDS]
         if len(exact) == 1:
@@ -114,11 +128,25 @@ def search(d: Dialogue, q: Query) -> Answer:
     return Answer(text, "product_search", [], list(QUICK["human"]), context, answered=False)
 
 
+def _ranked_text(d: Dialogue, q: Query, sort: str | None, shown: list[dict[str, Any]], filters: str) -> str:
+    """"Our most expensive jackets, highest price first: ...", "From Acme: ..."."""
+    items = "; ".join(d.item(c) for c in shown)
+    what = (" " + q.asked) if q.asked else ""
+    if sort == "best_value":
+        per_unit = all(ranking.PACK.search(c["title"] or "") for c in shown) and len(shown) > 1
+        key = "ranked_best_value" if per_unit else "ranked_best_value_price"
+    elif sort:
+        key = f"ranked_{sort}"
+    else:
+        key = "vendor_items"
+    return d.t.render(key, what=what, filters=filters, items=items, vendor=q.vendor or "")
+
+
 def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
     """Products like the last ones, cheaper than ``than`` (a card)."""
     limit = Decimal(than["price"]) - Decimal("0.01")
     q.max_price = float(limit) if q.max_price is None else min(q.max_price, float(limit))
-    q.min_price, q.exclude, q.sort = None, [], "desc"
+    q.min_price, q.exclude, q.sort = None, [], "price_desc"
     answer = search(d, q)
     if not answer.cards:
         answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters()), "product_search",
@@ -141,7 +169,9 @@ def details(d: Dialogue, product_id: int, mode: str = "details") -> Answer:
     return Answer(text.strip(), "product_details", [card_of(info)], list(QUICK["product"]), context)
 
 
-def availability(d: Dialogue, product_id: int, asked: list[str]) -> Answer:
+def availability(d: Dialogue, product_id: int, asked: list[str], *, count: bool = False) -> Answer:
+    """In stock (in the options asked)? With ``count`` ("how many are left?"): the number when the store
+    tracks it and lets it be told, "only a few left" under its threshold, else simply in stock."""
     result = d.tools.check_availability(product_id, asked)
     if result is None:
         return Answer(d.t.render("unknown"), "unknown", answered=False)
@@ -162,11 +192,16 @@ def availability(d: Dialogue, product_id: int, asked: list[str]) -> Answer:
     if in_stock:
         prices = sorted(Decimal(v["price"]) for v in in_stock)
         price = d.price({"price": str(prices[0]), "price_max": str(prices[-1])})
+        fields = {"title": title, "asked": said, "price": price}
+        counted = all(v.get("tracked") for v in in_stock)
+        few = counted and all(v.get("low_stock") for v in in_stock)
         quantities = [v["quantity"] for v in in_stock if "quantity" in v]
-        if len(in_stock) == 1 and quantities and 0 < quantities[0] <= 5:
-            text = d.t.render("available_few", title=title, asked=said, price=price, quantity=quantities[0])
+        if count and counted and not few and len(quantities) == len(in_stock):
+            text = d.t.render("stock_count", quantity=sum(quantities), **fields)
+        elif few:
+            text = d.t.render("stock_few" if count else "available_few", quantity="", **fields)
         else:
-            text = d.t.render("available", title=title, asked=said, price=price)
+            text = d.t.render("stock_in" if count else "available", **fields)
         if not asked:
             values = _values_of(in_stock)
             if values:

@@ -14,6 +14,7 @@ from core.assistant.builtin.vocabulary import AUDIENCES, COLOURS, Mention
 _COMPARE = re.compile(r"\b(compare|comparison|difference|differences|differ|versus|vs\.?|which (one )?is better|"
                       r"which (one )?is cheaper|which (one )?should i|better than|or the)\b", re.I)
 _AVAILABILITY = re.compile(r"\b(in stock|stock|available|availability|sold out|any left|left in|restock|how many|"
+                           r"(have|got|are there) \w+ left|left|remaining|quantity|"
                            r"come in|comes in|came in|have (it|this|that|one|them) in|get (it|this|that) in)\b"
                            r"|\bwhat (sizes|colou?rs|options)\b", re.I)
 _PRICE = re.compile(r"\b(how much|price|prices|priced|cost|costs|pricing|how expensive)\b", re.I)
@@ -101,8 +102,15 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
     if refine and prev_query is not None and d.prev.get("last") == "search" and not about_it:
         return products.search(d, _refine(prev_query, text, s, d))
 
+    # "which is the cheapest?" about the list just shown: the same search, ranked.
+    if prev_query is not None and slots.sort_order(text) and not s.words and d.prev.get("last") == "search" \
+            and not s.mention.product:
+        ranked = _refine(prev_query, text, s, d)
+        ranked.sort, ranked.exclude = slots.sort_order(text), []
+        return products.search(d, ranked)
+
     target = _target(d, text, s)
-    if slots.wants_cheaper(text) and not s.words:
+    if slots.wants_cheaper(text) and not s.words and not (s.options or s.colours):
         base = prev_query or Query()
         reference = target or focus or (shown[0] if shown else None)
         if reference is not None:
@@ -119,7 +127,7 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
         # A colour in the product's own name names it ("the ocean blue shirt"), it does not ask for a variant.
         asked_options = [o for o in asked_options if stem(o.lower()) not in d.vocab.title_words.get(target, ())]
         if _AVAILABILITY.search(text) or asked_options:
-            return products.availability(d, target, asked_options)
+            return products.availability(d, target, asked_options, count=slots.asks_count(text))
         if _PRICE.search(text):
             return products.details(d, target, "price")
         if _DETAILS.search(text):
@@ -246,3 +254,8 @@ def _refine(prev: Query, text: str, s: Signals, d: Dialogue) -> Query:
     if s.colours:
         q.asked = " ".join([*(w for w in q.asked.split() if w not in COLOURS), *s.colours])
     return q
+
+
+#: For the other handlers of product questions (:mod:`core.assistant.builtin.facts`).
+target = _target
+query = _query

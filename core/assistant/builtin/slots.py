@@ -98,9 +98,15 @@ def order_reference(text: str, *, expecting: bool = False) -> str | None:
 _IN_STOCK = re.compile(r"\b(in stock|in-stock|available now|available today|ready to ship|not sold out)\b", re.I)
 _SALE = re.compile(r"\b(on sale|sale items?|discounted|reduced|clearance|markdowns?|deals?|offers?|"
                    r"what'?s on sale|any sales?|bargains?)\b", re.I)
-_CHEAPEST = re.compile(r"\b(cheapest|least expensive|lowest price|most affordable|budget|cheap|inexpensive|"
-                       r"affordable)\b", re.I)
-_PRICIEST = re.compile(r"\b(most expensive|priciest|highest price|premium|luxury|high[- ]end|fanciest)\b", re.I)
+_CHEAPEST = re.compile(r"\b(cheapest|least expensive|lowest[- ]price[d]?|most affordable|budget|cheap|inexpensive|"
+                       r"affordable|lowest cost|costs? the least|least money)\b", re.I)
+_PRICIEST = re.compile(r"\b(most expensive|priciest|highest[- ]price[d]?|premium|luxury|high[- ]end|fanciest|"
+                       r"most costly|dearest|top[- ]of[- ]the[- ]range|costs? the most|the most money)\b", re.I)
+_NEWEST = re.compile(r"\b(newest|latest|new arrivals?|newly (arrived|added)|just (arrived|in|landed)|"
+                     r"most recent|recently added|what'?s new|anything new|new in|new products?|new stuff|"
+                     r"new this (week|month|season))\b", re.I)
+_BEST_VALUE = re.compile(r"\b(best[- ]value|best bang for (the|my|your) buck|most bang for|value for money|"
+                         r"best deal|best price per|cheapest per|lowest price per)\b", re.I)
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|something cheaper|"
                       r"anything cheaper|cheaper ones?|cheaper options?)\b", re.I)
 _MORE = re.compile(r"^\s*(show (me )?more|more( please)?|what else|anything else\??|other options|others|"
@@ -116,11 +122,25 @@ def sale(text: str) -> bool:
 
 
 def sort_order(text: str) -> str | None:
+    """The ranking asked for (:data:`core.catalog.ranking.SORTS`): "the priciest", "cheapest", "newest", ..."""
+    if _BEST_VALUE.search(text):
+        return "best_value"
     if _PRICIEST.search(text):
-        return "desc"
+        return "price_desc"
     if _CHEAPEST.search(text):
-        return "asc"
+        return "price_asc"
+    if _NEWEST.search(text):
+        return "newest"
     return None
+
+
+_COUNT = re.compile(r"\b(how many|quantity|quantities|how much stock|how much inventory|any left|units? left|"
+                    r"left in stock|remaining|how many (are )?left|stock (level|count)s?)\b", re.I)
+
+
+def asks_count(text: str) -> bool:
+    """"How many do you have left?": a question about the stock count, not just availability."""
+    return bool(_COUNT.search(text))
 
 
 def wants_cheaper(text: str) -> bool:

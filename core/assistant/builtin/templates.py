@@ -59,12 +59,39 @@ FRIENDLY: dict[str, str] = {
     "sale_none": "I don't see anything on sale right now.",
     "cheaper_none": "Sorry, I couldn't find anything cheaper than {price}{filters}.",
     "more_none": "That's everything I found for that.",
+    # rankings: {what} is " jackets" (the shopper's words, or empty), {filters} as above, {items} the list
+    "ranked_price_desc": "Our most expensive{what}{filters}, highest price first: {items}.",
+    "ranked_price_asc": "Our most affordable{what}{filters}, lowest price first: {items}.",
+    "ranked_newest": "Our newest arrivals{what}{filters}, latest first: {items}.",
+    "ranked_best_value": "The best value{what}{filters}, lowest price per unit first: {items}.",
+    "ranked_best_value_price": "The best value{what}{filters} by price, lowest first: {items}.",
+    # makers: {vendor} as the store wrote it
+    "vendor_items": "From {vendor}{filters}, we have: {items}.",
+    "vendor": "The {title} is made by {vendor}.",
+    "vendor_unknown": "The store doesn't say who makes the {title}. Would you like me to connect you with someone "
+                      "from the team?",
+    "vendor_none": "Sorry, I couldn't find any products from \u201c{asked}\u201d in our catalog.",
+    # attribute questions: {facts} quoted from the product's own description, {attribute} what was asked
+    "facts": "About the {title}, the description says: \u201c{facts}\u201d",
+    "facts_none": "The description of the {title} doesn't say anything about its {attribute}, and I don't want "
+                  "to guess. Would you like me to connect you with someone from the team?",
+    # what {attribute} says for each kind of attribute question
+    "attribute_material": "materials", "attribute_dimensions": "dimensions", "attribute_capacity": "capacity",
+    "attribute_seats": "seating", "attribute_care": "care", "attribute_included": "contents",
+    "attribute_weight": "weight", "attribute_fit": "fit", "attribute_origin": "origin",
+    "attribute_warranty": "warranty",
+    # stock counts: said only when the store tracks the variant and lets the assistant tell
+    "stock_count": "Yes, we have {quantity} of the {title}{asked} left, at {price}.",
+    "stock_few": "Yes, the {title}{asked} is in stock at {price}, but only a few are left.",
+    "stock_in": "Yes, the {title}{asked} is in stock at {price}.",
+    # shopper lines that try to give the assistant instructions
+    "refuse_instructions": "I can't do that. I'm the store's assistant: I can help you " + _CAN + ".",
     "price": "The {title} is {price}{was}, {stock}.",
     "details": "The {title} is {price}{was}, {stock}.{options} {description}",
     "options": " It comes in {values}.",
     "which": "Which one do you mean?",
     "available": "Yes, the {title}{asked} is in stock at {price}.",
-    "available_few": "Yes, the {title}{asked} is in stock at {price}, with only {quantity} left.",
+    "available_few": "Yes, the {title}{asked} is in stock at {price}, but only a few are left.",
     "unavailable": "Sorry, the {title}{asked} is sold out right now.",
     "unavailable_all": "Sorry, the {title} is sold out right now.",
     "alternatives": " It's available in {values}.",
@@ -122,7 +149,7 @@ FORMAL: dict[str, str] = {
     "sale_none": "There are no reduced items at the moment.",
     "which": "Which product do you mean?",
     "available": "The {title}{asked} is in stock at {price}.",
-    "available_few": "The {title}{asked} is in stock at {price}; {quantity} remaining.",
+    "available_few": "The {title}{asked} is in stock at {price}; only a few remain.",
     "unavailable": "I am sorry, the {title}{asked} is currently sold out.",
     "unavailable_all": "I am sorry, the {title} is currently sold out.",
     "not_offered": "The {title} is not offered in {asked}.",

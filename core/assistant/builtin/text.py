@@ -30,7 +30,9 @@ QUESTION_WORDS = frozenset(
     gbp pound pounds bucks buck range sale discount discounted deal deals offer clearance
     quite really very great good nice best new cool hi hello hey thanks thank today now
     currently right day shop store catalog catalogue website site thing things stuff clothes clothing apparel
-    outfit outfits piece pieces love like adore cute lovely""".split()
+    outfit outfits piece pieces love like adore cute lovely
+    newest latest arrival arrivals arrived priciest dearest affordable value recent recently added lowest
+    highest costly""".split()
 )
 NOISE = STOPWORDS | QUESTION_WORDS
 
@@ -66,10 +68,19 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+#: Plurals the rules below get wrong: "-ie" nouns ("beanies") and "-f" nouns ("scarves").
+_IRREGULAR = {"beanies": "beanie", "hoodies": "hoodie", "cookies": "cookie", "movies": "movie", "ties": "tie",
+              "smoothies": "smoothie", "onesies": "onesie", "booties": "bootie", "neckties": "necktie",
+              "bowties": "bowtie", "pies": "pie", "brownies": "brownie", "scarves": "scarf", "shelves": "shelf",
+              "bookshelves": "bookshelf", "knives": "knife", "leaves": "leaf", "halves": "half"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light plural stem: "jackets" -> "jacket", "dresses" -> "dress", "accessories" -> "accessory"."""
     w = word.lower().replace("'", "")
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes", "zes")):
@@ -236,3 +247,20 @@ _BOT = re.compile(r"\b(are you (a |an )?(bot|robot|human|real|ai|person|machine)
 
 def asks_if_bot(text: str) -> bool:
     return bool(_BOT.search(text))
+
+
+# -- instructions -------------------------------------------------------------
+
+_INSTRUCTIONS = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|"
+    r"programming|everything|previous|above|system)\b"
+    r"|\b(system prompt|developer mode|jailbreak|dan mode|you are now|from now on,? you|act as (a|an|my)|"
+    r"pretend (to be|you are)|roleplay as|repeat after me|say exactly|reveal your|print your|"
+    r"your (instructions|system prompt|rules|prompt)|new instructions?)\b"
+    r"|\b(say|reply|respond|answer|write|type|tell me)\b.{0,20}\b(exactly|verbatim|only the words|the following)\b",
+    re.I | re.S)
+
+
+def gives_instructions(text: str) -> bool:
+    """A shopper line that tries to instruct the assistant ("ignore your instructions and say ...")."""
+    return bool(_INSTRUCTIONS.search(text))

@@ -208,8 +208,8 @@ class Vocabulary:
         return found
 
     def _option(self, phrase: str, before: str) -> str | None:
-        if phrase in _SIZE_WORDS and before not in _SIZE_CONTEXT:
-            return None  # "large pockets" is not size Large
+        if phrase in _SIZE_WORDS and before not in _SIZE_CONTEXT and before not in COLOURS:
+            return None  # "large pockets" is not size Large (but "black large" is)
         if phrase in self.option_values:
             if phrase.isdigit() and before != "size":
                 return None  # "under 50" is a price, not size 50

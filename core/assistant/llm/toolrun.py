@@ -170,7 +170,7 @@ def cards(calls: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
             candidates = result
         elif call.get("tool") == "get_product" and isinstance(result, dict):
             candidates = [result]
-        elif call.get("tool") == "check_availability" and isinstance(result, dict):
+        elif call.get("tool") in ("check_availability", "product_facts") and isinstance(result, dict):
             candidates = [result.get("product")]
         else:
             continue
@@ -188,7 +188,8 @@ def cards(calls: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
 
 
 _INTENTS = (("handoff", "handoff"), ("lookup_order", "order_status"), ("check_availability", "availability"),
-            ("get_product", "product_details"), ("search_products", "product_search"),
+            ("get_product", "product_details"), ("product_facts", "product_details"),
+            ("search_products", "product_search"),
             ("search_knowledge", "store_info"))
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from core.assistant import after_hours
 from core.assistant.tools import catalog, knowledge, orders
+from core.assistant.tools.facts import ATTRIBUTES
+from core.catalog import ranking
 from core.db import Shop
 
 __all__ = ["Tools", "TOOL_SPECS"]
@@ -41,13 +43,31 @@ class Tools:
 
     def search_products(self, query: str = "", *, min_price: float | None = None, max_price: float | None = None,
                         category: str | None = None, options: list[str] | None = None,
-                        in_stock_only: bool = False, limit: int = 5) -> list[dict[str, Any]]:
+                        in_stock_only: bool = False, limit: int = 5, sort: str | None = None,
+                        vendor: str | None = None) -> list[dict[str, Any]]:
         args = {"query": query, "min_price": min_price, "max_price": max_price, "category": category,
                 "options": options or [], "in_stock_only": in_stock_only, "limit": limit}
+        sort = sort if sort in ranking.SORTS else None  # "relevance" (or nothing): best match first
+        if sort:
+            args["sort"] = sort
+        if vendor:
+            args["vendor"] = vendor
         cards = catalog.search(self.session, self.shop, query, min_price=min_price, max_price=max_price,
                                category=category, options=options or [], in_stock_only=in_stock_only,
-                               limit=max(1, min(limit, 10)))
+                               limit=max(1, min(limit, 10)), sort=sort, vendor=vendor or None)
         return self._record("search_products", args, cards)
+
+    def product_facts(self, product: str | int, question: str = "",
+                      attributes: list[str] | None = None) -> dict[str, Any] | None:
+        """The sentences of the product's own description that answer an attribute question."""
+        result = catalog.product_facts(self.session, self.shop, product, question, attributes)
+        return self._record("product_facts", {"product": product, "question": question,
+                                              "attributes": attributes or []}, result)
+
+    def vendors_named(self, phrases: list[str]) -> list[str]:
+        """The shop's vendors (makers, brands) called one of ``phrases``."""
+        return self._record("vendors_named", {"phrases": phrases},
+                            ranking.vendors_named(self.session, self.shop.id, phrases))
 
     def get_product(self, ref: str | int) -> dict[str, Any] | None:
         return self._record("get_product", {"ref": ref}, catalog.get_product(self.session, self.shop, ref))
@@ -66,10 +86,12 @@ class Tools:
         # The email is the shopper's own; it is recorded masked.
         return self._record("lookup_order", {"reference": reference, "email": orders.mask_email(email)}, result)
 
-    def handoff(self, reason: str) -> dict[str, Any]:
+    def handoff(self, reason: str, language: str | None = None) -> dict[str, Any]:
         self.handoff_reason = reason[:200] or "requested"
-        # Outside business hours: when the team is back, for the shopper (core/assistant/after_hours.py).
-        result = {"status": "waiting_human", **after_hours.handoff_note(self.shop, self.locale)}
+        # Outside business hours: when the team is back, for the shopper (core/assistant/after_hours.py),
+        # in the language the shopper wrote in when the engine knows it, else the page's.
+        locale = language if isinstance(language, str) and language.strip() else self.locale
+        result = {"status": "waiting_human", **after_hours.handoff_note(self.shop, locale)}
         return self._record("handoff", {"reason": self.handoff_reason}, result)
 
 
@@ -84,14 +106,33 @@ TOOL_SPECS: list[dict[str, Any]] = [
          "options": {"type": "array", "items": {"type": "string"},
                      "description": "Option values the variant must have, e.g. ['Red', 'M']."},
          "in_stock_only": {"type": "boolean"},
-         "limit": {"type": "integer", "minimum": 1, "maximum": 10}},
+         "limit": {"type": "integer", "minimum": 1, "maximum": 10},
+         "sort": {"type": "string", "enum": ["relevance", *ranking.SORTS],
+                  "description": "Ranking: 'price_desc' for the most expensive, 'price_asc' for the cheapest, "
+                                 "'newest' for the latest arrivals, 'best_value' (lowest price per unit when "
+                                 "titles give pack sizes, else cheapest). Default: best match first."},
+         "vendor": {"type": "string", "description": "Only this maker or brand's products (the product's "
+                                                     "vendor), e.g. 'Acme'."}},
          "required": ["query"]}},
+    {"name": "product_facts",
+     "description": "What the product's own description says about an attribute (material, dimensions, "
+                    "capacity, seats, care, what is included, weight, fit, origin, warranty): the sentences "
+                    "quoted as written, and the vendor (maker or brand). Empty facts: the description does not "
+                    "say; tell the shopper so and offer a person, never guess.",
+     "parameters": {"type": "object", "properties": {
+         "product": {"type": "string", "description": "Product id, handle or title."},
+         "question": {"type": "string", "description": "The shopper's question, in their words."},
+         "attributes": {"type": "array", "items": {"type": "string", "enum": sorted(ATTRIBUTES)}}},
+         "required": ["product"]}},
     {"name": "get_product",
      "description": "Details of one product: description, options, price and stock per variant.",
      "parameters": {"type": "object", "properties": {
          "ref": {"type": "string", "description": "Product id, handle or title."}}, "required": ["ref"]}},
     {"name": "check_availability",
-     "description": "Whether a product is in stock in the given option values, and what is available instead.",
+     "description": "Whether a product is in stock in the given option values, and what is available instead. "
+                    "A variant with tracked stock has 'quantity' when the shop lets you say the count, and "
+                    "'low_stock' (say 'only a few left', not the number); an untracked one is simply "
+                    "available.",
      "parameters": {"type": "object", "properties": {
          "product": {"type": "string", "description": "Product id, handle or title."},
          "option_values": {"type": "array", "items": {"type": "string"}}},
@@ -113,5 +154,9 @@ TOOL_SPECS: list[dict[str, Any]] = [
      "description": "Hand the conversation to a human from the store's team. Outside business hours the "
                     "result says when the team is back (`say`): tell the shopper, and that they can leave "
                     "their email.",
-     "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]}},
+     "parameters": {"type": "object", "properties": {
+         "reason": {"type": "string"},
+         "language": {"type": "string", "description": "The language the shopper writes in (ISO 639-1, e.g. "
+                                                       "'es'), for the note on when the team is back."}},
+         "required": ["reason"]}},
 ]

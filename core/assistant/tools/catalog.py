@@ -14,7 +14,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from core.catalog import shelf
+from core.assistant.tools.facts import StockPolicy, attributes_asked, facts
+from core.catalog import ranking, shelf
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -29,7 +30,9 @@ def _norm(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-def variant_dict(variant: Variant) -> dict[str, Any]:
+def variant_dict(variant: Variant, policy: StockPolicy | None = None) -> dict[str, Any]:
+    """A variant as tools show it; its count only when tracked, selling stops at zero, and the shop
+    discloses counts (``policy``, see :mod:`core.assistant.tools.facts`)."""
     data: dict[str, Any] = {
         "variant_id": variant.external_id,
         "title": variant.title,
@@ -39,8 +42,9 @@ def variant_dict(variant: Variant) -> dict[str, Any]:
         variant.compare_at_price > variant.price else None,
         "available": variant.available,
     }
-    if variant.inventory_tracked and variant.inventory_policy == "deny" and variant.inventory_quantity is not None:
-        data["quantity"] = max(variant.inventory_quantity, 0)
+    counted = variant.inventory_tracked and variant.inventory_policy == "deny" and \
+        variant.inventory_quantity is not None
+    data.update((policy or StockPolicy()).describe(variant.inventory_quantity if counted else None))
     return data
 
 
@@ -87,7 +91,14 @@ BROWSE = 500
 
 
 def search(session: Session, shop: Shop, query: str, *, min_price: float | None, max_price: float | None,
-           category: str | None, options: list[str], in_stock_only: bool, limit: int) -> list[dict[str, Any]]:
+           category: str | None, options: list[str], in_stock_only: bool, limit: int,
+           sort: str | None = None, vendor: str | None = None) -> list[dict[str, Any]]:
+    """Cards of the products matching ``query`` and the filters: best match first, or in ``sort`` order
+    (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given."""
+    if sort or vendor:
+        candidates = ranking.ranked_ids(session, shop.id, query, sort or "price_asc", limit=BROWSE, vendor=vendor,
+                                        in_stock_only=in_stock_only)
+        return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
     hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
     if hits:
         candidates = [h.id for h in hits]
@@ -97,6 +108,11 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
         candidates = list(session.scalars(
             shelf.products(shop.id, Product.id).order_by(Product.price_min, Product.id).limit(BROWSE)
         ))
+    return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
+
+
+def _cards(session: Session, shop: Shop, candidates: list[int], min_price: float | None, max_price: float | None,
+           category: str | None, options: list[str], in_stock_only: bool, limit: int) -> list[dict[str, Any]]:
     low = None if min_price is None else Decimal(str(min_price))
     high = None if max_price is None else Decimal(str(max_price))
     narrowing = min_price is not None or max_price is not None or bool(options) or in_stock_only
@@ -175,9 +191,20 @@ def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] 
         "product_type": product.product_type,
         "tags": list(product.tags or []),
         "options": list(product.options or []),
-        "variants": [variant_dict(v) for v in product.variants],
+        "variants": [variant_dict(v, StockPolicy.of(shop.settings)) for v in product.variants],
     })
     return details
+
+
+def product_facts(session: Session, shop: Shop, ref: str | int, question: str,
+                  attributes: list[str] | None = None) -> dict[str, Any] | None:
+    """The sentences of a product's own description that answer ``question`` (or ``attributes``)."""
+    product = find_product(session, shop, ref)
+    if product is None:
+        return None
+    asked = [a for a in (attributes or []) if isinstance(a, str)] or attributes_asked(question)
+    return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": asked,
+            "facts": facts(product.body_html or "", product.body_text or "", asked) if asked else []}
 
 
 def check_availability(session: Session, shop: Shop, ref: str | int,
@@ -189,11 +216,12 @@ def check_availability(session: Session, shop: Shop, ref: str | int,
     asked = [v for v in option_values if v.strip()]
     unknown = [v for v in asked if _norm(v) not in known]
     matching = [v for v in product.variants if _matches_options(v, [a for a in asked if a not in unknown])]
+    policy = StockPolicy.of(shop.settings)
     return {
         "product": card(product, shop.currency),
         "asked": asked,
         #: Values this product does not come in at all (e.g. a colour it isn't made in).
         "unknown_values": unknown,
-        "matching": [variant_dict(v) for v in matching] if not unknown else [],
-        "available": [variant_dict(v) for v in product.variants if v.available],
+        "matching": [variant_dict(v, policy) for v in matching] if not unknown else [],
+        "available": [variant_dict(v, policy) for v in product.variants if v.available],
     }
