@@ -39,6 +39,10 @@ CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 10.0
 #: A timed-out or broken connection's command is tried this many more times.
 RETRIES = 1
+#: Behind Sentinels a command that fails is tried again for about as long as a failover takes
+#: (the primary is found down after ``down-after-milliseconds``, then a replica is promoted):
+#: each try asks the Sentinels anew, so the command lands on the new primary instead of failing.
+SENTINEL_RETRIES = 12
 
 
 def timeouts(socket_timeout: float | None = None) -> dict[str, Any]:
@@ -104,6 +108,7 @@ def _sentinel(url: str) -> tuple[Sentinel, str, int, str | None]:
 def _managed(url: str, pool_kwargs: dict[str, Any], **kwargs: Any) -> redis_lib.Redis:
     """A client of the current primary the Sentinels of ``url`` name."""
     sentinel, master, db, password = _sentinel(url)
+    kwargs["retry"] = Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), SENTINEL_RETRIES)
     return sentinel.master_for(master, redis_class=redis_lib.Redis, connection_pool_class=SentinelConnectionPool,
                                db=db, password=password, **pool_kwargs, **kwargs)
 
