@@ -110,10 +110,15 @@ def migrate() -> None:
               help="RQ worker processes for shoppers' replies only (queue `assistant`).")
 @click.option("--sync-workers", type=click.IntRange(0, 64), default=1, show_default=True,
               help="RQ worker processes for catalog syncs, webhooks and purges (queue `default`).")
+@click.option("--role", type=click.Choice(["all", "web", "worker"]), default="all", show_default=True,
+              help="`all`: everything on this machine (migrates the database as it starts). On the hosts of a "
+                   "larger deployment (docs/deploy.md): `web` runs only the web processes, `worker` only the "
+                   "workers; both need a shared Redis and refuse a database older than their code "
+                   "(run `storechat migrate` first).")
 @verbose_option
 @_errors_are_messages
 def serve(host: str | None, port: int | None, web_workers: int | None, assistant_workers: int, sync_workers: int,
-          verbose: bool) -> None:
+          role: str, verbose: bool) -> None:
     """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis.
 
     Shoppers' replies and the background work (syncs, webhooks) have worker
@@ -124,11 +129,14 @@ def serve(host: str | None, port: int | None, web_workers: int | None, assistant
 
     log_setup.configure(verbose=verbose)
     settings = _settings(host=host, port=port)
-    sup = _start(settings, web_workers, worker_layout(assistant_workers, sync_workers))
-    base = _base_url(settings, sup.addresses)
+    sup = _start(settings, web_workers, worker_layout(assistant_workers, sync_workers), role=role)
     click.echo(_started(settings, sup))
-    click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
-               "\n(Ctrl-C stops it)")
+    if sup.addresses:
+        base = _base_url(settings, sup.addresses)
+        click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
+                   "\n(Ctrl-C stops it)")
+    else:
+        click.echo("working the queues (Ctrl-C stops it)")
     _stopped(sup.wait())
 
 
@@ -208,20 +216,28 @@ def _started(settings: Settings, sup: Any) -> str:
     from sqlalchemy.engine import make_url
 
     database = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
-    where = urlsplit(sup.redis_url)
-    redis = "an embedded Redis" if sup.redis is not None else f"Redis at {where.hostname or where.path}"
+    from core.redis_client import is_sentinel, parse_addresses
+
+    if sup.redis is not None:
+        redis = "an embedded Redis"
+    elif is_sentinel(sup.redis_url):
+        redis = f"Redis through {len(parse_addresses(settings.redis_sentinels or ''))} Sentinels"
+    else:
+        where = urlsplit(sup.redis_url)
+        redis = f"Redis at {where.hostname or where.path}"
     plural = "es" if sup.web_workers != 1 else ""
-    return (f"StoreChat {version('storechat')} started: {sup.web_workers} web process{plural}, "
+    role = "" if sup.role == "all" else f" ({sup.role} host)"
+    return (f"StoreChat {version('storechat')} started{role}: {sup.web_workers} web process{plural}, "
             f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
 
 
 def _start(settings: Settings, web_workers: int | None,  # type: ignore[no-untyped-def]
-           worker_queues: list[tuple[str, ...]] | None = None):
+           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all"):
     """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 
     sup = Supervisor(settings, settings.host, settings.port,
-                     web_workers=web_workers or settings.web_workers, worker_queues=worker_queues)
+                     web_workers=web_workers or settings.web_workers, worker_queues=worker_queues, role=role)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sup.stopping.set())
     sup.start()
@@ -242,11 +258,13 @@ def _base_url(settings: Settings, addresses: list[tuple[str, int]]) -> str:
 @click.option("--port", type=int, required=True)
 @click.option("--workers", type=int, default=2)
 @click.option("--ready-file", type=click.Path(path_type=Path), default=None)
+@_errors_are_messages
 def web(host: str, port: int, workers: int, ready_file: Path | None) -> None:
     """Run only the web server (gunicorn + gevent); `serve` starts it for you."""
     from core.web_server import run
 
     settings = _settings()
+    _require_schema(settings)
     run(host, port, workers=workers, connections=settings.web_connections, ready_file=ready_file)
 
 
@@ -289,7 +307,20 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     url = settings.redis_url or _running_redis(settings)
     if not url:
         raise ConfigError("no Redis: set STORECHAT_REDIS_URL or start `storechat serve` first")
+    _require_schema(settings)
     run(url, queues, burst=burst)
+
+
+def _require_schema(settings: Settings) -> None:
+    """A web or worker process refuses a database older than its code (naming the fix)."""
+    from core.db import Database
+    from core.db.migrate import require_current
+
+    db = Database(settings)
+    try:
+        require_current(db.engine)
+    finally:
+        db.dispose()
 
 
 @main.command()

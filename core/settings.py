@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     #: Unset: an embedded Redis owned by ``storechat serve``.
     redis_url: str | None = None
+    #: ``host:port,host:port,...``: find the Redis primary through these Sentinels (it wins over
+    #: ``redis_url``, whose password and database number, when set, still apply).
+    redis_sentinels: str | None = None
+    #: The name the Sentinels monitor the primary under.
+    redis_sentinel_master: str = Field(default="storechat", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     secret_key: str | None = Field(default=None, min_length=32)
     #: Public base URL of this server, as storefronts reach it. Derived from the
     #: request when unset.
@@ -112,7 +117,7 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)
 
-    @field_validator("database_url", "redis_url", "public_url", "secret_key", "credentials_key", "smtp_url",
+    @field_validator("database_url", "redis_url", "redis_sentinels", "public_url", "secret_key", "credentials_key", "smtp_url",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -177,9 +182,29 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _known_redis(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_addresses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from core.redis_client import parse_addresses
+
+            parse_addresses(value)
+        return value
+
+    @model_validator(mode="after")
+    def _through_sentinels(self) -> "Settings":
+        """With Sentinels, ``redis_url`` names them (``redis+sentinel://``): every process
+        started from these settings, and every client made from the URL, finds the primary
+        through them, also after a failover."""
+        if self.redis_sentinels:
+            from core.redis_client import sentinel_url
+
+            self.redis_url = sentinel_url(self.redis_sentinels, self.redis_sentinel_master, self.redis_url)
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -8,6 +8,12 @@ behind a sync.
 The supervisor owns the embedded Redis: it starts it once, hands its socket
 URL to its children, and stops it on exit. Children die with it (Linux
 parent-death signal), so a killed supervisor leaves no orphans behind.
+
+A host of a larger deployment runs one role (docs/deploy.md): ``web`` (the web
+processes only) or ``worker`` (the RQ workers only), sharing a Redis server
+and PostgreSQL with the others. Those roles never migrate the database: they
+refuse to start against a schema older than their code, and `storechat
+migrate` is run once per release, before the rolling restart.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ import time
 from pathlib import Path
 
 from core.db import Database
-from core.db.migrate import upgrade
+from core.db.migrate import require_current, upgrade
 from core.embedded_redis import RUNTIME_FILE, EmbeddedRedis
 from core.errors import StoreChatError
 from core.jobs import worker_layout
@@ -37,6 +43,8 @@ PR_SET_PDEATHSIG = 1
 WORKER_GRACE = 5.0
 #: Seconds every child has to exit before it is killed.
 STOP_TIMEOUT = 15.0
+#: What a `storechat serve` process runs: everything, or one part of a larger deployment.
+ROLES = ("all", "web", "worker")
 
 
 class ServeError(StoreChatError):
@@ -52,12 +60,16 @@ def _die_with_parent() -> None:
 
 class Supervisor:
     def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int,
-                 worker_queues: list[tuple[str, ...]] | None = None) -> None:
+                 worker_queues: list[tuple[str, ...]] | None = None, role: str = "all") -> None:
+        if role not in ROLES:
+            raise ServeError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+        self.role = role
         self.settings = settings
         self.host, self.port = host, port
-        self.web_workers = web_workers
+        self.web_workers = web_workers if role != "worker" else 0
         #: The queues of each worker process to start.
-        self.worker_queues = worker_layout() if worker_queues is None else list(worker_queues)
+        self.worker_queues = [] if role == "web" else (
+            worker_layout() if worker_queues is None else list(worker_queues))
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self._workers: list[subprocess.Popen[bytes]] = []
@@ -75,9 +87,14 @@ class Supervisor:
         return self.settings.redis_url or (self.redis.url if self.redis else "")
 
     def start(self) -> list[tuple[str, int]]:
+        if self.role != "all" and not self.settings.redis_url:
+            raise ServeError(f"a {self.role} host shares Redis with the other hosts: set STORECHAT_REDIS_URL "
+                             "(or STORECHAT_REDIS_SENTINELS); the embedded Redis is for `--role all` only")
         db = Database(self.settings)
         try:
-            upgrade(db.engine)
+            # One machine migrates as it starts; the hosts of a larger deployment only check
+            # (`storechat migrate` runs once per release, see docs/deploy.md).
+            upgrade(db.engine) if self.role == "all" else require_current(db.engine)
         finally:
             db.dispose()
         if not self.settings.redis_url:
@@ -92,11 +109,12 @@ class Supervisor:
             "STORECHAT_SECRET_KEY": self.settings.secret_key or "",
         })
         self._ready.unlink(missing_ok=True)
-        self._spawn(["web", "--host", self.host, "--port", str(self.port),
-                     "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
+        if self.web_workers:
+            self._spawn(["web", "--host", self.host, "--port", str(self.port),
+                         "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
         for queues in self.worker_queues:
             self._workers.append(self._spawn(["worker", "--queue", ",".join(queues)], env))
-        self.addresses = self._wait_ready(timeout=60)
+        self.addresses = self._wait_ready(timeout=60) if self.web_workers else []
         return self.addresses
 
     def _spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

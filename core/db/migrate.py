@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from core.errors import StoreChatError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -40,3 +42,27 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+class SchemaTooOld(StoreChatError):
+    code = "schema_too_old"
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def require_current(engine: Engine) -> str | None:
+    """Refuse to run against a schema older than this code, naming the command that fixes it.
+
+    A schema this code does not know is newer (a later release migrated it during a
+    rolling deploy, see docs/deploy.md): that is allowed, since migrations only add
+    until every process runs the release that no longer needs what they drop."""
+    found, head = current_revision(engine), head_revision()
+    if found == head or (found is not None and found not in known_revisions()):
+        return found
+    where = engine.url.render_as_string(hide_password=True)
+    raise SchemaTooOld(
+        f"the database schema is at revision {found or 'none (empty database)'}, older than this StoreChat "
+        f"({head}): run `storechat migrate` once with this release (database {where}), then start it again")

