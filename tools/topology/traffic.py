@@ -24,7 +24,7 @@ LINES = ["Do you have the Ocean Blue Shirt?", "How much is the Classic Varsity T
 def visitor_ip(idx: int) -> str:
     """A loopback source address per shopper (all of 127/8 is loopback on Linux), so the
     per-address limits behind the proxy's X-Forwarded-For see one shopper each."""
-    return f"127.100.{1 + idx // 250}.{1 + idx % 250}"
+    return f"127.{100 + idx // 62500}.{1 + (idx // 250) % 250}.{1 + idx % 250}"
 
 
 async def _open(url: str, idx: int | None) -> ClientConnection:
