@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from core.catalog import search
 from core.db import (
     Agent,
+    AuditLog,
     CannedReply,
     Conversation,
     ConversationRead,
@@ -155,7 +156,8 @@ def redact_shop(db: Database, shop_id: int) -> None:
             session.execute(delete(child).where(child.conversation_id.in_(conversation_ids)))
         session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
         # Children before parents: a user before the agent it answers as, deliveries before conversations.
-        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, User, CannedReply, Agent,
+        # The audit log goes with the shop (the only deletion of its rows), before the users it names.
+        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, AuditLog, User, CannedReply, Agent,
                       Product, Document, SyncRun, WebhookDelivery):
             session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
         session.execute(delete(Shop).where(Shop.id == shop_id))

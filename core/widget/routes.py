@@ -235,6 +235,13 @@ def triggers(value: Any) -> dict[str, Any] | None:
     return found or None
 
 
+def quick_replies(value: Any) -> list[str]:
+    """The greeting's quick replies that are well formed: at most 4 texts of up to 40 characters."""
+    if not isinstance(value, list):
+        return []
+    return [t for t in (_text(v, 40) for v in value[:4]) if t]
+
+
 def cart(shop: Shop) -> tuple[str | None, str | None]:
     """How the widget adds to the cart: ``(kind, path on the page's origin)``."""
     if (shop.connector_config or {}).get("demo"):
@@ -279,6 +286,8 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
         "name": shop.name,
         "title": _text(prefs.get("title")) or shop.name,
         "greeting": _text(prefs.get("greeting"), 1000) or words["greeting"],
+        # Buttons under the greeting (up to 4 short lines); a click sends the line.
+        "quick_replies": quick_replies(prefs.get("quick_replies")),
         # Checked here so the widget can put them in CSS without a second look.
         **colors,
         "position": position,

@@ -16,6 +16,7 @@ from core.catalog.sync import upsert_documents, upsert_products
 from core.connector import DocumentRecord, ProductRecord, VariantRecord
 from core.db import (
     Agent,
+    AuditLog,
     Base,
     CannedReply,
     Conversation,
@@ -62,6 +63,8 @@ def _fill_shop(db: Database, tag: str) -> int:
         session.add(user)
         session.flush()
         session.add(PlatformStaff(shop_id=shop.id, platform="shopify", staff_id=f"{tag}-staff", user_id=user.id))
+        session.add(AuditLog(shop_id=shop.id, user_id=user.id, action="settings.widget", ip="203.0.113.9",
+                             detail={"changes": {"greeting": [None, f"{tag} hello"]}}))
         session.flush()
         _chat(session, shop.id, f"vis-{tag}-anon", None, None, f"{tag} anonymous question")
         return shop.id

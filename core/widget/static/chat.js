@@ -446,7 +446,7 @@
   }
 
   function greeting() {
-    if (cfg.greeting) list.append(row({ author: "assistant", text: cfg.greeting }));
+    if (cfg.greeting) list.append(row({ author: "assistant", text: cfg.greeting, quick_replies: cfg.quick_replies }));
   }
 
   // Forget the shown history (a new conversation restarts seqs), keeping unsent messages.
