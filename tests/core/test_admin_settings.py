@@ -405,3 +405,57 @@ def test_shopify_shop_gets_the_app_embed_link(app: Flask, db: Database) -> None:
     assert ("https://acme.myshopify.com/admin/themes/current/editor?context=apps&amp;"
             "activateAppId=cid123%2Fstorechat") in page
 
+
+
+# ---- "test this engine": three questions through the real engine path
+
+
+@pytest.fixture
+def fake_model(outbound_development: None) -> Any:
+    from tests.fakes.chat_completions import FakeChatServer
+
+    with FakeChatServer() as server:
+        yield server
+
+
+def test_test_this_engine_asks_three_questions_with_the_pending_settings(
+        app: Flask, db: Database, shop_id: int, fake_model: Any) -> None:
+    from tests.fakes.chat_completions import error, reply
+
+    client = signed_in(app, "owner@example.com")
+    # The key is stored already; the form leaves it empty (kept) and names a new model, not yet saved.
+    assert post(client, "/admin/settings/assistant", {"engine": "openai", "base_url": fake_model.url,
+                                                      "model": "old-model", "api_key": "sk-stored-key-42",
+                                                      "persona": "Mia", "disclose_stock": "on",
+                                                      "low_stock_threshold": "5"}).status_code == 303
+    before = stored(db, shop_id)
+    fake_model.push(reply("We sell clothes and shoes."), error(500, "model overloaded"),
+                    reply("Returns are free within 30 days."))
+    response = post(client, "/admin/settings/assistant/test", {
+        "engine": "openai", "base_url": fake_model.url, "model": "new-model", "persona": "Mia", "tone": "brief",
+        "disclose_stock": "on", "low_stock_threshold": "5"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('<p class="answer">') == 3
+    assert "We sell clothes and shoes." in page and "Returns are free within 30 days." in page
+    assert "What do you sell?" in page and "What is your returns policy?" in page
+    # The second failed at the endpoint: the built-in engine answered, and the page says why.
+    assert "The endpoint failed" in page and "openai-&gt;builtin" in page
+    requests = fake_model.chat_requests
+    assert len(requests) >= 3
+    assert all(r.json["model"] == "new-model" for r in requests)  # the pending settings
+    assert all(r.headers.get("authorization") == "Bearer sk-stored-key-42" for r in requests)  # the stored key
+    assert "Mia" in requests[0].messages[0]["content"] and "brief" in requests[0].messages[0]["content"]
+    # Nothing saved, nothing stored by the turns.
+    assert stored(db, shop_id) == before
+    with db.session() as session:
+        from core.db import Event
+        assert session.scalar(select(Event.id).where(Event.shop_id == shop_id)) is None
+    assert "sk-stored-key-42" not in page
+
+
+def test_test_this_engine_with_the_builtin_engine(app: Flask, db: Database, shop_id: int) -> None:
+    client = signed_in(app, "owner@example.com")
+    page = post(client, "/admin/settings/assistant/test", {"engine": "builtin", "low_stock_threshold": "5"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count('<p class="answer">') == 3 and "Engine: builtin" in html
