@@ -286,8 +286,6 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
         "name": shop.name,
         "title": _text(prefs.get("title")) or shop.name,
         "greeting": _text(prefs.get("greeting"), 1000) or words["greeting"],
-        # Buttons under the greeting (up to 4 short lines); a click sends the line.
-        "quick_replies": quick_replies(prefs.get("quick_replies")),
         # Checked here so the widget can put them in CSS without a second look.
         **colors,
         "position": position,
@@ -314,6 +312,8 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
         "money": i18n.money_format(locale, shop.currency or "USD"),
         "ws_path": WS_PATH,
         "chat_js": f"{bp.url_prefix}/chat.js?v={chat_version}",
+        # Buttons under the greeting (up to 4 short lines; a click sends the line), only when set.
+        **({"quick_replies": quick} if (quick := quick_replies(prefs.get("quick_replies"))) else {}),
     }
 
 
