@@ -220,7 +220,11 @@ def _number(value: Any, low: float, high: float) -> float | None:
 def triggers(value: Any) -> dict[str, Any] | None:
     """The proactive triggers that are well formed, or None: ``time`` (seconds on the
     page), ``scroll`` (percent of the page), ``exit`` (exit intent, desktop), ``url``
-    (a part of the page's address the others are limited to; alone, it fires at once)."""
+    (a part of the page's address the others are limited to; alone, it fires at once).
+    A list (the admin's form, each with a ``message``): its first trigger, until the widget
+    fires each with its message."""
+    if isinstance(value, list):
+        value = value[0] if value else None
     if not isinstance(value, dict):
         return None
     found: dict[str, Any] = {}

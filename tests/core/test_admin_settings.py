@@ -142,6 +142,9 @@ def test_triggers_are_a_list_with_a_message_each(app: Flask, db: Database, shop_
         {"exit": True, "message": "Wait! 10% off today"}, {"scroll": 60}]
     [entry] = entries(db, shop_id)
     assert entry.action == "settings.triggers"
+    # Today's widget fires the first (the widget's side of the list comes with its own change).
+    config = app.test_client().get("/widget/v1/config?site_key=sk_settings").get_json()
+    assert config["triggers"] == {"time": 20, "url": "/products/"}
 
 
 def test_languages(app: Flask, db: Database, shop_id: int) -> None:
