@@ -1,9 +1,10 @@
 """The audit log: who changed what in a shop, when, and from where.
 
 Every change a signed-in person makes in the admin (settings, team, hours,
-canned replies) is one ``audit_log`` row, written in the same transaction as
-the change itself (:func:`record` takes the caller's session), so a change is
-never stored without its entry, nor an entry without its change. ``detail``
+canned replies, "sync now") is one ``audit_log`` row. :func:`record` takes the
+caller's session, so a settings change and its entry are one transaction:
+never one without the other. (An invitation or a closed account, made by
+:mod:`core.accounts.users` in its own transaction, is recorded right after.) ``detail``
 holds the fields changed, ``{"field": [old, new]}``, with secrets shown only
 as ``"(secret)"`` (:func:`core.shop_settings.changes`).
 
