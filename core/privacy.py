@@ -15,6 +15,7 @@ data must be added here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from core.catalog import search
 from core.db import (
     Agent,
+    AuditLog,
     CannedReply,
     Conversation,
     ConversationRead,
@@ -155,7 +157,8 @@ def redact_shop(db: Database, shop_id: int) -> None:
             session.execute(delete(child).where(child.conversation_id.in_(conversation_ids)))
         session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
         # Children before parents: a user before the agent it answers as, deliveries before conversations.
-        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, User, CannedReply, Agent,
+        # The audit log goes with the shop (the only deletion of its rows), before the users it names.
+        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, AuditLog, User, CannedReply, Agent,
                       Product, Document, SyncRun, WebhookDelivery):
             session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
         session.execute(delete(Shop).where(Shop.id == shop_id))
@@ -194,3 +197,48 @@ def purge_uninstalled(db: Database, shop_id: int, uninstall_event_id: int) -> bo
             return False
     redact_shop(db, shop_id)
     return True
+
+
+# ---- retention: a shop's conversations and shopper data kept only so many days
+
+#: Redis key: one process erases expired data per hour, however many workers run the loop.
+RETENTION_LOCK = "sc:retention:lock"
+RETENTION_EVERY = 3600
+
+
+def expire_shop(db: Database, shop_id: int, days: int, now: datetime | None = None) -> tuple[int, int]:
+    """Erase the shop's conversations with no activity for ``days`` days (messages, events,
+    notes, read marks, deliveries), its visitors not seen since who have no conversation
+    left, and its data exports older than that; returns (conversations, visitors)."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    with db.session() as session:
+        conversation_ids = list(session.scalars(select(Conversation.id).where(
+            Conversation.shop_id == shop_id, Conversation.updated_at < cutoff)))
+        for start in range(0, len(conversation_ids), 500):
+            batch = conversation_ids[start:start + 500]
+            for model in (Message, Event, Note, ConversationRead, NotificationDelivery):
+                session.execute(delete(model).where(model.conversation_id.in_(batch)))
+            session.execute(delete(Conversation).where(Conversation.id.in_(batch)))
+        still = select(Conversation.visitor_id).where(Conversation.shop_id == shop_id)
+        visitors = session.execute(delete(Visitor).where(
+            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still)))
+        session.execute(delete(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT,
+                                            Event.created_at < cutoff))
+        return len(conversation_ids), visitors.rowcount or 0
+
+
+def expire_all(db: Database, now: datetime | None = None) -> dict[int, tuple[int, int]]:
+    """:func:`expire_shop` for every shop with a retention (``settings["privacy"]["retention_days"]``)."""
+    from core.shop_settings import retention_days
+
+    with db.session() as session:
+        shops = [(shop_id, retention_days(settings)) for shop_id, settings in
+                 session.execute(select(Shop.id, Shop.settings))]
+    return {shop_id: expire_shop(db, shop_id, days, now) for shop_id, days in shops if days}
+
+
+def expire_if_due(db: Database, redis: Any) -> dict[int, tuple[int, int]] | None:
+    """:func:`expire_all` at most once an hour across processes (the sweeper's loop calls this)."""
+    if not redis.set(RETENTION_LOCK, 1, nx=True, ex=RETENTION_EVERY):
+        return None
+    return expire_all(db)

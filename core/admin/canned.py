@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
 from core.admin.team import owner_required
 from core.db import CannedReply
 from core.services import services
@@ -50,6 +51,8 @@ def add() -> Any:
             if count >= MAX_REPLIES:
                 return _page(400, error=f"A shop keeps at most {MAX_REPLIES} canned replies.", form=form)
             session.add(CannedReply(shop_id=current_user.shop_id, shortcut=shortcut, text=text))
+            session.flush()
+            audit.record_request(session, "canned.add", {"changes": {f"/{shortcut}": [None, text]}})
     except IntegrityError:
         return _page(400, error=f"/{shortcut} exists already.", form=form, field="shortcut")
     return redirect(url_for("canned.canned"))
@@ -62,5 +65,6 @@ def delete(reply_id: int) -> Any:
         reply = session.get(CannedReply, reply_id)
         if reply is None or reply.shop_id != current_user.shop_id:
             return _page(404, error="That canned reply does not exist.")
+        audit.record_request(session, "canned.delete", {"changes": {f"/{reply.shortcut}": [reply.text, None]}})
         session.delete(reply)
     return redirect(url_for("canned.canned"))

@@ -16,11 +16,13 @@ from flask_login import current_user
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from core import audit
 from core.admin.team import owner_required
 from core.business_hours import DAY_NAMES, DAYS, SETTING, BusinessHours, from_settings, status, timezones
 from core.business_hours_words import Speech, when
 from core.db import Shop
 from core.services import services
+from core.shop_settings import changes
 
 bp = Blueprint("hours", __name__, template_folder="templates")
 
@@ -139,5 +141,8 @@ def save() -> Any:
             settings.pop(SETTING, None)
         else:
             settings[SETTING] = chosen.model_dump(mode="json", exclude_defaults=True)
-        shop.settings = settings
+        changed = changes(shop.settings or {}, settings)
+        if changed:
+            shop.settings = settings
+            audit.record_request(session, "settings.hours", {"changes": changed})
     return redirect(url_for("hours.hours", saved=1), code=303)

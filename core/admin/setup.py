@@ -72,9 +72,11 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import bearer, canned, guard, hours, inbox, routes, team, wordpress
+    from core.admin import bearer, canned, guard, hours, inbox, install, routes, team, wordpress
+    from core.admin import settings as settings_pages
 
     bearer.init_app(app, login)
+    app.jinja_env.globals["settings_nav"] = settings_pages.nav
 
     app.before_request(guard.check_csrf)
     app.after_request(guard.private_headers)
@@ -84,6 +86,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(team.bp, url_prefix="/admin/team")
     app.register_blueprint(hours.bp, url_prefix="/admin/hours")
     app.register_blueprint(canned.bp, url_prefix="/admin/canned")
+    app.register_blueprint(settings_pages.bp, url_prefix="/admin/settings")
+    app.register_blueprint(install.bp, url_prefix="/admin/settings/install")
     app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

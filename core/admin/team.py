@@ -9,13 +9,16 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core import audit
 from core.accounts.links import WELCOME, AccountLinks
 from core.accounts.users import close_user, create_user
 from core.db import Shop, User
 from core.errors import StoreChatError
 from core.notify import recipients
 from core.jobs import enqueue_account_email
+from core.security.credentials import Credentials
 from core.services import services
+from core.shop_settings import changes
 
 bp = Blueprint("team", __name__, template_folder="templates")
 
@@ -56,6 +59,8 @@ def invite() -> tuple[str, int]:
                            role=request.form.get("role", "agent"), name=request.form.get("name", ""))
     except StoreChatError as exc:
         return _page(400, error=exc.message)
+    with services().db.session() as session:
+        audit.record_request(session, "team.invite", {"changes": {user.email: [None, user.role]}})
     # The owner sees the link on their own page (the address they reached StoreChat at); an
     # email is built from STORECHAT_PUBLIC_URL only, never from a request's Host header.
     base = settings.public_url or request.host_url
@@ -75,6 +80,10 @@ def close(user_id: int) -> Any:
         close_user(services().db, current_user.shop_id, user_id)
     except StoreChatError as exc:
         return _page(404, error=exc.message)
+    with services().db.session() as session:
+        closed = session.get(User, user_id)
+        audit.record_request(session, "team.close", {"changes": {closed.email if closed else str(user_id):
+                                                                 ["active", "closed"]}})
     return redirect(url_for("team.team"))
 
 
@@ -89,9 +98,14 @@ def notifications() -> Any:
     try:
         with services().db.session() as session:
             shop = session.get(Shop, current_user.shop_id, with_for_update=True)
+            credentials = Credentials.from_settings(settings)
+            before = credentials.open((shop.settings or {}).get(recipients.KEY) or {})
             current = recipients.read(session, settings, shop).webhook_url if keep else None
             stored = recipients.stored(settings, emails, webhook or current)
             shop.settings = {**(shop.settings or {}), recipients.KEY: stored}
+            changed = changes({recipients.KEY: before}, {recipients.KEY: credentials.open(stored)})
+            if changed:
+                audit.record_request(session, "settings.notifications", {"changes": changed})
     except StoreChatError as exc:
         return _page(400, error=exc.message, alerts={"emails": " ".join(emails), "webhook": bool(webhook)})
     return redirect(url_for("team.team"))

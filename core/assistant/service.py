@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.assistant import after_hours, guard
+from core.assistant import after_hours, guard, handoff_rules
+from core.assistant.builtin import BuiltinEngine
 from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools, orders
 from core.chat import messages, ownership
@@ -82,7 +83,10 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         # All read: the connection goes back to the pool while the engine works (a model
         # may think for seconds); each tool call takes one for its own reads and returns it.
         session.commit()
-        reply = resolve_engine(shop).reply(turn, tools)
+        # The shop's handoff rules (a topic for a person, a complaint) hold whatever its engine: the
+        # built-in engine's rules answer those lines and hand them over.
+        engine = BuiltinEngine() if handoff_rules.rules_answer(shop, turn.text) else resolve_engine(shop)
+        reply = engine.reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
         if tripped:
             log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)

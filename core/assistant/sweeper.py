@@ -6,7 +6,8 @@ but nobody was asked to answer it. The sweeper, running beside each worker,
 finds conversations the assistant owns whose latest message is a shopper's
 and older than the longest hold, and enqueues their reply once. The same
 loop puts back in the queue the conversations of agents who went away
-(core/chat/away.py).
+(core/chat/away.py) and, hourly, erases what a shop's retention lets expire
+(core/privacy.py).
 """
 from __future__ import annotations
 
@@ -60,12 +61,21 @@ def sweep_once(svc: Services, redis: redis_lib.Redis) -> int:
     return enqueued
 
 
+def expire_data(svc: Services, redis: redis_lib.Redis) -> None:
+    """Shops' retention (Settings > Privacy): expired conversations and shopper data erased, hourly."""
+    from core.privacy import expire_if_due
+
+    expired = expire_if_due(svc.db, redis)
+    if expired:
+        log.info("retention: erased (conversations, visitors) per shop: %s", expired)
+
+
 def start(svc: Services, redis: redis_lib.Redis, stop: threading.Event) -> threading.Thread:
     from core.chat import away
 
     def loop() -> None:
         while not stop.wait(INTERVAL):
-            for sweep in (sweep_once, away.requeue_away):
+            for sweep in (sweep_once, away.requeue_away, expire_data):
                 try:
                     sweep(svc, redis)
                 except Exception:  # noqa: BLE001 - try again next round

@@ -1,6 +1,7 @@
 """Persistence: models, sessions, migrations."""
 from core.db.models import (
     Agent,
+    AuditLog,
     Base,
     CannedReply,
     Conversation,
@@ -23,6 +24,7 @@ from core.db.session import Database
 
 __all__ = [
     "Agent",
+    "AuditLog",
     "Base",
     "CannedReply",
     "Conversation",

@@ -422,3 +422,23 @@ class NotificationDelivery(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_notification_deliveries_shop", "shop_id", "created_at"),)
+
+
+class AuditLog(Base):
+    """One change a signed-in person made to a shop (``core/audit.py``): who, when,
+    what (``detail``: the fields changed, old and new, secrets redacted), from where.
+    Append-only: only erasing the shop deletes rows, and nothing updates them."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    #: The user who acted (None: the CLI or the platform).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The client's address.
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_audit_log_shop", "shop_id", "id"),)

@@ -333,6 +333,13 @@ def ab_tests(value: Any, trigger_count: int) -> list[dict[str, Any]]:
     return found
 
 
+def quick_replies(value: Any) -> list[str]:
+    """The greeting's quick replies that are well formed: at most 4 texts of up to 40 characters."""
+    if not isinstance(value, list):
+        return []
+    return [t for t in (_text(v, 40) for v in value[:4]) if t]
+
+
 def cart(shop: Shop) -> tuple[str | None, str | None]:
     """How the widget adds to the cart: ``(kind, path on the page's origin)``."""
     if (shop.connector_config or {}).get("demo"):
@@ -411,6 +418,8 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
         "money": i18n.money_format(locale, shop.currency or "USD"),
         "ws_path": WS_PATH,
         "chat_js": f"{bp.url_prefix}/chat.js?v={chat_version}",
+        # Buttons under the greeting (up to 4 short lines; a click sends the line), only when set.
+        **({"quick_replies": quick} if (quick := quick_replies(prefs.get("quick_replies"))) else {}),
     }
 
 

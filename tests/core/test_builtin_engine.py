@@ -388,6 +388,21 @@ def test_handoff_triggers(chat: Chat, line: str, reason: str) -> None:
     assert chat.say(line).handoff == reason
 
 
+def test_the_shops_handoff_topics_and_complaint_rule(db, shop) -> None:  # type: ignore[no-untyped-def]
+    """Settings > Assistant: topics that always go to a person; complaints answered first when asked."""
+    with db.session() as session:
+        session.get(Shop, shop.id).settings = {"assistant": {"handoff_topics": ["wholesale", "custom order"],
+                                                             "complaints": "assistant"}}
+    chat = Chat(db, shop.id)
+    assert chat.say("Do you do WHOLESALE prices for a leather jacket?").handoff == "topic: wholesale"
+    assert chat.say("can I place a custom  order?").handoff == "topic: custom order"
+    assert chat.say("do you have a leather jacket?").handoff is None  # no topic named: answered
+    assert chat.say("my jacket arrived damaged").handoff is None  # the assistant answers complaints first
+    with db.session() as session:
+        session.get(Shop, shop.id).settings = {"assistant": {"complaints": "handoff"}}
+    assert Chat(db, shop.id).say("my jacket arrived damaged").handoff == "complaint: damaged"
+
+
 def test_two_unanswered_turns_hand_off(chat: Chat) -> None:
     first = chat.say("do you sell laptops?")
     assert first.handoff is None

@@ -87,6 +87,9 @@ FORM_ROUTES: dict[str, str] = {
     "hours.save": "/admin/hours/",
     "canned.add": "/admin/canned/",
     "canned.delete": "/admin/canned/1/delete",
+    "settings.save": "/admin/settings/widget",
+    "settings.test_engine": "/admin/settings/assistant/test",
+    "install_admin.sync_now": "/admin/settings/install/sync",
 }
 
 

@@ -28,7 +28,7 @@ from core.assistant.openai_engine import OpenAIEngine
 from core.assistant.tools import TOOL_SPECS, Tools
 from core.catalog.sync import create_run, run_sync
 from core.chat import messages
-from core.db import Event, Message, Shop
+from core.db import Conversation, Event, Message, Shop
 from core.services import Services
 from core.shops import ensure_demo_shop
 from tests.fakes.chat_completions import FakeChatServer, Scripted, call, calls, error, raw, reply
@@ -517,6 +517,22 @@ def test_service_replaces_an_invented_price_with_the_safe_text(settings, db, red
     assert len(trips) == 1 and trips[0].data["ungrounded"] == ["12.34"] and trips[0].data["engine"] == "openai"
     replies = _events(db, conversation_id, "assistant_reply")
     assert replies[0].data["usage"] == {"prompt_tokens": 80, "completion_tokens": 6}
+
+
+def test_the_shops_handoff_topic_goes_to_a_person_whatever_the_engine(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]
+    """Settings > Assistant handoff topics hold with the OpenAI-compatible engine too: the model is not asked."""
+    config = {**settings_for(fake), "handoff_topics": ["wholesale"]}
+    conversation_id, seq = _conversation(db, demo, config, "do you sell wholesale to shops?")
+    svc = Services(settings)
+    try:
+        service.answer(svc, conversation_id, seq)
+    finally:
+        svc.close()
+    assert fake.chat_requests == []
+    stored = _assistant_message(db, conversation_id)
+    assert stored.payload["engine"] == "builtin"
+    with db.session() as session:
+        assert session.get(Conversation, conversation_id).status == "waiting_human"
 
 
 def test_service_stores_a_grounded_llm_answer_with_its_audit(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]

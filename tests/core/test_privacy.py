@@ -16,6 +16,7 @@ from core.catalog.sync import upsert_documents, upsert_products
 from core.connector import DocumentRecord, ProductRecord, VariantRecord
 from core.db import (
     Agent,
+    AuditLog,
     Base,
     CannedReply,
     Conversation,
@@ -62,6 +63,8 @@ def _fill_shop(db: Database, tag: str) -> int:
         session.add(user)
         session.flush()
         session.add(PlatformStaff(shop_id=shop.id, platform="shopify", staff_id=f"{tag}-staff", user_id=user.id))
+        session.add(AuditLog(shop_id=shop.id, user_id=user.id, action="settings.widget", ip="203.0.113.9",
+                             detail={"changes": {"greeting": [None, f"{tag} hello"]}}))
         session.flush()
         _chat(session, shop.id, f"vis-{tag}-anon", None, None, f"{tag} anonymous question")
         return shop.id
@@ -193,3 +196,37 @@ def test_shop_redaction_leaves_nothing_of_the_shop_in_any_table(db: Database, sh
     with db.session() as session:
         assert [h.id for h in search.search_products(session, b, "bison parka")]
     privacy.redact_shop(db, a)  # a repeated request is harmless
+
+
+# ---- retention (Settings > Privacy)
+
+
+def _age(db: Database, visitor_prefix: str, days: int) -> None:
+    """Make the conversations and visitors starting with ``visitor_prefix`` ``days`` days old."""
+    from datetime import timedelta
+
+    from core.db.models import utcnow
+
+    then = utcnow() - timedelta(days=days)
+    with db.session() as session:
+        for conversation in session.scalars(select(Conversation).where(Conversation.visitor_id.like(f"{visitor_prefix}%"))):
+            conversation.updated_at = then
+        for visitor in session.scalars(select(Visitor).where(Visitor.id.like(f"{visitor_prefix}%"))):
+            visitor.last_seen_at = then
+
+
+def test_retention_erases_what_is_older_than_the_shops_days(db: Database, shops: tuple[int, int], redis: Any) -> None:
+    a, b = shops
+    _age(db, "vis-xavier-", 40)
+    _age(db, "vis-bison-", 400)  # shop b keeps everything: no retention set
+    with db.session() as session:
+        session.get(Shop, a).settings = {"privacy": {"retention_days": 30}}
+    before_b = _rows_of_shop(db, b)
+
+    assert privacy.expire_if_due(db, redis) == {a: (2, 2)}
+    dump = repr(_dump(db))
+    assert "ZEBRA-PRIVATE-LINE" not in dump and "xavier" not in dump.lower()
+    assert "yolanda keeps her line" in dump and "aardvark anonymous question" in dump  # recent: kept
+    assert _rows_of_shop(db, b) == before_b
+    # Once an hour, whichever process asks first.
+    assert privacy.expire_if_due(db, redis) is None

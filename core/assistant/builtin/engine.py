@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from core.assistant import handoff_rules
 from core.assistant.builtin import facts, knowledge, orders, shopping
 from core.assistant.builtin.dialogue import ENGINE, Answer, Dialogue
 from core.assistant.builtin.templates import QUICK
@@ -89,9 +90,11 @@ def _answer(d: Dialogue, raw: str) -> Answer:
 
     if wants_human(raw):
         return _handoff(d, "handoff_requested", "human", "requested")
-    if (phrase := complaint(raw)) is not None:
+    if (name := handoff_rules.topic(d.turn.shop, raw)) is not None:  # the shop's own rule
+        return _handoff(d, "handoff_requested", "human", f"topic: {name}")
+    if handoff_rules.complaints_to_person(d.turn.shop) and (phrase := complaint(raw)) is not None:
         return _handoff(d, "handoff_complaint", "complaint", f"complaint: {phrase}")
-    if angry(raw):
+    if handoff_rules.complaints_to_person(d.turn.shop) and angry(raw):
         return _handoff(d, "handoff_angry", "complaint", "angry tone")
 
     greeted, text = strip_greeting(raw)

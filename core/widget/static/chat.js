@@ -486,7 +486,7 @@
   var hello = null;  // the greeting's row
   function greeting(first) {
     if (!cfg.greeting) return;
-    hello = row({ author: "assistant", text: cfg.greeting });
+    hello = row({ author: "assistant", text: cfg.greeting, quick_replies: cfg.quick_replies });
     first ? list.prepend(hello) : list.append(hello);
   }
 
