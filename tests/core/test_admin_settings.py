@@ -112,8 +112,9 @@ def test_the_owner_saves_the_widget_and_it_is_audited(app: Flask, db: Database, 
     changes = entry.detail["changes"]
     assert changes["color"] == ["#123456", "#ff6600"] and changes["powered_by"] == [None, False]
     assert changes["greeting"] == [None, "Hi! Looking for a jacket?"]
-    # The widget's config carries them.
-    config = app.test_client().get("/widget/v1/config?site_key=sk_settings").get_json()
+    # The widget's config carries them (the launcher's part, then the chat's).
+    config = widget_config(app)
+    assert "#ff6600" in config["css"]
     assert config["color"] == "#ff6600" and config["greeting"] == "Hi! Looking for a jacket?"
     assert config["quick_replies"] == ["Shipping", "Returns"] and config["powered_by"] is False
     # The audit page shows who, what and from where.
@@ -123,6 +124,14 @@ def test_the_owner_saves_the_widget_and_it_is_audited(app: Flask, db: Database, 
     # Saving the same values again changes nothing and writes no entry.
     assert post(client, "/admin/settings/widget", WIDGET).status_code == 303
     assert len(entries(db, shop_id)) == 1
+
+
+def widget_config(app: Flask, query: str = "") -> dict:
+    """What the widget ends up with: the launcher's config, then the chat's over it."""
+    client = app.test_client()
+    launcher = client.get(f"/widget/v1/config?site_key=sk_settings{query}").get_json()
+    chat = client.get(f"/widget/v1/chat-config?site_key=sk_settings{query}").get_json()
+    return {**launcher, **chat}
 
 
 def test_triggers_are_a_list_with_a_message_each(app: Flask, db: Database, shop_id: int) -> None:
@@ -142,9 +151,11 @@ def test_triggers_are_a_list_with_a_message_each(app: Flask, db: Database, shop_
         {"exit": True, "message": "Wait! 10% off today"}, {"scroll": 60}]
     [entry] = entries(db, shop_id)
     assert entry.action == "settings.triggers"
-    # Today's widget fires the first (the widget's side of the list comes with its own change).
-    config = app.test_client().get("/widget/v1/config?site_key=sk_settings").get_json()
-    assert config["triggers"] == {"time": 20, "url": "/products/"}
+    # The widget fires each on its own, with its message (the message comes with the chat).
+    config = widget_config(app)
+    assert config["triggers"] == [{"time": 20, "url": "/products/", "message": "Need a size?"},
+                                  {"exit": True, "message": "Wait! 10% off today"},
+                                  {"scroll": 60, "message": None}]
 
 
 def test_languages(app: Flask, db: Database, shop_id: int) -> None:
@@ -154,8 +165,9 @@ def test_languages(app: Flask, db: Database, shop_id: int) -> None:
     assert response.status_code == 303
     settings = stored(db, shop_id)
     assert settings["locale"] == "de" and settings["languages"] == ["de", "en", "fr"]
-    config = app.test_client().get("/widget/v1/config?site_key=sk_settings&lang=fr").get_json()
-    assert config["locale"] == "de"  # the shop's default wins over the page's language
+    # A page in an offered language gets it; any other gets the shop's default.
+    assert widget_config(app, "&lang=fr")["locale"] == "fr"
+    assert widget_config(app, "&lang=it")["locale"] == "de"
 
 
 def test_assistant_key_is_sealed_and_never_shown(app: Flask, db: Database, shop_id: int) -> None:
