@@ -88,9 +88,9 @@ def shipping_page(path: Path = INITIAL_DATA) -> str:
     zones: dict[str, list[str]] = {}
     for country in data["countries"]:
         zones.setdefault(country["zone"], []).append(country["name"])
-    lines += ["", f"We ship to {len(data['countries'])} countries in {len(zones)} zones.", ""]
+    lines += ["", f"We ship to {len(data['countries'])} countries in {len(zones)} zones:"]
     for zone, names in sorted(zones.items()):
-        lines.append(f"- **{zone}:** {', '.join(names)}.")
+        lines += ["", f"**{zone}:** {', '.join(names)}."]
     return "\n".join(lines) + "\n"
 
 
