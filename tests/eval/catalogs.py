@@ -5,11 +5,16 @@
 - ``demo``: the demo apparel store (``storechat eval`` creates and syncs it itself);
 - ``eval-woocommerce``: WooCommerce's own sample products (``tests/data/woocommerce/``) as REST
   payloads, read through the real WooCommerce mapping (variable products with attributes);
+- ``eval-vendure``: Vendure's sample store (``tests/data/vendure/``: electronics, cameras, sports gear, shoes,
+  plants, furniture; brands, option groups, tracked stock), converted to Shopify's product CSV and read by the
+  ``csv`` connector itself, with a shipping page made from its shipping methods and zones
+  (``tests/eval/vendure.py``);
 - ``eval-generated``: 10,000 products made by :func:`generated_records`, seeded, so every run has the
   same catalog: furniture, kitchen and apparel from a dozen makers, tracked stock, descriptions that state
   materials, dimensions, capacity, seats, care and contents.
 
-Each gets the demo store's pages (shipping, returns, contact), so store questions have answers.
+The WooCommerce and generated shops get the demo store's pages (shipping, returns, contact), so store
+questions have answers; the Vendure shop has only the shipping page its own data gives.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from connectors.csv.connector import DEMO_CONFIG
+from connectors.csv.connector import DEMO_CONFIG, CsvConnector
 from connectors.csv.pages import read_pages
 from connectors.woocommerce.mapping import product_record
 from core.catalog import search
@@ -28,10 +33,11 @@ from core.connector import ProductOption, ProductRecord, VariantRecord
 from core.db import Database, Shop
 from core.settings import load_settings
 from core.shops import create_shop
+from tests.eval import vendure
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WOO = DATA / "woocommerce" / "sample-products.json"
-SETS = {"demo": "demo", "woocommerce": "eval-woocommerce", "generated": "eval-generated"}
+SETS = {"demo": "demo", "woocommerce": "eval-woocommerce", "generated": "eval-generated", "vendure": "eval-vendure"}
 GENERATED_PRODUCTS = 10_000
 
 NAMES = """Arlo Brio Cora Dune Elm Fjord Grove Haven Iris Juno Kestrel Lark Moss Nova Orla Pike Quill Reed Sage Tide
@@ -111,7 +117,8 @@ def woocommerce_records() -> list[ProductRecord]:
     return [product_record(p, data["variations"].get(str(p["id"]), ())) for p in data["products"]]
 
 
-def _store(db: Database, shop_id: int, records: Iterator[ProductRecord] | list[ProductRecord], storefront: str) -> None:
+def _store(db: Database, shop_id: int, records: Iterator[ProductRecord] | list[ProductRecord], storefront: str,
+           pages_dir: Path = DEMO_CONFIG["pages_dir"]) -> None:
     batch: list[ProductRecord] = []
     for record in [*records, None]:
         if record is not None:
@@ -121,12 +128,12 @@ def _store(db: Database, shop_id: int, records: Iterator[ProductRecord] | list[P
                 search.index_products(session, upsert_products(session, shop_id, batch))
             batch = []
     with db.session() as session:
-        pages = read_pages(DEMO_CONFIG["pages_dir"], storefront_url=storefront)
+        pages = read_pages(pages_dir, storefront_url=storefront)
         search.index_documents(session, upsert_documents(session, shop_id, pages))
 
 
 def load(db: Database, name: str) -> Shop:
-    """The shop of eval set ``name`` (``woocommerce`` or ``generated``), created and filled once."""
+    """The shop of eval set ``name`` (``woocommerce``, ``vendure`` or ``generated``), created and filled once."""
     from sqlalchemy import select
 
     shop_name = SETS[name]
@@ -138,6 +145,12 @@ def load(db: Database, name: str) -> Shop:
         shop = create_shop(db, shop_name, "woocommerce", {"store_url": "https://woo.example", "consumer_key": "ck_eval",
                                                           "consumer_secret": "cs_eval"})
         _store(db, shop.id, woocommerce_records(), "https://woo.example")
+    elif name == "vendure":
+        products, pages = vendure.write_store(db.settings.instance_path / "eval-vendure")
+        config = {"csv_path": str(products), "pages_dir": str(pages), "storefront_url": "https://vendure.example"}
+        shop = create_shop(db, shop_name, "csv", config)
+        connector = CsvConnector(config)
+        _store(db, shop.id, connector.iter_products(), "https://vendure.example", pages)
     else:
         shop = create_shop(db, shop_name, "csv", {"csv_path": str(DATA / "shopify" / "apparel.csv")})
         _store(db, shop.id, generated_records(), "https://generated.example")
@@ -146,5 +159,5 @@ def load(db: Database, name: str) -> Shop:
 
 if __name__ == "__main__":
     database = Database(load_settings())
-    for set_name in ("woocommerce", "generated"):
+    for set_name in ("woocommerce", "vendure", "generated"):
         print(set_name, load(database, set_name).id)

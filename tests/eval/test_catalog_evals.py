@@ -1,6 +1,6 @@
 """The public eval sets over every catalog, in one `storechat eval` run: the demo store, WooCommerce's
-sample products (through the WooCommerce mapping) and the seeded 10,000-product catalog
-(``tests/eval/catalogs.py``). Each set must pass >= 97% with no guard trip, and the report carries the
+sample products (through the WooCommerce mapping), Vendure's sample store (converted to Shopify's product
+CSV, through the csv connector) and the seeded 10,000-product catalog (``tests/eval/catalogs.py``). Each set must pass >= 97% with no guard trip, and the report carries the
 per-catalog table. Runs on SQLite, and on PostgreSQL when STORECHAT_TEST_DATABASE_URL is set.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.conftest import PG_URL, _reset_postgres
 from tests.eval import catalogs
 
 HERE = Path(__file__).parent
-SETS = {"demo": "demo", "woocommerce": "eval-woocommerce", "generated": "eval-generated"}
+SETS = {"demo": "demo", "woocommerce": "eval-woocommerce", "generated": "eval-generated", "vendure": "eval-vendure"}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -38,7 +38,7 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     settings = load_settings(instance_path=instance, database_url=env.get("STORECHAT_DATABASE_URL"))
     db = Database(settings)
     upgrade(db.engine)
-    for name in ("woocommerce", "generated"):
+    for name in ("woocommerce", "generated", "vendure"):
         catalogs.load(db, name)
     db.dispose()
     folder = tmp_path_factory.mktemp(f"catalogs-output-{request.param}")
@@ -60,10 +60,12 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def test_the_sets_are_big_enough_and_a_third_multi_turn() -> None:
     cases = [c for name in SETS for c in load_cases(HERE / f"{name}.jsonl")]
-    assert len(cases) >= 320
+    assert len(cases) >= 400
     assert sum(len(c.turns) > 1 for c in cases) * 3 >= len(cases)
-    for name in ("woocommerce", "generated"):
+    for name in ("woocommerce", "generated", "vendure"):
         assert len(load_cases(HERE / f"{name}.jsonl")) >= 50
+    vendure = load_cases(HERE / "vendure.jsonl")
+    assert len(vendure) >= 70 and sum(len(c.turns) > 1 for c in vendure) * 3 >= len(vendure)
 
 
 def test_every_catalog_passes_97_percent_without_a_guard_trip(report: dict[str, Any]) -> None:

@@ -152,6 +152,8 @@ def _about_a_product(d: Dialogue, text: str, found: list[knowledge.Topic]) -> bo
     generic = {"exchange", "size_guide", "warranty", "hours"}
     if not all(t.name in generic for t in found):
         return False
+    if [t.name for t in found] == ["warranty"] and d.focus is not None and not d.vocab.mention(text).words:
+        return True  # "what's the warranty?" right after a product: that product's
     return d.vocab.mention(text, within=d.shown).product is not None
 
 

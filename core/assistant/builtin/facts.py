@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from core.assistant.builtin import shopping
+from core.assistant.builtin import shopping, slots
 from core.assistant.builtin.dialogue import Answer, Dialogue, card_of
 from core.assistant.builtin.products import search, which
 from core.assistant.builtin.templates import QUICK
-from core.assistant.builtin.text import normalize
+from core.assistant.builtin.text import content_words, normalize, stem
 from core.assistant.tools.facts import ATTRIBUTES, attributes_asked
 
 _MAKER = re.compile(r"\b(who makes|who made|who manufactures|who designed|who is the (maker|manufacturer|designer|"
@@ -41,17 +41,65 @@ def route(d: Dialogue, text: str, *, attributes_too: bool = True) -> Answer | No
     attributes = attributes_asked(text) if attributes_too else []
     if attributes:
         return _attributes(d, text, attributes)
+    if attributes_too and _OPEN.search(text) and not _NOT_OPEN.search(text) and not slots.sort_order(text):
+        return _open(d, text)
     return None
 
 
-def _target(d: Dialogue, text: str) -> tuple[int | None, list[int]]:
+#: A question about a property of one product: "what's the battery life of X?", "is it hard to assemble?",
+#: "will it rust?", "how many megapixels is X?" (price, stock, options, lists and comparisons go elsewhere).
+_OPEN = re.compile(r"^\s*(?:what(?:'s| is| are)?|which|how|is|are|does|do|can|will|would|could|has|have|where)\b"
+                   r"(?!\s+(?:you|we|i)\b)", re.I)
+_NOT_OPEN = re.compile("|".join([
+    shopping.PRICE.pattern, shopping.COMPARE.pattern,
+    r"\b(in stock|stock|available|availability|sold out|left|remaining|restock|come in|comes in|"
+    r"(?:sizes?|colou?rs?|options?|versions?) (?:does|do|is|are|can)|what (?:sizes|colou?rs|options)|"
+    r"how many (?:do|are|is|of)\b|how many$|(?:do|did) (?:you|we) (?:have|sell|carry|stock)|have you got|how many\?|tell me about|describe|look like|recommend|suggest|"
+    r"ship|shipping|deliver\w*|return\w*|refund\w*|order|discount|on sale)\b"]), re.I)
+
+
+def _open(d: Dialogue, text: str) -> Answer | None:
+    """An attribute no fixed kind names, answered with the description's sentences that share the question's
+    words; when none does, the reply says the description doesn't say and offers a person."""
+    target, _ = _target(d, text, pronoun_first=True)
+    if target is None:
+        return None
+    shown = shopping.read(d, text)
+    result = d.tools.product_facts(target, text, [])
+    if result is None:
+        return None
+    option_words = {w for o in shown.options + shown.colours for w in o.lower().split()}
+    meant = set(content_words(text))  # not "best", "new", "size", "made" ...: other handlers' words
+    asked = [w for w in result.get("asked") or [] if w not in option_words and stem(w) in meant]
+    if not asked:
+        return None  # only the product's name: its details answer that
+    product = result["product"]
+    context = {**d.remember([target], target), "last": "details"}
+    if result.get("facts"):
+        return Answer(d.t.render("facts", title=product["title"], facts=" … ".join(result["facts"])),
+                      "product_details", [product], list(QUICK["product"]), context)
+    return Answer(d.t.render("facts_none", title=product["title"], attribute=" ".join(asked)), "product_details",
+                  [product], list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
+
+
+_SUBJECT_IT = re.compile(r"\b(?:is|are|does|do|can|will|would|could|has|have|was|of)\s+(?:it|they|this|that|this one|"
+                         r"that one)\b|\b(?:it|they)\s+(?:is|are|has|have|will|can|does|do)\b", re.I)
+
+
+def _target(d: Dialogue, text: str, *, pronoun_first: bool = False) -> tuple[int | None, list[int]]:
     """The product asked about, read without the question's own words ("who makes it?" -> "it")."""
+    if d.focus is not None and _SUBJECT_IT.search(text) and (pronoun_first or _CONTEXT_ONLY.search(text)):
+        return d.focus, []  # "is it hard to assemble?": "it" is the product just discussed, "hard" is no name
     text = _ASKING.sub(" ", text)
     s = shopping.read(d, text)
     target = shopping.target(d, text, s)
-    if target is None and not s.words and not s.mention.candidates and d.focus is not None:
-        target = d.focus  # "what's it made of?" about the product just discussed
+    if target is None and not s.mention.words and not s.mention.candidates and d.focus is not None:
+        target = d.focus  # "what's it made of?", "can the cover be washed?" about the product just discussed
     return target, (s.mention.candidates if target is None else [])
+
+
+_CONTEXT_ONLY = re.compile(r"^\s*(?:who|what|which|how|is|are|does|do|can|will)\b[^.?!]*\b(?:it|they|this|that)\b"
+                           r"[\s?.!]*$", re.I)
 
 
 def _maker(d: Dialogue, text: str) -> Answer | None:

@@ -109,11 +109,13 @@ def answer(d: Dialogue, found: list[Topic], text: str) -> Answer:
     for topic in found[:2]:
         if passages and (topic.intent != "contact" or found[0].intent != "contact"):
             break  # a second passage only for contact details asked together ("hours and phone?")
-        query = topic.query
+        query, hit = topic.query, None
         if topic.name == "international":
             country = re.search(rf"\b({_COUNTRIES})\b", text, re.I)
-            query = f"{query} {country.group(0)}" if country else query
-        hit = _best(d, query, topic.evidence)
+            if country:  # the passage that names the country (a list of the countries served), else the policy
+                hit = _best(d, country.group(0), (country.group(0).lower(),))
+                query = f"{query} {country.group(0)}"
+        hit = hit or _best(d, query, topic.evidence)
         if hit and all(hit["passage"] != p["passage"] for p in passages):
             passages.append(hit)
         if not passages:

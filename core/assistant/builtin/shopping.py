@@ -54,9 +54,20 @@ class Signals:
         return not self.words and bool(self.options or self.colours or self.bounds or self.audience)
 
 
+#: A measure written as one word ("8tb", "15cm", "500ml"): asked of a product like an option value.
+_SPEC = re.compile(r"\d+(?:[.,]\d+)?(?!st|nd|rd|th)[a-z]{1,4}")
+
+
 def read(d: Dialogue, text: str) -> Signals:
     vocab = d.vocab
     options = vocab.options_in(text) + vocab.sizes_asked(text)
+    options += [w for w in tokens(text) if _SPEC.fullmatch(w) and stem(w) not in vocab.known
+                and w not in {o.lower() for o in options}]
+    # "the 15 inch one": words of a measured option value name no product ("32-Inch Monitor").
+    plain = text
+    for value in options:
+        if any(ch.isdigit() for ch in value):
+            plain = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", plain, flags=re.I)
     colours = vocab.colours_in(text)
     audience = vocab.audience_in(text)
     skip = {stem(w) for o in options for w in tokens(o)}
@@ -73,7 +84,7 @@ def read(d: Dialogue, text: str) -> Signals:
         if spelled not in terms:
             terms.append(spelled)
             asked.append(word)
-    return Signals(vocab.mention(text, within=d.shown), vocab.named(text), options, colours, slots.prices(text),
+    return Signals(vocab.mention(plain, within=d.shown), vocab.named(plain), options, colours, slots.prices(text),
                    audience, terms, " ".join(asked))
 
 
@@ -99,6 +110,16 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
     refine = prev_query is not None and (s.filters_only or slots.in_stock(text) and not s.words) and (
         _FOLLOW_UP.search(text) or len(tokens(text)) <= 6)
     about_it = slots.refers_to_it(text) and (focus is not None or len(shown) == 1)
+    if refine and prev_query is not None and len(shown) == 1 and (s.options or s.colours) and \
+            not (s.bounds or s.audience) and d.prev.get("last") == "search" and not prev_query.options and \
+            set(prev_query.terms) <= d.vocab.title_words.get(shown[0], frozenset()) and \
+            not set(prev_query.terms) & set(COLOURS):
+        # "the mint one" after the shopper named one product: that product in mint (a list that was
+        # already narrowed, "shirts" then "in blue", is narrowed again instead).
+        asked = [o for o in s.options + [c for c in s.colours if c not in {o.lower() for o in s.options}]
+                 if stem(o.lower()) not in d.vocab.title_words.get(shown[0], ())]
+        if asked:
+            return products.availability(d, shown[0], asked, count=slots.asks_count(text))
     if refine and prev_query is not None and d.prev.get("last") == "search" and not about_it:
         return products.search(d, _refine(prev_query, text, s, d))
 
@@ -171,8 +192,13 @@ def _target(d: Dialogue, text: str, s: Signals) -> int | None:
         return focus  # "and in blue?" about the product just discussed
     if s.mention.product is not None:
         return s.mention.product
+    if len(s.named) == 1 and not _SEARCH.search(text):
+        return s.named[0]  # "the 15 inch laptop with 16GB of RAM": its whole name, and a word of another's
     if s.mention.candidates:
         return None
+    if slots.refers_to_it(text) and shown and d.prev.get("last") == "search" and \
+            (d.prev.get("search") or {}).get("sort") and not s.words:
+        return shown[0]  # "who makes it?" after "your cheapest camera?": the first of the ranking
     index = slots.ordinal(text)
     if index is not None and shown:
         return shown[index] if -len(shown) <= index < len(shown) else None
@@ -259,3 +285,5 @@ def _refine(prev: Query, text: str, s: Signals, d: Dialogue) -> Query:
 #: For the other handlers of product questions (:mod:`core.assistant.builtin.facts`).
 target = _target
 query = _query
+PRICE = _PRICE
+COMPARE = _COMPARE

@@ -67,7 +67,7 @@ FRIENDLY: dict[str, str] = {
     "ranked_best_value_price": "The best value{what}{filters} by price, lowest first: {items}.",
     # makers: {vendor} as the store wrote it
     "vendor_items": "From {vendor}{filters}, we have: {items}.",
-    "vendor": "The {title} is made by {vendor}.",
+    "vendor": "The {title}: made by {vendor}.",  # neutral: "the Galaxy Earrings is made by" read wrong
     "vendor_unknown": "The store doesn't say who makes the {title}. Would you like me to connect you with someone "
                       "from the team?",
     "vendor_none": "Sorry, I couldn't find any products from \u201c{asked}\u201d in our catalog.",

@@ -200,6 +200,8 @@ def angry(text: str) -> bool:
 _COMPLAINT = re.compile(
     r"\b(broken|damaged|defective|faulty|doesn'?t work|does not work|stopped working|falling apart|fell apart)\b"
     r"|\b(arrived|came|is|was|were|got it|received it)\s+(torn|ripped|stained|cracked|scratched|dirty|used)\b"
+    r"|\b(arrived|came|got it|received it)\s+(with|in)\s+(?:\w+\s+){0,3}?(torn|ripped|stained|cracked|scratched|"
+    r"dented|smashed|shattered|bent|dirty|missing)\b"
     r"|\bnever\s+(arrived|came|showed up|got it|received|got my|was delivered|been delivered)\b"
     r"|\b(hasn'?t|has not|haven'?t|have not|didn'?t|did not|still not|still hasn'?t)\s+"
     r"(arrived|come|came|been delivered|received|got it|gotten|shown up|turned up)\b"

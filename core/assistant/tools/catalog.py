@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from core.assistant.tools.facts import StockPolicy, attributes_asked, facts
+from core.assistant.tools.facts import StockPolicy, attributes_asked, facts, facts_about, question_words
 from core.catalog import ranking, shelf
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
@@ -69,6 +69,18 @@ def card(product: Product | Row[Any], currency: str, variants: list[Variant] | l
         "available": any(v.available for v in pool) if pool else product.available,
         "variant_id": chosen.external_id if chosen else None,
     }
+
+
+def _option_value(options: list[dict[str, Any]], asked: str) -> str | None:
+    """The product's own option value ``asked`` means: the same value, or one that only adds the option's
+    name in front ("42" is "Size 42" of the option "size"); None when the product has no such value."""
+    wanted = _norm(asked)
+    for option in options:
+        name = _norm(str(option.get("name") or ""))
+        for value in option.get("values", []):
+            if _norm(value) in (wanted, f"{name} {wanted}"):
+                return str(value)
+    return None
 
 
 def _matches_options(variant: Variant | Row[Any], wanted: list[str]) -> bool:
@@ -203,8 +215,14 @@ def product_facts(session: Session, shop: Shop, ref: str | int, question: str,
     if product is None:
         return None
     asked = [a for a in (attributes or []) if isinstance(a, str)] or attributes_asked(question)
-    return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": asked,
-            "facts": facts(product.body_html or "", product.body_text or "", asked) if asked else []}
+    if asked:
+        return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": asked,
+                "facts": facts(product.body_html or "", product.body_text or "", asked)}
+    # Anything else ("what's the battery life?"): the sentences that share the question's own words,
+    # those of the product's name left out.
+    words = question_words(question, exclude=set(question_words(product.title)))
+    return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": [], "asked": words,
+            "facts": facts_about(product.body_html or "", product.body_text or "", words) if words else []}
 
 
 def check_availability(session: Session, shop: Shop, ref: str | int,
@@ -212,10 +230,14 @@ def check_availability(session: Session, shop: Shop, ref: str | int,
     product = find_product(session, shop, ref)
     if product is None:
         return None
-    known = {_norm(v) for o in product.options or [] for v in o.get("values", [])}
-    asked = [v for v in option_values if v.strip()]
-    unknown = [v for v in asked if _norm(v) not in known]
-    matching = [v for v in product.variants if _matches_options(v, [a for a in asked if a not in unknown])]
+    values: dict[str, str | None] = {}
+    for value in (v for v in option_values if v.strip()):
+        own = _option_value(product.options or [], value)
+        if own is None or own not in values.values():  # "size 42" and "42" are one value
+            values[own or value] = own
+    asked = list(values)
+    unknown = [a for a in asked if values[a] is None]
+    matching = [v for v in product.variants if _matches_options(v, [values[a] for a in asked if a not in unknown])]
     policy = StockPolicy.of(shop.settings)
     return {
         "product": card(product, shop.currency),

@@ -49,8 +49,9 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
                r"weigh\w*|\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|pounds|oz)\b|heavy|light(?:weight)?"),
     "fit": (r"fit|fits|true to size|run (?:small|large|big)|sizing",
             r"\bfit|true to size|runs? (?:small|large|big)|sizing|cut"),
-    "origin": (r"where (?:is|are) (?:it|they|this|the \w+(?: \w+)?) made|made in|country of origin|origin",
-               r"made in|handmade|crafted in|origin|sourced"),
+    "origin": (r"where (?:is|are) (?:it|they|this|the \w+(?: \w+)?) made|made in|country of origin|origin|"
+               r"where (?:does|do) (?:it|they|this|the \w+(?: \w+){0,3}) come from",
+               r"made in|handmade|crafted in|origin|sourced|native"),
     "warranty": (r"warranty|guarantee",
                  r"warrant\w*|guarantee\w*"),
 }
@@ -87,6 +88,49 @@ def facts(body_html: str, body_text: str, attributes: list[str]) -> list[str]:
     scored = []
     for position, sentence in enumerate(sentences(body_html, body_text)):
         hits = sum(len(_ANSWER[a].findall(sentence)) for a in attributes if a in _ANSWER)
+        if hits:
+            scored.append((-hits, position, sentence[:MAX_FACT_CHARS]))
+    return [s for _, _, s in sorted(scored)[:MAX_FACTS]]
+
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+#: Words of a question that say nothing about what is asked.
+_FILLER = frozenset("""a an the it its this that these those they them is are was were be been do does did can could
+    will would should may might has have had what which who whom how where when why whats what's there here of for to
+    in on at by with from about into out as and or but if so not no yes you your yours we our us me my mine i
+    much many any some tell know please thanks product item one ones use used get come comes""".split())
+#: A few everyday words a description says another way.
+_ALSO = {"outside": ("outdoor", "out"), "outdoors": ("outdoor", "out"), "inside": ("indoor", "indoors"),
+         "assembly": ("assemble",), "assembled": ("assemble",), "wash": ("washed", "washable", "machine"),
+         "washable": ("wash", "washed"), "waterproof": ("water",), "rusts": ("rust",)}
+
+
+def question_words(question: str, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The words of ``question`` that say what it asks (not its question words, nor those in ``exclude``)."""
+    out: list[str] = []
+    for word in _WORD.findall(question.lower()):
+        plural_of = {word[:-1], word[:-2]} if word.endswith("s") else set()
+        if len(word) > 2 and word not in _FILLER and word not in exclude and not plural_of & exclude \
+                and not word.isdigit() and word not in out:
+            out.append(word)
+    return out
+
+
+def _same(word: str, other: str) -> bool:
+    """The same word, or the same stem (``assemble`` / ``assembly``, ``processor`` / ``processors``)."""
+    if word == other:
+        return True
+    n = min(len(word), len(other))
+    return n >= 5 and word[:max(5, n - 3)] == other[:max(5, n - 3)]
+
+
+def facts_about(body_html: str, body_text: str, words: list[str]) -> list[str]:
+    """The sentences sharing the most of ``words`` (a question's own words), best first; none share: []."""
+    wanted = [[w, *_ALSO.get(w, ())] for w in words]
+    scored = []
+    for position, sentence in enumerate(sentences(body_html, body_text)):
+        said = set(_WORD.findall(sentence.lower())) | {p for w in _WORD.findall(sentence.lower()) for p in w.split("-")}
+        hits = sum(1 for forms in wanted if any(_same(f, w) for f in forms for w in said))
         if hits:
             scored.append((-hits, position, sentence[:MAX_FACT_CHARS]))
     return [s for _, _, s in sorted(scored)[:MAX_FACTS]]

@@ -30,17 +30,19 @@ def _blocks(body: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def _score(block: str, terms: list[str]) -> int:
-    # Every word of the block: parse_query keeps only the first few terms.
+def _score(block: str, terms: list[str]) -> tuple[int, int]:
+    # Every word of the block: parse_query keeps only the first few terms. Words that begin like a term
+    # count; the same word exactly breaks ties ("australia" is not "austria").
     words = set(_WORDS.findall(block.lower()))
-    return sum(1 for t in terms if any(w.startswith(t[:5]) for w in words))
+    return (sum(1 for t in terms if any(w.startswith(t[:5]) for w in words)),
+            sum(1 for t in terms if t in words))
 
 
 def passage(body: str, query: str) -> str:
     terms = parse_query(query)
     blocks = _blocks(body) or [("", body.strip())]
     full = [f"{heading}: {text}" if heading else text for heading, text in blocks]
-    best = max(range(len(full)), key=lambda i: (_score(full[i], terms), -i))
+    best = max(range(len(full)), key=lambda i: (*_score(full[i], terms), -i))
     text = full[best]
     # Keep the next block too when it continues this one: a lead-in ending with ":"
     # (a list or table follows), or the next paragraph of the same section.
@@ -51,7 +53,22 @@ def passage(body: str, query: str) -> str:
             text = text + "\n" + following
         elif own.rstrip().endswith(":"):
             text = text + "\n" + full[best + 1]
-    return text[:PASSAGE_CHARS]
+    return _window(text, terms)
+
+
+def _window(text: str, terms: list[str]) -> str:
+    """``text`` cut to :data:`PASSAGE_CHARS`: from its start, or, when no asked word is in that part (a long
+    list of countries), from the line or sentence where the first asked word appears."""
+    if len(text) <= PASSAGE_CHARS:
+        return text
+    words = list(_WORDS.finditer(text.lower()))
+    found = [m.start() for m in words if m.group(0) in terms] or \
+        [m.start() for m in words if any(m.group(0).startswith(t[:5]) for t in terms)]
+    if not found or found[0] < PASSAGE_CHARS - 100:
+        return text[:PASSAGE_CHARS]
+    start = max(text.rfind("\n", 0, found[0]), text.rfind(". ", 0, found[0]), text.rfind(", ", 0, found[0] - 200))
+    start = start + 1 if start >= 0 and found[0] - start < PASSAGE_CHARS - 100 else found[0]
+    return "… " + text[start:start + PASSAGE_CHARS].lstrip(" ,.")
 
 
 def search(session: Session, shop: Shop, query: str, *, limit: int = 2) -> list[dict[str, Any]]:
