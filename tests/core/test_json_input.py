@@ -87,6 +87,9 @@ FORM_ROUTES: dict[str, str] = {
     "hours.save": "/admin/hours/",
     "canned.add": "/admin/canned/",
     "canned.delete": "/admin/canned/1/delete",
+    "wordpress_connect.approve": "/admin/wordpress/approve",
+    "wordpress_connect.sign_up": "/admin/wordpress/sign-up",
+    "wordpress_connect.disconnect": "/admin/wordpress/site/disconnect",
 }
 
 
