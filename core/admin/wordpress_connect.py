@@ -30,7 +30,7 @@ from flask_login import current_user
 
 from core import wordpress_sites
 from core.accounts.passwords import check_policy
-from core.accounts.users import Conflict, create_user, set_password
+from core.accounts.users import Conflict, create_user, normalize_email, set_password
 from core.admin.routes import start_session
 from core.admin.team import owner_required
 from core.db import Shop
@@ -141,24 +141,36 @@ def sign_up() -> Response | tuple[str, int]:
                      429)
     try:
         check_policy(password)
-        shop = create_shop(svc.db, name or urlsplit(wanted.site_url).netloc, "csv", {"empty": True})
+        email = normalize_email(email)
+        shop_name = (name or urlsplit(wanted.site_url).netloc)[:200]
+    except BadInput as exc:
+        return again(_sentence(exc.message))
+    # Used up before anything is created: a replayed sign-up creates nothing.
+    if not site_connect.claim(svc.redis, wanted):
+        return _message(403, "This connect request cannot be used",
+                        "It was used already; press Connect this site in WordPress again.")
+    try:
+        shop = create_shop(svc.db, shop_name, "csv", {"empty": True})
         user = create_user(svc.db, shop.id, email, role="owner", name=form.get("name", ""))
         user = set_password(svc.db, user.id, password)
     except (BadInput, Conflict) as exc:
         return again(_sentence(exc.message))
     start_session(user)
-    return _connect(shop.id)
+    return _connect(shop.id, wanted)
 
 
-def _connect(shop_id: int) -> Response | tuple[str, int]:
+def _connect(shop_id: int, claimed: site_connect.SiteConnectRequest | None = None) -> Response | tuple[str, int]:
+    """Connect the request's site to the shop (its nonce used up here, unless ``claimed`` already)."""
     svc = services()
-    try:
-        wanted = _request()
-    except site_connect.BadSiteConnect as exc:
-        return _message(403, "This connect request cannot be used", _sentence(exc.message))
-    if not site_connect.claim(svc.redis, wanted):
-        return _message(403, "This connect request cannot be used",
-                        "It was used already; press Connect this site in WordPress again.")
+    wanted = claimed
+    if wanted is None:
+        try:
+            wanted = _request()
+        except site_connect.BadSiteConnect as exc:
+            return _message(403, "This connect request cannot be used", _sentence(exc.message))
+        if not site_connect.claim(svc.redis, wanted):
+            return _message(403, "This connect request cannot be used",
+                            "It was used already; press Connect this site in WordPress again.")
     try:
         connection = wordpress_sites.connect_site(svc.db, shop_id, wanted.site_url, by="plugin")
     except StoreChatError as exc:
