@@ -263,7 +263,7 @@ class DeleteDocuments:
 class ShopDisconnected:
     """The merchant disconnected the site from its side (the WordPress plugin's Disconnect):
     stop trusting and reading it, keep the shop and its conversations. ``sent_at``: when the
-    site said so (a notice older than the latest connect is ignored)."""
+    site said so, by StoreChat's clock (a notice from before the latest connect is ignored)."""
 
     sent_at: datetime | None = None
 

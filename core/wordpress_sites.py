@@ -27,7 +27,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -163,7 +163,7 @@ def disconnect_site(db: Database, shop_id: int, *, by: str, sent_at: datetime | 
         if shop is None or connection_state(shop) != "connected":
             return False
         connection = dict((shop.settings or {}).get("connection") or {})
-        if sent_at is not None and _parse_time(connection.get("at")) > sent_at.replace(tzinfo=None):
+        if sent_at is not None and _parse_time(connection.get("at")) > _naive_utc(sent_at):
             return False  # a notice from before the latest connect
         config = shop_connectors.open_config(db.settings, shop)
         config.pop("identity_secret", None)
@@ -175,6 +175,10 @@ def disconnect_site(db: Database, shop_id: int, *, by: str, sent_at: datetime | 
         shop.settings = {**(shop.settings or {}), "connection": connection}
         session.add(Event(shop_id=shop.id, kind="site_disconnected", data={"by": by}))
         return True
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _parse_time(value: Any) -> datetime:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -89,13 +90,17 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
         if payload.get("kind") not in KINDS or isinstance(item_id, bool) or not isinstance(item_id, int) \
                 or item_id <= 0:
             raise RecordError("a content notification needs kind (page or post) and a positive integer id")
+    if topic == "site/disconnected":
+        # StoreChat's own clock, when the notice arrived: a notice queued before a reconnect
+        # (and carried out after it) must not end the new connection. The site's clock may be off.
+        payload = {**payload, "received_at": time.time()}
     return WebhookEvent(topic=topic, delivery_id=delivery, payload=payload, shop_ref=shop_ref(headers))
 
 
 def actions(connector: WordPressConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
     payload: Mapping[str, Any] = event.payload
     if event.topic == "site/disconnected":
-        yield ShopDisconnected(sent_at=datetime.fromtimestamp(int(payload["sent_at"]), tz=timezone.utc))
+        yield ShopDisconnected(sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=timezone.utc))
         return
     kind, item_id = str(payload["kind"]), int(payload["id"])
     external_id = f"{kind}:{item_id}"
