@@ -4,7 +4,8 @@ The plugin tells StoreChat about each edit within seconds; this catches what
 a notification missed (StoreChat down for longer than the plugin retries, an
 edit made with the plugin off). Once per UTC day, from :data:`HOUR` o'clock,
 the first worker loop to get there (a Redis ``SET NX`` per day) queues an
-incremental sync of every active shop whose WordPress connection is on.
+incremental sync of every active shop whose WordPress connection is on
+(a ``wordpress`` shop, or a WooCommerce one connected through the plugin).
 It runs in the sweeper's loop (core/assistant/sweeper.py) beside each worker.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ KEY = "storechat:nightly-sync"
 
 def due_shops(svc: Services) -> list[int]:
     with svc.db.session() as session:
-        shops = session.scalars(select(Shop).where(Shop.platform == wordpress_sites.PLATFORM, Shop.active))
+        shops = session.scalars(select(Shop).where(Shop.platform.in_(("wordpress", "woocommerce")), Shop.active))
         return [s.id for s in shops if wordpress_sites.connection_state(s) == "connected"]
 
 
