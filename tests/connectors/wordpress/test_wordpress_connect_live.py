@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -56,6 +57,24 @@ def storechat(settings, db, redis) -> Iterator[tuple[str, Any, Shop]]:  # type: 
         worker.terminate()
         worker.wait(timeout=30)
         svc.close()
+
+
+def install_from_zip(site: WordPressSite, admin: requests.Session, tmp_path: Path) -> None:
+    """As a merchant installs it: the zip `make wp-plugin` builds, through Plugins → Upload Plugin."""
+    api = f"{site.url}/wp-json/wp/v2/plugins/storechat/storechat"
+    auth = (site.admin_user, site.app_password)
+    assert requests.post(api, auth=auth, json={"status": "inactive"}, timeout=30).status_code == 200
+    assert requests.delete(api, auth=auth, timeout=60).status_code == 200
+    out = tmp_path / "storechat-wordpress.zip"
+    subprocess.run(["make", "-s", "wp-plugin", f"WP_PLUGIN_ZIP={out}"], cwd=REPO, check=True, timeout=120)
+    form = admin.get(f"{site.url}/wp-admin/plugin-install.php?tab=upload", timeout=30).text
+    with out.open("rb") as archive:
+        uploaded = admin.post(f"{site.url}/wp-admin/update.php?action=upload-plugin", timeout=60, data={
+            "_wpnonce": form_nonce(form), "_wp_http_referer": "/wp-admin/plugin-install.php?tab=upload",
+            "install-plugin-submit": "Install Now"}, files={"pluginzip": ("storechat-wordpress.zip", archive)})
+    assert uploaded.status_code == 200 and "Plugin installed successfully" in uploaded.text
+    activated = requests.post(api, auth=auth, json={"status": "active"}, timeout=30)
+    assert activated.status_code == 200 and activated.json()["status"] == "active"
 
 
 def storechat_browser(server: str) -> requests.Session:
@@ -122,10 +141,11 @@ def connection(db, shop_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-d
 
 
 def test_connect_edit_trash_and_disconnect_from_each_side(
-    wordpress: WordPressSite, db, storechat: tuple[str, Any, Shop]  # type: ignore[no-untyped-def]
+    wordpress: WordPressSite, db, storechat: tuple[str, Any, Shop], tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     server, svc, shop = storechat
     admin = login(wordpress)
+    install_from_zip(wordpress, admin, tmp_path)
     browser = storechat_browser(server)
     api, auth = f"{wordpress.url}/wp-json/wp/v2", (wordpress.admin_user, wordpress.app_password)
 
@@ -153,22 +173,27 @@ def test_connect_edit_trash_and_disconnect_from_each_side(
     refused = approve(browser, server, page, forged)
     assert refused.status_code == 403 and "forged or altered" in refused.text
 
-    # -- an edited page is what the assistant reads within 5 s --
+    # -- a page published, then edited, is what the assistant reads within 5 s --
     assert "Tuesday" not in ask(server, shop.site_key, "Do you ship to Iceland?")
-    (about,) = requests.get(f"{api}/pages", params={"slug": "about", "_fields": "id"}, timeout=30).json()
-    edited = requests.post(f"{api}/pages/{about['id']}", auth=auth, timeout=30, json={
+    created = requests.post(f"{api}/pages", auth=auth, timeout=30, json={
+        "title": "Sea freight", "status": "publish", "content": "<p>Parcels leave by sea freight.</p>"})
+    assert created.status_code == 201, created.text[:300]
+    page_id = created.json()["id"]
+    assert wait_for(lambda: "Sea freight" in documents(db, shop.id), timeout=5)
+    edited = requests.post(f"{api}/pages/{page_id}", auth=auth, timeout=30, json={
         "content": "<p>We ship to Iceland: parcels leave every Tuesday by sea freight.</p>"})
     assert edited.status_code == 200, edited.text[:300]
     started = time.monotonic()
-    assert wait_for(lambda: "Iceland" in documents(db, shop.id)["About"].body, timeout=5)
+    assert wait_for(lambda: "Iceland" in documents(db, shop.id)["Sea freight"].body, timeout=5)
     log_figure("edit to searchable", time.monotonic() - started)
     answer = ask(server, shop.site_key, "Do you ship to Iceland?", client_id="q2")
     assert "every Tuesday by sea freight" in answer, answer
     log_figure("edit to answered", time.monotonic() - started)
 
     # -- trashed: gone --
-    assert requests.delete(f"{api}/pages/{about['id']}", auth=auth, timeout=30).status_code == 200
-    assert wait_for(lambda: "About" not in documents(db, shop.id), timeout=5)
+    assert requests.delete(f"{api}/pages/{page_id}", auth=auth, timeout=30).status_code == 200
+    assert wait_for(lambda: "Sea freight" not in documents(db, shop.id), timeout=5)
+    assert "Tuesday" not in ask(server, shop.site_key, "Do you ship to Iceland?", client_id="q3")
 
     # -- disconnect from WordPress: keys gone, loader gone, StoreChat marks the shop --
     resp = press(admin, wordpress, "storechat_disconnect_site")
