@@ -9,6 +9,7 @@ webhook route, and a real RQ worker (a thread here) carries them out.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -30,7 +31,7 @@ from core.security import site_connect
 from core.shops import create_shop
 from tests.connectors.wordpress.test_wordpress_live import form_nonce, loader_tags, login, settings_page
 from tests.live import serve, wait_for
-from tests.wordpress_site import REPO, WordPressSite
+from tests.wordpress_site import REPO, WordPressSite, free_port
 
 OWNER, PASSWORD = "owner@connect.example", "connect-pass-0123"
 pytestmark = pytest.mark.usefixtures("outbound_development")
@@ -237,3 +238,41 @@ def ask(server: str, site_key: str, text: str, client_id: str = "q1") -> str:
 
 def log_figure(name: str, seconds: float) -> None:
     print(f"{name}: {seconds:.2f} s")  # noqa: T201 - a figure, not an assertion
+
+
+def test_a_notice_storechat_missed_is_sent_again_by_wp_cron(
+    wordpress: WordPressSite, db, storechat: tuple[str, Any, Shop]  # type: ignore[no-untyped-def]
+) -> None:
+    """Inside the real WordPress (booted by PHP): a notice to a StoreChat that is down
+    waits in the outbox with a WP-Cron event; the event's handler delivers it later."""
+    from core.wordpress_sites import connect_site
+
+    server, _, shop = storechat
+    connected = connect_site(db, shop.id, wordpress.url, by="cli")
+    (contact,) = requests.get(f"{wordpress.url}/wp-json/wp/v2/pages", params={"slug": "contact", "_fields": "id"},
+                              timeout=30).json()
+    script = wordpress.site_dir / "notify-retry.php"
+    script.write_text("""<?php
+[ , $docroot, $server, $down, $key, $secret, $page ] = $argv;
+$_SERVER += [ 'HTTP_HOST' => '127.0.0.1', 'REQUEST_URI' => '/', 'REQUEST_METHOD' => 'GET' ];
+require $docroot . '/wp-load.php';
+$keys = array( 'site_key' => $key, 'identity_secret' => $secret );
+StoreChat_Options::save( array( 'server_url' => $down ) + $keys );
+$took = StoreChat_Notify::send_now( array( 'topic' => 'content/changed', 'kind' => 'page', 'id' => (int) $page ) );
+$queued = count( get_option( 'storechat_outbox', array() ) );
+$scheduled = (bool) wp_next_scheduled( 'storechat_retry_notifications' );
+StoreChat_Notify::retry();  // still down: kept
+$kept = count( get_option( 'storechat_outbox', array() ) );
+StoreChat_Options::save( array( 'server_url' => $server ) + $keys );
+do_action( 'storechat_retry_notifications' );  // what WP-Cron runs
+$left = count( get_option( 'storechat_outbox', array() ) );
+StoreChat_Connect::forget_keys();
+echo json_encode( compact( 'took', 'queued', 'scheduled', 'kept', 'left' ) );
+""")
+    down = f"http://127.0.0.1:{free_port()}"
+    result = subprocess.run(["php", str(script), str(wordpress.docroot), server, down, connected.site_key,
+                             connected.identity_secret, str(contact["id"])],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"took": False, "queued": 1, "scheduled": True, "kept": 1, "left": 0}
+    assert wait_for(lambda: "Contact" in documents(db, shop.id), timeout=10)
