@@ -353,20 +353,21 @@ def sync(shop_ref: str, incremental: bool) -> None:
 
 @main.group()
 def shop() -> None:
-    """Create and list shops."""
+    """Create, connect and list shops."""
 
 
 @shop.command("create")
 @click.argument("name")
-@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="A product CSV in Shopify's export format.")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A product CSV in Shopify's export format. Without it the shop starts empty: its "
+                   "catalog and pages come from a connector (storechat shop connect, the WordPress plugin).")
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--storefront-url", default=None, help="Base URL of the store (for product links).")
 @click.option("--allowed-origin", "origins", multiple=True, help="Origin allowed to open the chat (repeatable).")
 @_errors_are_messages
-def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | None,
+def shop_create(name: str, csv_path: Path | None, currency: str, storefront_url: str | None,
                 origins: tuple[str, ...]) -> None:
-    """Create a shop from a product CSV, import it, and print its id and site key."""
+    """Create a shop (from a product CSV, imported now, or empty) and print its id and site key."""
     from core import shop_connectors
     from core.catalog.sync import create_run
     from core.db import Database
@@ -377,6 +378,13 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
     from core.db.migrate import upgrade
 
     upgrade(db.engine)
+    if csv_path is None:
+        created = create_shop(db, name, "csv", {"empty": True}, currency=currency, storefront_url=storefront_url,
+                              allowed_origins=list(origins))
+        click.echo(f"created shop {created.id} (empty: connect it with `storechat shop connect {created.id} "
+                   "wordpress --site-url URL` or the WordPress plugin)")
+        click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
+        return
     # Read the whole file (and check the config) before anything is created: a bad
     # line or storefront URL fails here, naming it, and leaves no shop behind.
     connector = shop_connectors.build(settings, "csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
@@ -402,6 +410,69 @@ def shop_create(name: str, csv_path: Path, currency: str, storefront_url: str | 
         raise StoreChatError(f"shop {created.id} was created but its import failed ({exc}); "
                              f"fix the cause and run `storechat sync {created.id}`", code=exc.code) from None
     click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
+
+
+@shop.command("connect")
+@click.argument("shop_ref", metavar="SHOP")
+@click.argument("platform", type=click.Choice(["wordpress"]))
+@click.option("--site-url", required=True, help="The site's home address, https://example.com.")
+@click.option("--app-password", default=None, metavar="USER:PASS",
+              help="A WordPress user and one of its application passwords, for private content too.")
+@click.option("--no-sync", is_flag=True, help="Do not import the site's pages now.")
+@_errors_are_messages
+def shop_connect(shop_ref: str, platform: str, site_url: str, app_password: str | None, no_sync: bool) -> None:
+    """Connect SHOP to a WordPress site (what the plugin's Connect this site button does).
+
+    Prints the site key and the new identity secret for the plugin's settings
+    page (the button delivers them itself), then imports the site's published
+    pages and posts.
+    """
+    from core import wordpress_sites
+    from core.catalog.sync import create_run
+    from core.db import Database
+    from core.errors import BadInput
+    from core.shops import find_shop
+
+    settings = _settings()
+    db = Database(settings)
+    found = find_shop(db, shop_ref)
+    username = password = None
+    if app_password is not None:
+        username, sep, password = app_password.partition(":")
+        if not sep or not username.strip() or not password.strip():
+            raise BadInput("--app-password must be USER:PASS (a WordPress user and one of its application passwords)")
+        username, password = username.strip(), password.strip()
+    url = wordpress_sites.site_address(site_url)
+    connection = wordpress_sites.connect_site(db, found.id, url, username=username, application_password=password,
+                                              by="cli")
+    click.echo(f"shop {found.id} is connected to {url} ({connection.platform})")
+    click.echo(f"site key: {connection.site_key}\nidentity secret: {connection.identity_secret}")
+    if not no_sync:
+        _run_sync_job(settings, db, create_run(db, found.id).id)
+
+
+@shop.command("disconnect")
+@click.argument("shop_ref", metavar="SHOP")
+@_errors_are_messages
+def shop_disconnect(shop_ref: str) -> None:
+    """Disconnect SHOP from its WordPress site; its conversations and pages stay.
+
+    StoreChat stops accepting what the site signs and asks the plugin to forget
+    its keys (if the site cannot be reached, press Disconnect in the plugin too).
+    """
+    from core import wordpress_sites
+    from core.db import Database
+    from core.errors import BadInput
+    from core.shops import find_shop
+
+    db = Database(_settings())
+    found = find_shop(db, shop_ref)
+    done, told = wordpress_sites.disconnect_from_storechat(db, found.id, by="cli")
+    if not done:
+        raise BadInput(f"shop {found.id} is not connected to a WordPress site")
+    click.echo(f"shop {found.id} is disconnected; its conversations are kept")
+    click.echo("the plugin removed its keys" if told else
+               "the site could not be told: press Disconnect in the StoreChat plugin there too")
 
 
 @shop.command("identity-secret")

@@ -38,6 +38,7 @@ __all__ = [
     "EmbeddedPage",
     "FulfillmentRecord",
     "AppUninstalled",
+    "DeleteDocuments",
     "DeleteProducts",
     "InstallHost",
     "InstallResult",
@@ -50,6 +51,7 @@ __all__ = [
     "ProductRecord",
     "RateLimited",
     "RecordError",
+    "ShopDisconnected",
     "ShopRedact",
     "ShopperDataRequest",
     "ShopperRedact",
@@ -57,6 +59,7 @@ __all__ = [
     "StaffMember",
     "StaffSignIn",
     "StoreChatError",
+    "UpsertDocuments",
     "UpsertProducts",
     "VariantRecord",
     "WebhookAction",
@@ -245,6 +248,27 @@ class DeleteProducts:
 
 
 @dataclass(frozen=True)
+class UpsertDocuments:
+    """These pages or posts, as the platform has them now, replace the stored ones."""
+
+    records: tuple[DocumentRecord, ...]
+
+
+@dataclass(frozen=True)
+class DeleteDocuments:
+    external_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShopDisconnected:
+    """The merchant disconnected the site from its side (the WordPress plugin's Disconnect):
+    stop trusting and reading it, keep the shop and its conversations. ``sent_at``: when the
+    site said so, by StoreChat's clock (a notice from before the latest connect is ignored)."""
+
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class OrderCreated:
     """An order was placed; ``conversation_ref`` is the chat it came from, if any."""
 
@@ -280,8 +304,8 @@ class ShopRedact:
 
 
 WebhookAction = (
-    UpsertProducts | DeleteProducts | OrderCreated | AppUninstalled
-    | ShopperDataRequest | ShopperRedact | ShopRedact
+    UpsertProducts | DeleteProducts | UpsertDocuments | DeleteDocuments | OrderCreated | AppUninstalled
+    | ShopDisconnected | ShopperDataRequest | ShopperRedact | ShopRedact
 )
 
 

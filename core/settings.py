@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     #: Development only: IP addresses or networks (``127.0.0.1,10.0.0.0/8``, comma-separated)
     #: StoreChat may call although they are not public (a local test store, a LAN model server).
     outbound_allow_networks: str | None = None
+    #: Let anyone who reaches the WordPress plugin's "Connect this site" page create a new shop
+    #: and its owner account on the spot (off: only existing owners connect their shop).
+    self_service_shops: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"

@@ -7,7 +7,11 @@ files ship inside this package.
 Config keys:
 
 ``csv_path``
-    The Shopify product CSV (required unless ``demo`` is true).
+    The Shopify product CSV (required unless ``demo`` or ``empty`` is true).
+``empty``
+    ``True`` for a shop with no catalog file yet (``storechat shop create NAME``
+    without ``--csv``): no products, until a connector (WordPress, WooCommerce)
+    takes the shop over.
 ``storefront_url``
     Absolute http(s) base URL of the storefront; product URLs become
     ``<storefront_url>/products/<handle>``, page URLs ``<storefront_url>/pages/<stem>``.
@@ -68,9 +72,13 @@ class CsvConnector(Connector):
             raise _config_error(f"'demo' must be true or false, not {demo!r}")
         paths: dict[str, Any] = dict(DEMO_CONFIG) if demo else {}
         paths.update({key: self.config[key] for key in DEMO_CONFIG if self.config.get(key)})
-        if not paths.get("csv_path"):
-            raise _config_error("the CSV connector needs 'csv_path' (or 'demo': true)")
-        self.csv_path = Path(paths["csv_path"])
+        empty = self.config.get("empty", False)
+        if not isinstance(empty, bool):
+            raise _config_error(f"'empty' must be true or false, not {empty!r}")
+        if not paths.get("csv_path") and not empty:
+            raise _config_error("the CSV connector needs 'csv_path' (or 'demo': true, or 'empty': true)")
+        #: None for an empty shop (``{"empty": true}``: its catalog comes later, from another connector).
+        self.csv_path = Path(paths["csv_path"]) if paths.get("csv_path") else None
         self.pages_dir = Path(paths["pages_dir"]) if paths.get("pages_dir") else None
         self.orders_path = Path(paths["orders_path"]) if paths.get("orders_path") else None
         self.storefront_url = _storefront_url(self.config.get("storefront_url"))
@@ -86,6 +94,8 @@ class CsvConnector(Connector):
         parsed and validated completely before this returns, so a malformed
         line raises here and nothing is half-imported.
         """
+        if self.csv_path is None:
+            return iter(())
         products = read_product_csv(self.csv_path, storefront_url=self.storefront_url)
         if self.demo_images_url is not None:
             products = [_local_images(p, self.demo_images_url) for p in products]

@@ -2,7 +2,9 @@
 documents the assistant can search, read through the WordPress REST API.
 
 Configure with ``{"site_url": ..., "username": ..., "application_password": ...}``
-(the last two optional). The StoreChat WordPress plugin lives in
+(the last two optional); the plugin's "Connect this site" or ``storechat shop
+connect SHOP wordpress`` set it, with the ``identity_secret`` that verifies the
+plugin's notices of edited pages (``webhooks.py``). The StoreChat WordPress plugin lives in
 ``theme_snippets/wordpress/storechat``.
 """
 from __future__ import annotations

@@ -126,6 +126,10 @@ class WordPressClient:
             pages = _total_pages(resp)
             page += 1
 
+    def raise_for_status(self, resp: requests.Response, path: str) -> None:
+        """:class:`ConnectorError` for an answer that is not a success, with its code."""
+        self._raise_for_status(resp, path)
+
     def _raise_for_status(self, resp: requests.Response, path: str) -> None:
         if resp.ok:
             return

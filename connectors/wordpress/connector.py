@@ -14,13 +14,21 @@ Config keys:
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from core.connector import Connector, ConnectorError, DocumentRecord, OrderRecord, ProductRecord
+from core.connector import (
+    Connector,
+    ConnectorError,
+    DocumentRecord,
+    OrderRecord,
+    ProductRecord,
+    WebhookAction,
+    WebhookEvent,
+)
 
 from .client import WordPressClient
 from .content import FAQ_WORDS, to_document
@@ -53,13 +61,23 @@ class WordPressConnector(Connector):
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         super().__init__(config, app=app, on_config_change=on_config_change)
+        if not self.config:  # app-only (core's webhook route for a site it has no shop for): verifies nothing
+            self.site_url, self._client = "", None
+            return
         self.site_url = _site_url(self.config.get("site_url"))
         username = _optional_text(self.config, "username")
         password = _optional_text(self.config, "application_password")
         if bool(username) != bool(password):
             raise _config_error("give both 'username' and 'application_password', or neither")
         extra = {"sleep": sleep} if sleep is not None else {}
-        self.client = WordPressClient(self.site_url, username=username, application_password=password, **extra)
+        self._client: WordPressClient | None = WordPressClient(
+            self.site_url, username=username, application_password=password, **extra)
+
+    @property
+    def client(self) -> WordPressClient:
+        if self._client is None:
+            raise _config_error("the WordPress connector needs 'site_url' (https://example.com)")
+        return self._client
 
     def iter_products(self, since: datetime | None = None) -> Iterator[ProductRecord]:
         """Nothing: a WordPress site's catalog (if any) is WooCommerce's."""
@@ -74,7 +92,7 @@ class WordPressConnector(Connector):
         """
         if self.client.username:
             self._check_login()
-        faq_categories, skew = self._faq_categories()
+        faq_categories, skew = self.faq_categories()
         # ``since`` is StoreChat's clock; modification times are WordPress's. Shift by the
         # difference the site's Date header shows, and compare whole seconds (modified_gmt
         # has no fractions): an item edited in the second the last sync started comes again.
@@ -96,7 +114,7 @@ class WordPressConnector(Connector):
         # so a mistyped application password would go unnoticed without this.
         self.client.get_json("users/me", {"_fields": "id"})
 
-    def _faq_categories(self) -> tuple[frozenset[int], timedelta]:
+    def faq_categories(self) -> tuple[frozenset[int], timedelta]:
         """The ids of the categories named FAQ, and how far the site's clock is ahead of ours."""
         asked = datetime.now(timezone.utc)
         found, resp = self.client.get_json(
@@ -106,6 +124,35 @@ class WordPressConnector(Connector):
             raise ConnectorError(f"{self.site_url}: categories are not a JSON list", code="platform_bad_response")
         ids = frozenset(c["id"] for c in found if isinstance(c, dict) and isinstance(c.get("id"), int))
         return ids, _clock_skew(resp.headers.get("Date"), asked)
+
+    # -- the plugin's notifications (connectors/wordpress/webhooks.py) -------------
+
+    @classmethod
+    def webhook_shop_ref(cls, headers: Mapping[str, str], raw_body: bytes) -> str | None:
+        from . import webhooks
+
+        return webhooks.shop_ref(headers)
+
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> bool:
+        from . import webhooks
+
+        return webhooks.verify(str(self.config.get("identity_secret") or ""), headers, raw_body)
+
+    def parse_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
+        from . import webhooks
+
+        return webhooks.parse(headers, raw_body)
+
+    def webhook_actions(self, event: WebhookEvent) -> Iterable[WebhookAction]:
+        from . import webhooks
+
+        return list(webhooks.actions(self, event))
+
+    def read_item(self, kind: str, item_id: int) -> DocumentRecord | None:
+        """One page or post as it is now, or None when it is not published (or gone)."""
+        from . import webhooks
+
+        return webhooks.read_item(self, kind, item_id)
 
     def find_order(
         self,
@@ -141,6 +188,13 @@ def _site_url(value: Any) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise _config_error(f"'site_url' must be an absolute http(s) URL, not {value!r}")
     return value.strip().rstrip("/")
+
+
+def normalize_site_url(value: Any) -> str:
+    """The site's address as StoreChat keys the shop: scheme and host lower-case, no trailing slash."""
+    url = _site_url(value)
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 def _optional_text(config: Mapping[str, Any], key: str) -> str | None:

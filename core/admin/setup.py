@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import bearer, canned, guard, hours, inbox, install, routes, team, wordpress
+    from core.admin import bearer, canned, guard, hours, inbox, install, routes, team, wordpress, wordpress_connect
     from core.admin import settings as settings_pages
 
     bearer.init_app(app, login)
@@ -89,5 +89,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(settings_pages.bp, url_prefix="/admin/settings")
     app.register_blueprint(install.bp, url_prefix="/admin/settings/install")
     app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
+    app.register_blueprint(wordpress_connect.bp, url_prefix="/admin/wordpress")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

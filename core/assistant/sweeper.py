@@ -6,8 +6,9 @@ but nobody was asked to answer it. The sweeper, running beside each worker,
 finds conversations the assistant owns whose latest message is a shopper's
 and older than the longest hold, and enqueues their reply once. The same
 loop puts back in the queue the conversations of agents who went away
-(core/chat/away.py) and, hourly, erases what a shop's retention lets expire
-(core/privacy.py).
+(core/chat/away.py), hourly erases what a shop's retention lets expire
+(core/privacy.py), and queues the nightly sync of connected shops
+(core/catalog/nightly.py).
 """
 from __future__ import annotations
 
@@ -71,11 +72,12 @@ def expire_data(svc: Services, redis: redis_lib.Redis) -> None:
 
 
 def start(svc: Services, redis: redis_lib.Redis, stop: threading.Event) -> threading.Thread:
+    from core.catalog import nightly
     from core.chat import away
 
     def loop() -> None:
         while not stop.wait(INTERVAL):
-            for sweep in (sweep_once, away.requeue_away, expire_data):
+            for sweep in (sweep_once, away.requeue_away, expire_data, nightly.run_nightly):
                 try:
                     sweep(svc, redis)
                 except Exception:  # noqa: BLE001 - try again next round

@@ -17,20 +17,23 @@ from sqlalchemy import delete, select
 
 from core import privacy, shop_connectors
 from core.catalog import search
-from core.catalog.sync import upsert_products
+from core.catalog.sync import upsert_documents, upsert_products
 from core.connector import (
     AppUninstalled,
     Connector,
+    DeleteDocuments,
     DeleteProducts,
     OrderCreated,
     ShopperDataRequest,
     ShopperRedact,
+    ShopDisconnected,
     ShopRedact,
+    UpsertDocuments,
     UpsertProducts,
     WebhookAction,
     WebhookEvent,
 )
-from core.db import Conversation, Database, Event, Product, Shop, Variant, WebhookDelivery
+from core.db import Conversation, Database, Document, Event, Product, Shop, Variant, WebhookDelivery
 from core.db.models import utcnow
 from core.errors import StoreChatError
 
@@ -98,6 +101,15 @@ def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, co
         _upsert_newer(db, shop_id, action)
     elif isinstance(action, DeleteProducts):
         _delete_products(db, shop_id, action.external_ids)
+    elif isinstance(action, UpsertDocuments):
+        with db.session() as session:
+            search.index_documents(session, upsert_documents(session, shop_id, list(action.records)))
+    elif isinstance(action, DeleteDocuments):
+        _delete_documents(db, shop_id, action.external_ids)
+    elif isinstance(action, ShopDisconnected):
+        from core.wordpress_sites import disconnect_site
+
+        disconnect_site(db, shop_id, by="site", sent_at=action.sent_at)
     elif isinstance(action, OrderCreated):
         _record_order(db, shop_id, action)
     elif isinstance(action, AppUninstalled):
@@ -131,6 +143,15 @@ def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) 
             search.unindex_products(session, ids)
             session.execute(delete(Variant).where(Variant.product_id.in_(ids)))
             session.execute(delete(Product).where(Product.id.in_(ids)))
+
+
+def _delete_documents(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:
+    with db.session() as session:
+        ids = list(session.scalars(select(Document.id).where(Document.shop_id == shop_id,
+                                                              Document.external_id.in_(external_ids))))
+        if ids:
+            search.unindex_documents(session, ids)
+            session.execute(delete(Document).where(Document.id.in_(ids)))
 
 
 def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:

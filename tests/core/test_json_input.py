@@ -90,6 +90,9 @@ FORM_ROUTES: dict[str, str] = {
     "settings.save": "/admin/settings/widget",
     "settings.test_engine": "/admin/settings/assistant/test",
     "install_admin.sync_now": "/admin/settings/install/sync",
+    "wordpress_connect.approve": "/admin/wordpress/approve",
+    "wordpress_connect.sign_up": "/admin/wordpress/sign-up",
+    "wordpress_connect.disconnect": "/admin/wordpress/site/disconnect",
 }
 
 

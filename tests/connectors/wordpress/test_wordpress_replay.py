@@ -273,8 +273,17 @@ def test_unreachable_site_is_a_clear_error() -> None:
     assert err.value.code == "platform_unreachable"
 
 
+def test_an_app_only_connector_reads_nothing() -> None:
+    """``{}`` is core's app-only connector (a webhook for a site it has no shop for)."""
+    conn = WordPressConnector({})
+    assert not conn.verify_webhook({"X-StoreChat-Signature": "0" * 64}, b"{}")
+    with pytest.raises(ConnectorError) as err:
+        list(conn.iter_documents())
+    assert err.value.code == "config_invalid"
+
+
 @pytest.mark.parametrize("config", [
-    {}, {"site_url": "site.example"}, {"site_url": "ftp://site.example"}, {"site_url": SITE, "username": "a"},
+    {"site_url": "site.example"}, {"site_url": "ftp://site.example"}, {"site_url": SITE, "username": "a"},
     {"site_url": SITE, "application_password": "x"}, {"site_url": SITE, "username": 5, "application_password": "x"},
 ])
 def test_invalid_config_is_refused(config: dict[str, Any]) -> None:

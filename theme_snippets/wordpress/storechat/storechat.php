@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       StoreChat
  * Plugin URI:        https://github.com/storechat/storechat
- * Description:       Live chat and AI shopping assistant from your own StoreChat server: adds the chat widget to every page, tells it who is logged in, and connects WooCommerce in one click.
+ * Description:       Live chat and AI shopping assistant from your own StoreChat server: adds the chat widget to every page, tells it who is logged in, keeps the assistant current with your pages and posts, and connects the site and WooCommerce in one click.
  * Version:           0.1.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
@@ -26,6 +26,8 @@ require_once STORECHAT_DIR . 'includes/class-storechat-identity.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-loader.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-settings.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-admin-link.php';
+require_once STORECHAT_DIR . 'includes/class-storechat-connect.php';
+require_once STORECHAT_DIR . 'includes/class-storechat-notify.php';
 require_once STORECHAT_DIR . 'includes/class-storechat-woocommerce.php';
 
 register_activation_hook( __FILE__, array( 'StoreChat_Options', 'activate' ) );
@@ -38,6 +40,8 @@ add_action(
 		StoreChat_Loader::init();
 		StoreChat_Settings::init();
 		StoreChat_Admin_Link::init();
+		StoreChat_Connect::init();
+		StoreChat_Notify::init();
 		// WooCommerce loads before or after us; by plugins_loaded it is there if it is active.
 		if ( class_exists( 'WooCommerce' ) ) {
 			StoreChat_WooCommerce::init();

@@ -16,3 +16,4 @@ foreach ( StoreChat_Options::all_options() as $storechat_option ) {
 	delete_option( $storechat_option );
 	delete_site_option( $storechat_option );
 }
+wp_clear_scheduled_hook( 'storechat_retry_notifications' );

@@ -16,6 +16,10 @@ final class StoreChat_Options {
 	const VERSION_OPTION = 'storechat_version';
 	/** The pending "Connect WooCommerce" state (see StoreChat_WooCommerce). */
 	const CONNECT_OPTION = 'storechat_wc_connect';
+	/** The pending "Connect this site" token (see StoreChat_Connect). */
+	const SITE_CONNECT_OPTION = 'storechat_site_connect';
+	/** Content notifications StoreChat has not taken yet (see StoreChat_Notify). */
+	const OUTBOX_OPTION = 'storechat_outbox';
 
 	/**
 	 * Every option this plugin writes; uninstall.php deletes exactly these.
@@ -23,7 +27,7 @@ final class StoreChat_Options {
 	 * @return string[]
 	 */
 	public static function all_options() {
-		return array( self::OPTION, self::VERSION_OPTION, self::CONNECT_OPTION );
+		return array( self::OPTION, self::VERSION_OPTION, self::CONNECT_OPTION, self::SITE_CONNECT_OPTION, self::OUTBOX_OPTION );
 	}
 
 	/**
@@ -41,6 +45,25 @@ final class StoreChat_Options {
 		);
 	}
 
+	/**
+	 * Store the settings as given, past the settings form's sanitizer (which keeps a saved
+	 * secret when the form leaves it empty: here empty means empty).
+	 *
+	 * @param array $settings server_url, site_key, identity_secret.
+	 */
+	public static function save( $settings ) {
+		$hook = 'sanitize_option_' . self::OPTION;
+		$callback = array( 'StoreChat_Settings', 'sanitize' );
+		$priority = has_filter( $hook, $callback );
+		if ( false !== $priority ) {
+			remove_filter( $hook, $callback, $priority );
+		}
+		update_option( self::OPTION, $settings );
+		if ( false !== $priority ) {
+			add_filter( $hook, $callback, $priority );
+		}
+	}
+
 	/** True when the widget can load: a server and a site key are set. */
 	public static function is_configured() {
 		$settings = self::get();
@@ -56,5 +79,7 @@ final class StoreChat_Options {
 	/** Deactivation keeps the settings (uninstall removes them); it drops a pending connect. */
 	public static function deactivate() {
 		delete_option( self::CONNECT_OPTION );
+		delete_option( self::SITE_CONNECT_OPTION );
+		wp_clear_scheduled_hook( StoreChat_Notify::CRON_HOOK );
 	}
 }

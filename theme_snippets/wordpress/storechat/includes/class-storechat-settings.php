@@ -88,6 +88,24 @@ final class StoreChat_Settings {
 	}
 
 	/**
+	 * A server URL as stored: http(s), with a host, no trailing slash; '' for empty, null when invalid.
+	 *
+	 * @param string $url What was entered.
+	 * @return string|null
+	 */
+	public static function clean_server_url( $url ) {
+		$url = trim( (string) $url );
+		if ( '' === $url ) {
+			return '';
+		}
+		$parts = wp_parse_url( $url );
+		if ( ! $parts || empty( $parts['host'] ) || ! in_array( strtolower( (string) ( $parts['scheme'] ?? '' ) ), array( 'http', 'https' ), true ) ) {
+			return null;
+		}
+		return untrailingslashit( esc_url_raw( $url, array( 'http', 'https' ) ) );
+	}
+
+	/**
 	 * Cleans what the form sent; a bad value is reported and the saved one kept.
 	 *
 	 * @param mixed $input The submitted option value.
@@ -100,14 +118,11 @@ final class StoreChat_Settings {
 		$clean = $current;
 
 		if ( isset( $input['server_url'] ) ) {
-			$url = trim( (string) $input['server_url'] );
-			$parts = wp_parse_url( $url );
-			if ( '' === $url ) {
-				$clean['server_url'] = '';
-			} elseif ( ! $parts || empty( $parts['host'] ) || ! in_array( strtolower( (string) ( $parts['scheme'] ?? '' ) ), array( 'http', 'https' ), true ) ) {
+			$url = self::clean_server_url( (string) $input['server_url'] );
+			if ( null === $url ) {
 				add_settings_error( StoreChat_Options::OPTION, 'storechat_server_url', __( 'The server URL must be a full http:// or https:// address, like https://chat.example.com.', 'storechat' ) );
 			} else {
-				$clean['server_url'] = untrailingslashit( esc_url_raw( $url, array( 'http', 'https' ) ) );
+				$clean['server_url'] = $url;
 			}
 		}
 
@@ -133,7 +148,7 @@ final class StoreChat_Settings {
 
 	/** The section's introduction. */
 	public static function render_section() {
-		echo '<p>' . esc_html__( 'Copy these from your StoreChat admin (the shop\'s install page). The chat loads on every page of your site once the server URL and site key are set.', 'storechat' ) . '</p>';
+		echo '<p>' . esc_html__( 'Connect this site (below) fills these in for you. To set them by hand, copy them from StoreChat (storechat shop connect prints them). The chat loads on every page of your site once the server URL and site key are set.', 'storechat' ) . '</p>';
 	}
 
 	/**
