@@ -125,11 +125,9 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
 
 def _load(session: Session, shop_id: int, ids: list[int]) -> list[tuple[Row[Any], list[Row[Any]]]]:
     """(product row, its variant rows in position order) for those of ``ids`` on the shelf, in the order of ``ids``."""
-    products = {row.id: row for row in session.execute(shelf.products(shop_id, *_CARD_COLUMNS)
-                                                       .where(Product.id.in_(ids)))}
+    products = {row.id: row for row in session.execute(shelf.products_by_id(shop_id, ids, *_CARD_COLUMNS))}
     variants: dict[int, list[Row[Any]]] = {pid: [] for pid in products}
-    for row in session.execute(shelf.variants(shop_id, *_VARIANT_COLUMNS)
-                               .where(Variant.product_id.in_(list(products)))
+    for row in session.execute(shelf.variants_of(shop_id, list(products), *_VARIANT_COLUMNS)
                                .order_by(Variant.product_id, Variant.position, Variant.id)):
         variants[row.product_id].append(row)
     return [(products[i], variants[i]) for i in ids if i in products]
