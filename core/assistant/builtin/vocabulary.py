@@ -3,8 +3,9 @@
 The engine reads these words to *understand* a question ("the varsity top",
 "in large", "for women"); every fact it then states comes from a tool result.
 A shop's vocabulary is built once and cached per process, keyed by the
-catalog's version (product count and last sync time), so a sync is seen at
-the next turn. The sync job builds it right after a sync (:func:`warm`), so
+catalog's version (``shops.catalog_version``, bumped by every write of the
+shop's products: :mod:`core.catalog.version`), so a change is seen at the
+next turn. The sync job builds it right after a sync (:func:`warm`), so
 no shopper's reply waits for the build.
 """
 from __future__ import annotations
@@ -13,17 +14,17 @@ import json
 import logging
 import math
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, cast
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
 from core.catalog import shelf
+from core.catalog import version as catalog_version
 from core.db import Database, Product, Shop
 
 log = logging.getLogger(__name__)
@@ -264,35 +265,27 @@ class Vocabulary:
         return None
 
 
-#: Seconds between checks that the catalog has not changed. The vocabulary only
-#: helps to *understand* questions (facts always come from live tool calls), so
-#: a few seconds of delay after a sync cost nothing, while checking on every
-#: turn would cost a scan of the shop's products.
-VERSION_TTL = 5.0
-_cache: OrderedDict[tuple[str, int, str], tuple[tuple[object, ...], float, Vocabulary]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, str], tuple[object, Vocabulary]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabulary:
-    """The shop's vocabulary, rebuilt when its catalog changed. ``fresh``: check the version now."""
+    """The shop's vocabulary, rebuilt when its catalog changed (checked on every call: one row read).
+
+    ``fresh``: build it even if the stored catalog version did not change.
+    """
     shop_id = shop.id
     bind = session.get_bind()
     key = (str(getattr(bind, "url", id(bind))), shop_id, str(shop.created_at))
-    now = time.monotonic()
+    stamp = catalog_version.current(session, shop_id)
     with _lock:
         cached = _cache.get(key)
-        if cached is not None and now - cached[1] < VERSION_TTL and not fresh:
-            _cache.move_to_end(key)
-            return cached[2]
-    version = tuple(session.execute(
-        shelf.products(shop_id, func.count(Product.id), func.max(Product.synced_at))
-    ).one())
-    if cached is not None and cached[0] == version:
-        vocab = cached[2]
+    if cached is not None and cached[0] == stamp and not fresh:
+        vocab = cached[1]
     else:
         vocab = _build(session, shop_id)
     with _lock:
-        _cache[key] = (version, now, vocab)
+        _cache[key] = (stamp, vocab)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
