@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
@@ -48,6 +49,26 @@ SQLITE_DOCUMENT_WEIGHTS = (5.0, 1.0)
 PG_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
 #: Bound parameters per statement; SQLite caps them, PostgreSQL plans them.
 _CHUNK = 500
+#: Orders of :meth:`SearchBackend.matching`: SQL over the product row ``t`` (id last, so ties are stable).
+ORDERS = {
+    "newest": "t.id DESC",
+    "price_asc": "t.price_min, t.id",
+    "price_desc": "t.price_max DESC, t.id DESC",
+}
+def _product_filters(vendor: str | None, min_price: Decimal | None, max_price: Decimal | None) -> str:
+    """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound)."""
+    return " ".join([*(["AND t.vendor = :vendor"] if vendor is not None else []),
+                     *(["AND t.price_max >= :low"] if min_price is not None else []),
+                     *(["AND t.price_min <= :high"] if max_price is not None else [])])
+
+
+def _bounds(min_price: Decimal | None, max_price: Decimal | None) -> dict[str, float | None]:
+    # Bound as floats: sqlite3 cannot bind a Decimal; prices have two decimals, which floats compare exactly
+    # against the stored values (REAL in SQLite, numeric cast to float8 in PostgreSQL).
+    return {"low": None if min_price is None else float(min_price),
+            "high": None if max_price is None else float(max_price)}
+
+
 #: Matches (in the whole index) up to which a product search is ranked in full. Ranking
 #: costs in proportion to the matches, whatever is returned: ``bm25`` first counts
 #: the rows of every term (20 ms for "everyday linen tee xl" at 50,000 products),
@@ -196,10 +217,14 @@ class SearchBackend(Protocol):
         """Rows of the index (any shop) matching any term, counted no further than ``upto``."""
         ...
 
-    def newest(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-               *, every: bool, title: bool) -> list[int]:
-        """The shop's newest published products (highest id first) matching any term (``every``: all
-        terms), in the title only when ``title``; read in index order and never ranked."""
+    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
+                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
+                 min_price: Decimal | None = None, max_price: Decimal | None = None) -> list[int]:
+        """The shop's published products matching any term (``every``: all terms), in the title only when
+        ``title``, in ``order`` (see :data:`ORDERS`), never ranked by relevance. ``newest`` is read in the
+        index's order and stops at ``limit``; a price order sorts the matches. ``vendor``: exactly this
+        vendor; ``min_price`` / ``max_price``: a price range that reaches the bound (``price_max >= min``,
+        ``price_min <= max``)."""
         ...
 
 
@@ -265,15 +290,20 @@ class SqliteBackend:
             text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
             {"match": self._match(terms), "upto": upto}) or 0)
 
-    def newest(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-               *, every: bool, title: bool) -> list[int]:
-        # FTS5 walks its doclists backwards for ``ORDER BY rowid DESC`` and the join stops at ``limit``.
+    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
+                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
+                 min_price: Decimal | None = None, max_price: Decimal | None = None) -> list[int]:
+        # For ``newest`` FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join
+        # stops at ``limit``; a price order sorts the shop's matches.
         stock = "AND t.available = :yes" if in_stock_only else ""
+        by_vendor = _product_filters(vendor, min_price, max_price)
+        sort = "product_search.rowid DESC" if order == "newest" else ORDERS[order]
         return list(session.scalars(
             text("SELECT t.id FROM product_search JOIN products t ON t.id = product_search.rowid "
                  f"WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes {stock} "
-                 "ORDER BY product_search.rowid DESC LIMIT :limit"),
-            {"match": self._match(terms, every, title), "shop_id": shop_id, "yes": True, "limit": limit}))
+                 f"{by_vendor} ORDER BY {sort} LIMIT :limit"),
+            {"match": self._match(terms, every, title), "shop_id": shop_id, "yes": True, "limit": limit,
+             "vendor": vendor, **_bounds(min_price, max_price)}))
 
 
 class PostgresBackend:
@@ -348,15 +378,25 @@ class PostgresBackend:
                  "WHERE s.document @@ to_tsquery('english', :tsquery) LIMIT :upto) m"),
             {"tsquery": self._tsquery(terms), "upto": upto}) or 0)
 
-    def newest(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-               *, every: bool, title: bool) -> list[int]:
+    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
+                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
+                 min_price: Decimal | None = None, max_price: Decimal | None = None) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
-        return list(session.scalars(
-            text("SELECT s.product_id FROM product_search s "
-                 "WHERE s.shop_id = :shop_id AND s.document @@ to_tsquery('english', :tsquery) "
-                 f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} FROM products t "
-                 "WHERE t.id = s.product_id) ORDER BY s.product_id DESC LIMIT :limit"),
-            {"tsquery": self._tsquery(terms, every, title), "shop_id": shop_id, "yes": True, "limit": limit}))
+        by_vendor = _product_filters(vendor, min_price, max_price)
+        if order == "newest":
+            # Sorted by the search table's key; the product row is checked by primary key, best first.
+            sql = ("SELECT s.product_id FROM product_search s "
+                   "WHERE s.shop_id = :shop_id AND s.document @@ to_tsquery('english', :tsquery) "
+                   f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} {by_vendor} FROM products t "
+                   "WHERE t.id = s.product_id) ORDER BY s.product_id DESC LIMIT :limit")
+        else:
+            sql = ("SELECT t.id FROM product_search s JOIN products t ON t.id = s.product_id "
+                   "WHERE s.shop_id = :shop_id AND s.document @@ to_tsquery('english', :tsquery) "
+                   f"AND t.shop_id = :shop_id AND t.published = :yes {stock} {by_vendor} "
+                   f"ORDER BY {ORDERS[order]} LIMIT :limit")
+        return list(session.scalars(text(sql), {"tsquery": self._tsquery(terms, every, title), "shop_id": shop_id,
+                                                "yes": True, "limit": limit, "vendor": vendor,
+                                                **_bounds(min_price, max_price)}))
 
 
 _BACKENDS: dict[str, SearchBackend] = {"sqlite": SqliteBackend(), "postgresql": PostgresBackend()}
@@ -434,8 +474,8 @@ def search_products(
         tiers += [(terms, False, True), (terms, False, False)]
     found: list[int] = []
     for rank, (words, every, title) in enumerate(tiers):
-        for pid in backend.newest(session, shop_id, words, limit + len(found), in_stock_only,
-                                  every=every, title=title):
+        for pid in backend.matching(session, shop_id, words, limit + len(found), in_stock_only,
+                                    every=every, title=title):
             if pid not in found:
                 found.append(pid)
         if len(found) >= limit:

@@ -120,6 +120,7 @@ class Product(Base):
         UniqueConstraint("shop_id", "external_id", name="uq_products_shop_external"),
         Index("ix_products_shop_handle", "shop_id", "handle"),
         Index("ix_products_shop_price", "shop_id", "price_min", "id"),
+        Index("ix_products_shop_price_max", "shop_id", "price_max", "id"),
         Index("ix_products_shop_id", "shop_id", "id"),
         Index("ix_products_shop_vendor", "shop_id", "vendor"),
     )

@@ -10,11 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from core.catalog import shelf
+from core.catalog import lookup, shelf
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -133,6 +132,11 @@ def _load(session: Session, shop_id: int, ids: list[int]) -> list[tuple[Row[Any]
     return [(products[i], variants[i]) for i in ids if i in products]
 
 
+def cards(session: Session, shop: Shop, product_ids: list[int]) -> list[dict[str, Any]]:
+    """Cards of those of ``product_ids`` on the shelf, in that order (for :func:`core.catalog.lookup.ranked`)."""
+    return [card(product, shop.currency, pool) for product, pool in _load(session, shop.id, product_ids)]
+
+
 def _in_category(product: Product | Row[Any], category: str) -> bool:
     wanted = _norm(category).rstrip("s")
     names = [product.product_type or "", *(product.tags or [])]
@@ -152,14 +156,8 @@ def find_product(session: Session, shop: Shop, ref: str | int) -> Product | None
     product = shelf.product_by_handle(session, shop.id, ref.lower())
     if product is not None:
         return product
-    titles = dict(session.execute(shelf.products(shop.id, Product.id, Product.title)).all())
-    if not titles:
-        return None
-    best = process.extractOne(ref, titles, scorer=fuzz.WRatio, score_cutoff=80)
-    if best is None:
-        hits = fts_search(session, shop.id, ref, limit=1)
-        return shelf.product(session, shop.id, hits[0].id) if hits else None
-    return shelf.product(session, shop.id, best[2])
+    found = lookup.product_by_title(session, shop.id, ref)
+    return shelf.product(session, shop.id, found) if found is not None else None
 
 
 def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table('shops', schema=None) as batch_op:
         batch_op.add_column(sa.Column('catalog_version', sa.Integer(), nullable=False, server_default='0'))
     op.create_index('ix_products_shop_price', 'products', ['shop_id', 'price_min', 'id'])
+    op.create_index('ix_products_shop_price_max', 'products', ['shop_id', 'price_max', 'id'])
     op.create_index('ix_products_shop_id', 'products', ['shop_id', 'id'])
     op.create_index('ix_products_shop_vendor', 'products', ['shop_id', 'vendor'])
 
@@ -31,6 +32,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_products_shop_vendor', table_name='products')
     op.drop_index('ix_products_shop_id', table_name='products')
+    op.drop_index('ix_products_shop_price_max', table_name='products')
     op.drop_index('ix_products_shop_price', table_name='products')
     with op.batch_alter_table('shops', schema=None) as batch_op:
         batch_op.drop_column('catalog_version')
