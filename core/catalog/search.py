@@ -457,10 +457,11 @@ def search_products(
     cost in proportion to the catalog, so matches are taken from the index in
     tiers, newest first within a tier, until ``limit`` are found: every term
     in the title; every term anywhere; any term in the title; any term
-    anywhere. "Every term" counts only the terms the index has at all, so a
-    synonym the catalog never uses does not empty it. Each tier stops at
-    ``limit`` rows, so the cost follows the index's posting lists of these
-    terms, never a pass over the catalog.
+    anywhere. "Every term" counts the terms some title has together, in the
+    query's order (see :func:`_together`): a synonym the engine appended or a
+    word no title has does not empty it. Each tier stops at ``limit`` rows,
+    so the cost follows the index's posting lists of these terms, never a
+    pass over the catalog.
     """
     terms = parse_query(query)
     if not terms or limit <= 0:
@@ -468,8 +469,8 @@ def search_products(
     backend = backend_for(session)
     if backend.estimate(session, "product", terms, RANK_ALL + 1) <= RANK_ALL:
         return backend.search(session, "product", shop_id, terms, limit, in_stock_only)
-    present = [t for t in terms if backend.estimate(session, "product", [t], 1)] if len(terms) > 1 else terms
-    tiers = [(present or terms, True, True), (present or terms, True, False)]
+    together = _together(session, backend, shop_id, terms) if len(terms) > 1 else terms
+    tiers = [(together, True, True), (together, True, False)]
     if len(terms) > 1:
         tiers += [(terms, False, True), (terms, False, False)]
     found: list[int] = []
@@ -482,6 +483,17 @@ def search_products(
             break
     # Tiers are the ranking: the score falls with each hit, in the order found.
     return [SearchHit(id=pid, score=float(limit - i)) for i, pid in enumerate(found[:limit])]
+
+
+def _together(session: Session, backend: SearchBackend, shop_id: int, terms: list[str]) -> list[str]:
+    """The terms one title of the shop has together, taken in the query's order: each term is kept when
+    some title has it with those kept before. Synonyms the engine appends ("tee shirt tshirt") and words
+    no title has drop out, so "every term" still finds the product the shopper named."""
+    kept: list[str] = []
+    for term in terms:
+        if backend.matching(session, shop_id, [*kept, term], 1, False, every=True, title=True):
+            kept.append(term)
+    return kept or terms
 
 
 def index_documents(session: Session, documents: Iterable[Document | int]) -> None:

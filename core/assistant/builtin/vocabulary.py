@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, cast
+from sqlalchemy import Engine, Text, cast
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
@@ -300,12 +300,22 @@ class Vocabulary:
 
 _cache: OrderedDict[tuple[str, int, str], tuple[object, Vocabulary]] = OrderedDict()
 _lock = threading.Lock()
+#: Keys whose vocabulary is being rebuilt in the background.
+_rebuilding: set[tuple[str, int, str]] = set()
+#: Products from which a changed catalog's vocabulary is rebuilt in the background while the
+#: previous one keeps answering: a build reads every product (about 50 ms per 1,000), which must
+#: not land on a shopper's reply each time a webhook changes a product of a large catalog.
+BACKGROUND_FROM = 5000
 
 
 def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabulary:
     """The shop's vocabulary, rebuilt when its catalog changed (checked on every call: one row read).
 
-    ``fresh``: build it even if the stored catalog version did not change.
+    ``fresh``: build it now even if the stored catalog version did not change.
+    A catalog of :data:`BACKGROUND_FROM` products or more that changed since
+    its vocabulary was built keeps the previous vocabulary (it only helps to
+    *understand* questions; every fact comes from the tools' live reads) while
+    a thread builds the new one.
     """
     shop_id = shop.id
     bind = session.get_bind()
@@ -314,15 +324,41 @@ def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabula
     with _lock:
         cached = _cache.get(key)
     if cached is not None and cached[0] == stamp and not fresh:
-        vocab = cached[1]
-    else:
-        vocab = _build(session, shop_id)
+        return cached[1]
+    if cached is not None and not fresh and cached[1].size >= BACKGROUND_FROM and isinstance(bind, Engine):
+        _rebuild_later(bind, key, shop_id)
+        return cached[1]
+    vocab = _build(session, shop_id)
+    _store(key, stamp, vocab)
+    return vocab
+
+
+def _store(key: tuple[str, int, str], stamp: object, vocab: Vocabulary) -> None:
     with _lock:
         _cache[key] = (stamp, vocab)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return vocab
+
+
+def _rebuild_later(engine: Engine, key: tuple[str, int, str], shop_id: int) -> None:
+    with _lock:
+        if key in _rebuilding:
+            return
+        _rebuilding.add(key)
+
+    def rebuild() -> None:
+        try:
+            with Session(engine) as session:
+                stamp = catalog_version.current(session, shop_id)
+                _store(key, stamp, _build(session, shop_id))
+        except Exception:  # the previous vocabulary keeps answering; the next question tries again
+            log.exception("could not rebuild the vocabulary of shop %s", shop_id)
+        finally:
+            with _lock:
+                _rebuilding.discard(key)
+
+    threading.Thread(target=rebuild, name=f"vocabulary-{shop_id}", daemon=True).start()
 
 
 def warm(db: Database, shop_id: int) -> None:
