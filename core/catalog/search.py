@@ -489,6 +489,26 @@ def index_products(session: Session, products: Iterable[Product | int]) -> None:
     _reindex(session, "product", rows)
 
 
+#: PostgreSQL's GIN indexes of the product search table (migrations 0001 and 0010).
+_GIN_INDEXES = ("ix_product_search_document", "ix_product_search_title_document")
+
+
+def settle(session: Session) -> None:
+    """After a bulk write of the index (a sync): merge the GIN indexes' pending lists (PostgreSQL only).
+
+    GIN indexes take new rows into a pending list that every search reads
+    through until a VACUUM merges it, and autovacuum may be off or a minute
+    away: after a fresh import of 100,000 products, searches read the whole
+    list (p99 137 ms instead of ~20). Merging once here costs the sync, not the
+    shoppers.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for index in _GIN_INDEXES:  # names are ours, never user input
+        if session.scalar(text("SELECT to_regclass(:name)"), {"name": index}) is not None:
+            session.execute(text(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
+
+
 def missing_products(session: Session, product_ids: Iterable[int]) -> list[int]:
     """Those of ``product_ids`` that have no row in the search index."""
     wanted = sorted(set(product_ids))

@@ -100,6 +100,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         assert run is not None
         run.status, run.finished_at, run.products_removed = "finished", utcnow(), removed
         run.resume_state = None
+        search.settle(session)
         return run
 
 
