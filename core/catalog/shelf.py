@@ -13,6 +13,7 @@ its own SQL: a search hit is always a published product.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -34,6 +35,29 @@ def variants(shop_id: int, *columns: Any) -> Select[Any]:
     """``SELECT columns`` (default: the variants) of the variants of the shop's published products."""
     return (select(*(columns or (Variant,))).select_from(Variant)
             .join(Product, Variant.product_id == Product.id).where(*_visible(shop_id)))
+
+
+def products_by_id(shop_id: int, product_ids: Sequence[int], *columns: Any) -> Select[Any]:
+    """``SELECT columns`` of those of ``product_ids`` that are the shop's published products, by primary key.
+
+    The shop test is kept off the ``shop_id`` indexes (``+ 0``): without
+    statistics (SQLite is never analyzed) SQLite's planner prefers that
+    equality to a list of primary keys from about ten ids on, and walked every
+    product of the shop to return a dozen (40 ms at 20,000 products). Found by
+    primary key, the rows are then checked for the shop; the result is the same.
+    """
+    ids = list(product_ids)
+    return (select(*(columns or (Product,))).select_from(Product)
+            .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True)))
+
+
+def variants_of(shop_id: int, product_ids: Sequence[int], *columns: Any) -> Select[Any]:
+    """``SELECT columns`` of the variants of those of ``product_ids`` that are the shop's published products."""
+    ids = list(product_ids)
+    return (select(*(columns or (Variant,))).select_from(Variant)
+            .join(Product, Variant.product_id == Product.id)
+            .where(Product.id.in_(ids), Variant.product_id.in_(ids), (Product.shop_id + 0) == shop_id,
+                   Product.published.is_(True)))
 
 
 def product(session: Session, shop_id: int, product_id: int) -> Product | None:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import shop_connectors
-from core.catalog import search
+from core.catalog import search, version
 from core.connector import Connector, DocumentRecord, ProductRecord, VariantRecord
 from core.db import Database, Document, Product, Shop, SyncRun, Variant
 from core.db.models import utcnow
@@ -100,6 +100,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
         assert run is not None
         run.status, run.finished_at, run.products_removed = "finished", utcnow(), removed
         run.resume_state = None
+        search.settle(session)
         return run
 
 
@@ -273,6 +274,7 @@ def upsert_products(session: Session, shop_id: int, records: list[ProductRecord]
         ids = _stored(session, Product, shop_id, [r.external_id for r in changed])
         written = [ids[r.external_id][0] for r in changed]
         _store_variants(session, [(ids[r.external_id][0], r) for r in changed])
+        version.bump(session, shop_id)
     return written + (search.missing_products(session, unchanged) if unchanged else [])
 
 
@@ -381,6 +383,7 @@ def _remove_missing(db: Database, shop_id: int, products: set[str], documents: s
             search.unindex_products(session, gone)
             session.execute(delete(Variant).where(Variant.product_id.in_(gone)))
             session.execute(delete(Product).where(Product.id.in_(gone)))
+            version.bump(session, shop_id)
         if gone_docs:
             search.unindex_documents(session, gone_docs)
             session.execute(delete(Document).where(Document.id.in_(gone_docs)))

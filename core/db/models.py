@@ -75,6 +75,8 @@ class Shop(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Bumped by every write of the shop's products (``core.catalog.version``): what caches of the catalog check.
+    catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("platform", "platform_ref", name="uq_shops_platform_ref"),)
 
@@ -117,6 +119,10 @@ class Product(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "external_id", name="uq_products_shop_external"),
         Index("ix_products_shop_handle", "shop_id", "handle"),
+        Index("ix_products_shop_price", "shop_id", "price_min", "id"),
+        Index("ix_products_shop_price_max", "shop_id", "price_max", "id"),
+        Index("ix_products_shop_id", "shop_id", "id"),
+        Index("ix_products_shop_vendor", "shop_id", "vendor"),
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 
 from core import privacy, shop_connectors
 from core.catalog import search
+from core.catalog import version as catalog_version
 from core.catalog.sync import upsert_documents, upsert_products
 from core.connector import (
     AppUninstalled,
@@ -143,6 +144,7 @@ def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) 
             search.unindex_products(session, ids)
             session.execute(delete(Variant).where(Variant.product_id.in_(ids)))
             session.execute(delete(Product).where(Product.id.in_(ids)))
+            catalog_version.bump(session, shop_id)
 
 
 def _delete_documents(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:

@@ -192,7 +192,6 @@ def test_vocabulary_resolves_product_mentions(db, shop) -> None:  # type: ignore
 
 
 def test_vocabulary_sees_a_new_product_after_a_sync(db, shop, chat, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(vocabulary_module, "VERSION_TTL", 0.0)  # check the catalog's version at every turn
     assert "Velvet Opera Cape" not in chat.say("how much is the velvet opera cape?").text
     record = ProductRecord(
         external_id="cape-1", handle="velvet-opera-cape", title="Velvet Opera Cape", body_html="A cape.",

@@ -184,7 +184,6 @@ def test_sync_job_builds_the_vocabulary_before_the_next_question(
         raise AssertionError("the vocabulary was built during a question")
 
     monkeypatch.setattr(vocabulary_module, "_build", no_build)
-    monkeypatch.setattr(vocabulary_module, "VERSION_TTL", 0.0)  # check the catalog's version now
     with db.session() as session:
         vocab = vocabulary_module.vocabulary(session, session.get(Shop, shop.id))
     assert "varsity" in vocab.word_products and vocab.size == 20

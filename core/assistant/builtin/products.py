@@ -275,9 +275,8 @@ def _rank(d: Dialogue, cards: list[dict[str, Any]], terms: list[str],
     if not terms or not cards:
         return list(cards), []
     rows = d.tools.session.execute(
-        shelf.products(d.tools.shop.id, Product.id, Product.title, Product.tags, Product.product_type,
-                       Product.options, Product.body_text)
-        .where(Product.id.in_([c["product_id"] for c in cards]))
+        shelf.products_by_id(d.tools.shop.id, [c["product_id"] for c in cards], Product.id, Product.title,
+                             Product.tags, Product.product_type, Product.options, Product.body_text)
     )
     words: dict[int, set[str]] = {}
     titles: dict[int, set[str]] = {}

@@ -3,8 +3,9 @@
 The engine reads these words to *understand* a question ("the varsity top",
 "in large", "for women"); every fact it then states comes from a tool result.
 A shop's vocabulary is built once and cached per process, keyed by the
-catalog's version (product count and last sync time), so a sync is seen at
-the next turn. The sync job builds it right after a sync (:func:`warm`), so
+catalog's version (``shops.catalog_version``, bumped by every write of the
+shop's products: :mod:`core.catalog.version`), so a change is seen at the
+next turn. The sync job builds it right after a sync (:func:`warm`), so
 no shopper's reply waits for the build.
 """
 from __future__ import annotations
@@ -13,17 +14,18 @@ import json
 import logging
 import math
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Engine, Text, cast
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
 from core.catalog import shelf
+from core.catalog import version as catalog_version
 from core.db import Database, Product, Shop
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,12 @@ COLOURS = frozenset(
     multicolor""".split()
 )
 CACHE_SIZE = 64
+#: Products whose title has every word of a mention that are kept, in order (more than any reply uses).
+RANKED = 50
+#: Products of each word scored when no title has every word of a mention.
+SCORED = 2000
+#: Title words of a line looked up as titles (2**n combinations at most).
+NAMED_WORDS = 12
 _SIZE_WORDS = frozenset(SIZE_ALIASES) | frozenset(SIZE_ALIASES.values()) | {"xxxl", "xxs", "2xl", "3xl"}
 #: Words before a size that make it one: "in large", "size M", "a medium".
 #: Sizes too common as plain words to be taken as a size nobody sells ("in small print").
@@ -78,6 +86,12 @@ class Vocabulary:
     titles: dict[int, str] = field(default_factory=dict)
     title_words: dict[int, frozenset[str]] = field(default_factory=dict)
     word_products: dict[str, set[int]] = field(default_factory=dict)
+    #: word -> its products ordered by (number of title words, id): shortest titles first
+    word_ranked: dict[str, list[int]] = field(default_factory=dict)
+    #: the words of a title -> the products with exactly these title words, by id
+    by_words: dict[frozenset[str], list[int]] = field(default_factory=dict)
+    #: the most words a title has
+    longest: int = 0
     #: normalized option value -> the catalog's spelling
     option_values: dict[str, str] = field(default_factory=dict)
     #: stem of a product type -> the catalog's spelling
@@ -137,27 +151,29 @@ class Vocabulary:
                 words.append(spelled)
         if not words:
             return Mention()
-        sets = [self.word_products[w] for w in words]
-        full = set.intersection(*sets)
-        ranked_full = sorted(full, key=lambda p: (len(self.title_words[p]), p))
         if within:
-            inside = [p for p in within if p in full]
+            inside = [p for p in within if all(p in self.word_products[w] for w in words)]
             if len(inside) == 1:
                 return Mention(inside[0], [inside[0]], words)
             if len(inside) > 1:
                 return Mention(None, inside, words)
-        if len(full) == 1:
+        ranked_full = self._having_all(words, RANKED)
+        if len(ranked_full) == 1:
             return Mention(ranked_full[0], ranked_full, words)
-        if full:
+        if ranked_full:
             # Every word fits several products; one whose whole title was typed is meant.
-            exact = [p for p in ranked_full if self.title_words[p] <= set(words)]
+            exact = self.by_words.get(frozenset(words), [])
             if len(exact) == 1:
                 return Mention(exact[0], ranked_full, words)
             return Mention(None, ranked_full, words)
         scores: dict[int, float] = {}
         for w in words:
-            for p in self.word_products[w]:
+            # Each word's products with the shortest titles: all of them in a catalog of common size;
+            # a bounded share of a word that thousands of titles have (the best ones are kept).
+            for p in self.word_ranked[w][:SCORED]:
                 scores[p] = scores.get(p, 0.0) + self.idf(w)
+        for p in scores:  # a product counted through one word scores every word its title has
+            scores[p] = sum(self.idf(w) for w in words if p in self.word_products[w])
         ranked = sorted(scores, key=lambda p: (-scores[p], len(self.title_words[p]), p))
         best = ranked[0]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
@@ -167,20 +183,38 @@ class Vocabulary:
             return Mention(best, ranked[:5], words)
         return Mention(None, ranked[:5], words)
 
+    def _having_all(self, words: list[str], limit: int) -> list[int]:
+        """Up to ``limit`` products whose title has every one of ``words``, shortest titles first (then by id).
+
+        Walks the rarest word's products in that order and stops at ``limit``:
+        the cost follows the rarest word, not the catalog.
+        """
+        rarest = min(words, key=lambda w: len(self.word_products[w]))
+        others = [self.word_products[w] for w in words if w != rarest]
+        out = []
+        for p in self.word_ranked[rarest]:
+            if all(p in o for o in others):
+                out.append(p)
+                if len(out) == limit:
+                    break
+        return out
+
     def named(self, text: str) -> list[int]:
-        """Products whose whole title appears in ``text`` (spelling forgiven), in order of appearance."""
+        """Products whose whole title appears in ``text`` (spelling forgiven), in order of appearance.
+
+        Looks up each combination of the text's title words as a whole title
+        (titles are keyed by their set of words): the cost follows the words
+        of the text, not the number of products.
+        """
         spelled = [self.spell(w) or stem(w) for w in tokens(text)]
-        present = set(spelled)
-        hits: dict[int, int] = {}
-        for w in present:
-            for p in self.word_products.get(w, ()):
-                hits[p] = hits.get(p, 0) + 1
+        present = [w for w in dict.fromkeys(spelled) if w in self.word_products]
+        if len(present) > NAMED_WORDS:
+            present = present[:NAMED_WORDS]  # a pasted wall of text: its first title words
         found = []
-        for p, count in hits.items():
-            words = self.title_words[p]
-            if count == len(words):
-                first = min(spelled.index(w) for w in words)
-                found.append((first, -len(words), p))
+        for size in range(1, min(len(present), self.longest) + 1):
+            for combo in combinations(present, size):
+                for p in self.by_words.get(frozenset(combo), ()):
+                    found.append((min(spelled.index(w) for w in combo), -size, p))
         found.sort()
         # Drop products whose title words are all part of a longer named title.
         out: list[int] = []
@@ -264,39 +298,67 @@ class Vocabulary:
         return None
 
 
-#: Seconds between checks that the catalog has not changed. The vocabulary only
-#: helps to *understand* questions (facts always come from live tool calls), so
-#: a few seconds of delay after a sync cost nothing, while checking on every
-#: turn would cost a scan of the shop's products.
-VERSION_TTL = 5.0
-_cache: OrderedDict[tuple[str, int, str], tuple[tuple[object, ...], float, Vocabulary]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, str], tuple[object, Vocabulary]] = OrderedDict()
 _lock = threading.Lock()
+#: Keys whose vocabulary is being rebuilt in the background.
+_rebuilding: set[tuple[str, int, str]] = set()
+#: Products from which a changed catalog's vocabulary is rebuilt in the background while the
+#: previous one keeps answering: a build reads every product (about 50 ms per 1,000), which must
+#: not land on a shopper's reply each time a webhook changes a product of a large catalog.
+BACKGROUND_FROM = 5000
 
 
 def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabulary:
-    """The shop's vocabulary, rebuilt when its catalog changed. ``fresh``: check the version now."""
+    """The shop's vocabulary, rebuilt when its catalog changed (checked on every call: one row read).
+
+    ``fresh``: build it now even if the stored catalog version did not change.
+    A catalog of :data:`BACKGROUND_FROM` products or more that changed since
+    its vocabulary was built keeps the previous vocabulary (it only helps to
+    *understand* questions; every fact comes from the tools' live reads) while
+    a thread builds the new one.
+    """
     shop_id = shop.id
     bind = session.get_bind()
     key = (str(getattr(bind, "url", id(bind))), shop_id, str(shop.created_at))
-    now = time.monotonic()
+    stamp = catalog_version.current(session, shop_id)
     with _lock:
         cached = _cache.get(key)
-        if cached is not None and now - cached[1] < VERSION_TTL and not fresh:
-            _cache.move_to_end(key)
-            return cached[2]
-    version = tuple(session.execute(
-        shelf.products(shop_id, func.count(Product.id), func.max(Product.synced_at))
-    ).one())
-    if cached is not None and cached[0] == version:
-        vocab = cached[2]
-    else:
-        vocab = _build(session, shop_id)
+    if cached is not None and cached[0] == stamp and not fresh:
+        return cached[1]
+    if cached is not None and not fresh and cached[1].size >= BACKGROUND_FROM and isinstance(bind, Engine):
+        _rebuild_later(bind, key, shop_id)
+        return cached[1]
+    vocab = _build(session, shop_id)
+    _store(key, stamp, vocab)
+    return vocab
+
+
+def _store(key: tuple[str, int, str], stamp: object, vocab: Vocabulary) -> None:
     with _lock:
-        _cache[key] = (version, now, vocab)
+        _cache[key] = (stamp, vocab)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return vocab
+
+
+def _rebuild_later(engine: Engine, key: tuple[str, int, str], shop_id: int) -> None:
+    with _lock:
+        if key in _rebuilding:
+            return
+        _rebuilding.add(key)
+
+    def rebuild() -> None:
+        try:
+            with Session(engine) as session:
+                stamp = catalog_version.current(session, shop_id)
+                _store(key, stamp, _build(session, shop_id))
+        except Exception:  # the previous vocabulary keeps answering; the next question tries again
+            log.exception("could not rebuild the vocabulary of shop %s", shop_id)
+        finally:
+            with _lock:
+                _rebuilding.discard(key)
+
+    threading.Thread(target=rebuild, name=f"vocabulary-{shop_id}", daemon=True).start()
 
 
 def warm(db: Database, shop_id: int) -> None:
@@ -365,6 +427,14 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
                 norm = " ".join(tokens(str(value)))
                 if norm and norm != "default title":
                     vocab.option_values.setdefault(norm, str(value))
+    for w, pids in vocab.word_products.items():
+        vocab.word_ranked[w] = sorted(pids, key=lambda p: (len(vocab.title_words[p]), p))
+    for pid, words in vocab.title_words.items():
+        if words:
+            vocab.by_words.setdefault(words, []).append(pid)
+    for pids in vocab.by_words.values():
+        pids.sort()
+    vocab.longest = max((len(w) for w in vocab.by_words), default=0)
     vocab.known.update(vocab.word_products)
     vocab.known.update(SYNONYMS)
     vocab._words = sorted(w for w in vocab.known if len(w) >= 4)

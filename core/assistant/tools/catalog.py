@@ -10,12 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from core.assistant.tools.facts import StockPolicy, attributes_asked, facts, facts_about, question_words
-from core.catalog import ranking, shelf
+from core.catalog import lookup, ranking, shelf
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -153,14 +152,17 @@ def _cards(session: Session, shop: Shop, candidates: list[int], min_price: float
 
 def _load(session: Session, shop_id: int, ids: list[int]) -> list[tuple[Row[Any], list[Row[Any]]]]:
     """(product row, its variant rows in position order) for those of ``ids`` on the shelf, in the order of ``ids``."""
-    products = {row.id: row for row in session.execute(shelf.products(shop_id, *_CARD_COLUMNS)
-                                                       .where(Product.id.in_(ids)))}
+    products = {row.id: row for row in session.execute(shelf.products_by_id(shop_id, ids, *_CARD_COLUMNS))}
     variants: dict[int, list[Row[Any]]] = {pid: [] for pid in products}
-    for row in session.execute(shelf.variants(shop_id, *_VARIANT_COLUMNS)
-                               .where(Variant.product_id.in_(list(products)))
+    for row in session.execute(shelf.variants_of(shop_id, list(products), *_VARIANT_COLUMNS)
                                .order_by(Variant.product_id, Variant.position, Variant.id)):
         variants[row.product_id].append(row)
     return [(products[i], variants[i]) for i in ids if i in products]
+
+
+def cards(session: Session, shop: Shop, product_ids: list[int]) -> list[dict[str, Any]]:
+    """Cards of those of ``product_ids`` on the shelf, in that order (for :func:`core.catalog.lookup.ranked`)."""
+    return [card(product, shop.currency, pool) for product, pool in _load(session, shop.id, product_ids)]
 
 
 def _in_category(product: Product | Row[Any], category: str) -> bool:
@@ -182,14 +184,8 @@ def find_product(session: Session, shop: Shop, ref: str | int) -> Product | None
     product = shelf.product_by_handle(session, shop.id, ref.lower())
     if product is not None:
         return product
-    titles = dict(session.execute(shelf.products(shop.id, Product.id, Product.title)).all())
-    if not titles:
-        return None
-    best = process.extractOne(ref, titles, scorer=fuzz.WRatio, score_cutoff=80)
-    if best is None:
-        hits = fts_search(session, shop.id, ref, limit=1)
-        return shelf.product(session, shop.id, hits[0].id) if hits else None
-    return shelf.product(session, shop.id, best[2])
+    found = lookup.product_by_title(session, shop.id, ref)
+    return shelf.product(session, shop.id, found) if found is not None else None
 
 
 def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] | None:

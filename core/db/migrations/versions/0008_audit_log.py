@@ -1,7 +1,7 @@
 """audit log: every change a signed-in person makes to a shop's settings, team
 or replies (who, when, what, from where); append-only
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0009'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,217 @@
+"""Catalog lookups that do not grow with the catalog (core/catalog/lookup.py, the tiered
+product search, shelf reads by id, the catalog version), checked against plain
+Python over every row, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.catalog import lookup, search, shelf
+from core.catalog import version as catalog_version
+from core.catalog.lookup import Ranking, product_by_title, ranked
+from core.catalog.search import index_products, search_products
+from core.catalog.sync import upsert_products
+from core.connector import ProductRecord, VariantRecord
+from core.db import Database, Product, Shop, Variant
+from tests.core.test_search import APPAREL, load_shopify_csv, make_shop
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def shop(session: Session) -> Shop:
+    shop = make_shop(session, "apparel")
+    index_products(session, load_shopify_csv(session, shop, APPAREL))
+    other = make_shop(session, "other")  # another shop's products must never show up
+    index_products(session, load_shopify_csv(session, other, APPAREL))
+    return shop
+
+
+def _published(session: Session, shop: Shop) -> list[Product]:
+    return list(session.scalars(select(Product).where(Product.shop_id == shop.id, Product.published.is_(True))))
+
+
+# -- shelf reads by id ---------------------------------------------------------------
+
+
+def test_reads_by_id_return_only_the_shops_published_products(session: Session, shop: Shop) -> None:
+    mine = session.scalars(select(Product.id).where(Product.shop_id == shop.id)).all()
+    theirs = session.scalars(select(Product.id).where(Product.shop_id != shop.id)).all()
+    draft = session.scalar(select(Product).where(Product.shop_id == shop.id, Product.published.is_(True)))
+    assert draft is not None
+    draft.published = False
+    session.flush()
+    ids = [*mine, *theirs]
+    found = set(session.scalars(shelf.products_by_id(shop.id, ids, Product.id)))
+    assert found == set(mine) - {draft.id}
+    variant_owners = set(session.scalars(shelf.variants_of(shop.id, ids, Variant.product_id)))
+    assert variant_owners == {p.id for p in _published(session, shop) if p.variants}
+
+
+def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, shop: Shop) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's planner")
+    ids = list(session.scalars(select(Product.id).where(Product.shop_id == shop.id)))[:20]
+    assert len(ids) >= 12  # from about ten ids on, the shop_id index used to win
+    for query in (shelf.products_by_id(shop.id, ids, Product.id), shelf.variants_of(shop.id, ids, Variant.id)):
+        compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+        plan = " | ".join(r[3] for r in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        assert "SEARCH products USING INTEGER PRIMARY KEY" in plan, plan
+
+
+# -- the tiered search of large catalogs ---------------------------------------------
+
+
+def _words(p: Product) -> str:
+    return " ".join([p.title, *(p.tags or []), p.product_type or "", p.vendor or "", p.body_html or "",
+                     *(v.title for v in p.variants)]).lower()
+
+
+def test_a_search_of_few_matches_is_ranked_in_full(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ranked_in_full = search_products(session, shop.id, "ocean blue shirt", limit=10)
+    monkeypatch.setattr(search, "RANK_ALL", 10_000)
+    assert search_products(session, shop.id, "ocean blue shirt", limit=10) == ranked_in_full
+    assert ranked_in_full and session.get(Product, ranked_in_full[0].id).title == "Ocean Blue Shirt"
+
+
+def test_many_matches_are_taken_in_tiers_newest_first(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "RANK_ALL", 2)  # the apparel catalog counts as a large one
+    products = sorted(_published(session, shop), key=lambda p: -p.id)
+    hits = [h.id for h in search_products(session, shop.id, "blue shirt", limit=50)]
+    by_id = {p.id: p for p in products}
+    title_both = [p.id for p in products if "blue" in p.title.lower() and "shirt" in p.title.lower()]
+    assert title_both and hits[:len(title_both)] == title_both  # every word in the title, newest first
+    rest = hits[len(title_both):]
+    anywhere_both = [i for i in rest if "blue" in _words(by_id[i]) and "shirt" in _words(by_id[i])]
+    assert rest[:len(anywhere_both)] == anywhere_both  # then every word anywhere, then any word
+    assert all("blue" in _words(by_id[i]) or "shirt" in _words(by_id[i]) for i in hits)
+    assert len(hits) == len(set(hits))
+    assert [h.score for h in search_products(session, shop.id, "blue shirt", limit=5)] == [5.0, 4.0, 3.0, 2.0, 1.0]
+
+
+def test_a_word_the_catalog_never_uses_does_not_empty_the_every_word_tier(session: Session, shop: Shop,
+                                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "RANK_ALL", 2)
+    plain = [h.id for h in search_products(session, shop.id, "blue shirt", limit=3)]
+    assert [h.id for h in search_products(session, shop.id, "blue shirt zzyzxq", limit=3)] == plain
+
+
+def test_the_tiers_keep_the_shop_published_and_stock_filters(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "RANK_ALL", 2)
+    for p in _published(session, shop)[:5]:
+        p.published = False
+    session.flush()
+    visible = {p.id for p in _published(session, shop)}
+    in_stock = {p.id for p in _published(session, shop) if p.available}
+    for query in ("shirt", "blue shirt", "jacket top dress"):
+        assert {h.id for h in search_products(session, shop.id, query, limit=50)} <= visible
+        assert {h.id for h in search_products(session, shop.id, query, limit=50, in_stock_only=True)} <= in_stock
+
+
+# -- ranked ----------------------------------------------------------------------------
+
+
+def _fits(p: Product, r: Ranking) -> bool:
+    if r.vendor is not None and p.vendor != r.vendor:
+        return False
+    if r.in_stock_only and not p.available:
+        return False
+    if r.min_price is not None and p.price_max < r.min_price:
+        return False
+    if r.max_price is not None and p.price_min > r.max_price:
+        return False
+    if r.query and not all(w in _words(p) for w in r.query.lower().split()):
+        return False
+    if r.options:
+        wanted = {o.lower() for o in r.options}
+        return any(wanted <= {str(v).lower() for v in v.option_values or []} and (v.available or not r.in_stock_only)
+                   and (r.min_price is None or v.price >= r.min_price)
+                   and (r.max_price is None or v.price <= r.max_price) for v in p.variants)
+    return True
+
+
+def _expected(products: list[Product], r: Ranking) -> list[int]:
+    kept = [p for p in products if _fits(p, r)]
+    if r.order == "price_asc":
+        kept.sort(key=lambda p: (p.price_min, p.id))
+    elif r.order == "price_desc":
+        kept.sort(key=lambda p: (-p.price_max, -p.id))
+    else:
+        kept.sort(key=lambda p: -p.id)
+    return [p.id for p in kept]
+
+
+@pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])
+def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Shop, order: str) -> None:
+    products = _published(session, shop)
+    vendor = next(p.vendor for p in products if p.vendor)
+    rankings = [
+        Ranking(order=order),
+        Ranking(order=order, query="shirt"),
+        Ranking(order=order, query="blue"),
+        Ranking(order=order, vendor=vendor),
+        Ranking(order=order, min_price=Decimal("40"), max_price=Decimal("80")),
+        Ranking(order=order, in_stock_only=True),
+        Ranking(order=order, options=["M"]),
+        Ranking(order=order, query="top", options=["Medium"], in_stock_only=True),
+        Ranking(order=order, options=["no such value"]),
+    ]
+    for r in rankings:
+        expected = _expected(products, r)
+        assert ranked(session, shop.id, r, limit=100) == expected, r
+        assert ranked(session, shop.id, r, limit=3) == expected[:3], r
+    assert any(_expected(products, r) for r in rankings[1:])  # the filters were not all empty
+
+
+def test_ranked_steps_through_options_few_products_have(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(lookup, "_STEP", 2)  # the options filter reads two products at a time
+    r = Ranking(order="price_desc", options=["M"])
+    assert ranked(session, shop.id, r, limit=100) == _expected(_published(session, shop), r)
+
+
+def test_ranked_refuses_an_unknown_order(session: Session, shop: Shop) -> None:
+    with pytest.raises(ValueError, match="unknown order"):
+        ranked(session, shop.id, Ranking(order="popular"))
+
+
+# -- a product by its title -------------------------------------------------------------
+
+
+def test_product_by_title_in_a_small_and_a_large_catalog(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shirt = session.scalar(select(Product.id).where(Product.shop_id == shop.id, Product.title == "Ocean Blue Shirt"))
+    assert product_by_title(session, shop.id, "ocean blue shirt") == shirt
+    assert product_by_title(session, shop.id, "Ocean Blu Shirt") == shirt  # spelling forgiven
+    assert product_by_title(session, shop.id, "") is None
+    monkeypatch.setattr(lookup, "SMALL_CATALOG", 3)  # only the search's matches are compared now
+    assert product_by_title(session, shop.id, "ocean blue shirt") == shirt
+    assert product_by_title(session, shop.id, "Ocean Blu Shirt") == shirt
+    assert product_by_title(session, shop.id, "qqqq zzzz") is None
+
+
+def test_catalog_size_counts_no_further_than_asked(session: Session, shop: Shop) -> None:
+    total = len(_published(session, shop))
+    assert lookup.catalog_size(session, shop.id, 1000) == total
+    assert lookup.catalog_size(session, shop.id, 5) == 5
+
+
+# -- the catalog version ------------------------------------------------------------------
+
+
+def test_writes_of_products_bump_the_catalog_version(session: Session, shop: Shop) -> None:
+    before = catalog_version.current(session, shop.id)
+    record = ProductRecord(external_id="cape-1", handle="cape", title="Velvet Cape", variants=(
+        VariantRecord(external_id="cape-1-v", title="Default Title", price=Decimal("95.00")),))
+    upsert_products(session, shop.id, [record])
+    after = catalog_version.current(session, shop.id)
+    assert after is not None and before is not None and after > before
+    upsert_products(session, shop.id, [record])  # unchanged: nothing written, nothing bumped
+    assert catalog_version.current(session, shop.id) == after
+    assert catalog_version.current(session, 10**6) is None
