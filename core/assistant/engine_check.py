@@ -9,12 +9,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.assistant import guard
 from core.assistant.engine import Engine, Turn
 from core.assistant.tools import Tools
+from core.catalog import shelf
 from core.db import Event, Product, Shop
 
 #: A turn may take at most this long here: the merchant is waiting on the page.
@@ -36,8 +36,7 @@ class Answer:
 
 def questions(session: Session, shop: Shop) -> list[str]:
     """Three questions a shopper of this shop might ask: its catalog, one product, a policy."""
-    title = session.scalar(select(Product.title).where(Product.shop_id == shop.id, Product.published.is_(True))
-                           .order_by(Product.id).limit(1))
+    title = session.scalar(shelf.products(shop.id, Product.title).order_by(Product.id).limit(1))
     return ["What do you sell?",
             f"Do you have the {title}? How much is it?" if title else "Do you have anything on sale?",
             "What is your returns policy?"]

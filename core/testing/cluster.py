@@ -114,7 +114,7 @@ class RedisSentinel:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                redis_lib.Redis(host=self.host, port=self.port, socket_connect_timeout=0.2).ping()
+                redis_client.client(f"redis://{self.host}:{self.port}/0", socket_connect_timeout=0.2).ping()
                 return
             except redis_lib.ConnectionError:
                 time.sleep(0.05)
