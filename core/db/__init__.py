@@ -1,12 +1,14 @@
 """Persistence: models, sessions, migrations."""
 from core.db.models import (
     Agent,
+    AnalyticsDay,
     Base,
     CannedReply,
     Conversation,
     ConversationRead,
     Document,
     Event,
+    Experiment,
     Message,
     Note,
     NotificationDelivery,
@@ -23,6 +25,7 @@ from core.db.session import Database
 
 __all__ = [
     "Agent",
+    "AnalyticsDay",
     "Base",
     "CannedReply",
     "Conversation",
@@ -30,6 +33,7 @@ __all__ = [
     "Database",
     "Document",
     "Event",
+    "Experiment",
     "Message",
     "Note",
     "NotificationDelivery",
