@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import bearer, canned, guard, hours, inbox, routes, team, wordpress
+    from core.admin import analytics, bearer, canned, experiments, guard, hours, inbox, routes, team, wordpress
 
     bearer.init_app(app, login)
 
@@ -85,5 +85,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(hours.bp, url_prefix="/admin/hours")
     app.register_blueprint(canned.bp, url_prefix="/admin/canned")
     app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
+    app.register_blueprint(analytics.bp, url_prefix="/admin")  # /admin/analytics/, /admin/api/analytics
+    app.register_blueprint(experiments.bp, url_prefix="/admin/experiments")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

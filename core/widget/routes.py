@@ -23,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 
+from core.analytics import experiments
 from core.db import Shop
 from core.widget import i18n
 from core.widget.hours import cache_control, widget_hours
@@ -260,9 +261,11 @@ def launcher_css(colors: dict[str, str], position: str, text: str | None) -> str
 
 
 def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+                  now: datetime | None = None, ab: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The public part of a shop's settings the widget needs; nothing secret.
-    ``lang``: the page's language (or the script tag's ``data-locale``)."""
+    ``lang``: the page's language (or the script tag's ``data-locale``); ``ab``: the
+    shop's running experiments (core/analytics/experiments.py ``widget_ab``), carried
+    only when there are some."""
     prefs = shop.settings or {}
     color = prefs.get("color")
     locale, direction = i18n.resolve(_text(prefs.get("locale")) if prefs.get("locale") != "auto" else None,
@@ -305,6 +308,7 @@ def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
         "money": i18n.money_format(locale, shop.currency or "USD"),
         "ws_path": WS_PATH,
         "chat_js": f"{bp.url_prefix}/chat.js?v={chat_version}",
+        **({"ab": ab} if ab else {}),
     }
 
 
@@ -319,7 +323,8 @@ def config() -> Response:
         shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active.is_(True)))
         if shop is None:
             return _error(404, "unknown_site_key", "no active shop has this site key")
-        data = widget_config(shop, _assets()["chat.js"].version, lang, now)
+        data = widget_config(shop, _assets()["chat.js"].version, lang, now,
+                             ab=experiments.widget_ab(session, shop.id))
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     etag = hashlib.sha256(body).hexdigest()[:16]
     # Never cached past the next opening or closing: a stale "open" would be wrong.
