@@ -62,6 +62,8 @@ BODY_ROUTES: dict[str, Callable[[FlaskClient, bytes], TestResponse]] = {
     "visitor_http.rate": _visitor("rate"),
     "visitor_http.contact": _visitor("contact"),
     "webhooks.receive": _webhook,
+    "widget_events.receive": lambda client, body: client.post("/widget/v1/events", data=body,
+                                                              headers={"Content-Type": "text/plain"}),
     "connect_woocommerce.callback": lambda client, body: client.post(
         "/connect/woocommerce/callback?site_key=sk_test&store=https://shop.example", data=body,
         headers={"Content-Type": "application/json"}),
@@ -87,6 +89,10 @@ FORM_ROUTES: dict[str, str] = {
     "hours.save": "/admin/hours/",
     "canned.add": "/admin/canned/",
     "canned.delete": "/admin/canned/1/delete",
+    "analytics.rollup_now": "/admin/analytics/rollup",
+    "experiments.create": "/admin/experiments/",
+    "experiments.start": "/admin/experiments/1/start",
+    "experiments.stop": "/admin/experiments/1/stop",
 }
 
 
