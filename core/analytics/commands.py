@@ -3,6 +3,17 @@ from __future__ import annotations
 
 import click
 
+from core.errors import StoreChatError
+
+
+def _shop(db, ref: str):  # type: ignore[no-untyped-def]
+    from core.shops import find_shop
+
+    try:
+        return find_shop(db, ref)
+    except StoreChatError as exc:
+        raise click.ClickException(str(exc)) from None
+
 
 @click.group("analytics")
 def analytics() -> None:
@@ -18,10 +29,9 @@ def rollup_command(shop_ref: str, days: int) -> None:
     from core.analytics.rollup import roll_up_recent
     from core.cli import _settings
     from core.db import Database
-    from core.shops import find_shop
 
     db = Database(_settings())
-    shop = find_shop(db, shop_ref)
+    shop = _shop(db, shop_ref)
     click.echo(f"rolled up {roll_up_recent(db, shop.id, days)} days of {shop.name}")
 
 
@@ -36,10 +46,9 @@ def traffic_command(shop_ref: str, visitors: int, seed: int) -> None:
     from core.app import create_app
     from core.cli import _cli_redis, _settings
     from core.db import Database
-    from core.shops import find_shop
 
     settings = _settings()
-    shop = find_shop(Database(settings), shop_ref)
+    shop = _shop(Database(settings), shop_ref)
     with _cli_redis(settings) as url:
         settings.redis_url = url
         app = create_app(settings)
