@@ -51,6 +51,20 @@ GAPS = ["Do you offer gift wrapping?", "gift wrapping available?", "Can I pay wi
         "Is there a store in Berlin?", "do you ship to Iceland", "shipping to iceland?", "student discount?",
         "Do you have a student discount", "can I return a worn item", "how do I wash the wool sweater"]
 CHUNK = 10_000
+#: Words that vary the gaps' wording: thousands of different questions, as a real shop gets.
+THINGS = [f"{colour} {item}" for colour in ("red", "blue", "black", "green", "white", "grey", "navy", "brown")
+          for item in ("parka", "boots", "scarf", "beanie", "gloves", "jeans", "shirt", "sweater", "jacket",
+                       "socks", "belt", "bag", "cap", "vest", "shorts", "dress", "skirt", "coat", "hoodie", "tee")]
+
+
+def _gap(rng: random.Random) -> str:
+    """One of a few common gaps, or one of ~1,300 rarer questions about a thing."""
+    if rng.random() < 0.5:
+        return rng.choice(GAPS)
+    return rng.choice(("Is the {} vegan?", "Where is the {} made?", "Can I engrave the {}?",
+                       "Does the {} come in tall sizes?", "Is there a matching set for the {}?",
+                       "Can I rent the {}?", "Is the {} machine washable at 60?", "Do you restock the {}?")
+                      ).format(rng.choice(THINGS))
 
 
 def seed(db: Database, events: int, days: int, rng: random.Random) -> tuple[int, int, int]:
@@ -106,7 +120,7 @@ def seed(db: Database, events: int, days: int, rng: random.Random) -> tuple[int,
                                 "created_at": t + timedelta(seconds=60), "data": {"reason": "shopper asked"}})
                 if gap:
                     evs.append({"shop_id": shop_id, "conversation_id": cid, "kind": "content_gap",
-                                "created_at": t + timedelta(seconds=5), "data": {"text": rng.choice(GAPS)}})
+                                "created_at": t + timedelta(seconds=5), "data": {"text": _gap(rng)}})
                 if rng.random() < 0.3:
                     evs.append({"shop_id": shop_id, "conversation_id": cid, "kind": "csat",
                                 "created_at": t + timedelta(seconds=200), "data": {"score": rng.randint(1, 5)}})

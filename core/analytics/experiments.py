@@ -11,7 +11,6 @@ experiment runs per text.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -192,15 +191,9 @@ def results(session: Session, experiment: Experiment, currency: str) -> dict[str
             "key": key, **{k: c[k] for k in COUNTS}, "revenue": f"{c['revenue']:.2f}", "currency": currency,
             "rates": {name: {"value": r.value, "interval": r.interval()} for name, r in rates.items()},
             "verdict": None if key == control else stats.verdict(
-                "chats opened per view", control, rates_of(counts[control]), key, rates["open_rate"]),
+                "chats opened per view", control, stats.Rate(counts[control]["opens"], counts[control]["views"]),
+                key, rates["open_rate"]),
         })
     return {"id": experiment.id, "name": experiment.name, "status": experiment.status, "control": control,
             "variants": rows}
 
-
-def rates_of(c: dict[str, Any]) -> stats.Rate:
-    return stats.Rate(c["opens"], c["views"])
-
-
-def started_between(experiment: Experiment) -> tuple[datetime | None, datetime | None]:
-    return experiment.started_at, experiment.stopped_at

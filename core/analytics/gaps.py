@@ -9,6 +9,7 @@ and "shipping to canada" land together.
 """
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 
 #: Jaccard index two keys need to share a group.
 SIMILAR = 0.5
+#: Different wordings grouped in one report (the most asked).
+MAX_KEYS = 200
 #: Conversations kept per question (per day in a roll-up, per group in a report).
 MAX_CONVERSATIONS = 20
 STOP_WORDS = frozenset("""
@@ -68,13 +71,27 @@ class Group:
 
 
 def group(questions: Iterable[tuple[str, str, int, list[int]]], limit: int = 20) -> list[Group]:
-    """``questions``: ``(key, text, count, conversation ids)`` per key; the ``limit`` biggest groups."""
+    """``questions``: ``(key, text, count, conversation ids)`` per key; the ``limit`` biggest groups.
+    Only the :data:`MAX_KEYS` most asked keys are grouped, and a key is compared only with
+    the groups that share a token with it, so a year of gaps groups in milliseconds."""
     groups: list[Group] = []
-    for k, text, count, conversations in sorted(questions, key=lambda q: (-q[2], q[0])):
-        target = next((g for g in groups if similarity(g.key, k) >= SIMILAR), None)
+    by_token: dict[str, list[int]] = {}
+    token_sets: list[frozenset[str]] = []
+    ranked = heapq.nsmallest(MAX_KEYS, questions, key=lambda q: (-q[2], q[0]))
+    for k, text, count, conversations in ranked:
+        tokens = frozenset(k.split())
+        target = None
+        for i in sorted({i for token in tokens for i in by_token.get(token, ())}):
+            other = token_sets[i]
+            if len(tokens & other) >= SIMILAR * len(tokens | other):
+                target = groups[i]
+                break
         if target is None:
             target = Group(key=k, text=text)
+            for token in tokens:
+                by_token.setdefault(token, []).append(len(groups))
             groups.append(target)
+            token_sets.append(tokens)
         elif text not in target.variants and text != target.text:
             target.variants.append(text)
         target.count += count

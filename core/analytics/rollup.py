@@ -49,7 +49,7 @@ RECENT_DAYS = 3
 #: Seconds between scheduled runs (core/assistant/sweeper.py starts them).
 EVERY = 600
 #: Different gap wordings kept per day (the most asked).
-MAX_GAP_KEYS = 200
+MAX_GAP_KEYS = 50
 CHUNK = 500
 
 DAY_KINDS = ("widget_load", "widget_open", "trigger_fired", "add_to_cart", "csat", "assistant_reply",
