@@ -150,7 +150,7 @@ def widget_ab(session: Session, shop_id: int) -> list[dict[str, Any]]:
 
 # -- results -------------------------------------------------------------------
 
-#: Per variant, what the roll-up counts (``rollup.py``, ``data["ab"][id][key]``).
+#: Per variant, what the roll-up counts (``rollup.py``, ``analytics_days.ab[id][key]``).
 COUNTS = ("views", "opens", "conversations", "resolved", "add_to_cart", "orders")
 
 
@@ -160,10 +160,10 @@ def totals(session: Session, experiment: Experiment) -> dict[str, dict[str, Any]
     last = (experiment.stopped_at or utcnow()).date()
     out: dict[str, dict[str, Any]] = {v["key"]: {**{c: 0 for c in COUNTS}, "revenue": Decimal("0")}
                                       for v in experiment.variants}
-    rows = session.scalars(select(AnalyticsDay.data).where(AnalyticsDay.shop_id == experiment.shop_id,
-                                                           AnalyticsDay.day >= first, AnalyticsDay.day <= last))
-    for data in rows:
-        for key, counts in ((data.get("ab") or {}).get(str(experiment.id)) or {}).items():
+    rows = session.scalars(select(AnalyticsDay.ab).where(AnalyticsDay.shop_id == experiment.shop_id,
+                                                         AnalyticsDay.day >= first, AnalyticsDay.day <= last))
+    for split in rows:
+        for key, counts in ((split or {}).get(str(experiment.id)) or {}).items():
             if key not in out:
                 continue  # a key this experiment never had (a forged report)
             for c in COUNTS:

@@ -96,7 +96,9 @@ def group(questions: Iterable[tuple[str, str, int, list[int]]], limit: int = 20)
             target.variants.append(text)
         target.count += count
         for cid in conversations:
-            if cid not in target.conversations and len(target.conversations) < MAX_CONVERSATIONS:
+            if len(target.conversations) >= MAX_CONVERSATIONS:
+                break
+            if cid not in target.conversations:
                 target.conversations.append(cid)
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups[:limit]

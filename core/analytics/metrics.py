@@ -118,7 +118,8 @@ def check_range(first: date, last: date) -> None:
 
 def report(session: Session, shop_id: int, first: date, last: date, currency: str) -> AnalyticsReport:
     check_range(first, last)
-    rows = {r.day: r for r in session.scalars(select(AnalyticsDay).where(
+    rows = {r.day: r for r in session.execute(select(
+        AnalyticsDay.day, AnalyticsDay.data, AnalyticsDay.gaps, AnalyticsDay.computed_at).where(
         AnalyticsDay.shop_id == shop_id, AnalyticsDay.day >= first, AnalyticsDay.day <= last))}
     sums: Counter[str] = Counter()
     hists: dict[str, dict[str, int]] = {k: {} for k in ("fr_ai", "fr_human", "res_ai", "res_human")}
@@ -129,7 +130,8 @@ def report(session: Session, shop_id: int, first: date, last: date, currency: st
     days = []
     day = first
     while day <= last:
-        data = rows[day].data if day in rows else {}
+        row = rows.get(day)
+        data = row.data if row is not None else {}
         for name in COUNTS:
             sums[name] += int(data.get(name, 0))
         for name, hist in hists.items():
@@ -138,10 +140,13 @@ def report(session: Session, shop_id: int, first: date, last: date, currency: st
         intents.update({k: int(v) for k, v in (data.get("intents") or {}).items()})
         for cur, amount in (data.get("revenue") or {}).items():
             revenue[cur] = revenue.get(cur, Decimal("0")) + Decimal(str(amount))
-        for k, entry in (data.get("gaps") or {}).items():
-            found = gap_keys.setdefault(k, [k, entry.get("text", k), 0, []])
-            found[2] += int(entry.get("n", 0))
-            found[3].extend(c for c in entry.get("c", []) if c not in found[3])
+        for k, entry in ((row.gaps if row is not None else None) or {}).items():
+            found = gap_keys.get(k)
+            if found is None:
+                gap_keys[k] = [k, entry.get("text", k), int(entry.get("n", 0)), list(entry.get("c", []))]
+            else:
+                found[2] += int(entry.get("n", 0))
+                found[3].extend(entry.get("c", []))
         days.append(Day(day=day, conversations=int(data.get("conversations", 0)),
                         resolved_ai=int(data.get("resolved_ai", 0)), handoffs=int(data.get("handoffs", 0)),
                         opens=int(data.get("opens", 0)), add_to_cart=int(data.get("add_to_cart", 0)),

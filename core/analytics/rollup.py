@@ -1,4 +1,5 @@
-"""A shop's day, rolled up: one ``analytics_days`` row per shop and UTC day.
+"""A shop's day, rolled up: one ``analytics_days`` row per shop and UTC day
+(``data``: counts, histograms, intents, ratings; ``gaps``; ``ab``).
 
 Two clocks. What a conversation became (resolved by the assistant, handed to
 a person, its response and resolution times, its lines) counts on the day it
@@ -21,7 +22,7 @@ Definitions (docs/architecture.md, "Analytics"):
 - **attributed orders**: ``order_created`` events marked ``attributed``
   (core/analytics/attribution.py), each order once, revenue per currency.
 
-The A/B split (``data["ab"][experiment id][variant]``): views and opens and
+The A/B split (``ab[experiment id][variant]``): views and opens and
 add to cart from the widget's events' own ``ab``; conversations, resolutions
 and orders through the conversation's visitor (``visitors.context["ab"]``,
 from ``hello``).
@@ -50,6 +51,8 @@ RECENT_DAYS = 3
 EVERY = 600
 #: Different gap wordings kept per day (the most asked).
 MAX_GAP_KEYS = 50
+#: Conversations kept per wording and day (a report keeps up to gaps.MAX_CONVERSATIONS a group).
+CONVERSATIONS_PER_GAP = 5
 CHUNK = 500
 
 DAY_KINDS = ("widget_load", "widget_open", "trigger_fired", "add_to_cart", "csat", "assistant_reply",
@@ -169,7 +172,7 @@ def compute_day(session: Session, shop_id: int, day: date) -> dict[str, Any]:
                 continue
             entry = gap_keys.setdefault(k, {"text": text[:200], "n": 0, "c": []})
             entry["n"] += 1
-            if cid not in entry["c"] and len(entry["c"]) < gaps.MAX_CONVERSATIONS:
+            if cid not in entry["c"] and len(entry["c"]) < CONVERSATIONS_PER_GAP:
                 entry["c"].append(cid)
         elif kind == "order_created" and payload.get("attributed") and cid is not None:
             order = str(payload.get("order_id") or "")
@@ -226,13 +229,14 @@ def _orders_by_variant(session: Session, orders: list[tuple[int, Decimal]], ab: 
 
 def store_day(session: Session, shop_id: int, day: date) -> AnalyticsDay:
     data = compute_day(session, shop_id, day)
+    found_gaps, split = data.pop("gaps"), data.pop("ab")
     row = session.scalar(select(AnalyticsDay).where(AnalyticsDay.shop_id == shop_id, AnalyticsDay.day == day)
                          .with_for_update())
     if row is None:
-        row = AnalyticsDay(shop_id=shop_id, day=day, data=data)
+        row = AnalyticsDay(shop_id=shop_id, day=day, data=data, gaps=found_gaps, ab=split)
         session.add(row)
     else:
-        row.data, row.computed_at = data, utcnow()
+        row.data, row.gaps, row.ab, row.computed_at = data, found_gaps, split, utcnow()
     session.flush()
     return row
 

@@ -434,9 +434,10 @@ class NotificationDelivery(Base):
 class AnalyticsDay(Base):
     """One shop's figures for one UTC day, rolled up from events, conversations and
     messages by ``core/analytics/rollup.py``; the dashboard reads only these rows.
-    ``data`` holds counts, response-time histograms, intents, content gaps (their
-    wording and conversation ids: shopper data, recomputed when a shopper is erased)
-    and the A/B split (see docs/architecture.md, "Analytics")."""
+    ``data`` holds counts, response-time histograms, intents and ratings; ``gaps``
+    the content gaps (their wording and conversation ids: shopper data, recomputed
+    when a shopper is erased); ``ab`` the A/B split. Apart, so each reader parses
+    only what it shows (see docs/architecture.md, "Analytics")."""
 
     __tablename__ = "analytics_days"
 
@@ -444,6 +445,8 @@ class AnalyticsDay(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    gaps: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ab: Mapped[dict[str, Any]] = mapped_column(default=dict)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("shop_id", "day", name="uq_analytics_days_shop_day"),)

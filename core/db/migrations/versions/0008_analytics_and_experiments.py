@@ -24,6 +24,8 @@ def upgrade() -> None:
         sa.Column('shop_id', sa.Integer(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('data', sa.JSON(), nullable=False),
+        sa.Column('gaps', sa.JSON(), nullable=False),
+        sa.Column('ab', sa.JSON(), nullable=False),
         sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
