@@ -24,6 +24,8 @@ from core.services import services
 
 bp = Blueprint("analytics", __name__, template_folder="templates")
 DEFAULT_DAYS = 30
+#: Longer ranges are drawn (and tabled) per week; the CSV export stays per day.
+WEEKLY_AFTER = 92
 #: The CSV exports, one per chart.
 EXPORTS = ("daily", "intents", "gaps", "csat", "times")
 
@@ -57,6 +59,19 @@ def _report(first: date, last: date) -> tuple[Shop, AnalyticsReport]:
         return shop, metrics.report(session, shop.id, first, last, currency)
 
 
+def _series(report: AnalyticsReport, name: str) -> list[tuple[str, float]]:
+    """One point per day, or per week (from its Monday, or the range's first day) past
+    :data:`WEEKLY_AFTER` days: a year is 53 bars, not 366."""
+    weekly = len(report.days) > WEEKLY_AFTER
+    points: dict[str, Any] = {}
+    for d in report.days:
+        label = max(d.day - timedelta(days=d.day.weekday()), report.first).isoformat() if weekly \
+            else d.day.isoformat()
+        value = float(d.revenue) if name == "revenue" else int(getattr(d, name))
+        points[label] = points.get(label, 0) + value
+    return list(points.items())
+
+
 def _seconds(value: float | None) -> str:
     if value is None:
         return "–"
@@ -75,30 +90,30 @@ def dashboard() -> Any:
     except RangeError as exc:
         return render_template("admin/analytics.html", error=str(exc), shop=None, report=None), 400
     shop, report = _report(first, last)
-    days = report.days
+    per = "week" if len(report.days) > WEEKLY_AFTER else "day"
+    series = {name: _series(report, name) for name in ("conversations", "resolved_ai", "revenue", "add_to_cart")}
     drawn = {
-        "conversations": charts.bars("chart-conversations", "Conversations per day",
-                                     [(d.day.isoformat(), d.conversations) for d in days]),
-        "resolved": charts.bars("chart-resolved", "Resolved by the assistant per day",
-                                [(d.day.isoformat(), d.resolved_ai) for d in days]),
-        "revenue": charts.bars("chart-revenue", f"Attributed revenue per day ({report.currency})",
-                               [(d.day.isoformat(), float(d.revenue)) for d in days], unit=f" {report.currency}"),
-        "add_to_cart": charts.bars("chart-add-to-cart", "Add to cart from the chat per day",
-                                   [(d.day.isoformat(), d.add_to_cart) for d in days]),
+        "conversations": charts.bars("chart-conversations", f"Conversations per {per}", series["conversations"]),
+        "resolved": charts.bars("chart-resolved", f"Resolved by the assistant per {per}", series["resolved_ai"]),
+        "revenue": charts.bars("chart-revenue", f"Attributed revenue per {per} ({report.currency})",
+                               series["revenue"], unit=f" {report.currency}"),
+        "add_to_cart": charts.bars("chart-add-to-cart", f"Add to cart from the chat per {per}",
+                                   series["add_to_cart"]),
         "intents": charts.hbars("chart-intents", "Top questions by intent",
                                 [(i.intent, i.count) for i in report.intents]),
         "csat": charts.hbars("chart-csat", "Ratings (1 bad to 5 great)",
                              [(f"{s} ★", n) for s, n in report.csat.scores.items()]),
     }
     tables = {
-        "conversations": [(d.day, d.conversations) for d in days],
-        "resolved": [(d.day, d.resolved_ai) for d in days],
-        "revenue": [(d.day, d.revenue) for d in days],
-        "add_to_cart": [(d.day, d.add_to_cart) for d in days],
+        "conversations": series["conversations"],
+        "resolved": series["resolved_ai"],
+        "revenue": [(label, f"{value:.2f}") for label, value in series["revenue"]],
+        "add_to_cart": series["add_to_cart"],
         "intents": [(i.intent, i.count) for i in report.intents],
         "csat": list(report.csat.scores.items()),
     }
-    return render_template("admin/analytics.html", shop=shop, report=report, charts=drawn, tables=tables, error=None,
+    return render_template("admin/analytics.html", shop=shop, report=report, charts=drawn, tables=tables, per=per,
+                           error=None,
                            first=first.isoformat(), last=last.isoformat(), seconds=_seconds,
                            queued=request.args.get("queued"))
 

@@ -101,6 +101,20 @@ def test_widget_events_of_an_unknown_site_key_are_404(client: FlaskClient, shop:
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "unknown_site_key"
 
 
+def test_widget_events_from_an_origin_the_shop_does_not_allow_are_403(client: FlaskClient, db: Database,
+                                                                      shop: Shop) -> None:
+    with db.session() as session:
+        session.get(Shop, shop.id).allowed_origins = ["https://shop.example"]
+    raw = json.dumps({"site_key": "sk_test", "events": [{"kind": "load"}]}).encode()
+
+    def send(origin: str) -> int:
+        return client.post("/widget/v1/events", data=raw, headers={"Content-Type": "text/plain",
+                                                                   "Origin": origin}).status_code
+
+    assert (send("https://evil.example"), send("https://shop.example")) == (403, 204)
+    assert len(_events(db)) == 1
+
+
 def test_widget_events_are_rate_limited_per_address(settings: Settings, db: Database, redis: Any,
                                                     shop: Shop) -> None:
     settings.ip_message_burst, settings.ip_message_rate = 3, 0.01

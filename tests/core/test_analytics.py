@@ -289,3 +289,14 @@ def test_the_owner_rolls_up_on_demand_and_agents_cannot(app: Flask, db: Database
     assert run_queued_jobs(app.extensions["storechat"]) == []
     html = owner.get("/admin/analytics/").get_data(as_text=True)
     assert "2 page views" in html
+
+
+def test_a_long_range_is_drawn_per_week(app: Flask, db: Database, shop_id: int, team: None) -> None:
+    _generate(db, shop_id)
+    rollup.roll_up(db, shop_id, [DAY, DAY + timedelta(days=1)])
+    html = _signed_in(app, "agent@example.com").get("/admin/analytics/?from=2026-01-01&to=2026-06-30").get_data(
+        as_text=True)
+    assert "Conversations per week" in html
+    chart = html.split('id="chart-conversations"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count("<rect") == 27  # 2026-01-01 (a Thursday) to 2026-06-30: 26 Mondays and the first days
+    assert "2026-03-09: 11</title>" in chart  # the week of Monday 9 March holds both generated days
