@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import admin, demo, health, install, json_input, services, start_page, webhooks, widget
 from core.chat import http_transport, sock
+from core.widget import events as widget_events
 from core.settings import Settings, load_settings
 
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     services.init_app(app, settings)
     health.init_app(app)
     widget.init_app(app)
+    widget_events.init_app(app)  # the widget's analytics beacon
     sock.init_app(app)
     http_transport.init_app(app)
     webhooks.init_app(app)

@@ -15,6 +15,7 @@ import click
 
 from core import log_setup
 from core.accounts.commands import user as user_commands
+from core.analytics.commands import analytics as analytics_commands
 from core.errors import BadInput, ConfigError, StoreChatError
 from core.settings import Settings, load_settings
 
@@ -578,6 +579,7 @@ def agent_rotate(agent_id: int) -> None:
 
 
 main.add_command(user_commands)
+main.add_command(analytics_commands)
 
 
 @main.command("eval")

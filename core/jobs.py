@@ -123,6 +123,12 @@ def enqueue_account_email(connection: redis_lib.Redis, user_id: int, purpose: st
         retry=Retry(max=3, interval=[30, 120, 600]))
 
 
+def enqueue_rollup(connection: redis_lib.Redis, shop_id: int, days: int) -> Job:
+    """Roll up the shop's last ``days`` days of analytics (core/analytics/rollup.py)."""
+    return queue(DEFAULT, connection).enqueue(
+        rollup_analytics, shop_id, days, job_timeout=1800, result_ttl=600, failure_ttl=86400)
+
+
 @cache
 def worker_services() -> Services:
     """The services of a worker process, built from its environment once."""
@@ -186,3 +192,9 @@ def account_email(user_id: int, purpose: str, base_url: str) -> None:
     from core.accounts.mailing import send_account_email
 
     send_account_email(worker_services(), user_id, purpose, base_url)
+
+
+def rollup_analytics(shop_id: int, days: int) -> None:
+    from core.analytics.rollup import roll_up_recent
+
+    roll_up_recent(worker_services().db, shop_id, days)

@@ -2,8 +2,9 @@
 
 What StoreChat holds about a shopper: the ``visitors`` rows that carry their
 email (given in the chat) or their platform customer id (a signed identity),
-those visitors' conversations, messages and events, and earlier exports of
-their data. A shopper who chatted without ever giving an email or logging in
+those visitors' conversations, messages and events, the analytics days that
+count them (content gaps keep a question's words and its conversation: those
+days are rolled up again without them), and earlier exports of their data. A shopper who chatted without ever giving an email or logging in
 cannot be matched to a platform request, so nothing of theirs is found.
 
 Erasure deletes rows; it does not anonymize them. Everything of a shop is
@@ -15,15 +16,17 @@ data must be added here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from core.analytics import rollup
 from core.catalog import search
 from core.db import (
     Agent,
+    AnalyticsDay,
     AuditLog,
     CannedReply,
     Conversation,
@@ -31,6 +34,7 @@ from core.db import (
     Database,
     Document,
     Event,
+    Experiment,
     Message,
     Note,
     NotificationDelivery,
@@ -128,6 +132,9 @@ def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
         conversation_ids = list(session.scalars(
             select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
         ))
+        # The rolled-up days their conversations and events count in (content gaps keep
+        # their words and conversation ids): computed again without them, below.
+        days = _days_of(session, shop_id, conversation_ids)
         if conversation_ids:
             for model in (Message, Event, Note, ConversationRead, NotificationDelivery):
                 session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
@@ -138,9 +145,25 @@ def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
         for event in exports:
             if _is_export_of(event, shopper):
                 session.delete(event)
+        session.flush()
+        for day in sorted(days):
+            rollup.store_day(session, shop_id, day)
         session.add(Event(shop_id=shop_id, kind="privacy_redacted", data={"visitors": len(visitor_ids),
                                                                           "conversations": len(conversation_ids)}))
         return len(visitor_ids)
+
+
+def _days_of(session: Session, shop_id: int, conversation_ids: list[int]) -> set[date]:
+    """The days already rolled up that count these conversations (their start, their events)."""
+    if not conversation_ids:
+        return set()
+    found = {at.date() for at in session.scalars(select(Conversation.created_at)
+                                                 .where(Conversation.id.in_(conversation_ids)))}
+    found |= {at.date() for at in session.scalars(select(Event.created_at)
+                                                  .where(Event.conversation_id.in_(conversation_ids)))}
+    rolled = set(session.scalars(select(AnalyticsDay.day).where(AnalyticsDay.shop_id == shop_id,
+                                                                AnalyticsDay.day.in_(found))))
+    return found & rolled
 
 
 def redact_shop(db: Database, shop_id: int) -> None:
@@ -158,8 +181,8 @@ def redact_shop(db: Database, shop_id: int) -> None:
         session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
         # Children before parents: a user before the agent it answers as, deliveries before conversations.
         # The audit log goes with the shop (the only deletion of its rows), before the users it names.
-        for model in (NotificationDelivery, Event, Conversation, Visitor, PlatformStaff, AuditLog, User, CannedReply, Agent,
-                      Product, Document, SyncRun, WebhookDelivery):
+        for model in (NotificationDelivery, Event, AnalyticsDay, Experiment, Conversation, Visitor, PlatformStaff,
+                      AuditLog, User, CannedReply, Agent, Product, Document, SyncRun, WebhookDelivery):
             session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
         session.execute(delete(Shop).where(Shop.id == shop_id))
 

@@ -72,8 +72,9 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import bearer, canned, guard, hours, inbox, install, routes, team, wordpress, wordpress_connect
+    from core.admin import analytics, bearer, canned, experiments, guard, hours, inbox, install, routes, team
     from core.admin import settings as settings_pages
+    from core.admin import wordpress, wordpress_connect
 
     bearer.init_app(app, login)
     app.jinja_env.globals["settings_nav"] = settings_pages.nav
@@ -90,5 +91,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(install.bp, url_prefix="/admin/settings/install")
     app.register_blueprint(wordpress.bp, url_prefix="/admin/wordpress")
     app.register_blueprint(wordpress_connect.bp, url_prefix="/admin/wordpress")
+    app.register_blueprint(analytics.bp, url_prefix="/admin")  # /admin/analytics/, /admin/api/analytics
+    app.register_blueprint(experiments.bp, url_prefix="/admin/experiments")
     app.register_error_handler(CSRFError, routes.csrf_refused)
 

@@ -99,9 +99,14 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         if handoff:  # outside business hours the reply names when the team is back, whatever the engine wrote
             reply.text = after_hours.said(reply.text, tools.calls)
         payload = _payload(reply, tools, tripped, time.perf_counter() - started)
+        # Analytics rides on the reply's own transaction: no round trip of its own.
         session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="assistant_reply",
                           data={"intent": reply.intent, "engine": reply.engine, "ms": payload["ms"],
-                                "usage": reply.usage, "handoff": bool(handoff)}))
+                                "usage": reply.usage, "handoff": bool(handoff),
+                                "grounded": not tripped, "answered": payload["answered"]}))
+        if not payload["answered"]:  # a content gap: what the shop's pages could have answered
+            session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="content_gap",
+                              data={"text": turn.text[:500], "intent": reply.intent, "refused": bool(tripped)}))
     stored = messages.append_message(svc.db, conversation_id, author="assistant", text=reply.text,
                                      client_id=f"reply:{seq}", payload=payload)
     if not stored.created:

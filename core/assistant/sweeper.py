@@ -21,7 +21,7 @@ from sqlalchemy import and_, select
 
 from core.db import Conversation, Message
 from core.db.models import utcnow
-from core.jobs import enqueue_assistant_reply
+from core.jobs import enqueue_assistant_reply, enqueue_rollup
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,26 @@ def expire_data(svc: Services, redis: redis_lib.Redis) -> None:
         log.info("retention: erased (conversations, visitors) per shop: %s", expired)
 
 
+def schedule_rollups(svc: Services, redis: redis_lib.Redis) -> int:
+    """Every ``rollup.EVERY`` seconds (once, however many workers sweep), queue each
+    active shop's analytics roll-up of its recent days."""
+    from core.analytics import rollup
+
+    if not redis.set("sc:rollup:due", 1, nx=True, ex=rollup.EVERY):
+        return 0
+    shops = rollup.active_shops(svc.db)
+    for shop_id in shops:
+        enqueue_rollup(redis, shop_id, rollup.RECENT_DAYS)
+    return len(shops)
+
+
 def start(svc: Services, redis: redis_lib.Redis, stop: threading.Event) -> threading.Thread:
     from core.catalog import nightly
     from core.chat import away
 
     def loop() -> None:
         while not stop.wait(INTERVAL):
-            for sweep in (sweep_once, away.requeue_away, expire_data, nightly.run_nightly):
+            for sweep in (sweep_once, away.requeue_away, expire_data, nightly.run_nightly, schedule_rollups):
                 try:
                     sweep(svc, redis)
                 except Exception:  # noqa: BLE001 - try again next round

@@ -52,6 +52,14 @@ class Cart(_Frame):
     total: str = Field(default="", max_length=40)
 
 
+#: Experiments a widget may report at once (``hello``'s and the events' ``ab``).
+MAX_AB = 10
+_AbName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+#: The A/B variants the widget showed this visitor: experiment id -> variant key
+#: (the ids and keys of the config's ``ab``; core/analytics/experiments.py).
+AbChoices = Annotated[dict[_AbName, _AbName], Field(max_length=MAX_AB)]
+
+
 class Hello(_Frame):
     type: Literal["hello"]
     site_key: str = Field(min_length=1, max_length=64)
@@ -64,6 +72,8 @@ class Hello(_Frame):
     page: Page | None = None
     locale: str | None = Field(default=None, max_length=35)
     cart: Cart | None = None
+    #: The A/B variants this visitor sees, kept on the visitor to split results by variant.
+    ab: AbChoices | None = None
 
 
 class SendMessage(_Frame):

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from core import json_input, lifecycle
 from core.chat import messages
 from core.chat.connections import AddressSlot
-from core.chat.frames import MAX_INT, Cart, LeaveContact, Page, Rate, Seq
+from core.chat.frames import MAX_AB, MAX_INT, AbChoices, Cart, LeaveContact, Page, Rate, Seq
 from core.chat.service import ChatError, VisitorContext
 from core.db import Agent, Conversation
 from core.services import services
@@ -107,6 +107,7 @@ def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = Tr
 
 
 _seq: TypeAdapter[int] = TypeAdapter(Seq)
+_ab: TypeAdapter[dict[str, str]] = TypeAdapter(AbChoices)
 
 
 def _after_seq(data: dict[str, Any]) -> int:
@@ -135,7 +136,10 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
     site_key = _string(data, "site_key", max_len=64)
     token = _string(data, "token", max_len=512, required=token_required)
     if not hello:
-        return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"))
+        # The visitor row is made by the first message, after the hello: a message may
+        # carry the hello's ``ab`` again so the variants reach it over HTTP too.
+        return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"),
+                                             ab=_ab_of(data))
     # Only a hello says who the shopper is now (a signed identity, or none: logged out),
     # and where they are (the page and language, for the team).
     identity = _string(data, "identity", max_len=1024, required=False)
@@ -147,9 +151,18 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
         cart = Cart.model_validate(data["cart"]) if data.get("cart") is not None else None
     except ValidationError:
         raise _BadRequest("cart: an object with items (at most 50: title, quantity) and total") from None
+    ab = _ab_of(data)
     locale = _string(data, "locale", max_len=35, required=False)
     return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity,
-                                         page=page, locale=locale, cart=cart)
+                                         page=page, locale=locale, cart=cart, ab=ab)
+
+
+def _ab_of(data: dict[str, Any]) -> dict[str, str] | None:
+    try:
+        return _ab.validate_python(data["ab"]) if data.get("ab") is not None else None
+    except ValidationError:
+        raise _BadRequest(f"ab: an object of at most {MAX_AB} experiment ids to variant keys "
+                          "(letters, digits, - and _, at most 32 characters each)") from None
 
 
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:

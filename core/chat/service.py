@@ -70,6 +70,8 @@ class VisitorContext:
     page: Any = None
     locale: str | None = None
     cart: Any = None
+    #: ``hello``'s ``ab``: the A/B variants the widget shows (experiment id -> variant key).
+    ab: dict[str, str] | None = None
 
     def welcome(self) -> dict[str, Any]:
         return {"type": "welcome", "token": self.token, "conversation_id": self.conversation_id,
@@ -97,7 +99,8 @@ class ChatService:
 
     def visitor_hello(self, site_key: str, token: str | None, origin: str | None,
                       identity: str | None | _Unset = UNSET, *, page: Any = None,
-                      locale: str | None = None, cart: Any = None) -> VisitorContext:
+                      locale: str | None = None, cart: Any = None,
+                      ab: dict[str, str] | None = None) -> VisitorContext:
         """Greet a visitor. A ``hello`` passes ``identity``: the store's signed word for
         which customer is logged in (``None``: nobody), kept on the visitor for
         order lookups; other HTTP calls leave it as it is."""
@@ -131,9 +134,10 @@ class ChatService:
                 page=page,
                 locale=locale,
                 cart=cart,
+                ab=ab,
             )
         if ctx.conversation_id is not None:  # after the session above: SQLite has one writer at a time
-            team.remember_visit(self.svc, ctx.visitor_id, page, locale, cart)
+            team.remember_visit(self.svc, ctx.visitor_id, page, locale, cart, ab)
         return ctx
 
     def _verify_customer(self, session: Any, shop_id: int, visitor_id: str, identity: str | None) -> None:
@@ -213,7 +217,7 @@ class ChatService:
         payload = {"client": client_tag(self.settings.secret_key or "", ip)}
         if ctx.conversation_id is None:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
-            team.remember_visit(self.svc, ctx.visitor_id, ctx.page, ctx.locale, ctx.cart)
+            team.remember_visit(self.svc, ctx.visitor_id, ctx.page, ctx.locale, ctx.cart, ctx.ab)
         try:
             stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
                                              client_id=client_id, payload=payload, open_only=True)

@@ -66,13 +66,15 @@ def typing_frame(conversation_id: int, *, author: str, agent: Agent | None = Non
     return frame
 
 
-def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | None, cart: Any | None = None) -> None:
-    """Keep the page, language and cart the widget reported on the visitor (only once
-    the visitor has a row: a page view that never chats stores nothing)."""
-    if page is None and locale is None and cart is None:
+def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | None, cart: Any | None = None,
+                   ab: dict[str, str] | None = None) -> None:
+    """Keep the page, language, cart and A/B variants the widget reported on the visitor
+    (only once the visitor has a row: a page view that never chats stores nothing)."""
+    if page is None and locale is None and cart is None and not ab:
         return
     context: dict[str, Any] = {"url": page.url if page else None, "title": page.title if page else None,
-                               "locale": locale, "cart": cart.model_dump() if cart is not None else None}
+                               "locale": locale, "cart": cart.model_dump() if cart is not None else None,
+                               "ab": dict(ab) if ab else None}
     context = {k: v for k, v in context.items() if v}
     with svc.db.session() as session:
         visitor = session.get(Visitor, visitor_id)

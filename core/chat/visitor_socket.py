@@ -28,7 +28,7 @@ class VisitorSession(SocketSession):
     def on_hello(self, frame: Hello) -> None:
         ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin,
                                                   identity=frame.identity, page=frame.page, locale=frame.locale,
-                                                  cart=frame.cart)
+                                                  cart=frame.cart, ab=frame.ab)
         self.outbox.put(ctx.welcome())
         if ctx.conversation_id is not None:
             self._follow(ctx.conversation_id, min(frame.after_seq, ctx.last_seq))

@@ -1,6 +1,7 @@
 """Persistence: models, sessions, migrations."""
 from core.db.models import (
     Agent,
+    AnalyticsDay,
     AuditLog,
     Base,
     CannedReply,
@@ -8,6 +9,7 @@ from core.db.models import (
     ConversationRead,
     Document,
     Event,
+    Experiment,
     Message,
     Note,
     NotificationDelivery,
@@ -24,6 +26,7 @@ from core.db.session import Database
 
 __all__ = [
     "Agent",
+    "AnalyticsDay",
     "AuditLog",
     "Base",
     "CannedReply",
@@ -32,6 +35,7 @@ __all__ = [
     "Database",
     "Document",
     "Event",
+    "Experiment",
     "Message",
     "Note",
     "NotificationDelivery",

@@ -1,13 +1,14 @@
 """SQLAlchemy 2 models: shops, catalog, content, visitors, conversations, events."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -247,6 +248,8 @@ class Conversation(Base):
         # The inbox's lists: a shop's conversations in a state, newest first.
         Index("ix_conversations_shop_status_updated", "shop_id", "status", "updated_at"),
         Index("ix_conversations_shop_updated", "shop_id", "updated_at"),
+        # The analytics roll-up: the conversations a shop started on a day.
+        Index("ix_conversations_shop_created", "shop_id", "created_at"),
     )
 
 
@@ -285,7 +288,11 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_events_shop_kind", "shop_id", "kind", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_shop_kind", "shop_id", "kind", "created_at"),
+        # A conversation's events (its handoffs, replies, rating): roll-ups, erasure, the inbox.
+        Index("ix_events_conversation", "conversation_id", "kind"),
+    )
 
 
 class WebhookDelivery(Base):
@@ -448,3 +455,50 @@ class AuditLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_audit_log_shop", "shop_id", "id"),)
+
+
+class AnalyticsDay(Base):
+    """One shop's figures for one UTC day, rolled up from events, conversations and
+    messages by ``core/analytics/rollup.py``; the dashboard reads only these rows.
+    ``data`` holds counts, response-time histograms, intents and ratings; ``gaps``
+    the content gaps (their wording and conversation ids: shopper data, recomputed
+    when a shopper is erased); ``ab`` the A/B split. Apart, so each reader parses
+    only what it shows (see docs/architecture.md, "Analytics")."""
+
+    __tablename__ = "analytics_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    gaps: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ab: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shop_id", "day", name="uq_analytics_days_shop_day"),)
+
+
+#: What an experiment varies: the greeting, the launcher's text, or one proactive trigger's message.
+EXPERIMENT_TARGETS = ("greeting", "launcher_text", "trigger")
+
+
+class Experiment(Base):
+    """An A/B test of a shop: two or more variants of one text, each with a weight."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    target: Mapped[str] = mapped_column(String(16))
+    #: For ``target == "trigger"``: its index in the shop's trigger list.
+    trigger: Mapped[int | None] = mapped_column(Integer)
+    #: ``[{"key": "A", "weight": 50, "value": "..."}]``; the first is the control.
+    variants: Mapped[list[Any]] = mapped_column(default=list)
+    #: draft -> running -> stopped
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_experiments_shop_status", "shop_id", "status"),)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from core import privacy, shop_connectors
+from core.analytics import attribution
 from core.catalog import search
 from core.catalog import version as catalog_version
 from core.catalog.sync import upsert_documents, upsert_products
@@ -160,14 +161,20 @@ def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:
     """An ``order_created`` event, tied to the conversation it came from when that is this shop's."""
     order = action.order
     with db.session() as session:
-        conversation_id = None
+        conversation_id, credited = None, False
         ref = (action.conversation_ref or "").strip()
-        if ref.isdigit():
+        if ref.isdigit() and len(ref) <= 18:
             conversation = session.get(Conversation, int(ref))
             if conversation is not None and conversation.shop_id == shop_id:
                 conversation_id = conversation.id
+                shop = session.get(Shop, shop_id)
+                credited = attribution.attributed(order.created_at or utcnow(), conversation.created_at,
+                                                  conversation.updated_at,
+                                                  attribution.window_days(shop.settings if shop else None))
         # No email or customer here: attribution needs only the order and its value.
         session.add(Event(shop_id=shop_id, conversation_id=conversation_id, kind="order_created", data={
             "order_id": order.external_id, "name": order.name, "currency": order.currency,
             "total_price": f"{order.total_price:.2f}", "conversation_ref": ref or None,
+            # Within the shop's attribution window (core/analytics/attribution.py): counted as chat revenue.
+            "attributed": credited,
         }))

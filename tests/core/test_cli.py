@@ -20,7 +20,7 @@ from core.settings import Settings
 from tests.conftest import SHOPIFY_DATA
 
 APPAREL = SHOPIFY_DATA / "apparel.csv"
-COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user",
+COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user", "analytics",
             "shopify"]  # a connector's own commands (Connector.cli_group)
 
 

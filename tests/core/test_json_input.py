@@ -62,6 +62,8 @@ BODY_ROUTES: dict[str, Callable[[FlaskClient, bytes], TestResponse]] = {
     "visitor_http.rate": _visitor("rate"),
     "visitor_http.contact": _visitor("contact"),
     "webhooks.receive": _webhook,
+    "widget_events.receive": lambda client, body: client.post("/widget/v1/events", data=body,
+                                                              headers={"Content-Type": "text/plain"}),
     "connect_woocommerce.callback": lambda client, body: client.post(
         "/connect/woocommerce/callback?site_key=sk_test&store=https://shop.example", data=body,
         headers={"Content-Type": "application/json"}),
@@ -93,6 +95,10 @@ FORM_ROUTES: dict[str, str] = {
     "wordpress_connect.approve": "/admin/wordpress/approve",
     "wordpress_connect.sign_up": "/admin/wordpress/sign-up",
     "wordpress_connect.disconnect": "/admin/wordpress/site/disconnect",
+    "analytics.rollup_now": "/admin/analytics/rollup",
+    "experiments.create": "/admin/experiments/",
+    "experiments.start": "/admin/experiments/1/start",
+    "experiments.stop": "/admin/experiments/1/stop",
 }
 
 

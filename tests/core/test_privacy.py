@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Table, select, text
 
 from core import privacy
+from core.analytics import experiments, rollup
 from core.catalog import search
 from core.catalog.sync import upsert_documents, upsert_products
 from core.connector import DocumentRecord, ProductRecord, VariantRecord
@@ -23,6 +24,7 @@ from core.db import (
     ConversationRead,
     Database,
     Event,
+    Experiment,
     Message,
     Note,
     NotificationDelivery,
@@ -67,6 +69,9 @@ def _fill_shop(db: Database, tag: str) -> int:
                              detail={"changes": {"greeting": [None, f"{tag} hello"]}}))
         session.flush()
         _chat(session, shop.id, f"vis-{tag}-anon", None, None, f"{tag} anonymous question")
+        experiments.create(session, shop, experiments.ExperimentIn.model_validate({
+            "name": f"{tag} greeting", "target": "greeting", "variants": [
+                {"key": "A", "weight": 1, "value": f"{tag} hi"}, {"key": "B", "weight": 1, "value": "hey"}]}))
         return shop.id
 
 
@@ -78,6 +83,8 @@ def _chat(session: Any, shop_id: int, visitor_id: str, email: str | None, custom
     session.flush()
     session.add(Message(conversation_id=conversation.id, seq=1, author="visitor", text=line))
     session.add(Event(shop_id=shop_id, conversation_id=conversation.id, kind="csat", data={"score": 5}))
+    # A question the assistant could not answer: its words are kept, and rolled up as a content gap.
+    session.add(Event(shop_id=shop_id, conversation_id=conversation.id, kind="content_gap", data={"text": line}))
     # What the team does with a conversation names the shopper too: notes, read state, emails.
     agent = session.scalar(select(Agent.id).where(Agent.shop_id == shop_id).limit(1))
     session.add(Note(conversation_id=conversation.id, agent_id=agent, text=f"note on {visitor_id}: {line}"))
@@ -130,6 +137,8 @@ def shops(db: Database) -> tuple[int, int]:
         _chat(session, a, "vis-xavier-1", SHOPPER_EMAIL, None, "ZEBRA-PRIVATE-LINE my address is 1 Elm St")
         _chat(session, a, "vis-xavier-2", None, SHOPPER_ID, "where is ZEBRA-PRIVATE-LINE order")
         _chat(session, a, "vis-yolanda-1", "yolanda@example.com", "cust-other", "yolanda keeps her line")
+    for shop_id in (a, b):  # the analytics days count everyone's conversations and gaps
+        rollup.roll_up_recent(db, shop_id, 1)
     return a, b
 
 

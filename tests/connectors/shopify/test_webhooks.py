@@ -6,6 +6,7 @@ and the privacy topics leaving nothing behind."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from connectors.shopify.signatures import webhook_hmac_ok
 from core.catalog import search
-from core.db import Base, Conversation, Database, Event, Message, Product, Visitor, WebhookDelivery
+from core.db import Base, Conversation, Database, Event, Message, Product, Shop, Visitor, WebhookDelivery
 from core.services import Services
 from core.settings import Settings
 from core.shop_connectors import open_config
@@ -320,3 +321,35 @@ def test_a_signed_body_of_another_shop_is_refused_under_this_shops_header(
     # The same body under its own shop's header is that shop's (one StoreChat does not have).
     assert deliver(client, topic, payload, shop="other-shop.myshopify.com").status_code == (
         401 if payload.get("shop_domain") == "not a shop" else 200)
+
+
+def _active_at(db: Database, conversation_id: int, when: datetime) -> None:
+    with db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        conversation.created_at = conversation.updated_at = when
+
+
+def test_orders_count_for_the_chat_only_within_the_shops_attribution_window(
+    client: FlaskClient, svc: Services, db: Database, shop_id: int
+) -> None:
+    """The real payload's note_attributes carry the cart attribute; the order's own
+    created_at (2008-01-10T16:00Z) is measured against the conversation's last activity."""
+    placed = datetime(2008, 1, 10, 16, 0, tzinfo=timezone.utc)
+    recent, old = _conversation(db, shop_id, "v-recent"), _conversation(db, shop_id, "v-old")
+    _active_at(db, recent, placed - timedelta(days=2))
+    _active_at(db, old, placed - timedelta(days=10))
+
+    def order(order_id: int, conversation_id: int) -> dict[str, Any]:
+        return dict(ORDER, id=order_id, name=f"#{order_id}", note_attributes=[
+            *ORDER["note_attributes"], {"name": "storechat_conversation", "value": str(conversation_id)}])
+
+    processed(client, svc, "orders/create", order(5001, recent))
+    processed(client, svc, "orders/create", order(5002, old))
+    with db.session() as session:
+        session.get(Shop, shop_id).settings = {**(session.get(Shop, shop_id).settings or {}),
+                                               "analytics": {"attribution_days": 14}}
+    processed(client, svc, "orders/create", order(5003, old))
+    with db.session() as session:
+        found = {e.data["name"]: (e.conversation_id, e.data["attributed"])
+                 for e in session.scalars(select(Event).where(Event.kind == "order_created"))}
+    assert found == {"#5001": (recent, True), "#5002": (old, False), "#5003": (old, True)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -194,3 +195,29 @@ def test_the_same_delivery_id_from_another_store_is_its_own(client: FlaskClient,
     assert mine.status_code == 200 and mine.get_json()["status"] == "queued"
     assert run_queued_jobs(svc) == []
     assert product_row(db, shop_id, str(PREMIUM_QUALITY["id"])) is None
+
+
+def test_orders_count_for_the_chat_only_within_the_shops_attribution_window(
+        client: FlaskClient, svc: Services, db: Database, shop_id: int, secret: str) -> None:
+    """The real order's meta_data carries _storechat_conversation; its date_created_gmt
+    (2017-03-22T19:28:02) is measured against the conversation's last activity."""
+    placed = datetime(2017, 3, 22, 19, 28, 2, tzinfo=timezone.utc)
+    ids = []
+    with db.session() as session:
+        for vid, days in (("v-woo-recent", 6), ("v-woo-old", 8)):
+            session.add(Visitor(id=vid, shop_id=shop_id))
+            session.flush()
+            conversation = Conversation(shop_id=shop_id, visitor_id=vid, created_at=placed - timedelta(days=days + 1),
+                                        updated_at=placed - timedelta(days=days))
+            session.add(conversation)
+            session.flush()
+            ids.append(conversation.id)
+    for n, conversation_id in enumerate(ids):
+        order = copy.deepcopy(ORDER_727)
+        order["id"], order["number"] = 900 + n, str(900 + n)
+        order["meta_data"][2]["value"] = str(conversation_id)
+        processed(client, svc, "order.created", order, secret)
+    with db.session() as session:
+        found = {e.conversation_id: e.data["attributed"]
+                 for e in session.scalars(select(Event).where(Event.shop_id == shop_id, Event.kind == "order_created"))}
+    assert found == {ids[0]: True, ids[1]: False}  # the default window: 7 days
