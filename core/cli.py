@@ -479,7 +479,8 @@ main.add_command(user_commands)
 
 
 @main.command("eval")
-@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--shop", "shop_ref", required=True,
               help="Shop id, site key or name; `demo` for the demo store (created and synced if needed).")
 @click.option("--url", default=None, help="Base URL of a running server using these settings "
@@ -488,19 +489,21 @@ main.add_command(user_commands)
 @click.option("--timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
               help="Seconds to wait for each reply.")
 @_errors_are_messages
-def eval_(path: Path, shop_ref: str, url: str | None, as_json: bool, timeout: float) -> None:
-    """Ask SHOP's assistant the questions in FILE (JSON Lines) over the visitor socket and report.
+def eval_(paths: tuple[Path, ...], shop_ref: str, url: str | None, as_json: bool, timeout: float) -> None:
+    """Ask SHOP's assistant the questions in each FILE (JSON Lines) over the visitor socket and report.
 
-    Prints accuracy per intent and overall, guard trips, handoffs and p50/p99
-    latency. Each line of FILE: {"id", "turns", "must_include",
-    "must_not_include", "handoff"?, "intent"?}; a malformed line stops the run.
+    Prints accuracy per intent, per language and overall, guard trips, handoffs
+    and p50/p99 latency. Each line of FILE: {"id", "turns", "must_include",
+    "must_not_include", "handoff"?, "intent"?, "lang"?}; a file named
+    ``*.<lang>.jsonl`` holds cases in that language. A malformed line, or an id
+    used twice, stops the run.
     """
     import json as json_lib
 
     from core.assistant import evaluation
     from core.db import Database
 
-    cases = evaluation.load_cases(path)  # a malformed file stops here, before anything starts
+    cases = evaluation.load_files(list(paths))  # a malformed file stops here, before anything starts
     settings = _settings()
     if url is not None:
         db = Database(settings)

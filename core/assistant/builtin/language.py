@@ -30,7 +30,7 @@ SPOKEN = ("en", "es", "fr", "de", "pt", "it")
 DEFAULT = "en"
 
 _WORDS: dict[str, str] = {
-    "en": """the is are do does did you your have has had what how my i can it for of and to this that with where
+    "en": """the in on is are do does did you your have has had what how my i can it for of and to this that with where
         when much there any please thanks thank hi hello hey was will would could should me we our order shipping
         ship return returns price stock size want need looking buy who which why get got show tell about cost
         costs don't doesn't isn't i'm it's what's where's how's yes yeah yep nope bye goodbye sell carry have
@@ -65,7 +65,7 @@ _WORDS: dict[str, str] = {
         erstattung günstiger guenstiger billiger teuer teurer auch ja nein tschüss tschuss auf wiedersehen
         okay super toll perfekt damen frauen herren männer maenner und oder aber sehr der die das den dem des
         ein eine einen einer nicht gibt sie ihr größe grösse groesse größen sind kann können koennen liefern
-        lieferung wann kommt ankommen nummer seide leder wolle baumwolle zeigen suche hilfe helfen welche
+        lieferung wann kommt ankommen nummer seide leder wolle baumwolle zeigen suche hilfe helfen in im welche
         welcher welches noch etwas was mir mich uns euch für fur zu von mit bei nach""",
     "pt": """olá ola obrigado obrigada vocês voces têm tem tenho custa custam preço preco preços precos meu minha
         meus minhas onde não nao quero queria preciso procuro procurando quanto quanta envio envios entrega
@@ -74,7 +74,7 @@ _WORDS: dict[str, str] = {
         amarela cinzento cinza rosa roxo castanho marrom médio medio média media pequeno pequena grande
         disponível disponivel disponíveis esgotado esgotada falar pessoa alguém alguem devolução devolucao
         devoluções reembolso portes qual quais algo mais barato barata caro também tambem sim não no bom boa dia
-        tarde noite tchau adeus perfeito ótimo otimo muito mulher mulheres homem homens e ou mas do da dos das
+        tarde noite tchau adeus perfeito ótimo otimo muito mulher mulheres homem homens e ou mas o os as do da dos das
         no na nos nas um uma uns umas para com há ha posso como quando chega chegar número numero seda couro
         lã algodão algodao mostrar ajuda ajudar vocês? você voce está estão""",
     "it": """ciao buongiorno buonasera grazie avete avere quanto quanta costa costano prezzo prezzi spedizione
@@ -85,7 +85,7 @@ _WORDS: dict[str, str] = {
         reso resi rimborso costi quale quali qualcosa più piu economico economica economici caro cara anche
         sì si no buon giorno arrivederci va bene perfetto ottimo molto donna donne uomo uomini e o ma lo gli la
         le un una uno per con c'è ce posso come quando arriva arriverà arrivera numero seta pelle lana cotone
-        mostrami mostrare aiuto aiutare avete? c'è? ho hai è che non""",
+        mostrami mostrare aiuto aiutare ho hai è che non in spedite""",
 }
 #: Letters that only some of the languages use, with the share each gets.
 _LETTERS: dict[str, tuple[str, ...]] = {
@@ -204,17 +204,17 @@ def for_turn(text: str, previous: str | None = None, page: str | None = None, sh
     """The language to answer ``text`` in.
 
     A clear line decides. A line that says too little keeps the conversation's
-    language (``previous``), else takes the page's, else the shop's, else
-    English; a faint lean is still taken when nothing else is known.
+    language (``previous``); in a new conversation a faint lean of the line
+    decides, else the page's language, else the shop's, else English.
     """
     found = detect(text)
     if found.clear:
         return found.lang  # type: ignore[return-value]
     if previous:
         return previous
+    if found.lang is not None and found.score >= 1.0 and found.margin >= 0.25:
+        return found.lang
     for tag in (page, shop):
         if (lang := supported(tag)) is not None:
             return lang
-    if found.lang is not None and found.score >= 1.0 and found.margin > 0:
-        return found.lang
     return DEFAULT

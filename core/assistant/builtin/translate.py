@@ -24,9 +24,11 @@ from functools import lru_cache
 #: Emails, links, "#1001", amounts ("19,99", "$50") and words, in that order of preference.
 _SEGMENT = re.compile(
     r"(?P<keep>[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|https?://\S+|#\s?\d+"
-    r"|[$€£]?\d[\d.,]*\s?(?:[$€£]|eur\b|euros?\b|usd\b|d[oó]lares\b)?)"
+    r"|[$€£]?\d[\d.,]*\s?(?:[$€£]|eur\b|usd\b)?)"
     r"|(?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)", re.I)
 MAX_PHRASE = 6
+#: Greetings the engine strips once: "olá, bom dia" is one greeting, not two.
+_GREETINGS = frozenset({"hi", "hello", "good morning", "good evening"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def translation(text: str, lang: str) -> tuple[str, dict[str, str]]:
         matched = _phrase(lex, segments, i)
         if matched is not None:
             english, length = matched
+            if english in _GREETINGS and out and out[-1] in _GREETINGS:
+                english = ""
             if english:
                 out.append(english)
                 said = " ".join(w for _, w in segments[i:i + length])
@@ -108,6 +112,8 @@ def translation(text: str, lang: str) -> tuple[str, dict[str, str]]:
             i += length
             continue
         english = _word(lex, original)
+        if english in _GREETINGS and out and out[-1] in _GREETINGS:
+            english = ""
         out.append(english)
         for w in english.split():
             origin.setdefault(w.lower(), original)

@@ -2,7 +2,7 @@
 
 PHRASES = """
 wo ist meine bestellung | wo bleibt meine bestellung | wo ist mein paket | wo bleibt mein paket => where is my order
-status meiner bestellung | stand meiner bestellung | bestellstatus => order status
+status meiner bestellung | stand meiner bestellung | bestellstatus => status of my order
 meine bestellung verfolgen | sendungsverfolgung => track my order
 ist meine bestellung verschickt | wurde meine bestellung verschickt | ist meine bestellung unterwegs => has my order shipped
 meine bestellung => my order
@@ -64,6 +64,7 @@ langarm | lange ärmel => long sleeve
 """
 
 WORDS = """
+n=number, nº=number, n°=number
 hallo=hi, hi=hi, hey=hi, danke=thanks, ja=yes, jawohl=yes, nein=no, ok=ok, okay=ok, gut=ok, super=great
 prima=great, toll=great, perfekt=great, klar=sure, gerne=please, tschuss=bye, ciao=bye
 suche=looking for, such=looking for, mochte=want, will=want, hatte=want, brauche=need, zeig=show me

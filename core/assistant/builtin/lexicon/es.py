@@ -5,7 +5,7 @@ número de pedido | numero del pedido | número de orden | nº de pedido => orde
 dónde está mi pedido | dónde esta mi pedido | donde está mi pedido | dónde está el pedido => where is my order
 dónde está mi paquete | dónde está mi envío => where is my package
 dónde están mis cosas => where is my order
-estado de mi pedido | estado del pedido => order status
+estado de mi pedido | estado del pedido => status of my order
 rastrear mi pedido | seguir mi pedido | seguimiento de mi pedido => track my order
 ya enviaron mi pedido | han enviado mi pedido => has my order shipped
 mi pedido => my order
@@ -73,6 +73,7 @@ manga larga => long sleeve
 """
 
 WORDS = """
+n=number, nº=number, n°=number
 hola=hi, holi=hi, buenas=hello, gracias=thanks, adios=bye, chao=bye, chau=bye, si=yes, no=no, vale=ok, claro=sure
 perfecto=great, genial=great, estupendo=great, de acuerdo=ok, entendido=ok
 tienen=do you have, teneis=do you have, tienes=do you have, tiene=has, hay=do you have, venden=do you sell

@@ -3,7 +3,7 @@
 PHRASES = """
 numéro de commande | numéro de ma commande | n° de commande => order number
 où est ma commande | où en est ma commande | où est mon colis | où est mon paquet => where is my order
-suivi de ma commande | suivre ma commande | statut de ma commande | état de ma commande => order status
+suivi de ma commande | suivre ma commande | statut de ma commande | état de ma commande => status of my order
 ma commande a été expédiée | ma commande est partie | ma commande est-elle partie => has my order shipped
 ma commande => my order
 je ne sais pas | je ne me souviens pas de | je ne me rappelle pas | je ne trouve pas | je n'ai pas => i don't know
@@ -68,6 +68,7 @@ en cuir => leather
 """
 
 WORDS = """
+n=number, nº=number, n°=number
 bonjour=hi, salut=hi, coucou=hi, bonsoir=hello, merci=thanks, oui=yes, ouais=yes, non=no, ok=ok, daccord=ok
 d'accord=ok, parfait=great, super=great, genial=great, top=top, bien=ok, nickel=great
 cherche=looking for, recherche=looking for, veux=i want, voudrais=want, aimerais=want, j'aimerais=i want, avez-vous=do you have, vendez-vous=do you sell

@@ -3,7 +3,7 @@
 PHRASES = """
 numero d'ordine | numero dell'ordine | numero ordine | numero del mio ordine => order number
 dov'è il mio ordine | dove è il mio ordine | dove si trova il mio ordine | dov'è il mio pacco | dove è il mio pacco | dov'è l'ordine => where is my order
-stato del mio ordine | stato dell'ordine | a che punto è il mio ordine => order status
+stato del mio ordine | stato dell'ordine | a che punto è il mio ordine => status of my order
 tracciare il mio ordine | tracciamento del mio ordine | seguire il mio ordine => track my order
 il mio ordine è stato spedito | avete spedito il mio ordine | è partito il mio ordine => has my order shipped
 il mio ordine | mio ordine => my order
@@ -68,6 +68,7 @@ manica lunga | maniche lunghe => long sleeve
 """
 
 WORDS = """
+n=number, nº=number, n°=number
 ciao=hi, salve=hello, grazie=thanks, si=yes, sì=yes, no=no, ok=ok, va=ok, bene=ok, certo=sure
 perfetto=great, ottimo=great, fantastico=great, arrivederci=bye
 cerco=looking for, cercando=looking for, voglio=i want, vorrei=i want, desidero=i want, ho=i have

@@ -3,7 +3,7 @@
 PHRASES = """
 número da encomenda | número do pedido | número de encomenda | número de pedido | nº da encomenda => order number
 onde está a minha encomenda | onde está minha encomenda | onde está o meu pedido | onde está meu pedido | cadê meu pedido | cadê a minha encomenda | onde está a encomenda => where is my order
-estado da minha encomenda | estado do meu pedido | status do meu pedido | situação do meu pedido => order status
+estado da minha encomenda | estado do meu pedido | status do meu pedido | situação do meu pedido => status of my order
 rastrear a minha encomenda | rastrear meu pedido | seguir a minha encomenda => track my order
 a minha encomenda já foi enviada | meu pedido já foi enviado | já enviaram => has my order shipped
 a minha encomenda | minha encomenda | o meu pedido | meu pedido => my order
@@ -68,6 +68,7 @@ manga comprida | manga longa => long sleeve
 """
 
 WORDS = """
+n=number, nº=number, n°=number
 ola=hi, oi=hi, obrigado=thanks, obrigada=thanks, valeu=thanks, sim=yes, nao=no, ok=ok, certo=ok, claro=sure
 perfeito=great, otimo=great, fixe=great, legal=great, tchau=bye, adeus=bye
 procuro=looking for, procurando=looking for, quero=i want, queria=i want, gostaria=i want, preciso=i need
