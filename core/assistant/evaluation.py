@@ -64,6 +64,8 @@ SERVER_ENV = {
     "STORECHAT_IP_MESSAGE_BURST": "100000",
     "STORECHAT_VISITOR_MESSAGE_RATE": "100",
     "STORECHAT_VISITOR_MESSAGE_BURST": "1000",
+    # Each case is a shopper of its own: the socket names its address in X-Forwarded-For (see ``run_case``).
+    "STORECHAT_TRUSTED_PROXIES": "1",
 }
 
 
@@ -162,9 +164,12 @@ class ReplyTimeout(StoreChatError):
 class VisitorSocket:
     """A shopper's connection to ``/ws/visitor`` (docs/protocol.md), blocking."""
 
-    def __init__(self, base_url: str, site_key: str, *, origin: str | None = None, timeout: float = 15) -> None:
+    def __init__(self, base_url: str, site_key: str, *, origin: str | None = None, timeout: float = 15,
+                 address: str | None = None) -> None:
         url = base_url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/ws/visitor"
         options: dict[str, Any] = {"origin": origin} if origin else {}
+        if address:
+            options["header"] = [f"X-Forwarded-For: {address}"]
         try:
             self.ws = websocket.create_connection(url, timeout=timeout, **options)
         except (OSError, websocket.WebSocketException) as exc:
@@ -298,10 +303,16 @@ def judge(case: Case, text: str, cards: list[dict[str, Any]], handoff: bool) -> 
     return failures
 
 
-def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float) -> Outcome:
+def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float,
+             number: int = 0) -> Outcome:
+    """One case in a new conversation. ``number`` gives the shopper an address of their own
+    (``2001:db8:<n>::1``, a documentation address in a /64 of its own, sent as X-Forwarded-For,
+    which a server the eval started trusts): per-address limits such as failed order lookups then
+    count per case, as they would for different shoppers, however many cases and files a run has."""
     out = Outcome(case)
     origin = (shop.allowed_origins or [None])[0]
-    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout)
+    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout,
+                         address=f"2001:db8:{number + 1:x}::1")
     try:
         for turn in case.turns:
             if sock.status != "ai":
@@ -436,7 +447,7 @@ def _stats(values: list[float]) -> dict[str, Any]:
 
 
 def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, timeout: float = 15) -> Report:
-    outcomes = [run_case(case, base_url, shop, db, timeout) for case in cases]
+    outcomes = [run_case(case, base_url, shop, db, timeout, number) for number, case in enumerate(cases)]
     trips, server = 0, []
     ids = [o.conversation_id for o in outcomes if o.conversation_id is not None]
     if db is not None and ids:
