@@ -27,6 +27,7 @@ _TOKEN = re.compile(r"\b[A-Z0-9]*\d[A-Z0-9]{5,}\b")  # tracking numbers, SKUs
 #: Decimal comma: "1.234,50", "1\u202f234,50", "19,99".
 _NUMBER_COMMA = re.compile(r"(?<![\w.,])\d{1,3}(?:[.\u202f\u00a0]\d{3})+(?:,\d+)?(?![\w\d])"
                            r"|(?<![\w.,])\d+(?:,\d+)?(?![\w\d])")
+_ANY_NUMBER = re.compile(r"(?<![\w.,])\d(?:[\d.,\u202f\u00a0]*\d)?(?![A-Za-z\d])")
 #: Languages that write a decimal comma.
 COMMA_DECIMAL = frozenset(lang for lang, (decimal, _, _) in NUMBERS.items() if decimal == ",")
 
@@ -93,4 +94,14 @@ def ungrounded(text: str, tool_calls: list[dict[str, Any]], shopper_text: str, l
     # passing it to a tool first.
     allowed |= _grounds(json.loads(json.dumps(
         [call.get("args") for call in tool_calls if call.get("by") != "openai"], default=str)), language)
-    return sorted(f for f in figures(text, language) if f not in allowed)
+    if language not in COMMA_DECIMAL:
+        return sorted(f for f in figures(text) if f not in allowed)
+    # A reply in a decimal-comma language may still quote a page or a model's "$1,234.50": a figure
+    # passes when either reading of it is grounded ("19,98" is neither 1998 nor 19.98 of a tool).
+    tripped = set()
+    for token in _ANY_NUMBER.findall(text):
+        readings = {c for c in (_canonical(token), _canonical_comma(token)) if c is not None}
+        if readings and not readings & allowed:
+            tripped.add(_canonical_comma(token) or token)
+    tripped |= {t for t in _TOKEN.findall(text) if t not in allowed}
+    return sorted(tripped)

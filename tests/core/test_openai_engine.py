@@ -600,3 +600,13 @@ def test_deltas_and_the_reply_reach_the_shoppers_socket(settings, db, redis, dem
     assert all(answer.startswith(t) for t in texts) and texts[-1] == answer
     assert final["text"] == answer
     assert client.frames.index(deltas[-1]) < client.frames.index(final)
+
+
+def test_the_model_is_told_the_shoppers_language(run: Run, fake: FakeChatServer) -> None:
+    fake.push(reply("Sí, tenemos la Classic Leather Jacket."))
+    answer = run("¿Tienen chaquetas de cuero?")
+    system = fake.chat_requests[0].messages[0]["content"]
+    assert '"language": "es"' in system and "answer in Spanish" in system and "chaquetas" not in system
+    assert answer.language == "es" and answer.context == {"lang": "es"}
+    fake.push(reply("We do."))
+    assert '"language": "en"' in (run("do you have leather jackets?"), fake.chat_requests[-1].messages[0]["content"])[1]

@@ -150,7 +150,8 @@ def _word(lex: Lexicon, original: str) -> str:
     if key in lex.drop:
         return ""
     if key in lex.words:
-        return lex.words[key]
+        english = lex.words[key]
+        return original if english.lower() == original.lower() else english  # "Top" of a name stays "Top"
     for ending, replacement in lex.endings:
         if key.endswith(ending) and len(key) - len(ending) >= 3:
             base = key[: len(key) - len(ending)] + replacement
