@@ -13,7 +13,7 @@ not speak it.
 
 Measured against py3langid (restricted to the same six languages) on
 ``tests/data/language/lines.tsv`` by ``bench/language.py``; the figures are
-in ``docs/assistant.md``.
+in ``bench/README.md``.
 
 :func:`for_turn` adds the conversation: a line that says too little ("ok",
 "no", "Classic Leather Jacket", "#1001") keeps the language the conversation
@@ -47,7 +47,8 @@ _WORDS: dict[str, str] = {
         baratas caro cara también tambien sí buenos buenas días dias tardes noches adiós adios vale perfecto
         genial muchas no mujer hombre hombres mujeres y o pero muy del al lo le se sus hasta desde entre menos
         cuándo cuando llega llegará llegara correo número numero mío mio seda cuero lana algodón algodon
-        enseñas enseñame muéstrame muestrame ver tenéis teneis podría podria quisiera ayuda ayudar""",
+        enseñas enseñame muéstrame muestrame ver tenéis teneis podría podria quisiera ayuda ayudar eres soy
+        por favor""",
     "fr": """bonjour bonsoir salut merci vous avez est ce au aux du livrez livrer livraison vestes veste je suis
         mon ma mes les des une un combien coûte coute coûtent coutent commande commandes où pour avec voudrais
         plaît plait est-ce c'est votre vos nous êtes taille tailles chemise chemises haut hauts sac chaussures
@@ -76,7 +77,7 @@ _WORDS: dict[str, str] = {
         devoluções reembolso portes qual quais algo mais barato barata caro também tambem sim não no bom boa dia
         tarde noite tchau adeus perfeito ótimo otimo muito mulher mulheres homem homens e ou mas o os as do da dos das
         no na nos nas um uma uns umas para com há ha posso como quando chega chegar número numero seda couro
-        lã algodão algodao mostrar ajuda ajudar vocês? você voce está estão""",
+        lã algodão algodao mostrar ajuda ajudar você voce está estão és sou por favor""",
     "it": """ciao buongiorno buonasera grazie avete avere quanto quanta costa costano prezzo prezzi spedizione
         spedizioni ordine ordini dove il della dello delle degli dei vorrei sono mio mia miei mie voglio
         cerco cercando camicia camicie maglietta magliette giacca giacche borsa scarpe vestito gonna maglione
@@ -85,7 +86,7 @@ _WORDS: dict[str, str] = {
         reso resi rimborso costi quale quali qualcosa più piu economico economica economici caro cara anche
         sì si no buon giorno arrivederci va bene perfetto ottimo molto donna donne uomo uomini e o ma lo gli la
         le un una uno per con c'è ce posso come quando arriva arriverà arrivera numero seta pelle lana cotone
-        mostrami mostrare aiuto aiutare ho hai è che non in spedite""",
+        mostrami mostrare aiuto aiutare ho hai è che non in spedite sei""",
 }
 #: Letters that only some of the languages use, with the share each gets.
 _LETTERS: dict[str, tuple[str, ...]] = {

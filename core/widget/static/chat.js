@@ -236,10 +236,11 @@
 
   // The assistant writes in the shopper's language (the frame's `lang`): its bubble says so,
   // and the widget's own words and prices follow, from the config in that language (a
-  // locale the shop forces, or a language without words, leaves them as they are).
+  // locale the shop forces, or a language without words, leaves them as they are). English
+  // is also what the assistant falls back to, so an English reply leaves the page's words.
   var LANG = cfg.locale || "en";
   function speak(lang) {
-    if (!lang || lang === LANG || !/^[a-z]{2,3}$/.test(lang)) return;
+    if (!lang || lang === LANG || lang === "en" || !/^[a-z]{2,3}$/.test(lang)) return;
     LANG = lang;
     fetch(G.origin + "/widget/v1/config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" + lang)
       .then(function (r) { return r.json(); })
