@@ -66,7 +66,7 @@ _WORDS: dict[str, str] = {
         erstattung günstiger guenstiger billiger teuer teurer auch ja nein tschüss tschuss auf wiedersehen
         okay super toll perfekt damen frauen herren männer maenner und oder aber sehr der die das den dem des
         ein eine einen einer nicht gibt sie ihr größe grösse groesse größen sind kann können koennen liefern
-        lieferung wann kommt ankommen nummer seide leder wolle baumwolle zeigen suche hilfe helfen in im welche
+        lieferung wann kommt ankommen bist bin nummer seide leder wolle baumwolle zeigen suche hilfe helfen in im welche
         welcher welches noch etwas was mir mich uns euch für fur zu von mit bei nach""",
     "pt": """olá ola obrigado obrigada vocês voces têm tem tenho custa custam preço preco preços precos meu minha
         meus minhas onde não nao quero queria preciso procuro procurando quanto quanta envio envios entrega
