@@ -610,3 +610,17 @@ def test_the_model_is_told_the_shoppers_language(run: Run, fake: FakeChatServer)
     assert answer.language == "es" and answer.context == {"lang": "es"}
     fake.push(reply("We do."))
     assert '"language": "en"' in (run("do you have leather jackets?"), fake.chat_requests[-1].messages[0]["content"])[1]
+
+
+def test_service_guards_a_spanish_reply_in_spanish(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]
+    conversation_id, seq = _conversation(db, demo, settings_for(fake), "¿cuánto cuesta la Ocean Blue Shirt?")
+    fake.push(call("get_product", {"product_id": 1}), reply("Cuesta 12,34 €"))
+    svc = Services(settings)
+    try:
+        service.answer(svc, conversation_id, seq)
+    finally:
+        svc.close()
+    stored = _assistant_message(db, conversation_id)
+    assert stored.payload["guard"] == {"ungrounded": ["12.34"]} and stored.payload["lang"] == "es"
+    assert stored.text.startswith("Lo siento") and stored.payload["quick_replies"] == ["Hablar con una persona"]
+    assert messages.message_frame(stored)["lang"] == "es"
