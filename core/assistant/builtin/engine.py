@@ -1,12 +1,16 @@
 """The built-in engine: rules over the shopper's words, answers from the tools.
 
-Order of reading a line (the first that applies answers):
+First the line's language (``language.py``): a language the engine does not
+speak gets an honest answer (in that language where there is one) and a
+handoff offer; Spanish, French, German, Portuguese and Italian are read into
+the engine's English words (``translate.py``) and answered in the shopper's
+language (``messages/``). Then, in order (the first that applies answers):
 
 1. a pending offer of a human answered "yes" / "no";
 2. handoff triggers: an explicit request, complaint words, an angry tone;
 3. greetings, thanks, goodbyes and other small talk;
 4. the order-status dialogue (an order number, an email, "where is my order?");
-5. a question in another language;
+5. a question in a language the detector did not catch (English lines only);
 6. store content: shipping, returns, policies, contact and hours;
 7. products: search, details and price, availability, comparison;
 8. any other store content that clearly matches; out of scope; not understood.
