@@ -50,6 +50,14 @@ def _canonical_comma(raw: str) -> str | None:
     return _canonical(raw.replace(".", "").replace("\u202f", "").replace("\u00a0", "").replace(",", "."))
 
 
+def _readings(text: str) -> set[str]:
+    """Every number of ``text`` read both ways ("1.234" as 1.234 and as 1234)."""
+    found: set[str] = set()
+    for token in _ANY_NUMBER.findall(text):
+        found |= {c for c in (_canonical(token), _canonical_comma(token)) if c is not None}
+    return found
+
+
 def figures(text: str, language: str = "en") -> set[str]:
     """The figures of ``text`` as canonical numbers ("19.99", "1234.5") and tracking-like tokens."""
     if language in COMMA_DECIMAL:
@@ -79,8 +87,8 @@ def _grounds(results: Any, language: str = "en") -> set[str]:
                 allowed.add(c)
         else:
             allowed.update(figures(str(value)))
-            if language != "en":
-                allowed.update(figures(str(value), language))
+            if language in COMMA_DECIMAL:
+                allowed.update(_readings(str(value)))
 
     walk(results)
     return allowed

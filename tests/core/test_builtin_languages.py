@@ -250,3 +250,13 @@ def test_every_quick_reply_is_understood_back_in_its_language(db, shop) -> None:
             for en_text, own in zip(QUICK[kind], quick(kind, lang)):
                 reply = LangChat(db, shop.id, context={"lang": lang}).say(own)
                 assert reply.intent == english[en_text] and reply.language == lang, (lang, own, reply.text)
+
+
+def test_a_quoted_page_with_an_address_and_a_port_passes_the_guard_in_every_language() -> None:
+    page = ("Standard (USPS) · 3-5 business days · $5.95; orders of $75 or more; +1 (503) 555-0142; 9 am to 5 pm")
+    calls = [{"tool": "search_knowledge", "result": [{"url": "http://127.0.0.1:41819/pages/shipping",
+                                                      "passage": page}]}]
+    for lang in SPOKEN:
+        text = f"«Shipping»:\n{page}\n\nMore: http://127.0.0.1:41819/pages/shipping"
+        assert guard.ungrounded(text, calls, "?", lang) == [], lang
+        assert guard.ungrounded(text + " 12,34 €", calls, "?", lang) != [], lang

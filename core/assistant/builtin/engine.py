@@ -68,7 +68,8 @@ class BuiltinEngine:
         # A line in another language is read through its lexicon; the reply is worded in that language,
         # and the handoff tool's note (when the team is back) follows it.
         english, origin = translation(turn.text, lang)
-        tools.locale = lang
+        if language.supported(tools.locale) != lang:
+            tools.locale = lang  # the page's "en-US" (a 12-hour clock) stays when the shopper writes English
         d = Dialogue(turn, tools, lang, origin)
         answer = _answer(d, english.strip())
         misses = 0 if answer.answered else int(d.prev.get("misses") or 0) + 1

@@ -242,7 +242,8 @@
   function speak(lang) {
     if (!lang || lang === LANG || lang === "en" || !/^[a-z]{2,3}$/.test(lang)) return;
     LANG = lang;
-    fetch(G.origin + "/widget/v1/config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" + lang)
+    var url = G.origin + "/widget/v1/config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" + lang;
+    fetch(url)
       .then(function (r) { return r.json(); })
       .then(function (c) {
         if (!c.t || c.locale !== lang) return;
