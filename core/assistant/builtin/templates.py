@@ -26,6 +26,9 @@ language (``shops.locale``) and apply to shoppers writing in it; templates for
 another language go under its code::
 
     "templates": {"greeting": "Welcome!", "es": {"greeting": "¡Bienvenido!"}}
+
+The ``tone`` setting words English only; the other languages have one
+register each, the widget's (tú, vous, Sie, você, tu).
 """
 from __future__ import annotations
 
