@@ -190,9 +190,11 @@ def _catalog(lang: str) -> Any:
 
 
 def quick(kind: str, lang: str = "en") -> list[str]:
-    """The quick replies of ``kind`` ("start", "human", "search", "product") in ``lang``."""
+    """The quick replies of ``kind`` ("start", "human", "search", "product") in ``lang``
+    (English for a kind the language does not have yet)."""
     module = _catalog(lang)
-    return list((module.QUICK if module is not None else QUICK)[kind])
+    own = module.QUICK.get(kind) if module is not None else None
+    return list(own if own is not None and len(own) == len(QUICK[kind]) else QUICK[kind])
 
 
 def status_words(lang: str) -> dict[str, str]:
