@@ -596,12 +596,13 @@ main.add_command(analytics_commands)
 @_errors_are_messages
 def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, as_json: bool,
           timeout: float) -> None:
-    """Ask SHOP's assistant the questions in FILE (JSON Lines) over the visitor socket and report.
+    """Ask SHOP's assistant the questions in each FILE (JSON Lines) over the visitor socket and report.
 
-    Prints accuracy per intent, per FILE (catalog) and overall, guard trips,
-    handoffs and p50/p99 latency. Each line of FILE: {"id", "turns",
-    "must_include", "must_not_include", "handoff"?, "intent"?}; a malformed
-    line stops the run.
+    Prints accuracy per intent, per catalog (FILE, without its language), per
+    language and overall, guard trips, handoffs and p50/p99 latency. Each line
+    of FILE: {"id", "turns", "must_include", "must_not_include", "handoff"?,
+    "intent"?, "lang"?}; a file named ``*.<lang>.jsonl`` holds cases in that
+    language. A malformed line, or an id used twice, stops the run.
     """
     import json as json_lib
 
@@ -611,16 +612,17 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
     if len(shop_refs) not in (1, len(paths)):
         raise BadInput(f"give --shop once, or once per FILE ({len(paths)} files, {len(shop_refs)} shops)")
     # Every file is read before anything starts: a malformed one stops here.
-    sets = [(path.stem, evaluation.load_cases(path), shop_refs[i] if len(shop_refs) > 1 else shop_refs[0])
-            for i, path in enumerate(paths)]
-    tag = len(paths) > 1
+    sets = [(name, cases, shop_refs[i] if len(shop_refs) > 1 else shop_refs[0])
+            for i, (name, cases) in enumerate(evaluation.load_sets(list(paths)))]
+    tag = len({name for name, _, _ in sets}) > 1
+    firsts = [sum(len(c) for _, c, _ in sets[:i]) for i in range(len(sets))]
     settings = _settings()
     reports = []
     if url is not None:
         db = Database(settings)
-        for name, cases, ref in sets:
+        for (name, cases, ref), first in zip(sets, firsts):
             reports.append(evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, ref), db,
-                                          timeout=timeout, catalog=name if tag else ""))
+                                          timeout=timeout, catalog=name if tag else "", first=first))
     else:
         if not settings.redis_url and _running_redis(settings):
             raise ConfigError("a StoreChat server is already running in this instance folder: "
@@ -634,9 +636,10 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
             db = Database(settings)
-            for name, cases, ref in sets:
+            for (name, cases, ref), first in zip(sets, firsts):
                 shop = evaluation.find_eval_shop(db, ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
-                reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else ""))
+                reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else "",
+                                              first=first))
         finally:
             sup.stop()
     report = evaluation.merge(reports)

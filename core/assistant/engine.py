@@ -32,6 +32,8 @@ class Reply:
     #: ``{"prompt_tokens": n, "completion_tokens": n}`` for LLM engines.
     usage: dict[str, int] = field(default_factory=dict)
     engine: str = ""
+    #: The language the reply is written in ("en", "es" ...), when the engine knows it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

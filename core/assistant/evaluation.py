@@ -7,19 +7,22 @@ The file is JSON Lines, one case a line::
 
 ``id``, ``turns`` (shopper lines), ``must_include`` and ``must_not_include``
 (lists of strings, may be empty) are required; ``handoff`` (true: the reply
-must hand the conversation to a human; false: it must not) and ``intent`` (the
-label the case is counted under in the per-intent accuracy) are optional.
+must hand the conversation to a human; false: it must not), ``intent`` (the
+label the case is counted under in the per-intent accuracy) and ``lang`` (the
+shopper's language, for the per-language table; by default the file name's
+``.<lang>.jsonl`` suffix, else ``en``) are optional.
 Blank lines are skipped; anything else malformed stops the run before it
 starts, naming the line.
 
 All turns of a case are sent, one after the other, in one new conversation on
 ``/ws/visitor``, exactly as the widget does; the expectations apply to the
 reply to the last turn. The checked text is that reply's text plus its product
-cards' titles and prices (``80.00`` and ``$80.00``), compared case-insensitively.
+cards' titles and prices (``80.00`` and ``$80.00``), compared case-insensitively,
+with no-break spaces read as spaces (``80,00 €`` matches ``80,00\u00a0€``).
 
 Measured, per run:
 
-- accuracy per intent and overall (a case passes when every expectation holds);
+- accuracy per intent, per language and overall (a case passes when every expectation holds);
 - handoffs: replies after which the conversation went to a human. The engine's
   ``assistant_reply`` event (written before the reply is sent) says whether a
   reply handed off; the run then waits for the socket's ``conversation`` frame
@@ -36,6 +39,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -51,7 +55,8 @@ from core.assistant.money import format_price_range
 from core.db import Database, Event, Shop
 from core.errors import BadInput, StoreChatError
 
-FIELDS = {"id", "turns", "must_include", "must_not_include", "handoff", "intent"}
+FIELDS = {"id", "turns", "must_include", "must_not_include", "handoff", "intent", "lang"}
+_LANG_SUFFIX = re.compile(r"\.([a-z]{2})\.jsonl?$")
 #: Environment of a server the eval starts itself: no reply delay, no rate limits in the way.
 SERVER_ENV = {
     "STORECHAT_ASSISTANT_DELAY": "0",
@@ -59,6 +64,8 @@ SERVER_ENV = {
     "STORECHAT_IP_MESSAGE_BURST": "100000",
     "STORECHAT_VISITOR_MESSAGE_RATE": "100",
     "STORECHAT_VISITOR_MESSAGE_BURST": "1000",
+    # Each case is a shopper of its own: the socket names its address in X-Forwarded-For (see ``run_case``).
+    "STORECHAT_TRUSTED_PROXIES": "1",
 }
 
 
@@ -75,6 +82,7 @@ class Case:
     handoff: bool | None = None
     intent: str | None = None
     line: int = 0
+    lang: str = "en"
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -85,10 +93,11 @@ def load_cases(path: Path) -> list[Case]:
         raise EvalFileError(f"cannot read {path}: {exc}") from None
     cases: list[Case] = []
     first_line: dict[str, int] = {}
+    suffix = _LANG_SUFFIX.search(path.name)
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        case = parse_case(raw, number, where=f"{path} line {number}")
+        case = parse_case(raw, number, where=f"{path} line {number}", lang=suffix.group(1) if suffix else "en")
         if case.id in first_line:
             raise EvalFileError(f"{path} line {number}: duplicate id {case.id!r} (first on line {first_line[case.id]})")
         first_line[case.id] = number
@@ -98,7 +107,28 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
-def parse_case(raw: str, number: int = 0, *, where: str = "") -> Case:
+def load_files(paths: list[Path]) -> list[Case]:
+    """The cases of several files, in order; an id may be used once across them all."""
+    return [case for _, cases in load_sets(paths) for case in cases]
+
+
+def load_sets(paths: list[Path]) -> list[tuple[str, list[Case]]]:
+    """The cases of several files, in order, each with its catalog's name (the file's name
+    without its language: ``demo.es.jsonl`` is the catalog ``demo`` in Spanish); an id may
+    be used once across them all."""
+    sets: list[tuple[str, list[Case]]] = []
+    where: dict[str, Path] = {}
+    for path in paths:
+        cases = load_cases(path)
+        for case in cases:
+            if case.id in where:
+                raise EvalFileError(f"{path} line {case.line}: duplicate id {case.id!r} (first in {where[case.id]})")
+            where[case.id] = path
+        sets.append((_LANG_SUFFIX.sub("", path.name).removesuffix(".jsonl").removesuffix(".json"), cases))
+    return sets
+
+
+def parse_case(raw: str, number: int = 0, *, where: str = "", lang: str = "en") -> Case:
     where = where or f"line {number}"
     try:
         data = json.loads(raw)
@@ -125,9 +155,11 @@ def parse_case(raw: str, number: int = 0, *, where: str = "") -> Case:
         raise EvalFileError(f"{where}: 'handoff' must be true or false")
     if "intent" in data and (not isinstance(data["intent"], str) or not data["intent"].strip()):
         raise EvalFileError(f"{where}: 'intent' must be a non-empty string")
+    if "lang" in data and (not isinstance(data["lang"], str) or not re.fullmatch(r"[a-z]{2,3}", data["lang"])):
+        raise EvalFileError(f"{where}: 'lang' must be a language code such as \"es\"")
     return Case(id=data["id"], turns=tuple(turns), must_include=tuple(data["must_include"]),
                 must_not_include=tuple(data["must_not_include"]), handoff=data.get("handoff"),
-                intent=data.get("intent"), line=number)
+                intent=data.get("intent"), line=number, lang=data.get("lang") or lang)
 
 
 # -- the socket ------------------------------------------------------------------
@@ -140,9 +172,12 @@ class ReplyTimeout(StoreChatError):
 class VisitorSocket:
     """A shopper's connection to ``/ws/visitor`` (docs/protocol.md), blocking."""
 
-    def __init__(self, base_url: str, site_key: str, *, origin: str | None = None, timeout: float = 15) -> None:
+    def __init__(self, base_url: str, site_key: str, *, origin: str | None = None, timeout: float = 15,
+                 address: str | None = None) -> None:
         url = base_url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/ws/visitor"
         options: dict[str, Any] = {"origin": origin} if origin else {}
+        if address:
+            options["header"] = [f"X-Forwarded-For: {address}"]
         try:
             self.ws = websocket.create_connection(url, timeout=timeout, **options)
         except (OSError, websocket.WebSocketException) as exc:
@@ -262,22 +297,32 @@ def checked_text(text: str, cards: list[dict[str, Any]]) -> str:
                                                 card["currency"]))
             except (ArithmeticError, ValueError):
                 pass
-    return "\n".join(parts).casefold()
+    return _spaces("\n".join(parts)).casefold()
+
+
+def _spaces(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def judge(case: Case, text: str, cards: list[dict[str, Any]], handoff: bool) -> list[str]:
     checked = checked_text(text, cards)
-    failures = [f"missing {s!r}" for s in case.must_include if s.casefold() not in checked]
-    failures += [f"must not include {s!r}" for s in case.must_not_include if s.casefold() in checked]
+    failures = [f"missing {s!r}" for s in case.must_include if _spaces(s).casefold() not in checked]
+    failures += [f"must not include {s!r}" for s in case.must_not_include if _spaces(s).casefold() in checked]
     if case.handoff is not None and case.handoff != handoff:
         failures.append("expected a handoff" if case.handoff else "handed off unexpectedly")
     return failures
 
 
-def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float) -> Outcome:
+def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float,
+             number: int = 0) -> Outcome:
+    """One case in a new conversation. ``number`` gives the shopper an address of their own
+    (``2001:db8:<n>::1``, a documentation address in a /64 of its own, sent as X-Forwarded-For,
+    which a server the eval started trusts): per-address limits such as failed order lookups then
+    count per case, as they would for different shoppers, however many cases and files a run has."""
     out = Outcome(case)
     origin = (shop.allowed_origins or [None])[0]
-    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout)
+    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout,
+                         address=f"2001:db8:{number + 1:x}::1")
     try:
         for turn in case.turns:
             if sock.status != "ai":
@@ -341,6 +386,14 @@ class Report:
             groups.setdefault(o.case.intent or "(none)", []).append(o)
         return {k: (sum(o.passed for o in v), len(v)) for k, v in sorted(groups.items())}
 
+    def by_language(self) -> dict[str, tuple[int, int, int]]:
+        """language -> (passed, cases, guard trips)."""
+        groups: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            groups.setdefault(o.case.lang, []).append(o)
+        return {k: (sum(o.passed for o in v), len(v), sum(o.guard_trips for o in v))
+                for k, v in sorted(groups.items(), key=lambda kv: (kv[0] != "en", kv[0]))}
+
     @property
     def passed(self) -> int:
         return sum(o.passed for o in self.outcomes)
@@ -363,12 +416,16 @@ class Report:
                          "by_intent": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4)}
                                        for k, (p, n) in self.by_intent().items()},
                          "by_catalog": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4), "guard_trips": g}
-                                        for k, (p, n, g) in self.by_catalog().items()}},
+                                        for k, (p, n, g) in self.by_catalog().items()},
+                         "by_language": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4),
+                                             "guard_trips": g}
+                                         for k, (p, n, g) in self.by_language().items()}},
             "guard_trips": self.guard_trips,
             "handoffs": self.handoffs,
             "latency_ms": _stats(self.latencies),
             "server_ms": _stats(self.server_ms),
-            "cases": {o.case.id: {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog, "reply": o.reply,
+            "cases": {o.case.id: {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog,
+                                  "lang": o.case.lang, "reply": o.reply,
                                   "cards": [c.get("title") for c in o.cards], "handoff": o.handoff,
                                   "failures": o.failures, "guard_trips": o.guard_trips}
                       for o in self.outcomes},
@@ -385,6 +442,11 @@ class Report:
             lines += ["", f"{'catalog':<20} {'cases':>6} {'passed':>7} {'accuracy':>9} {'guard trips':>12}"]
             for name, (p, n, g) in catalogs.items():
                 lines.append(f"{name:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}% {g:>12}")
+        languages = self.by_language()
+        if len(languages) > 1 or "en" not in languages:
+            lines += ["", f"{'language':<20} {'cases':>6} {'passed':>7} {'accuracy':>9} {'guard trips':>12}"]
+            for lang, (p, n, g) in languages.items():
+                lines.append(f"{lang:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}% {g:>12}")
         lat, srv = _stats(self.latencies), _stats(self.server_ms)
         lines += ["", f"guard trips: {self.guard_trips}", f"handoffs: {self.handoffs}",
                   f"latency (socket round trip): p50 {lat['p50']} ms, p99 {lat['p99']} ms over {lat['count']} replies",
@@ -410,8 +472,10 @@ def _stats(values: list[float]) -> dict[str, Any]:
 
 
 def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, timeout: float = 15,
-        catalog: str = "") -> Report:
-    outcomes = [run_case(case, base_url, shop, db, timeout) for case in cases]
+        catalog: str = "", first: int = 0) -> Report:
+    """``first``: the number of cases run before these in the same run (each case's shopper
+    address is its own across every set of a run)."""
+    outcomes = [run_case(case, base_url, shop, db, timeout, first + number) for number, case in enumerate(cases)]
     for o in outcomes:
         o.catalog = catalog
     trips, server = 0, []

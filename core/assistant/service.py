@@ -21,6 +21,8 @@ from sqlalchemy import select
 
 from core.assistant import after_hours, guard, handoff_rules
 from core.assistant.builtin import BuiltinEngine
+from core.assistant.builtin.language import supported
+from core.assistant.builtin.templates import Templates, quick
 from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools, orders
 from core.chat import messages, ownership
@@ -87,14 +89,15 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         # built-in engine's rules answer those lines and hand them over.
         engine = BuiltinEngine() if handoff_rules.rules_answer(shop, turn.text) else resolve_engine(shop)
         reply = engine.reply(turn, tools)
-        tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
+        tripped = guard.ungrounded(reply.text, tools.calls, turn.text, reply.language or "en")
         if tripped:
             log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)
             session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="guard_trip",
                               data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine}))
-            reply = Reply(guard.SAFE_TEXT, quick_replies=["Talk to a person"], intent=reply.intent,
-                          context=reply.context, usage=reply.usage, engine=reply.engine,
-                          handoff=reply.handoff)
+            said = Templates(shop.settings, reply.language or "en", supported(shop.locale) or "en")
+            reply = Reply(said.render("guard_safe"), quick_replies=quick("human", reply.language or "en"),
+                          intent=reply.intent, context=reply.context, usage=reply.usage, engine=reply.engine,
+                          handoff=reply.handoff, language=reply.language)
         handoff = reply.handoff or tools.handoff_reason
         if handoff:  # outside business hours the reply names when the team is back, whatever the engine wrote
             reply.text = after_hours.said(reply.text, tools.calls)
@@ -127,6 +130,7 @@ def _payload(reply: Reply, tools: Tools, tripped: list[str], seconds: float) -> 
         "usage": reply.usage,
         "guard": {"ungrounded": tripped} if tripped else None,
         "answered": bool(reply.cards) or reply.intent not in (None, "unknown", "out_of_scope") and not tripped,
+        "lang": reply.language,
         "ms": round(seconds * 1000, 1),
     }
 

@@ -305,6 +305,8 @@ def message_frame(message: Message) -> dict[str, Any]:
         frame["agent_name"] = payload["agent_name"]
     if message.author == "system" and payload.get("status"):
         frame["status"] = payload["status"]
+    if message.author == "assistant" and isinstance(payload.get("lang"), str):
+        frame["lang"] = payload["lang"]  # the reply's language, for the widget's words
     for key in ("cards", "quick_replies"):
         if payload.get(key):
             frame[key] = payload[key]

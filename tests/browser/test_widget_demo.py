@@ -379,3 +379,26 @@ def test_chat_on_a_phone(open_tab: Callable[..., Tab], demo: Running, artifacts:
     tab.panel.locator("button.x").click()
     expect(tab.panel).to_be_hidden()
     _within_viewport(tab, tab.launcher)
+
+
+def test_the_widgets_words_follow_the_language_the_assistant_answers_in(open_tab: Callable[..., Tab]) -> None:
+    from playwright.sync_api import expect
+
+    tab = open_tab()
+    tab.open_chat()
+    tab.ask("¿Tienen chaquetas de cuero?")
+    first = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
+    expect(first).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(first.locator(".b")).to_have_attribute("lang", "es")
+    expect(first.locator(".b")).to_contain_text("80,00\u00a0$")
+    field = tab.panel.locator("input")
+    expect(field).to_have_attribute("aria-label", "Mensaje")
+    expect(field).to_have_attribute("placeholder", "Escribe tu mensaje…")
+    expect(tab.panel).to_have_attribute("lang", "es")
+    # Cards drawn from now on use the Spanish words and number format.
+    field.fill("¿cuánto cuesta el Classic Varsity Top?")
+    field.press("Enter")
+    card = tab.rows("assistant").locator(".c").filter(has_text="Classic Varsity Top")
+    expect(card).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(card).to_contain_text("60,00\u00a0$")
+    expect(card).to_contain_text("En stock")

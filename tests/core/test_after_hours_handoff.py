@@ -91,8 +91,9 @@ def test_the_builtin_engine_says_when_the_team_is_back(settings, db, redis, demo
 
 def test_in_the_shoppers_language_on_a_twelve_hour_clock_for_americans(settings, db, redis, demo) -> None:  # type: ignore[no-untyped-def]
     day = later().weekday()
-    german, _ = ask(settings, db, demo, {"business_hours": closed_until_later()}, "I want to talk to a human",
-                    page_locale="de-DE")
+    # The shopper writes German on a German page: the assistant answers in German.
+    german, _ = ask(settings, db, demo, {"business_hours": closed_until_later()},
+                    "Ich möchte mit einem Menschen sprechen", page_locale="de-DE")
     assert german.text.startswith(f"Unser Team ist am {GERMAN_DAYS[day]} um 9:00\u00a0Uhr wieder da.")
     american, _ = ask(settings, db, demo, {"business_hours": closed_until_later()}, "I want to talk to a human",
                       page_locale="en-US")

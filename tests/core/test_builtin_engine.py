@@ -55,7 +55,7 @@ class Chat:
             turn = Turn(shop=shop, conversation_id=self.conversation_id or 0, text=line, history=list(self.history),
                         context=self.context, unanswered_streak=self.streak)
             reply = BuiltinEngine().reply(turn, tools)
-            assert guard.ungrounded(reply.text, tools.calls, line) == [], reply.text
+            assert guard.ungrounded(reply.text, tools.calls, line, reply.language or "en") == [], reply.text
             self.calls = tools.calls
             if reply.handoff:
                 assert tools.handoff_reason == reply.handoff
@@ -364,9 +364,11 @@ def test_greeting_thanks_and_a_greeting_with_a_question(chat: Chat) -> None:
     assert titles(reply) == ["Classic Leather Jacket"]
 
 
-def test_another_language_gets_an_english_answer_and_no_invention(chat: Chat) -> None:
-    reply = chat.say("¿Tienen chaquetas de cuero?")
-    assert reply.intent == "other_language" and "English" in reply.text and not reply.cards
+def test_a_language_the_engine_does_not_speak_gets_an_honest_answer_and_no_invention(chat: Chat) -> None:
+    # Spanish, French, German, Portuguese and Italian are answered (tests/core/test_builtin_languages.py).
+    reply = chat.say("Hebben jullie leren jassen?")
+    assert reply.intent == "other_language" and "Nederlands" in reply.text and not reply.cards
+    assert reply.context.get("offer") == "human" and reply.quick_replies == ["Talk to a person"]
 
 
 def test_out_of_scope_says_what_it_can_do(chat: Chat) -> None:

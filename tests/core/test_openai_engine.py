@@ -628,3 +628,27 @@ def test_the_model_ranks_and_reads_facts_through_the_new_tool_arguments(run: Run
     assert [c["title"] for c in tool_messages[0]] == ["Classic Leather Jacket"]
     assert tool_messages[1]["attributes"] == ["material"] and "polyester" in tool_messages[1]["facts"][0]
     assert run.tools is not None and run.tools.calls[0]["args"]["sort"] == "price_desc"
+
+
+def test_the_model_is_told_the_shoppers_language(run: Run, fake: FakeChatServer) -> None:
+    fake.push(reply("Sí, tenemos la Classic Leather Jacket."))
+    answer = run("¿Tienen chaquetas de cuero?")
+    system = fake.chat_requests[0].messages[0]["content"]
+    assert '"language": "es"' in system and "answer in Spanish" in system and "chaquetas" not in system
+    assert answer.language == "es" and answer.context == {"lang": "es"}
+    fake.push(reply("We do."))
+    assert '"language": "en"' in (run("do you have leather jackets?"), fake.chat_requests[-1].messages[0]["content"])[1]
+
+
+def test_service_guards_a_spanish_reply_in_spanish(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]
+    conversation_id, seq = _conversation(db, demo, settings_for(fake), "¿cuánto cuesta la Ocean Blue Shirt?")
+    fake.push(call("get_product", {"product_id": 1}), reply("Cuesta 12,34 €"))
+    svc = Services(settings)
+    try:
+        service.answer(svc, conversation_id, seq)
+    finally:
+        svc.close()
+    stored = _assistant_message(db, conversation_id)
+    assert stored.payload["guard"] == {"ungrounded": ["12.34"]} and stored.payload["lang"] == "es"
+    assert stored.text.startswith("Lo siento") and stored.payload["quick_replies"] == ["Hablar con una persona"]
+    assert messages.message_frame(stored)["lang"] == "es"

@@ -463,11 +463,15 @@ def test_scripts_set_no_cookies_and_call_only_their_origin() -> None:
     assert "G.origin.replace(/^http/, \"ws\")" in chat
     assert 'var API = G.origin + "/api/v1/visitor/";' in chat
     assert 'var CONFIG = G.origin + "/widget/v1/chat-config?" + G.u;' in chat  # the chat's part of the config
+    # ... and again in the language the assistant answers in
+    assert ('var url = G.origin + "/widget/v1/chat-config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" + '
+            'lang;') in chat
     # ...but add to cart (and the cart attribute naming the conversation), reading the cart
     # for the team's inbox, and the store's identity URL, which go to the store's own (the
     # page's) origin, made relative to the page.
     assert re.findall(r"fetch\(([^,)]+)", chat) == [
-        "CONFIG", "CONFIG", "new URL(url", "new URL(url.replace(/add\\.js$/", "u", "new URL(GD.identityUrl", "new URL(url"]
+        "CONFIG", "url", "CONFIG", "new URL(url", "new URL(url.replace(/add\\.js$/", "u", "new URL(GD.identityUrl",
+        "new URL(url"]
     assert chat.count("location.href)") == 4
     assert re.findall(r"\bhttp\((\w+)", compact(chat)) == ["u", "API", "API"]  # the visitor API
 

@@ -65,3 +65,42 @@ def test_percentiles_are_nearest_rank() -> None:
     stats = evaluation._stats([float(n) for n in range(1, 101)])
     assert stats == {"p50": 50.0, "p99": 99.0, "count": 100}
     assert evaluation._stats([]) == {"p50": None, "p99": None, "count": 0}
+
+
+def test_a_cases_language_comes_from_its_field_or_the_files_name(tmp_path: Path) -> None:
+    spanish = tmp_path / "shop.es.jsonl"
+    spanish.write_text(GOOD + "\n" + GOOD.replace('"a"', '"b"').replace("{", '{"lang": "pt", ', 1) + "\n")
+    first, second = load_cases(spanish)
+    assert (first.lang, second.lang) == ("es", "pt")
+    assert load_cases(_file(tmp_path, GOOD))[0].lang == "en"
+    with pytest.raises(EvalFileError, match="'lang' must be a language code"):
+        load_cases(_file(tmp_path, GOOD.replace("{", '{"lang": "Spanish", ', 1)))
+
+
+def test_several_files_run_together_but_an_id_is_used_once(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(GOOD + "\n")
+    (tmp_path / "b.fr.jsonl").write_text(GOOD.replace('"a"', '"b"') + "\n")
+    cases = evaluation.load_files([tmp_path / "a.jsonl", tmp_path / "b.fr.jsonl"])
+    assert [(c.id, c.lang) for c in cases] == [("a", "en"), ("b", "fr")]
+    (tmp_path / "c.jsonl").write_text(GOOD + "\n")
+    with pytest.raises(EvalFileError, match="duplicate id 'a' \\(first in .*a.jsonl\\)"):
+        evaluation.load_files([tmp_path / "a.jsonl", tmp_path / "c.jsonl"])
+
+
+def test_the_report_has_a_table_per_language() -> None:
+    cases = [Case("e", ("hi",), (), (), lang="en"), Case("s1", ("hola",), (), (), lang="es"),
+             Case("s2", ("hola",), (), (), lang="es")]
+    outcomes = [evaluation.Outcome(cases[0]), evaluation.Outcome(cases[1], failures=["missing 'x'"], guard_trips=1),
+                evaluation.Outcome(cases[2])]
+    report = evaluation.Report(outcomes, 1, [], "http://x", "shop")
+    assert report.by_language() == {"en": (1, 1, 0), "es": (1, 2, 1)}
+    assert report.as_dict()["accuracy"]["by_language"]["es"] == {"passed": 1, "total": 2, "accuracy": 0.5,
+                                                                 "guard_trips": 1}
+    text = report.format()
+    assert "\nes                        2       1     50.0%            1\n" in text
+
+
+def test_no_break_spaces_in_a_locale_price_match_plain_spaces() -> None:
+    case = Case("a", ("x",), ("80,00 $",), ("19,99 €",))
+    assert judge(case, "Cuesta 80,00\u00a0$.", [], handoff=False) == []
+    assert judge(case, "Cuesta 19,99\u202f€.", [], handoff=False) == ["missing '80,00 $'", "must not include '19,99 €'"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from core.assistant.builtin.language import supported
 from core.assistant.builtin.templates import Templates
 from core.assistant.builtin.vocabulary import Vocabulary, vocabulary
 from core.assistant.engine import Reply, Turn
@@ -39,11 +40,16 @@ class Answer:
 class Dialogue:
     """One turn: the shopper's text, the previous reply's context, the tools, the wording."""
 
-    def __init__(self, turn: Turn, tools: Tools) -> None:
+    def __init__(self, turn: Turn, tools: Tools, language: str = "en",
+                 origin: dict[str, str] | None = None) -> None:
         self.turn = turn
         self.tools = tools
         self.prev: dict[str, Any] = dict(turn.context or {})
-        self.t = Templates(turn.shop.settings)
+        #: The language of the reply (``language.py``) and, for a line read through a lexicon,
+        #: the shopper's own words behind each English word (``translate.py``).
+        self.lang = language
+        self.origin = origin or {}
+        self.t = Templates(turn.shop.settings, language, supported(turn.shop.locale) or "en")
         self.currency = turn.shop.currency or "USD"
 
     @cached_property
@@ -77,10 +83,19 @@ class Dialogue:
     # -- wording of facts ------------------------------------------------------
 
     def price(self, item: dict[str, Any]) -> str:
-        return format_price_range(item["price"], item.get("price_max") or item["price"], self.currency)
+        return format_price_range(item["price"], item.get("price_max") or item["price"], self.currency, self.lang)
 
-    def money(self, amount: str) -> str:
-        return format_money(amount, self.currency)
+    def money(self, amount: str, currency: str | None = None) -> str:
+        return format_money(amount, currency or self.currency, self.lang)
+
+    def join(self, values: list[str]) -> str:
+        return join_words(values, self.t.render("and"))
+
+    def own_words(self, asked: str) -> str:
+        """The shopper's own words for the English words ``asked`` (itself in English)."""
+        if not self.origin:
+            return asked
+        return " ".join(dict.fromkeys(self.origin.get(w.lower(), w) for w in asked.split()))
 
     def stock(self, available: bool) -> str:
         return self.t.render("in_stock" if available else "sold_out")
@@ -88,7 +103,7 @@ class Dialogue:
     def was(self, item: dict[str, Any]) -> str:
         compare = item.get("compare_at")
         if compare and (item.get("price_max") in (None, item["price"])):
-            return f" (was {self.money(compare)})"
+            return self.t.render("was", price=self.money(compare))
         return ""
 
     def item(self, card: dict[str, Any]) -> str:
@@ -103,9 +118,9 @@ def card_of(details: dict[str, Any]) -> dict[str, Any]:
     return {k: details.get(k) for k in keys}
 
 
-def join_words(values: list[str]) -> str:
+def join_words(values: list[str], and_: str = " and ") -> str:
     """"a", "a and b", "a, b and c"."""
     values = [v for v in values if v]
     if len(values) <= 1:
         return "".join(values)
-    return ", ".join(values[:-1]) + " and " + values[-1]
+    return ", ".join(values[:-1]) + and_ + values[-1]

@@ -1,12 +1,17 @@
 """The built-in engine: rules over the shopper's words, answers from the tools.
 
-Order of reading a line (the first that applies answers):
+First the line's language (``language.py``): a language the engine does not
+speak gets an honest answer (in that language where there is one) and a
+handoff offer; Spanish, French, German, Portuguese and Italian are read into
+the engine's English words (``translate.py``) and answered in the shopper's
+language (``messages/``). Then, in order (the first that applies answers):
 
 1. a pending offer of a human answered "yes" / "no";
 2. handoff triggers: an explicit request, complaint words, an angry tone;
 3. greetings, thanks, goodbyes and other small talk;
 4. the order-status dialogue (an order number, an email, "where is my order?");
-5. a question in another language; a line that tries to instruct the assistant is refused first of all;
+5. a question in a language the detector did not catch (English lines only); a line that tries
+   to instruct the assistant is refused first of all;
 6. a product's maker, a brand's products, a product's attributes from its description (``facts``);
    store content: shipping, returns, policies, contact and hours;
 7. products: search, details and price, availability, comparison;
@@ -21,9 +26,11 @@ from __future__ import annotations
 import re
 
 from core.assistant import handoff_rules
-from core.assistant.builtin import facts, knowledge, orders, shopping
+from core.assistant.builtin import facts, knowledge, language, orders, shopping
 from core.assistant.builtin.dialogue import ENGINE, Answer, Dialogue
-from core.assistant.builtin.templates import QUICK
+from core.assistant.builtin.messages import UNSPOKEN
+from core.assistant.builtin.templates import QUICK, quick
+from core.assistant.builtin.translate import translation
 from core.assistant.builtin.text import (
     angry,
     asks_if_bot,
@@ -57,8 +64,18 @@ class BuiltinEngine:
     name = ENGINE
 
     def reply(self, turn: Turn, tools: Tools) -> Reply:
-        d = Dialogue(turn, tools)
-        answer = _answer(d, turn.text.strip())
+        previous = (turn.context or {}).get("lang")
+        lang = language.for_turn(turn.text, previous if previous in language.SPOKEN else None, tools.locale,
+                                 turn.shop.locale)
+        if lang not in language.SPOKEN:
+            return _unspoken(turn, tools, lang, previous)
+        # A line in another language is read through its lexicon; the reply is worded in that language,
+        # and the handoff tool's note (when the team is back) follows it.
+        english, origin = translation(turn.text, lang)
+        if language.supported(tools.locale) != lang:
+            tools.locale = lang  # the page's "en-US" (a 12-hour clock) stays when the shopper writes English
+        d = Dialogue(turn, tools, lang, origin)
+        answer = _answer(d, english.strip())
         misses = 0 if answer.answered else int(d.prev.get("misses") or 0) + 1
         if not answer.answered and answer.handoff is None and max(misses - 1, turn.unanswered_streak) >= 1:
             # The second unanswered turn in a row: a person takes over.
@@ -71,7 +88,31 @@ class BuiltinEngine:
             handed = tools.handoff(answer.handoff)
             if handed.get("team_away"):  # outside business hours: when the team is back, not "connecting you"
                 answer.text = d.t.render("handoff_away", away=handed["say"])
-        return answer.reply()
+        answer.context["lang"] = lang
+        answer.quick_replies = [_quick_in(q, lang) for q in answer.quick_replies]
+        reply = answer.reply()
+        reply.language = lang
+        return reply
+
+
+def _quick_in(text: str, lang: str) -> str:
+    """An English quick reply of ``QUICK`` in ``lang`` (a product title stays as it is)."""
+    for kind, replies in QUICK.items():
+        if text in replies:
+            return quick(kind, lang)[replies.index(text)]
+    return text
+
+
+def _unspoken(turn: Turn, tools: Tools, lang: str, previous: object) -> Reply:
+    """A language the engine does not speak: say so, in it where we can, and offer a person."""
+    d = Dialogue(turn, tools)
+    text = UNSPOKEN.get(lang) or d.t.render("other_language")
+    context: dict[str, object] = {"offer": "human"}
+    if previous in language.SPOKEN:
+        context["lang"] = previous
+    reply = Answer(text, "other_language", [], list(QUICK["human"]), context, answered=False).reply()
+    reply.language = lang if lang in UNSPOKEN else "en"
+    return reply
 
 
 def _answer(d: Dialogue, raw: str) -> Answer:
@@ -117,7 +158,7 @@ def _answer(d: Dialogue, raw: str) -> Answer:
     if orders.wants_order(d, text):
         return orders.handle(d, text)
 
-    if foreign_language(text):
+    if d.lang == "en" and foreign_language(text):
         return Answer(d.t.render("other_language"), "other_language", [], list(QUICK["human"]),
                       {"offer": "human"}, answered=False)
 

@@ -12,9 +12,8 @@ import re
 from typing import Any
 
 from core.assistant.builtin import slots
-from core.assistant.builtin.dialogue import Answer, Dialogue, join_words
-from core.assistant.builtin.templates import QUICK
-from core.assistant.money import format_money
+from core.assistant.builtin.dialogue import Answer, Dialogue
+from core.assistant.builtin.templates import QUICK, status_words
 
 #: "Where is my order?", "track my package", "order status"
 STRONG_CUE = re.compile(
@@ -96,19 +95,20 @@ _FULFILMENT = {"fulfilled": "shipped", "partial": "partly shipped", "unfulfilled
 
 
 def _found(d: Dialogue, order: dict[str, Any]) -> Answer:
+    said = status_words(d.lang)  # the states in the shopper's language; English below
     parts = []
     if order.get("cancelled"):
-        parts.append("cancelled")
+        parts.append(said.get("cancelled", "cancelled"))
     payment = order.get("financial_status")
     if payment:
-        parts.append(_PAYMENT.get(payment, payment.replace("_", " ")))
+        parts.append(said.get(payment) or _PAYMENT.get(payment, payment.replace("_", " ")))
     if not order.get("cancelled"):
         fulfilment = order.get("fulfillment_status") or "unfulfilled"
-        parts.append(_FULFILMENT.get(fulfilment, fulfilment.replace("_", " ")))
+        parts.append(said.get(fulfilment) or _FULFILMENT.get(fulfilment, fulfilment.replace("_", " ")))
     items = [f"{line['title']}" + (f" ({line['variant_title']})" if line.get("variant_title") else "")
              + f" \u00d7 {line['quantity']}" for line in order.get("items") or []]
     currency = order.get("currency") or d.currency
-    total = f" Total: {format_money(order['total_price'], currency)}." if order.get("total_price") else ""
+    total = d.t.render("order_total", total=d.money(order["total_price"], currency)) if order.get("total_price") else ""
     tracking = []
     for shipment in order.get("shipments") or []:
         numbers = shipment.get("tracking_numbers") or []
@@ -120,11 +120,11 @@ def _found(d: Dialogue, order: dict[str, Any]) -> Answer:
     text = d.t.render(
         "order_status",
         name=order["name"],
-        status=", ".join(parts) or "received",
-        items=f" Items: {join_words(items)}." if items else "",
+        status=", ".join(parts) or said.get("received", "received"),
+        items=d.t.render("order_items", items=d.join(items)) if items else "",
         total=total,
-        tracking=f" Tracking: {'; '.join(tracking)}." if tracking else "",
-        link=f" Details: {order['status_url']}" if order.get("status_url") else "",
+        tracking=d.t.render("order_tracking", tracking="; ".join(tracking)) if tracking else "",
+        link=d.t.render("order_link", url=order["status_url"]) if order.get("status_url") else "",
     )
     return Answer(text, "order_status")
 

@@ -5,12 +5,13 @@ results of this turn (cards, ``get_product``, ``check_availability``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of, join_words
-from core.assistant.builtin.templates import QUICK
+from core.assistant.builtin.dialogue import MAX_CARDS, Answer, Dialogue, card_of
+from core.assistant.builtin.templates import QUICK, Templates
 from core.assistant.builtin.text import stem, tokens
 from core.assistant.builtin.vocabulary import COLOURS, SYNONYMS
 from core.catalog import ranking, shelf
@@ -54,18 +55,32 @@ class Query:
     def as_context(self) -> dict[str, Any]:
         return asdict(self)
 
-    def filters(self, *, options: bool = True) -> str:
-        """The filters in the shopper's words: " under $50, for women, in Medium"."""
-        parts = [self.price_words] if self.price_words else []
+    def filters(self, t: Templates | None = None, *, options: bool = True) -> str:
+        """The filters in the shopper's words: " under $50, for women, in Medium" (in ``t``'s language)."""
+        t = t or Templates(None)
+        parts = [_price_words(self.price_words, t)] if self.price_words else []
         if self.category:
-            parts.append(f"for {self.category.lower()}")
+            parts.append(t.render("filter_for", audience=t.word(self.category.lower())))
         if self.options and options:
-            parts.append("in " + " / ".join(self.options))
+            parts.append(t.render("filter_in", values=" / ".join(self.options)))
         if self.in_stock:
-            parts.append("in stock")
+            parts.append(t.render("filter_in_stock"))
         if self.sale:
-            parts.append("on sale")
+            parts.append(t.render("filter_on_sale"))
         return (" " + ", ".join(parts)) if parts else ""
+
+
+#: The English price words a query keeps, as the language catalogs name them.
+_PRICE_WORDS = re.compile(r"\b(under|below|less than|cheaper than|up to|at most|no more than|over|above|more than|"
+                          r"at least|between|from|around|about|and|to)\b")
+_SAME = {"below": "under", "less than": "under", "cheaper than": "under", "at most": "up to",
+         "no more than": "up to", "above": "over", "more than": "over", "about": "around", "and": "to"}
+
+
+def _price_words(words: str, t: Templates) -> str:
+    if t.language == "en":
+        return words
+    return _PRICE_WORDS.sub(lambda m: t.word(_SAME.get(m.group(1), m.group(1))), words)
 
 
 def search(d: Dialogue, q: Query) -> Answer:
@@ -74,14 +89,14 @@ def search(d: Dialogue, q: Query) -> Answer:
     cards = tools.search_products(" ".join(_expand(q.terms)), min_price=q.min_price, max_price=q.max_price,
                                   category=q.category, options=q.options, in_stock_only=q.in_stock,
                                   limit=SEARCH_LIMIT, sort=sort, vendor=q.vendor)
-    terms, filters = list(q.terms), q.filters()
+    terms, filters = list(q.terms), q.filters(d.t)
     if not cards and q.options:
         # Option values may be words of the title or tags rather than variants ("blue earrings").
         terms += [stem(w) for o in q.options for w in tokens(o) if stem(w) not in terms]
         cards = tools.search_products(" ".join(_expand(terms)), min_price=q.min_price, max_price=q.max_price,
                                       category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT,
                                       sort=sort, vendor=q.vendor)
-        filters = q.filters(options=False)
+        filters = q.filters(d.t, options=False)
     cards = [c for c in cards if c["product_id"] not in q.exclude]
     if q.sale:
         cards = [c for c in cards if c.get("compare_at")]
@@ -114,7 +129,7 @@ def search(d: Dialogue, q: Query) -> Answer:
         return Answer(text, "product_search", shown, list(quick), context)
     if close:
         shown = close[:MAX_CARDS]
-        text = d.t.render("search_close", asked=((q.asked or " ".join(q.terms)) + q.filters()).strip(),
+        text = d.t.render("search_close", asked=(d.own_words(q.asked or " ".join(q.terms)) + q.filters(d.t)).strip(),
                           items="; ".join(d.item(c) for c in shown))
         ids = [c["product_id"] for c in shown]
         context.update(d.remember(ids))
@@ -124,7 +139,7 @@ def search(d: Dialogue, q: Query) -> Answer:
         return Answer(d.t.render("sale_none"), "product_search", context=context)
     if q.exclude:
         return Answer(d.t.render("more_none"), "product_search", context=context)
-    text = d.t.render("search_none", asked=q.asked or " ".join(terms) or "that", filters=q.filters())
+    text = d.t.render("search_none", asked=d.own_words(q.asked or " ".join(terms)) or "that", filters=q.filters(d.t))
     return Answer(text, "product_search", [], list(QUICK["human"]), context, answered=False)
 
 
@@ -149,7 +164,7 @@ def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
     q.min_price, q.exclude, q.sort = None, [], "price_desc"
     answer = search(d, q)
     if not answer.cards:
-        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters()), "product_search",
+        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters(d.t)), "product_search",
                         context=answer.context)
     return answer
 
@@ -163,7 +178,7 @@ def details(d: Dialogue, product_id: int, mode: str = "details") -> Answer:
         text = d.t.render("price", **fields)
     else:
         values = _option_values(info)
-        options = d.t.render("options", values=join_words(values)) if values else ""
+        options = d.t.render("options", values=d.join(values)) if values else ""
         text = d.t.render("details", options=options, description=_summary(info.get("description") or ""), **fields)
     context = {**_keep(d, product_id), "last": mode}
     return Answer(text.strip(), "product_details", [card_of(info)], list(QUICK["product"]), context)
@@ -178,13 +193,13 @@ def availability(d: Dialogue, product_id: int, asked: list[str], *, count: bool 
     product = result["product"]
     title = product["title"]
     context = {**_keep(d, product_id), "last": "availability", "options": asked}
-    said = (" in " + " / ".join(result["asked"])) if result["asked"] else ""
+    said = (" " + d.t.render("filter_in", values=" / ".join(result["asked"]))) if result["asked"] else ""
     if result["unknown_values"]:
         info = d.tools.get_product(product_id) or {}
         values = _option_values(info)
-        text = d.t.render("not_offered", title=title, asked=join_words(result["unknown_values"]))
+        text = d.t.render("not_offered", title=title, asked=d.join(result["unknown_values"]))
         if values:
-            text += d.t.render("offered_values", values=join_words(values))
+            text += d.t.render("offered_values", values=d.join(values))
         else:
             text += d.t.render("single_version", stock=d.stock(product["available"]))
         return Answer(text, "availability", [product], [], context)
@@ -205,12 +220,12 @@ def availability(d: Dialogue, product_id: int, asked: list[str], *, count: bool 
         if not asked:
             values = _values_of(in_stock)
             if values:
-                text += d.t.render("alternatives", values=join_words(values))
+                text += d.t.render("alternatives", values=d.join(values))
         return Answer(text, "availability", [product], [], context)
     text = d.t.render("unavailable" if said else "unavailable_all", title=title, asked=said)
     values = [v for v in _values_of(result["available"]) if v.casefold() not in {a.casefold() for a in asked}]
     if values:
-        text += d.t.render("alternatives", values=join_words(values))
+        text += d.t.render("alternatives", values=d.join(values))
     return Answer(text, "availability", [product], [], context)
 
 

@@ -18,15 +18,27 @@ grounding guard only lets through figures that come from this turn's tools
 or the shopper, so write "see our shipping page", not "$5 shipping". Facts go
 into the fields, which the engine fills from tool results.
 
-The engine speaks the merchant's templates in the shop's language; the
-defaults are English.
+Languages: the engine answers in the shopper's language (``language.py``
+detects it per message). English is below; Spanish, French, German,
+Portuguese and Italian are message catalogs in ``messages/<lang>.py`` with the
+same keys. A merchant's templates at the top level are in the shop's own
+language (``shops.locale``) and apply to shoppers writing in it; templates for
+another language go under its code::
+
+    "templates": {"greeting": "Welcome!", "es": {"greeting": "¡Bienvenido!"}}
+
+The ``tone`` setting words English only; the other languages have one
+register each, the widget's (tú, vous, Sie, você, tu).
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import string
 from collections.abc import Mapping
 from typing import Any
+
+from core.assistant.guard import SAFE_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +140,19 @@ FRIENDLY: dict[str, str] = {
     "handoff_unanswered": "Sorry, I'm not able to help with that. I'm asking someone from the team to join.",
     # outside business hours, instead of the above: {away} says when the team is back, in the shopper's language
     "handoff_away": "{away}",
+    # the grounding guard's reply when a figure could not be checked (no fields)
+    "guard_safe": SAFE_TEXT,
+    # pieces of sentences: a former price, lists, order details, search filters
+    "was": " (was {price})",
+    "and": " and ",
+    "order_items": " Items: {items}.",
+    "order_total": " Total: {total}.",
+    "order_tracking": " Tracking: {tracking}.",
+    "order_link": " Details: {url}",
+    "filter_for": "for {audience}",
+    "filter_in": "in {values}",
+    "filter_in_stock": "in stock",
+    "filter_on_sale": "on sale",
 }
 
 FORMAL: dict[str, str] = {
@@ -182,16 +207,55 @@ QUICK = {
 }
 
 
+def _catalog(lang: str) -> Any:
+    if lang == "en":
+        return None
+    try:
+        return importlib.import_module(f"core.assistant.builtin.messages.{lang}")
+    except ModuleNotFoundError:
+        return None
+
+
+def quick(kind: str, lang: str = "en") -> list[str]:
+    """The quick replies of ``kind`` ("start", "human", "search", "product") in ``lang``
+    (English for a kind the language does not have yet)."""
+    module = _catalog(lang)
+    own = module.QUICK.get(kind) if module is not None else None
+    return list(own if own is not None and len(own) == len(QUICK[kind]) else QUICK[kind])
+
+
+def status_words(lang: str) -> dict[str, str]:
+    """Order states (``paid``, ``fulfilled`` ...) in ``lang``; empty for English (the engine's own words)."""
+    module = _catalog(lang)
+    return dict(module.STATUS) if module is not None else {}
+
+
 class Templates:
     """The templates of one shop: its tone's defaults under its own overrides."""
 
-    def __init__(self, settings: Mapping[str, Any] | None) -> None:
+    def __init__(self, settings: Mapping[str, Any] | None, language: str = "en", shop_language: str = "en") -> None:
         config = (settings or {}).get("assistant") or {}
         self.tone = str(config.get("tone") or "friendly").lower()
+        self.language = language
         self.defaults = TONES.get(self.tone, FRIENDLY)
+        module = _catalog(language)
+        if module is not None:
+            # The tone's English wording stays only where the language has no template (never, when complete).
+            self.defaults = {**self.defaults, **module.TEMPLATES}
         overrides = config.get("templates") or {}
-        self.overrides = {k: v for k, v in overrides.items() if isinstance(k, str)} \
-            if isinstance(overrides, Mapping) else {}
+        if not isinstance(overrides, Mapping):
+            overrides = {}
+        own = {k: v for k, v in overrides.items() if isinstance(k, str) and not isinstance(v, Mapping)} \
+            if language == shop_language else {}
+        per_language = overrides.get(language)
+        if isinstance(per_language, Mapping):
+            own.update({k: v for k, v in per_language.items() if isinstance(k, str)})
+        self.overrides = own
+
+    def word(self, key: str) -> str:
+        """A word of the language's catalog (``"under"``, ``"women"``), or the key itself (English)."""
+        value = self.defaults.get(key)
+        return value if isinstance(value, str) and key not in FRIENDLY else key
 
     def render(self, key: str, **fields: Any) -> str:
         custom = self.overrides.get(key)

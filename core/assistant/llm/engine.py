@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.assistant import guard
+from core.assistant.builtin import language
 from core.assistant.engine import Reply, Turn
 from core.assistant.llm import prompt, provider, toolrun
 from core.assistant.llm.config import ConfigProblem, LLMConfig
@@ -164,7 +165,10 @@ class OpenAIEngine:
 
     def _answer(self, config: LLMConfig, turn: Turn, tools: Tools, usage: _Usage, started: float) -> Reply:
         deadline = started + config.timeout
-        messages = prompt.build_messages(turn, config)
+        previous = (turn.context or {}).get("lang")
+        lang = language.for_turn(turn.text, previous if previous in language.SPOKEN else None, tools.locale,
+                                 turn.shop.locale)
+        messages = prompt.build_messages(turn, config, lang)
         specs = toolrun.openai_tools()
         gate = StreamGate(turn.stream if config.stream else None, tools, turn.text)
         calls_run = 0
@@ -199,6 +203,8 @@ class OpenAIEngine:
                 handoff=tools.handoff_reason,
                 usage=usage.as_dict(),
                 engine=self.name,
+                context={"lang": lang} if lang in language.SPOKEN else {},
+                language=lang,
             )
         raise ProviderFailure("too_many_rounds")  # not reached: the last round returns or raises
 

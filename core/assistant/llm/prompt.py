@@ -6,6 +6,11 @@ persona, tone) and the rules; shopper text goes in ``user`` messages and tool
 output in ``tool`` messages, never into the system prompt, so neither can
 rewrite the instructions. The rules are also enforced in code (the grounding
 guard, the order tool's verification); the prompt is the first line only.
+
+The one thing read from the shopper's text is the language the built-in
+detector finds (``core/assistant/builtin/language.py``): a code from a closed
+set, never the text itself, so it may stand in the system prompt
+(``language``: "The shopper writes in Spanish (es)").
 """
 from __future__ import annotations
 
@@ -35,13 +40,25 @@ complains (refund, broken, damaged, never arrived).
 as the tools do. Reply in the language the shopper writes in."""
 
 
-def system_prompt(shop: Shop, config: LLMConfig) -> str:
+#: Names of the languages the detector can report, for the prompt.
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
+                  "it": "Italian", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish", "tr": "Turkish",
+                  "id": "Indonesian", "ru": "Russian", "el": "Greek", "ar": "Arabic", "he": "Hebrew",
+                  "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "th": "Thai", "hi": "Hindi"}
+
+
+def system_prompt(shop: Shop, config: LLMConfig, language: str = "en") -> str:
     persona = config.persona or "the store's friendly shopping assistant"
     lines = [
         f"You are {persona} for the online store \"{shop.name}\". You help shoppers find products, "
         "check prices and stock, answer questions about the store's policies, and check order status.",
         f"Prices are in {shop.currency}.",
     ]
+    name = LANGUAGE_NAMES.get(language)
+    if name is not None:
+        lines.append(f'Context: {{"language": "{language}"}}. The shopper writes in {name}: answer in {name}, '
+                     f"with numbers and prices written the way {name} readers write them. Product names and "
+                     "option values stay exactly as the tools give them.")
     if config.tone:
         lines.append(f"Tone: {config.tone}.")
     lines.append("")
@@ -52,7 +69,7 @@ def system_prompt(shop: Shop, config: LLMConfig) -> str:
 _ROLES = {"visitor": "user", "assistant": "assistant", "agent": "assistant"}
 
 
-def build_messages(turn: Turn, config: LLMConfig) -> list[dict[str, Any]]:
+def build_messages(turn: Turn, config: LLMConfig, language: str = "en") -> list[dict[str, Any]]:
     """System prompt, recent history as user/assistant turns, the shopper's text.
 
     Consecutive lines of one side are merged and the history starts with the
@@ -75,4 +92,4 @@ def build_messages(turn: Turn, config: LLMConfig) -> list[dict[str, Any]]:
         history[-1]["content"] += "\n" + current
     else:
         history.append({"role": "user", "content": current})
-    return [{"role": "system", "content": system_prompt(turn.shop, config)}, *history]
+    return [{"role": "system", "content": system_prompt(turn.shop, config, language)}, *history]

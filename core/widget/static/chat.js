@@ -265,10 +265,32 @@
     return b;
   }
 
+  // The assistant writes in the shopper's language (the frame's `lang`): its bubble says so,
+  // and the widget's own words and prices follow, from the config in that language (a
+  // locale the shop forces, or a language without words, leaves them as they are). English
+  // is also what the assistant falls back to, so an English reply leaves the page's words.
+  var LANG = cfg.locale || "en";
+  function speak(lang) {
+    if (!lang || lang === LANG || lang === "en" || !/^[a-z]{2,3}$/.test(lang)) return;
+    LANG = lang;
+    var url = G.origin + "/widget/v1/chat-config?site_key=" + encodeURIComponent(cfg.site_key) + "&lang=" + lang;
+    fetch(url)
+      .then(function (r) { return r.json(); })
+      .then(function (c) {
+        if (!c.t || c.locale !== lang) return;
+        for (var k in c.t) T[k] = c.t[k];
+        cfg.money = c.money;
+        NAMES.visitor = T.you; NAMES.assistant = T.bot; NAMES.agent = T.agent; NAMES.system = T.notice;
+        input.placeholder = T.ph; attr(input, "aria-label", T.label);
+        sendBtn.textContent = T.send; attr(sendBtn, "aria-label", T.send); humanBtn.textContent = T.human;
+        attr(attr(panel, "lang", lang), "dir", c.dir);
+      }, function () {});
+  }
+
   function row(f) {
     var author = NAMES[f.author] ? f.author : "system", r = el("div", "r " + author);
     if (author === "agent") r.append(el("span", "an", f.agent_name || NAMES.agent));
-    if (f.text) r.append(bubble(author, f.text));
+    if (f.text) r.append(f.lang ? attr(bubble(author, f.text), "lang", f.lang) : bubble(author, f.text));
     if (author === "system") return r;  // notices are text only
     if (Array.isArray(f.cards) && f.cards.length) {
       var cs = el("div", "cs");
@@ -447,7 +469,7 @@
     } else {
       if (f.author === "agent" && !f.agent_name) f.agent_name = st.agent;
       // The final reply replaces the one written so far (`delta`).
-      if (f.author === "assistant") undraft();
+      if (f.author === "assistant") { undraft(); speak(f.lang); }
       r = row(f);
       list.append(r);
       if (f.client_id) mine[f.client_id] = r;
@@ -455,7 +477,7 @@
     if (!replayed) {
       st.msgs.push({ seq: seq, author: f.author, text: f.text, cards: f.cards, quick_replies: f.quick_replies,
                      client_id: f.client_id, conversation_id: f.conversation_id, created_at: f.created_at,
-                     agent_name: f.agent_name });
+                     agent_name: f.agent_name, lang: f.lang });
       save();
       if (f.author !== "visitor") {
         typing(false);
