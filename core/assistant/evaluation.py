@@ -115,16 +115,18 @@ def load_files(paths: list[Path]) -> list[Case]:
 def load_sets(paths: list[Path]) -> list[tuple[str, list[Case]]]:
     """The cases of several files, in order, each with its catalog's name (the file's name
     without its language: ``demo.es.jsonl`` is the catalog ``demo`` in Spanish); an id may
-    be used once across them all."""
+    be used once per catalog (the report names a case by catalog and id)."""
     sets: list[tuple[str, list[Case]]] = []
-    where: dict[str, Path] = {}
+    where: dict[tuple[str, str], Path] = {}
     for path in paths:
+        name = _LANG_SUFFIX.sub("", path.name).removesuffix(".jsonl").removesuffix(".json")
         cases = load_cases(path)
         for case in cases:
-            if case.id in where:
-                raise EvalFileError(f"{path} line {case.line}: duplicate id {case.id!r} (first in {where[case.id]})")
-            where[case.id] = path
-        sets.append((_LANG_SUFFIX.sub("", path.name).removesuffix(".jsonl").removesuffix(".json"), cases))
+            if (name, case.id) in where:
+                raise EvalFileError(f"{path} line {case.line}: duplicate id {case.id!r} "
+                                    f"(first in {where[name, case.id]})")
+            where[name, case.id] = path
+        sets.append((name, cases))
     return sets
 
 
@@ -424,7 +426,7 @@ class Report:
             "handoffs": self.handoffs,
             "latency_ms": _stats(self.latencies),
             "server_ms": _stats(self.server_ms),
-            "cases": {o.case.id: {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog,
+            "cases": {(f"{o.catalog}/{o.case.id}" if o.catalog else o.case.id): {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog,
                                   "lang": o.case.lang, "reply": o.reply,
                                   "cards": [c.get("title") for c in o.cards], "handoff": o.handoff,
                                   "failures": o.failures, "guard_trips": o.guard_trips}

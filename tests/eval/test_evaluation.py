@@ -77,14 +77,19 @@ def test_a_cases_language_comes_from_its_field_or_the_files_name(tmp_path: Path)
         load_cases(_file(tmp_path, GOOD.replace("{", '{"lang": "Spanish", ', 1)))
 
 
-def test_several_files_run_together_but_an_id_is_used_once(tmp_path: Path) -> None:
+def test_several_files_run_together_but_an_id_is_used_once_per_catalog(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(GOOD + "\n")
     (tmp_path / "b.fr.jsonl").write_text(GOOD.replace('"a"', '"b"') + "\n")
     cases = evaluation.load_files([tmp_path / "a.jsonl", tmp_path / "b.fr.jsonl"])
     assert [(c.id, c.lang) for c in cases] == [("a", "en"), ("b", "fr")]
+    # Another catalog may use the same id (the report names cases by catalog and id) ...
     (tmp_path / "c.jsonl").write_text(GOOD + "\n")
+    sets = evaluation.load_sets([tmp_path / "a.jsonl", tmp_path / "c.jsonl"])
+    assert [(name, [c.id for c in cases]) for name, cases in sets] == [("a", ["a"]), ("c", ["a"])]
+    # ... the same catalog (here in another language) may not.
+    (tmp_path / "a.de.jsonl").write_text(GOOD + "\n")
     with pytest.raises(EvalFileError, match="duplicate id 'a' \\(first in .*a.jsonl\\)"):
-        evaluation.load_files([tmp_path / "a.jsonl", tmp_path / "c.jsonl"])
+        evaluation.load_files([tmp_path / "a.jsonl", tmp_path / "a.de.jsonl"])
 
 
 def test_the_report_has_a_table_per_language() -> None:
