@@ -1,4 +1,10 @@
-"""StoreChat's HTTP API described: the OpenAPI document (:mod:`core.api.openapi`)."""
-from core.api.openapi import init_app
+"""StoreChat's HTTP API described (:mod:`core.api.openapi`, ``/api/openapi.json``), and
+its HTTP errors answered as JSON (:mod:`core.api.errors`)."""
+from flask import Flask
 
-__all__ = ["init_app"]
+from core.api import errors, openapi
+
+
+def init_app(app: Flask) -> None:
+    openapi.init_app(app)
+    errors.init_app(app)

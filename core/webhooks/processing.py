@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from core import privacy, shop_connectors
 from core.catalog import search
 from core.catalog.sync import upsert_products
+from core.chat.frames import MAX_INT
 from core.connector import (
     AppUninstalled,
     Connector,
@@ -139,7 +140,8 @@ def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:
     with db.session() as session:
         conversation_id = None
         ref = (action.conversation_ref or "").strip()
-        if ref.isdigit():
+        # A platform's field: only plain digits within the column's range name a conversation.
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_INT:
             conversation = session.get(Conversation, int(ref))
             if conversation is not None and conversation.shop_id == shop_id:
                 conversation_id = conversation.id
