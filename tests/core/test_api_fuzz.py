@@ -234,3 +234,51 @@ def test_a_method_an_api_route_does_not_take_answers_json(owner_client) -> None:
     assert "POST" in response.headers["Allow"]
     page = owner_client.get("/admin/nothing")  # pages keep their HTML
     assert page.status_code == 404 and not page.is_json
+
+
+# Found by the fuzzing on PostgreSQL: a NUL character (which its text columns refuse) in a
+# site key, a query or a message was a 500; half a surrogate pair is no text for either database.
+
+
+@pytest.mark.parametrize("path", ["/widget/v1/config?site_key=sk%00x", "/widget/v1/chat-config?site_key=sk_test&lang=e%00n",
+                                  "/admin/inbox/api/conversations?q=a%00b", "/installed/sk%00x"])
+def test_a_nul_in_the_address_is_refused_clearly(owner_client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.get(path)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "NUL" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"site_key": "sk\\u0000", "client_id": "c", "text": "hi", "token": "t"}',
+    b'{"site_key": "sk_test", "client_id": "c", "text": "a\\u0000b", "token": "t"}',
+    b'{"site_key": "sk_test", "client_id": "c", "text": "a\\ud800b", "token": "t"}',
+    b'{"site_key": "sk_test", "client_id": "c", "text": "hi", "token": "t", "x\\u0000": 1}',
+])
+def test_text_no_database_can_store_is_refused_by_the_http_transport(app, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    response = app.test_client().post("/api/v1/visitor/messages", data=body, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert "NUL" in message or "surrogate" in message
+
+
+def test_text_no_database_can_store_is_refused_on_the_socket(base_url: str) -> None:
+    from tests.wsclient import VisitorClient
+
+    client = VisitorClient(base_url)
+    client.hello("sk_test")
+    client.send('{"type": "message", "client_id": "c1", "text": "a\\u0000b"}')
+    refused = client.expect("error")
+    assert refused["client_id"] == "c1" and "NUL" in refused["message"] and not refused["fatal"]
+    assert client.say("still here")["seq"] == 1  # the socket goes on; nothing was stored
+    client.close()
+
+
+def test_a_nul_in_an_admin_form_is_refused_before_anything_is_stored(owner_client, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from core.db import CannedReply
+
+    page = owner_client.get("/admin/canned/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = owner_client.post("/admin/canned/", data={"csrf_token": csrf, "shortcut": "hi", "text": "a\x00b"})
+    assert response.status_code == 400
+    with db.session() as session:
+        assert session.query(CannedReply).count() == 0
