@@ -11,8 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 #: Paths that answer JSON (core/api/openapi.py documents them).
-JSON_PATHS = ("/api/", "/admin/inbox/api/", "/webhooks/", "/widget/v1/", "/connect/shopify/proxy/",
-              "/connect/woocommerce/")
+JSON_PATHS = ("/api/", "/admin/inbox/api/", "/webhooks/", "/widget/v1/", "/connect/", "/healthz", "/readyz")
 
 
 def is_api_path(path: str) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.api.errors import is_api_path
 from core.chat.frames import MAX_INT, Hello, LeaveContact, Rate, SendMessage
 
 PATH = "/api/openapi.json"
@@ -274,7 +275,7 @@ OPERATIONS: tuple[Operation, ...] = (
               query=(("shop", STRING, True), ("code", STRING, True), ("state", STRING, True),
                      ("timestamp", STRING, True), ("hmac", STRING, True))),
     Operation("get", "/connect/shopify/admin", "connect_shopify.embedded_admin", "The embedded app's URL", "install",
-              {200: Answer("the inbox, or a page leaving the frame to install", "html"), 401: HTML_ERROR,
+              {200: Answer("the inbox, or a page leaving the frame to install", "html"), 400: ERROR, 401: HTML_ERROR,
                403: HTML_ERROR, 404: HTML_ERROR, 502: HTML_ERROR},
               query=(("shop", STRING, False), ("id_token", STRING, False))),
     Operation("get", "/connect/shopify/proxy/identity", "connect_shopify.identity",
@@ -409,8 +410,11 @@ def _operation(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         found["requestBody"] = op.extra["requestBody"]
     if op.security:
         found["security"] = [{name: []} for name in op.security]
+    responses = dict(op.responses)
+    # Any request may be refused for what no column can store (core/api/input_guard.py).
+    responses.setdefault(400, ERROR if is_api_path(op.path) else HTML_ERROR)
     found["responses"] = {str(status): _content(answer, components)
-                          for status, answer in sorted(op.responses.items())}
+                          for status, answer in sorted(responses.items())}
     return found
 
 
