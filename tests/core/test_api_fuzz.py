@@ -240,7 +240,8 @@ def test_a_method_an_api_route_does_not_take_answers_json(owner_client) -> None:
 # site key, a query or a message was a 500; half a surrogate pair is no text for either database.
 
 
-@pytest.mark.parametrize("path", ["/widget/v1/config?site_key=sk%00x", "/widget/v1/chat-config?site_key=sk_test&lang=e%00n",
+@pytest.mark.parametrize("path", ["/widget/v1/config?site_key=sk%00x",
+                                  "/widget/v1/chat-config?site_key=sk_test&lang=e%00n",
                                   "/admin/inbox/api/conversations?q=a%00b", "/installed/sk%00x"])
 def test_a_nul_in_the_address_is_refused_clearly(owner_client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = owner_client.get(path)

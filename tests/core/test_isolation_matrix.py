@@ -256,7 +256,8 @@ def _shop(db: Database, settings: Settings, tag: str, name: str) -> tuple[Shop, 
     with db.session() as session:
         shop = Shop(name=name, platform="woocommerce", site_key=f"sk_{tag}", platform_ref=store,
                     connector_config=seal_config(settings, "woocommerce", {
-                        "store_url": store, "consumer_key": "ck_x", "consumer_secret": "cs_x", "webhook_secret": secret}))
+                        "store_url": store, "consumer_key": "ck_x", "consumer_secret": "cs_x",
+                        "webhook_secret": secret}))
         session.add(shop)
     return shop, secret
 
@@ -381,13 +382,16 @@ def _answer_text(response: requests.Response) -> str:
 # ---- the tests
 
 
-def test_every_route_and_frame_is_classified(settings: Settings, db: Database, redis) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def whole_app(settings: Settings, db: Database, redis) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     settings.demo = True
-    app: Flask = create_app(settings)
-    try:
-        endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    finally:
-        app.extensions["storechat"].close()
+    app = create_app(settings)
+    yield app
+    app.extensions["storechat"].close()
+
+
+def _check_routes(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     demo = {e for e in endpoints if e.startswith("demo.")}  # the demo storefront: a pretend shop, no principals
     unclassified = sorted(endpoints - demo - set(AIMS) - set(UNAIMED))
     assert not unclassified, (
@@ -395,7 +399,18 @@ def test_every_route_and_frame_is_classified(settings: Settings, db: Database, r
         "test_isolation_matrix.py add each to AIMS (how it names a shop's objects: an Aim whose requests take a "
         "Target) or to UNAIMED (why it names no other shop's object).")
     assert not (set(AIMS) | set(UNAIMED)) - endpoints, "AIMS/UNAIMED name routes that no longer exist"
-    for socket, types, aimed in (("agent", AGENT_TYPES, AGENT_FRAME_AIMS), ("visitor", VISITOR_TYPES, VISITOR_FRAME_AIMS)):
+
+
+def test_a_route_added_later_must_be_classified(whole_app: Flask) -> None:
+    whole_app.add_url_rule("/widget/v1/events", "widget.events", lambda: "", methods=["POST"])
+    with pytest.raises(AssertionError, match=r"does not know: widget\.events\. .* AIMS .* UNAIMED"):
+        _check_routes(whole_app)
+
+
+def test_every_route_and_frame_is_classified(whole_app: Flask) -> None:
+    _check_routes(whole_app)
+    for socket, types, aimed in (("agent", AGENT_TYPES, AGENT_FRAME_AIMS),
+                                 ("visitor", VISITOR_TYPES, VISITOR_FRAME_AIMS)):
         missing = sorted(t for t in types if t not in aimed and (socket, t) not in UNAIMED_FRAMES)
         assert not missing, f"{socket} frame types the isolation matrix does not know: {missing}"
 

@@ -51,7 +51,7 @@ def test_every_documented_operation_has_its_route(app: Flask) -> None:
     routes = {(method, path): endpoint for method, path, _rule, endpoint in _routes(app)}
     for op in openapi.OPERATIONS:
         key = (op.method.upper(), op.path)
-        assert key in routes, f"{op.method.upper()} {op.path} is documented in core/api/openapi.py but no route serves it"
+        assert key in routes, f"{op.method.upper()} {op.path} is in core/api/openapi.py but no route serves it"
         assert routes[key] == op.endpoint, (key, routes[key], op.endpoint)
 
 
