@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import admin, demo, health, install, json_input, services, start_page, webhooks, widget
+from core import admin, api, demo, health, install, json_input, services, start_page, webhooks, widget
 from core.chat import http_transport, sock
 from core.widget import events as widget_events
 from core.settings import Settings, load_settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     json_input.init_app(app)  # request.get_json reads with the nesting limit
     services.init_app(app, settings)
     health.init_app(app)
+    api.init_app(app)  # /api/openapi.json
     widget.init_app(app)
     widget_events.init_app(app)  # the widget's analytics beacon
     sock.init_app(app)

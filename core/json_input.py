@@ -61,6 +61,30 @@ def load_object(raw: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> 
     return value
 
 
+def unstorable(value: Any, where: str = "") -> str | None:
+    """Where in ``value`` (a parsed JSON value, or a string) a string holds what no database
+    column can: a NUL character (PostgreSQL's text refuses it) or half of a surrogate pair
+    (not UTF-8 at all). None when every string (keys too) is storable."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{where or 'a value'} contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where or 'a value'} contains half of a surrogate pair (not Unicode text)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = unstorable(key, "a key") or unstorable(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := unstorable(item, f"{where}[{index}]"):
+                return found
+    return None
+
+
 def _too_deep(raw: str | bytes | bytearray, max_depth: int) -> bool:
     """Whether arrays and objects nest deeper than ``max_depth`` (brackets in strings do not count)."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw

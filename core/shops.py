@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from core import connector_registry, shop_connectors
+from core.chat.frames import MAX_INT
 from core.db import Database, Shop
 from core.errors import BadInput, NotFound
 
@@ -55,7 +56,7 @@ def find_shop(db: Database, ref: str) -> Shop:
     """A shop by id, site key, or exact name."""
     with db.session() as session:
         clauses = [Shop.site_key == ref, Shop.name == ref]
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_INT:
             clauses.append(Shop.id == int(ref))
         shops = list(session.scalars(select(Shop).where(or_(*clauses))))
         if not shops:

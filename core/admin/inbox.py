@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from core.accounts.tickets import SocketTickets
+from core.chat.frames import MAX_INT
 from core.admin.setup import SignedIn
 from core.connector import EmbeddedPage
 from core.db import Agent, CannedReply, Shop
@@ -89,8 +90,8 @@ def counts() -> Response:
 @login_required
 def one_conversation(conversation_id: int) -> Response | tuple[Response, int]:
     before: Any = request.args.get("before_seq")
-    if before is not None and (not before.isdigit() or int(before) < 1):
-        return _error(400, "bad_input", "before_seq must be a positive whole number")
+    if before is not None and not (before.isascii() and before.isdigit() and 1 <= int(before) <= MAX_INT):
+        return _error(400, "bad_input", f"before_seq must be a whole number from 1 to {MAX_INT}")
     try:
         with services().db.session() as session:
             found = conversation.detail(session, current_user.shop_id, conversation_id, current_user.agent_id,

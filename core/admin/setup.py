@@ -45,7 +45,7 @@ def load_signed_in(session_id: str) -> SignedIn | None:
     if bearer_token() is not None:
         return None  # a request with a Bearer token is that token's alone: the cookie is not read
     user_id, _, version = session_id.partition(SEPARATOR)
-    if not user_id.isdigit() or not version.isdigit():
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
     with services().db.session() as session:
         user = active_user(session, int(user_id))

@@ -191,6 +191,8 @@ def parse(raw: str | bytes, *, agent: bool = False) -> Any:
         data = json_input.load_object(raw)
     except json_input.JSONInputError as exc:
         raise FrameError(f"frames must be JSON objects: {exc.message}", code="invalid_json") from None
+    if problem := json_input.unstorable(data):
+        raise FrameError(problem)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise FrameError("type: every frame needs a type (a string)")

@@ -92,9 +92,12 @@ def _body() -> dict[str, Any]:
     if len(raw) > services().settings.max_frame_bytes:
         raise _BadRequest(f"bodies may be at most {services().settings.max_frame_bytes} bytes", "frame_too_large")
     try:
-        return json_input.load_object(raw or b"{}")
+        data = json_input.load_object(raw or b"{}")
     except json_input.JSONInputError as exc:
         raise _BadRequest(f"the body must be a JSON object: {exc.message}", "invalid_json") from None
+    if problem := json_input.unstorable(data):
+        raise _BadRequest(problem)
+    return data
 
 
 def _string(data: dict[str, Any], key: str, *, max_len: int, required: bool = True) -> str | None:

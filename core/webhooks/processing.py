@@ -20,6 +20,7 @@ from core.analytics import attribution
 from core.catalog import search
 from core.catalog import version as catalog_version
 from core.catalog.sync import upsert_documents, upsert_products
+from core.chat.frames import MAX_INT
 from core.connector import (
     AppUninstalled,
     Connector,
@@ -163,7 +164,8 @@ def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:
     with db.session() as session:
         conversation_id, credited = None, False
         ref = (action.conversation_ref or "").strip()
-        if ref.isdigit() and len(ref) <= 18:
+        # A platform's field: only plain digits within the column's range name a conversation.
+        if ref.isascii() and ref.isdigit() and len(ref) <= 18 and int(ref) <= MAX_INT:
             conversation = session.get(Conversation, int(ref))
             if conversation is not None and conversation.shop_id == shop_id:
                 conversation_id = conversation.id

@@ -173,7 +173,7 @@ def _in_category(product: Product | Row[Any], category: str) -> bool:
 
 def find_product(session: Session, shop: Shop, ref: str | int) -> Product | None:
     """A published product of the shop by id, handle, or (fuzzily) title."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
         if -ROW_ID_LIMIT <= int(ref) < ROW_ID_LIMIT:  # a bigger number is no row id (and the database refuses it)
             product = shelf.product(session, shop.id, int(ref))
             if product is not None:
