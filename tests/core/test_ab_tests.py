@@ -157,8 +157,13 @@ def test_the_config_carries_ab_only_while_an_experiment_runs(client: FlaskClient
     assert "ab" not in client.get("/widget/v1/config?site_key=sk_test").get_json()
     with db.session() as session:
         experiments.start(session, session.get(Experiment, draft))
-    assert client.get("/widget/v1/config?site_key=sk_test").get_json()["ab"] == [
+    # The chat's part of the config carries the variants' texts; the launcher's only their weights
+    # (a greeting is drawn with the chat).
+    assert client.get("/widget/v1/chat-config?site_key=sk_test").get_json()["ab"] == [
         {"id": str(draft), "target": "greeting", "variants": GREETING_TEST["variants"]}]
+    assert client.get("/widget/v1/config?site_key=sk_test").get_json()["ab"] == [
+        {"id": str(draft), "target": "greeting",
+         "variants": [{"key": v["key"], "weight": v["weight"]} for v in GREETING_TEST["variants"]]}]
     with db.session() as session:
         experiments.stop(session.get(Experiment, draft))
     assert "ab" not in client.get("/widget/v1/config?site_key=sk_test").get_json()
@@ -170,7 +175,7 @@ def test_a_trigger_experiment_names_its_trigger(client: FlaskClient, db: Databas
     spec = {"name": "Scroll nudge", "target": "trigger", "trigger": 1, "variants": [
         {"key": "A", "weight": 70, "value": "Looking for something?"}, {"key": "B", "weight": 30, "value": "Hi!"}]}
     eid = _experiment(db, shop.id, spec)
-    [entry] = client.get("/widget/v1/config?site_key=sk_test").get_json()["ab"]
+    [entry] = client.get("/widget/v1/chat-config?site_key=sk_test").get_json()["ab"]
     assert entry == {"id": str(eid), "target": "trigger", "trigger": 1, "variants": spec["variants"]}
     with db.session() as session, pytest.raises(experiments.ExperimentError, match="no trigger number 3"):
         experiments.create(session, session.get(Shop, shop.id),
