@@ -264,7 +264,12 @@ class HttpVisitor:
 
 def _until(ws: Any, kind: str) -> dict[str, Any]:
     while True:
-        frame = json.loads(ws.recv())
+        raw = ws.recv()
+        if not raw:
+            raise RuntimeError(f"the server closed the socket while the bench waited for {kind!r}")
+        frame = json.loads(raw)
+        if frame["type"] == "error" and frame.get("fatal"):
+            raise RuntimeError(f"the server refused the socket: {frame}")
         if frame["type"] == kind:
             return frame  # type: ignore[no-any-return]
 
@@ -290,6 +295,8 @@ def main() -> None:
             "STORECHAT_LOG_LEVEL": "WARNING",
             "STORECHAT_VISITOR_MESSAGE_RATE": "1000", "STORECHAT_VISITOR_MESSAGE_BURST": "1000",
             "STORECHAT_IP_MESSAGE_RATE": "1000", "STORECHAT_IP_MESSAGE_BURST": "1000",
+            # Every connection comes from 127.0.0.1.
+            "STORECHAT_MAX_CONNECTIONS_PER_IP": "100000",
             PROBE_ENV: str(tmp),
         }
         cluster = Cluster(tmp / "instance", env, web=1, worker=False)

@@ -39,8 +39,10 @@ connection's session, WebSocket, socket and outbox are freed at once). The
 one cycle there was, flask-sock's response class made per connection,
 which kept the whole closed connection until a collection found it, is
 gone (core/chat/sock.py). The little cyclic garbage a request makes
-(werkzeug's URL matcher, exceptions) dies young, in the automatic
-collections, unless a scheduled one happens to freeze it mid-request.
+(werkzeug's URL matcher, exceptions) dies young, unless an old-generation
+collection happens to freeze it mid-request: rare enough that under the
+bench's load (1,000 sockets, about 7,000 lines in a minute) full passes
+every 5 s found 10 objects of garbage in all.
 
 The full pass, then, is a safety valve for cycles that got frozen anyway,
 not a routine. Every ``full_interval`` seconds the schedule looks: it runs
