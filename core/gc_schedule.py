@@ -50,8 +50,9 @@ the pass if it would be short (frozen objects x the seconds per object
 measured at start, at most ``max_pause``: a process with few objects), and
 otherwise only once the frozen generation outgrows what can be alive:
 ``growth`` (2) times the live set after the last full pass (or at start)
-plus ``objects_per_socket`` for each socket opened since (``live_sockets``,
-the process's open sockets). Sockets are the live growth of a web process,
+plus ``objects_per_socket`` for each socket opened since (``live_sockets``:
+the process's open sockets and visitor HTTP requests in progress, a long
+poll about 80 objects). Sockets are the live growth of a web process,
 so filling it with sockets no longer forces a long pass (it did: 695 ms
 once at 1,000 sockets, bench/README.md); frozen garbage cycles still do,
 once they reach about as many objects as are expected alive, so memory
@@ -116,7 +117,7 @@ class GcSchedule:
         self.full_interval = full_interval
         self.max_pause = max_pause
         self.growth = growth
-        #: The process's open sockets (None: none are counted).
+        #: The process's open sockets (and visitor HTTP requests in progress; None: none counted).
         self.live_sockets = live_sockets
         self.objects_per_socket = objects_per_socket
         #: Where to write :meth:`stats` every tick (None: nowhere).

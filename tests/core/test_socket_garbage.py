@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import gc
 import json
+import threading
 import urllib.request
 import weakref
 from collections.abc import Iterator
@@ -95,3 +96,22 @@ def test_closed_connections_are_freed_by_reference_counting(served, db, shop) ->
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+def test_live_connections_count_sockets_and_visitor_requests_in_progress(served) -> None:  # type: ignore[no-untyped-def]
+    """What the GC schedule expects alive grows with these (core/gc_schedule.py)."""
+    url, svc = served
+    token = _http(url, "/api/v1/visitor/hello", {"site_key": "sk_test"})["token"]
+    _http(url, "/api/v1/visitor/messages", {"site_key": "sk_test", "token": token, "client_id": "a", "text": "hi"})
+    assert svc.connections.live() == 0  # each request counted only while it is served
+    socket = VisitorClient(url)
+    socket.hello("sk_test")
+    polls = [threading.Thread(target=_http, args=(url, "/api/v1/visitor/events?site_key=sk_test&after_seq=1&wait=3"),
+                              kwargs={"token": token}) for _ in range(2)]
+    for poll in polls:
+        poll.start()
+    assert wait_for(lambda: svc.connections.live() == 3)  # the socket and two long polls
+    socket.close()
+    for poll in polls:
+        poll.join(timeout=10)
+    assert wait_for(lambda: svc.connections.live() == 0)
