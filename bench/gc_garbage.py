@@ -282,78 +282,86 @@ def main() -> None:
     ap.add_argument("--freezes", type=int, default=6, help="collections and freezes while the traffic runs")
     args = ap.parse_args()
 
-    from core.testing.cluster import Cluster, RedisServer, free_port
+    from core.testing.cluster import RedisServer
 
     with tempfile.TemporaryDirectory(prefix="storechat-gc-") as tmp_name:
         tmp = Path(tmp_name)
         redis = RedisServer(tmp / "redis")
         redis.start()
-        env = {
-            "STORECHAT_REDIS_URL": redis.url,
-            "STORECHAT_DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.db'}",
-            "STORECHAT_SECRET_KEY": "bench-secret-" + "x" * 40,
-            "STORECHAT_LOG_LEVEL": "WARNING",
-            "STORECHAT_VISITOR_MESSAGE_RATE": "1000", "STORECHAT_VISITOR_MESSAGE_BURST": "1000",
-            "STORECHAT_IP_MESSAGE_RATE": "1000", "STORECHAT_IP_MESSAGE_BURST": "1000",
-            # Every connection comes from 127.0.0.1.
-            "STORECHAT_MAX_CONNECTIONS_PER_IP": "100000",
-            PROBE_ENV: str(tmp),
-        }
-        cluster = Cluster(tmp / "instance", env, web=1, worker=False)
-        cluster.cli("migrate")
-        out = cluster.cli("shop", "create", "GC shop", "--csv", str(CSV)).stdout
-        site_key = re.search(r"site key: (\S+)", out).group(1)  # type: ignore[union-attr]
-        shop_id = re.search(r"shop id: (\d+)", out).group(1)  # type: ignore[union-attr]
-        credential = re.search(r"credential: (\S+)",  # type: ignore[union-attr]
-                               cluster.cli("agent", "create", shop_id, "--name", "GC agent").stdout).group(1)
-        # The web process runs this file's serve(): `storechat web` plus the probe.
-        cluster.webs.append(None)
-        cluster.ports.append(free_port())
-        _start_web_with_probe(cluster)
-        url = cluster.url(0)
         try:
-            for kind, make, key in (("visitor socket", Visitor, site_key), ("agent socket", Agent, credential),
-                                    ("HTTP fallback (hello, message, a long poll)", HttpVisitor, site_key)):
-                make(url, key, -1).close()  # warm: first-use caches are not garbage
-                time.sleep(1.0)
-                before = ask(tmp, "mark")["frozen"]
-                opened = [make(url, key, n) for n in range(args.sockets)]
-                time.sleep(0.5)
-                held = ask(tmp, "freeze")["frozen"] - before
-                # Traffic on every connection while the GC schedule freezes what is alive
-                # now and then (what it does every minute, or after a few thousand objects).
-                stop = threading.Event()
-
-                def traffic() -> None:
-                    while not stop.is_set():
-                        for conn in opened:
-                            conn.traffic()
-
-                mover = threading.Thread(target=traffic, daemon=True)
-                mover.start()
-                for _ in range(args.freezes):
-                    time.sleep(0.5)
-                    ask(tmp, "freeze")
-                stop.set()
-                mover.join()
-                for conn in opened:
-                    conn.close()
-                del opened
-                time.sleep(3.0)  # the handlers finish their close (a socket lingers up to 2 s)
-                report = ask(tmp, "report")
-                print(f"\n{kind}: {args.sockets} opened ({held / args.sockets:.0f} objects each, frozen), "
-                      f"traffic with {args.freezes} freezes meanwhile, closed", flush=True)
-                for label, what in (("frozen", "among the frozen objects (only a full pass frees it)"),
-                                    ("young", "among the young objects (young collections free it)")):
-                    count = report[label]["count"]
-                    print(f"  cyclic garbage {what}: {count} objects, {count / args.sockets:.1f} per connection")
-                    for name, n in report[label]["types"][:args.top]:
-                        print(f"    {n / args.sockets:8.2f}  {name}")
-                    for name, n in report[label]["cycles"]:
-                        print(f"    cycle x{n / args.sockets:.2f} per connection: {name}")
+            _run(args, tmp, redis.url)
         finally:
-            cluster.stop()
             redis.stop()
+
+
+def _run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
+    from core.testing.cluster import Cluster, free_port
+
+    env = {
+        "STORECHAT_REDIS_URL": redis_url,
+        "STORECHAT_DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.db'}",
+        "STORECHAT_SECRET_KEY": "bench-secret-" + "x" * 40,
+        "STORECHAT_LOG_LEVEL": "WARNING",
+        "STORECHAT_VISITOR_MESSAGE_RATE": "1000", "STORECHAT_VISITOR_MESSAGE_BURST": "1000",
+        "STORECHAT_IP_MESSAGE_RATE": "1000", "STORECHAT_IP_MESSAGE_BURST": "1000",
+        # Every connection comes from 127.0.0.1.
+        "STORECHAT_MAX_CONNECTIONS_PER_IP": "100000",
+        PROBE_ENV: str(tmp),
+    }
+    cluster = Cluster(tmp / "instance", env, web=1, worker=False)
+    cluster.cli("migrate")
+    out = cluster.cli("shop", "create", "GC shop", "--csv", str(CSV)).stdout
+    site_key = re.search(r"site key: (\S+)", out).group(1)  # type: ignore[union-attr]
+    shop_id = re.search(r"shop id: (\d+)", out).group(1)  # type: ignore[union-attr]
+    credential = re.search(r"credential: (\S+)",  # type: ignore[union-attr]
+                           cluster.cli("agent", "create", shop_id, "--name", "GC agent").stdout).group(1)
+    # The web process runs this file's serve(): `storechat web` plus the probe.
+    cluster.webs.append(None)
+    cluster.ports.append(free_port())
+    _start_web_with_probe(cluster)
+    url = cluster.url(0)
+    try:
+        for kind, make, key in (("visitor socket", Visitor, site_key), ("agent socket", Agent, credential),
+                                ("HTTP fallback (hello, message, a long poll)", HttpVisitor, site_key)):
+            make(url, key, -1).close()  # warm: first-use caches are not garbage
+            time.sleep(1.0)
+            before = ask(tmp, "mark")["frozen"]
+            opened = [make(url, key, n) for n in range(args.sockets)]
+            time.sleep(0.5)
+            held = ask(tmp, "freeze")["frozen"] - before
+            # Traffic on every connection while the GC schedule freezes what is alive
+            # now and then (what it does every minute, or after a few thousand objects).
+            stop = threading.Event()
+
+            def traffic() -> None:
+                while not stop.is_set():
+                    for conn in opened:
+                        conn.traffic()
+
+            mover = threading.Thread(target=traffic, daemon=True)
+            mover.start()
+            for _ in range(args.freezes):
+                time.sleep(0.5)
+                ask(tmp, "freeze")
+            stop.set()
+            mover.join()
+            for conn in opened:
+                conn.close()
+            del opened
+            time.sleep(3.0)  # the handlers finish their close (a socket lingers up to 2 s)
+            report = ask(tmp, "report")
+            print(f"\n{kind}: {args.sockets} opened ({held / args.sockets:.0f} objects each, frozen), "
+                  f"traffic with {args.freezes} freezes meanwhile, closed", flush=True)
+            for label, what in (("frozen", "among the frozen objects (only a full pass frees it)"),
+                                ("young", "among the young objects (young collections free it)")):
+                count = report[label]["count"]
+                print(f"  cyclic garbage {what}: {count} objects, {count / args.sockets:.1f} per connection")
+                for name, n in report[label]["types"][:args.top]:
+                    print(f"    {n / args.sockets:8.2f}  {name}")
+                for name, n in report[label]["cycles"]:
+                    print(f"    cycle x{n / args.sockets:.2f} per connection: {name}")
+    finally:
+        cluster.stop()
 
 
 def _start_web_with_probe(cluster: Any) -> None:
