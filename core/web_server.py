@@ -64,10 +64,13 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         signal.signal(signal.SIGTERM, on_term)
         # The app is loaded: garbage collection in small pieces, never a full pass mid-burst
         # (core/gc_schedule.py).
+        # Its open sockets and visitor requests in progress are what a web process grows
+        # by: they never force a full pass.
         settings = load_settings()
+        svc = worker.wsgi.extensions["storechat"]
         report = Path(settings.instance_path) / f"gc-{os.getpid()}.json" if settings.gc_report else None
         GcSchedule(full_interval=settings.gc_full_interval, max_pause=settings.gc_max_pause,
-                   report=report).start()
+                   report=report, live_sockets=svc.connections.live).start()
 
     WebServer({
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",

@@ -74,6 +74,8 @@ class Connections:
         self.ttl = ttl
         self.recheck_every = recheck_every
         self._sessions: set[SocketSession] = set()
+        #: Visitor HTTP requests being served (core/chat/http_transport.py).
+        self._requests = 0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,6 +93,19 @@ class Connections:
     def discard(self, session: SocketSession) -> None:
         with self._lock:
             self._sessions.discard(session)
+
+    def request_started(self) -> None:
+        with self._lock:
+            self._requests += 1
+
+    def request_ended(self) -> None:
+        with self._lock:
+            self._requests -= 1
+
+    def live(self) -> int:
+        """Open sockets and visitor HTTP requests in progress (a long poll holds one up to
+        25 s): what the process's objects grow with (core/gc_schedule.py counts on it)."""
+        return len(self._sessions) + self._requests
 
     def stop(self) -> None:
         self._stopped.set()

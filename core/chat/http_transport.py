@@ -56,13 +56,16 @@ def _take_slot() -> None:
     if not slot.take(svc, ttl=max(svc.beat_ttl, MAX_WAIT + 10)):
         raise ChatError("too_many_connections", "too many open chat connections from this address")
     request._storechat_slot = slot  # type: ignore[attr-defined]
+    svc.connections.request_started()
 
 
 @bp.teardown_request
 def _release_slot(_exc: BaseException | None) -> None:
     slot = getattr(request, "_storechat_slot", None)
     if slot is not None:
-        slot.release(services())
+        svc = services()
+        svc.connections.request_ended()
+        slot.release(svc)
 
 
 @bp.errorhandler(ChatError)

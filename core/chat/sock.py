@@ -1,5 +1,5 @@
-"""The flask-sock extension both sockets register on, how it compresses, and
-the WebSocket server class it uses (:class:`ChatServer`).
+"""The flask-sock extension both sockets register on (:class:`ChatSock`), how it
+compresses, and the WebSocket server class it uses (:class:`ChatServer`).
 
 simple-websocket answers a browser's ``permessage-deflate`` offer with
 wsproto's defaults: 32 KiB windows and context takeover, so every socket
@@ -21,14 +21,72 @@ from typing import Any
 import flask_sock
 import simple_websocket
 import simple_websocket.ws
-from flask import Flask
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from wsproto.events import BytesMessage, CloseConnection, Event, TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason
 
-sock = Sock()
+
+class _SocketDone(Response):
+    """What a socket's route returns once the socket is done: no HTTP response is
+    written (gunicorn: none at all; werkzeug's server: its own handling)."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        if self.mode == "gunicorn":
+            raise StopIteration()
+        if self.mode == "werkzeug":
+            return super().__call__(environ, start_response)
+        return []
+
+
+class ChatSock(Sock):  # type: ignore[misc]
+    """flask-sock's extension, with routes that leave no reference cycle behind.
+
+    flask-sock's own route builds a response class per connection, whose
+    method closes over the connection: a class is a reference cycle, so the
+    closed connection (its WebSocket, socket, buffers: about 60 objects) was
+    kept until the cycle collector found the class, and for good if a
+    collection froze it first (core/gc_schedule.py). Here one response class
+    serves every connection, and a closed connection is freed by reference
+    counting the moment its handler returns (tests/core/test_socket_garbage.py).
+    """
+
+    def route(self, path: str, bp: Any = None, **kwargs: Any) -> Any:
+        def decorator(handler: Any) -> Any:
+            @functools.wraps(handler)
+            def websocket_route(*args: Any, **kw: Any) -> Response:
+                ws = ChatServer(request.environ, **current_app.config.get("SOCK_SERVER_OPTIONS", {}))
+                try:
+                    handler(ws, *args, **kw)
+                except ConnectionClosed:
+                    pass
+                try:
+                    ws.close()
+                except Exception:  # noqa: BLE001 - closed already
+                    pass
+                return _SocketDone(ws.mode)
+
+            kwargs["websocket"] = True
+            if bp is not None:
+                bp.route(path, **kwargs)(websocket_route)
+            elif self.app is not None:
+                self.app.route(path, **kwargs)(websocket_route)
+            else:
+                if self.bp is None:
+                    self.bp = Blueprint("__flask_sock", flask_sock.__name__)
+                self.bp.route(path, **kwargs)(websocket_route)
+            return handler
+
+        return decorator
+
+
+sock = ChatSock()
 
 #: 2**11 bytes of window: more than a chat frame (16 KiB max, usually < 1 KiB) needs to find repeats.
 WINDOW_BITS = 11
@@ -188,6 +246,4 @@ def init_app(app: Flask) -> None:
     # simple-websocket builds its accepted extension from this module global
     # (Base._handle_events); there is no option for it.
     simple_websocket.ws.PerMessageDeflate = chat_deflate  # type: ignore[attr-defined,misc]
-    # flask-sock builds each connection from this module global; there is no option for it either.
-    flask_sock.Server = ChatServer  # type: ignore[attr-defined,misc]
     sock.init_app(app)
