@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import metrics
 from core.assistant import after_hours, guard
 from core.assistant.engine import Reply, Turn, resolve_engine
 from core.assistant.tools import Tools, orders
@@ -85,6 +86,7 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         reply = resolve_engine(shop).reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text)
         if tripped:
+            metrics.GUARD_TRIPS.inc()
             log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)
             session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="guard_trip",
                               data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine}))
@@ -102,6 +104,7 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
                                      client_id=f"reply:{seq}", payload=payload)
     if not stored.created:
         return
+    metrics.ASSISTANT_REPLY_SECONDS.labels(reply.engine or "unknown").observe(time.perf_counter() - started)
     svc.bus.publish(stored.shop_id, stored.frame)
     if handoff:
         _hand_off(svc, conversation_id, handoff)
