@@ -13,7 +13,15 @@ a platform's name), so the number of series stays bounded.
 """
 from __future__ import annotations
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from core.metrics_dir import ENV
+
+#: Whether this process records into the multiprocess folder: prometheus_client decided it when
+#: it was first imported (just now), from the variable as it was then.
+MULTIPROCESS = bool(os.environ.get(ENV))
 
 #: HTTP requests by the URL rule that served them (``/api/v1/visitor/messages``,
 #: ``/webhooks/<platform>``; ``unmatched`` for a 404 without a rule) and status.

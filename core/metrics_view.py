@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from prometheus_client import multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
-from core.metrics_dir import ENV
+from core import metrics
 from core.services import Services, services
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ def scrape() -> Response:
 def exposition(svc: Services) -> bytes:
     """The text of a scrape: every process's files (or this process's own figures when
     it runs without a multiprocess folder, as in tests), plus the live readings."""
-    if os.environ.get(ENV):
+    if metrics.MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

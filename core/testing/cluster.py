@@ -184,7 +184,7 @@ class Cluster:
         metrics.mkdir(parents=True, exist_ok=True)
         for stale in metrics.glob("*.db"):
             stale.unlink()
-        self.env.setdefault(metrics_dir.ENV, str(metrics))
+        self.env[metrics_dir.ENV] = str(metrics)
         for _ in range(self.web_count):
             self.webs.append(None)
             self.ports.append(free_port())
