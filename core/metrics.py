@@ -22,6 +22,8 @@ from core.metrics_dir import ENV
 #: Whether this process records into the multiprocess folder: prometheus_client decided it when
 #: it was first imported (just now), from the variable as it was then.
 MULTIPROCESS = bool(os.environ.get(ENV))
+if MULTIPROCESS:  # a command may record before it gets to metrics_dir.use() (`demo` syncs first)
+    os.makedirs(os.environ[ENV], exist_ok=True)
 
 #: HTTP requests by the URL rule that served them (``/api/v1/visitor/messages``,
 #: ``/webhooks/<platform>``; ``unmatched`` for a 404 without a rule) and status.

@@ -50,8 +50,10 @@ def use(instance_path: Path, *, clean: bool = False) -> Path:
     path = folder(instance_path)
     path.mkdir(parents=True, exist_ok=True)
     if clean:  # only prometheus-client's own files: the variable may name a folder shared with more
+        own = f"_{os.getpid()}.db"  # this process may have recorded already: its files stay
         for f in path.glob("*.db"):
-            f.unlink(missing_ok=True)
+            if not f.name.endswith(own):
+                f.unlink(missing_ok=True)
     os.environ[ENV] = str(path)
     if not clean:
         reap_dead(path)
