@@ -14,6 +14,7 @@ a platform's name), so the number of series stays bounded.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -63,8 +64,15 @@ def socket_closed(kind: str) -> None:
     OPEN_SOCKETS.labels(kind).dec()
 
 
+_STORED_BY: dict[str, Any] = {}
+
+
 def message_stored(author: str) -> None:
-    MESSAGES_STORED.labels(author).inc()
+    # The labelled child is looked up once per author: the message path pays the increment only.
+    child = _STORED_BY.get(author)
+    if child is None:
+        child = _STORED_BY[author] = MESSAGES_STORED.labels(author)
+    child.inc()
 
 
 def webhook_delivery(platform: str, outcome: str) -> None:
