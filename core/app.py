@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import admin, api, demo, health, install, json_input, services, start_page, webhooks, widget
+from core import (admin, api, demo, health, install, json_input, metrics_view, request_hooks, services, start_page,
+                  webhooks, widget)
 from core.chat import http_transport, sock
 from core.widget import events as widget_events
 from core.settings import Settings, load_settings
@@ -29,10 +30,12 @@ def create_app(settings: Settings | None = None) -> Flask:
             x_host=settings.trusted_proxies,
         )
 
+    request_hooks.init_app(app, access_log=settings.access_log)  # first: ids, counts, the access line
     json_input.init_app(app)  # request.get_json reads with the nesting limit
     services.init_app(app, settings)
     health.init_app(app)
     api.init_app(app)  # /api/openapi.json
+    metrics_view.init_app(app)
     widget.init_app(app)
     widget_events.init_app(app)  # the widget's analytics beacon
     sock.init_app(app)

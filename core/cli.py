@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from core import log_setup
+from core import log_setup, metrics_dir
 from core.accounts.commands import user as user_commands
 from core.analytics.commands import analytics as analytics_commands
 from core.errors import BadInput, ConfigError, StoreChatError
@@ -83,6 +83,8 @@ def main(log_level: str | None, verbose: bool) -> None:
     its secret in ./instance.
     """
     log_setup.configure(log_level, verbose=verbose)
+    if click.get_current_context().invoked_subcommand in metrics_dir.RECORDING:
+        metrics_dir.point_early()
 
 
 host_option = click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
@@ -266,6 +268,7 @@ def web(host: str, port: int, workers: int, ready_file: Path | None) -> None:
 
     settings = _settings()
     _require_schema(settings)
+    metrics_dir.use(settings.instance_path)
     run(host, port, workers=workers, connections=settings.web_connections, ready_file=ready_file)
 
 
@@ -309,6 +312,7 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     if not url:
         raise ConfigError("no Redis: set STORECHAT_REDIS_URL or start `storechat serve` first")
     _require_schema(settings)
+    metrics_dir.use(settings.instance_path)
     run(url, queues, burst=burst)
 
 

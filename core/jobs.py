@@ -80,7 +80,9 @@ def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[s
     # A failure (the platform's API down, a deadlock) is tried again over about an hour and a
     # half; the platform itself was answered 200 and will not send it again.
     return queue(DEFAULT, connection).enqueue(
-        process_webhook, delivery_pk, event, job_timeout=300, result_ttl=0, failure_ttl=7 * 86400,
+        # The description (RQ logs it at INFO) names the job, not its payload.
+        process_webhook, delivery_pk, event, description=f"process_webhook({delivery_pk})",
+        job_timeout=300, result_ttl=0, failure_ttl=7 * 86400,
         retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS), rate_limit=webhook_limit(shop_id),
     )
 
@@ -99,7 +101,8 @@ def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id
 def enqueue_team_alert(connection: redis_lib.Redis, conversation_id: int, kind: str,
                        email: str | None = None) -> Job:
     return queue(ASSISTANT, connection).enqueue(
-        notify_team, conversation_id, kind, email, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
+        notify_team, conversation_id, kind, email, description=f"notify_team({conversation_id}, {kind!r})",
+        job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
 
 
 def enqueue_shopper_email(connection: redis_lib.Redis, conversation_id: int, delay: timedelta) -> Job:

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "INFO"
+    #: ``json`` (one object per line) or ``text``; unset: text on a terminal, JSON otherwise
+    #: (read by core/log_setup.py from the environment, in every process).
+    log_format: str | None = Field(default=None, pattern=r"^(json|text)$")
+    #: One log line per HTTP request and per socket opened and closed (logger ``core.access``).
+    access_log: bool = False
+    #: Bearer token that ``GET /metrics`` requires; unset, ``/metrics`` answers 404.
+    metrics_token: str | None = Field(default=None, min_length=16)
     #: Serve the demo storefront at ``/demo/`` (``storechat demo`` sets it; off for ``serve``).
     demo: bool = False
 
@@ -121,10 +128,16 @@ class Settings(BaseSettings):
     web_connections: int = Field(default=10000, ge=10)
 
     @field_validator("database_url", "redis_url", "redis_sentinels", "public_url", "secret_key", "credentials_key", "smtp_url",
+                     "metrics_token", "log_format",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lowercase_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

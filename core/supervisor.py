@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from core import metrics_dir
 from core.db import Database
 from core.db.migrate import require_current, upgrade
 from core.embedded_redis import RUNTIME_FILE, EmbeddedRedis
@@ -101,6 +102,8 @@ class Supervisor:
             self.redis = EmbeddedRedis(self.settings.instance_path / "redis.db")
             self.redis.start()
             self._runtime.write_text(self.redis.url)
+        # One metrics folder for every process this supervisor starts, emptied now (core/metrics_dir.py).
+        metrics_dir.use(self.settings.instance_path, clean=True)
         env = dict(os.environ)
         env.update({
             "STORECHAT_REDIS_URL": self.redis_url,
@@ -172,6 +175,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            metrics_dir.mark_dead(child.pid)
         self.children.clear()
         if self.redis is not None:
             self.redis.stop()

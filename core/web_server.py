@@ -19,8 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-from core import log_setup
+from core import log_setup, metrics_dir
+
+
+class OneLogFormat(Logger):  # type: ignore[misc]
+    """gunicorn's messages through StoreChat's handler (core/log_setup.py): in JSON mode every
+    line of the process is one object, gunicorn's too. Its level stays its own (``loglevel``)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if log_setup.log_format() == "json":
+            for handler in list(self.error_log.handlers):
+                self.error_log.removeHandler(handler)
+            self.error_log.propagate = True
 
 
 class WebServer(BaseApplication):  # type: ignore[misc]
@@ -51,6 +64,10 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
             tmp = ready_file.with_suffix(".tmp")
             tmp.write_text(json.dumps({"addresses": addresses, "pid": os.getpid()}))
             tmp.replace(ready_file)
+
+    def child_exit(server: Any, worker: Any) -> None:
+        # Its open-socket gauge stops counting; its counters stay in the sums (core/metrics_dir.py).
+        metrics_dir.mark_dead(worker.pid)
 
     def post_worker_init(worker: Any) -> None:
         from core import lifecycle
@@ -88,5 +105,7 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         "loglevel": log_setup.library_level(),
         "when_ready": when_ready,
         "post_worker_init": post_worker_init,
+        "child_exit": child_exit,
+        "logger_class": OneLogFormat,
         "proc_name": "storechat-web",
     }).run()

@@ -16,12 +16,13 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import redis as redis_lib
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from core import redis_client
+from core import log_setup, redis_client
 from core.jobs import ASSISTANT, QUEUES, queue, worker_services
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,23 @@ def _expected_stop(record: logging.LogRecord) -> bool:
     return "cold shut down" not in record.getMessage()
 
 
+class MeasuredWorker(SimpleWorker):  # type: ignore[misc]
+    """RQ's SimpleWorker, each job timed and its failures counted by kind (its function's
+    name: ``assistant_reply``, ``sync_shop``...), and its log lines tagged with its id."""
+
+    def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+        from core import metrics
+
+        kind = (job.func_name or "unknown").rpartition(".")[2]
+        started = time.perf_counter()
+        with log_setup.bind(job_id=job.id):
+            ok = bool(super().perform_job(job, queue, execution))
+        metrics.JOB_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        if not ok:
+            metrics.JOB_FAILURES.labels(kind).inc()
+        return ok
+
+
 def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False) -> bool:
     connection = redis_client.worker_client(redis_url)
     stop = threading.Event()
@@ -56,7 +74,7 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
     delay = 0.5
     try:
         while True:
-            worker = SimpleWorker([queue(name, connection) for name in queues], connection=connection,
+            worker = MeasuredWorker([queue(name, connection) for name in queues], connection=connection,
                                   serializer=JSONSerializer)
             try:
                 done = worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import metrics
 from core.assistant import after_hours, guard, handoff_rules
 from core.assistant.builtin import BuiltinEngine
 from core.assistant.builtin.language import supported
@@ -91,6 +92,7 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         reply = engine.reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text, reply.language or "en")
         if tripped:
+            metrics.GUARD_TRIPS.inc()
             log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)
             session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="guard_trip",
                               data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine}))
@@ -114,6 +116,7 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
                                      client_id=f"reply:{seq}", payload=payload)
     if not stored.created:
         return
+    metrics.ASSISTANT_REPLY_SECONDS.labels(reply.engine or "unknown").observe(time.perf_counter() - started)
     svc.bus.publish(stored.shop_id, stored.frame)
     if handoff:
         _hand_off(svc, conversation_id, handoff)

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core import shop_connectors
+from core import metrics, shop_connectors
 from core.catalog import search, version
 from core.connector import Connector, DocumentRecord, ProductRecord, VariantRecord
 from core.db import Database, Document, Product, Shop, SyncRun, Variant
@@ -157,6 +157,7 @@ def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str,
             setattr(run, counter, already + len(seen))
             state = checkpoint()
             run.resume_state = dict(state) if state is not None else None
+        metrics.SYNC_RECORDS.labels(counter.removesuffix("_seen")).inc(len(batch))
     return seen
 
 

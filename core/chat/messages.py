@@ -28,6 +28,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import metrics
 from core.db import Conversation, Database, Message, Visitor
 from core.db import sqlite_write
 from core.db.compiled import Statements, autocommit
@@ -115,13 +116,16 @@ def append_message(
     if author == "visitor" and client_id is not None:
         client_id = VISITOR_ID_PREFIX + client_id
     try:
-        return _append(db, conversation_id, author, text, client_id, payload, open_only)
+        stored = _append(db, conversation_id, author, text, client_id, payload, open_only)
     except _AlreadyStored as dup:
         # Stored before (or by a writer that raced this one): that message, nothing new.
         existing = _by_client_id(db, conversation_id, client_id)
         if existing is None:  # pragma: no cover - a conflict means the row exists
             raise RuntimeError(f"message {client_id!r} conflicted but cannot be read") from None
         return Stored(existing, created=False, status=dup.status, shop_id=dup.shop_id)
+    if stored.created:
+        metrics.message_stored(author)  # the only cost the message path pays: one counter increment
+    return stored
 
 
 # The store path runs for every line of every shopper and, under gevent, its

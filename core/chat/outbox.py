@@ -13,6 +13,7 @@ without bound.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import queue
@@ -63,7 +64,9 @@ class Outbox:
         #: after follow() has seeded it.
         self._sent: dict[int, int] = {}
         self.closed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="storechat-outbox", daemon=True)
+        # The sender logs with its socket's ids (core/log_setup.py): it runs in a copy of this context.
+        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
+                                        name="storechat-outbox", daemon=True)
         self._thread.start()
 
     def follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:

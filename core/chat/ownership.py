@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from core import metrics
 from core.db import Agent, Conversation, Database
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
@@ -102,6 +103,8 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
             ).rowcount
             if moved != 1:
                 continue  # another change came first: decide again on what it left
+            if action == "handoff" and after != before:
+                metrics.HANDOFFS.inc()
             return Change(
                 conversation_id=conversation.id,
                 shop_id=conversation.shop_id,

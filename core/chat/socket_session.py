@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from typing import Any
 
 import redis as redis_lib
 from simple_websocket import ConnectionClosed
 
-from core import lifecycle
+from core import lifecycle, log_setup, metrics
 from core.chat.connections import AddressSlot
 from core.chat.frames import FrameError, client_id_of, error_frame, parse
 from core.chat.outbox import Outbox, wake
@@ -20,6 +21,7 @@ from core.chat.sock import LINGER_SECONDS
 from core.services import Services
 
 log = logging.getLogger(__name__)
+access = logging.getLogger("core.access")
 
 HELLO_TIMEOUT = 15
 #: An idle socket's handler blocks until a frame arrives, the socket closes or
@@ -46,6 +48,22 @@ class SocketSession:
         self._drained = threading.Event()
 
     def run(self) -> None:
+        """The socket's life, tagged with its id in every log line, counted while open."""
+        kind = "agent" if self.agent else "visitor"
+        with log_setup.bind(socket_id=self.connection_id):
+            metrics.socket_opened(kind)
+            opened = time.monotonic()
+            if self.settings.access_log:
+                access.info("socket opened", extra={"socket": kind})
+            try:
+                self._run()
+            finally:
+                metrics.socket_closed(kind)
+                if self.settings.access_log:
+                    access.info("socket closed", extra={"socket": kind,
+                                                        "seconds": round(time.monotonic() - opened, 3)})
+
+    def _run(self) -> None:
         if not self.slot.take(self.svc, ttl=self.svc.beat_ttl):
             self.fatal("too_many_connections", "too many open chat connections from this address")
             return

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import redis as redis_lib
 
@@ -135,7 +136,8 @@ class Cluster:
     """
 
     def __init__(self, instance: Path, env: dict[str, str], *, web: int = 2, worker: bool = True,
-                 web_workers: int = 1, worker_queues: list[tuple[str, ...]] | None = None) -> None:
+                 web_workers: int = 1, worker_queues: list[tuple[str, ...]] | None = None,
+                 logs: Path | None = None) -> None:
         from core.jobs import worker_layout
 
         self.instance = Path(instance)
@@ -147,6 +149,8 @@ class Cluster:
         self.webs: list[subprocess.Popen[bytes] | None] = []
         self.ports: list[int] = []
         self.workers: list[subprocess.Popen[bytes] | None] = []
+        #: When set, each process's stderr (its log) goes to ``web<i>.log`` / ``worker<i>.log`` there.
+        self.logs = Path(logs) if logs is not None else None
 
     @property
     def worker(self) -> subprocess.Popen[bytes] | None:
@@ -164,15 +168,30 @@ class Cluster:
         return subprocess.run([sys.executable, "-m", "core.cli", *args], env=self.env,
                               capture_output=True, text=True, timeout=120, check=True)
 
+    def _popen(self, args: list[str], log: str, **options: Any) -> subprocess.Popen[bytes]:
+        if self.logs is None:
+            return subprocess.Popen(args, env=self.env, **options)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with open(self.logs / f"{log}.log", "ab") as stderr:
+            return subprocess.Popen(args, env=self.env, stderr=stderr, **options)
+
     def start(self) -> Cluster:
         self.cli("migrate")
+        # One metrics folder for the processes of this cluster, emptied, as `storechat serve` does.
+        from core import metrics_dir
+
+        metrics = self.instance / metrics_dir.FOLDER
+        metrics.mkdir(parents=True, exist_ok=True)
+        for stale in metrics.glob("*.db"):
+            stale.unlink()
+        self.env[metrics_dir.ENV] = str(metrics)
         for _ in range(self.web_count):
             self.webs.append(None)
             self.ports.append(free_port())
             self.start_web(len(self.webs) - 1)
-        for queues in self.worker_queues:
-            self.workers.append(subprocess.Popen(
-                [sys.executable, "-m", "core.cli", "worker", "--queue", ",".join(queues)], env=self.env))
+        for j, queues in enumerate(self.worker_queues):
+            self.workers.append(self._popen(
+                [sys.executable, "-m", "core.cli", "worker", "--queue", ",".join(queues)], f"worker{j}"))
         return self
 
     def url(self, i: int) -> str:
@@ -181,10 +200,10 @@ class Cluster:
     def start_web(self, i: int, timeout: float = 30) -> None:
         ready = self.instance / f"web{i}.ready"
         ready.unlink(missing_ok=True)
-        self.webs[i] = subprocess.Popen(
+        self.webs[i] = self._popen(
             [sys.executable, "-m", "core.cli", "web", "--host", "127.0.0.1", "--port", str(self.ports[i]),
              "--workers", str(self.web_workers), "--ready-file", str(ready)],
-            env=self.env, start_new_session=True,
+            f"web{i}", start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import connector_registry, shop_connectors
+from core import connector_registry, metrics, shop_connectors
 from core.connector import Connector, WebhookNotSupported
 from core.db import Database, Shop, WebhookDelivery
 from core.db.models import utcnow
@@ -46,7 +46,17 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
 def receive(platform: str) -> tuple[Response, int]:
     cls = connector_registry.available().get(platform)
     if cls is None:
+        metrics.webhook_delivery("unknown", "unknown_platform")  # the URL's name is no label: unbounded
         return _error(404, "unknown_platform", f"no connector named {platform!r} takes webhooks here")
+    response, status = _receive(platform, cls)
+    # The outcome: queued, duplicate or pong (200), or the error's code.
+    body = response.get_json(silent=True) or {}
+    outcome = body.get("status") if status == 200 else (body.get("error") or {}).get("code")
+    metrics.webhook_delivery(platform, str(outcome or status))
+    return response, status
+
+
+def _receive(platform: str, cls: type[Connector]) -> tuple[Response, int]:
     svc = services()
     limit = svc.settings.webhook_max_bytes
     if request.content_length is not None and request.content_length > limit:
