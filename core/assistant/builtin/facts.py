@@ -78,7 +78,7 @@ def _open(d: Dialogue, text: str) -> Answer | None:
     if result.get("facts"):
         return Answer(d.t.render("facts", title=product["title"], facts=" … ".join(result["facts"])),
                       "product_details", [product], list(QUICK["product"]), context)
-    return Answer(d.t.render("facts_none", title=product["title"], attribute=" ".join(asked)), "product_details",
+    return Answer(d.t.render("facts_none", title=product["title"], attribute=d.own_words(" ".join(asked))), "product_details",
                   [product], list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
 
 

@@ -146,7 +146,7 @@ def search(d: Dialogue, q: Query) -> Answer:
 def _ranked_text(d: Dialogue, q: Query, sort: str | None, shown: list[dict[str, Any]], filters: str) -> str:
     """"Our most expensive jackets, highest price first: ...", "From Acme: ..."."""
     items = "; ".join(d.item(c) for c in shown)
-    what = (" " + q.asked) if q.asked else ""
+    what = d.t.render("ranked_what", asked=d.own_words(q.asked)) if q.asked else ""
     if sort == "best_value":
         per_unit = all(ranking.PACK.search(c["title"] or "") for c in shown) and len(shown) > 1
         key = "ranked_best_value" if per_unit else "ranked_best_value_price"
