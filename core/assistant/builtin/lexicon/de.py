@@ -90,6 +90,8 @@ sag genau | sage genau | schreib genau | schreibe genau | antworte nur mit | ant
 system prompt | system-prompt => system prompt
 entwicklermodus => developer mode
 zeig mir deine anweisungen | verrate mir deine | verrate deine | nenne deine anweisungen => reveal your
+noch welche | habt ihr noch | haben sie noch => any left
+wer stellt sie her | wer stellt ihn her | wer stellt es her | wer macht sie | wer macht die => who makes
 """
 
 WORDS = """
@@ -154,6 +156,9 @@ zusammensetzung=composition, materialien=materials, gemacht=made, hergestellt=ma
 ignoriere=ignore, ignorier=ignore, ignorieren=ignore, vergiss=forget, vergessen=forget
 anweisungen=instructions, anweisung=instruction, regeln=rules, vorherigen=previous, vorigen=previous
 bisherigen=previous, systemprompt=system prompt, sag=say, sage=say
+zeigt=show me, zeigst=show me, zeige=show me
+wasserdicht=waterproof, wasserabweisend=water-repellent, atmungsaktiv=breathable
+verstellbar=adjustable, handgemacht=handmade, bio=organic, recycelt=recycled, vegan=vegan
 """
 
 DROP = "der die das den dem des ein eine einen einem einer eines denn mal bitte doch ja nach also halt davon her hin"

@@ -99,6 +99,9 @@ repite conmigo | repite después de mí => repeat after me
 di exactamente | escribe exactamente | responde exactamente | di solo | responde solo | contesta solo | responde solamente => say exactly
 modo desarrollador => developer mode
 revela tu | revélame tu | revela tus | dime tu prompt | muéstrame tu prompt | muéstrame tus instrucciones => reveal your
+todo lo anterior | todo lo de antes => everything above
+hecho a mano | hecha a mano | hechos a mano => handmade
+quién la hace | quién las hace | quién lo diseña => who makes
 """
 
 WORDS = """
@@ -160,6 +163,9 @@ contenido=contents, ajuste=fit, horma=fit, tallaje=sizing, origen=origin, proced
 ignora=ignore, ignorar=ignore, ignore=ignore, ignoren=ignore, olvida=forget, olvidar=forget, olvidate=forget
 olvide=forget, olviden=forget, instrucciones=instructions, instruccion=instruction, indicaciones=instructions
 reglas=rules, normas=rules, anteriores=previous, previas=previous, di=say, dime=tell me
+anterior=previous
+impermeable=waterproof, transpirable=breathable, ajustable=adjustable, regulable=adjustable
+lavable=washable, organico=organic, reciclado=recycled, reciclada=recycled, vegano=vegan, vegana=vegan
 """
 
 DROP = "el la los las un una unos unas del de al lo se le les pues bueno oye mira hey eh ah por os nos te"

@@ -98,6 +98,8 @@ dis exactement | dites exactement | écris exactement | réponds exactement | r�
 prompt système | invite système | message système | consignes système => system prompt
 mode développeur => developer mode
 révèle tes | révélez vos | montre-moi tes instructions | donne-moi tes instructions | donne-moi ton prompt => reveal your
+fait main | faite main | fait à la main | faite à la main => handmade
+qui le fabrique | qui la fabrique | qui les fabrique | qui le fait | qui la fait | qui les fait => who makes
 """
 
 WORDS = """
@@ -158,6 +160,8 @@ lave-vaisselle=dishwasher, seche-linge=tumble dryer, inclus=included, incluse=in
 comprend=includes, compris=included, contenu=contents, coupe=fit, origine=origin, provenance=origin
 oublie=forget, oubliez=forget, oublier=forget, ignore=ignore, ignorez=ignore, ignorer=ignore
 consignes=instructions, regles=rules, precedentes=previous, precedents=previous, anterieures=previous
+impermeable=waterproof, respirant=breathable, respirante=breathable, reglable=adjustable
+lavable=washable, bio=organic, biologique=organic, recycle=recycled, recyclee=recycled, vegan=vegan, vegane=vegan
 """
 
 DROP = "le la les un une des du de d' l' est-ce que qu' alors bon euh ben voila il elle"

@@ -93,6 +93,8 @@ ripeti dopo di me | ripeti con me => repeat after me
 prompt di sistema | messaggio di sistema | istruzioni di sistema => system prompt
 modalità sviluppatore => developer mode
 rispondi solo | rispondi soltanto | scrivi solo | scrivi esattamente | rispondi esattamente => say exactly
+fatto a mano | fatta a mano | fatti a mano => handmade
+chi le produce | chi lo fa | chi la fa | chi li fa | chi le fa | chi le fabbrica | chi lo fabbrica | chi la fabbrica => who makes
 """
 
 WORDS = """
@@ -151,6 +153,9 @@ nuovo=new, nuova=new, nuovi=new, nuove=new, recente=recent, ancora=still, tue=yo
 ignora=ignore, ignorare=ignore, ignorate=ignore, dimentica=forget, dimenticare=forget, dimenticate=forget
 istruzioni=instructions, istruzione=instruction, regole=rules, precedenti=previous, scrivi=write
 rispondi=answer, esattamente=exactly
+vedere=see, vedi=see, mostra=show me, mostrate=show me, fatemi=show me
+impermeabile=waterproof, traspirante=breathable, regolabile=adjustable, lavabile=washable
+biologico=organic, biologica=organic, riciclato=recycled, riciclata=recycled, vegano=vegan, vegana=vegan
 """
 
 DROP = "il lo la i gli le un uno una un' l' del dello della dei degli delle di al allo alla ai agli alle ne ci allora beh"

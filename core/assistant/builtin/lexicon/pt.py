@@ -91,6 +91,8 @@ repete comigo | repete depois de mim | repita depois de mim => repeat after me
 diz exatamente | diga exatamente | escreve exatamente | escreva exatamente | responde apenas | responda apenas | responde só | responda só => say exactly
 prompt do sistema | mensagem do sistema | instruções do sistema => system prompt
 modo de desenvolvedor | modo programador => developer mode
+feito à mão | feita à mão | feito a mão => handmade
+quem o fabrica | quem a fabrica | quem os fabrica | quem as fabrica | quem o faz | quem a faz => who makes
 """
 
 WORDS = """
@@ -149,6 +151,9 @@ novo=new, nova=new, novos=new, novas=new, recente=recent, ainda=still
 tuas=your, teu=your, tua=your, teus=your, vossa=your, vosso=your, vossos=your, vossas=your
 ignora=ignore, ignore=ignore, ignorar=ignore, ignorem=ignore, esquece=forget, esqueca=forget, esquecer=forget
 instrucoes=instructions, instrucao=instruction, regras=rules, anteriores=previous, diz=say, diga=say
+mostra-me=show me, mostre-me=show me, diga-me=tell me, diz-me=tell me, fala-me=tell me, ver=see
+impermeavel=waterproof, respiravel=breathable, ajustavel=adjustable, lavavel=washable
+organico=organic, organica=organic, reciclado=recycled, reciclada=recycled, vegano=vegan, vegana=vegan
 """
 
 DROP = "o a os as um uma uns umas do da dos das ao aos à às de pois entao bem olhe olha"
