@@ -216,7 +216,8 @@ def _word(lex: Lexicon, original: str) -> str:
         if key.endswith(ending) and len(key) - len(ending) >= 3:
             base = key[: len(key) - len(ending)] + replacement
             if base in lex.words:
-                return lex.words[base]
+                # "Tops" of "LED High Tops" is a word English shares: the name stays as written.
+                return original if lex.words[base].lower() == base else lex.words[base]
     head, apostrophe, rest = original.replace("’", "'").partition("'")
     if apostrophe and rest and unaccent(head) + "'" in lex.drop:
         return _word(lex, rest)  # "l'article" is "article", "l'Ocean Blue Shirt" keeps "Ocean"

@@ -159,6 +159,7 @@ bisherigen=previous, systemprompt=system prompt, sag=say, sage=say
 zeigt=show me, zeigst=show me, zeige=show me
 wasserdicht=waterproof, wasserabweisend=water-repellent, atmungsaktiv=breathable
 verstellbar=adjustable, handgemacht=handmade, bio=organic, recycelt=recycled, vegan=vegan
+natur=natural, naturfarben=natural
 """
 
 DROP = "der die das den dem des ein eine einen einem einer eines denn mal bitte doch ja nach also halt davon her hin"

@@ -162,6 +162,7 @@ oublie=forget, oubliez=forget, oublier=forget, ignore=ignore, ignorez=ignore, ig
 consignes=instructions, regles=rules, precedentes=previous, precedents=previous, anterieures=previous
 impermeable=waterproof, respirant=breathable, respirante=breathable, reglable=adjustable
 lavable=washable, bio=organic, biologique=organic, recycle=recycled, recyclee=recycled, vegan=vegan, vegane=vegan
+naturel=natural, naturelle=natural
 """
 
 DROP = "le la les un une des du de d' l' est-ce que qu' alors bon euh ben voila il elle"

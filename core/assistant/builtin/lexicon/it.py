@@ -156,6 +156,7 @@ rispondi=answer, esattamente=exactly
 vedere=see, vedi=see, mostra=show me, mostrate=show me, fatemi=show me
 impermeabile=waterproof, traspirante=breathable, regolabile=adjustable, lavabile=washable
 biologico=organic, biologica=organic, riciclato=recycled, riciclata=recycled, vegano=vegan, vegana=vegan
+naturale=natural
 """
 
 DROP = "il lo la i gli le un uno una un' l' del dello della dei degli delle di al allo alla ai agli alle ne ci allora beh"

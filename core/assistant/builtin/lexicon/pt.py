@@ -154,6 +154,7 @@ instrucoes=instructions, instrucao=instruction, regras=rules, anteriores=previou
 mostra-me=show me, mostre-me=show me, diga-me=tell me, diz-me=tell me, fala-me=tell me, ver=see
 impermeavel=waterproof, respiravel=breathable, ajustavel=adjustable, lavavel=washable
 organico=organic, organica=organic, reciclado=recycled, reciclada=recycled, vegano=vegan, vegana=vegan
+restam=left, resta=left, sobram=left, sobra=left
 """
 
 DROP = "o a os as um uma uns umas do da dos das ao aos à às de pois entao bem olhe olha"
