@@ -305,7 +305,8 @@ def _capability_store(db, shop) -> None:  # type: ignore[no-untyped-def]  # noqa
 @pytest.mark.parametrize(("line", "count", "few", "untracked"), [
     ("¿cuántos Arlo Oak Desk quedan en natural?", "tenemos 12 en stock del Arlo Oak Desk en Natural",
      "¿cuántos Arlo Oak Desk quedan en negro?", "¿cuántos Brio Pine Stool quedan?"),
-    ("Combien d'Arlo Oak Desk vous reste-t-il en naturel ?", "le Arlo Oak Desk en Natural est en stock à 420,00\u00a0$\u00a0: il en reste 12",
+    ("Combien d'Arlo Oak Desk vous reste-t-il en naturel ?",
+     "le Arlo Oak Desk en Natural est en stock à 420,00\u00a0$\u00a0: il en reste 12",
      "Combien d'Arlo Oak Desk vous reste-t-il en noir ?", "Combien de Brio Pine Stool vous reste-t-il ?"),
     ("Wie viele Arlo Oak Desk habt ihr noch in Natur?", "noch 12 Stück",
      "Wie viele Arlo Oak Desk habt ihr noch in Schwarz?", "Wie viele Brio Pine Stool habt ihr noch?"),
