@@ -87,6 +87,16 @@ def test_best_value_is_the_price_per_unit_when_titles_give_pack_sizes(db, shop) 
     assert ids == list(reversed(cheapest))  # $4 a candle beats $5 a candle, though $24 > $10
 
 
+def test_a_cheaper_list_is_not_worded_as_a_ranking_and_two_named_products_compare(chat: Chat) -> None:
+    chat.say("how much is the Dune Steel Stool?")
+    cheaper = chat.say("anything cheaper?")
+    assert titles(cheaper) == ["Brio Pine Stool"] and "most expensive" not in cheaper.text and "highest price" not in cheaper.text
+    compared = chat.say("is the Dune Steel Stool cheaper than the Brio Pine Stool?")
+    assert compared.intent == "compare" and "Brio Pine Stool is the cheaper" in compared.text
+    bound = chat.say("any stools cheaper than $40?")
+    assert titles(bound) == ["Brio Pine Stool"]
+
+
 # -- stock counts ---------------------------------------------------------------------------------
 
 
@@ -118,6 +128,17 @@ def test_who_makes_a_product_and_a_brands_products(chat: Chat) -> None:
     assert "Fjordhaus" in brand.text and set(titles(brand)) == {"Brio Pine Stool", "Dune Steel Stool",
                                                                 "Cora Walnut Cabinet"}
     assert "couldn't find" in chat.say("anything by Gucci?").text
+    named = chat.say("anything from the brand Fjordhaus?")
+    assert set(titles(named)) == {"Brio Pine Stool", "Dune Steel Stool", "Cora Walnut Cabinet"}
+
+
+def test_a_brand_written_with_a_hyphen_is_not_searched_for_its_own_words(db, shop) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        search.index_products(session, upsert_products(session, shop.id, [
+            _record(21, "Moss Lamp", "55.00", vendor="north-light"), _record(22, "Fern Lamp", "65.00",
+                                                                          vendor="north-light")]))
+    reply = Chat(db, shop.id).say("do you have anything from north-light?")
+    assert set(titles(reply)) == {"Moss Lamp", "Fern Lamp"} and "north-light" in reply.text
 
 
 # -- attributes from the description -----------------------------------------------------------

@@ -18,6 +18,8 @@ ENGINE = "builtin"
 MAX_CARDS = 3
 #: Products remembered for "it", "the other one", "the second one".
 MAX_REMEMBERED = 5
+#: The shopper's own words remembered (another language than English): English word -> theirs.
+MAX_SAID = 40
 
 
 @dataclass
@@ -49,6 +51,11 @@ class Dialogue:
         #: the shopper's own words behind each English word (``translate.py``).
         self.lang = language
         self.origin = origin or {}
+        #: The shopper's words from earlier lines in this language ("shirt" -> "camisas"), for a follow-up
+        #: that words an earlier search ("¿y la más barata?").
+        said = self.prev.get("said") if self.prev.get("lang") == language else None
+        self.said: dict[str, str] = {k: v for k, v in said.items() if isinstance(v, str)} \
+            if isinstance(said, dict) else {}
         self.t = Templates(turn.shop.settings, language, supported(turn.shop.locale) or "en")
         self.currency = turn.shop.currency or "USD"
 
@@ -93,9 +100,15 @@ class Dialogue:
 
     def own_words(self, asked: str) -> str:
         """The shopper's own words for the English words ``asked`` (itself in English)."""
-        if not self.origin:
+        if not self.origin and not self.said:
             return asked
-        return " ".join(dict.fromkeys(self.origin.get(w.lower(), w) for w in asked.split()))
+        return " ".join(dict.fromkeys(self.origin.get(w.lower()) or self.said.get(w.lower()) or w
+                                      for w in asked.split()))
+
+    def words_said(self) -> dict[str, str]:
+        """What :attr:`said` becomes for the next turn: this line's words over the earlier ones', bounded."""
+        merged = {**self.said, **{k: v for k, v in self.origin.items() if k != v.lower()}}
+        return dict(list(merged.items())[-MAX_SAID:])
 
     def stock(self, available: bool) -> str:
         return self.t.render("in_stock" if available else "sold_out")

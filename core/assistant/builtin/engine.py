@@ -89,6 +89,8 @@ class BuiltinEngine:
             if handed.get("team_away"):  # outside business hours: when the team is back, not "connecting you"
                 answer.text = d.t.render("handoff_away", away=handed["say"])
         answer.context["lang"] = lang
+        if lang != "en" and (said := d.words_said()):
+            answer.context["said"] = said
         answer.quick_replies = [_quick_in(q, lang) for q in answer.quick_replies]
         reply = answer.reply()
         reply.language = lang

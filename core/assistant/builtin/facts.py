@@ -14,19 +14,22 @@ from core.assistant.builtin import shopping, slots
 from core.assistant.builtin.dialogue import Answer, Dialogue, card_of
 from core.assistant.builtin.products import search, which
 from core.assistant.builtin.templates import QUICK
-from core.assistant.builtin.text import content_words, normalize, stem
+from core.assistant.builtin.text import content_words, normalize, stem, tokens
 from core.assistant.tools.facts import ATTRIBUTES, attributes_asked
 
 _MAKER = re.compile(r"\b(who makes|who made|who manufactures|who designed|who is the (maker|manufacturer|designer|"
                     r"brand)|what brand|which brand|what make|which make|what company|which company|"
                     r"made by (who|whom)|brand of|maker of|manufacturer of|manufacturer|designer of|vendor)\b", re.I)
 #: "anything from Acme", "do you carry Acme", "products by Acme", "Acme stuff".
-_FROM = re.compile(r"\b(?:from|by|made by|of the brand|brand)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
+_FROM = re.compile(r"\b(?:from|by|made by|of the brand|brand)\s+(?:the\s+)?(?:brand\s+|label\s+|maker\s+)?"
+                   r"([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
 _CARRY = re.compile(r"\b(?:do you (?:have|carry|sell|stock|got)|have you got|got any|you carry|you sell|"
                     r"any)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
 _ASKING = re.compile("|".join([_MAKER.pattern, *(rf"\b(?:{ask})\b" for ask, _ in ATTRIBUTES.values()),
                                r"\b(?:how do i|how should i|how to|tell me|does it|do they|is it|are they)\b"]),
                      re.I)
+#: Words that name the brand itself, not what is wanted from it ("anything from the brand Acme").
+_BRAND_WORDS = frozenset({"brand", "brands", "label", "maker", "makers", "manufacturer", "vendor"})
 _TAIL = re.compile(r"\s+(?:products?|items?|stuff|things?|brand|anything|please|at all|in stock)$", re.I)
 
 
@@ -78,8 +81,8 @@ def _open(d: Dialogue, text: str) -> Answer | None:
     if result.get("facts"):
         return Answer(d.t.render("facts", title=product["title"], facts=" … ".join(result["facts"])),
                       "product_details", [product], list(QUICK["product"]), context)
-    return Answer(d.t.render("facts_none", title=product["title"], attribute=" ".join(asked)), "product_details",
-                  [product], list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
+    return Answer(d.t.render("facts_none", title=product["title"], attribute=d.own_words(" ".join(asked))),
+                  "product_details", [product], list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
 
 
 _SUBJECT_IT = re.compile(r"\b(?:is|are|does|do|can|will|would|could|has|have|was|of)\s+(?:it|they|this|that|this one|"
@@ -131,7 +134,8 @@ def _brand(d: Dialogue, text: str) -> Answer | None:
     if not vendors:
         return None
     s = shopping.read(d, text)
-    vendor_words = {w for v in vendors for w in normalize(v).split()}
+    # "partners-demo" is searched as "partners" and "demo": neither is a word of what was asked for.
+    vendor_words = {w for v in vendors for w in [*normalize(v).split(), *tokens(normalize(v))]} | _BRAND_WORDS
     q = shopping.query(text, s, d)
     q.terms = [t for t in q.terms if t not in vendor_words and not any(w.startswith(t) for w in vendor_words)]
     q.asked = " ".join(w for w in q.asked.split() if w not in vendor_words)

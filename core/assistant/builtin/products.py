@@ -39,6 +39,9 @@ class Query:
     sort: str | None = None
     #: Only this vendor's products ("anything from Acme"), as the store wrote the name.
     vendor: str | None = None
+    #: Word the reply as the ranking ``sort`` asks for ("our most expensive ..."); False for a list that is
+    #: only ordered that way ("anything cheaper?": the closest prices below first).
+    ranking: bool = True
     #: Products already shown ("show me more").
     exclude: list[int] = field(default_factory=list)
 
@@ -107,7 +110,7 @@ def search(d: Dialogue, q: Query) -> Answer:
                        reverse=sort == "price_desc")
     searched: dict[str, Any] = {**q.as_context(), "terms": terms}
     context: dict[str, Any] = {"last": "search", "search": searched}
-    if exact and (sort or q.vendor):
+    if exact and (sort and q.ranking or q.vendor):
         shown = exact[:MAX_CARDS]
         text = _ranked_text(d, q, sort, shown, filters)
         ids = [c["product_id"] for c in shown]
@@ -146,11 +149,11 @@ def search(d: Dialogue, q: Query) -> Answer:
 def _ranked_text(d: Dialogue, q: Query, sort: str | None, shown: list[dict[str, Any]], filters: str) -> str:
     """"Our most expensive jackets, highest price first: ...", "From Acme: ..."."""
     items = "; ".join(d.item(c) for c in shown)
-    what = (" " + q.asked) if q.asked else ""
+    what = d.t.render("ranked_what", asked=d.own_words(q.asked)) if q.asked else ""
     if sort == "best_value":
         per_unit = all(ranking.PACK.search(c["title"] or "") for c in shown) and len(shown) > 1
         key = "ranked_best_value" if per_unit else "ranked_best_value_price"
-    elif sort:
+    elif sort and q.ranking:
         key = f"ranked_{sort}"
     else:
         key = "vendor_items"
@@ -161,7 +164,7 @@ def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
     """Products like the last ones, cheaper than ``than`` (a card)."""
     limit = Decimal(than["price"]) - Decimal("0.01")
     q.max_price = float(limit) if q.max_price is None else min(q.max_price, float(limit))
-    q.min_price, q.exclude, q.sort = None, [], "price_desc"
+    q.min_price, q.exclude, q.sort, q.ranking = None, [], "price_desc", False
     answer = search(d, q)
     if not answer.cards:
         answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters(d.t)), "product_search",

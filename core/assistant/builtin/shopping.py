@@ -17,6 +17,9 @@ _AVAILABILITY = re.compile(r"\b(in stock|stock|available|availability|sold out|a
                            r"(have|got|are there) \w+ left|left|remaining|quantity|"
                            r"come in|comes in|came in|have (it|this|that|one|them) in|get (it|this|that) in)\b"
                            r"|\bwhat (sizes|colou?rs|options)\b", re.I)
+#: "Is the X cheaper than the Y?" (not "cheaper than $50", a price bound).
+_THAN = re.compile(r"\b(cheaper|less expensive|more expensive|pricier|dearer|more affordable)\s+than\b"
+                   r"(?!\s*(?:[$€£]|us\$)?\s*\d)", re.I)
 _PRICE = re.compile(r"\b(how much|price|prices|priced|cost|costs|pricing|how expensive)\b", re.I)
 _DETAILS = re.compile(r"\b(tell me (more )?about|details?|describe|description|more (info|information)|"
                       r"made of|made from|material|fabric|what is the|what's the|what does|look like|info on|"
@@ -94,6 +97,8 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
     shown, focus = d.shown, d.focus
     prev_query = Query.from_context(d.prev.get("search"))
 
+    if _THAN.search(text) and len(s.named) >= 2:
+        return products.compare(d, s.named[0], s.named[1])  # "is the X cheaper than the Y?"
     if _COMPARE.search(text):
         pair = _pair(d, text, s)
         if pair:
@@ -127,7 +132,7 @@ def route(d: Dialogue, text: str, *, fallback_search: bool = False) -> Answer | 
     if prev_query is not None and slots.sort_order(text) and not s.words and d.prev.get("last") == "search" \
             and not s.mention.product:
         ranked = _refine(prev_query, text, s, d)
-        ranked.sort, ranked.exclude = slots.sort_order(text), []
+        ranked.sort, ranked.exclude, ranked.ranking = slots.sort_order(text), [], True
         return products.search(d, ranked)
 
     target = _target(d, text, s)

@@ -71,7 +71,9 @@ FRIENDLY: dict[str, str] = {
     "sale_none": "I don't see anything on sale right now.",
     "cheaper_none": "Sorry, I couldn't find anything cheaper than {price}{filters}.",
     "more_none": "That's everything I found for that.",
-    # rankings: {what} is " jackets" (the shopper's words, or empty), {filters} as above, {items} the list
+    # rankings: {what} is "ranked_what" with the shopper's words ({asked}: "jackets"), or empty;
+    # {filters} as above, {items} the list
+    "ranked_what": " {asked}",
     "ranked_price_desc": "Our most expensive{what}{filters}, highest price first: {items}.",
     "ranked_price_asc": "Our most affordable{what}{filters}, lowest price first: {items}.",
     "ranked_newest": "Our newest arrivals{what}{filters}, latest first: {items}.",

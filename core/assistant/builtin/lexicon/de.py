@@ -61,6 +61,37 @@ größentabelle | größenberatung => size guide
 für damen | für frauen | für sie => for women
 für herren | für männer | für ihn => for men
 langarm | lange ärmel => long sleeve
+neu eingetroffen | neu eingetroffene | neu im sortiment | neu reingekommen | gerade reingekommen | gerade eingetroffen | neuheiten | neuigkeiten | neue produkte | neue artikel | was gibt es neues | was ist neu | neuzugänge => new arrivals
+am neuesten | der neueste | die neueste | das neueste => newest
+bestes preis-leistungs-verhältnis | preis-leistungs-verhältnis | bestes preis leistungs verhältnis | preisleistungsverhältnis | preis-leistung => best value
+teurer als => more expensive than
+günstiger als | billiger als | preiswerter als => cheaper than
+bei euch | bei ihnen | bei dir =>
+wer stellt | wer macht | wer produziert | wer fertigt | wer ist der hersteller | wer hat hergestellt | wer entwirft | wer hat gemacht => who makes
+welche marke | von welcher marke | was für eine marke | welcher hersteller | welche firma | welche marke ist => what brand
+hergestellt von | gemacht von | produziert von => made by
+etwas von | sachen von | produkte von | artikel von | was von => anything from
+der marke => brand
+aus welchem stoff | woraus sind | woraus besteht | woraus bestehen | aus was ist | was für ein material | was für ein stoff | welches material | welcher stoff => made of
+wie groß ist | wie groß sind | wie hoch ist | wie breit ist | wie tief ist | welche maße => how big is
+wie schwer ist | wie schwer sind | wie viel wiegt | wieviel wiegt => how heavy is
+wie viele sitzplätze | wie viele plätze => how many seats
+wie viele personen => how many people
+wie wasche ich | wie wäscht man | wie pflege ich | wie pflegt man | wie reinige ich | wie reinigt man | in der waschmaschine | maschinenwaschbar | kann man waschen | kann man es waschen | kann man sie waschen => how do i wash
+was ist enthalten | was ist dabei | was ist im lieferumfang | im lieferumfang | was gehört dazu | was ist inklusive => what's included
+wo wird es hergestellt | wo wird sie hergestellt | wo wird er hergestellt | wo hergestellt | hergestellt in | gemacht in | produziert in => made in
+fällt klein aus | fällt kleiner aus | fallen klein aus => runs small
+fällt groß aus | fällt größer aus | fallen groß aus => runs large
+tu so als wärst du | tu so als ob du | tu so als | stell dir vor du bist | gib vor zu sein | du bist jetzt | sie sind jetzt => pretend you are
+ab jetzt | von nun an | ab sofort => from now on
+verhalte dich wie | agiere als | spiel die rolle => act as a
+sprich mir nach | wiederhole nach mir => repeat after me
+sag genau | sage genau | schreib genau | schreibe genau | antworte nur mit | antworte genau | sag nur => say exactly
+system prompt | system-prompt => system prompt
+entwicklermodus => developer mode
+zeig mir deine anweisungen | verrate mir deine | verrate deine | nenne deine anweisungen => reveal your
+noch welche | habt ihr noch | haben sie noch => any left
+wer stellt sie her | wer stellt ihn her | wer stellt es her | wer macht sie | wer macht die => who makes
 """
 
 WORDS = """
@@ -111,8 +142,26 @@ erste=first, zweite=second, dritte=third, letzte=last
 kanada=canada, mexiko=mexico, deutschland=germany, frankreich=france, spanien=spain, italien=italy
 osterreich=austria, schweiz=switzerland, europa=europe, japan=japan, australien=australia
 dollar=dollars, euro=euros
+teuerste=most expensive, gunstigste=cheapest, billigste=cheapest, preiswerteste=cheapest, neueste=newest
+neuste=newest, neu=new, neue=new, neues=new, neuer=new, produkt=product, produkte=products, artikel=item
+sachen=stuff, ding=thing, dinge=things, euer=your, eure=your, euren=your, eurem=your, dein=your, deine=your
+deinen=your, deiner=your, hersteller=manufacturer, marke=brand, marken=brands, herkunft=origin
+herkunftsland=country of origin, masse=dimensions, abmessungen=dimensions, hohe=height, breite=width
+tiefe=depth, durchmesser=diameter, fassungsvermogen=capacity, kapazitat=capacity, volumen=volume
+liter=litres, sitzplatze=seats, gewicht=weight, wiegt=weighs, pflege=care, pflegen=care, waschen=wash
+wascht=wash, waschbar=washable, waschmaschine=washing machine, reinigen=clean, bugeln=iron
+trockner=tumble dryer, spulmaschine=dishwasher, geschirrspuler=dishwasher, lieferumfang=contents
+enthalten=included, inklusive=included, passform=fit, gewahrleistung=warranty
+zusammensetzung=composition, materialien=materials, gemacht=made, hergestellt=made
+ignoriere=ignore, ignorier=ignore, ignorieren=ignore, vergiss=forget, vergessen=forget
+anweisungen=instructions, anweisung=instruction, regeln=rules, vorherigen=previous, vorigen=previous
+bisherigen=previous, systemprompt=system prompt, sag=say, sage=say
+zeigt=show me, zeigst=show me, zeige=show me
+wasserdicht=waterproof, wasserabweisend=water-repellent, atmungsaktiv=breathable
+verstellbar=adjustable, handgemacht=handmade, bio=organic, recycelt=recycled, vegan=vegan
+natur=natural, naturfarben=natural
 """
 
-DROP = "der die das den dem des ein eine einen einem einer eines denn mal bitte doch ja nach also halt"
+DROP = "der die das den dem des ein eine einen einem einer eines denn mal bitte doch ja nach also halt davon her hin"
 
 ENDINGS = (("en", ""), ("n", ""), ("e", ""), ("s", ""), ("er", ""))

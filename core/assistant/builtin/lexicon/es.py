@@ -70,6 +70,38 @@ guía de tallas | tabla de tallas => size guide
 para mujer | para mujeres | de mujer | para ella => for women
 para hombre | para hombres | de hombre | para él => for men
 manga larga => long sleeve
+lo último | lo más nuevo | lo más reciente | últimas novedades | novedades | recién llegados | recién llegadas | recién llegado | acaban de llegar | lo nuevo | nuevos productos | productos nuevos | qué hay de nuevo => new arrivals
+mejor relación calidad-precio | mejor relación calidad precio | mejor calidad-precio | mejor calidad precio | mejor precio por unidad => best value
+más caro que | más cara que | más caros que | más caras que => more expensive than
+más barato que | más barata que | más baratos que | más baratas que => cheaper than
+quién fabrica | quién hace | quién diseña | quién es el fabricante | quién lo fabrica | quién la fabrica | quién los fabrica | quién las fabrica | quién los hace | quién lo hace => who makes
+qué marca | de qué marca | cuál es la marca | de qué marca es | de qué marca son => what brand
+fabricado por | fabricada por | fabricados por | hecho por | hecha por => made by
+algo de | cosas de | productos de | artículos de => anything from
+de la marca | de marca => brand
+de qué están hechos | de qué están hechas | de qué es | de qué tela | de qué tejido | qué material | hecho de | hecha de | hechos de | hechas de => made of
+qué medidas | cuánto mide | cuánto miden | qué dimensiones => dimensions
+cuánto pesa | cuánto pesan | qué peso tiene => how heavy is
+cuántas plazas | cuántos asientos => how many seats
+cuántas personas => how many people
+cómo se lava | cómo lo lavo | cómo la lavo | cómo se lavan | cómo se limpia | cómo lo limpio | cómo la limpio | se puede lavar | se lava | va a la lavadora => how do i wash
+qué incluye | qué trae | qué viene incluido | qué lleva incluido | qué viene en la caja | qué lleva la caja => what's included
+viene con | vienen con => comes with
+dónde se fabrica | dónde se fabrican | dónde está hecho | dónde está hecha | dónde está fabricado | dónde lo hacen => where is it made
+hecho en | hecha en | fabricado en | fabricada en => made in
+queda pequeño | queda pequeña | quedan pequeños | queda chico | tallan pequeño => runs small
+queda grande | quedan grandes | tallan grande => runs large
+prompt del sistema | mensaje del sistema | instrucciones del sistema => system prompt
+a partir de ahora | desde ahora => from now on
+haz como si fueras | haz como que eres | finge que eres | finge ser | imagina que eres | actúa como si fueras | ahora eres => pretend you are
+actúa como | compórtate como => act as a
+repite conmigo | repite después de mí => repeat after me
+di exactamente | escribe exactamente | responde exactamente | di solo | responde solo | contesta solo | responde solamente => say exactly
+modo desarrollador => developer mode
+revela tu | revélame tu | revela tus | dime tu prompt | muéstrame tu prompt | muéstrame tus instrucciones => reveal your
+todo lo anterior | todo lo de antes => everything above
+hecho a mano | hecha a mano | hechos a mano => handmade
+quién la hace | quién las hace | quién lo diseña => who makes
 """
 
 WORDS = """
@@ -118,8 +150,34 @@ primero=first, segundo=second, tercero=third, ultimo=last
 canada=canada, mexico=mexico, alemania=germany, francia=france, espana=spain, italia=italy
 portugal=portugal, europa=europe, extranjero=abroad, japon=japan, australia=australia, brasil=brazil
 dolares=dollars, euros=euros
+producto=product, productos=products, articulo=item, articulos=items, cosa=thing, cosas=things, catalogo=catalog
+nuevo=new, nueva=new, nuevos=new, nuevas=new, reciente=recent, recientes=recent, novedad=new arrivals
+tus=your, vuestro=your, vuestra=your, vuestros=your, vuestras=your, todavia=still, aun=still
+marca=brand, marcas=brands, fabricante=manufacturer, fabrica=makes, fabricado=made, hecha=made, hechos=made
+medidas=dimensions, medida=dimensions, dimensiones=dimensions, altura=height, anchura=width, longitud=length
+profundidad=depth, diametro=diameter, capacidad=capacity, litros=litres, litro=litre, plazas=seats, asientos=seats
+peso=weight, pesa=weighs, composicion=composition, tejido=fabric, cuidado=care, cuidados=care, lavar=wash
+lavado=washing, lavadora=washing machine, limpiar=clean, planchar=iron, secadora=tumble dryer
+lavavajillas=dishwasher, incluye=includes, incluido=included, incluida=included, incluidos=included
+contenido=contents, ajuste=fit, horma=fit, tallaje=sizing, origen=origin, procedencia=origin
+ignora=ignore, ignorar=ignore, ignore=ignore, ignoren=ignore, olvida=forget, olvidar=forget, olvidate=forget
+olvide=forget, olviden=forget, instrucciones=instructions, instruccion=instruction, indicaciones=instructions
+reglas=rules, normas=rules, anteriores=previous, previas=previous, di=say, dime=tell me
+anterior=previous
+impermeable=waterproof, transpirable=breathable, ajustable=adjustable, regulable=adjustable
+lavable=washable, organico=organic, reciclado=recycled, reciclada=recycled, vegano=vegan, vegana=vegan
 """
 
-DROP = "el la los las un una unos unas del de al lo se le les pues bueno oye mira hey eh ah por"
+DROP = "el la los las un una unos unas del de al lo se le les pues bueno oye mira hey eh ah por os nos te"
 
 ENDINGS = (("es", ""), ("s", ""), ("a", "o"), ("as", "o"))
+
+#: Comparatives an article before them makes superlatives ("la chaqueta más barata"): see translate.py.
+SUPERLATIVES = """
+más caro | más cara | más caros | más caras | más costoso | más costosa | más costosos | más costosas => most expensive
+más barato | más barata | más baratos | más baratas | más económico | más económica | más económicos | más económicas | menos caro | menos cara | menos caros | menos caras => cheapest
+más nuevo | más nueva | más nuevos | más nuevas | más reciente | más recientes => newest
+"""
+ARTICLES = "el la los las lo"
+#: Verbs that end the phrase an article opened ("la Zipped Jacket es más barata" compares).
+BREAKS = "es son está están sale salen cuesta cuestan parece parecen era sería"

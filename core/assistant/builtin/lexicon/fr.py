@@ -65,6 +65,41 @@ pour femme | pour femmes | pour elle => for women
 pour homme | pour hommes | pour lui => for men
 manches longues => long sleeve
 en cuir => leather
+dernières nouveautés | nouveautés | nouveauté | nouveaux produits | nouveaux articles | nouvelles arrivées | derniers arrivages | dernières arrivées | vient d'arriver | viennent d'arriver | quoi de neuf => new arrivals
+les plus récents | les plus récentes | le plus récent | la plus récente | les plus nouveaux | le plus nouveau => newest
+meilleur rapport qualité-prix | meilleur rapport qualité prix | meilleur rapport qualité/prix => best value
+plus cher que | plus chère que | plus chers que | plus chères que => more expensive than
+moins cher que | moins chère que | moins chers que | moins chères que => cheaper than
+le plus abordable | la plus abordable | les plus abordables | le moins coûteux | la moins coûteuse | les moins coûteux | le plus économique | la plus économique | les plus économiques => cheapest
+le plus coûteux | la plus coûteuse | les plus coûteux | les plus coûteuses => most expensive
+qui fabrique | qui fait | qui produit | qui conçoit | qui est le fabricant | fabriqué par qui | fabriquée par qui => who makes
+quelle marque | de quelle marque | c'est quelle marque | c'est de quelle marque | quelle est la marque => what brand
+fabriqué par | fabriquée par | fabriqués par | fabriquées par => made by
+des produits de | des articles de | produits de | articles de | de chez => anything from
+de la marque | de marque => brand
+de quoi est fait | de quoi est faite | de quoi sont faits | de quoi sont faites | quelle matière | c'est fait en quoi | fait en quoi | faite en quoi | quel tissu | en quel tissu => made of
+combien mesure | combien mesurent | quelles dimensions | quelles sont les dimensions => dimensions
+combien pèse | combien pèsent | quel poids => how heavy is
+combien de places => how many seats
+combien de personnes => how many people
+comment laver | comment le laver | comment la laver | comment les laver | comment l'entretenir | comment entretenir | se lave | lavable en machine | passe en machine | passer en machine | va en machine | va à la machine => how do i wash
+qu'est-ce qui est inclus | qu'est-ce qui est fourni | ce qui est inclus | que contient | qu'y a-t-il dans la boîte => what's included
+fourni avec | fournie avec | livré avec | livrée avec => comes with
+où est-il fabriqué | où est-elle fabriquée | où est-ce fabriqué | fabriqué en | fabriquée en | fait en | faite en => made in
+taille petit | taille petite | taille grand | taille grande => fit
+combien de => how many
+combien vous en reste-t-il | combien il vous en reste | combien en avez-vous | combien vous en avez => how many left
+il vous reste | vous reste-t-il | reste-t-il | en reste-t-il | en reste-t'il => any left
+fais comme si tu étais | faites comme si vous étiez | fais semblant d'être | faites semblant d'être | imagine que tu es | tu es maintenant | vous êtes maintenant => pretend you are
+à partir de maintenant | désormais | dorénavant => from now on
+agis comme | agissez comme | joue le rôle de | jouez le rôle de => act as a
+répète après moi | répétez après moi => repeat after me
+dis exactement | dites exactement | écris exactement | réponds exactement | réponds seulement | répondez seulement | réponds uniquement | répondez uniquement | dis seulement => say exactly
+prompt système | invite système | message système | consignes système => system prompt
+mode développeur => developer mode
+révèle tes | révélez vos | montre-moi tes instructions | donne-moi tes instructions | donne-moi ton prompt => reveal your
+fait main | faite main | fait à la main | faite à la main => handmade
+qui le fabrique | qui la fabrique | qui les fabrique | qui le fait | qui la fait | qui les fait => who makes
 """
 
 WORDS = """
@@ -113,6 +148,21 @@ premier=first, deuxieme=second, troisieme=third, dernier=last
 canada=canada, mexique=mexico, allemagne=germany, france=france, espagne=spain, italie=italy
 belgique=belgium, suisse=switzerland, europe=europe, l'etranger=abroad, etranger=abroad, japon=japan
 dollars=dollars, euros=euros
+produit=product, produits=products, article=item, articles=items, choses=things
+nouveau=new, nouvelle=new, nouveaux=new, nouvelles=new, recent=recent, recente=recent
+tes=your, ton=your, ta=your, toutes=all, tous=all
+marque=brand, marques=brands, fabricant=manufacturer, fabrique=makes, faite=made, faits=made, faites=made
+mesures=measurements, hauteur=height, largeur=width, longueur=length, profondeur=depth, diametre=diameter
+contenance=capacity, capacite=capacity, litres=litres, litre=litre, places=seats, poids=weight, pese=weighs
+composition=composition, matieres=materials, laver=wash, lavage=washing, lave=wash, entretien=care
+entretenir=care, nettoyer=clean, nettoyage=cleaning, repasser=iron, repassage=ironing
+lave-vaisselle=dishwasher, seche-linge=tumble dryer, inclus=included, incluse=included, incluses=included
+comprend=includes, compris=included, contenu=contents, coupe=fit, origine=origin, provenance=origin
+oublie=forget, oubliez=forget, oublier=forget, ignore=ignore, ignorez=ignore, ignorer=ignore
+consignes=instructions, regles=rules, precedentes=previous, precedents=previous, anterieures=previous
+impermeable=waterproof, respirant=breathable, respirante=breathable, reglable=adjustable
+lavable=washable, bio=organic, biologique=organic, recycle=recycled, recyclee=recycled, vegan=vegan, vegane=vegan
+naturel=natural, naturelle=natural
 """
 
 DROP = "le la les un une des du de d' l' est-ce que qu' alors bon euh ben voila il elle"

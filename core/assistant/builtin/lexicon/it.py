@@ -65,6 +65,36 @@ guida alle taglie | tabella taglie | tabella delle taglie => size guide
 per donna | per donne | da donna | per lei => for women
 per uomo | per uomini | da uomo | per lui => for men
 manica lunga | maniche lunghe => long sleeve
+novità | ultime novità | ultimi arrivi | nuovi arrivi | appena arrivati | appena arrivato | appena arrivata | nuovi prodotti | prodotti nuovi | cosa c'è di nuovo | ultimi prodotti => new arrivals
+miglior rapporto qualità-prezzo | miglior rapporto qualità prezzo | migliore rapporto qualità-prezzo | il più conveniente | la più conveniente | più conveniente => best value
+più caro di | più cara di | più cari di | più care di => more expensive than
+più economico di | più economica di | meno caro di | meno cara di => cheaper than
+chi produce | chi fa | chi fabbrica | chi è il produttore | chi è il fabbricante | chi disegna | chi lo produce | chi la produce | chi li produce => who makes
+che marca | di che marca | quale marca | di quale marca | qual è la marca => what brand
+prodotto da | prodotta da | prodotti da | fatto da | fatta da | realizzato da => made by
+qualcosa di | prodotti di | articoli di | cose di => anything from
+della marca | di marca => brand
+di che tessuto | in che tessuto | di cosa sono fatti | di che cosa è fatto | di che cosa è fatta | com'è fatto | fatto di | fatta di | fatti di | fatte di => made of
+quanto è grande | quanto sono grandi | quanto misura | quanto misurano | che dimensioni => dimensions
+quanto pesa | quanto pesano => how heavy is
+quanti posti | quanti posti a sedere => how many seats
+quante persone => how many people
+come si lava | come lavarlo | come lavarla | come lo lavo | come la lavo | si può lavare | si lava | va in lavatrice | in lavatrice | come si pulisce | come pulirlo | come pulirla => how do i wash
+cosa include | cosa è incluso | cosa c'è nella confezione | cosa contiene | nella confezione => what's included
+viene con | vengono con => comes with
+dove è prodotto | dove è fatto | dov'è prodotto | dov'è fatto | fatto in | realizzato in => made in
+veste piccolo | veste stretto => runs small
+veste grande | veste largo | veste abbondante => runs large
+quante ne avete | quanti ne restano | quante ne restano | quante ne rimangono => how many
+fai finta di essere | fai finta che sei | fingi di essere | immagina di essere | ora sei | adesso sei => pretend you are
+da adesso in poi | da ora in poi | d'ora in poi | d'ora in avanti | da questo momento => from now on
+comportati come | agisci come | recita la parte di => act as a
+ripeti dopo di me | ripeti con me => repeat after me
+prompt di sistema | messaggio di sistema | istruzioni di sistema => system prompt
+modalità sviluppatore => developer mode
+rispondi solo | rispondi soltanto | scrivi solo | scrivi esattamente | rispondi esattamente => say exactly
+fatto a mano | fatta a mano | fatti a mano => handmade
+chi le produce | chi lo fa | chi la fa | chi li fa | chi le fa | chi le fabbrica | chi lo fabbrica | chi la fabbrica => who makes
 """
 
 WORDS = """
@@ -111,8 +141,34 @@ primo=first, secondo=second, terzo=third, ultimo=last
 canada=canada, messico=mexico, germania=germany, francia=france, spagna=spain, italia=italy
 svizzera=switzerland, europa=europe, estero=abroad, giappone=japan, australia=australia
 dollari=dollars, euro=euros
+qual=which, prodotto=product, prodotti=products, articolo=item, articoli=items, cose=things
+marca=brand, marche=brands, produttore=manufacturer, fabbricante=manufacturer, fatta=made, fatti=made
+dimensioni=dimensions, misure=measurements, altezza=height, larghezza=width, lunghezza=length
+profondita=depth, diametro=diameter, capacita=capacity, capienza=capacity, litri=litres, posti=seats
+peso=weight, pesa=weighs, lavare=wash, lavaggio=washing, lavatrice=washing machine, pulire=clean
+stirare=iron, lavastoviglie=dishwasher, asciugatrice=tumble dryer, cura=care, manutenzione=care
+include=includes, incluso=included, inclusa=included, inclusi=included, compreso=included
+contenuto=contents, vestibilita=fit, origine=origin, provenienza=origin, composizione=composition
+nuovo=new, nuova=new, nuovi=new, nuove=new, recente=recent, ancora=still, tue=your, tuoi=your, sei=you are
+ignora=ignore, ignorare=ignore, ignorate=ignore, dimentica=forget, dimenticare=forget, dimenticate=forget
+istruzioni=instructions, istruzione=instruction, regole=rules, precedenti=previous, scrivi=write
+rispondi=answer, esattamente=exactly
+vedere=see, vedi=see, mostra=show me, mostrate=show me, fatemi=show me
+impermeabile=waterproof, traspirante=breathable, regolabile=adjustable, lavabile=washable
+biologico=organic, biologica=organic, riciclato=recycled, riciclata=recycled, vegano=vegan, vegana=vegan
+naturale=natural
 """
 
 DROP = "il lo la i gli le un uno una un' l' del dello della dei degli delle di al allo alla ai agli alle ne ci allora beh"
 
 ENDINGS = (("i", "o"), ("e", "a"), ("he", "a"), ("i", "e"))
+
+#: Comparatives an article before them makes superlatives ("la chaqueta más barata"): see translate.py.
+SUPERLATIVES = """
+più caro | più cara | più cari | più care | più costoso | più costosa | più costosi | più costose => most expensive
+più economico | più economica | più economici | più economiche | meno caro | meno cara | meno cari | meno care | meno costoso | meno costosa => cheapest
+più nuovo | più nuova | più nuovi | più nuove | più recente | più recenti => newest
+"""
+ARTICLES = "il lo la i gli le l'"
+#: Verbs that end the phrase an article opened ("la Zipped Jacket es más barata" compares).
+BREAKS = "è sono sta stanno costa costano viene vengono era sarebbe"

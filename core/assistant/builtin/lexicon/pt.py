@@ -65,6 +65,34 @@ guia de tamanhos | tabela de tamanhos => size guide
 para mulher | para mulheres | de mulher | feminino => for women
 para homem | para homens | de homem | masculino => for men
 manga comprida | manga longa => long sleeve
+novidades | últimas novidades | acabou de chegar | acabaram de chegar | chegaram agora | recém-chegados | recém chegados | o que há de novo | produtos novos | novos produtos | lançamentos | últimos lançamentos => new arrivals
+melhor relação qualidade-preço | melhor relação qualidade preço | melhor custo-benefício | melhor custo benefício | melhor qualidade-preço => best value
+mais caro do que | mais cara do que | mais caro que | mais cara que => more expensive than
+mais barato do que | mais barata do que | mais barato que | mais barata que => cheaper than
+quem fabrica | quem faz | quem produz | quem é o fabricante | quem desenha => who makes
+que marca | de que marca | qual é a marca | qual a marca => what brand
+fabricado por | fabricada por | feito por | feita por => made by
+alguma coisa de | alguma coisa da | alguma coisa do | algo de | algo da | algo do | produtos de | produtos da | produtos do | coisas da | coisas de | coisas do | artigos da | artigos de | artigos do => anything from
+da marca => brand
+de que são feitos | de que são feitas | de que material | feito de | feita de | qual é o material | qual o material | que material | que tecido => made of
+quais são as dimensões | quais as dimensões | quanto mede | quanto medem => dimensions
+quanto pesa | quanto pesam => how heavy is
+quantos lugares => how many seats
+quantas pessoas => how many people
+como se lava | como lavar | como lavo | pode ir à máquina | vai à máquina | pode lavar | pode ser lavado | pode ser lavada | máquina de lavar => how do i wash
+máquina de lavar loiça | máquina de lavar louça | máquina da loiça => dishwasher
+o que inclui | o que vem incluído | o que traz | o que vem na caixa => what's included
+vem com | vêm com => comes with
+onde é fabricado | onde é feito | onde é produzido | feito em | feita em | fabricado em | produzido em => made in
+finge que és | finge que é | finja que é | finja ser | faz de conta que és | faça de conta que é | imagina que és | agora és | agora você é => pretend you are
+a partir de agora | de agora em diante => from now on
+age como | aja como | comporta-te como => act as a
+repete comigo | repete depois de mim | repita depois de mim => repeat after me
+diz exatamente | diga exatamente | escreve exatamente | escreva exatamente | responde apenas | responda apenas | responde só | responda só => say exactly
+prompt do sistema | mensagem do sistema | instruções do sistema => system prompt
+modo de desenvolvedor | modo programador => developer mode
+feito à mão | feita à mão | feito a mão => handmade
+quem o fabrica | quem a fabrica | quem os fabrica | quem as fabrica | quem o faz | quem a faz => who makes
 """
 
 WORDS = """
@@ -112,8 +140,33 @@ primeiro=first, segundo=second, terceiro=third, ultimo=last
 canada=canada, mexico=mexico, alemanha=germany, franca=france, espanha=spain, italia=italy
 portugal=portugal, brasil=brazil, europa=europe, estrangeiro=abroad, exterior=abroad, japao=japan
 dolares=dollars, euros=euros, reais=reais
+produto=product, produtos=products, artigo=item, artigos=items, coisa=thing, coisas=things
+marca=brand, marcas=brands, fabricante=manufacturer, fabrica=makes, feita=made, feitos=made, fabricado=made
+dimensoes=dimensions, medidas=measurements, altura=height, largura=width, comprimento=length
+profundidade=depth, diametro=diameter, capacidade=capacity, litros=litres, lugares=seats, peso=weight
+pesa=weighs, lavar=wash, lavagem=washing, limpar=clean, limpeza=cleaning, engomar=iron, cuidados=care
+cuidado=care, inclui=includes, incluido=included, incluida=included, incluidos=included, conteudo=contents
+caimento=fit, origem=origin, procedencia=origin, composicao=composition
+novo=new, nova=new, novos=new, novas=new, recente=recent, ainda=still
+tuas=your, teu=your, tua=your, teus=your, vossa=your, vosso=your, vossos=your, vossas=your
+ignora=ignore, ignore=ignore, ignorar=ignore, ignorem=ignore, esquece=forget, esqueca=forget, esquecer=forget
+instrucoes=instructions, instrucao=instruction, regras=rules, anteriores=previous, diz=say, diga=say
+mostra-me=show me, mostre-me=show me, diga-me=tell me, diz-me=tell me, fala-me=tell me, ver=see
+impermeavel=waterproof, respiravel=breathable, ajustavel=adjustable, lavavel=washable
+organico=organic, organica=organic, reciclado=recycled, reciclada=recycled, vegano=vegan, vegana=vegan
+restam=left, resta=left, sobram=left, sobra=left
 """
 
 DROP = "o a os as um uma uns umas do da dos das ao aos à às de pois entao bem olhe olha"
 
 ENDINGS = (("es", ""), ("s", ""), ("a", "o"), ("as", "o"))
+
+#: Comparatives an article before them makes superlatives ("la chaqueta más barata"): see translate.py.
+SUPERLATIVES = """
+mais caro | mais cara | mais caros | mais caras | mais dispendioso | mais dispendiosa => most expensive
+mais barato | mais barata | mais baratos | mais baratas | mais em conta | mais económico | mais económica | mais econômico | mais econômica | menos caro | menos cara => cheapest
+mais novo | mais nova | mais novos | mais novas | mais recente | mais recentes => newest
+"""
+ARTICLES = "o a os as"
+#: Verbs that end the phrase an article opened ("la Zipped Jacket es más barata" compares).
+BREAKS = "é são está estão fica ficam custa custam sai saem era seria"

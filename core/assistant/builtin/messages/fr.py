@@ -29,12 +29,39 @@ TEMPLATES = {
     "sale_none": "Je ne vois rien en promotion pour le moment.",
     "cheaper_none": "Désolé, je n'ai rien trouvé de moins cher que {price}{filters}.",
     "more_none": "C'est tout ce que j'ai trouvé.",
+    # rankings: {what} is " en vestes" (the shopper's words in "ranked_what"), or empty
+    "ranked_what": " en {asked}",
+    "ranked_price_desc": "Nos articles les plus chers{what}{filters}, du plus cher au moins cher\u00a0: {items}.",
+    "ranked_price_asc": "Nos articles les plus abordables{what}{filters}, du moins cher au plus cher\u00a0: "
+                        "{items}.",
+    "ranked_newest": "Nos dernières nouveautés{what}{filters}, des plus récentes aux plus anciennes\u00a0: {items}.",
+    "ranked_best_value": "Le meilleur rapport qualité-prix{what}{filters}, du prix à l'unité le plus bas au plus "
+                         "élevé\u00a0: {items}.",
+    "ranked_best_value_price": "Le meilleur rapport qualité-prix{what}{filters}, du prix le plus bas au plus "
+                               "élevé\u00a0: {items}.",
+    "vendor_items": "De la marque {vendor}{filters}, nous avons\u00a0: {items}.",
+    "vendor": "Le {title} est fabriqué par {vendor}.",
+    "vendor_unknown": "La boutique n'indique pas qui fabrique le {title}. Voulez-vous que je vous mette en relation "
+                      "avec quelqu'un de l'équipe\u00a0?",
+    "vendor_none": "Désolé, je n'ai trouvé aucun produit de «\u00a0{asked}\u00a0» dans notre catalogue.",
+    "facts": "À propos du {title}, la description indique\u00a0: «\u00a0{facts}\u00a0»",
+    "facts_none": "La description du {title} ne précise pas {attribute}, et je préfère ne pas deviner. Voulez-vous "
+                  "que je vous mette en relation avec quelqu'un de l'équipe\u00a0?",
+    "attribute_material": "les matières", "attribute_dimensions": "les dimensions",
+    "attribute_capacity": "la contenance", "attribute_seats": "le nombre de places",
+    "attribute_care": "l'entretien", "attribute_included": "ce qui est inclus", "attribute_weight": "le poids",
+    "attribute_fit": "la coupe", "attribute_origin": "l'origine", "attribute_warranty": "la garantie",
+    "stock_count": "Oui, le {title}{asked} est en stock à {price}\u00a0: il en reste {quantity}.",
+    "stock_few": "Oui, le {title}{asked} est en stock à {price}, mais il n'en reste que quelques-uns.",
+    "stock_in": "Oui, le {title}{asked} est en stock à {price}.",
+    "refuse_instructions": "Je ne peux pas faire cela. Je suis l'assistant de la boutique\u00a0: je peux vous aider "
+                           "à " + _CAN + ".",
     "price": "Le {title} coûte {price}{was}, {stock}.",
     "details": "Le {title} coûte {price}{was}, {stock}.{options} {description}",
     "options": " Il existe en {values}.",
     "which": "Duquel parlez-vous\u00a0?",
     "available": "Oui, le {title}{asked} est en stock à {price}.",
-    "available_few": "Oui, le {title}{asked} est en stock à {price}, il n'en reste que {quantity}.",
+    "available_few": "Oui, le {title}{asked} est en stock à {price}, mais il n'en reste que quelques-uns.",
     "unavailable": "Désolé, le {title}{asked} est épuisé pour le moment.",
     "unavailable_all": "Désolé, le {title} est épuisé pour le moment.",
     "alternatives": " Il est disponible en {values}.",
