@@ -402,8 +402,8 @@ def _check_routes(app: Flask) -> None:
 
 
 def test_a_route_added_later_must_be_classified(whole_app: Flask) -> None:
-    whole_app.add_url_rule("/widget/v1/events", "widget.events", lambda: "", methods=["POST"])
-    with pytest.raises(AssertionError, match=r"does not know: widget\.events\. .* AIMS .* UNAIMED"):
+    whole_app.add_url_rule("/widget/v1/feedback", "widget.feedback", lambda: "", methods=["POST"])
+    with pytest.raises(AssertionError, match=r"does not know: widget\.feedback\. .* AIMS .* UNAIMED"):
         _check_routes(whole_app)
 
 
