@@ -96,3 +96,22 @@ def test_request_bodies_come_from_the_frame_models() -> None:
     assert set(rate["required"]) == {"site_key", "token", "conversation_id", "score"}
     assert rate["properties"]["score"] == {"maximum": 5, "minimum": 1, "title": "Score", "type": "integer"}
     assert "Cart" in spec["components"]["schemas"]  # nested models live in components
+
+
+def test_the_analytics_answer_is_the_schema_the_api_publishes() -> None:
+    # /admin/api/analytics/schema.json and the document describe the report with one model.
+    from core.analytics.metrics import AnalyticsReport, schema
+
+    spec = openapi.document()
+    answer = spec["paths"]["/admin/api/analytics"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/AnalyticsReport"}
+    published = schema()
+    nested = published.pop("$defs")
+    for key in ("$schema", "$id"):
+        published.pop(key)
+    as_refs = openapi._schema(AnalyticsReport, {})
+    assert spec["components"]["schemas"]["AnalyticsReport"] == as_refs
+    assert as_refs["properties"].keys() == published["properties"].keys()
+    assert set(nested) <= set(spec["components"]["schemas"])
+    events = spec["paths"]["/widget/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert events["required"] == ["site_key", "events"] and events["properties"]["events"]["maxItems"] == 20
