@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ def _range() -> tuple[date, date]:
         last = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
         first = date.fromisoformat(request.args["from"]) if request.args.get("from") else \
             last - timedelta(days=DEFAULT_DAYS - 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or 30 days before it is before year 1
         raise RangeError("from and to are dates like 2026-01-31") from None
     try:
         metrics.check_range(first, last)
@@ -168,7 +169,7 @@ def export() -> Any:
 def rollup_now() -> Any:
     """Queue a roll-up of the shop's last ``days`` days (default 30, at most a year)."""
     raw = str(request.form.get("days", "30"))
-    days = int(raw) if raw.isdigit() and len(raw) <= 3 else 0
+    days = int(raw) if re.fullmatch(r"[0-9]{1,3}", raw) else 0  # not isdigit(): int() cannot read "²"
     if not 1 <= days <= metrics.MAX_DAYS:
         return render_template("admin/analytics.html", error=f"days: a number from 1 to {metrics.MAX_DAYS}",
                                shop=None, report=None), 400

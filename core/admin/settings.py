@@ -11,6 +11,7 @@ together with its audit entry (:mod:`core.audit`).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -22,6 +23,7 @@ from core import audit
 from core.admin.team import owner_required
 from core.assistant import engine_check
 from core.assistant.llm.sealed_key import seal
+from core.chat.frames import MAX_INT
 from core.db import Shop
 from core.security.credentials import SEALED, Credentials, CredentialsUnreadable
 from core.services import services
@@ -83,8 +85,10 @@ def _trigger_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     if "triggers" in values and isinstance(values["triggers"], list):
         rows = [t.model_dump() if hasattr(t, "model_dump") else dict(t) for t in values["triggers"]]
     else:  # a refused form, as typed
-        count = 1 + max([int(k.split("-")[1]) for k in values if k.startswith("trigger-")
-                         and k.split("-")[1].isdigit()] or [-1])
+        # Rows numbered 0 to 99 only: not isdigit() (int() cannot read "²"), and a row numbered
+        # 99999999 would draw that many blank rows.
+        count = 1 + max([int(m.group(1)) for k in values if (m := re.fullmatch(r"trigger-([0-9]{1,2})-\w+", k))]
+                        or [-1])
         rows = [{f: values.get(f"trigger-{n}-{f}", "") for f in TriggerSettings.FIELDS} for n in range(count)]
         return rows
     return rows + [{} for _ in range(SPARE_TRIGGERS)]
@@ -239,7 +243,9 @@ def audit_page() -> tuple[str, int]:
     before = request.args.get("before", "")
     with services().db.session() as session:
         shop = _shop(session)
-        entries = audit.entries(session, shop.id, before=int(before) if before.isdigit() else None)
+        # Any other "before" (not a number, "²", past the column's range) is the first page.
+        page_before = int(before) if re.fullmatch(r"[0-9]{1,10}", before) and int(before) <= MAX_INT else None
+        entries = audit.entries(session, shop.id, before=page_before)
         return render_template("admin/settings_audit.html", shop=shop, section="audit", nav=nav(), entries=entries,
                                more=len(entries) == audit.PAGE, dumps=json.dumps), 200
 

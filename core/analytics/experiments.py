@@ -92,7 +92,7 @@ def parse_form(form: Any) -> ExperimentIn:
         if not value:
             continue
         weight = str(form.get(f"weight_{i}", "")).strip() or "50"
-        if not weight.isdigit() or len(weight) > 3:
+        if not re.fullmatch(r"[0-9]{1,3}", weight):  # not isdigit(): int() cannot read "²"
             raise ExperimentError("variants", f"variant {KEYS[i]}: the weight is a whole number from 1 to 100")
         variants.append({"key": KEYS[i], "weight": int(weight), "value": value[:1001]})
     try:

@@ -112,6 +112,8 @@ def _times(hist: dict[str, int]) -> Times:
 def check_range(first: date, last: date) -> None:
     if last < first:
         raise ValueError("the range ends before it begins")
+    if last >= date.max:  # the report walks to the day after the last
+        raise ValueError(f"from and to are days before {date.max.isoformat()}")
     if (last - first).days + 1 > MAX_DAYS:
         raise ValueError(f"a range may be at most {MAX_DAYS} days")
 

@@ -11,7 +11,8 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 #: Paths that answer JSON (core/api/openapi.py documents them).
-JSON_PATHS = ("/api/", "/admin/inbox/api/", "/webhooks/", "/widget/v1/", "/connect/", "/healthz", "/readyz")
+JSON_PATHS = ("/api/", "/admin/inbox/api/", "/admin/api/", "/admin/analytics/export.csv",
+              "/admin/settings/install/sync/", "/webhooks/", "/widget/v1/", "/connect/", "/healthz", "/readyz")
 
 
 def is_api_path(path: str) -> bool:

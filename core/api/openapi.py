@@ -22,6 +22,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.analytics.metrics import AnalyticsReport
+from core.analytics.record import WidgetEvents
 from core.api.errors import is_api_path
 from core.chat.frames import MAX_INT, Hello, LeaveContact, Rate, SendMessage
 
@@ -168,12 +170,28 @@ class ShopperOrders(_Open):
     status: str
 
 
+class SyncRunState(_Open):
+    """A catalog sync's counters (core/admin/install.py ``run_state``), polled by the install page."""
+
+    id: int
+    status: str
+    full: bool
+    products: int
+    documents: int
+    removed: int
+    error: str | None
+    queued_at: str | None
+    started_at: str | None
+    finished_at: str | None
+
+
 # ---- the table
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One response: a model (JSON), ``"js"``/``"html"``/``"any"`` for other bodies, or None: no body."""
+    """One response: a model (JSON), ``"json"``/``"js"``/``"html"``/``"csv"``/``"any"`` for other bodies,
+    or None: no body."""
 
     description: str
     body: type[BaseModel] | str | None = None
@@ -210,6 +228,12 @@ STRING = {"type": "string"}
 SITE_KEY = {"type": "string", "minLength": 1, "maxLength": 64}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 SCRIPT = {200: Answer("the script", "js"), 304: Answer("not modified (ETag)")}
+#: The analytics range (core/admin/analytics.py): both days included, the last 30 days by default.
+RANGE = (("from", {"type": "string", "format": "date"}, False), ("to", {"type": "string", "format": "date"}, False))
+SIGNED_IN = ("session", "platformToken")
+NOT_SIGNED_IN = Answer("not signed in", ErrorBody)
+TO_SIGN_IN = Answer("not signed in: to the sign-in page")
+NOT_OWNER = Answer("signed in, but not the shop's owner", ErrorBody)
 
 OPERATIONS: tuple[Operation, ...] = (
     # -- the visitor protocol over HTTP (core/chat/http_transport.py; docs/protocol.md)
@@ -311,6 +335,37 @@ OPERATIONS: tuple[Operation, ...] = (
               {200: Answer("the orders", ShopperOrders), 401: Answer("not signed in", ErrorBody), 404: ERROR},
               security=("session", "platformToken"),
               extra={"parameters": [{"name": "conversation_id", "in": "path", "required": True, "schema": ID}]}),
+    # -- analytics (core/admin/analytics.py): the report as JSON, its JSON Schema, the CSV exports
+    Operation("get", "/admin/api/analytics", "analytics.api", "The shop's analytics over a range of days", "admin",
+              {200: Answer("the report; its JSON Schema is /admin/api/analytics/schema.json", AnalyticsReport),
+               400: ERROR, 401: NOT_SIGNED_IN},
+              query=RANGE, security=SIGNED_IN,
+              description="Read from the daily roll-ups; `from` and `to` are days (YYYY-MM-DD), at most 366."),
+    Operation("get", "/admin/api/analytics/schema.json", "analytics.schema", "The analytics report's JSON Schema",
+              "admin", {200: Answer("JSON Schema 2020-12 of AnalyticsReport", "json"), 401: NOT_SIGNED_IN},
+              security=SIGNED_IN),
+    Operation("get", "/admin/analytics/export.csv", "analytics.export", "One chart of the analytics as CSV", "admin",
+              {200: Answer("the CSV (a header row, then one row per day, intent, gap, score or measure)", "csv"),
+               302: TO_SIGN_IN, 400: ERROR, 401: NOT_SIGNED_IN},
+              query=(("chart", {"type": "string", "enum": ["daily", "intents", "gaps", "csat", "times"]}, False),
+                     *RANGE),
+              security=SIGNED_IN),
+    # -- the install page's sync progress (core/admin/install.py), polled as JSON
+    Operation("get", "/admin/settings/install/sync/{run_id}", "install_admin.sync_progress",
+              "A catalog sync's progress (the shop's own runs only)", "admin",
+              {200: Answer("the run's counters", SyncRunState), 302: TO_SIGN_IN, 401: NOT_SIGNED_IN, 403: NOT_OWNER,
+               404: Answer("no such sync run of this shop", ErrorBody)},
+              security=SIGNED_IN,
+              extra={"parameters": [{"name": "run_id", "in": "path", "required": True, "schema": ID}]}),
+    # -- the widget's beacon (core/widget/events.py; docs/widget.md)
+    Operation("post", "/widget/v1/events", "widget_events.receive", "What only the page sees: loads, opens, "
+              "triggers fired, add to cart", "widget",
+              {204: Answer("stored"), 400: ERROR, 403: Answer("origin_not_allowed", ErrorBody),
+               404: Answer("unknown_site_key", ErrorBody), 413: Answer("over the request size limit", "any"),
+               429: Answer("rate_limited", ErrorBody)},
+              body=(WidgetEvents,),
+              description="Sent with `navigator.sendBeacon`: the body may also come as `text/plain` (no CORS "
+                          "preflight), at most 4 KB. A conversation id that is not the shop's is dropped."),
 )
 
 #: Every route of the app that is not an API, by Flask rule, with why. A rule here is not
@@ -333,6 +388,25 @@ EXCLUDED: dict[str, str] = {
     "/admin/hours/": _ADMIN_PAGE, "/admin/canned/": _ADMIN_PAGE, "/admin/canned/<int:reply_id>/delete": _ADMIN_PAGE,
     "/admin/wordpress/sign-in": "a one-click sign-in link from the WordPress plugin: a browser navigation "
                                 "that sets a session and redirects (tests/core/test_wordpress_sign_in.py)",
+    # Analytics, A/B tests, settings, install (core/admin/analytics.py, experiments.py, settings.py, install.py);
+    # their JSON (the analytics API, the sync progress) and the CSV export are in OPERATIONS.
+    "/admin/analytics/": _ADMIN_PAGE, "/admin/analytics/rollup": _ADMIN_PAGE,
+    "/admin/experiments/": _ADMIN_PAGE, "/admin/experiments/<int:experiment_id>/start": _ADMIN_PAGE,
+    "/admin/experiments/<int:experiment_id>/stop": _ADMIN_PAGE,
+    "/admin/settings/": "a redirect to the first settings page, for a browser",
+    "/admin/settings/<name>": _ADMIN_PAGE, "/admin/settings/audit": _ADMIN_PAGE,
+    "/admin/settings/widget/preview": "the widget's live preview, an HTML page framed by the settings page",
+    "/admin/settings/assistant/test": _ADMIN_PAGE,
+    "/admin/settings/static/<path:filename>": "the settings pages' static files",
+    "/admin/settings/install/": _ADMIN_PAGE, "/admin/settings/install/sync": _ADMIN_PAGE,
+    "/admin/settings/install/wordpress.zip": "the WordPress plugin as a zip file to download, the same for "
+                                             "every shop; a file, not an API",
+    # The WordPress plugin's "Connect this site" (core/admin/wordpress_connect.py): browser navigations
+    # from the plugin, signed states and forms; the plugin's notices are POST /webhooks/{platform}.
+    "/admin/wordpress/connect": "the plugin sends the browser here: signs the request and redirects to the "
+                                "approve page (tests/core/test_wordpress_connect.py)",
+    "/admin/wordpress/approve": _ADMIN_PAGE, "/admin/wordpress/sign-up": _ADMIN_PAGE,
+    "/admin/wordpress/site": _ADMIN_PAGE, "/admin/wordpress/site/disconnect": _ADMIN_PAGE,
     "/demo/": _DEMO, "/demo/products/<handle>": _DEMO, "/demo/avatar.svg": _DEMO,
     "/demo/images/<handle>.svg": _DEMO, "/demo/cart/add.js": _DEMO, "/demo/cart.js": _DEMO,
     "/demo/cart/update.js": _DEMO,
@@ -384,6 +458,7 @@ def _content(answer: Answer, components: dict[str, Any]) -> dict[str, Any]:
         return found
     if isinstance(body, str):
         media = {"js": {"text/javascript": {"schema": STRING}}, "html": {"text/html": {"schema": STRING}},
+                 "csv": {"text/csv": {"schema": STRING}},
                  "json": {"application/json": {"schema": {"type": "object"}}},
                  "any": {"*/*": {}}}[body]
         found["content"] = media

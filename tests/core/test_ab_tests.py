@@ -205,6 +205,8 @@ def test_owners_create_start_and_stop_tests_and_agents_only_read(app: Flask, db:
     assert resp.status_code == 400 and "variants" in resp.get_data(as_text=True)
     resp = owner.post("/admin/experiments/", data={**form, "weight_0": "0", "value_1": "Hey there"})
     assert resp.status_code == 400 and "greater than or equal to 1" in resp.get_data(as_text=True)
+    resp = owner.post("/admin/experiments/", data={**form, "weight_0": "²", "value_1": "Hey there"})
+    assert resp.status_code == 400 and "whole number" in resp.get_data(as_text=True)  # int() cannot read ²: was a 500
     assert owner.post("/admin/experiments/", data={**form, "value_1": "Hey there"}).status_code == 303
     assert owner.post("/admin/experiments/", data={**form, "value_1": "Yo"}).status_code == 303
     with db.session() as session:

@@ -266,6 +266,28 @@ def test_a_refused_widget_form_keeps_what_was_typed(app: Flask, db: Database, sh
     assert 'value="orange"' in page and "Hi! Looking for a jacket?" in page and 'value="Questions?"' in page
 
 
+@pytest.mark.parametrize("form", [{"trigger-0-time": "abc", "trigger-²-time": "10"},
+                                  {"trigger-99999999-time": "abc"}])
+def test_a_refused_triggers_form_with_an_odd_row_number_answers_quickly(
+        app: Flask, db: Database, shop_id: int, form: dict[str, str]) -> None:
+    # Found by the coverage of the settings routes: a row numbered "²" was a 500 (int() cannot
+    # read it), one numbered 99999999 drew 100 million blank rows (the worker hung).
+    client = signed_in(app, "owner@example.com")
+    response = post(client, "/admin/settings/triggers", form)
+    assert response.status_code == 400 and "Seconds on the page" in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count('name="trigger-') < 200
+    assert stored(db, shop_id).get("triggers") is None
+
+
+@pytest.mark.parametrize("before", ["²", "99999999999999999999", "-1", "x"])
+def test_the_audit_page_reads_any_before_as_the_first_page(app: Flask, shop_id: int, before: str) -> None:
+    # Found by the coverage of the settings routes: "²" and a number past the column's range were 500s.
+    client = signed_in(app, "owner@example.com")
+    post(client, "/admin/settings/privacy", {"retention_days": "30"})
+    response = client.get("/admin/settings/audit", query_string={"before": before})
+    assert response.status_code == 200 and "settings.privacy" in response.get_data(as_text=True)
+
+
 # ---- who may
 
 

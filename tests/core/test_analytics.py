@@ -285,6 +285,7 @@ def test_the_owner_rolls_up_on_demand_and_agents_cannot(app: Flask, db: Database
 
     assert post(agent, "30").status_code == 403
     assert post(owner, "0").status_code == 400
+    assert post(owner, "²").status_code == 400  # a digit int() cannot read was a 500
     assert post(owner, "2").status_code == 303
     assert run_queued_jobs(app.extensions["storechat"]) == []
     html = owner.get("/admin/analytics/").get_data(as_text=True)

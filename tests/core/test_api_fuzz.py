@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from core.accounts.users import create_user, set_password
 from core.api import openapi
 from core.app import create_app
+from core.catalog.sync import create_run
 from core.db import Database
 from tests.fakes.shopify_app import proxy_signature, signed_callback
 from tests.live import serve
@@ -55,6 +56,7 @@ class Known:
     token: str
     conversation_id: int
     owner: requests.Session
+    run_id: int
     sent: Counter[str] = field(default_factory=Counter)
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
@@ -77,7 +79,8 @@ def known(settings, db: Database, redis, shop) -> Iterator[Known]:  # type: igno
             signed = owner.post(f"{url}/admin/sign-in", allow_redirects=False, timeout=10,
                                 data={"email": "owner@example.com", "password": PASSWORD, "csrf_token": csrf})
             assert signed.status_code == 302
-            yield Known(url, shop.site_key, hello["token"], sent["ack"]["conversation_id"], owner)
+            run = create_run(db, shop.id)  # a catalog sync of the shop's, for its progress
+            yield Known(url, shop.site_key, hello["token"], sent["ack"]["conversation_id"], owner, run.id)
     finally:
         app.extensions["storechat"].close()
 
@@ -97,12 +100,19 @@ def _as_known_client(case: Any, known: Known) -> bool:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {known.token}"}
             return True
         return False
+    if path == "/widget/v1/events":  # the shop's own site key: the events reach the database
+        if isinstance(case.body, dict):
+            case.body = {**case.body, "site_key": known.site_key}
+            return True
+        return False
     if path.startswith("/widget/v1/") and "config" in path:
         case.query = {**(case.query or {}), "site_key": known.site_key}
         return True
     if path.startswith("/admin/"):
         if case.path_parameters and "conversation_id" in case.path_parameters:
             case.path_parameters = {**case.path_parameters, "conversation_id": known.conversation_id}
+        if case.path_parameters and "run_id" in case.path_parameters:
+            case.path_parameters = {**case.path_parameters, "run_id": known.run_id}
         return True
     if path == "/installed/{site_key}":
         case.path_parameters = {"site_key": known.site_key}
@@ -283,3 +293,20 @@ def test_a_nul_in_an_admin_form_is_refused_before_anything_is_stored(owner_clien
     assert response.status_code == 400
     with db.session() as session:
         assert session.query(CannedReply).count() == 0
+
+
+# Found while covering the analytics API: a day at the edge of the calendar (a range
+# reaching before year 1 or past 9999-12-31) was a 500 (OverflowError).
+
+
+@pytest.mark.parametrize("path", ["/admin/api/analytics?to=0001-01-05", "/admin/api/analytics?to=9999-12-31",
+                                  "/admin/api/analytics?from=9999-12-30&to=9999-12-31",
+                                  "/admin/analytics/export.csv?to=0001-01-01",
+                                  "/admin/analytics/export.csv?from=9999-12-31&to=9999-12-31"])
+def test_a_day_at_the_edge_of_the_calendar_is_refused_clearly(owner_client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.get(path)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["code"] == "bad_input"
+    page = owner_client.get("/admin/analytics/?" + path.split("?")[1])  # the dashboard reads the same range
+    assert page.status_code == 400 and 'role="alert">from and to' in page.get_data(as_text=True)
+

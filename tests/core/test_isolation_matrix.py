@@ -32,9 +32,27 @@ from sqlalchemy import select
 from core.accounts.tickets import SocketTickets
 from core.accounts.users import create_user, set_password
 from core.agents import create_agent
+from core.analytics import experiments
+from core.analytics.record import WIDGET_KINDS
 from core.app import create_app
+from core.catalog.sync import create_run
 from core.chat.frames import AGENT_TYPES, VISITOR_TYPES
-from core.db import CannedReply, Conversation, Database, Message, Note, Shop, User, Visitor, WebhookDelivery
+from core.db import (
+    AnalyticsDay,
+    CannedReply,
+    Conversation,
+    Database,
+    Event,
+    Experiment,
+    Message,
+    Note,
+    Shop,
+    SyncRun,
+    User,
+    Visitor,
+    WebhookDelivery,
+)
+from core.db.models import utcnow
 from core.settings import Settings
 from core.shop_connectors import seal_config
 from tests.live import serve
@@ -56,6 +74,9 @@ class Target:
     #: A teammate an owner may close (not the one signed in).
     closable_user_id: int
     agent_id: int
+    experiment_id: int
+    #: A catalog sync run (the install page polls its progress).
+    run_id: int
     #: What must never reach another shop's principal: names, emails, texts.
     secrets: tuple[str, ...] = ()
 
@@ -125,6 +146,14 @@ def _post_form(path: str) -> Callable[[Target, Target], list[Probe]]:
     return lambda t, home: [Probe("POST", path.format(t=t), form={})]
 
 
+def _events_beacon(t: Target, home: Target) -> list[Probe]:
+    # The beacon carries no token: with a shop's site key it speaks for that shop (public by
+    # design, as hello). Aimed: one's own site key naming the other shop's conversation.
+    return [Probe("POST", "/widget/v1/events", json={"site_key": home.site_key, "events": [
+        {"kind": "open", "conversation_id": t.conversation_id},
+        {"kind": "add_to_cart", "product_id": "probe", "conversation_id": t.conversation_id}]})]
+
+
 def _webhook(t: Target, home: Target) -> list[Probe]:
     body = json.dumps({"id": 901, "name": "Probe product", "status": "publish", "type": "simple",
                        "regular_price": "1.00", "price": "1.00", "permalink": f"{t.store_url}/p/probe"}).encode()
@@ -165,6 +194,23 @@ AIMS: dict[str, Aim] = {
     "hours.hours": Aim(_get("/admin/hours/"), ("owner_session",), own_shop_answer=True),
     "canned.delete": Aim(_post_form("/admin/canned/{t.canned_id}/delete"), ("owner_session",), (302,)),
     "team.close": Aim(_post_form("/admin/team/{t.closable_user_id}/close"), ("owner_session",), (302, 303)),
+    # Analytics, A/B tests, the install page, settings, the WordPress connection: B's ids under A's
+    # session (refused), or pages scoped to the session's shop (served, with nothing of B's: B's
+    # content gaps name B's conversations and shoppers' words, B's experiment its name).
+    "analytics.api": Aim(_get("/admin/api/analytics"), SESSIONS, own_shop_answer=True),
+    "analytics.export": Aim(_get("/admin/analytics/export.csv", chart="gaps"), SESSIONS, own_shop_answer=True),
+    "analytics.dashboard": Aim(_get("/admin/analytics/"), SESSIONS, own_shop_answer=True),
+    "experiments.index": Aim(_get("/admin/experiments/"), SESSIONS, own_shop_answer=True),
+    "experiments.start": Aim(_post_form("/admin/experiments/{t.experiment_id}/start"), ("owner_session",), (303,)),
+    "experiments.stop": Aim(_post_form("/admin/experiments/{t.experiment_id}/stop"), ("owner_session",), (303,)),
+    "install_admin.sync_progress": Aim(_get("/admin/settings/install/sync/{t.run_id}"), ("owner_session",)),
+    "install_admin.install": Aim(_get("/admin/settings/install/"), ("owner_session",), own_shop_answer=True),
+    "settings.section": Aim(_get("/admin/settings/widget"), ("owner_session",), own_shop_answer=True),
+    "settings.audit": Aim(_get("/admin/settings/audit"), ("owner_session",), own_shop_answer=True),
+    "settings.preview": Aim(_get("/admin/settings/widget/preview"), ("owner_session",), own_shop_answer=True),
+    "wordpress_connect.site": Aim(_get("/admin/wordpress/site"), ("owner_session",), own_shop_answer=True),
+    # The widget's beacon naming B's conversation: stored for A, unlinked from B's conversation.
+    "widget_events.receive": Aim(_events_beacon, ("visitor_token",), (204,), own_shop_answer=True),
     # A platform's webhook naming B's store, signed with A's secret.
     "webhooks.receive": Aim(_webhook, ("webhook_signature",)),
     # The WooCommerce connect callback for B's site key: no principal of A holds B's connect state.
@@ -175,6 +221,9 @@ _PUBLIC = "public by design: answers the same to anyone who holds the site key, 
 _NO_OBJECT = "names no shop object: acts on the signed-in user's own shop (from the session) or on no shop"
 _PLATFORM = ("signed by the platform app's secret over the shop it names (not a principal of a shop); its "
              "shop binding is tested in tests/connectors/shopify/")
+_WP_CONNECT = ("connects the site in a state this server signed (nonce used once) to the signed-in owner's own "
+               "shop; a site still connected to another shop is refused (core/wordpress_sites.py, "
+               "tests/core/test_wordpress_connect.py)")
 UNAIMED: dict[str, str] = {
     "widget.config": _PUBLIC, "widget.chat_config_route": _PUBLIC, "install.installed": _PUBLIC,
     "widget.loader_js": "a script, the same for every shop", "widget.launcher_js": "a script, the same for every shop",
@@ -196,6 +245,16 @@ UNAIMED: dict[str, str] = {
     "connect_shopify.callback": _PLATFORM, "connect_shopify.identity": _PLATFORM,
     "connect_shopify.embedded_admin": "signed in by a Shopify session token (the platform's, signed with the app "
                                       "secret) naming its shop; tests/connectors/shopify/test_embedded_admin.py",
+    "analytics.schema": "the analytics report's JSON Schema, the same for every shop",
+    "analytics.rollup_now": _NO_OBJECT, "experiments.create": _NO_OBJECT, "settings.save": _NO_OBJECT,
+    "settings.test_engine": _NO_OBJECT, "install_admin.sync_now": _NO_OBJECT, "wordpress_connect.disconnect": _NO_OBJECT,
+    "settings.index": "a redirect to the first settings page", "settings.static": "the settings pages' static files",
+    "install_admin.wordpress": "the WordPress plugin's zip, the same for every shop",
+    "widget_events.preflight": "the beacon's CORS preflight: headers only, no shop",
+    "wordpress_connect.start": "signs the site address the plugin sends into a state; reads no shop's objects",
+    "wordpress_connect.approve_page": _WP_CONNECT, "wordpress_connect.approve": _WP_CONNECT,
+    "wordpress_connect.sign_up": "creates a new shop for the site in a state this server signed; reads no other "
+                                 "shop (tests/core/test_wordpress_connect.py)",
     "__flask_sock.visitor_socket": "a socket: its frames are classified below",
     "__flask_sock.agent_socket": "a socket: its frames are classified below",
 }
@@ -291,12 +350,19 @@ def _populate(url: str, db: Database, settings: Settings, tag: str, name: str) -
         session.add(Note(conversation_id=conversation_id, agent_id=users["agent"].agent_id, text=f"{tag} secret note"))
         canned = CannedReply(shop_id=shop.id, shortcut="thanks", text=f"{tag} secret canned reply")
         session.add(canned)
+        # A day of analytics whose content gap names the shop's conversation and a shopper's words.
+        session.add(AnalyticsDay(shop_id=shop.id, day=utcnow().date(), data={"conversations": 1}, gaps={
+            f"{tag} gap": {"text": f"{tag} secret gap question", "n": 1, "c": [conversation_id]}}))
+        experiment = experiments.create(session, session.get(Shop, shop.id), experiments.ExperimentIn.model_validate({
+            "name": f"{tag} secret experiment", "target": "greeting", "variants": [
+                {"key": "A", "weight": 50, "value": f"{tag} secret hello"}, {"key": "B", "weight": 50, "value": "Hi"}]}))
         session.flush()
-        canned_id = canned.id
+        canned_id, experiment_id = canned.id, experiment.id
+    run_id = create_run(db, shop.id).id
     secrets = (name, f"{tag} secret", f"{tag}-owner@", f"{tag}-agent@", f"{tag}-spare@", f"{tag}-shopper@",
                f"{tag.title()} agent person", f"{tag.title()} owner person", f"{tag.title()} bot")
     target = Target(shop.id, shop.site_key, shop.platform_ref, conversation_id, canned_id, users["spare"].id,
-                    users["agent"].agent_id, secrets)
+                    users["agent"].agent_id, experiment_id, run_id, secrets)
     return target, {"token": hello["token"], "credential": credential, "users": users,
                     "webhook_secret": webhook_secret}
 
@@ -351,6 +417,14 @@ def _snapshot(db: Database, shop_id: int) -> dict[str, Any]:
             "visitors": sorted((v.id, v.email or "") for v in
                                session.scalars(select(Visitor).where(Visitor.shop_id == shop_id))),
             "webhooks": session.query(WebhookDelivery).filter(WebhookDelivery.shop_id == shop_id).count(),
+            "experiments": sorted((e.id, e.status) for e in
+                                  session.scalars(select(Experiment).where(Experiment.shop_id == shop_id))),
+            "sync_runs": sorted((r.id, r.status) for r in
+                                session.scalars(select(SyncRun).where(SyncRun.shop_id == shop_id))),
+            # The widget's events of the shop, or naming its conversations (another shop's beacon).
+            "widget_events": sorted((e.shop_id, e.kind, e.conversation_id or 0) for e in session.scalars(
+                select(Event).where(Event.kind.in_(WIDGET_KINDS.values()),
+                                    (Event.shop_id == shop_id) | Event.conversation_id.in_(ids)))),
         }
 
 
@@ -402,8 +476,8 @@ def _check_routes(app: Flask) -> None:
 
 
 def test_a_route_added_later_must_be_classified(whole_app: Flask) -> None:
-    whole_app.add_url_rule("/widget/v1/events", "widget.events", lambda: "", methods=["POST"])
-    with pytest.raises(AssertionError, match=r"does not know: widget\.events\. .* AIMS .* UNAIMED"):
+    whole_app.add_url_rule("/widget/v1/feedback", "widget.feedback", lambda: "", methods=["POST"])
+    with pytest.raises(AssertionError, match=r"does not know: widget\.feedback\. .* AIMS .* UNAIMED"):
         _check_routes(whole_app)
 
 

@@ -65,12 +65,12 @@ def test_every_exclusion_names_a_route_and_a_reason(app: Flask) -> None:
 
 
 def test_a_route_added_later_is_named_with_how_to_add_it(app: Flask) -> None:
-    app.add_url_rule("/widget/v1/events", "widget.events", lambda: "", methods=["POST"])
+    app.add_url_rule("/widget/v1/feedback", "widget.feedback", lambda: "", methods=["POST"])
     with pytest.raises(AssertionError) as failure:
         test_every_route_is_documented_or_excluded(app)
     message = str(failure.value)
-    assert "POST /widget/v1/events (endpoint 'widget.events')" in message
-    assert "Operation('post', '/widget/v1/events', 'widget.events'" in message and "EXCLUDED" in message
+    assert "POST /widget/v1/feedback (endpoint 'widget.feedback')" in message
+    assert "Operation('post', '/widget/v1/feedback', 'widget.feedback'" in message and "EXCLUDED" in message
 
 
 def test_the_document_is_served_and_loads(app: Flask) -> None:
@@ -96,3 +96,22 @@ def test_request_bodies_come_from_the_frame_models() -> None:
     assert set(rate["required"]) == {"site_key", "token", "conversation_id", "score"}
     assert rate["properties"]["score"] == {"maximum": 5, "minimum": 1, "title": "Score", "type": "integer"}
     assert "Cart" in spec["components"]["schemas"]  # nested models live in components
+
+
+def test_the_analytics_answer_is_the_schema_the_api_publishes() -> None:
+    # /admin/api/analytics/schema.json and the document describe the report with one model.
+    from core.analytics.metrics import AnalyticsReport, schema
+
+    spec = openapi.document()
+    answer = spec["paths"]["/admin/api/analytics"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/AnalyticsReport"}
+    published = schema()
+    nested = published.pop("$defs")
+    for key in ("$schema", "$id"):
+        published.pop(key)
+    as_refs = openapi._schema(AnalyticsReport, {})
+    assert spec["components"]["schemas"]["AnalyticsReport"] == as_refs
+    assert as_refs["properties"].keys() == published["properties"].keys()
+    assert set(nested) <= set(spec["components"]["schemas"])
+    events = spec["paths"]["/widget/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert events["required"] == ["site_key", "events"] and events["properties"]["events"]["maxItems"] == 20
