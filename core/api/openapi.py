@@ -374,6 +374,9 @@ _ADMIN_PAGE = "an admin HTML page or form for a browser (session + CSRF), not an
 _DEMO = "the demo storefront (`storechat demo` only), an imitation of a shop, not StoreChat's API"
 EXCLUDED: dict[str, str] = {
     "/": "the start page, HTML for a person",
+    "/metrics": "the operator's Prometheus scrape (text exposition format, docs/operations.md), not part of the API: "
+                "404 unless STORECHAT_METRICS_TOKEN is set, 401 without that bearer token (tests/core/"
+                "test_metrics_endpoint.py)",
     "/favicon.ico": "the favicon, an image", "/favicon.svg": "the favicon, an image",
     "/static/<path:filename>": "Flask's static files",
     "/admin/inbox/static/<path:filename>": "the inbox's static files",

@@ -229,6 +229,7 @@ UNAIMED: dict[str, str] = {
     "widget.loader_js": "a script, the same for every shop", "widget.launcher_js": "a script, the same for every shop",
     "widget.chat_js": "a script, the same for every shop",
     "health.healthz": "process health, no shop", "health.readyz": "process health, no shop",
+    "metrics.scrape": "the operator's figures summed over every shop, behind the operator's own token",
     "openapi.openapi_document": "the API's description, no shop",
     "start_page.start": "the start page, no shop", "start_page.favicon": "an icon", "static": "static files",
     "inbox.static": "the inbox's static files",
