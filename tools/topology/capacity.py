@@ -191,6 +191,8 @@ async def main_async(args: argparse.Namespace) -> None:
             rate = await message_capacity(url, site, args.rates, args.seconds, 10_000 * k)
             rows_web.append([k, n_held, rate])
         top.proxy.reload(top.webs)
+        # Warm the assistant workers (each builds the shop's vocabulary on its first question).
+        await reply_rate(url, site, 8, 290_000)
         for m in (2, 1):
             if m == 1:
                 top.workers[1].stop()
