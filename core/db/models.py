@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -124,6 +125,8 @@ class Product(Base):
         Index("ix_products_shop_price_max", "shop_id", "price_max", "id"),
         Index("ix_products_shop_id", "shop_id", "id"),
         Index("ix_products_shop_vendor", "shop_id", "vendor"),
+        # "anything from BRAND": vendors compared case-insensitively (core.catalog.ranking.vendors_named)
+        Index("ix_products_shop_vendor_lower", "shop_id", sql_text("lower(vendor)")),
     )
 
 
