@@ -225,7 +225,7 @@ def main() -> None:
     args.products = args.products or (300 if args.quick else 3000)
     args.burst = args.burst or (40 if args.quick else 200)
     args.seconds = args.seconds or (3.0 if args.quick else 8.0)
-    args.rates = [25.0, 50.0] if args.quick else [50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0]
+    args.rates = [25.0, 50.0] if args.quick else [10.0, 25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0]
     asyncio.run(main_async(args))
 
 
