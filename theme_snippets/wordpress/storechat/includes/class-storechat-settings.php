@@ -218,7 +218,8 @@ final class StoreChat_Settings {
 	}
 
 	/**
-	 * Whether the configured server knows the site key: GET /widget/v1/config.
+	 * Whether the configured server knows the site key: GET /widget/v1/chat-config (the chat's
+	 * part of the widget's config, which names the shop).
 	 *
 	 * @return array{state: string, message: string}
 	 */
@@ -230,7 +231,7 @@ final class StoreChat_Settings {
 				'message' => __( 'Not set up yet: enter the server URL and the site key above.', 'storechat' ),
 			);
 		}
-		$url = add_query_arg( 'site_key', rawurlencode( $settings['site_key'] ), $settings['server_url'] . '/widget/v1/config' );
+		$url = add_query_arg( 'site_key', rawurlencode( $settings['site_key'] ), $settings['server_url'] . '/widget/v1/chat-config' );
 		$response = wp_remote_get(
 			$url,
 			array(
