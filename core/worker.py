@@ -49,6 +49,17 @@ class MeasuredWorker(SimpleWorker):  # type: ignore[misc]
     """RQ's SimpleWorker, each job timed and its failures counted by kind (its function's
     name: ``assistant_reply``, ``sync_shop``...), and its log lines tagged with its id."""
 
+    #: Seconds RQ's command listener (a pub/sub thread) waits per read. RQ's own 60 s made a
+    #: stopping worker wait up to a minute: its teardown joins that thread, and a read begun
+    #: before the subscription was confirmed waits out the whole timeout (redis-py 8).
+    PUBSUB_WAIT = 1.0
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=self.PUBSUB_WAIT, daemon=True, exception_handler=self._pubsub_exception_handler)
+
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
         from core import metrics
 

@@ -14,16 +14,12 @@ from core.db.checkpoint import Checkpointer
 from core.settings import Settings
 
 
-#: Milliseconds a SQLite writer waits for another's write lock (not on the store path).
-BUSY_TIMEOUT_MS = 10000
-
-
-def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
     cur = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers
     # from other processes (web, worker) wait for each other instead of failing.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     if not autocheckpoint:
@@ -44,35 +40,26 @@ def private_file(path: str) -> None:
             os.chmod(path + suffix, 0o600)
 
 
-def make_engine(url: str, *, autocheckpoint: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     if url.startswith("sqlite:"):
         database = sqlite_file(url)
         if database is not None and os.path.isdir(os.path.dirname(os.path.abspath(database))):
             private_file(database)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
-            dbapi_connection, autocheckpoint=autocheckpoint, busy_timeout_ms=busy_timeout_ms))
+            dbapi_connection, autocheckpoint=autocheckpoint))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_store_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
-    """The message store path's pool.
-
-    SQLite (a file): connections without a busy wait, so a write that meets
-    another process's write lock is refused at once instead of holding the
-    gevent process in SQLite's busy handler; the path retries it off the
-    event loop (``core.db.sqlite_write``).
-
-    PostgreSQL: autocommit, no pre-ping (a round
+def make_store_engine(url: str) -> Engine:
+    """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
     trip per message); the path retries once on a connection found dead
     (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
     after it ran it ``prepare_threshold`` times (5), so the pool keeps its connections:
     no overflow, whose connections are closed when given back (a new one costs a
     server process and its statements unprepared). A line holds its connection for
     one round trip, so a burst waits briefly for one (docs/operations.md)."""
-    if url.startswith("sqlite:"):
-        return make_engine(url, autocheckpoint=autocheckpoint, busy_timeout_ms=0)
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0)
 
 
@@ -89,10 +76,7 @@ class Database:
             self.checkpointer.start()
             weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
         # Made now, not on first use (threads): an engine opens no connection before it is used.
-        # SQLite in memory: one engine (a second would open another, empty, database).
-        separate = self.engine.dialect.name == "postgresql" or sqlite_file(self.url) is not None
-        self._store_engine = make_store_engine(self.url, autocheckpoint=self.checkpointer is None) \
-            if separate else None
+        self._store_engine = make_store_engine(self.url) if self.engine.dialect.name == "postgresql" else None
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
@@ -104,8 +88,8 @@ class Database:
 
     @property
     def store_engine(self) -> Engine:
-        """The engine of the message store path: its own pool (:func:`make_store_engine`);
-        the one engine for SQLite in memory."""
+        """The engine of the message store path: its own pool on PostgreSQL
+        (:func:`make_store_engine`), the one engine on SQLite."""
         return self._store_engine if self._store_engine is not None else self.engine
 
     @property

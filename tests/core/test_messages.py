@@ -2,24 +2,19 @@
 values that read back through the ORM exactly as they were stored."""
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
 
-import gevent
 import psycopg
 import pytest
 from sqlalchemy import event, make_url, select
 from sqlalchemy.pool import Pool
 
 from core.chat import messages
-from core.db import Conversation, Message, Shop, compiled, sqlite_write
-from core.db.models import utcnow
-from core.db.session import sqlite_file
+from core.db import Conversation, Message, Shop, compiled
 from core.errors import NotFound
 
 
@@ -133,86 +128,6 @@ def test_concurrent_writers_get_gap_free_numbers_and_one_row_per_client_id(  # t
     assert all(by_client[r.message.client_id] == r.message.seq for r in results)
     with db.session() as session:
         assert session.get(Conversation, conversation_id).last_seq == 30  # no retry took a number
-
-
-@pytest.fixture
-def sqlite_db(db):  # type: ignore[no-untyped-def]
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's write lock")
-    return db
-
-
-@pytest.fixture
-def write_lock(sqlite_db) -> Iterator[sqlite3.Connection]:  # type: ignore[no-untyped-def]
-    """Another connection holding the database's write lock, as another process's writer would."""
-    holder = sqlite3.connect(sqlite_file(sqlite_db.url), isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    yield holder
-    if holder.in_transaction:
-        holder.execute("ROLLBACK")
-    holder.close()
-
-
-def test_a_write_refused_for_the_lock_waits_off_the_event_loop_and_stores_once(  # type: ignore[no-untyped-def]
-        sqlite_db, conversation_id: int, write_lock: sqlite3.Connection) -> None:
-    """While the line waits for the lock, the process's other greenlets keep running:
-    one of them is the one that lets the lock go (waiting on the loop, it never would)."""
-    ticks: list[float] = []
-
-    def ticker() -> None:
-        while True:
-            ticks.append(time.monotonic())
-            gevent.sleep(0.005)
-
-    def other_writer_commits() -> None:
-        gevent.sleep(0.3)
-        write_lock.execute("COMMIT")
-
-    refused = sqlite_write.refused
-    greenlets = [gevent.spawn(ticker), gevent.spawn(other_writer_commits)]
-    try:
-        started = time.monotonic()
-        stored = messages.append_message(sqlite_db, conversation_id, author="visitor", text="hi", client_id="c1")
-        ended = time.monotonic()
-    finally:
-        gevent.killall(greenlets)
-    assert sqlite_write.refused == refused + 1  # refused on the loop, stored by the retry
-    assert not write_lock.in_transaction  # the other greenlet ran while the line waited
-    assert len([t for t in ticks if started <= t <= ended]) >= 20
-    assert stored.created and stored.message.seq == 1
-    assert [m.client_id for m in _stored(sqlite_db, conversation_id)] == ["v:c1"]
-    again = messages.append_message(sqlite_db, conversation_id, author="visitor", text="hi", client_id="c1")
-    assert not again.created and again.message.id == stored.message.id
-    with sqlite_db.session() as session:
-        assert session.get(Conversation, conversation_id).last_seq == 1
-
-
-def test_a_refused_write_without_an_event_loop_waits_in_place(  # type: ignore[no-untyped-def]
-        sqlite_db, conversation_id: int, write_lock: sqlite3.Connection) -> None:
-    """A thread without a gevent hub (the worker's) just waits for the lock, as before."""
-    results: list[messages.Stored] = []
-    writer = threading.Thread(target=lambda: results.append(messages.append_message(
-        sqlite_db, conversation_id, author="system", text="notice")))
-    writer.start()
-    time.sleep(0.3)
-    assert writer.is_alive()  # waiting for the lock
-    write_lock.execute("COMMIT")
-    writer.join(10)
-    assert [r.message.seq for r in results] == [1]
-    assert [m.text for m in _stored(sqlite_db, conversation_id)] == ["notice"]
-
-
-def test_a_write_still_locked_after_the_wait_fails_and_stores_nothing(  # type: ignore[no-untyped-def]
-        sqlite_db, conversation_id: int, write_lock: sqlite3.Connection) -> None:
-    engine = sqlite_db.store_engine
-    sql = messages._STORE.for_engine(engine)
-    with pytest.raises(sqlite3.OperationalError) as refused:
-        sqlite_write.write(engine, lambda cursor: sql["bump"].execute(
-            cursor, {"cid": conversation_id, "now": utcnow()}), wait=0.05)
-    assert sqlite_write.is_busy(refused.value)
-    write_lock.execute("COMMIT")
-    with sqlite_db.session() as session:
-        assert session.get(Conversation, conversation_id).last_seq == 0
 
 
 @pytest.fixture

@@ -56,7 +56,11 @@ def storechat(settings, db, redis) -> Iterator[tuple[str, Any, Shop]]:  # type: 
             yield url, svc, shop
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # never leave a worker to take the next test's jobs
+            worker.kill()
+            worker.wait()
         svc.close()
 
 
