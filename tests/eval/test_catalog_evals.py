@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from core.db.migrate import upgrade
 from core.settings import load_settings
 from tests.conftest import PG_URL, _reset_postgres
 from tests.eval import catalogs
+from tests.eval.report import run_eval
 
 HERE = Path(__file__).parent
 SETS = {"demo": "demo", "woocommerce": "eval-woocommerce", "generated": "eval-generated", "vendure": "eval-vendure"}
@@ -42,20 +41,10 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         catalogs.load(db, name)
     db.dispose()
     folder = tmp_path_factory.mktemp(f"catalogs-output-{request.param}")
-    args = [sys.executable, "-m", "core.cli", "eval", *(str(HERE / f"{n}.jsonl") for n in SETS), "--json"]
+    args = [str(HERE / f"{n}.jsonl") for n in SETS]
     for shop in SETS.values():
         args += ["--shop", shop]
-    with open(folder / "stdout", "w") as out, open(folder / "stderr", "w") as err:
-        proc = subprocess.Popen(args, env=env, stdout=out,
-                                stderr=err, text=True)
-        try:
-            code = proc.wait(timeout=600)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    stdout, stderr = (folder / "stdout").read_text(), (folder / "stderr").read_text()
-    assert code == 0, stdout[-3000:] + stderr[-3000:]
-    return json.loads(stdout[stdout.index("{\n"):])
+    return run_eval(args, env, folder, timeout=600)
 
 
 def test_the_sets_are_big_enough_and_a_third_multi_turn() -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 
 from core.assistant.evaluation import load_cases
 from tests.conftest import PG_URL, _reset_postgres
+from tests.eval.report import run_eval
 
 CASES = Path(__file__).with_name("demo.jsonl")
 INTENTS = {"greeting", "thanks", "product_search", "product_details", "availability", "compare", "order_status",
@@ -38,19 +37,7 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         # behind can pick up another test's jobs.
         env["STORECHAT_DATABASE_URL"] = PG_URL
     folder = tmp_path_factory.mktemp(f"eval-output-{request.param}")
-    # Files, not pipes: a server process that outlives the command must not keep the test waiting for EOF.
-    with open(folder / "stdout", "w") as out, open(folder / "stderr", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "eval", str(CASES), "--shop", "demo", "--json"],
-                                env=env, stdout=out, stderr=err, text=True)
-        try:
-            code = proc.wait(timeout=280)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    stdout, stderr = (folder / "stdout").read_text(), (folder / "stderr").read_text()
-    assert code == 0, stdout[-3000:] + stderr[-3000:]
-    # Only the report is printed on stdout; server processes log to stderr.
-    return json.loads(stdout[stdout.index("{\n"):])
+    return run_eval([str(CASES), "--shop", "demo"], env, folder, timeout=280)
 
 
 def test_the_set_covers_every_intent_with_traps_and_multi_turn_cases() -> None:

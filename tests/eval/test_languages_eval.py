@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 
 from core.assistant.evaluation import load_files
 from tests.conftest import PG_URL, _reset_postgres
+from tests.eval.report import run_eval
 
 LANGUAGES = ("es", "fr", "de", "pt", "it")
 FILES = [Path(__file__).with_name(f"demo.{lang}.jsonl") for lang in LANGUAGES]
@@ -34,17 +33,7 @@ def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         _reset_postgres(PG_URL)
         env["STORECHAT_DATABASE_URL"] = PG_URL
     folder = tmp_path_factory.mktemp(f"eval-lang-output-{request.param}")
-    with open(folder / "stdout", "w") as out, open(folder / "stderr", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "eval", *map(str, FILES), "--shop", "demo",
-                                 "--json"], env=env, stdout=out, stderr=err, text=True)
-        try:
-            code = proc.wait(timeout=280)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    stdout, stderr = (folder / "stdout").read_text(), (folder / "stderr").read_text()
-    assert code == 0, stdout[-3000:] + stderr[-3000:]
-    return json.loads(stdout[stdout.index("{\n"):])
+    return run_eval([*map(str, FILES), "--shop", "demo"], env, folder, timeout=280)
 
 
 def test_the_sets_are_written_per_language_with_multi_turn_cases() -> None:
