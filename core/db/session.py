@@ -29,12 +29,18 @@ def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
 
 def private_file(path: str) -> None:
     """Create ``path`` (or keep it) readable and writable by this user only, like the
-    secret key. SQLite gives a database's -wal and -shm files the database file's mode."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    secret key. SQLite gives a database's -wal and -shm files the database file's mode.
+
+    An existing file is never opened here: closing any descriptor of a file drops every
+    POSIX lock this process holds on it, so a second engine made in a process whose
+    connections hold SQLite's locks would let another process take the file for its own
+    (and delete the WAL those connections still use: "disk I/O error")."""
     try:
-        os.fchmod(fd, 0o600)  # the mode above applies only to a new file
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+    else:
+        os.close(fd)  # a new file: nobody holds a lock on it yet
     for suffix in ("-wal", "-shm", "-journal"):
         if os.path.exists(path + suffix):
             os.chmod(path + suffix, 0o600)

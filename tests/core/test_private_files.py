@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +77,45 @@ def test_the_embedded_redis_files_are_private(tmp_path: Path, open_umask: None) 
         assert (instance / "redis.db").exists()
     finally:
         server.stop()
+
+
+def test_making_it_private_again_keeps_this_process_s_sqlite_locks(tmp_path: Path) -> None:
+    """A second Database in a process whose connections are open (``serve`` checks the
+    schema beside a test's engine; a web process beside its workers) must not drop that
+    process's locks on the file: another process closing its last connection would then
+    take the file as its own and delete the WAL still in use here ("disk I/O error")."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    settings = Settings(instance_path=instance, secret_key="x" * 40)
+    first = Database(settings)
+    try:
+        with first.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        Database(settings).dispose()  # makes the file private again, beside `first`'s open connection
+        wal = instance / "storechat.db-wal"
+        inode = os.stat(wal).st_ino
+        other = subprocess.run([sys.executable, "-c", OTHER_PROCESS, str(instance / "storechat.db")],
+                               capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0, other.stderr
+        assert wal.exists() and os.stat(wal).st_ino == inode  # the other process left the WAL alone
+        with first.engine.connect() as conn:
+            assert conn.execute(text("SELECT x FROM t")).scalars().all() == [7]
+        fresh = Database(settings)
+        try:
+            with fresh.engine.connect() as conn:
+                assert conn.execute(text("SELECT x FROM t")).scalars().all() == [7]
+        finally:
+            fresh.dispose()
+    finally:
+        first.dispose()
+
+
+#: Another process writes a row and closes its only connection, as a worker does when it stops.
+OTHER_PROCESS = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("PRAGMA journal_mode=WAL")
+conn.execute("INSERT INTO t VALUES (7)")
+conn.commit()
+conn.close()
+"""
