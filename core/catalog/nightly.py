@@ -41,5 +41,6 @@ def run_nightly(svc: Services, redis: redis_lib.Redis, now: datetime | None = No
     for shop_id in due_shops(svc):
         if wordpress_sites.queue_sync(svc.db, redis, shop_id, full=False) is not None:
             queued += 1
-    log.info("nightly sync: %d WordPress shop(s) queued", queued)
+    # A day with nothing to sync says nothing above DEBUG (`storechat demo` prints a few lines only).
+    log.log(logging.INFO if queued else logging.DEBUG, "nightly sync: %d WordPress shop(s) queued", queued)
     return queued
