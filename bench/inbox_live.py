@@ -50,13 +50,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.realtime import (  # noqa: E402
-    CSV,
-    AgentClient,
-    Client,
+from bench.realtime_clients import AgentClient, Client, Tally, Visitor  # noqa: E402
+from bench.realtime_figures import (  # noqa: E402
     CpuMeter,
-    Tally,
-    Visitor,
     dist,
     fmt_dist,
     gunicorn_workers,
@@ -65,6 +61,7 @@ from bench.realtime import (  # noqa: E402
     raise_fd_limit,
     say,
 )
+from bench.realtime_servers import CSV  # noqa: E402
 from core.testing.cluster import Cluster, RedisServer  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("STORECHAT_CHROMIUM") or "/usr/bin/chromium")

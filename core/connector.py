@@ -12,7 +12,8 @@ times are timezone-aware UTC :class:`~datetime.datetime`.
 Calls to a store or site whose address the merchant chose go through
 :class:`OutboundSession` (public https addresses only, a deadline per request;
 see ``core.outbound``), which this module offers with :class:`Deadline`,
-:class:`OutboundRefused` and :func:`check_url`.
+:class:`OutboundRefused` and :func:`check_url`, and :func:`retried` to retry a
+call on 429, 5xx and network errors within its deadline (``core.outbound.retry``).
 
 To check a connector against the contract, subclass
 ``core.testing.connector_contract.ConnectorContract`` in its tests.
@@ -29,6 +30,7 @@ from typing import Any, ClassVar, Protocol
 from core import json_input
 from core.errors import ConnectorError, RateLimited, RecordError, StoreChatError
 from core.outbound import Deadline, OutboundRefused, OutboundSession, check_url
+from core.outbound.retry import retried
 
 __all__ = [
     "Connector",
@@ -67,6 +69,7 @@ __all__ = [
     "WebhookNotSupported",
     "check_url",
     "normalize_order_reference",
+    "retried",
     "webhook_payload",
 ]
 

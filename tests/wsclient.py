@@ -24,6 +24,10 @@ class SocketClient:
     def send(self, frame: dict[str, Any] | str) -> None:
         self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
+    def _next(self, timeout: float) -> dict[str, Any] | None:
+        """The next frame received within ``timeout`` seconds (None: none yet, try again)."""
+        return self.recv(timeout)
+
     def recv(self, timeout: float = 10) -> dict[str, Any]:
         self.ws.settimeout(timeout)
         data = self.ws.recv()
@@ -46,7 +50,9 @@ class SocketClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"no {type_!r} frame within {timeout}s; got {self.frames[-5:]}")
-            frame = self.recv(left)
+            frame = self._next(left)
+            if frame is None:
+                continue
             if wanted(frame):
                 return frame
             self.pending.append(frame)
@@ -93,9 +99,32 @@ class AgentClient(SocketClient):
         return self.expect("welcome")
 
     def say(self, conversation_id: int, text: str, client_id: str | None = None) -> dict[str, Any]:
+        cid = self.send_message(conversation_id, text, client_id)
+        return self.expect("ack", lambda f: f.get("client_id") == cid)
+
+    def send_message(self, conversation_id: int, text: str, client_id: str | None = None) -> str:
+        """Send a message without waiting for its ack; its ``client_id``."""
         cid = client_id or uuid.uuid4().hex
         self.send({"type": "message", "conversation_id": conversation_id, "client_id": cid, "text": text})
-        return self.expect("ack", lambda f: f.get("client_id") == cid)
+        return cid
 
     def act(self, action: str, conversation_id: int) -> None:
         self.send({"type": action, "conversation_id": conversation_id})
+
+    def action(self, kind: str, conversation_id: int, *, expect_status: str | None = None) -> dict[str, Any] | None:
+        """take / release / close; with ``expect_status``, wait for the ``conversation`` frame."""
+        self.act(kind, conversation_id)
+        if expect_status is None:
+            return None
+        return self.expect("conversation", lambda f: f["conversation_id"] == conversation_id
+                           and f["status"] == expect_status)
+
+    def resume(self, conversation_id: int, after_seq: int = 0) -> None:
+        self.send({"type": "resume", "conversation_id": conversation_id, "after_seq": after_seq})
+
+    def messages(self, conversation_id: int) -> list[dict[str, Any]]:
+        """Every ``message`` frame of one conversation received so far, in arrival order."""
+        return [f for f in self.frames if f["type"] == "message" and f["conversation_id"] == conversation_id]
+
+    def seqs(self, conversation_id: int) -> list[int]:
+        return [f["seq"] for f in self.messages(conversation_id)]

@@ -29,7 +29,7 @@ from flask import Blueprint, Response, jsonify, redirect, request
 from core.connector import ConnectorError, InstallHost, InstallResult, RateLimited
 
 from . import proxy, staff, tokens
-from .signatures import query_hmac_ok, shop_domain
+from .signatures import query_hmac_ok, shop_domain, timestamp_problem
 
 log = logging.getLogger(__name__)
 PLATFORM = "shopify"
@@ -54,9 +54,6 @@ INSTALL_PATH = f"{BASE_PATH}/install"
 APP_PATH = f"{BASE_PATH}/admin"
 #: Where the grant screen sends the merchant back (the one allowed redirection URL).
 CALLBACK_PATH = f"{BASE_PATH}/callback"
-#: Largest age of a signed callback (seconds). Shopify's JS library allows
-#: 90 s; a little more absorbs clock skew between Shopify and this server.
-MAX_AGE = 300
 #: The app embed block's file name (theme_snippets/shopify/blocks/storechat.liquid).
 EMBED_HANDLE = "storechat"
 
@@ -126,12 +123,10 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
         shop = shop_domain(request.args.get("shop"))
         if shop is None:
             return _error(400, "bad_shop_domain", "the callback names no myshopify.com shop")
-        try:
-            age = abs(clock() - int(request.args.get("timestamp", "")))
-        except ValueError:
-            return _error(400, "stale_request", "the callback has no valid timestamp")
-        if age > MAX_AGE:
-            return _error(400, "stale_request", "the callback is too old; install again")
+        problem = timestamp_problem(request.args.get("timestamp"), clock())
+        if problem:
+            return _error(400, "stale_request", "the callback has no valid timestamp"
+                          if problem == "invalid" else "the callback is too old; install again")
         if not host.consume_state(PLATFORM, request.args.get("state", ""), shop):
             return _error(403, "bad_state", "the install link was already used, has expired or is for another "
                           "shop; install again")

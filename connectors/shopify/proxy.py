@@ -28,7 +28,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from core.connector import InstallHost, StoreChatError
 
-from .signatures import proxy_signature_ok, shop_domain
+from .signatures import proxy_signature_ok, shop_domain, timestamp_problem
 
 PLATFORM = "shopify"
 #: The App Proxy: ``https://<shop>/<PREFIX>/<SUBPATH>/...`` is forwarded to
@@ -36,7 +36,6 @@ PLATFORM = "shopify"
 PREFIX = "apps"
 SUBPATH = "storechat"
 ROUTE = "/proxy"
-MAX_AGE = 300
 MAX_CUSTOMER_ID = 32
 #: Everything Shopify puts on a proxied request; the identity route takes these and nothing else.
 PROXY_PARAMS = ("logged_in_customer_id", "path_prefix", "shop", "signature", "timestamp")
@@ -82,10 +81,10 @@ def add_routes(bp: Blueprint, host: InstallHost, *, clock: Callable[[], float]) 
         shop = shop_domain(args["shop"])
         if shop is None:
             return _error(400, "bad_shop_domain", "the proxied request names no myshopify.com shop")
-        if not args["timestamp"].isascii() or not args["timestamp"].isdigit():
-            return _error(400, "stale_request", "the proxied request has no valid timestamp")
-        if abs(clock() - int(args["timestamp"])) > MAX_AGE:
-            return _error(400, "stale_request", "the proxied request is too old")
+        problem = timestamp_problem(args["timestamp"], clock())
+        if problem:
+            return _error(400, "stale_request", "the proxied request has no valid timestamp"
+                          if problem == "invalid" else "the proxied request is too old")
         customer = args["logged_in_customer_id"]
         if not customer:
             return _json({"identity": None, "logged_in": False})

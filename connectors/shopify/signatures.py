@@ -30,6 +30,9 @@ from urllib.parse import quote
 #: ``sanitize_shop_domain``, restricted to myshopify.com).
 _SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]\.myshopify\.com")
 MAX_DOMAIN = 255
+#: Largest age of a signed request's ``timestamp`` (seconds), either way. Shopify's
+#: JS library allows 90 s; a little more absorbs clock skew between Shopify and this server.
+MAX_AGE = 300
 
 
 def shop_domain(value: str | None) -> str | None:
@@ -43,6 +46,14 @@ def shop_domain(value: str | None) -> str | None:
         return None
     host = value.strip().lower()
     return host if _SHOP_DOMAIN.fullmatch(host) else None
+
+
+def timestamp_problem(value: str | None, now: float, max_age: int = MAX_AGE) -> str | None:
+    """Why a signed request's ``timestamp`` is refused: ``"invalid"`` (not a decimal
+    Unix time) or ``"stale"`` (more than ``max_age`` seconds from ``now``); None when fresh."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return "invalid"
+    return "stale" if abs(now - int(value)) > max_age else None
 
 
 def _digest(secret: str, message: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import requests
 from woocommerce.oauth import OAuth
 
-from core.connector import ConnectorError, OutboundRefused, OutboundSession
+from core.connector import ConnectorError, OutboundSession, retried
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ log = logging.getLogger(__name__)
 PER_PAGE = 100
 #: Seconds for one call, its retries included (connect and read timeouts are core's: 5 s, 15 s).
 DEADLINE = 45.0
-ATTEMPTS = 4
-BACKOFF = 0.5
-MAX_WAIT = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "StoreChat-WooCommerce/1"
 VERSION = "wc/v3"
 UNREACHABLE = "StoreChat could not reach the WooCommerce store; check that it is online and try again"
@@ -86,26 +82,8 @@ class WooClient:
         return body, total_pages(resp)
 
     def _retried(self, send: Callable[[Any], requests.Response]) -> requests.Response:
-        deadline = self._session.deadline()
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                resp = send(deadline)
-            except OutboundRefused as exc:
-                log.warning("WooCommerce call refused: %s", exc.message)
-                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
-            except requests.RequestException as exc:
-                wait = _backoff(attempt)
-                if attempt < ATTEMPTS and deadline.allows(wait):
-                    self._sleep(wait)
-                    continue
-                log.warning("WooCommerce store unreachable: %s", type(exc).__name__)
-                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
-            wait = _retry_after(resp) or _backoff(attempt)
-            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS and deadline.allows(wait):
-                self._sleep(wait)
-                continue
-            return resp
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retried(send, self._session.deadline(), sleep=self._sleep, unreachable=UNREACHABLE,
+                       platform="WooCommerce", place="store", log=log)
 
     def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> tuple[Any, requests.Response]:
         resp = self.request("get", endpoint, params)
@@ -176,14 +154,3 @@ def _param(value: Any) -> str:
         return ",".join(str(v) for v in value)
     return str(value)
 
-
-def _backoff(attempt: int) -> float:
-    return BACKOFF * 2 ** (attempt - 1)
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    try:
-        wait = float(resp.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
-    return min(max(wait, 0.0), MAX_WAIT)

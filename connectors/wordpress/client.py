@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from core.connector import ConnectorError, OutboundRefused, OutboundSession
+from core.connector import ConnectorError, OutboundSession, retried
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 PER_PAGE = 100
 #: Seconds for one call, its retries included (connect and read timeouts are core's: 5 s, 15 s).
 DEADLINE = 45.0
-ATTEMPTS = 4
-BACKOFF = 0.5
-MAX_WAIT = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "StoreChat-WordPress/1"
 UNREACHABLE = "StoreChat could not reach the WordPress site; check that it is online and try again"
 
@@ -57,26 +53,9 @@ class WordPressClient:
     def get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
         """GET ``/wp-json/wp/v2/<path>``; retried on 429/5xx and network errors."""
         url = f"{self.api}/{path.lstrip('/')}"
-        deadline = self._session.deadline()
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                resp = self._session.get(url, params=dict(params), timeout=deadline)
-            except OutboundRefused as exc:
-                log.warning("WordPress call refused: %s", exc.message)
-                raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
-            except requests.RequestException as exc:
-                wait = _backoff(attempt)
-                if attempt == ATTEMPTS or not deadline.allows(wait):
-                    log.warning("WordPress site unreachable: %s", type(exc).__name__)
-                    raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None
-                self._sleep(wait)
-                continue
-            wait = _retry_after(resp) or _backoff(attempt)
-            if resp.status_code in RETRY_STATUSES and attempt < ATTEMPTS and deadline.allows(wait):
-                self._sleep(wait)
-                continue
-            return resp
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retried(lambda deadline: self._session.get(url, params=dict(params), timeout=deadline),
+                       self._session.deadline(), sleep=self._sleep, unreachable=UNREACHABLE,
+                       platform="WordPress", place="site", log=log)
 
     def get_json(self, path: str, params: Mapping[str, Any]) -> tuple[Any, requests.Response]:
         resp = self.get(path, params)
@@ -175,13 +154,3 @@ def _error_code(resp: requests.Response) -> str | None:
     code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, str) else None
 
-
-def _backoff(attempt: int) -> float:
-    return min(MAX_WAIT, BACKOFF * 2 ** (attempt - 1))
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    try:
-        return min(MAX_WAIT, max(0.0, float(resp.headers["Retry-After"])))
-    except (KeyError, ValueError):
-        return None

@@ -23,49 +23,43 @@ the keys and testing them against the store.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import time
 from typing import Any
 
+from core.security.expiring import MIN_SECRET, ExpiringSigner, Refused
 from core.security.identity import BadIdentity
 
 PREFIX = "storechat-wc-connect-v1:"
 MAX_TTL = 3600
-_STATE = re.compile(r"([0-9a-f]{32})\.([0-9]{1,12})\.([0-9a-f]{64})")
+SIGNED = ExpiringSigner(PREFIX, r"[0-9a-f]{32}", MAX_TTL)
+_REFUSED = {
+    "malformed": "the connect state is malformed",
+    "signature": "the connect state is not signed for this shop and store",
+    "expired": "the connect state has expired; start again from the plugin",
+    "too_long": "the connect state claims to be valid for too long",
+}
 
 
 class BadConnectState(BadIdentity):
     code = "bad_state"
 
 
-def _signature(secret: str, site_key: str, store_url: str, nonce: str, expires: int) -> str:
-    message = f"{PREFIX}{site_key}|{store_url}|{nonce}.{expires}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def _context(site_key: str, store_url: str) -> str:
+    return f"{site_key}|{store_url}|"
 
 
 def sign_connect_state(secret: str, site_key: str, store_url: str, nonce: str, expires: int) -> str:
     """What the plugin sends (for tests and tools)."""
-    return f"{nonce}.{expires}.{_signature(secret, site_key, store_url, nonce, expires)}"
+    return SIGNED.sign(secret, nonce, expires, _context(site_key, store_url))
 
 
 def verify_connect_state(state: Any, secret: str, *, site_key: str, store_url: str,
                          now: float | None = None) -> str:
     """The state's nonce when it is authentic and live; :class:`BadConnectState` otherwise.
     Single use is the caller's job (remember the nonce until it expires)."""
-    if not isinstance(secret, str) or len(secret) < 16:
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET:
         raise BadConnectState("the shop has no usable identity secret", code="config_invalid")
-    match = _STATE.fullmatch(state) if isinstance(state, str) else None
-    if match is None:
-        raise BadConnectState("the connect state is malformed")
-    nonce, expires_text, signature = match.groups()
-    expires = int(expires_text)
-    if not hmac.compare_digest(signature, _signature(secret, site_key, store_url, nonce, expires)):
-        raise BadConnectState("the connect state is not signed for this shop and store")
-    current = int(now if now is not None else time.time())
-    if expires < current:
-        raise BadConnectState("the connect state has expired; start again from the plugin")
-    if expires > current + MAX_TTL:
-        raise BadConnectState("the connect state claims to be valid for too long")
+    try:
+        nonce, _expires = SIGNED.check(state, secret, context=_context(site_key, store_url), now=now)
+    except Refused as exc:
+        raise BadConnectState(_REFUSED[exc.reason]) from None
     return nonce

@@ -33,8 +33,6 @@ constant time).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import time
 from collections.abc import Mapping
@@ -44,6 +42,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.errors import StoreChatError
+from core.security.expiring import MIN_SECRET, ExpiringSigner, Refused
 
 SALT = "storechat.identity.v1"
 #: Seconds a StoreChat-signed identity is good for; the widget asks for a new one after.
@@ -79,7 +78,7 @@ def read(secret_key: str, token: str, shop_id: int, *, max_age: int | None = Non
 
 def customer_of(token: str, *, secret_key: str, shop_id: int, identity_secret: str | None) -> str:
     """The customer a ``hello``'s identity names, whichever side signed it."""
-    if isinstance(token, str) and _TOKEN.fullmatch(token):
+    if STORE_SIGNED.looks_like(token):
         if not identity_secret:
             raise BadIdentity("this shop has no identity secret to check a store-signed identity with")
         return verify_identity(token, identity_secret).customer_id
@@ -93,21 +92,21 @@ DEFAULT_TTL = 3600
 #: The longest validity a token may claim (plus a little clock skew).
 MAX_TTL = 24 * 3600
 CLOCK_SKEW = 300
-MIN_SECRET = 16
 STORE_MAX_TOKEN = 200
-_TOKEN = re.compile(r"([A-Za-z0-9_-]{1,64})\.([0-9]{1,12})\.([0-9a-f]{64})")
 _CUSTOMER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+STORE_SIGNED = ExpiringSigner(PREFIX, _CUSTOMER.pattern, MAX_TTL + CLOCK_SKEW, STORE_MAX_TOKEN)
+_REFUSED = {
+    "malformed": "the shopper identity is malformed",
+    "signature": "the shopper identity is not signed with this shop's identity secret",
+    "expired": "the shopper identity has expired",
+    "too_long": "the shopper identity claims to be valid for too long",
+}
 
 
 @dataclass(frozen=True)
 class ShopperIdentity:
     customer_id: str
     expires: int
-
-
-def _signature(secret: str, customer_id: str, expires: int) -> str:
-    message = f"{PREFIX}{customer_id}.{expires}".encode("ascii")
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def _check_secret(secret: Any) -> str:
@@ -121,28 +120,16 @@ def sign_identity(secret: str, customer_id: str, *, ttl: int = DEFAULT_TTL, now:
     _check_secret(secret)
     if not _CUSTOMER.fullmatch(customer_id):
         raise BadIdentity(f"customer id {customer_id!r} cannot be signed (1-64 of A-Z a-z 0-9 _ -)", code="bad_input")
-    expires = int(now if now is not None else time.time()) + ttl
-    return f"{customer_id}.{expires}.{_signature(secret, customer_id, expires)}"
+    return STORE_SIGNED.sign(secret, customer_id, int(now if now is not None else time.time()) + ttl)
 
 
 def verify_identity(token: Any, secret: str, *, now: float | None = None) -> ShopperIdentity:
     """The shopper a token names, or :class:`BadIdentity` saying why not."""
     _check_secret(secret)
-    if not isinstance(token, str) or len(token) > STORE_MAX_TOKEN:
-        raise BadIdentity("the shopper identity is malformed")
-    match = _TOKEN.fullmatch(token)
-    if match is None:
-        raise BadIdentity("the shopper identity is malformed")
-    customer_id, expires_text, signature = match.groups()
-    expires = int(expires_text)
-    # Check the signature first, so timing says nothing about which other check failed.
-    if not hmac.compare_digest(signature, _signature(secret, customer_id, expires)):
-        raise BadIdentity("the shopper identity is not signed with this shop's identity secret")
-    current = int(now if now is not None else time.time())
-    if expires < current:
-        raise BadIdentity("the shopper identity has expired")
-    if expires > current + MAX_TTL + CLOCK_SKEW:
-        raise BadIdentity("the shopper identity claims to be valid for too long")
+    try:
+        customer_id, expires = STORE_SIGNED.check(token, secret, now=now)
+    except Refused as exc:
+        raise BadIdentity(_REFUSED[exc.reason]) from None
     return ShopperIdentity(customer_id, expires)
 
 

@@ -35,15 +35,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from core.security.identity import MIN_SECRET, BadIdentity
+from core.security.expiring import MIN_SECRET, expiry_problem, signature
+from core.security.identity import BadIdentity
 
 PREFIX = "storechat-wp-sign-in-v1:"
 #: The longest a link may claim to live; the plugin gives 60 s, the rest absorbs clock skew.
@@ -84,8 +83,7 @@ def _unb64(value: str) -> str:
 
 
 def _signature(secret: str, site_key: str, email_b64: str, name_b64: str, expires: int, nonce: str) -> str:
-    message = f"{PREFIX}{site_key}|{email_b64}|{name_b64}|{expires}|{nonce}".encode("ascii")
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return signature(secret, f"{PREFIX}{site_key}|{email_b64}|{name_b64}|{expires}|{nonce}")
 
 
 def sign(secret: str, site_key: str, email: str, name: str, nonce: str, expires: int) -> dict[str, str]:
@@ -117,11 +115,11 @@ def verify(fields: Mapping[str, str], secret: str | None, *, now: float | None =
     expected = _signature(secret, fields["site_key"], fields["email"], fields["name"], expires, fields["nonce"])
     if not hmac.compare_digest(expected, fields["signature"]):
         raise BadSignInLink("the sign-in link is not signed for this shop")
-    current = int(now if now is not None else time.time())
-    if expires < current:
+    problem = expiry_problem(expires, MAX_TTL, now)
+    if problem == "expired":
         raise BadSignInLink("the sign-in link has expired; press the button in WordPress again",
                             code="link_expired")
-    if expires > current + MAX_TTL:
+    if problem == "too_long":
         raise BadSignInLink("the sign-in link claims to be valid for too long")
     return SignInLink(fields["site_key"], _unb64(fields["email"]), _unb64(fields["name"]), expires,
                       fields["nonce"])

@@ -26,6 +26,7 @@ from tests.test_end_to_end import READY, Running, _site_key
 QUESTION = "do you have a leather jacket?"
 ANSWER_TIMEOUT = 15_000  # ms
 JACKET_VARIANT = "classic-leather-jacket:Default Title"
+VISITOR_API = "/api/v1/visitor/"
 
 # Runs before any page script: layout shifts and long tasks, as the page sees them.
 PERF_PROBE = """
@@ -48,6 +49,7 @@ class Tab:
         self.page, self.base = page, base
         self.requests: list[tuple[str, str, str | None]] = []  # method, url, body
         self.sockets: list[str] = []
+        self.blocked: list[str] = []  # sockets Playwright closed before they reached the server
         self.received: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
         self.dialogs: list[str] = []
@@ -75,6 +77,7 @@ class Tab:
         ws.on("framereceived", keep(self.received, "received"))
         ws.on("framesent", keep(self.sent, "sent"))
         ws.on("close", lambda _: self.log.append(f"closed {ws.url}"))
+        ws.on("socketerror", lambda error: self.log.append(f"socket error {error}"))
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -86,7 +89,7 @@ class Tab:
     def api(self, name: str) -> list[dict[str, Any]]:
         """The JSON bodies posted to /api/v1/visitor/<name> (the HTTP fallback)."""
         return [json.loads(body or "{}") for method, url, body in self.requests
-                if method == "POST" and url.endswith(f"/api/v1/visitor/{name}")]
+                if method == "POST" and url.endswith(f"{VISITOR_API}{name}")]
 
     def frames(self, type_: str) -> list[dict[str, Any]]:
         return [f for f in self.received if f.get("type") == type_]
@@ -110,11 +113,19 @@ class Tab:
         )
 
     def diagnosis(self) -> str:
+        """What the sockets and the visitor API did, and the panel, for failure messages."""
         try:
             panel = self.panel.inner_text(timeout=1000)
         except Exception:  # noqa: BLE001 - only for the failure message
             panel = "(no panel)"
-        return "socket log:\n" + ("\n".join(self.log[-30:]) or "(no socket)") + f"\n\npanel:\n{panel}"
+        text = "socket log:\n" + ("\n".join(self.log[-30:]) or "(no socket)")
+        if any("Invalid frame header" in line for line in self.log):
+            text += ("\n(\"Invalid frame header\": the server wrote something that is not a WebSocket frame,"
+                     " usually an HTTP 500 after the socket handler raised; see the server's log)")
+        calls = [f"{m} {u[len(self.base):]} {b or ''}"[:200] for m, u, b in self.requests if VISITOR_API in u]
+        if calls or self.blocked:
+            text += "\nvisitor API calls:\n" + ("\n".join(calls) or "(none)") + f"\nblocked sockets: {self.blocked}"
+        return text + f"\n\npanel:\n{panel}"
 
     # ---- the widget (inside an open shadow root: Playwright's CSS pierces it)
 
@@ -182,6 +193,23 @@ class Tab:
         except AssertionError as e:
             raise AssertionError(f"{e}\n\n{self.diagnosis()}") from None
         return answer.last
+
+
+def jacket_answer(tab: Tab, demo: Running, timeout: int = ANSWER_TIMEOUT) -> Any:
+    """The one assistant answer to :data:`QUESTION`: the jacket's price and its product card."""
+    from playwright.sync_api import expect
+
+    answer = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
+    try:
+        expect(answer).to_have_count(1, timeout=timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n\n{tab.diagnosis()}") from None
+    expect(answer.locator(".b")).to_contain_text("$80.00")
+    card = answer.locator(".c").filter(has_text="Classic Leather Jacket")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("$80.00")
+    expect(card.locator("a")).to_have_attribute("href", f"{demo.base}/demo/products/classic-leather-jacket")
+    return answer
 
 
 def make_opener(browser: Any, demo: Running) -> tuple[Callable[..., Tab], Callable[[], list[str]]]:

@@ -11,19 +11,18 @@ run never depends on the internet.
 """
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.storefront import QUESTION, Tab, jacket_answer
 from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "do you have a leather jacket?"
 XSS = "<img src=x onerror=alert(1)>"
 ANSWER_TIMEOUT = 10_000  # ms
 
@@ -43,129 +42,15 @@ IDLE_PROBE = """
 """
 
 
-class Tab:
-    """A page plus everything it did: requests, sockets and their frames, dialogs, errors."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base = page, base
-        self.requests: list[str] = []
-        self.sockets: list[str] = []
-        self.frames: list[dict[str, Any]] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.log: list[str] = []  # socket events, for failure messages
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("websocket", self._socket)
-        page.on("dialog", self._dialog)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _socket(self, ws: Any) -> None:
-        self.sockets.append(ws.url)
-
-        def received(payload: str | bytes) -> None:
-            try:
-                frame = json.loads(payload)
-            except ValueError:
-                return
-            if isinstance(frame, dict):
-                self.frames.append(frame)
-                self.log.append(f"received {str(payload)[:200]}")
-
-        ws.on("framereceived", received)
-        ws.on("framesent", lambda payload: self.log.append(f"sent {str(payload)[:200]}"))
-        ws.on("close", lambda _: self.log.append(f"closed {ws.url}"))
-        ws.on("socketerror", lambda error: self.log.append(f"socket error {error}"))
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def requested(self, part: str) -> list[str]:
-        return [u for u in self.requests if part in u]
-
-    # ---- the widget (inside an open shadow root: Playwright's CSS pierces it)
-
-    @property
-    def launcher(self) -> Any:
-        return self.page.locator("#storechat").locator("button.L")
-
-    @property
-    def panel(self) -> Any:
-        return self.page.locator("#storechat").locator("[role=dialog]")
-
-    @property
-    def input(self) -> Any:
-        return self.panel.locator("input[aria-label=Message]")
-
-    def rows(self, author: str) -> Any:
-        return self.panel.locator(f".r.{author}")
-
-    def wait_welcome(self, count: int = 1) -> dict[str, Any]:
-        deadline_ms = 10_000
-        step = 100
-        for _ in range(deadline_ms // step):
-            welcomes = [f for f in self.frames if f.get("type") == "welcome"]
-            if len(welcomes) >= count:
-                return welcomes[count - 1]
-            self.page.wait_for_timeout(step)
-        raise AssertionError(f"no welcome frame #{count}\n{self.diagnosis()}")
-
-    def diagnosis(self) -> str:
-        """What the socket did, for failure messages."""
-        text = "socket log:\n" + ("\n".join(self.log) or "(no socket)")
-        if any("Invalid frame header" in line for line in self.log):
-            text += ("\n(\"Invalid frame header\": the server wrote something that is not a WebSocket frame,"
-                     " usually an HTTP 500 after the socket handler raised; see the server's log)")
-        return text
-
-    def open_chat(self) -> None:
-        from playwright.sync_api import expect
-
-        expect(self.launcher).to_be_visible()
-        self.launcher.click()
-        expect(self.panel).to_be_visible()
-        expect(self.input).to_be_focused()
-
-    def reopened(self) -> None:
-        """After a reload or a navigation: the panel that was open opens again by itself."""
-        from playwright.sync_api import expect
-
-        expect(self.panel).to_be_visible()
-        expect(self.launcher).to_have_attribute("aria-expanded", "true")
-
-    def ask(self, text: str) -> None:
-        self.input.fill(text)
-        self.input.press("Enter")
-
-
 @pytest.fixture
-def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
-    """Opens /demo/ in a fresh browser context (its own localStorage)."""
-    contexts: list[Any] = []
-    tabs: list[Tab] = []
-
-    def route(route: Any) -> None:
-        if route.request.url.startswith(demo.base + "/"):
-            route.continue_()
-        else:
-            route.abort()
+def open_tab(open_tab: Callable[..., Tab]) -> Callable[..., Tab]:
+    """Tabs on /demo/ (the shared ones of conftest.py) that also note when
+    requestIdleCallback callbacks fire (:data:`IDLE_PROBE`)."""
 
     def open_(viewport: tuple[int, int] = (1280, 800), **options: Any) -> Tab:
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, **options)
-        contexts.append(context)
-        context.set_default_timeout(15_000)
-        context.route("**/*", route)
-        context.add_init_script(IDLE_PROBE)
-        tab = Tab(context.new_page(), demo.base)
-        tabs.append(tab)
-        tab.page.goto(f"{demo.base}/demo/", wait_until="load")
-        return tab
+        return open_tab(viewport=viewport, init=IDLE_PROBE, **options)
 
-    yield open_
-    for context in contexts:
-        context.close()
-    errors = [e for tab in tabs for e in tab.errors]
-    assert not errors, f"uncaught errors in the page: {errors}"
+    return open_
 
 
 def _within_viewport(tab: Tab, locator: Any) -> dict[str, float]:
@@ -176,22 +61,6 @@ def _within_viewport(tab: Tab, locator: Any) -> dict[str, float]:
     assert box["x"] + box["width"] <= size["width"] + 0.5, (box, size)
     assert box["y"] + box["height"] <= size["height"] + 0.5, (box, size)
     return box
-
-
-def _assert_answer(tab: Tab, demo: Running) -> Any:
-    from playwright.sync_api import expect
-
-    answer = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
-    try:
-        expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT)
-    except AssertionError as e:
-        raise AssertionError(f"{e}\n\npanel:\n{tab.panel.inner_text()}\n\n{tab.diagnosis()}") from None
-    expect(answer.locator(".b")).to_contain_text("$80.00")
-    card = answer.locator(".c").filter(has_text="Classic Leather Jacket")
-    expect(card).to_have_count(1)
-    expect(card).to_contain_text("$80.00")
-    expect(card.locator("a")).to_have_attribute("href", f"{demo.base}/demo/products/classic-leather-jacket")
-    return answer
 
 
 def _next_card_peeks(tab: Tab, answer: Any) -> None:
@@ -236,14 +105,16 @@ def test_loader_waits_for_idle_and_chat_ui_loads_on_click(open_tab: Callable[...
     with tab.page.expect_request(lambda r: "/widget/v1/chat.js" in r.url):
         with tab.page.expect_websocket(lambda ws: ws.url.endswith("/ws/visitor")):
             tab.open_chat()
+            expect(tab.input).to_be_focused()
     expect(tab.launcher).to_have_attribute("aria-expanded", "true")
-    tab.wait_welcome()
+    tab.wait_frame("welcome", timeout=10)
 
     # Closing and reopening neither refetches anything nor opens a second socket.
     tab.panel.locator("button.x").click()
     expect(tab.panel).to_be_hidden()
     expect(tab.launcher).to_be_focused()
     tab.open_chat()
+    expect(tab.input).to_be_focused()
     assert len(tab.requested("/widget/v1/chat.js")) == 1
     assert len(tab.requested("/widget/v1/config")) == 1
     assert len(tab.sockets) == 1
@@ -259,13 +130,14 @@ def test_shopper_gets_an_answer_and_a_reload_resumes_it(
 
     tab = open_tab()
     tab.open_chat()
+    expect(tab.input).to_be_focused()
     tab.ask(QUESTION)
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _next_card_peeks(tab, _assert_answer(tab, demo))
+    _next_card_peeks(tab, jacket_answer(tab, demo, ANSWER_TIMEOUT))
     expect(tab.panel.locator(".r.visitor.pending")).to_have_count(0)
     expect(tab.input).to_have_value("")
-    tab.wait_welcome()
-    conversation = next(f["conversation_id"] for f in tab.frames if f.get("type") == "ack")
+    tab.wait_frame("welcome", timeout=10)
+    conversation = tab.frames("ack")[0]["conversation_id"]
 
     # Laid out sensibly on a desktop: the panel is on screen, above the launcher.
     panel = _within_viewport(tab, tab.panel)
@@ -278,8 +150,8 @@ def test_shopper_gets_an_answer_and_a_reload_resumes_it(
     tab.page.reload(wait_until="load")
     tab.reopened()
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _assert_answer(tab, demo)
-    second = tab.wait_welcome(2)
+    jacket_answer(tab, demo, ANSWER_TIMEOUT)
+    second = tab.wait_frame("welcome", 2, timeout=10)
     assert second["conversation_id"] == conversation
     tab.page.wait_for_timeout(500)  # a replay of what is already shown would land now
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
@@ -300,14 +172,14 @@ def test_shopper_gets_an_answer_and_a_reload_resumes_it(
     tab.page.reload(wait_until="load")
     tab.reopened()
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _assert_answer(tab, demo)
-    assert tab.wait_welcome(3)["conversation_id"] == conversation
+    jacket_answer(tab, demo, ANSWER_TIMEOUT)
+    assert tab.wait_frame("welcome", 3, timeout=10)["conversation_id"] == conversation
 
     # And the conversation carries on.
     tab.ask("thanks!")
     expect(tab.rows("visitor").filter(has_text="thanks!")).to_have_count(1)
     expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)  # greeting + two answers
-    acks = [f for f in tab.frames if f.get("type") == "ack"]
+    acks = tab.frames("ack")
     assert acks and acks[-1]["seq"] == 3, acks
 
 
@@ -319,6 +191,7 @@ def test_html_in_a_message_is_shown_as_text(open_tab: Callable[..., Tab]) -> Non
 
     tab = open_tab()
     tab.open_chat()
+    expect(tab.input).to_be_focused()
     tab.ask(XSS)
     mine = tab.rows("visitor").filter(has_text=XSS)
     expect(mine).to_have_count(1)
@@ -348,7 +221,7 @@ def test_html_in_a_message_is_shown_as_text(open_tab: Callable[..., Tab]) -> Non
     tab.page.reload(wait_until="load")
     tab.reopened()
     expect(tab.rows("visitor").filter(has_text=XSS)).to_have_count(1)
-    tab.wait_welcome(2)
+    tab.wait_frame("welcome", 2, timeout=10)
     tab.page.wait_for_timeout(500)
     assert injected() == {"shadow": 0, "page": 0, "elementsInBubble": 0}
     assert tab.dialogs == []
@@ -363,8 +236,9 @@ def test_chat_on_a_phone(open_tab: Callable[..., Tab], demo: Running, artifacts:
     tab = open_tab((375, 740), is_mobile=True, has_touch=True, device_scale_factor=2)
     _within_viewport(tab, tab.launcher)
     tab.open_chat()
+    expect(tab.input).to_be_focused()
     tab.ask(QUESTION)
-    _next_card_peeks(tab, _assert_answer(tab, demo))
+    _next_card_peeks(tab, jacket_answer(tab, demo, ANSWER_TIMEOUT))
     # The panel takes the whole screen; its header, close button and input fit on it.
     panel = _within_viewport(tab, tab.panel)
     assert panel["width"] >= 374 and panel["height"] >= 739, panel
@@ -386,6 +260,7 @@ def test_the_widgets_words_follow_the_language_the_assistant_answers_in(open_tab
 
     tab = open_tab()
     tab.open_chat()
+    expect(tab.input).to_be_focused()
     tab.ask("¿Tienen chaquetas de cuero?")
     first = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
     expect(first).to_have_count(1, timeout=ANSWER_TIMEOUT)

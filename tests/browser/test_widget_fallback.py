@@ -21,13 +21,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_end_to_end import Running, _site_key
+from tests.browser.storefront import QUESTION, VISITOR_API, Tab, jacket_answer
+from tests.browser.storefront import agent as shop_agent
+from tests.test_end_to_end import Running
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "do you have a leather jacket?"
 ANSWER_TIMEOUT = 15_000  # ms
-API = "/api/v1/visitor/"
+API = VISITOR_API
 
 # Runs before any page script. `window.__wsMode`: "fail" (the socket errors
 # and closes without opening, like a proxy refusing the upgrade), "hang"
@@ -55,87 +56,6 @@ FAKE_WEBSOCKET = """
 })();
 """
 
-
-class Tab:
-    """A page plus what it did: HTTP calls to the visitor API, sockets and their frames."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base = page, base
-        self.requests: list[tuple[str, str, str | None]] = []  # method, url, body
-        self.sockets: list[str] = []
-        self.blocked: list[str] = []  # sockets Playwright closed before they reached the server
-        self.sent: list[dict[str, Any]] = []
-        self.received: list[dict[str, Any]] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.requests.append((r.method, r.url, r.post_data)))
-        page.on("websocket", self._socket)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _socket(self, ws: Any) -> None:
-        self.sockets.append(ws.url)
-
-        def keep(into: list[dict[str, Any]]) -> Callable[[str | bytes], None]:
-            def add(payload: str | bytes) -> None:
-                try:
-                    frame = json.loads(payload)
-                except ValueError:
-                    return
-                if isinstance(frame, dict):
-                    into.append(frame)
-            return add
-
-        ws.on("framesent", keep(self.sent))
-        ws.on("framereceived", keep(self.received))
-
-    def api(self, name: str, method: str | None = None) -> list[tuple[str, str, str | None]]:
-        return [r for r in self.requests if API + name in r[1] and (method is None or r[0] == method)]
-
-    def state(self) -> dict[str, Any]:
-        """The widget's localStorage entry."""
-        return self.page.evaluate(
-            """() => { for (let i = 0; i < localStorage.length; i++) {
-                 const k = localStorage.key(i);
-                 if (k.startsWith("storechat:")) return JSON.parse(localStorage.getItem(k));
-               } return null; }"""
-        )
-
-    @property
-    def launcher(self) -> Any:
-        return self.page.locator("#storechat").locator("button.L")
-
-    @property
-    def panel(self) -> Any:
-        return self.page.locator("#storechat").locator("[role=dialog]")
-
-    @property
-    def input(self) -> Any:
-        return self.panel.locator("input[aria-label=Message]")
-
-    def rows(self, author: str) -> Any:
-        return self.panel.locator(f".r.{author}")
-
-    def open_chat(self) -> None:
-        from playwright.sync_api import expect
-
-        expect(self.launcher).to_be_visible()
-        self.launcher.click()
-        expect(self.panel).to_be_visible()
-
-    def reopened(self) -> None:
-        """After a reload or a navigation: the panel that was open opens again by itself."""
-        from playwright.sync_api import expect
-
-        expect(self.panel).to_be_visible()
-        expect(self.launcher).to_have_attribute("aria-expanded", "true")
-
-    def ask(self, text: str) -> None:
-        self.input.fill(text)
-        self.input.press("Enter")
-
-    def diagnosis(self) -> str:
-        calls = "\n".join(f"{m} {u[len(self.base):]} {b or ''}"[:200] for m, u, b in self.requests if API in u)
-        return (f"visitor API calls:\n{calls or '(none)'}\nsockets: {self.sockets}, blocked: {self.blocked}\n"
-                f"sent: {self.sent[-5:]}\nreceived: {self.received[-5:]}\npanel:\n{self.panel.inner_text()}")
 
 
 @pytest.fixture
@@ -182,21 +102,6 @@ def open_tab(browser: Any, demo: Running) -> Iterator[Callable[..., Tab]]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
-def _assert_answer(tab: Tab, demo: Running) -> None:
-    from playwright.sync_api import expect
-
-    answer = tab.rows("assistant").filter(has_text="Classic Leather Jacket")
-    try:
-        expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT)
-    except AssertionError as e:
-        raise AssertionError(f"{e}\n\n{tab.diagnosis()}") from None
-    expect(answer.locator(".b")).to_contain_text("$80.00")
-    card = answer.locator(".c").filter(has_text="Classic Leather Jacket")
-    expect(card).to_have_count(1)
-    expect(card).to_contain_text("$80.00")
-    expect(card.locator("a")).to_have_attribute("href", f"{demo.base}/demo/products/classic-leather-jacket")
-
-
 def _no_socket_worked(tab: Tab) -> None:
     assert tab.received == [], f"a socket got frames: {tab.received[:3]}"
     assert not any(f.get("type") == "welcome" for f in tab.received)
@@ -216,16 +121,16 @@ def test_chat_works_over_http_when_websockets_are_blocked(
     expect(tab.input).to_be_focused()
     tab.ask(QUESTION)
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     expect(tab.panel.locator(".r.visitor.pending")).to_have_count(0)
 
     # It got there over the visitor API, and no socket ever worked.
-    assert tab.api("hello", "POST"), tab.diagnosis()
-    assert len(tab.api("messages", "POST")) == 1, tab.diagnosis()  # acknowledged at once: sent once
-    assert tab.api("events", "GET"), tab.diagnosis()
+    assert tab.requested(API + "hello", "POST"), tab.diagnosis()
+    assert len(tab.requested(API + "messages", "POST")) == 1, tab.diagnosis()  # acknowledged at once: sent once
+    assert tab.requested(API + "events", "GET"), tab.diagnosis()
     # The long poll carries the token in a header: never in a URL (access logs keep those).
     assert not [u for _, u, _ in tab.requests if "token=" in u], tab.diagnosis()
-    posted = json.loads(tab.api("messages", "POST")[0][2] or "{}")
+    posted = json.loads(tab.requested(API + "messages", "POST")[0][2] or "{}")
     assert posted["text"] == QUESTION and posted["client_id"] and posted["token"], posted
     if ws == "route":
         assert len(tab.blocked) == 2 and all(u.endswith("/ws/visitor") for u in tab.blocked), tab.blocked
@@ -237,16 +142,16 @@ def test_chat_works_over_http_when_websockets_are_blocked(
     conversation = state["conv"]
 
     # Reload: the conversation is shown again, once, and HTTP resumes after it.
-    hellos = len(tab.api("hello"))
+    hellos = len(tab.requested(API + "hello"))
     tab.page.reload(wait_until="load")
     tab.reopened()
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     deadline = time.monotonic() + 10
-    while len(tab.api("hello")) <= hellos and time.monotonic() < deadline:
+    while len(tab.requested(API + "hello")) <= hellos and time.monotonic() < deadline:
         tab.page.wait_for_timeout(100)
-    assert len(tab.api("hello")) > hellos, tab.diagnosis()
-    hello = json.loads(tab.api("hello")[-1][2] or "{}")
+    assert len(tab.requested(API + "hello")) > hellos, tab.diagnosis()
+    hello = json.loads(tab.requested(API + "hello")[-1][2] or "{}")
     assert hello["after_seq"] == 2 and hello["token"] == state["token"], hello
     tab.page.wait_for_timeout(500)  # a replay of what is already shown would land now
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
@@ -270,12 +175,12 @@ def test_a_socket_that_never_opens_falls_back_after_5_s(open_tab: Callable[..., 
     tab.open_chat()
     tab.ask(QUESTION)
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     took = time.monotonic() - started
     # Two sockets of 5 s each (1 s apart), then HTTP.
     assert 10 <= took < 10 + ANSWER_TIMEOUT / 1000, took
     assert tab.page.evaluate("window.__wsMade") == 2
-    assert len(tab.api("messages", "POST")) == 1, tab.diagnosis()
+    assert len(tab.requested(API + "messages", "POST")) == 1, tab.diagnosis()
 
 
 # ---- 2. sockets come back: the widget moves back to one
@@ -289,7 +194,7 @@ def test_widget_moves_back_to_a_websocket_when_it_works_again(
     tab = open_tab("fail", clock=True)
     tab.open_chat()
     tab.ask(QUESTION)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     assert tab.sockets == [] and tab.state()["h"] == 1
 
     tab.page.evaluate("window.__wsMode = ''")  # the network lets sockets through again
@@ -304,11 +209,11 @@ def test_widget_moves_back_to_a_websocket_when_it_works_again(
     assert hello["after_seq"] == 2
 
     # From now on over the socket: the next line is a socket frame, not a POST.
-    posts = len(tab.api("messages", "POST"))
+    posts = len(tab.requested(API + "messages", "POST"))
     tab.ask("thanks!")
     expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)
     assert any(f.get("type") == "message" and f.get("text") == "thanks!" for f in tab.sent), tab.diagnosis()
-    assert len(tab.api("messages", "POST")) == posts
+    assert len(tab.requested(API + "messages", "POST")) == posts
     assert "h" not in tab.state()
     # The conversation was shown once throughout.
     expect(tab.rows("visitor").filter(has_text=QUESTION)).to_have_count(1)
@@ -331,7 +236,7 @@ def test_typing_frames_are_sent_while_the_shopper_types(open_tab: Callable[..., 
     _type_slowly(tab, "do you", 0.5)
     tab.input.fill("")
     tab.ask(QUESTION)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     assert [f for f in tab.sent if f.get("type") == "typing"] == []
 
     started = time.monotonic()
@@ -341,7 +246,7 @@ def test_typing_frames_are_sent_while_the_shopper_types(open_tab: Callable[..., 
     assert typing == [{"type": "typing"}] * len(typing)
     # The first keystroke after a sent line, then at most once every 2 s.
     assert 2 <= len(typing) <= 1 + int(took / 2), (len(typing), took)
-    assert tab.api("typing") == []  # over the socket, not HTTP
+    assert tab.requested(API + "typing") == []  # over the socket, not HTTP
     tab.input.press("Enter")
     expect(tab.rows("assistant")).to_have_count(3, timeout=ANSWER_TIMEOUT)
 
@@ -350,9 +255,9 @@ def test_typing_over_http(open_tab: Callable[..., Tab], demo: Running) -> None:
     tab = open_tab("route")
     tab.open_chat()
     tab.ask(QUESTION)
-    _assert_answer(tab, demo)
+    jacket_answer(tab, demo)
     _type_slowly(tab, "and a bag", 1.0)
-    posts = tab.api("typing", "POST")
+    posts = tab.requested(API + "typing", "POST")
     assert len(posts) == 1, tab.diagnosis()
     body = json.loads(posts[0][2] or "{}")
     assert body["token"] == tab.state()["token"] and body["site_key"], body
@@ -362,28 +267,17 @@ def test_typing_over_http(open_tab: Callable[..., Tab], demo: Running) -> None:
 # ---- 4. a person from the shop: take over, reply, close
 
 
-def _agent(demo: Running, name: str) -> Any:
-    from tests.realtime.agentclient import AgentClient
-
-    made = demo.cli("agent", "create", _site_key(demo), "--name", name)
-    credential = re.search(r"credential: (\S+)", made.stdout)
-    assert credential, made.stdout + made.stderr
-    agent = AgentClient(demo.base)
-    agent.hello(credential.group(1))
-    return agent
-
-
 @pytest.mark.parametrize("ws", ["ok", "route"])
 def test_agent_takeover_reply_and_close_are_shown(open_tab: Callable[..., Tab], demo: Running, ws: str) -> None:
     from playwright.sync_api import expect
 
     name = f"Sam {ws}"
-    agent = _agent(demo, name)
+    agent = shop_agent(demo, name)
     try:
         tab = open_tab(ws)
         tab.open_chat()
         tab.ask(QUESTION)
-        _assert_answer(tab, demo)
+        jacket_answer(tab, demo)
         conversation = tab.state()["conv"]
         subtitle = tab.panel.locator(".h .u")
         expect(subtitle).to_have_text("")

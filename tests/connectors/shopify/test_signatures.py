@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from urllib.parse import quote
 
-from connectors.shopify.signatures import query_hmac_ok, shop_domain, sign_query
+from connectors.shopify.signatures import MAX_AGE, query_hmac_ok, shop_domain, sign_query, timestamp_problem
 
 VECTOR = {"code": "0907a61c0c8d55e99db179b68161bc00", "shop": "some-shop.myshopify.com",
           "state": "0.6784241404160823", "timestamp": "1337178173"}
@@ -65,3 +65,13 @@ def test_list_keys_may_repeat_and_other_keys_may_not() -> None:
     plain["hmac"] = [hmac.new(b"hush", message.encode(), hashlib.sha256).hexdigest()]
     assert not query_hmac_ok(plain, "hush")
     assert query_hmac_ok({**plain, "ids": ["1,2"]}, "hush")  # one value: read as signed
+
+
+def test_signed_timestamp_age_either_way_and_only_decimal_digits() -> None:
+    now = 1_700_000_000.0
+    assert timestamp_problem(str(int(now)), now) is None
+    assert timestamp_problem(str(int(now) - MAX_AGE), now) is None
+    assert timestamp_problem(str(int(now) - MAX_AGE - 1), now) == "stale"
+    assert timestamp_problem(str(int(now) + MAX_AGE + 1), now) == "stale"  # a clock far ahead too
+    for bad in (None, "", "-5", "+1700000000", " 1700000000", "1_700_000_000", "\u0661\u0662", "1.5e9"):
+        assert timestamp_problem(bad, now) == "invalid", bad
