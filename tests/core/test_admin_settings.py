@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from core import audit
 from core.analytics import attribution
 from core.accounts.users import create_user, set_password
-from core.db import AuditLog, Database, Shop, SyncRun
+from core.db import AuditLog, Database, Shop, SyncRun, User
 from core.security.credentials import SEALED
 from core.shops import demo_shop_config
 
@@ -422,6 +422,39 @@ def test_hours_team_and_canned_changes_are_audited(app: Flask, db: Database, sho
     assert actions == [("settings.hours", "198.51.100.7"), ("canned.add", "198.51.100.7"),
                        ("team.invite", "198.51.100.7"), ("settings.notifications", "198.51.100.7")]
     assert entries(db, shop_id)[1].detail["changes"] == {"/hi": [None, "Hello!"]}
+
+
+def test_the_owner_changes_a_teammates_role_and_it_holds_from_their_next_click(
+        app: Flask, db: Database, shop_id: int) -> None:
+    owner, agent = signed_in(app, "owner@example.com"), signed_in(app, "agent@example.com")
+    with db.session() as session:
+        ids = {u.email: u.id for u in session.scalars(select(User).where(User.shop_id == shop_id))}
+    me, them = ids["owner@example.com"], ids["agent@example.com"]
+    page = owner.get("/admin/team/").get_data(as_text=True)
+    assert f'action="/admin/team/{them}/role"' in page and f'action="/admin/team/{me}/role"' not in page
+    assert agent.get("/admin/settings/widget").status_code == 403
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 303
+    assert agent.get("/admin/settings/widget").status_code == 200  # the same session, now an owner's
+    [entry] = entries(db, shop_id)
+    assert (entry.action, entry.ip, entry.detail) == (
+        "team.role", "198.51.100.7", {"changes": {"agent@example.com": ["agent", "owner"]}})
+    # Refused, nothing changed: no such role, one's own role, another shop's or a closed account.
+    assert post(owner, f"/admin/team/{them}/role", {"role": "admin"}).status_code == 400
+    assert post(owner, f"/admin/team/{me}/role", {"role": "agent"}).status_code == 400
+    assert post(owner, "/admin/team/999999/role", {"role": "agent"}).status_code == 404
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 303  # already: no entry
+    assert len(entries(db, shop_id)) == 1
+    # Back to agent: the owner's pages are closed to them again.
+    assert post(owner, f"/admin/team/{them}/role", {"role": "agent"}).status_code == 303
+    assert agent.get("/admin/settings/widget").status_code == 403
+    agent_token = _token(agent.get("/admin/inbox/").get_data(as_text=True))
+    assert agent.post(f"/admin/team/{me}/role", data={"csrf_token": agent_token, "role": "agent"}).status_code == 403
+    with db.session() as session:
+        assert {u.email: u.role for u in session.scalars(select(User).where(User.shop_id == shop_id))} == {
+            "owner@example.com": "owner", "agent@example.com": "agent"}
+    owner.post(f"/admin/team/{them}/close", data={"csrf_token": _token(page)})
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 404
+    assert [e.action for e in entries(db, shop_id)] == ["team.role", "team.role", "team.close"]
 
 
 # ---- install
