@@ -1,7 +1,7 @@
 """The audit log: who changed what in a shop, when, and from where.
 
 Every change a signed-in person makes in the admin (settings, team, hours,
-canned replies, "sync now") is one ``audit_log`` row. :func:`record` takes the
+canned replies, A/B tests, "sync now") is one ``audit_log`` row. :func:`record` takes the
 caller's session, so a settings change and its entry are one transaction:
 never one without the other. (An invitation or a closed account, made by
 :mod:`core.accounts.users` in its own transaction, is recorded right after.) ``detail``

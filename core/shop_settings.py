@@ -19,7 +19,8 @@ Where things live (docs/widget.md lists every key):
 - assistant: ``assistant`` (a dict, its other keys kept): ``engine``,
   ``base_url``, ``model``, ``api_key`` (sealed), ``persona``, ``tone``,
   ``handoff_topics``, ``complaints``, ``disclose_stock``, ``low_stock_threshold``;
-- privacy: ``privacy.retention_days``, and the flat ``consent_text``, ``consent_url``.
+- privacy: ``privacy.retention_days``, and the flat ``consent_text``, ``consent_url``;
+- analytics: ``analytics.attribution_days`` (core/analytics/attribution.py).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.analytics import attribution
 from core.security.credentials import SEALED
 from core.widget import i18n
 
@@ -498,8 +500,41 @@ class PrivacySettings(Section):
         return out
 
 
+# ---- analytics: how long after a chat an order still counts as the chat's
+
+
+class AnalyticsSettings(Section):
+    NAME: ClassVar[str] = "analytics"
+    LABELS: ClassVar[dict[str, str]] = {"attribution_days": "Count orders placed within"}
+
+    #: Days after a conversation's last activity an order naming it is attributed to it.
+    attribution_days: int = Field(attribution.DEFAULT_DAYS, ge=1, le=attribution.MAX_DAYS)
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, Any]) -> AnalyticsSettings:
+        days = _blank(form.get("attribution_days"))
+        return cls.check({} if days is None else {"attribution_days": days})  # type: ignore[return-value]
+
+    @classmethod
+    def current(cls, settings: Mapping[str, Any]) -> AnalyticsSettings:
+        return cls(attribution_days=attribution.window_days(settings))
+
+    def apply(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(settings)
+        analytics = {k: v for k, v in (out.get("analytics") or {}).items() if k != "attribution_days"} \
+            if isinstance(out.get("analytics"), dict) else {}
+        if self.attribution_days != attribution.DEFAULT_DAYS:
+            analytics["attribution_days"] = self.attribution_days
+        if analytics:
+            out["analytics"] = analytics
+        else:
+            out.pop("analytics", None)
+        return out
+
+
 SECTIONS: dict[str, type[Section]] = {cls.NAME: cls for cls in (WidgetSettings, TriggerSettings, LanguageSettings,
-                                                                 AssistantSettings, PrivacySettings)}
+                                                                 AssistantSettings, PrivacySettings,
+                                                                 AnalyticsSettings)}
 
 
 def retention_days(settings: Mapping[str, Any] | None) -> int | None:

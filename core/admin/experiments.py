@@ -1,5 +1,9 @@
 """A/B tests in the admin: the list with each test's results, a new test's form,
-start and stop (owners; agents read). core/analytics/experiments.py does the work."""
+start and stop (owners; agents read). core/analytics/experiments.py does the work.
+
+Each change is audited like the settings (core/audit.py), in the change's own
+transaction: ``experiment.create`` (name, target, variants), ``experiment.start``
+and ``experiment.stop`` (the status before and after)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +12,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core import audit
 from core.admin.team import owner_required
 from core.analytics import experiments
 from core.analytics.experiments import ExperimentError
@@ -48,7 +53,10 @@ def create() -> Any:
         spec = experiments.parse_form(request.form)
         with services().db.session() as session:
             shop = session.get(Shop, current_user.shop_id)
-            experiments.create(session, shop, spec)
+            created = experiments.create(session, shop, spec)
+            target = f"trigger:{created.trigger}" if created.target == "trigger" else created.target
+            audit.record_request(session, "experiment.create", {"experiment": created.id, "changes": {
+                "name": [None, created.name], "target": [None, target], "variants": [None, created.variants]}})
     except ExperimentError as exc:
         return _page(400, error=exc, values=values)
     return redirect(url_for("experiments.index"), code=303)
@@ -61,10 +69,13 @@ def _change(experiment_id: int, action: str) -> Any:
                 Experiment.id == experiment_id, Experiment.shop_id == current_user.shop_id).with_for_update())
             if experiment is None:
                 abort(404)
+            before = experiment.status
             if action == "start":
                 experiments.start(session, experiment)
             else:
                 experiments.stop(experiment)
+            audit.record_request(session, f"experiment.{action}", {"experiment": experiment.id, "changes": {
+                f"{experiment.name} (#{experiment.id})": [before, experiment.status]}})
     except ExperimentError as exc:
         return _page(409, error=exc)
     return redirect(url_for("experiments.index"), code=303)

@@ -1,6 +1,6 @@
 """The Settings pages (owners): the widget with its live preview, proactive
-triggers, languages, the assistant (with "test this engine"), privacy, and the
-audit log; business hours, team and alerts, canned replies and the install
+triggers, languages, the assistant (with "test this engine"), privacy, order
+attribution (the analytics' window), and the audit log; business hours, team and alerts, canned replies and the install
 page are linked from the same navigation.
 
 Each page is one form over one section of ``shops.settings``
@@ -49,7 +49,8 @@ MAX_ECHO = 2000
 
 NAV = [("widget", "Widget"), ("triggers", "Proactive triggers"), ("languages", "Languages"),
        ("assistant", "Assistant"), ("hours.hours", "Business hours"), ("team.team", "Team and alerts"),
-       ("canned.canned", "Canned replies"), ("privacy", "Privacy"), ("install_admin.install", "Install"),
+       ("canned.canned", "Canned replies"), ("privacy", "Privacy"), ("analytics", "Order attribution"),
+       ("install_admin.install", "Install"),
        ("audit", "Audit log")]
 
 

@@ -1,5 +1,9 @@
-"""The team page (owners): who can sign in, invitations by one-time link,
-closing an account."""
+"""The team page (owners): who can sign in, invitations by one-time link, a
+teammate's role (agent or owner), closing an account.
+
+The signed-in user's role is read from the database on every request
+(core/admin/setup.py), so a new role holds from the teammate's next click. An
+owner cannot change their own role here, so a shop always keeps an owner."""
 from __future__ import annotations
 
 from functools import wraps
@@ -13,6 +17,7 @@ from core import audit
 from core.accounts.links import WELCOME, AccountLinks
 from core.accounts.users import close_user, create_user
 from core.db import Shop, User
+from core.db.models import USER_ROLES
 from core.errors import StoreChatError
 from core.notify import recipients
 from core.jobs import enqueue_account_email
@@ -85,6 +90,26 @@ def close(user_id: int) -> Any:
         audit.record_request(session, "team.close", {"changes": {closed.email if closed else str(user_id):
                                                                  ["active", "closed"]}})
     return redirect(url_for("team.team"))
+
+
+@bp.post("/<int:user_id>/role")
+@owner_required
+def role(user_id: int) -> Any:
+    """Make an active teammate an agent or an owner (audited: ``team.role``)."""
+    chosen = request.form.get("role", "")
+    if chosen not in USER_ROLES:
+        return _page(400, error=f"The role must be one of {', '.join(USER_ROLES)}.")
+    if user_id == current_user.user_id:
+        return _page(400, error="You cannot change your own role here (another owner can).")
+    with services().db.session() as session:
+        user = session.scalar(select(User).where(User.id == user_id, User.shop_id == current_user.shop_id,
+                                                 User.active).with_for_update())
+        if user is None:
+            return _page(404, error="That account does not exist or is closed.")
+        if user.role != chosen:
+            audit.record_request(session, "team.role", {"changes": {user.email: [user.role, chosen]}})
+            user.role = chosen
+    return redirect(url_for("team.team"), code=303)
 
 
 @bp.post("/notifications")

@@ -387,7 +387,8 @@ EXCLUDED: dict[str, str] = {
     "/admin/sign-out-everywhere": _ADMIN_PAGE, "/admin/forgot": _ADMIN_PAGE,
     "/admin/welcome/<token>": _ADMIN_PAGE, "/admin/reset/<token>": _ADMIN_PAGE,
     "/admin/inbox/": _ADMIN_PAGE, "/admin/team/": _ADMIN_PAGE, "/admin/team/invite": _ADMIN_PAGE,
-    "/admin/team/<int:user_id>/close": _ADMIN_PAGE, "/admin/team/notifications": _ADMIN_PAGE,
+    "/admin/team/<int:user_id>/close": _ADMIN_PAGE, "/admin/team/<int:user_id>/role": _ADMIN_PAGE,
+    "/admin/team/notifications": _ADMIN_PAGE,
     "/admin/hours/": _ADMIN_PAGE, "/admin/canned/": _ADMIN_PAGE, "/admin/canned/<int:reply_id>/delete": _ADMIN_PAGE,
     "/admin/wordpress/sign-in": "a one-click sign-in link from the WordPress plugin: a browser navigation "
                                 "that sets a session and redirects (tests/core/test_wordpress_sign_in.py)",

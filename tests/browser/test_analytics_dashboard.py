@@ -1,7 +1,8 @@
 """The analytics dashboard in real Chromium, on `storechat demo` after a scripted
 session of shopper traffic (`storechat analytics traffic`): the owner starts a
 greeting A/B test, the traffic runs, and the charts (server-drawn SVG), their
-table views, the CSV export, the content gaps and both variants' results show."""
+table views, the CSV export, the resolved share, the attributed revenue, the
+content gaps and both variants' results show."""
 from __future__ import annotations
 
 import re
@@ -27,6 +28,8 @@ def test_dashboard_after_scripted_traffic(open_tab: Callable[..., Tab], demo: Ru
     played = demo.cli("analytics", "traffic", _site_key(demo), "--visitors", "30")
     assert played.returncode == 0, played.stdout + played.stderr
     assert re.search(r"30 visitors, \d+ conversations", played.stdout), played.stdout
+    sold = re.search(r"(\d+) attributed orders \((\d+\.\d\d) (\w+)\)", played.stdout)
+    assert sold and int(sold.group(1)) > 0, played.stdout
 
     page.goto(f"{demo.base}/admin/analytics/")
     chart = page.locator("svg#chart-conversations")
@@ -39,6 +42,11 @@ def test_dashboard_after_scripted_traffic(open_tab: Callable[..., Tab], demo: Ru
     expect(totals).to_contain_text("Conversations")
     assert int(re.search(r"Conversations\s*(\d+)", totals.inner_text()).group(1)) > 0  # type: ignore[union-attr]
     expect(totals).to_contain_text("Resolved by the assistant")
+    # The resolved share as a percentage of the conversations, and the revenue the traffic's orders brought.
+    assert re.search(r"Resolved by the assistant\s*\d+%\s*\d+ of \d+", totals.inner_text()), totals.inner_text()
+    revenue = totals.locator("li", has_text="Attributed revenue")
+    expect(revenue).to_contain_text(f"{sold.group(2)} {sold.group(3)}")
+    expect(revenue).to_contain_text(f"{sold.group(1)} orders")
     # A chart's table view, opened like a person would.
     figure = page.locator("figure", has=page.locator("svg#chart-conversations"))
     figure.get_by_text("Table").click()

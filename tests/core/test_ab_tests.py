@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core import audit
 from core.accounts.users import create_user, set_password
 from core.analytics import experiments, rollup, stats
 from core.app import create_app
@@ -221,6 +222,34 @@ def test_owners_create_start_and_stop_tests_and_agents_only_read(app: Flask, db:
     assert owner.post(f"/admin/experiments/{first}/stop", data={"csrf_token": token}).status_code == 303
     with db.session() as session:
         assert [e.status for e in session.scalars(select(Experiment).order_by(Experiment.id))] == ["stopped", "draft"]
+
+
+def test_creating_starting_and_stopping_a_test_is_audited(app: Flask, db: Database, shop: Shop) -> None:
+    """Who created, started and stopped which test, and what it tries; a refused change leaves no entry."""
+    set_password(db, create_user(db, shop.id, "owner@example.com", role="owner").id, PASSWORD)
+    owner, token = _signed_in(app, "owner@example.com")
+    form = {"csrf_token": token, "name": "Greeting test", "target": "greeting", "value_0": "Hello!",
+            "weight_0": "50", "value_1": "Hey there", "weight_1": "50"}
+    assert owner.post("/admin/experiments/", data={**form, "value_1": ""}).status_code == 400
+    assert owner.post("/admin/experiments/", data=form).status_code == 303
+    with db.session() as session:
+        eid = session.scalars(select(Experiment.id)).one()
+    assert owner.post(f"/admin/experiments/{eid}/stop", data={"csrf_token": token}).status_code == 409  # a draft
+    assert owner.post(f"/admin/experiments/{eid}/start", data={"csrf_token": token}).status_code == 303
+    assert owner.post(f"/admin/experiments/{eid}/stop", data={"csrf_token": token}).status_code == 303
+    with db.session() as session:
+        entries = audit.entries(session, shop.id)[::-1]
+    assert [(e.action, e.who) for e in entries] == [("experiment.create", "owner@example.com"),
+                                                     ("experiment.start", "owner@example.com"),
+                                                     ("experiment.stop", "owner@example.com")]
+    created = entries[0].detail
+    assert created["experiment"] == eid and created["changes"]["name"] == [None, "Greeting test"]
+    assert created["changes"]["target"] == [None, "greeting"]
+    assert [v["value"] for v in created["changes"]["variants"][1]] == ["Hello!", "Hey there"]
+    assert entries[1].detail["changes"] == {f"Greeting test (#{eid})": ["draft", "running"]}
+    assert entries[2].detail["changes"] == {f"Greeting test (#{eid})": ["running", "stopped"]}
+    page = owner.get("/admin/settings/audit").get_data(as_text=True)
+    assert "experiment.start" in page and "Greeting test" in page
 
 
 # -- results split by variant ------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from core import audit
+from core.analytics import attribution
 from core.accounts.users import create_user, set_password
-from core.db import AuditLog, Database, Shop, SyncRun
+from core.db import AuditLog, Database, Shop, SyncRun, User
 from core.security.credentials import SEALED
 from core.shops import demo_shop_config
 
@@ -224,6 +226,28 @@ def test_privacy(app: Flask, db: Database, shop_id: int) -> None:
     assert "privacy" not in stored(db, shop_id) and "consent_text" not in stored(db, shop_id)
 
 
+def test_order_attribution_window(app: Flask, db: Database, shop_id: int) -> None:
+    """The window the analytics count orders in (issue 19: "within a window the merchant sets")."""
+    client = signed_in(app, "owner@example.com")
+    page = client.get("/admin/settings/analytics").get_data(as_text=True)
+    assert 'name="attribution_days" type="number" value="7"' in page  # the default, shown
+    assert 'href="/admin/settings/analytics"' in client.get("/admin/settings/widget").get_data(as_text=True)
+    assert post(client, "/admin/settings/analytics", {"attribution_days": "14"}).status_code == 303
+    settings = stored(db, shop_id)
+    assert settings["analytics"] == {"attribution_days": 14} and attribution.window_days(settings) == 14
+    [entry] = entries(db, shop_id)
+    assert entry.action == "settings.analytics"
+    assert entry.detail["changes"] == {"analytics.attribution_days": [None, 14]}
+    assert 'value="14"' in client.get("/admin/settings/analytics").get_data(as_text=True)
+    # An order placed 10 days after the chat now counts as the chat's; at the default it did not.
+    placed, last = datetime(2026, 3, 11), datetime(2026, 3, 1)
+    assert attribution.attributed(placed, last, last, attribution.window_days(settings))
+    assert not attribution.attributed(placed, last, last, attribution.window_days({}))
+    # Empty: back to the default, and the key is gone.
+    assert post(client, "/admin/settings/analytics", {"attribution_days": ""}).status_code == 303
+    assert "analytics" not in stored(db, shop_id) and attribution.window_days(stored(db, shop_id)) == 7
+
+
 # ---- refusals: the field named, nothing stored
 
 
@@ -247,6 +271,9 @@ def test_privacy(app: Flask, db: Database, shop_id: int) -> None:
     ("privacy", {"retention_days": "0"}, "Keep conversations for: Input should be greater than or equal to 1"),
     ("privacy", {"retention_days": "ten"}, "Keep conversations for: Input should be a valid integer"),
     ("privacy", {"consent_url": "ftp://x"}, "Privacy policy link: must be an http(s) address"),
+    ("analytics", {"attribution_days": "0"}, "Count orders placed within: Input should be greater than or equal to 1"),
+    ("analytics", {"attribution_days": "91"}, "Count orders placed within: Input should be less than or equal to 90"),
+    ("analytics", {"attribution_days": "²"}, "Count orders placed within: Input should be a valid integer"),
 ])
 def test_a_bad_value_is_refused_naming_the_field_and_nothing_is_saved(
         app: Flask, db: Database, shop_id: int, path: str, form: dict[str, str], named: str) -> None:
@@ -293,22 +320,22 @@ def test_the_audit_page_reads_any_before_as_the_first_page(app: Flask, shop_id: 
 
 @pytest.mark.parametrize("path", ["/admin/settings/widget", "/admin/settings/triggers", "/admin/settings/languages",
                                   "/admin/settings/assistant", "/admin/settings/privacy", "/admin/settings/audit",
-                                  "/admin/settings/install/", "/admin/settings/widget/preview",
+                                  "/admin/settings/analytics", "/admin/settings/install/", "/admin/settings/widget/preview",
                                   "/admin/settings/install/wordpress.zip"])
 def test_an_agent_is_refused_every_page(app: Flask, shop_id: int, path: str) -> None:
     client = signed_in(app, "agent@example.com")
     assert client.get(path).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["widget", "triggers", "languages", "assistant", "privacy", "assistant/test",
-                                  "install/sync"])
+@pytest.mark.parametrize("path", ["widget", "triggers", "languages", "assistant", "privacy", "analytics",
+                                  "assistant/test", "install/sync"])
 def test_an_agent_cannot_change_anything(app: Flask, db: Database, shop_id: int, path: str) -> None:
     client = signed_in(app, "agent@example.com")
     # A valid token of the agent's own session (from a page an agent may see): still refused.
     token = _token(client.get("/admin/inbox/").get_data(as_text=True))
     before = stored(db, shop_id)
     response = client.post(f"/admin/settings/{path}", data={"csrf_token": token, **WIDGET, "engine": "builtin",
-                                                            "retention_days": "1"})
+                                                            "retention_days": "1", "attribution_days": "30"})
     assert response.status_code == 403
     assert stored(db, shop_id) == before and entries(db, shop_id) == []
     with db.session() as session:
@@ -395,6 +422,39 @@ def test_hours_team_and_canned_changes_are_audited(app: Flask, db: Database, sho
     assert actions == [("settings.hours", "198.51.100.7"), ("canned.add", "198.51.100.7"),
                        ("team.invite", "198.51.100.7"), ("settings.notifications", "198.51.100.7")]
     assert entries(db, shop_id)[1].detail["changes"] == {"/hi": [None, "Hello!"]}
+
+
+def test_the_owner_changes_a_teammates_role_and_it_holds_from_their_next_click(
+        app: Flask, db: Database, shop_id: int) -> None:
+    owner, agent = signed_in(app, "owner@example.com"), signed_in(app, "agent@example.com")
+    with db.session() as session:
+        ids = {u.email: u.id for u in session.scalars(select(User).where(User.shop_id == shop_id))}
+    me, them = ids["owner@example.com"], ids["agent@example.com"]
+    page = owner.get("/admin/team/").get_data(as_text=True)
+    assert f'action="/admin/team/{them}/role"' in page and f'action="/admin/team/{me}/role"' not in page
+    assert agent.get("/admin/settings/widget").status_code == 403
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 303
+    assert agent.get("/admin/settings/widget").status_code == 200  # the same session, now an owner's
+    [entry] = entries(db, shop_id)
+    assert (entry.action, entry.ip, entry.detail) == (
+        "team.role", "198.51.100.7", {"changes": {"agent@example.com": ["agent", "owner"]}})
+    # Refused, nothing changed: no such role, one's own role, another shop's or a closed account.
+    assert post(owner, f"/admin/team/{them}/role", {"role": "admin"}).status_code == 400
+    assert post(owner, f"/admin/team/{me}/role", {"role": "agent"}).status_code == 400
+    assert post(owner, "/admin/team/999999/role", {"role": "agent"}).status_code == 404
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 303  # already: no entry
+    assert len(entries(db, shop_id)) == 1
+    # Back to agent: the owner's pages are closed to them again.
+    assert post(owner, f"/admin/team/{them}/role", {"role": "agent"}).status_code == 303
+    assert agent.get("/admin/settings/widget").status_code == 403
+    agent_token = _token(agent.get("/admin/inbox/").get_data(as_text=True))
+    assert agent.post(f"/admin/team/{me}/role", data={"csrf_token": agent_token, "role": "agent"}).status_code == 403
+    with db.session() as session:
+        assert {u.email: u.role for u in session.scalars(select(User).where(User.shop_id == shop_id))} == {
+            "owner@example.com": "owner", "agent@example.com": "agent"}
+    owner.post(f"/admin/team/{them}/close", data={"csrf_token": _token(page)})
+    assert post(owner, f"/admin/team/{them}/role", {"role": "owner"}).status_code == 404
+    assert [e.action for e in entries(db, shop_id)] == ["team.role", "team.role", "team.close"]
 
 
 # ---- install

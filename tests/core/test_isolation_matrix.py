@@ -194,6 +194,8 @@ AIMS: dict[str, Aim] = {
     "hours.hours": Aim(_get("/admin/hours/"), ("owner_session",), own_shop_answer=True),
     "canned.delete": Aim(_post_form("/admin/canned/{t.canned_id}/delete"), ("owner_session",), (302,)),
     "team.close": Aim(_post_form("/admin/team/{t.closable_user_id}/close"), ("owner_session",), (302, 303)),
+    "team.role": Aim(lambda t, home: [Probe("POST", f"/admin/team/{t.closable_user_id}/role",
+                                            form={"role": "owner"})], ("owner_session",), (303,)),
     # Analytics, A/B tests, the install page, settings, the WordPress connection: B's ids under A's
     # session (refused), or pages scoped to the session's shop (served, with nothing of B's: B's
     # content gaps name B's conversations and shoppers' words, B's experiment its name).

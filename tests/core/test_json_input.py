@@ -85,6 +85,7 @@ FORM_ROUTES: dict[str, str] = {
     "admin.reset": "/admin/reset/x",
     "team.invite": "/admin/team/invite",
     "team.close": "/admin/team/1/close",
+    "team.role": "/admin/team/1/role",
     "team.notifications": "/admin/team/notifications",
     "hours.save": "/admin/hours/",
     "canned.add": "/admin/canned/",

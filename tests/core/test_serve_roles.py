@@ -135,8 +135,8 @@ def test_web_and_worker_hosts_split_the_work(tmp_path: Path, redis_url: str, red
             try:
                 if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or (a loaded machine) listening but not answering yet
             assert time.monotonic() < deadline and web.poll() is None, "the web host did not start"
             time.sleep(0.2)
         csv = tmp_path / "catalog.csv"
