@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import Topology, cli  # noqa: E402
+from topology import Topology, cli  # noqa: E402
 from traffic import _open  # noqa: E402
 
 from bench.catalog import write_catalog  # noqa: E402
@@ -166,44 +166,45 @@ def sync_rate(top: Topology, shops: list[str], products: int) -> float:
     return products * len(shops) / (time.perf_counter() - start)
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="storechat-capacity-"))
-    folder.chmod(0o755)
-    top = Topology(folder, webs=3, workers=2)
+async def measure(top: Topology, args: argparse.Namespace) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The capacity rows of a topology that is up (3 web and 2 worker hosts): per number of web
+    hosts [hosts, sockets held, messages/s], per number of worker hosts [hosts, replies/s,
+    products/s]. It ends with one worker host stopped."""
     rows_web: list[list[Any]] = []
     rows_worker: list[list[Any]] = []
-    try:
-        top.up()
-        out = cli(top.env, "shop", "create", "Capacity Shop", "--csv", str(ROOT / "tests/data/shopify/apparel.csv"))
-        site = re.search(r"site key: (\S+)", out).group(1)  # type: ignore[union-attr]
-        catalogs = []
-        for i in range(2):
-            path = write_catalog(folder / f"catalog{i}.csv", args.products, seed=i + 1)
-            created = cli(top.env, "shop", "create", f"Sync Shop {i}", "--csv", str(path), timeout=1800)
-            catalogs.append(re.search(r"shop id: (\d+)", created).group(1))  # type: ignore[union-attr]
-        url = top.ws_url
-        for k in (1, 2, 3):
-            top.proxy.reload(top.webs[:k])
-            print(f"  {k} web host(s):", flush=True)
-            held = await open_many(url, site, args.sockets, 100_000 * k)
-            n_held = len(held)
-            await close_all(held)
-            rate = await message_capacity(url, site, args.rates, args.seconds, 10_000 * k)
-            rows_web.append([k, n_held, rate])
-        top.proxy.reload(top.webs)
-        # Warm the assistant workers (each builds the shop's vocabulary on its first question).
-        await reply_rate(url, site, 8, 290_000)
-        for m in (2, 1):
-            if m == 1:
-                top.workers[1].stop()
-            replies = await reply_rate(url, site, args.burst, 300_000 + 1000 * m)
-            synced = await asyncio.to_thread(sync_rate, top, catalogs, args.products)
-            print(f"  {m} worker host(s): {replies:.1f} replies/s, {synced:.0f} products/s", flush=True)
-            rows_worker.append([m, round(replies, 1), round(synced)])
-    finally:
-        top.down()
-        shutil.rmtree(folder, ignore_errors=True)
-    print("\n| web hosts | sockets held (of {}) | messages/s at p99 <= 50 ms |".format(args.sockets))
+    out = await asyncio.to_thread(cli, top.env, "shop", "create", "Capacity Shop", "--csv",
+                                  str(ROOT / "tests/data/shopify/apparel.csv"))
+    site = re.search(r"site key: (\S+)", out).group(1)  # type: ignore[union-attr]
+    catalogs = []
+    for i in range(2):
+        path = write_catalog(top.folder / f"catalog{i}.csv", args.products, seed=i + 1)
+        created = await asyncio.to_thread(cli, top.env, "shop", "create", f"Sync Shop {i}", "--csv", str(path),
+                                          timeout=1800)
+        catalogs.append(re.search(r"shop id: (\d+)", created).group(1))  # type: ignore[union-attr]
+    url = top.ws_url
+    for k in (1, 2, 3):
+        top.proxy.reload(top.webs[:k])
+        print(f"  {k} web host(s):", flush=True)
+        held = await open_many(url, site, args.sockets, 100_000 * k)
+        n_held = len(held)
+        await close_all(held)
+        rate = await message_capacity(url, site, args.rates, args.seconds, 10_000 * k)
+        rows_web.append([k, n_held, rate])
+    top.proxy.reload(top.webs)
+    # Warm the assistant workers (each builds the shop's vocabulary on its first question).
+    await reply_rate(url, site, 8, 290_000)
+    for m in (2, 1):
+        if m == 1:
+            top.workers[1].stop()
+        replies = await reply_rate(url, site, args.burst, 300_000 + 1000 * m)
+        synced = await asyncio.to_thread(sync_rate, top, catalogs, args.products)
+        print(f"  {m} worker host(s): {replies:.1f} replies/s, {synced:.0f} products/s", flush=True)
+        rows_worker.append([m, round(replies, 1), round(synced)])
+    return rows_web, rows_worker
+
+
+def print_tables(rows_web: list[list[Any]], rows_worker: list[list[Any]], sockets: int) -> None:
+    print(f"\n| web hosts | sockets held (of {sockets}) | messages/s at p99 <= 50 ms |")
     print("| --- | --- | --- |")
     for k, held, rate in rows_web:
         print(f"| {k} | {held} | {rate:g} |")
@@ -213,20 +214,42 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"| {m} | {replies} | {synced} |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+def settings(args: argparse.Namespace, quick: bool) -> argparse.Namespace:
+    """Fill in the ladder's sizes (``--quick``: a smoke run of every step)."""
+    args.sockets = args.sockets or (200 if quick else 3000)
+    args.products = args.products or (300 if quick else 3000)
+    args.burst = args.burst or (40 if quick else 200)
+    args.seconds = args.seconds or (3.0 if quick else 8.0)
+    args.rates = [25.0, 50.0] if quick else [10.0, 25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0]
+    return args
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sockets", type=int, default=None, help="sockets to hold per step (3000)")
     parser.add_argument("--products", type=int, default=None, help="products per sync catalog (3000)")
     parser.add_argument("--burst", type=int, default=None, help="shoppers writing at once (200)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per rate step (8)")
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="storechat-capacity-"))
+    folder.chmod(0o755)
+    top = Topology(folder, webs=3, workers=2)
+    try:
+        top.up()
+        rows = await measure(top, args)
+    finally:
+        top.down()
+        shutil.rmtree(folder, ignore_errors=True)
+    print_tables(*rows, args.sockets)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    add_options(parser)
     args = parser.parse_args()
-    args.sockets = args.sockets or (200 if args.quick else 3000)
-    args.products = args.products or (300 if args.quick else 3000)
-    args.burst = args.burst or (40 if args.quick else 200)
-    args.seconds = args.seconds or (3.0 if args.quick else 8.0)
-    args.rates = [25.0, 50.0] if args.quick else [10.0, 25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0]
-    asyncio.run(main_async(args))
+    asyncio.run(main_async(settings(args, args.quick)))
 
 
 if __name__ == "__main__":

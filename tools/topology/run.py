@@ -1,5 +1,6 @@
 """Bring the reference topology up on loopback, run the faults under steady traffic,
-print what was lost or duplicated, tear it all down (docs/deploy.md).
+print what was lost or duplicated, measure the capacity table on the same hosts
+(capacity.py's ladder; --no-capacity skips it), tear it all down (docs/deploy.md).
 
     .venv/bin/python tools/topology/run.py            # 60 shoppers, 30 s freeze
     .venv/bin/python tools/topology/run.py --quick    # what CI runs (tests/test_topology.py)
@@ -22,9 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -37,80 +36,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from parts import HAProxy, Host, Postgres, RedisNode, Sentinel, wait_for  # noqa: E402
+from parts import wait_for  # noqa: E402
+from topology import Topology, cli  # noqa: E402
+
+import capacity  # noqa: E402
 from traffic import Agent, Shopper, audit, replay  # noqa: E402
 
 CATALOG = ROOT / "tests" / "data" / "shopify" / "apparel.csv"
-
-
-def cli(env: dict[str, str], *args: str, timeout: float = 300) -> str:
-    done = subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
-    if done.returncode:
-        raise RuntimeError(f"storechat {' '.join(args)} failed: {done.stdout}{done.stderr}")
-    return done.stdout
-
-
-class Topology:
-    def __init__(self, folder: Path, webs: int = 3, workers: int = 2) -> None:
-        self.folder = folder
-        self.pg = Postgres(folder / "pg", "127.0.0.30")
-        self.primary = RedisNode(folder / "redis-a", "127.0.0.21")
-        self.replica = RedisNode(folder / "redis-b", "127.0.0.22", replica_of=self.primary)
-        self.sentinels = [Sentinel(folder / f"sentinel{i}", f"127.0.0.{23 + i}", self.primary) for i in range(3)]
-        self.proxy = HAProxy(folder / "haproxy", "127.0.0.10")
-        self.env: dict[str, str] = {}
-        self.webs: list[Host] = []
-        self.workers: list[Host] = []
-        self.n_webs, self.n_workers = webs, workers
-
-    def up(self) -> None:
-        t0 = time.monotonic()
-        self.pg.start()
-        self.primary.start()
-        self.replica.start()
-        for s in self.sentinels:
-            s.start()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STORECHAT_")}
-        env.update({
-            "PYTHONPATH": str(ROOT),
-            "STORECHAT_DATABASE_URL": self.pg.url,
-            "STORECHAT_REDIS_SENTINELS": ",".join(s.address for s in self.sentinels),
-            "STORECHAT_SECRET_KEY": secrets.token_urlsafe(48),
-            "STORECHAT_TRUSTED_PROXIES": "1",
-            "STORECHAT_INSTANCE_PATH": str(self.folder / "cli"),
-            "STORECHAT_LOG_LEVEL": "WARNING",
-        })
-        self.env = env
-        cli(env, "migrate")
-        self.webs = [Host(f"web{i + 1}", "web", f"127.0.0.{11 + i}", self.folder / f"web{i + 1}", env)
-                     for i in range(self.n_webs)]
-        self.workers = [Host(f"worker{i + 1}", "worker", f"127.0.0.{14 + i}", self.folder / f"worker{i + 1}", env)
-                        for i in range(self.n_workers)]
-        for host in [*self.workers, *self.webs]:
-            host.start()
-        self.proxy.start(self.webs)
-        self.up_seconds = time.monotonic() - t0
-
-    def down(self) -> None:
-        for step in [self.proxy.stop, *(h.stop for h in self.webs + self.workers),
-                     *(s.stop for s in self.sentinels), self.replica.kill, self.primary.kill, self.pg.stop]:
-            try:
-                step()
-            except Exception as exc:  # noqa: BLE001 - tear down the rest
-                print(f"  (tear-down: {exc})")
-
-    @property
-    def ws_url(self) -> str:
-        return self.proxy.url.replace("http", "ws") + "/ws/visitor"
-
-    @property
-    def agent_url(self) -> str:
-        return self.proxy.url.replace("http", "ws") + "/ws/agent"
-
-    def current_primary(self) -> RedisNode:
-        host, port = self.sentinels[0].primary_address()
-        return next(n for n in (self.primary, self.replica) if (n.host, n.port) == (host, port))
 
 
 # -- the faults ----------------------------------------------------------------------
@@ -199,6 +131,7 @@ async def main_async(args: argparse.Namespace) -> int:
     folder.chmod(0o755)  # PostgreSQL runs as its own user (initdb refuses root)
     top = Topology(folder)
     results: list[dict[str, Any]] = []
+    capacity_rows: tuple[list[list[Any]], list[list[Any]]] | None = None
     try:
         print(f"bringing the topology up in {folder} ...", flush=True)
         top.up()
@@ -226,13 +159,21 @@ async def main_async(args: argparse.Namespace) -> int:
             print("  " + json.dumps(result), flush=True)
         stop.set()
         await asyncio.wait(tasks, timeout=10)
+        if args.capacity:
+            print("capacity, on the same hosts:", flush=True)
+            capacity_rows = await capacity.measure(top, args)
     finally:
         top.down()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     print_table(results)
+    if capacity_rows is not None:
+        capacity.print_tables(*capacity_rows, args.sockets)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        capacity_json = None if capacity_rows is None else {
+            "web": [dict(zip(("hosts", "sockets_held", "messages_per_s"), row)) for row in capacity_rows[0]],
+            "workers": [dict(zip(("hosts", "replies_per_s", "products_per_s"), row)) for row in capacity_rows[1]]}
+        Path(args.json).write_text(json.dumps({"faults": results, "capacity": capacity_json}, indent=2))
     bad = [r for r in results if r["lost"] or r["duplicated"] or r["gaps"] or r["not_recovered"]
            or r["unanswered"] or not r["sync_ok"]]
     return 1 if bad or not results else 0
@@ -259,7 +200,11 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--verbose", action="store_true", help="show the end of one conversation per phase")
     parser.add_argument("--keep", action="store_true", help="keep the folder (logs) afterwards")
+    parser.add_argument("--no-capacity", dest="capacity", action="store_false",
+                        help="skip the capacity table measured after the faults (capacity.py's ladder)")
+    capacity.add_options(parser)
     args = parser.parse_args()
+    capacity.settings(args, args.quick)
     args.shoppers = args.shoppers or (20 if args.quick else 60)
     args.freeze = args.freeze if args.freeze is not None else (10.0 if args.quick else 30.0)
     sys.exit(asyncio.run(main_async(args)))
