@@ -79,27 +79,35 @@ def write(engine: Engine, work: Callable[[Any], T], *, wait: float = BUSY_WAIT) 
         finally:
             raw.close()
     try:
-        retry = hub.threadpool.spawn(_waiting, raw, work, wait)  # waits for a free thread
+        retry = hub.threadpool.spawn(_outcome, raw, work, wait)  # waits for a free thread
     except BaseException:
         raw.close()
         raise
     try:
-        result: T = retry.get()
-    except BaseException:
-        if retry.ready():
-            raw.close()
-        else:  # this greenlet was interrupted while the thread still uses the connection
-            import gevent
+        failed, result = retry.get()
+    except BaseException:  # this greenlet was interrupted while the thread still uses the connection
+        import gevent
 
-            gevent.spawn(_close_when_done, retry, raw)
+        gevent.spawn(_close_when_done, retry, raw)
         raise
     raw.close()
-    return result
+    if failed:
+        raise result
+    return result  # type: ignore[no-any-return]
 
 
 def _close_when_done(retry: Any, raw: Any) -> None:
     retry.wait()
     raw.close()
+
+
+def _outcome(raw: Any, work: Callable[[Any], T], wait: float) -> tuple[bool, Any]:
+    """On the pool's thread: the result, or the exception returned, not raised there
+    (the hub would print it as an error of its own; the caller raises it)."""
+    try:
+        return False, _waiting(raw, work, wait)
+    except Exception as exc:  # noqa: BLE001 - raised by the caller
+        return True, exc
 
 
 def _attempt(raw: Any, work: Callable[[Any], T]) -> T:
