@@ -4,6 +4,7 @@
     .venv/bin/python bench/realtime.py --quick      # 1-2 minutes
     .venv/bin/python bench/realtime.py              # full: about ten minutes on 2 cores
     .venv/bin/python bench/realtime.py --database-url postgresql://user@host/db
+    .venv/bin/python bench/realtime.py --quick --only latency --contend 10 --hold 0.02   # SQLite + 2nd writer
 
 On loopback: a private redis-server (RedisServer), two `storechat web`
 processes with one gevent worker each plus an RQ worker (Cluster), SQLite
@@ -542,6 +543,7 @@ class Bench:
         self.idle_cluster: Cluster | None = None
         self.echo: subprocess.Popen[bytes] | None = None
         self.peers: list[subprocess.Popen[str]] = []
+        self.contender: subprocess.Popen[str] | None = None
         self.only = {p.strip() for p in args.only.split(",") if p.strip()}
         unknown = self.only - set(PARTS)
         if unknown:
@@ -650,6 +652,13 @@ class Bench:
         self.rq = psutil.Process(self.cluster.worker.pid)  # type: ignore[union-attr]
         self.redis_proc = psutil.Process(self.redis.proc.pid)  # type: ignore[union-attr]
         self.me = psutil.Process()
+        if self.args.contend:
+            from bench import contender
+
+            self.contender = contender.start(self.tmp / "bench.db", self.args.contend, self.args.hold)
+            self.results["contend"] = {"rate": self.args.contend, "hold_s": self.args.hold}
+            say(f"another process (bench/contender.py) takes the SQLite write lock {self.args.contend:g} times "
+                f"a second and holds it {self.args.hold * 1000:g} ms each time, from now on")
         say(f"cluster up in {now() - t0:.1f}s: web A worker pid {self.web[0].pid} "
             f"(port {self.cluster.ports[0]}), web B worker pid {self.web[1].pid} (port {self.cluster.ports[1]}), "
             f"rq worker pid {self.rq.pid}, redis-server pid {self.redis_proc.pid}; "
@@ -664,6 +673,10 @@ class Bench:
                          "rq": [self.rq], "redis": [self.redis_proc]})
 
     def stop(self) -> None:
+        if self.contender is not None:
+            from bench import contender
+
+            say(contender.stop(self.contender))
         for p in self.peers:
             if p.poll() is None:
                 p.kill()
@@ -1390,9 +1403,16 @@ def main() -> None:
     ap.add_argument("--gc-max-pause", type=float, default=None,
                     help="longest full GC pass (ms) the servers run on schedule (server default 20; "
                          "a large value runs every full pass, as before)")
+    ap.add_argument("--contend", type=float, default=None, metavar="RATE",
+                    help="SQLite: another process takes the database's write lock RATE times a second "
+                         "(bench/contender.py)")
+    ap.add_argument("--hold", type=float, default=0.02,
+                    help="with --contend: seconds it holds the lock each time (default 0.02)")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs)")
     args = ap.parse_args()
+    if args.contend and args.database_url:
+        ap.error("--contend is for SQLite")
 
     Client.connect_concurrency = args.connect_concurrency
 
