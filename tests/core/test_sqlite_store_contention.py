@@ -226,7 +226,7 @@ from core.chat import messages
 from core.db import Database, sqlite_write
 from core.settings import Settings
 
-url, instance, name, shared, own, count = sys.argv[2:8]
+url, instance, name, shared, own, count, report = sys.argv[2:9]
 settings = Settings(database_url=url, instance_path=Path(instance), secret_key="x" * 40)
 db = Database(settings, background_checkpoints=True)
 print("ready", flush=True)
@@ -247,17 +247,34 @@ def lines(first):
 
 gevent.joinall([gevent.spawn(lines, k) for k in range(3)], raise_error=True)
 db.dispose()
-print(json.dumps({"results": results, "refused": sqlite_write.refused}), flush=True)
+Path(report).write_text(json.dumps({"results": results, "refused": sqlite_write.refused}))
 """
 
 
-def test_processes_storing_at_once_lose_duplicate_and_skip_nothing(sqlite_db) -> None:  # type: ignore[no-untyped-def]
+#: A process that opens the file, reads, and closes its only connection (a CLI command, a
+#: worker that stops): its close takes the file for its own, checkpoints and deletes the
+#: WAL, unless another process holds its lock on the file, as every live connection must.
+BRIEF = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=30)
+conn.execute("SELECT count(*) FROM messages").fetchone()
+conn.close()
+"""
+
+
+def test_processes_storing_at_once_lose_duplicate_and_skip_nothing(  # type: ignore[no-untyped-def]
+        sqlite_db, tmp_path: Path) -> None:
+    """Meanwhile brief processes come and go and this one holds no connection: a writer whose
+    locks on the file were dropped (by a second Database, before 1695067) would see its WAL
+    deleted under it ("disk I/O error")."""
     processes, count = 3, 120
     shared = _conversation(sqlite_db, "shared")
     own = [_conversation(sqlite_db, f"p{k}") for k in range(processes)]
     instance = str(sqlite_db.settings.instance_path)
+    sqlite_db.engine.dispose()  # no connection of this process protects the file meanwhile
+    sqlite_db.store_engine.dispose()
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(ROOT), sqlite_db.url, instance, f"p{k}",
-                                 str(shared), str(own[k]), str(count)],
+                                 str(shared), str(own[k]), str(count), str(tmp_path / f"p{k}.json")],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for k in range(processes)]
     try:
@@ -267,6 +284,12 @@ def test_processes_storing_at_once_lose_duplicate_and_skip_nothing(sqlite_db) ->
             assert w.stdin is not None
             w.stdin.write("go\n")
             w.stdin.flush()
+        brief = 0
+        while any(w.poll() is None for w in writers):
+            done = subprocess.run([sys.executable, "-c", BRIEF, sqlite_file(sqlite_db.url)],
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            brief += 1
         outcomes = [w.communicate(timeout=300) for w in writers]
     finally:
         for w in writers:
@@ -276,8 +299,9 @@ def test_processes_storing_at_once_lose_duplicate_and_skip_nothing(sqlite_db) ->
     for w, (_out, err) in zip(writers, outcomes):
         assert w.returncode == 0, err
         assert "disk I/O error" not in err and "database is locked" not in err
-    reports = [json.loads(out) for out, _err in outcomes]
-    print(f"writes refused for the lock and retried off the loop: {[r['refused'] for r in reports]}")
+    reports = [json.loads((tmp_path / f"p{k}.json").read_text()) for k in range(processes)]
+    print(f"writes refused for the lock and retried off the loop: {[r['refused'] for r in reports]}; "
+          f"brief processes: {brief}")
     notices_per_process = len(range(0, count, 10))
 
     rows = _rows(sqlite_db, shared)
