@@ -22,9 +22,12 @@ connections wait for the write lock in SQLite's busy handler, in place). With
 ``--contend`` another process (bench/contender.py) takes the database's write
 lock RATE times a second and holds it HOLD seconds each time, and every line
 is stored from a greenlet beside one that ticks every millisecond (the lines
-2 ms apart): ``loop held`` is the time between two ticks (p99, max; at
-least the 1 ms tick), that is how long a line kept the process's other
-sockets waiting. CPU then includes the ticker's and the retry thread's.
+2 ms apart): ``loop gap`` is the time between two ticks (p99, max; at
+least the 1 ms tick; on a loaded machine it also counts the time the OS ran
+other processes), and ``lines holding the loop >= 5 ms`` counts the lines
+during whose call the ticker never ran at all and that took 5 ms or more,
+with their total: how long lines kept the process's other sockets waiting.
+CPU then includes the ticker's and the retry thread's.
 """
 from __future__ import annotations
 
@@ -132,6 +135,8 @@ def _measure(store: Callable[[int], None], count: int, *, loop: bool = False) ->
     for n in range(20):  # warm caches and the pool
         store(-1 - n)
     wall, cpu, gaps = [], [], []
+    held = []  # lines during which the ticker never ran: the whole call held the loop
+    ticks = [0]
     refused = sqlite_write.refused
 
     def ticker() -> None:
@@ -140,14 +145,17 @@ def _measure(store: Callable[[int], None], count: int, *, loop: bool = False) ->
             gevent.sleep(0.001)
             t = time.perf_counter()
             gaps.append((t - last) * 1000)
+            ticks[0] += 1
             last = t
 
     ticking = gevent.spawn(ticker) if loop else None
     for n in range(count):
-        w, c = time.perf_counter(), time.process_time()
+        w, c, before = time.perf_counter(), time.process_time(), ticks[0]
         store(n)
         cpu.append((time.process_time() - c) * 1000)
         wall.append((time.perf_counter() - w) * 1000)
+        if ticks[0] == before:
+            held.append(wall[-1])
         if loop:
             gevent.sleep(0.002)  # a timer, as the ticker's: the loop runs its timers between lines
     if ticking is not None:
@@ -159,7 +167,9 @@ def _measure(store: Callable[[int], None], count: int, *, loop: bool = False) ->
         "wall_max": wall[-1], "cpu_mean": statistics.fmean(cpu), "refused": sqlite_write.refused - refused,
     }
     if gaps:
-        result.update(loop_p99=gaps[int(len(gaps) * 0.99) - 1], loop_max=gaps[-1])
+        long = [h for h in held if h >= 5]
+        result.update(loop_p99=gaps[int(len(gaps) * 0.99) - 1], loop_max=gaps[-1],
+                      held_5ms=len(long), held_5ms_total=sum(long))
     return result
 
 
@@ -200,11 +210,13 @@ def main() -> None:
           + (f" beside another process taking the write lock {args.contend:g}/s for {args.hold * 1000:g} ms"
              if loop else ""))
     print(f"{'':26} {'wall p50':>9} {'wall p99':>9}" + (f" {'max':>8}" if loop else "") + f" {'CPU mean':>9}"
-          + (f" {'loop held p99':>14} {'max':>8} {'refused':>8}" if loop else "") + "  (ms)")
+          + (f" {'loop gap p99':>13} {'max':>8} {'refused':>8} {'lines holding the loop >= 5 ms':>31}"
+             if loop else "") + "  (ms)")
     for name, r in results.items():
         print(f"{name:26} {r['wall_p50']:9.3f} {r['wall_p99']:9.3f}" + (f" {r['wall_max']:8.1f}" if loop else "")
               + f" {r['cpu_mean']:9.3f}"
-              + (f" {r['loop_p99']:14.3f} {r['loop_max']:8.1f} {r['refused']:8d}" if loop else ""))
+              + (f" {r['loop_p99']:13.3f} {r['loop_max']:8.1f} {r['refused']:8d} "
+                 f"{r['held_5ms']:>12d} lines, {r['held_5ms_total']:8.1f} ms" if loop else ""))
     over = results["append_message"]["cpu_mean"] - results["bare driver"]["cpu_mean"]
     print(f"StoreChat's own CPU on top of the driver: {over:.3f} ms per message")
     if held:
