@@ -4,6 +4,7 @@
     .venv/bin/python bench/realtime.py --quick      # 1-2 minutes
     .venv/bin/python bench/realtime.py              # full: about ten minutes on 2 cores
     .venv/bin/python bench/realtime.py --database-url postgresql://user@host/db
+    .venv/bin/python bench/realtime.py --quick --only latency --contend 10 --hold 0.02   # SQLite + 2nd writer
 
 On loopback: a private redis-server (RedisServer), two `storechat web`
 processes with one gevent worker each plus an RQ worker (Cluster), SQLite
@@ -87,9 +88,16 @@ def main() -> None:
     ap.add_argument("--gc-max-pause", type=float, default=None,
                     help="longest full GC pass (ms) the servers run on schedule (server default 20; "
                          "a large value runs every full pass, as before)")
+    ap.add_argument("--contend", type=float, default=None, metavar="RATE",
+                    help="SQLite: another process takes the database's write lock RATE times a second "
+                         "(bench/contender.py)")
+    ap.add_argument("--hold", type=float, default=0.02,
+                    help="with --contend: seconds it holds the lock each time (default 0.02)")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs)")
     args = ap.parse_args()
+    if args.contend and args.database_url:
+        ap.error("--contend is for SQLite")
 
     Client.connect_concurrency = args.connect_concurrency
 

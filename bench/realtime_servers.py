@@ -83,6 +83,7 @@ class Servers:
         self.idle_cluster: Cluster | None = None
         self.echo: subprocess.Popen[bytes] | None = None
         self.peers: list[subprocess.Popen[str]] = []
+        self.contender: subprocess.Popen[str] | None = None
         self.only = {p.strip() for p in args.only.split(",") if p.strip()}
         unknown = self.only - set(PARTS)
         if unknown:
@@ -191,6 +192,13 @@ class Servers:
         self.rq = psutil.Process(self.cluster.worker.pid)  # type: ignore[union-attr]
         self.redis_proc = psutil.Process(self.redis.proc.pid)  # type: ignore[union-attr]
         self.me = psutil.Process()
+        if self.args.contend:
+            from bench import contender
+
+            self.contender = contender.start(self.tmp / "bench.db", self.args.contend, self.args.hold)
+            self.results["contend"] = {"rate": self.args.contend, "hold_s": self.args.hold}
+            say(f"another process (bench/contender.py) takes the SQLite write lock {self.args.contend:g} times "
+                f"a second and holds it {self.args.hold * 1000:g} ms each time, from now on")
         say(f"cluster up in {now() - t0:.1f}s: web A worker pid {self.web[0].pid} "
             f"(port {self.cluster.ports[0]}), web B worker pid {self.web[1].pid} (port {self.cluster.ports[1]}), "
             f"rq worker pid {self.rq.pid}, redis-server pid {self.redis_proc.pid}; "
@@ -205,6 +213,10 @@ class Servers:
                          "rq": [self.rq], "redis": [self.redis_proc]})
 
     def stop(self) -> None:
+        if self.contender is not None:
+            from bench import contender
+
+            say(contender.stop(self.contender))
         for p in self.peers:
             if p.poll() is None:
                 p.kill()

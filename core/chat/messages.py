@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from core import metrics
 from core.db import Conversation, Database, Message, Visitor
-from core.db.compiled import Statements, autocommit, transaction
+from core.db import sqlite_write
+from core.db.compiled import Statements, autocommit
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
 
@@ -175,8 +176,12 @@ def _append(
     if db.dialect == "postgresql":
         return _append_in_one_statement(db, conversation_id, author, text, client_id, payload, open_only)
     now = utcnow()
-    sql = _STORE.for_engine(db.engine)
-    with transaction(db.engine) as cursor:  # commits on success; an exception rolls the increment back
+    engine = db.store_engine
+    sql = _STORE.for_engine(engine)
+    values = {"conversation_id": conversation_id, "client_id": client_id, "author": author,
+              "text": text, "payload": payload or {}, "created_at": now}
+
+    def store(cursor: Any) -> tuple[int, int, str, int]:
         bump = sql["bump_open" if open_only else "bump"]
         row = bump.execute(cursor, {"cid": conversation_id, "now": now}).fetchone()
         if row is None:
@@ -184,13 +189,16 @@ def _append(
                 raise ConversationClosed(f"conversation {conversation_id} is closed")
             raise NotFound(f"conversation {conversation_id} does not exist")
         seq, status, shop_id = row
-        values = {"conversation_id": conversation_id, "seq": seq, "client_id": client_id, "author": author,
-                  "text": text, "payload": payload or {}, "created_at": now}
-        inserted = sql["insert"].execute(cursor, values).fetchone()
+        inserted = sql["insert"].execute(cursor, {**values, "seq": seq}).fetchone()
         if inserted is None:
             # Seen before: the increment is rolled back and the stored message returned.
             raise _AlreadyStored(status, shop_id)
-    return Stored(Message(id=inserted[0], **values), created=True, status=status, shop_id=shop_id)
+        return inserted[0], seq, status, shop_id
+
+    # One transaction (an exception rolls the increment back), never waiting for
+    # another process's write lock on the event loop (core/db/sqlite_write.py).
+    message_id, seq, status, shop_id = sqlite_write.write(engine, store)
+    return Stored(Message(id=message_id, seq=seq, **values), created=True, status=status, shop_id=shop_id)
 
 
 # PostgreSQL: one statement, one round trip, in autocommit (its own transaction).

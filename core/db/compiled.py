@@ -9,8 +9,7 @@ layers, which cost several times the driver's own work per statement
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine
@@ -63,25 +62,6 @@ class Statements:
                 for name, stmt in self._statements.items()
             }
         return compiled
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Any]:
-    """A DB-API cursor from the engine's pool, in a transaction: committed when the
-    block ends, rolled back if it raises."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        try:
-            yield cursor
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
-        finally:
-            cursor.close()
-    finally:
-        raw.close()  # back to the pool
 
 
 def autocommit(engine: Engine, work: Callable[[Any], Any], *, retry: bool) -> Any:

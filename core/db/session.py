@@ -14,16 +14,22 @@ from core.db.checkpoint import Checkpointer
 from core.settings import Settings
 
 
-def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool) -> None:
+#: Milliseconds a SQLite writer waits for another's write lock (not on the store path).
+BUSY_TIMEOUT_MS = 10000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool, wait_for_writers: bool = True) -> None:
     cur = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers
     # from other processes (web, worker) wait for each other instead of failing.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     if not autocheckpoint:
         cur.execute("PRAGMA wal_autocheckpoint=0")  # a Checkpointer thread does it (core/db/checkpoint.py)
+    # Last: the pragmas above still wait (a connection is opened outside the store
+    # path's retry); the store path's writes then never do (core/db/sqlite_write.py).
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if wait_for_writers else 0}")
     cur.close()
 
 
@@ -51,21 +57,35 @@ def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
         database = sqlite_file(url)
         if database is not None and os.path.isdir(os.path.dirname(os.path.abspath(database))):
             private_file(database)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
-            dbapi_connection, autocheckpoint=autocheckpoint))
-        return engine
+        return _sqlite_engine(url, autocheckpoint=autocheckpoint, wait_for_writers=True)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_store_engine(url: str) -> Engine:
-    """PostgreSQL's pool for the message store path: autocommit, no pre-ping (a round
+def _sqlite_engine(url: str, *, autocheckpoint: bool, wait_for_writers: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
+        dbapi_connection, autocheckpoint=autocheckpoint, wait_for_writers=wait_for_writers))
+    return engine
+
+
+def make_store_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
+    """The message store path's pool.
+
+    SQLite (a file; made private by :func:`make_engine` already, never opened here):
+    connections whose writes never wait for another's write lock, so a write that
+    meets another process's lock is refused at once instead of holding the gevent
+    process in SQLite's busy handler; the path retries it off the event loop
+    (``core.db.sqlite_write``).
+
+    PostgreSQL: autocommit, no pre-ping (a round
     trip per message); the path retries once on a connection found dead
     (``core.db.compiled.autocommit``). psycopg prepares a statement on a connection
     after it ran it ``prepare_threshold`` times (5), so the pool keeps its connections:
     no overflow, whose connections are closed when given back (a new one costs a
     server process and its statements unprepared). A line holds its connection for
     one round trip, so a burst waits briefly for one (docs/operations.md)."""
+    if url.startswith("sqlite:"):
+        return _sqlite_engine(url, autocheckpoint=autocheckpoint, wait_for_writers=False)
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0)
 
 
@@ -82,7 +102,10 @@ class Database:
             self.checkpointer.start()
             weakref.finalize(self, self.checkpointer.stop)  # a Database dropped without dispose()
         # Made now, not on first use (threads): an engine opens no connection before it is used.
-        self._store_engine = make_store_engine(self.url) if self.engine.dialect.name == "postgresql" else None
+        # SQLite in memory: one engine (a second would open another, empty, database).
+        separate = self.engine.dialect.name == "postgresql" or sqlite_file(self.url) is not None
+        self._store_engine = make_store_engine(self.url, autocheckpoint=self.checkpointer is None) \
+            if separate else None
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
@@ -94,8 +117,8 @@ class Database:
 
     @property
     def store_engine(self) -> Engine:
-        """The engine of the message store path: its own pool on PostgreSQL
-        (:func:`make_store_engine`), the one engine on SQLite."""
+        """The engine of the message store path: its own pool (:func:`make_store_engine`);
+        the one engine for SQLite in memory."""
         return self._store_engine if self._store_engine is not None else self.engine
 
     @property
