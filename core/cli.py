@@ -624,7 +624,7 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
     reports = []
     if url is not None:
         db = Database(settings)
-        for (name, cases, ref), first in zip(sets, firsts):
+        for (name, cases, ref), first in zip(sets, firsts, strict=True):
             reports.append(evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, ref), db,
                                           timeout=timeout, catalog=name if tag else "", first=first))
     else:
@@ -640,7 +640,7 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
             db = Database(settings)
-            for (name, cases, ref), first in zip(sets, firsts):
+            for (name, cases, ref), first in zip(sets, firsts, strict=True):
                 shop = evaluation.find_eval_shop(db, ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
                 reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else "",
                                               first=first))

@@ -484,7 +484,7 @@ class Connector(abc.ABC):
         """
         return None
 
-    def resume_from(self, state: Mapping[str, Any]) -> None:
+    def resume_from(self, state: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Continue the next read from a checkpoint :meth:`resume_point` gave."""
 
     def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
@@ -531,7 +531,7 @@ class Connector(abc.ABC):
         """What core should do about a verified event; runs on a worker, may call the platform."""
         return ()
 
-    def register_webhooks(self, address: str) -> None:
+    def register_webhooks(self, address: str) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Ask the platform to deliver webhooks to ``address``; no-op where none exist."""
 
     @classmethod

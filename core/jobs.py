@@ -162,7 +162,8 @@ def process_webhook(delivery_pk: int, event: dict[str, Any]) -> None:
 
     svc = worker_services()
     process_delivery(svc.db, delivery_pk, event,
-                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id, delay))
+                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id,
+                                                                                  delay))
 
 
 def purge_uninstalled_shop(shop_id: int, uninstall_event_id: int) -> None:

@@ -4,8 +4,9 @@ What StoreChat holds about a shopper: the ``visitors`` rows that carry their
 email (given in the chat) or their platform customer id (a signed identity),
 those visitors' conversations, messages and events, the analytics days that
 count them (content gaps keep a question's words and its conversation: those
-days are rolled up again without them), and earlier exports of their data. A shopper who chatted without ever giving an email or logging in
-cannot be matched to a platform request, so nothing of theirs is found.
+days are rolled up again without them), and earlier exports of their data. A
+shopper who chatted without ever giving an email or logging in cannot be matched
+to a platform request, so nothing of theirs is found.
 
 Erasure deletes rows; it does not anonymize them. Everything of a shop is
 every row that names it, directly (``shop_id``) or through its products and
@@ -46,8 +47,7 @@ from core.db import (
     Visitor,
     WebhookDelivery,
 )
-from core.db.models import PlatformStaff
-from core.db.models import utcnow
+from core.db.models import PlatformStaff, utcnow
 
 #: The event kind an export is recorded under, for the merchant to hand over.
 EXPORT_EVENT = "privacy_export"
@@ -93,7 +93,8 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
     """
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
-        visitors = list(session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
+        visitors = list(session.scalars(
+            select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
         conversations = list(session.scalars(
             select(Conversation).where(Conversation.visitor_id.in_(visitor_ids)).order_by(Conversation.id)
         ))

@@ -85,7 +85,8 @@ class WordPressClient:
             return resp.json(), resp
         except ValueError:
             raise ConnectorError(
-                f"/wp-json/wp/v2/{path} did not answer JSON (is {self.site_url} a WordPress site with the REST API on?)",
+                f"/wp-json/wp/v2/{path} did not answer JSON "
+                f"(is {self.site_url} a WordPress site with the REST API on?)",
                 code="platform_bad_response",
             ) from None
 

@@ -8,7 +8,7 @@ with what was typed and the field named.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -98,7 +98,7 @@ def _fields(hours: BusinessHours | None) -> dict[str, str]:
 def _now_line(hours: BusinessHours | None) -> str:
     if hours is None:
         return "Always open: the widget offers an email only when no one answers in time."
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = status(hours, now)
     if found.open:
         return "Open now."

@@ -2,8 +2,9 @@
 closing an account."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -14,8 +15,8 @@ from core.accounts.links import WELCOME, AccountLinks
 from core.accounts.users import close_user, create_user
 from core.db import Shop, User
 from core.errors import StoreChatError
-from core.notify import recipients
 from core.jobs import enqueue_account_email
+from core.notify import recipients
 from core.security.credentials import Credentials
 from core.services import services
 from core.shop_settings import changes

@@ -406,7 +406,8 @@ class PostgresBackend:
                     f"SELECT r.id, r.score FROM (SELECT s.{key} AS id, "
                     f"ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
                     f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
-                    f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query ORDER BY score DESC, s.{key} OFFSET 0) r "
+                    f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query "
+                    f"ORDER BY score DESC, s.{key} OFFSET 0) r "
                     f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} FROM {parent} t WHERE t.id = r.id) "
                     "ORDER BY r.score DESC, r.id LIMIT :limit"
                 ),

@@ -131,13 +131,15 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord],
                    checkpoint: Checkpoint, already: int) -> set[str]:
     return _sync_batches(db, run_id, records, "products_seen", checkpoint, already,
-                         lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)))
+                         lambda session, batch: search.index_products(session,
+                                                                      upsert_products(session, shop_id, batch)))
 
 
 def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord],
                     checkpoint: Checkpoint, already: int) -> set[str]:
     return _sync_batches(db, run_id, records, "documents_seen", checkpoint, already,
-                         lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)))
+                         lambda session, batch: search.index_documents(session,
+                                                                       upsert_documents(session, shop_id, batch)))
 
 
 def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str, checkpoint: Checkpoint,

@@ -77,7 +77,8 @@ def plan_shopper_reply(svc: Services, conversation_id: int) -> list[int]:
         return [row.id]
 
 
-def _row(conversation: Conversation, kind: str, channel: str, target: str, body: dict[str, Any]) -> NotificationDelivery:
+def _row(conversation: Conversation, kind: str, channel: str, target: str,
+         body: dict[str, Any]) -> NotificationDelivery:
     return NotificationDelivery(shop_id=conversation.shop_id, conversation_id=conversation.id, kind=kind,
                                 channel=channel, target=target, content=body)
 
