@@ -124,7 +124,7 @@ class Week(BaseModel):
 
     def day(self, weekday: int) -> tuple[Interval, ...]:
         """The intervals of ``date.weekday()`` (0 is Monday)."""
-        return getattr(self, DAYS[weekday])  # type: ignore[no-any-return]
+        return getattr(self, DAYS[weekday])
 
 
 class BusinessHours(BaseModel):

@@ -756,7 +756,7 @@ def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
     while time.monotonic() < deadline:
         if if_not_started is not None and time.monotonic() > nudge_at:
             with db.session() as session:
-                queued = session.get(SyncRun, run_id).status == "queued"  # type: ignore[union-attr]
+                queued = session.get(SyncRun, run_id).status == "queued"
             if queued:
                 click.echo(f"no worker started the sync within {start_within:.0f}s: running it here")
                 if_not_started()

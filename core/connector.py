@@ -376,8 +376,9 @@ class InstallHost(Protocol):
     flow touches StoreChat's state.
     """
 
-    #: StoreChat's public base URL (``https://chat.example.com``), no trailing slash.
-    public_url: str
+    @property
+    def public_url(self) -> str:
+        """StoreChat's public base URL (``https://chat.example.com``), no trailing slash."""
 
     def app_config(self, platform: str) -> Mapping[str, Any]:
         """The platform app's settings (client id and secret, scopes, API version)."""

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import CursorResult, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.analytics import rollup
@@ -184,7 +184,7 @@ def redact_shop(db: Database, shop_id: int) -> None:
         # The audit log goes with the shop (the only deletion of its rows), before the users it names.
         for model in (NotificationDelivery, Event, AnalyticsDay, Experiment, Conversation, Visitor, PlatformStaff,
                       AuditLog, User, CannedReply, Agent, Product, Document, SyncRun, WebhookDelivery):
-            session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
+            session.execute(delete(model).where(model.shop_id == shop_id))
         session.execute(delete(Shop).where(Shop.id == shop_id))
 
 
@@ -248,8 +248,8 @@ def expire_shop(db: Database, shop_id: int, days: int, now: datetime | None = No
                 session.execute(delete(model).where(model.conversation_id.in_(batch)))
             session.execute(delete(Conversation).where(Conversation.id.in_(batch)))
         still = select(Conversation.visitor_id).where(Conversation.shop_id == shop_id)
-        visitors = session.execute(delete(Visitor).where(
-            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still)))
+        visitors = cast(CursorResult[Any], session.execute(delete(Visitor).where(
+            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still))))
         session.execute(delete(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT,
                                             Event.created_at < cutoff))
         session.flush()

@@ -264,5 +264,5 @@ def disconnect_from_storechat(db: Database, shop_id: int, *, by: str) -> tuple[b
         site_key, secret = shop.site_key, config.get("identity_secret")
     if not disconnect_site(db, shop_id, by=by):
         return False, False
-    told = bool(site_url and secret) and tell_plugin(site_url, site_key, secret)
+    told = bool(site_url and secret and tell_plugin(site_url, site_key, secret))
     return True, told

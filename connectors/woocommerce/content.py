@@ -79,7 +79,7 @@ def _rendered(value: Any) -> str:
 
 def document(item: Mapping[str, Any], source: str) -> DocumentRecord | None:
     """A page or post (``source`` ``"page"``/``"post"``) as a document; None when protected or empty."""
-    content = item.get("content") if isinstance(item.get("content"), Mapping) else {}
+    content = found if isinstance(found := item.get("content"), Mapping) else {}
     if content.get("protected"):
         return None
     title = html.unescape(_rendered(item.get("title"))).strip()

@@ -60,7 +60,8 @@ class WordPressClient:
         deadline = self._session.deadline()
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                resp = self._session.get(url, params=dict(params), timeout=deadline)
+                # OutboundSession takes a Deadline for timeout (requests' own types know only seconds).
+                resp = self._session.get(url, params=dict(params), timeout=deadline)  # type: ignore[arg-type]
             except OutboundRefused as exc:
                 log.warning("WordPress call refused: %s", exc.message)
                 raise ConnectorError(UNREACHABLE, code="platform_unreachable") from None

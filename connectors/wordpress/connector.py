@@ -70,7 +70,7 @@ class WordPressConnector(Connector):
         if bool(username) != bool(password):
             raise _config_error("give both 'username' and 'application_password', or neither")
         extra = {"sleep": sleep} if sleep is not None else {}
-        self._client: WordPressClient | None = WordPressClient(
+        self._client = WordPressClient(
             self.site_url, username=username, application_password=password, **extra)
 
     @property

@@ -130,11 +130,11 @@ def to_document(
     if content.get("protected"):
         return None
     title = plain_title(_rendered(item, "title").get("rendered", ""))
-    slug = item.get("slug") if isinstance(item.get("slug"), str) else ""
+    slug = found if isinstance(found := item.get("slug"), str) else ""
     if kind == "page":
         doc_kind = page_kind(slug, title)
     else:
-        categories = item.get("categories") if isinstance(item.get("categories"), list) else []
+        categories = listed if isinstance(listed := item.get("categories"), list) else []
         doc_kind = "faq" if faq_categories.intersection(categories) else "post"
     link = item.get("link")
     return DocumentRecord(

@@ -47,7 +47,7 @@ def create() -> Any:
     try:
         spec = experiments.parse_form(request.form)
         with services().db.session() as session:
-            shop = session.get(Shop, current_user.shop_id)
+            shop = session.get_one(Shop, current_user.shop_id)
             experiments.create(session, shop, spec)
     except ExperimentError as exc:
         return _page(400, error=exc, values=values)

@@ -135,7 +135,7 @@ def save() -> Any:
     except FormError as exc:
         return _page(400, values=values, error=exc)
     with services().db.session() as session:
-        shop = session.scalar(select(Shop).where(Shop.id == current_user.shop_id).with_for_update())
+        shop = session.scalars(select(Shop).where(Shop.id == current_user.shop_id).with_for_update()).one()
         settings = dict(shop.settings or {})  # a new dict: the JSON column sees the change
         if chosen is None:
             settings.pop(SETTING, None)

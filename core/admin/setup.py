@@ -18,7 +18,7 @@ SEPARATOR = ":"
 
 
 @dataclass
-class SignedIn(UserMixin):  # type: ignore[misc]
+class SignedIn(UserMixin):
     user_id: int
     shop_id: int
     agent_id: int

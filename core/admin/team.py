@@ -98,7 +98,7 @@ def notifications() -> Any:
     keep = request.form.get("keep_webhook") == "1" and not webhook
     try:
         with services().db.session() as session:
-            shop = session.get(Shop, current_user.shop_id, with_for_update=True)
+            shop = session.get_one(Shop, current_user.shop_id, with_for_update=True)
             credentials = Credentials.from_settings(settings)
             before = credentials.open((shop.settings or {}).get(recipients.KEY) or {})
             current = recipients.read(session, settings, shop).webhook_url if keep else None

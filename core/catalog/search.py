@@ -195,7 +195,7 @@ def _document_row(d: Document) -> dict[str, Any]:
 
 
 def _document_fields(document_id: int, shop_id: int, title: str, body: str | None) -> dict[str, Any]:
-    text = html_to_text(body) if "<" in (body or "") else body
+    text = html_to_text(body) if body and "<" in body else body
     return {"id": document_id, "shop_id": shop_id, "title": _clean(title), "body": _clean(text)}
 
 

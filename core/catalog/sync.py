@@ -181,9 +181,9 @@ def content_hash(record: ProductRecord | DocumentRecord) -> str:
 def _stored(session: Session, model: type[M], shop_id: int,
             external_ids: list[str]) -> dict[str, tuple[int, str | None, datetime | None]]:
     """(id, content hash, platform's update time) of the shop's stored rows for these platform ids."""
-    rows = session.execute(select(model.id, model.external_id, model.content_hash,  # type: ignore[attr-defined]
-                                  model.remote_updated_at).where(  # type: ignore[attr-defined]
-        model.shop_id == shop_id, model.external_id.in_(external_ids)  # type: ignore[attr-defined]
+    rows = session.execute(select(model.id, model.external_id, model.content_hash,
+                                  model.remote_updated_at).where(
+        model.shop_id == shop_id, model.external_id.in_(external_ids)
     ))
     return {ext: (row_id, digest, updated) for row_id, ext, digest, updated in rows}
 

@@ -16,8 +16,9 @@ order, with a seq) and announced as a ``conversation`` frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from core import metrics
 from core.db import Agent, Conversation, Database
@@ -93,14 +94,14 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
             waiting_since = now if after == "waiting_human" else \
                 None if after != before else conversation.waiting_since
             agent_id = owner.id if after == "human" and owner is not None else None
-            moved = session.execute(
+            moved = cast(CursorResult[Any], session.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id, Conversation.status == before,
                        Conversation.agent_id.is_(None) if before_agent is None
                        else Conversation.agent_id == before_agent)
                 .values(status=after, agent_id=agent_id, waiting_since=waiting_since, updated_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )).rowcount
             if moved != 1:
                 continue  # another change came first: decide again on what it left
             if action == "handoff" and after != before:

@@ -90,7 +90,7 @@ class Database:
     @staticmethod
     def of(session: Session) -> Database:
         """The :class:`Database` that made ``session``."""
-        return session.info["database"]  # type: ignore[no-any-return]
+        return session.info["database"]
 
     @property
     def store_engine(self) -> Engine:

@@ -318,7 +318,7 @@ def ab_tests(value: Any, trigger_count: int) -> list[dict[str, Any]]:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < trigger_count:
                 continue
             entry["trigger"] = index
-        variants = []
+        variants: list[dict[str, Any]] = []
         for variant in test.get("variants") or []:
             if not isinstance(variant, dict):
                 continue
