@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from core.accounts.commands import user as user_commands
 from core.analytics.commands import analytics as analytics_commands
 from core.errors import BadInput, ConfigError, StoreChatError
 from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from core.supervisor import Supervisor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -234,8 +237,8 @@ def _started(settings: Settings, sup: Any) -> str:
             f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
 
 
-def _start(settings: Settings, web_workers: int | None,  # type: ignore[no-untyped-def]
-           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all"):
+def _start(settings: Settings, web_workers: int | None,
+           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all") -> Supervisor:
     """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 

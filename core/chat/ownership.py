@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from core import metrics
 from core.db import Agent, Conversation, Database
@@ -120,7 +121,7 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
     raise TransitionRefused("the conversation kept changing; try again")
 
 
-def _decide(session, conversation: Conversation, action: str, agent: Agent | None,  # type: ignore[no-untyped-def]
+def _decide(session: Session, conversation: Conversation, action: str, agent: Agent | None,
             assignee: Agent | None) -> tuple[str, Agent | None]:
     """The state ``action`` leads to from the conversation's, and its new owner; or refused."""
     before = conversation.status
@@ -144,7 +145,7 @@ def _decide(session, conversation: Conversation, action: str, agent: Agent | Non
     return after, owner
 
 
-def _newer_open(session, conversation: Conversation) -> bool:  # type: ignore[no-untyped-def]
+def _newer_open(session: Session, conversation: Conversation) -> bool:
     return session.scalar(
         select(Conversation.id).where(Conversation.visitor_id == conversation.visitor_id,
                                       Conversation.id > conversation.id, Conversation.status != "closed").limit(1)
