@@ -1,5 +1,5 @@
 # StoreChat: `make demo` runs it with a demo store; `make test` runs the tests.
-# Both create .venv and install what they need on first use.
+# Both create .venv and install what they need on first use; `make lint` runs ruff and mypy (as CI does).
 # `make wp-plugin` builds the WordPress plugin zip (Plugins → Add New → Upload Plugin).
 
 # The first Python 3.11+ that really runs (pyenv shims may exist for versions that are not active).
@@ -12,7 +12,7 @@ WP_PLUGIN_ZIP ?= dist/storechat-wordpress.zip
 
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test install clean wp-plugin
+.PHONY: demo serve test lint install clean wp-plugin
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Settings in pyproject.toml ([tool.ruff], [tool.mypy]); .ci/run runs this before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check core connectors
+	$(VENV)/bin/mypy core connectors
 
 wp-plugin:
 	@test -n "$(PYTHON)" || { echo "building the plugin zip needs Python 3.11 or newer"; exit 1; }

@@ -4,11 +4,23 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import (admin, api, demo, health, install, json_input, metrics_view, request_hooks, services, start_page,
-                  webhooks, widget)
+from core import (
+    admin,
+    api,
+    demo,
+    health,
+    install,
+    json_input,
+    metrics_view,
+    request_hooks,
+    services,
+    start_page,
+    webhooks,
+    widget,
+)
 from core.chat import http_transport, sock
-from core.widget import events as widget_events
 from core.settings import Settings, load_settings
+from core.widget import events as widget_events
 
 
 def create_app(settings: Settings | None = None) -> Flask:

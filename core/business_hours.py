@@ -28,7 +28,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SETTING = "business_hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 MAX_INTERVALS = 8
 MAX_CLOSED_DAYS = 366
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
@@ -117,14 +117,14 @@ class Week(BaseModel):
         if len(value) > MAX_INTERVALS:
             raise ValueError(f"at most {MAX_INTERVALS} intervals a day")
         ordered = tuple(sorted(value, key=lambda i: i.start))
-        for before, after in zip(ordered, ordered[1:]):
+        for before, after in zip(ordered, ordered[1:], strict=False):
             if after.start < before.end:
                 raise ValueError(f"{before} and {after} overlap")
         return ordered
 
     def day(self, weekday: int) -> tuple[Interval, ...]:
         """The intervals of ``date.weekday()`` (0 is Monday)."""
-        return getattr(self, DAYS[weekday])  # type: ignore[no-any-return]
+        return getattr(self, DAYS[weekday])
 
 
 class BusinessHours(BaseModel):
@@ -177,7 +177,7 @@ def from_settings(settings: Mapping[str, Any] | None) -> BusinessHours | None:
 def _utc(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 def is_open(hours: BusinessHours | None, now: datetime) -> bool:
@@ -198,14 +198,14 @@ def _instants(day: date, minute: int, zone: ZoneInfo) -> Iterator[datetime]:
         day, minute = day + timedelta(days=1), 0
     wall = datetime.combine(day, time(minute // 60, minute % 60))
     for fold in (0, 1):
-        instant = wall.replace(tzinfo=zone, fold=fold).astimezone(timezone.utc)
+        instant = wall.replace(tzinfo=zone, fold=fold).astimezone(UTC)
         if instant.astimezone(zone).replace(tzinfo=None) == wall:  # not a time the clock skips
             yield instant
 
 
 def _transitions(start: date, days: int, zone: ZoneInfo) -> Iterator[datetime]:
     """The instants (UTC, to the second) when the zone's offset changes in those days."""
-    edge = datetime.combine(start, time(), tzinfo=zone).astimezone(timezone.utc) - timedelta(days=1)
+    edge = datetime.combine(start, time(), tzinfo=zone).astimezone(UTC) - timedelta(days=1)
     end = edge + timedelta(days=days + 2)
     step = timedelta(hours=6)  # zones change their offset at most twice a year, never twice in 6 hours
     while edge < end:

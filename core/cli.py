@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from core.accounts.commands import user as user_commands
 from core.analytics.commands import analytics as analytics_commands
 from core.errors import BadInput, ConfigError, StoreChatError
 from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from core.supervisor import Supervisor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -234,8 +237,8 @@ def _started(settings: Settings, sup: Any) -> str:
             f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
 
 
-def _start(settings: Settings, web_workers: int | None,  # type: ignore[no-untyped-def]
-           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all"):
+def _start(settings: Settings, web_workers: int | None,
+           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all") -> Supervisor:
     """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 
@@ -624,7 +627,7 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
     reports = []
     if url is not None:
         db = Database(settings)
-        for (name, cases, ref), first in zip(sets, firsts):
+        for (name, cases, ref), first in zip(sets, firsts, strict=True):
             reports.append(evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, ref), db,
                                           timeout=timeout, catalog=name if tag else "", first=first))
     else:
@@ -640,7 +643,7 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
         try:
             base = _base_url(settings.model_copy(update={"public_url": None}), sup.addresses)
             db = Database(settings)
-            for (name, cases, ref), first in zip(sets, firsts):
+            for (name, cases, ref), first in zip(sets, firsts, strict=True):
                 shop = evaluation.find_eval_shop(db, ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
                 reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else "",
                                               first=first))
@@ -756,7 +759,7 @@ def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
     while time.monotonic() < deadline:
         if if_not_started is not None and time.monotonic() > nudge_at:
             with db.session() as session:
-                queued = session.get(SyncRun, run_id).status == "queued"  # type: ignore[union-attr]
+                queued = session.get(SyncRun, run_id).status == "queued"
             if queued:
                 click.echo(f"no worker started the sync within {start_within:.0f}s: running it here")
                 if_not_started()

@@ -379,8 +379,9 @@ class InstallHost(Protocol):
     flow touches StoreChat's state.
     """
 
-    #: StoreChat's public base URL (``https://chat.example.com``), no trailing slash.
-    public_url: str
+    @property
+    def public_url(self) -> str:
+        """StoreChat's public base URL (``https://chat.example.com``), no trailing slash."""
 
     def app_config(self, platform: str) -> Mapping[str, Any]:
         """The platform app's settings (client id and secret, scopes, API version)."""
@@ -487,7 +488,7 @@ class Connector(abc.ABC):
         """
         return None
 
-    def resume_from(self, state: Mapping[str, Any]) -> None:
+    def resume_from(self, state: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Continue the next read from a checkpoint :meth:`resume_point` gave."""
 
     def iter_documents(self, since: datetime | None = None) -> Iterator[DocumentRecord]:
@@ -534,7 +535,7 @@ class Connector(abc.ABC):
         """What core should do about a verified event; runs on a worker, may call the platform."""
         return ()
 
-    def register_webhooks(self, address: str) -> None:
+    def register_webhooks(self, address: str) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Ask the platform to deliver webhooks to ``address``; no-op where none exist."""
 
     @classmethod

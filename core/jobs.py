@@ -46,7 +46,9 @@ def queue(name: str, connection: redis_lib.Redis) -> Queue:
 def worker_layout(assistant_workers: int = 1, sync_workers: int = 1) -> list[tuple[str, ...]]:
     """The queues of each worker process `storechat serve` starts: shoppers' replies
     get workers of their own, the background work (syncs, webhooks) the others."""
-    return [(ASSISTANT,)] * assistant_workers + [(DEFAULT,)] * sync_workers
+    replies: tuple[str, ...] = (ASSISTANT,)
+    background: tuple[str, ...] = (DEFAULT,)
+    return [replies] * assistant_workers + [background] * sync_workers
 
 
 def sync_limit(shop_id: int) -> RateLimit:
@@ -162,7 +164,8 @@ def process_webhook(delivery_pk: int, event: dict[str, Any]) -> None:
 
     svc = worker_services()
     process_delivery(svc.db, delivery_pk, event,
-                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id, delay))
+                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id,
+                                                                                  delay))
 
 
 def purge_uninstalled_shop(shop_id: int, uninstall_event_id: int) -> None:

@@ -63,7 +63,8 @@ class QuietLibraries(logging.Filter):
 # -- ids of what is being handled ------------------------------------------------------
 
 IDS = ("request_id", "socket_id", "job_id")
-_ids: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("storechat_log_ids", default={})
+# The default is never mutated: every bind sets a new dict.
+_ids: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("storechat_log_ids", default={})  # noqa: B039
 
 
 @contextlib.contextmanager

@@ -4,8 +4,9 @@ What StoreChat holds about a shopper: the ``visitors`` rows that carry their
 email (given in the chat) or their platform customer id (a signed identity),
 those visitors' conversations, messages and events, the analytics days that
 count them (content gaps keep a question's words and its conversation: those
-days are rolled up again without them), and earlier exports of their data. A shopper who chatted without ever giving an email or logging in
-cannot be matched to a platform request, so nothing of theirs is found.
+days are rolled up again without them), and earlier exports of their data. A
+shopper who chatted without ever giving an email or logging in cannot be matched
+to a platform request, so nothing of theirs is found.
 
 Erasure deletes rows; it does not anonymize them. Everything of a shop is
 every row that names it, directly (``shop_id``) or through its products and
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import CursorResult, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.analytics import rollup
@@ -46,8 +47,7 @@ from core.db import (
     Visitor,
     WebhookDelivery,
 )
-from core.db.models import PlatformStaff
-from core.db.models import utcnow
+from core.db.models import PlatformStaff, utcnow
 
 #: The event kind an export is recorded under, for the merchant to hand over.
 EXPORT_EVENT = "privacy_export"
@@ -93,7 +93,8 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
     """
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
-        visitors = list(session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
+        visitors = list(session.scalars(
+            select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
         conversations = list(session.scalars(
             select(Conversation).where(Conversation.visitor_id.in_(visitor_ids)).order_by(Conversation.id)
         ))
@@ -183,7 +184,7 @@ def redact_shop(db: Database, shop_id: int) -> None:
         # The audit log goes with the shop (the only deletion of its rows), before the users it names.
         for model in (NotificationDelivery, Event, AnalyticsDay, Experiment, Conversation, Visitor, PlatformStaff,
                       AuditLog, User, CannedReply, Agent, Product, Document, SyncRun, WebhookDelivery):
-            session.execute(delete(model).where(model.shop_id == shop_id))  # type: ignore[attr-defined]
+            session.execute(delete(model).where(model.shop_id == shop_id))
         session.execute(delete(Shop).where(Shop.id == shop_id))
 
 
@@ -247,8 +248,8 @@ def expire_shop(db: Database, shop_id: int, days: int, now: datetime | None = No
                 session.execute(delete(model).where(model.conversation_id.in_(batch)))
             session.execute(delete(Conversation).where(Conversation.id.in_(batch)))
         still = select(Conversation.visitor_id).where(Conversation.shop_id == shop_id)
-        visitors = session.execute(delete(Visitor).where(
-            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still)))
+        visitors = cast(CursorResult[Any], session.execute(delete(Visitor).where(
+            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still))))
         session.execute(delete(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT,
                                             Event.created_at < cutoff))
         session.flush()

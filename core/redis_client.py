@@ -28,9 +28,9 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import redis as redis_lib
-from redis.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelConnectionPool
 from rq.defaults import DEFAULT_WORKER_TTL
 
 #: Seconds to open a connection to Redis.

@@ -127,8 +127,8 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)
 
-    @field_validator("database_url", "redis_url", "redis_sentinels", "public_url", "secret_key", "credentials_key", "smtp_url",
-                     "metrics_token", "log_format",
+    @field_validator("database_url", "redis_url", "redis_sentinels", "public_url", "secret_key", "credentials_key",
+                     "smtp_url", "metrics_token", "log_format",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -212,7 +212,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _through_sentinels(self) -> "Settings":
+    def _through_sentinels(self) -> Settings:
         """With Sentinels, ``redis_url`` names them (``redis+sentinel://``): every process
         started from these settings, and every client made from the URL, finds the primary
         through them, also after a failover."""

@@ -426,8 +426,8 @@ class AssistantSettings(Section):
 
     @classmethod
     def current(cls, settings: Mapping[str, Any]) -> AssistantSettings:
-        stored = settings.get("assistant") if isinstance(settings.get("assistant"), dict) else {}
-        values = {k: stored[k] for k in cls.KEYS if k in stored}  # type: ignore[union-attr]
+        stored = found if isinstance(found := settings.get("assistant"), dict) else {}
+        values = {k: stored[k] for k in cls.KEYS if k in stored}
         if values.get("engine") not in ("builtin", "openai"):
             values.pop("engine", None)
         return _lenient(cls, values)  # type: ignore[return-value]

@@ -25,11 +25,13 @@ PAGE = """<!doctype html>
 <title>StoreChat</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
-  body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #fafafa; }
+  body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
+         background: #fafafa; }
   main { max-width: 640px; margin: 56px auto; padding: 0 20px; }
   h1 { font-size: 28px; margin: 0 0 6px; }
   .muted { color: #6b7280; }
-  .go { display: inline-block; margin: 18px 0 8px; background: #1d4ed8; color: #fff; padding: 10px 18px; border-radius: 8px; text-decoration: none; font-weight: 600; }
+  .go { display: inline-block; margin: 18px 0 8px; background: #1d4ed8; color: #fff; padding: 10px 18px;
+        border-radius: 8px; text-decoration: none; font-weight: 600; }
   code { background: #eef0f3; padding: 1px 5px; border-radius: 4px; font-size: 14px; }
   li { margin: 4px 0; }
 </style>

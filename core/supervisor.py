@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
+from typing import cast
 
 from core import metrics_dir
 from core.db import Database
@@ -139,7 +139,8 @@ class Supervisor:
             for child in self.children:
                 if child.poll() is not None:
                     self.stop()
-                    raise ServeError(f"{' '.join(child.args[3:4])} process exited with {child.returncode} while starting")
+                    what = " ".join(cast(list[str], child.args)[3:4])
+                    raise ServeError(f"{what} process exited with {child.returncode} while starting")
             time.sleep(0.05)
         self.stop()
         raise ServeError(f"the web server did not start within {timeout:.0f}s")

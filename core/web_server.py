@@ -24,7 +24,7 @@ from gunicorn.glogging import Logger
 from core import log_setup, metrics_dir
 
 
-class OneLogFormat(Logger):  # type: ignore[misc]
+class OneLogFormat(Logger):
     """gunicorn's messages through StoreChat's handler (core/log_setup.py): in JSON mode every
     line of the process is one object, gunicorn's too. Its level stays its own (``loglevel``)."""
 
@@ -36,7 +36,7 @@ class OneLogFormat(Logger):  # type: ignore[misc]
             self.error_log.propagate = True
 
 
-class WebServer(BaseApplication):  # type: ignore[misc]
+class WebServer(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

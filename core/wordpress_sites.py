@@ -27,7 +27,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -178,7 +178,7 @@ def disconnect_site(db: Database, shop_id: int, *, by: str, sent_at: datetime | 
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _parse_time(value: Any) -> datetime:
@@ -264,5 +264,5 @@ def disconnect_from_storechat(db: Database, shop_id: int, *, by: str) -> tuple[b
         site_key, secret = shop.site_key, config.get("identity_secret")
     if not disconnect_site(db, shop_id, by=by):
         return False, False
-    told = bool(site_url and secret) and tell_plugin(site_url, site_key, secret)
+    told = bool(site_url and secret and tell_plugin(site_url, site_key, secret))
     return True, told

@@ -45,7 +45,7 @@ def _expected_stop(record: logging.LogRecord) -> bool:
     return "cold shut down" not in record.getMessage()
 
 
-class MeasuredWorker(SimpleWorker):  # type: ignore[misc]
+class MeasuredWorker(SimpleWorker):
     """RQ's SimpleWorker, each job timed and its failures counted by kind (its function's
     name: ``assistant_reply``, ``sync_shop``...), and its log lines tagged with its id."""
 
@@ -57,7 +57,8 @@ class MeasuredWorker(SimpleWorker):  # type: ignore[misc]
     def subscribe(self) -> None:
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
+        # rq declares pubsub_thread as None (its own subscribe() assigns the thread too).
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
             sleep_time=self.PUBSUB_WAIT, daemon=True, exception_handler=self._pubsub_exception_handler)
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ def parse_time(value: Any) -> datetime | None:
     moment = datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {value!r} has no UTC offset")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _line(item: Mapping[str, Any]) -> OrderLineRecord:

@@ -19,9 +19,8 @@ from .cells import (
     parse_optional_money,
     parse_policy,
     parse_position,
-    parse_quantity,
-    parse_stock,
     parse_status_published,
+    parse_stock,
     parse_tags,
     parse_url,
 )
@@ -199,7 +198,7 @@ class ProductDraft:
                     f"but product {self.handle!r} has no options"
                 )
             return ()
-        for slot, value in zip(OPTION_SLOTS, raw):
+        for slot, value in zip(OPTION_SLOTS, raw, strict=True):
             if slot <= len(self.option_names) and not value:
                 raise row.error(
                     f"Option{slot} Value is empty, but product {self.handle!r} "
@@ -238,7 +237,7 @@ def _option_names(row: Row) -> tuple[str, ...]:
     names = [row.get(f"Option{slot} Name").strip() for slot in OPTION_SLOTS]
     while names and not names[-1]:
         names.pop()
-    for slot, name in zip(OPTION_SLOTS, names):
+    for slot, name in zip(OPTION_SLOTS, names, strict=False):
         if not name:
             raise row.error(f"Option{slot} Name is empty but a later option is named")
     if len(set(names)) != len(names):

@@ -80,7 +80,7 @@ def iter_rows(text: str, *, required: Sequence[str]) -> Iterator[Row]:
                     f"has {len(values)} cells but the header has {len(columns)} columns "
                     "(a stray comma or quote?)"
                 )
-            yield Row(first, last, dict(zip(columns, values)))
+            yield Row(first, last, dict(zip(columns, values, strict=True)))
     except csv.Error as exc:
         # Report where the broken record starts: an unclosed quote is only
         # noticed at the end of the file, far from the mistake.

@@ -86,7 +86,8 @@ class ShopifyConnector(Connector):
                 self.config.get("shop_domain") or "",
                 access_token=lambda: self.config.get("access_token") or "",
                 api_version=self.app.get("api_version") or DEFAULT_API_VERSION,
-                refresh=self.refresh_access_token if self.config.get("refresh_token") or self._token_refresher else None,
+                refresh=(self.refresh_access_token
+                         if self.config.get("refresh_token") or self._token_refresher else None),
                 token_expires_at=lambda: parse_time(self.config.get("access_token_expires_at")),
                 session=self._session or HTTP(),
                 sleep=self._sleep,

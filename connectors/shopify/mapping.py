@@ -7,7 +7,7 @@ decimal strings and stays exact.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -189,8 +189,8 @@ def order_record(node: Mapping[str, Any]) -> OrderRecord:
 def iso(value: datetime) -> str:
     """A time as Shopify's search syntax wants it: UTC, seconds, ``Z`` (naive means UTC)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _media_url(media: Mapping[str, Any] | None) -> str | None:

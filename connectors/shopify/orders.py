@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from core.connector import OrderRecord, normalize_order_reference
 
@@ -51,7 +53,7 @@ def find_order(
     return None
 
 
-def _owned_by(node: dict, email: str | None, customer_id: str | None) -> bool:
+def _owned_by(node: Mapping[str, Any], email: str | None, customer_id: str | None) -> bool:
     order_email = (node.get("email") or "").strip().casefold()
     if email and order_email and order_email == email.strip().casefold():
         return True

@@ -91,7 +91,8 @@ def order_from_rest(o: Mapping[str, Any]) -> OrderRecord:
         financial_status=o.get("financial_status"),
         fulfillment_status=o.get("fulfillment_status"),
         cancelled=o.get("cancelled_at") is not None,
-        lines=tuple(OrderLineRecord(title=li.get("title") or li.get("name") or "", quantity=int(li.get("quantity") or 0),
+        lines=tuple(OrderLineRecord(title=li.get("title") or li.get("name") or "",
+                                    quantity=int(li.get("quantity") or 0),
                                     price=money(li.get("price") or "0", f"order {oid} line price"),
                                     variant_title=li.get("variant_title"), sku=li.get("sku") or None)
                     for li in o.get("line_items") or ()),

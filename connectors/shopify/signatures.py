@@ -95,14 +95,14 @@ def query_hmac_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
     reads one value, and Shopify repeats only list keys (``ids[]``): any
     other repeated key is refused, so what the route reads is what was signed.
     """
-    multi = {k: list(v) for k, v in multi.items()}
-    given = multi.get("hmac") or []
+    lists = {k: list(v) for k, v in multi.items()}
+    given = lists.get("hmac") or []
     if not secret or len(given) != 1 or not given[0]:
         return False
-    if any(len(v) > 1 and not k.endswith("[]") for k, v in multi.items()):
+    if any(len(v) > 1 and not k.endswith("[]") for k, v in lists.items()):
         return False
-    ok_js = _same(_digest(secret, _query_message_js(multi)), given[0])
-    ok_py = _same(_digest(secret, _query_message_python(multi)), given[0])
+    ok_js = _same(_digest(secret, _query_message_js(lists)), given[0])
+    ok_py = _same(_digest(secret, _query_message_python(lists)), given[0])
     return ok_js or ok_py
 
 
@@ -126,13 +126,13 @@ def proxy_signature_ok(multi: Mapping[str, Iterable[str]], secret: str) -> bool:
     there: a route that reads an identity from it must also refuse anything
     else (see :mod:`.proxy`).
     """
-    multi = {k: list(v) for k, v in multi.items()}
-    given = multi.get("signature") or []
+    lists = {k: list(v) for k, v in multi.items()}
+    given = lists.get("signature") or []
     if not secret or len(given) != 1 or not given[0]:
         return False
-    if any(len(multi.get(key) or ()) > 1 for key in PROXY_SINGLE):
+    if any(len(lists.get(key) or ()) > 1 for key in PROXY_SINGLE):
         return False
-    message = "".join(f"{k}={','.join(v)}" for k, v in _pairs(multi, ("signature",)))
+    message = "".join(f"{k}={','.join(v)}" for k, v in _pairs(lists, ("signature",)))
     return _same(_digest(secret, message), given[0])
 
 

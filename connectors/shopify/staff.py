@@ -18,10 +18,10 @@ with the ``associated_user`` (id, email, name, whether they own the shop).
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-import json
 from urllib.parse import urlencode, urlsplit
 
 import requests

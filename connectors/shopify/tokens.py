@@ -13,7 +13,7 @@ urllib, so these calls are made here with ``requests``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -33,7 +33,7 @@ def token_url(shop_domain: str) -> str:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def token_fields(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def _expiring(config: Mapping[str, Any], now: datetime) -> bool:
     except ValueError:
         return False
     if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     return expires - now < timedelta(minutes=5)
 
 

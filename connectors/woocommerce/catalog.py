@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.connector import ConnectorError, ProductRecord
@@ -48,7 +48,7 @@ class Checkpoint:
 
 
 def gmt_text(moment: datetime) -> str:
-    utc = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -56,7 +56,7 @@ def iter_products(client: WooClient, since: datetime | None, checkpoint: Checkpo
     params: dict[str, Any] = {"orderby": "id", "order": "asc"}
     cutoff = None
     if since is not None:
-        cutoff = (since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since).replace(microsecond=0)
+        cutoff = (since.replace(tzinfo=UTC) if since.tzinfo is None else since).replace(microsecond=0)
         # WordPress compares strictly after; a second earlier keeps changes made in the cutoff second
         params.update(modified_after=gmt_text(cutoff - timedelta(seconds=1)), dates_are_gmt=True)
     page, pages = checkpoint.page, checkpoint.page

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -79,7 +79,7 @@ def _rendered(value: Any) -> str:
 
 def document(item: Mapping[str, Any], source: str) -> DocumentRecord | None:
     """A page or post (``source`` ``"page"``/``"post"``) as a document; None when protected or empty."""
-    content = item.get("content") if isinstance(item.get("content"), Mapping) else {}
+    content = found if isinstance(found := item.get("content"), Mapping) else {}
     if content.get("protected"):
         return None
     title = html.unescape(_rendered(item.get("title"))).strip()
@@ -97,7 +97,7 @@ def iter_documents(client: WooClient, since: datetime | None, stage: str, page: 
     cutoff = None
     params: dict[str, Any] = {"status": "publish", "orderby": "id", "order": "asc", "_fields": FIELDS}
     if since is not None:
-        cutoff = (since.replace(tzinfo=timezone.utc) if since.tzinfo is None else since).replace(microsecond=0)
+        cutoff = (since.replace(tzinfo=UTC) if since.tzinfo is None else since).replace(microsecond=0)
         params["modified_after"] = (cutoff - TZ_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
     for path in ("pages", "posts")[("pages", "posts").index(stage):]:
         kind = path[:-1]

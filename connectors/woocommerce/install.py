@@ -63,7 +63,7 @@ def blueprint(host: InstallHost) -> Blueprint:
             return _error(413, "payload_too_large", f"the callback body may be at most {MAX_BODY} bytes")
         body = request.get_json(force=True, silent=True)
         keys = _keys(body)
-        if keys is None:
+        if keys is None or body is None:
             return _error(400, "bad_request", "the body must be WooCommerce's JSON: key_id, user_id, "
                                               "consumer_key, consumer_secret, key_permissions")
         shop = host.claim_connect_state(site_key, store, str(body["user_id"]))

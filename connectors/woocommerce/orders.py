@@ -62,7 +62,7 @@ def _candidates(client: WooClient, number: str, email: str | None,
         yield from _listed(client, {"search": email})
 
 
-def _listed(client: WooClient, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def _listed(client: WooClient, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     items, _ = client.get_page("orders", {**params, "orderby": "date", "order": "desc"}, 1)
     return items[:PER_PAGE]
 

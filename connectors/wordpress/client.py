@@ -53,7 +53,8 @@ class WordPressClient:
     def get(self, path: str, params: Mapping[str, Any]) -> requests.Response:
         """GET ``/wp-json/wp/v2/<path>``; retried on 429/5xx and network errors."""
         url = f"{self.api}/{path.lstrip('/')}"
-        return retried(lambda deadline: self._session.get(url, params=dict(params), timeout=deadline),
+        # OutboundSession takes a Deadline for timeout (requests' own types know only seconds).
+        return retried(lambda deadline: self._session.get(url, params=dict(params), timeout=deadline),  # type: ignore[arg-type]
                        self._session.deadline(), sleep=self._sleep, unreachable=UNREACHABLE,
                        platform="WordPress", place="site", log=log)
 
@@ -64,7 +65,8 @@ class WordPressClient:
             return resp.json(), resp
         except ValueError:
             raise ConnectorError(
-                f"/wp-json/wp/v2/{path} did not answer JSON (is {self.site_url} a WordPress site with the REST API on?)",
+                f"/wp-json/wp/v2/{path} did not answer JSON "
+                f"(is {self.site_url} a WordPress site with the REST API on?)",
                 code="platform_bad_response",
             ) from None
 

@@ -15,7 +15,7 @@ Config keys:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -70,7 +70,7 @@ class WordPressConnector(Connector):
         if bool(username) != bool(password):
             raise _config_error("give both 'username' and 'application_password', or neither")
         extra = {"sleep": sleep} if sleep is not None else {}
-        self._client: WordPressClient | None = WordPressClient(
+        self._client = WordPressClient(
             self.site_url, username=username, application_password=password, **extra)
 
     @property
@@ -116,7 +116,7 @@ class WordPressConnector(Connector):
 
     def faq_categories(self) -> tuple[frozenset[int], timedelta]:
         """The ids of the categories named FAQ, and how far the site's clock is ahead of ours."""
-        asked = datetime.now(timezone.utc)
+        asked = datetime.now(UTC)
         found, resp = self.client.get_json(
             "categories", {"slug": ",".join(sorted(FAQ_WORDS)), "_fields": "id,slug", "per_page": 100}
         )
@@ -166,7 +166,7 @@ class WordPressConnector(Connector):
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _clock_skew(date_header: str | None, asked: datetime) -> timedelta:

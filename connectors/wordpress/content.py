@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -104,7 +104,7 @@ def modified_at(item: Mapping[str, Any]) -> datetime | None:
         parsed = datetime.fromisoformat(value.removesuffix("Z"))
     except ValueError:
         raise RecordError(f"modified_gmt {value!r} is not a date", location=_where(item)) from None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _rendered(item: Mapping[str, Any], field: str) -> Mapping[str, Any]:
@@ -118,7 +118,9 @@ def _where(item: Mapping[str, Any]) -> str:
     return f"{item.get('type') or 'item'} {item.get('id')}"
 
 
-def to_document(item: Mapping[str, Any], kind: str, *, faq_categories: frozenset[int] = frozenset()) -> DocumentRecord | None:
+def to_document(
+    item: Mapping[str, Any], kind: str, *, faq_categories: frozenset[int] = frozenset()
+) -> DocumentRecord | None:
     """One page (``kind="page"``) or post (``kind="post"``) as a document; None when
     it is password-protected (its text is not public)."""
     item_id = item.get("id")
@@ -128,11 +130,11 @@ def to_document(item: Mapping[str, Any], kind: str, *, faq_categories: frozenset
     if content.get("protected"):
         return None
     title = plain_title(_rendered(item, "title").get("rendered", ""))
-    slug = item.get("slug") if isinstance(item.get("slug"), str) else ""
+    slug = found if isinstance(found := item.get("slug"), str) else ""
     if kind == "page":
         doc_kind = page_kind(slug, title)
     else:
-        categories = item.get("categories") if isinstance(item.get("categories"), list) else []
+        categories = listed if isinstance(listed := item.get("categories"), list) else []
         doc_kind = "faq" if faq_categories.intersection(categories) else "post"
     link = item.get("link")
     return DocumentRecord(

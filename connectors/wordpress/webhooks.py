@@ -27,7 +27,7 @@ import hmac
 import re
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.connector import (
@@ -100,7 +100,7 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
 def actions(connector: WordPressConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
     payload: Mapping[str, Any] = event.payload
     if event.topic == "site/disconnected":
-        yield ShopDisconnected(sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=timezone.utc))
+        yield ShopDisconnected(sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=UTC))
         return
     kind, item_id = str(payload["kind"]), int(payload["id"])
     external_id = f"{kind}:{item_id}"

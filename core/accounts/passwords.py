@@ -31,7 +31,7 @@ def _off_the_loop(work: Callable[[], T]) -> T:
         return work()
     if not monkey.is_module_patched("threading"):
         return work()
-    return get_hub().threadpool.apply(work)  # type: ignore[no-any-return]
+    return get_hub().threadpool.apply(work)
 #: Verified against when no account matches, so a missing account costs as
 #: much time as a wrong password and the two cannot be told apart.
 _DECOY = _hasher.hash("storechat decoy password")

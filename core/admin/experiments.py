@@ -52,7 +52,7 @@ def create() -> Any:
     try:
         spec = experiments.parse_form(request.form)
         with services().db.session() as session:
-            shop = session.get(Shop, current_user.shop_id)
+            shop = session.get_one(Shop, current_user.shop_id)
             created = experiments.create(session, shop, spec)
             target = f"trigger:{created.trigger}" if created.target == "trigger" else created.target
             audit.record_request(session, "experiment.create", {"experiment": created.id, "changes": {

@@ -8,7 +8,7 @@ with what was typed and the field named.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -98,7 +98,7 @@ def _fields(hours: BusinessHours | None) -> dict[str, str]:
 def _now_line(hours: BusinessHours | None) -> str:
     if hours is None:
         return "Always open: the widget offers an email only when no one answers in time."
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = status(hours, now)
     if found.open:
         return "Open now."
@@ -135,7 +135,7 @@ def save() -> Any:
     except FormError as exc:
         return _page(400, values=values, error=exc)
     with services().db.session() as session:
-        shop = session.scalar(select(Shop).where(Shop.id == current_user.shop_id).with_for_update())
+        shop = session.scalars(select(Shop).where(Shop.id == current_user.shop_id).with_for_update()).one()
         settings = dict(shop.settings or {})  # a new dict: the JSON column sees the change
         if chosen is None:
             settings.pop(SETTING, None)

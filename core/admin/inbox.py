@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from core.accounts.tickets import SocketTickets
-from core.chat.frames import MAX_INT
 from core.admin.setup import SignedIn
+from core.chat.frames import MAX_INT
 from core.connector import EmbeddedPage
 from core.db import Agent, CannedReply, Shop
 from core.errors import BadInput, NotFound

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from core.accounts.links import RESET, WELCOME, AccountLinks, BadLink, Purpose
 from core.accounts.throttle import SignInThrottle

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from core import audit
 from core.admin.team import owner_required
@@ -127,7 +128,7 @@ def _render(name: str, status: int = 200, *, values: dict[str, Any] | None = Non
 
 @bp.get("/")
 @owner_required
-def index() -> Response:
+def index() -> WerkzeugResponse:
     return redirect(url_for("settings.section", name="widget"))
 
 

@@ -18,7 +18,7 @@ SEPARATOR = ":"
 
 
 @dataclass
-class SignedIn(UserMixin):  # type: ignore[misc]
+class SignedIn(UserMixin):
     user_id: int
     shop_id: int
     agent_id: int
@@ -72,9 +72,21 @@ def init_app(app: Flask) -> None:
     login.user_loader(load_signed_in)
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
-    from core.admin import analytics, bearer, canned, experiments, guard, hours, inbox, install, routes, team
+    from core.admin import (
+        analytics,
+        bearer,
+        canned,
+        experiments,
+        guard,
+        hours,
+        inbox,
+        install,
+        routes,
+        team,
+        wordpress,
+        wordpress_connect,
+    )
     from core.admin import settings as settings_pages
-    from core.admin import wordpress, wordpress_connect
 
     bearer.init_app(app, login)
     app.jinja_env.globals["settings_nav"] = settings_pages.nav

@@ -6,8 +6,9 @@ The signed-in user's role is read from the database on every request
 owner cannot change their own role here, so a shop always keeps an owner."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -19,8 +20,8 @@ from core.accounts.users import close_user, create_user
 from core.db import Shop, User
 from core.db.models import USER_ROLES
 from core.errors import StoreChatError
-from core.notify import recipients
 from core.jobs import enqueue_account_email
+from core.notify import recipients
 from core.security.credentials import Credentials
 from core.services import services
 from core.shop_settings import changes
@@ -122,7 +123,7 @@ def notifications() -> Any:
     keep = request.form.get("keep_webhook") == "1" and not webhook
     try:
         with services().db.session() as session:
-            shop = session.get(Shop, current_user.shop_id, with_for_update=True)
+            shop = session.get_one(Shop, current_user.shop_id, with_for_update=True)
             credentials = Credentials.from_settings(settings)
             before = credentials.open((shop.settings or {}).get(recipients.KEY) or {})
             current = recipients.read(session, settings, shop).webhook_url if keep else None

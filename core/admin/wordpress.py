@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from core import shop_connectors
 from core.accounts.users import Conflict, active_user, create_user, normalize_email

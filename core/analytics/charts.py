@@ -65,7 +65,8 @@ def hbars(chart_id: str, title: str, points: Sequence[tuple[str, float]]) -> Mar
     for i, (label, value) in enumerate(points):
         y = 4 + i * row
         w = inner_w * value / top
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(label[:28])}</text>'
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
+                     f'{escape(label[:28])}</text>'
                      f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="{COLOR}">'
                      f'<title>{escape(label)}: {escape(_number(value))}</title></rect>'
                      f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{escape(_number(value))}</text>')

@@ -174,7 +174,7 @@ def report(session: Session, shop_id: int, first: date, last: date, currency: st
         intents=[Intent(intent=k, count=n) for k, n in sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))
                  [:TOP_INTENTS]],
         gaps=[Gap(question=g.text, count=g.count, wordings=g.variants, conversations=g.conversations)
-              for g in gaps.group([tuple(v) for v in gap_keys.values()], TOP_GAPS)],  # type: ignore[misc]
+              for g in gaps.group([tuple(v) for v in gap_keys.values()], TOP_GAPS)],
         days=days,
     )
 

@@ -13,10 +13,10 @@ from a product card, with the A/B variants it shows.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from core.chat.frames import AbChoices, ConversationId
@@ -69,5 +69,5 @@ def store_widget_events(session: Session, shop_id: int, body: WidgetEvents) -> i
             data["product_id"] = e.product_id
         rows.append({"shop_id": shop_id, "kind": WIDGET_KINDS[e.kind], "data": data,
                      "conversation_id": e.conversation_id if e.conversation_id in ours else None})
-    session.execute(Event.__table__.insert(), rows)
+    session.execute(cast(Table, Event.__table__).insert(), rows)
     return len(rows)

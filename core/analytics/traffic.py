@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +83,7 @@ def run(app: Flask, shop_id: int, visitors: int = 40, *, seed: int = 19,
             summary.variants[key] = summary.variants.get(key, 0) + 1
         summary.visitors += 1
 
-        def beacon(*events: dict[str, Any]) -> None:
+        def beacon(*events: dict[str, Any], ab: dict[str, str] = ab, env: dict[str, str] = env) -> None:
             client.post("/widget/v1/events", json={"site_key": site_key, "events": list(events), "ab": ab},
                         environ_base=env)
 
@@ -124,7 +124,7 @@ def run(app: Flask, shop_id: int, visitors: int = 40, *, seed: int = 19,
                 total = (price or Decimal("20")) * rng.choice((1, 1, 2))
                 apply_action(svc.db, shop_id, OrderCreated(OrderRecord(
                     external_id=f"demo-order-{seed}-{i}", name=f"#D{seed}{i:04d}", email=None,
-                    created_at=datetime.now(timezone.utc), currency=currency, total_price=total),
+                    created_at=datetime.now(UTC), currency=currency, total_price=total),
                     conversation_ref=str(conversation_id)))
                 summary.orders += 1
                 summary.revenue += total

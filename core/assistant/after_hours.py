@@ -10,7 +10,7 @@ them come from the tool result, so the grounding guard lets them through.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.business_hours import from_settings, status
@@ -26,7 +26,7 @@ def handoff_note(shop: Shop, page_locale: str | None = None, now: datetime | Non
     in words; None when no day has hours), ``back_at`` (the time alone) and
     ``say`` (the sentence for the shopper)."""
     hours = from_settings(shop.settings)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     found = status(hours, now)
     if found.open or hours is None:
         return {}

@@ -426,7 +426,8 @@ class Report:
             "handoffs": self.handoffs,
             "latency_ms": _stats(self.latencies),
             "server_ms": _stats(self.server_ms),
-            "cases": {(f"{o.catalog}/{o.case.id}" if o.catalog else o.case.id): {"pass": o.passed, "intent": o.case.intent, "catalog": o.catalog,
+            "cases": {(f"{o.catalog}/{o.case.id}" if o.catalog else o.case.id): {"pass": o.passed,
+                                  "intent": o.case.intent, "catalog": o.catalog,
                                   "lang": o.case.lang, "reply": o.reply,
                                   "cards": [c.get("title") for c in o.cards], "handoff": o.handoff,
                                   "failures": o.failures, "guard_trips": o.guard_trips}
@@ -536,7 +537,6 @@ def find_eval_shop(db: Database, ref: str, *, storefront: str | None = None, red
         return find_shop(db, ref)
     if storefront is not None and redis_url is not None:
         from core import redis_client
-
         from core.catalog.sync import create_run
         from core.jobs import enqueue_sync
         from core.shops import ensure_demo_shop

@@ -34,7 +34,7 @@ def _localized(value: Decimal, currency: str, locale: str) -> str:
     fmt = money_format(locale, currency)
     places = Decimal(1).scaleb(-fmt["n"])
     whole, _, fraction = f"{abs(value.quantize(places, rounding=ROUND_HALF_UP)):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

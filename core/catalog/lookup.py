@@ -59,7 +59,7 @@ def product_by_title(session: Session, shop_id: int, title: str) -> int | None:
     if not title:
         return None
     if catalog_size(session, shop_id, SMALL_CATALOG + 1) <= SMALL_CATALOG:
-        titles = dict(session.execute(shelf.products(shop_id, Product.id, Product.title)).all())
+        titles: dict[int, str] = dict(session.execute(shelf.products(shop_id, Product.id, Product.title)).all())
     else:
         ids = [h.id for h in search_products(session, shop_id, title, limit=TITLE_CANDIDATES)]
         titles = dict(session.execute(shelf.products_by_id(shop_id, ids, Product.id, Product.title)).all())

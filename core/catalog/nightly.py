@@ -11,7 +11,7 @@ It runs in the sweeper's loop (core/assistant/sweeper.py) beside each worker.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis as redis_lib
 from sqlalchemy import select
@@ -34,7 +34,7 @@ def due_shops(svc: Services) -> list[int]:
 
 def run_nightly(svc: Services, redis: redis_lib.Redis, now: datetime | None = None) -> int:
     """Queue today's incremental syncs if they are due and nobody queued them; how many were queued."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.hour < HOUR or not redis.set(f"{KEY}:{now.date().isoformat()}", "1", nx=True, ex=2 * 86400):
         return 0
     queued = 0

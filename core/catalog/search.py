@@ -195,7 +195,7 @@ def _document_row(d: Document) -> dict[str, Any]:
 
 
 def _document_fields(document_id: int, shop_id: int, title: str, body: str | None) -> dict[str, Any]:
-    text = html_to_text(body) if "<" in (body or "") else body
+    text = html_to_text(body) if body and "<" in body else body
     return {"id": document_id, "shop_id": shop_id, "title": _clean(title), "body": _clean(text)}
 
 
@@ -406,7 +406,8 @@ class PostgresBackend:
                     f"SELECT r.id, r.score FROM (SELECT s.{key} AS id, "
                     f"ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
                     f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
-                    f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query ORDER BY score DESC, s.{key} OFFSET 0) r "
+                    f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query "
+                    f"ORDER BY score DESC, s.{key} OFFSET 0) r "
                     f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} FROM {parent} t WHERE t.id = r.id) "
                     "ORDER BY r.score DESC, r.id LIMIT :limit"
                 ),

@@ -131,13 +131,15 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord],
                    checkpoint: Checkpoint, already: int) -> set[str]:
     return _sync_batches(db, run_id, records, "products_seen", checkpoint, already,
-                         lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)))
+                         lambda session, batch: search.index_products(session,
+                                                                      upsert_products(session, shop_id, batch)))
 
 
 def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord],
                     checkpoint: Checkpoint, already: int) -> set[str]:
     return _sync_batches(db, run_id, records, "documents_seen", checkpoint, already,
-                         lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)))
+                         lambda session, batch: search.index_documents(session,
+                                                                       upsert_documents(session, shop_id, batch)))
 
 
 def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str, checkpoint: Checkpoint,
@@ -179,9 +181,9 @@ def content_hash(record: ProductRecord | DocumentRecord) -> str:
 def _stored(session: Session, model: type[M], shop_id: int,
             external_ids: list[str]) -> dict[str, tuple[int, str | None, datetime | None]]:
     """(id, content hash, platform's update time) of the shop's stored rows for these platform ids."""
-    rows = session.execute(select(model.id, model.external_id, model.content_hash,  # type: ignore[attr-defined]
-                                  model.remote_updated_at).where(  # type: ignore[attr-defined]
-        model.shop_id == shop_id, model.external_id.in_(external_ids)  # type: ignore[attr-defined]
+    rows = session.execute(select(model.id, model.external_id, model.content_hash,
+                                  model.remote_updated_at).where(
+        model.shop_id == shop_id, model.external_id.in_(external_ids)
     ))
     return {ext: (row_id, digest, updated) for row_id, ext, digest, updated in rows}
 

@@ -29,8 +29,8 @@ from core.chat.frames import (
 )
 from core.chat.outbox import wake
 from core.chat.presence import Beat
-from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
+from core.chat.socket_session import SocketSession
 from core.db import Agent
 from core.services import Services, services
 

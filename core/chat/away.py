@@ -32,6 +32,7 @@ def requeue_away(svc: Services, redis: redis_lib.Redis, now: float | None = None
             select(Conversation.id, Conversation.shop_id, Conversation.agent_id)
             .where(Conversation.status == "human", Conversation.agent_id.is_not(None))
         ):
+            assert agent_id is not None  # the query takes only owned conversations
             owners[shop_id][agent_id].append(conversation_id)
     moved = 0
     for shop_id, by_agent in owners.items():

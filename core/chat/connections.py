@@ -160,7 +160,7 @@ class Connections:
                 beat = session.presence_beat()
                 if beat is not None:
                     self.svc.presence.gone(beat)
-        for (session, _), back in zip(present, newly):
+        for (session, _), back in zip(present, newly, strict=True):
             if back and session in live:
                 session.back_online()
 

@@ -2,7 +2,7 @@
 (docs/protocol.md)."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
@@ -175,10 +175,10 @@ class ReadUpTo(_Frame):
     seq: Seq
 
 
-VisitorFrame = Annotated[Union[Hello, SendMessage, Typing, AskHuman, Rate, LeaveContact, Ping],
+VisitorFrame = Annotated[Hello | SendMessage | Typing | AskHuman | Rate | LeaveContact | Ping,
                         Field(discriminator="type")]
-AgentFrame = Annotated[Union[AgentHello, AgentMessage, Resume, Ownership, Assign, AgentNote, AgentTyping, ReadUpTo,
-                             Ping], Field(discriminator="type")]
+AgentFrame = Annotated[AgentHello | AgentMessage | Resume | Ownership | Assign | AgentNote | AgentTyping | ReadUpTo
+                       | Ping, Field(discriminator="type")]
 _visitor: TypeAdapter[Any] = TypeAdapter(VisitorFrame)
 _agent: TypeAdapter[Any] = TypeAdapter(AgentFrame)
 VISITOR_TYPES = frozenset({"hello", "message", "typing", "handoff", "rate", "contact", "ping"})

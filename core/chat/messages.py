@@ -17,20 +17,22 @@ Frames show the shopper's id as it was sent.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, insert, select, true, update
+from sqlalchemy import Table, bindparam, exists, insert, select, true, update
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import metrics
-from core.db import Conversation, Database, Message, Visitor
-from core.db import sqlite_write
+from core.db import Conversation, Database, Message, Visitor, sqlite_write
 from core.db.compiled import Statements, autocommit
 from core.db.models import utcnow
 from core.errors import NotFound, StoreChatError
@@ -131,8 +133,8 @@ def append_message(
 # The store path runs for every line of every shopper and, under gevent, its
 # CPU holds the whole web process: its statements are built with SQLAlchemy,
 # compiled once per dialect and run on the DB-API cursor (core/db/compiled.py).
-_conversations = Conversation.__table__
-_messages = Message.__table__
+_conversations = cast(Table, Conversation.__table__)
+_messages = cast(Table, Message.__table__)
 _BUMP = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("cid"))
@@ -146,7 +148,9 @@ _MESSAGE_VALUES = ("conversation_id", "seq", "client_id", "author", "text", "pay
 def _insert(dialect: Dialect) -> Any:
     """INSERT that stores nothing (and returns no row) when the ``client_id`` was seen:
     a retry costs no lookup before every insert, and raises nothing."""
-    build = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect.name]
+    builds: dict[str, Callable[[Table], PostgresqlInsert | SqliteInsert]] = {
+        "sqlite": sqlite_insert, "postgresql": postgresql_insert}
+    build = builds[dialect.name]
     return (build(_messages)
             .values({column: bindparam(column) for column in _MESSAGE_VALUES})
             .on_conflict_do_nothing(index_elements=[_messages.c.conversation_id, _messages.c.client_id])

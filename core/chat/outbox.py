@@ -89,7 +89,7 @@ class Outbox:
         if self._overflowed.is_set() or self.closed.is_set():
             return
         if frame.get("type") == "message" and \
-                frame.get("seq", 0) <= self._sent.get(frame.get("conversation_id"), 0):
+                frame.get("seq", 0) <= self._sent.get(frame.get("conversation_id", 0), 0):
             # Sent already (the bus brings a socket's own lines back): not worth waking the sender.
             # A stale read lets a copy through (the sender drops it), or drops one that a queued
             # catch-up from an earlier seq (a replay) reads from the database anyway.

@@ -16,8 +16,10 @@ order, with a seq) and announced as a ``conversation`` frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from core import metrics
 from core.db import Agent, Conversation, Database
@@ -93,14 +95,14 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
             waiting_since = now if after == "waiting_human" else \
                 None if after != before else conversation.waiting_since
             agent_id = owner.id if after == "human" and owner is not None else None
-            moved = session.execute(
+            moved = cast(CursorResult[Any], session.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id, Conversation.status == before,
                        Conversation.agent_id.is_(None) if before_agent is None
                        else Conversation.agent_id == before_agent)
                 .values(status=after, agent_id=agent_id, waiting_since=waiting_since, updated_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )).rowcount
             if moved != 1:
                 continue  # another change came first: decide again on what it left
             if action == "handoff" and after != before:
@@ -119,7 +121,7 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
     raise TransitionRefused("the conversation kept changing; try again")
 
 
-def _decide(session, conversation: Conversation, action: str, agent: Agent | None,  # type: ignore[no-untyped-def]
+def _decide(session: Session, conversation: Conversation, action: str, agent: Agent | None,
             assignee: Agent | None) -> tuple[str, Agent | None]:
     """The state ``action`` leads to from the conversation's, and its new owner; or refused."""
     before = conversation.status
@@ -143,7 +145,7 @@ def _decide(session, conversation: Conversation, action: str, agent: Agent | Non
     return after, owner
 
 
-def _newer_open(session, conversation: Conversation) -> bool:  # type: ignore[no-untyped-def]
+def _newer_open(session: Session, conversation: Conversation) -> bool:
     return session.scalar(
         select(Conversation.id).where(Conversation.visitor_id == conversation.visitor_id,
                                       Conversation.id > conversation.id, Conversation.status != "closed").limit(1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis as redis_lib
 
@@ -120,7 +120,7 @@ class Presence:
 
     def _online(self, key: str) -> list[str]:
         self._redis.zremrangebyscore(key, "-inf", time.time())
-        return sorted(m.decode() for m in self._redis.zrange(key, 0, -1))
+        return sorted(m.decode() for m in cast(list[bytes], self._redis.zrange(key, 0, -1)))
 
     def agents_online(self, shop_id: int) -> list[int]:
         return sorted({int(m.split(":", 1)[0]) for m in self._online(_agents_key(shop_id))})

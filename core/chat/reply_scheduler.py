@@ -23,7 +23,7 @@ TYPING_HOLD = 3.0
 
 
 class ReplyScheduler:
-    def __init__(self, enqueue: Callable[[int, int], None], *, delay: float, max_hold: float) -> None:
+    def __init__(self, enqueue: Callable[[int, int], object], *, delay: float, max_hold: float) -> None:
         self._enqueue = enqueue
         self._delay = delay
         self._max_hold = max_hold

@@ -45,7 +45,7 @@ class _SocketDone(Response):
         return []
 
 
-class ChatSock(Sock):  # type: ignore[misc]
+class ChatSock(Sock):
     """flask-sock's extension, with routes that leave no reference cycle behind.
 
     flask-sock's own route builds a response class per connection, whose
@@ -56,6 +56,8 @@ class ChatSock(Sock):  # type: ignore[misc]
     serves every connection, and a closed connection is freed by reference
     counting the moment its handler returns (tests/core/test_socket_garbage.py).
     """
+
+    bp: Blueprint | None  # flask-sock's own (its __init__ sets it); flask-sock has no types
 
     def route(self, path: str, bp: Any = None, **kwargs: Any) -> Any:
         def decorator(handler: Any) -> Any:
@@ -214,7 +216,8 @@ class ChatServer(simple_websocket.Server):
         self._sized = _SizedMessages(conn, self._limit)
 
     def _handle_events(self) -> bool:
-        keep_going = bool(super()._handle_events())
+        # simple_websocket's private event loop, which its typeshed stubs leave out.
+        keep_going = bool(super()._handle_events())  # type: ignore[misc]
         if self._sized.too_big:
             try:
                 self.sock.send(self._sized.send(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "Message is too big")))
@@ -245,5 +248,5 @@ def init_app(app: Flask) -> None:
 
     # simple-websocket builds its accepted extension from this module global
     # (Base._handle_events); there is no option for it.
-    simple_websocket.ws.PerMessageDeflate = chat_deflate  # type: ignore[attr-defined,misc]
+    simple_websocket.ws.PerMessageDeflate = chat_deflate  # type: ignore[attr-defined]
     sock.init_app(app)

@@ -9,8 +9,8 @@ from core.chat import messages
 from core.chat.frames import AskHuman, Hello, LeaveContact, Rate, SendMessage, Typing
 from core.chat.presence import Beat
 from core.chat.service import VisitorContext
-from core.chat.socket_session import SocketSession
 from core.chat.sock import sock
+from core.chat.socket_session import SocketSession
 from core.services import services
 
 

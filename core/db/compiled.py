@@ -10,16 +10,18 @@ layers, which cost several times the driver's own work per statement
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 
 class Compiled:
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        # DML and SELECT compile to SQLCompiler (positional, positiontup, bind_names are its own).
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self._compiled = compiled
         self.sql = str(compiled)
         self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
@@ -47,7 +49,7 @@ class Compiled:
 class Statements:
     """Statements built with SQLAlchemy, compiled once per engine dialect."""
 
-    def __init__(self, **statements: Executable | Callable[[Dialect], Executable]) -> None:
+    def __init__(self, **statements: ClauseElement | Callable[[Dialect], ClauseElement]) -> None:
         """Each statement, or a function of the dialect that builds it (for dialect-only syntax)."""
         self._statements = statements
         self._compiled: dict[tuple[str, str], dict[str, Compiled]] = {}

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db.checkpoint import Checkpointer
 from core.settings import Settings
 
-
 #: Milliseconds a SQLite writer waits for another's write lock (not on the store path).
 BUSY_TIMEOUT_MS = 10000
 
@@ -113,7 +112,7 @@ class Database:
     @staticmethod
     def of(session: Session) -> Database:
         """The :class:`Database` that made ``session``."""
-        return session.info["database"]  # type: ignore[no-any-return]
+        return session.info["database"]
 
     @property
     def store_engine(self) -> Engine:

@@ -93,7 +93,7 @@ def write(engine: Engine, work: Callable[[Any], T], *, wait: float = BUSY_WAIT) 
     raw.close()
     if failed:
         raise result
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def _close_when_done(retry: Any, raw: Any) -> None:

@@ -340,7 +340,9 @@ def _read_attributes() -> dict[str, str]:
         data = json_input.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
     except (ValueError, binascii.Error):
         return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @bp.post("/cart/update.js")

@@ -41,7 +41,7 @@ class Cursor:
         return Cursor(parsed, conversation_id)
 
 
-def _view(query: Select[Any], view: str, agent_id: int) -> Select[Any]:
+def _view(query: Select[*tuple[Any, ...]], view: str, agent_id: int) -> Select[*tuple[Any, ...]]:
     status = Conversation.status
     if view == "open":
         return query.where(status != "closed")
@@ -58,7 +58,7 @@ def _view(query: Select[Any], view: str, agent_id: int) -> Select[Any]:
     return query
 
 
-def _search(query: Select[Any], text: str) -> Select[Any]:
+def _search(query: Select[*tuple[Any, ...]], text: str) -> Select[*tuple[Any, ...]]:
     """An email, an order number, or any words from the transcript."""
     text = text.strip()
     if not text:
@@ -87,7 +87,7 @@ def list_conversations(session: Session, shop_id: int, agent_id: int, *, view: s
     limit = max(1, min(limit, 200))
     last = aliased(Message)
     owner = aliased(Agent)
-    query = (
+    query: Select[*tuple[Any, ...]] = (
         select(Conversation, Visitor.email, owner.name, last.author, last.text,
                func.coalesce(ConversationRead.read_seq, literal(0)))
         .join(Visitor, Visitor.id == Conversation.visitor_id)

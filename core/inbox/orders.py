@@ -45,7 +45,7 @@ def shopper_orders(session: Session, shop_id: int, conversation_id: int) -> dict
         return {"orders": [], "looked_up": [], "status": "none_mentioned"}
     if not email and not customer_id:
         return {"orders": [], "looked_up": references, "status": "need_email"}
-    shop = session.get(Shop, shop_id)
+    shop = session.get_one(Shop, shop_id)
     try:
         connector = shop_connectors.in_session(session, shop)
         orders = [connector.find_order(ref, email=email, customer_id=customer_id) for ref in references]

@@ -26,9 +26,8 @@ from core.catalog.sync import create_run
 from core.connector import InstallResult
 from core.db import Event, Shop, SyncRun
 from core.db.models import utcnow
-from core.errors import BadInput
+from core.errors import BadInput, RateLimited
 from core.jobs import enqueue_sync
-from core.errors import RateLimited
 from core.security import connect_state, identity
 from core.security.client_address import address_key
 from core.services import Services

@@ -77,7 +77,8 @@ def plan_shopper_reply(svc: Services, conversation_id: int) -> list[int]:
         return [row.id]
 
 
-def _row(conversation: Conversation, kind: str, channel: str, target: str, body: dict[str, Any]) -> NotificationDelivery:
+def _row(conversation: Conversation, kind: str, channel: str, target: str,
+         body: dict[str, Any]) -> NotificationDelivery:
     return NotificationDelivery(shop_id=conversation.shop_id, conversation_id=conversation.id, kind=kind,
                                 channel=channel, target=target, content=body)
 
@@ -105,7 +106,7 @@ def deliver(svc: Services, delivery_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - recorded whatever it was; a bug must not leave the row pending
         reason = exc.message if isinstance(exc, StoreChatError) else f"could not send ({type(exc).__name__})"
         with svc.db.session() as session:
-            row = session.get(NotificationDelivery, delivery_id)
+            row = session.get_one(NotificationDelivery, delivery_id)
             row.error = reason[:500]
             if attempt >= TRIES:
                 row.status = "failed"
@@ -116,7 +117,7 @@ def deliver(svc: Services, delivery_id: int) -> None:
             raise
         return
     with svc.db.session() as session:
-        row = session.get(NotificationDelivery, delivery_id)
+        row = session.get_one(NotificationDelivery, delivery_id)
         row.status, row.sent_at, row.error = "sent", utcnow(), None
         # What was said is not kept once sent (it quotes the shopper); what it covered is.
         row.content = {k: body[k] for k in ("subject", "upto_seq") if k in body}

@@ -21,6 +21,7 @@ import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
@@ -145,13 +146,13 @@ def is_public(address: IPAddress) -> bool:
         or address.is_unspecified or address.is_reserved)
 
 
-def resolve(host: str, port: int) -> list[tuple[int, tuple]]:
+def resolve(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
     """``(family, sockaddr)`` of every TCP address ``host`` resolves to (raises ``socket.gaierror``)."""
     return [(family, sockaddr) for family, _, _, _, sockaddr in
             socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
-def checked_addresses(host: str, port: int) -> list[tuple[int, tuple]]:
+def checked_addresses(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
     """The addresses to connect to for ``host``, each one checked: all of them must be allowed,
     or the name is refused (a name with one private answer among public ones is not called)."""
     found = resolve(host.strip("[]"), port)

@@ -174,7 +174,7 @@ class OutboundSession(requests.Session):
     def deadline(self) -> Deadline:
         return Deadline(self._length, connect=self._connect, read=self._read)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if not isinstance(kwargs.get("timeout"), Deadline):
             kwargs["timeout"] = self.deadline()
         kwargs.pop("proxies", None)

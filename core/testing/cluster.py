@@ -221,7 +221,7 @@ class Cluster:
         self.webs[i] = None
 
     def stop(self) -> None:
-        for i, proc in enumerate(self.webs):
+        for proc in self.webs:
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.workers:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -168,7 +168,7 @@ class ConnectorContract:
                     f"{variant.external_id}: {len(variant.option_values)} option values "
                     f"for {len(product.options)} options"
                 )
-                for option, value in zip(product.options, variant.option_values):
+                for option, value in zip(product.options, variant.option_values, strict=True):
                     assert value in option.values, (
                         f"{variant.external_id}: {value!r} is not a value of option {option.name!r}"
                     )
@@ -191,7 +191,7 @@ class ConnectorContract:
     def test_products_since_a_time_are_a_subset(
         self, connector: Connector, products: list[ProductRecord]
     ) -> None:
-        since = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        since = datetime(2000, 1, 1, tzinfo=UTC)
         recent = list(connector.iter_products(since))
         assert all(isinstance(p, ProductRecord) for p in recent)
         assert {p.external_id for p in recent} <= {p.external_id for p in products}

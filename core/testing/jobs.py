@@ -24,7 +24,7 @@ def jobs_use(svc: Services) -> Iterator[None]:
     try:
         yield
     finally:
-        jobs.worker_services = original  # type: ignore[assignment]
+        jobs.worker_services = original
 
 
 def run_queued_jobs(svc: Services, queues: tuple[str, ...] = jobs.QUEUES) -> list[str]:

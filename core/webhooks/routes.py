@@ -14,11 +14,13 @@ platform is told to retry (503): a delivery is never dropped silently.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import cast
 
 import redis as redis_lib
 from flask import Blueprint, Flask, Response, jsonify, request
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import connector_registry, metrics, shop_connectors
@@ -64,7 +66,9 @@ def _receive(platform: str, cls: type[Connector]) -> tuple[Response, int]:
     raw = request.stream.read(limit + 1)
     if len(raw) > limit:
         return _error(413, "payload_too_large", f"webhook bodies may be at most {limit} bytes")
-    headers = request.headers
+    # werkzeug's Headers: the case-insensitive get() the connectors read headers with (it is no typing
+    # Mapping only because iterating it gives pairs, which no connector does).
+    headers = cast(Mapping[str, str], request.headers)
     if cls.webhook_ping(headers, raw):
         return jsonify(status="pong"), 200
     try:
@@ -99,9 +103,10 @@ def _receive(platform: str, cls: type[Connector]) -> tuple[Response, int]:
             session.flush()
             delivery_pk = delivery.id
     except IntegrityError:
-        delivery_pk = _claim_again(svc.db, platform, dedup_ref, event.delivery_id[:255])
-        if delivery_pk is None:
+        claimed = _claim_again(svc.db, platform, dedup_ref, event.delivery_id[:255])
+        if claimed is None:
             return jsonify(status="duplicate", delivery_id=event.delivery_id), 200
+        delivery_pk = claimed
     try:
         enqueue_webhook(svc.redis, delivery_pk, event_to_job(event), shop.id if shop is not None else None)
     except redis_lib.RedisError:
@@ -122,7 +127,7 @@ STALE_AFTER = timedelta(minutes=10)
 def _claim_again(db: Database, platform: str, shop_ref: str, delivery_id: str) -> int | None:
     """A repeated delivery is dropped, unless the first one failed for good or lost its job:
     then this one takes it over (one UPDATE, so only one of concurrent repeats does)."""
-    table = WebhookDelivery.__table__
+    table = cast(Table, WebhookDelivery.__table__)
     now = utcnow()
     with db.engine.begin() as conn:
         row = conn.execute(

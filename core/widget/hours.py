@@ -15,7 +15,7 @@ goes past it, and the widget asks for the config again once it has passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from core.business_hours import from_settings, status
@@ -28,7 +28,7 @@ MAX_AGE = 60
 def _midnight_after(now: datetime, hours: Any) -> datetime:
     zone = hours.zone
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(tomorrow, time(), tzinfo=zone).astimezone(UTC)
 
 
 def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: str | None,
@@ -37,7 +37,7 @@ def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: s
     hours = from_settings(prefs)
     if hours is None:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     found = status(hours, now)
     until = found.changes_at
     away = None
@@ -59,6 +59,6 @@ def cache_control(hours: Mapping[str, Any] | None, now: datetime | None = None) 
     """``public, max-age=60``, or less when the hours change sooner."""
     if not hours or hours.get("until") is None:
         return f"public, max-age={MAX_AGE}"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     left = int(hours["until"] / 1000 - now.timestamp())
     return f"public, max-age={max(0, min(MAX_AGE, left))}"

@@ -27,7 +27,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib.resources import files
 from typing import Any
@@ -36,11 +36,10 @@ from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.analytics import experiments
 from core.db import Shop
+from core.services import services
 from core.widget import i18n
 from core.widget.hours import cache_control, widget_hours
-from core.services import services
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +231,7 @@ def _toward(rgb: tuple[int, int, int], target: tuple[int, int, int], surface: tu
     """``rgb`` mixed toward ``target`` just enough to reach AA contrast on ``surface``."""
     for step in range(21):
         t = step / 20
-        mixed = tuple(c + (g - c) * t for c, g in zip(rgb, target))
+        mixed = tuple(c + (g - c) * t for c, g in zip(rgb, target, strict=True))
         if contrast(mixed, surface) >= AA:  # type: ignore[arg-type]
             return _hex(mixed)  # type: ignore[arg-type]
     return _hex(target)
@@ -319,7 +318,7 @@ def ab_tests(value: Any, trigger_count: int) -> list[dict[str, Any]]:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < trigger_count:
                 continue
             entry["trigger"] = index
-        variants = []
+        variants: list[dict[str, Any]] = []
         for variant in test.get("variants") or []:
             if not isinstance(variant, dict):
                 continue
@@ -433,7 +432,8 @@ def launcher_config(full: dict[str, Any]) -> dict[str, Any]:
         found["triggers"] = [{k: v for k, v in t.items() if k != "message"} for t in full["triggers"]]
     if full.get("ab"):
         found["ab"] = [
-            {**test, "variants": [v if test["target"] == "launcher_text" else {k: x for k, x in v.items() if k != "value"}
+            {**test, "variants": [v if test["target"] == "launcher_text"
+                                  else {k: x for k, x in v.items() if k != "value"}
                                   for v in test["variants"]]}
             for test in full["ab"]]
     return found
@@ -466,7 +466,7 @@ def _config(part: Callable[[dict[str, Any]], dict[str, Any]], hours_bound: bool)
     if not site_key or len(site_key) > MAX_SITE_KEY:
         return _error(400, "bad_input", f"site_key is required (at most {MAX_SITE_KEY} characters)")
     lang = request.args.get("lang", "")[:35] or None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with services().db.session() as session:
         shop = session.scalar(select(Shop).where(Shop.site_key == site_key, Shop.active.is_(True)))
         if shop is None:

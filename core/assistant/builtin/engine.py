@@ -30,7 +30,6 @@ from core.assistant.builtin import facts, knowledge, language, orders, shopping
 from core.assistant.builtin.dialogue import ENGINE, Answer, Dialogue
 from core.assistant.builtin.messages import UNSPOKEN
 from core.assistant.builtin.templates import QUICK, quick
-from core.assistant.builtin.translate import translation
 from core.assistant.builtin.text import (
     angry,
     asks_if_bot,
@@ -46,6 +45,7 @@ from core.assistant.builtin.text import (
     strip_thanks,
     wants_human,
 )
+from core.assistant.builtin.translate import translation
 from core.assistant.engine import Reply, Turn
 from core.assistant.tools import Tools
 

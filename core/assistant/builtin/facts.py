@@ -57,7 +57,9 @@ _NOT_OPEN = re.compile("|".join([
     shopping.PRICE.pattern, shopping.COMPARE.pattern,
     r"\b(in stock|stock|available|availability|sold out|left|remaining|restock|come in|comes in|"
     r"(?:sizes?|colou?rs?|options?|versions?) (?:does|do|is|are|can)|what (?:sizes|colou?rs|options)|"
-    r"how many (?:do|are|is|of)\b|how many$|(?:do|did) (?:you|we) (?:have|sell|carry|stock)|have you got|how many\?|tell me about|describe|look like|recommend|suggest|"
+    r"how many (?:do|are|is|of)\b|how many$|"
+    r"(?:do|did) (?:you|we) (?:have|sell|carry|stock)|have you got|how many\?|"
+    r"tell me about|describe|look like|recommend|suggest|"
     r"ship|shipping|deliver\w*|return\w*|refund\w*|order|discount|on sale)\b"]), re.I)
 
 

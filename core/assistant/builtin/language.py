@@ -49,7 +49,8 @@ _WORDS: dict[str, str] = {
         cuándo cuando llega llegará llegara correo número numero mío mio seda cuero lana algodón algodon
         enseñas enseñame muéstrame muestrame ver tenéis teneis podría podria quisiera ayuda ayudar eres soy
         por favor
-        que marca fabrica fabricante quién quien medidas quedan novedades hecho hecha lavar tela garantía garantia incluye peso últimas ultimas vuestras vuestros""",
+        que marca fabrica fabricante quién quien medidas quedan novedades hecho hecha lavar tela garantía garantia
+        incluye peso últimas ultimas vuestras vuestros""",
     "fr": """bonjour bonsoir salut merci vous avez est ce au aux du livrez livrer livraison vestes veste je suis
         mon ma mes les des une un combien coûte coute coûtent coutent commande commandes où pour avec voudrais
         plaît plait est-ce c'est votre vos nous êtes taille tailles chemise chemises haut hauts sac chaussures
@@ -70,7 +71,8 @@ _WORDS: dict[str, str] = {
         ein eine einen einer nicht gibt sie ihr größe grösse groesse größen sind kann können koennen liefern
         lieferung wann kommt ankommen bist bin nummer seide leder wolle baumwolle zeigen suche hilfe helfen in im welche
         welcher welches noch etwas was mir mich uns euch für fur zu von mit bei nach
-        marke hersteller stellt waschen gewicht maße masse neuheiten teuerste teuerstes günstigste billigste woraus welchem euer davon""",
+        marke hersteller stellt waschen gewicht maße masse neuheiten teuerste teuerstes günstigste billigste
+        woraus welchem euer davon""",
     "pt": """olá ola obrigado obrigada vocês voces têm tem tenho custa custam preço preco preços precos meu minha
         meus minhas onde não nao quero queria preciso procuro procurando quanto quanta envio envios entrega
         encomenda encomendas pedido pedidos camisa camisas camiseta camisetas blusa casaco casacos jaqueta

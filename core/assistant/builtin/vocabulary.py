@@ -432,8 +432,8 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
     for pid, words in vocab.title_words.items():
         if words:
             vocab.by_words.setdefault(words, []).append(pid)
-    for pids in vocab.by_words.values():
-        pids.sort()
+    for ids in vocab.by_words.values():
+        ids.sort()
     vocab.longest = max((len(w) for w in vocab.by_words), default=0)
     vocab.known.update(vocab.word_products)
     vocab.known.update(SYNONYMS)

@@ -233,7 +233,8 @@ def check_availability(session: Session, shop: Shop, ref: str | int,
             values[own or value] = own
     asked = list(values)
     unknown = [a for a in asked if values[a] is None]
-    matching = [v for v in product.variants if _matches_options(v, [values[a] for a in asked if a not in unknown])]
+    known = [option_value for a in asked if (option_value := values[a]) is not None]  # asked less unknown
+    matching = [v for v in product.variants if _matches_options(v, known)]
     policy = StockPolicy.of(shop.settings)
     return {
         "product": card(product, shop.currency),

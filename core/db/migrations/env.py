@@ -19,7 +19,7 @@ def run() -> None:
     config = context.config
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url", ""))
         with engine.begin() as connection:
             _run(connection)
     else:

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 
 Also creates the full-text search tables: FTS5 on SQLite, tsvector + GIN on
@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
