@@ -22,9 +22,11 @@ Keys named only by an address (``sc:rl:ip:…``, ``sc:slots:ip:…``,
 expire within minutes.
 
 Jobs: every ``rq:job:*`` whose arguments name their conversations or
-notification deliveries, their email, or (a webhook's payload) their email or
-customer id in this shop, in any state but running; a webhook still queued
-is left to run (the platform's request must still be carried out).
+notification deliveries, or (a webhook's payload of this shop) their email or
+customer id in this shop, in any state but running: queued, scheduled,
+deferred, failed, finished (with its result). A queued job would only fail on
+the rows now gone and keep its arguments in the failed registry for days. The
+job running the erasure (a platform's redact webhook) is running: left alone.
 """
 from __future__ import annotations
 
@@ -40,9 +42,6 @@ from rq.serializers import JSONSerializer
 
 #: Job states a job is left alone in: running (a worker holds it).
 RUNNING = frozenset({JobStatus.STARTED})
-#: A webhook job is only erased once it is done with (failed, finished, or waiting to be tried again).
-WEBHOOK_PENDING = frozenset({JobStatus.CREATED, JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
-                             JobStatus.RATE_LIMITED, JobStatus.READY_TO_ENQUEUE})
 #: Job functions (core/jobs.py) -> which argument names what.
 BY_CONVERSATION = ("core.jobs.assistant_reply", "core.jobs.notify_team", "core.jobs.notify_shopper")
 BY_DELIVERY = ("core.jobs.deliver_notification",)
@@ -117,7 +116,7 @@ def jobs(redis: redis_lib.Redis, t: Traces) -> list[Job]:
             status = job.get_status(refresh=False)
         except (NoSuchJobError, redis_lib.RedisError):
             continue
-        if status in RUNNING or (job.func_name == WEBHOOK and status in WEBHOOK_PENDING):
+        if status in RUNNING:
             continue
         if _names(job, t):
             found.append(job)
@@ -141,10 +140,9 @@ def _names(job: Job, t: Traces) -> bool:
     except Exception:  # noqa: BLE001 - an unreadable payload: not ours
         return False
     if func in BY_CONVERSATION and args:
-        if _int(args[0]) in t.conversation_ids:
-            return True
-        # notify_team(conversation_id, kind, email): the email a shopper left.
-        return func.endswith("notify_team") and len(args) > 2 and _lower(args[2]) in t.emails
+        # notify_team's email is the one left in that conversation: the conversation says whose
+        # (an email alone could be the same shopper's at another shop).
+        return _int(args[0]) in t.conversation_ids
     if func in BY_DELIVERY and args:
         return _int(args[0]) in t.delivery_ids
     if func == WEBHOOK and len(args) > 1:
@@ -178,10 +176,6 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _lower(value: Any) -> str | None:
-    return value.strip().lower() if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
