@@ -4,6 +4,7 @@ everyone else's data is untouched. The tables are taken from the models, so
 a new table is covered (or this test fails) without anyone remembering it."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,7 @@ from core.db import (
     WebhookDelivery,
 )
 from core.db.models import PlatformStaff
+from tests.core.test_cli import Cli, cli  # noqa: F401 - fixture
 
 SHOPPER_EMAIL = "Xavier.Quill@example.com"
 SHOPPER_ID = "cust-7731-xq"
@@ -463,3 +465,81 @@ def test_export_holds_everything_about_him_and_nothing_of_anyone_else(
     # Handed over directly: no new copy stored (only the earlier one).
     with db.session() as session:
         assert len(session.scalars(select(Event).where(Event.kind == privacy.EXPORT_EVENT)).all()) == 1
+
+
+# ---- storechat privacy export|delete
+
+
+def _audit_rows(db: Database, shop_id: int) -> list[AuditLog]:
+    with db.session() as session:
+        return list(session.scalars(select(AuditLog).where(AuditLog.shop_id == shop_id,
+                                                           AuditLog.action.like("privacy.%")).order_by(AuditLog.id)))
+
+
+def test_cli_export_writes_his_data_as_json(db: Database, traced: tuple[int, int, dict[str, Any]], cli: Cli,
+                                           tmp_path: Any) -> None:
+    import json
+    import stat
+
+    a, _, _ = traced
+    result = cli("privacy", "export", str(a), "--email", SHOPPER_EMAIL, "--customer-id", "77310")
+    assert result.exit_code == 0, result.output
+    export = json.loads(result.stdout)
+    assert sorted(v["id"] for v in export["visitors"]) == ["vis-xavier-1", "vis-xavier-2"]
+    assert "sc:rl:visitor:vis-xavier-2" in export["redis"]["keys"] and len(export["redis"]["jobs"]) == 10
+    assert "yolanda" not in result.stdout and TWIN_LINE not in result.stdout
+
+    out = tmp_path / "xavier.json"
+    result = cli("privacy", "export", "sk_aardvark", "--email", SHOPPER_EMAIL.lower(), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "1 visitor(s) and 1 conversation(s)" in result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert [v["id"] for v in json.loads(out.read_text())["visitors"]] == ["vis-xavier-1"]
+    # Audited, naming him only masked; no copy stored as an event.
+    rows = _audit_rows(db, a)
+    assert [r.action for r in rows] == ["privacy.export", "privacy.export"]
+    assert rows[0].detail == {"shopper": {"email": "X***@example.com", "customer_id": "77***"},
+                              "by": "command line", "visitors": 2, "conversations": 2}
+    with db.session() as session:
+        assert not session.scalars(select(Event).where(Event.kind == privacy.EXPORT_EVENT)).all()
+
+
+def test_cli_delete_erases_him_everywhere(db: Database, traced: tuple[int, int, dict[str, Any]], cli: Cli,
+                                         redis: Any) -> None:
+    a, b, before = traced
+    rows_b = _rows_by_shop(db, b)
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    declined = CliRunner(env=cli.env).invoke(main, ["privacy", "delete", str(a), "--email", SHOPPER_EMAIL],
+                                             input="n\n", prog_name="storechat")
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert "ZEBRA-PRIVATE-LINE" in repr(_rows_by_shop(db, a)) and _audit_rows(db, a) == []
+
+    result = cli("privacy", "delete", str(a), "--email", SHOPPER_EMAIL, "--customer-id", "77310", "--yes")
+    assert result.exit_code == 0, result.output
+    said = re.fullmatch(rf"deleted 2 visitor\(s\), 2 conversation\(s\), (\d+) Redis key\(s\) and 10 job\(s\) "
+                        rf"of the shopper in shop {a}\n", result.stdout)
+    # Per visitor: 7 keys (rate, 2 order-lookup counts, presence, swept, 2 typing) and a presence entry.
+    assert said and int(said.group(1)) == 16, result.stdout
+    assert _redis_state(redis) == before
+    assert "ZEBRA-PRIVATE-LINE" not in repr(_rows_by_shop(db, a)) and _rows_by_shop(db, b) == rows_b
+    [row] = _audit_rows(db, a)
+    assert (row.action, row.user_id, row.detail["shopper"], row.detail["visitors"], row.detail["jobs"]) == (
+        "privacy.delete", None, {"email": "X***@example.com", "customer_id": "77***"}, 2, 10)
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["nope", "--email", SHOPPER_EMAIL], "Error: no shop with id, site key or name 'nope'"),
+    (["sk_aardvark"], "Error: name the shopper: give --email, --customer-id, or both"),
+    (["sk_aardvark", "--email", "  "], "Error: name the shopper: give --email, --customer-id, or both"),
+    (["sk_aardvark", "--email", "xavier"], "Error: --email 'xavier' is not an email address"),
+])
+@pytest.mark.parametrize("command", ["export", "delete"])
+def test_cli_bad_arguments_are_named(db: Database, shops: tuple[int, int], cli: Cli, command: str,
+                                     args: list[str], error: str) -> None:
+    before = _dump(db)
+    result = cli("privacy", command, *args, "--yes") if command == "delete" else cli("privacy", command, *args)
+    assert (result.exit_code, result.stderr) == (1, error + "\n")
+    assert _dump(db) == before
