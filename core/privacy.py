@@ -76,7 +76,7 @@ def shopper_label(shopper: Shopper) -> dict[str, str | None]:
     (``x***@example.com``, ``cu***``), so the entry outlives their data without naming them."""
     email, customer = (shopper.email or "").strip(), str(shopper.customer_id or "").strip()
     local, _, domain = email.partition("@")
-    return {"email": f"{local[:1]}***@{domain}" if email else None,
+    return {"email": f"{local[:1]}***@{domain.lower()}" if email else None,
             "customer_id": f"{customer[:2]}***" if customer else None}
 
 
