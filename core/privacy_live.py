@@ -151,24 +151,27 @@ def _names(job: Job, t: Traces) -> bool:
 
 
 def _mentions(value: Any, t: Traces) -> bool:
-    """Whether a webhook payload names the shopper: their email, or their customer id as a value."""
-    for scalar in _scalars(value):
+    """Whether a webhook payload names the shopper: their email anywhere, or their customer id
+    under a customer's key (Shopify's ``customer.id``, WooCommerce's ``customer_id``): not any
+    number that happens to be equal (an order total, a product id)."""
+    for path, scalar in _scalars(value, ()):
         if isinstance(scalar, str) and scalar.strip().lower() in t.emails:
             return True
-        if not isinstance(scalar, bool) and isinstance(scalar, (str, int)) and str(scalar) in t.customer_ids:
+        if (not isinstance(scalar, bool) and isinstance(scalar, (str, int)) and str(scalar) in t.customer_ids
+                and any("customer" in str(step).lower() for step in path)):
             return True
     return False
 
 
-def _scalars(value: Any) -> Iterable[Any]:
+def _scalars(value: Any, path: tuple[Any, ...]) -> Iterable[tuple[tuple[Any, ...], Any]]:
     if isinstance(value, dict):
-        for item in value.values():
-            yield from _scalars(item)
+        for key, item in value.items():
+            yield from _scalars(item, (*path, key))
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _scalars(item)
+            yield from _scalars(item, path)
     else:
-        yield value
+        yield path, value
 
 
 def _int(value: Any) -> int | None:
@@ -195,7 +198,8 @@ def find(redis: redis_lib.Redis, t: Traces) -> Found:
 
 
 def _job_dict(job: Job) -> dict[str, Any]:
-    return {"id": job.id, "function": job.func_name, "status": str(job.get_status(refresh=False)),
+    status = job.get_status(refresh=False)
+    return {"id": job.id, "function": job.func_name, "status": getattr(status, "value", status),
             "args": list(job.args or ())}
 
 

@@ -317,7 +317,9 @@ def _leave_traces(redis: Any, db: Database, shop_id: int, visitor_id: str, email
     jobs.enqueue_shopper_email(redis, conversation, timedelta(hours=1))  # scheduled
     alert = jobs.enqueue_team_alert(redis, conversation, "contact", email)
     deliver = jobs.queue(jobs.ASSISTANT, redis).enqueue(jobs.deliver_notification, delivery)
-    payload = {"customer": {"id": webhook_customer, "email": email}, "line_items": [{"title": "Parka"}]}
+    # A number equal to another shopper's customer id elsewhere in the payload names no one.
+    payload = {"customer": {"id": webhook_customer, "email": email},
+               "line_items": [{"title": "Parka", "product_id": 77310, "quantity": 1}]}
     hook = jobs.queue(jobs.DEFAULT, redis).enqueue(jobs.process_webhook, _webhook_pk(db, shop_id), {
         "topic": "orders/create", "delivery_id": f"d-{visitor_id}", "payload": payload})
     for job, registry, status in ((deliver, FailedJobRegistry, JobStatus.FAILED),
@@ -460,6 +462,8 @@ def test_export_holds_everything_about_him_and_nothing_of_anyone_else(
     assert len(live["jobs"]) == 10
     assert {j["function"].rsplit(".", 1)[1] for j in live["jobs"]} == {
         "assistant_reply", "notify_shopper", "notify_team", "deliver_notification", "process_webhook"}
+    assert sorted(j["status"] for j in live["jobs"]) == ["failed"] * 4 + ["finished"] * 2 + ["queued"] * 2 + [
+        "scheduled"] * 2
     text_of = repr(export)
     assert "yolanda" not in text_of and TWIN_LINE not in text_of and "vis-xavier-b1" not in text_of
     # Handed over directly: no new copy stored (only the earlier one).
