@@ -17,6 +17,7 @@ from core import log_setup, metrics_dir
 from core.accounts.commands import user as user_commands
 from core.analytics.commands import analytics as analytics_commands
 from core.errors import BadInput, ConfigError, StoreChatError
+from core.privacy_commands import privacy as privacy_commands
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -587,6 +588,7 @@ def agent_rotate(agent_id: int) -> None:
 
 main.add_command(user_commands)
 main.add_command(analytics_commands)
+main.add_command(privacy_commands)
 
 
 @main.command("eval")

@@ -163,7 +163,7 @@ def process_webhook(delivery_pk: int, event: dict[str, Any]) -> None:
     from core.webhooks.processing import process_delivery
 
     svc = worker_services()
-    process_delivery(svc.db, delivery_pk, event,
+    process_delivery(svc.db, delivery_pk, event, redis=svc.redis,
                      schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id,
                                                                                   delay))
 

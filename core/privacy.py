@@ -8,6 +8,10 @@ days are rolled up again without them), and earlier exports of their data. A
 shopper who chatted without ever giving an email or logging in cannot be matched
 to a platform request, so nothing of theirs is found.
 
+Given Redis (the owner's Export and Delete in Settings > Privacy, ``storechat
+privacy``, the platforms' webhooks), their traces there go too: the keys named
+after them and the RQ jobs carrying them (:mod:`core.privacy_live`).
+
 Erasure deletes rows; it does not anonymize them. Everything of a shop is
 every row that names it, directly (``shop_id``) or through its products and
 conversations, plus its rows in the search index tables. The tests check this
@@ -16,13 +20,14 @@ data must be added here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from core import privacy_live
 from core.analytics import rollup
 from core.catalog import search
 from core.db import (
@@ -66,6 +71,15 @@ class Shopper:
         return bool(self.email or self.customer_id)
 
 
+def shopper_label(shopper: Shopper) -> dict[str, str | None]:
+    """How the audit log names a shopper whose data was exported or deleted: masked
+    (``x***@example.com``, ``cu***``), so the entry outlives their data without naming them."""
+    email, customer = (shopper.email or "").strip(), str(shopper.customer_id or "").strip()
+    local, _, domain = email.partition("@")
+    return {"email": f"{local[:1]}***@{domain.lower()}" if email else None,
+            "customer_id": f"{customer[:2]}***" if customer else None}
+
+
 def _visitor_ids(session: Session, shop_id: int, shopper: Shopper) -> list[str]:
     clauses = []
     if shopper.email:
@@ -84,12 +98,55 @@ def _is_export_of(event: Event, shopper: Shopper) -> bool:
                 or (shopper.customer_id and who.get("customer_id") == str(shopper.customer_id)))
 
 
-def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: str | None = None) -> dict[str, Any]:
-    """Everything held about ``shopper``, also recorded as a ``privacy_export`` event.
+def _emails(shopper: Shopper) -> set[str]:
+    return {shopper.email.strip().lower()} if shopper.email and shopper.email.strip() else set()
 
-    The platform asks the app to give this to the merchant (who answers the
-    shopper); the event is where the merchant (admin UI, API, or the database)
-    finds it. It is erased with the shopper's other data.
+
+def _deliveries_to(session: Session, shop_id: int, shopper: Shopper) -> list[int]:
+    """Notifications of the shop addressed to the shopper's email, with or without a conversation."""
+    emails = _emails(shopper)
+    if not emails:
+        return []
+    return list(session.scalars(select(NotificationDelivery.id).where(
+        NotificationDelivery.shop_id == shop_id, func.lower(NotificationDelivery.target).in_(emails))))
+
+
+def traces(session: Session, shop_id: int, shopper: Shopper) -> privacy_live.Traces:
+    """What names the shopper in the shop's rows: read before they are deleted."""
+    t = privacy_live.Traces(shop_id, emails=_emails(shopper),
+                            customer_ids={str(shopper.customer_id)} if shopper.customer_id else set())
+    if not shopper:
+        return t
+    visitors = session.execute(select(Visitor.id, Visitor.email, Visitor.customer_ref)
+                               .where(Visitor.id.in_(_visitor_ids(session, shop_id, shopper)))).all()
+    t.visitor_ids = {v.id for v in visitors}
+    t.emails |= {v.email.strip().lower() for v in visitors if v.email}
+    t.customer_ids |= {v.customer_ref for v in visitors if v.customer_ref}
+    t.conversation_ids = set(session.scalars(select(Conversation.id)
+                                             .where(Conversation.visitor_id.in_(t.visitor_ids))))
+    t.delivery_ids = set(session.scalars(select(NotificationDelivery.id).where(
+        NotificationDelivery.conversation_id.in_(t.conversation_ids)))) | set(_deliveries_to(session, shop_id, shopper))
+    for payload in session.scalars(select(Message.payload).where(Message.conversation_id.in_(t.conversation_ids),
+                                                                 Message.author == "visitor")):
+        if isinstance(payload, dict) and isinstance(payload.get("client"), str):
+            t.client_tags.add(payload["client"])
+    t.shop_deliveries = set(session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.shop_id == shop_id)))
+    return t
+
+
+def _at(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: str | None = None,
+                   record: bool = True, redis: Any = None) -> dict[str, Any]:
+    """Everything held about ``shopper``; with ``record`` also stored as a ``privacy_export`` event.
+
+    A platform's data request asks the app to give this to the merchant (who
+    answers the shopper): the event is where the merchant (admin UI, API, or
+    the database) finds it; it is erased with the shopper's other data. The
+    owner's Export and ``storechat privacy export`` hand it over at once
+    (``record=False``), and, given ``redis``, add what Redis holds about them.
     """
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
@@ -101,6 +158,8 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
         export: dict[str, Any] = {
             "shopper": {"email": shopper.email, "customer_id": shopper.customer_id},
             "request_id": request_id,
+            "shop_id": shop_id,
+            "exported_at": utcnow().isoformat(),
             "visitors": [{"id": v.id, "email": v.email, "customer_id": v.customer_ref,
                           "first_seen": v.created_at.isoformat(), "last_seen": v.last_seen_at.isoformat(),
                           "context": v.context or {}}
@@ -113,21 +172,66 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
             notes = session.scalars(select(Note).where(Note.conversation_id == c.id).order_by(Note.id))
             export["conversations"].append({
                 "id": c.id, "status": c.status, "started": c.created_at.isoformat(),
+                "last_activity": c.updated_at.isoformat(),
                 "messages": [{"seq": m.seq, "author": m.author, "text": m.text, "at": m.created_at.isoformat()}
                              for m in messages],
                 "events": [{"kind": e.kind, "data": e.data, "at": e.created_at.isoformat()} for e in events],
                 # What the team wrote about them: personal data too.
                 "team_notes": [{"text": n.text, "at": n.created_at.isoformat()} for n in notes],
             })
-        session.add(Event(shop_id=shop_id, kind=EXPORT_EVENT,
-                          data={"shopper": export["shopper"], "request_id": request_id, "export": export}))
+        # Emails sent to them or about them (what they said is not kept: kind, address, outcome).
+        delivery_ids = set(_deliveries_to(session, shop_id, shopper)) | set(session.scalars(
+            select(NotificationDelivery.id).where(
+                NotificationDelivery.conversation_id.in_([c.id for c in conversations]))))
+        export["notifications"] = [
+            {"conversation_id": d.conversation_id, "kind": d.kind, "channel": d.channel, "to": d.target,
+             "status": d.status, "at": d.created_at.isoformat()}
+            for d in session.scalars(select(NotificationDelivery).where(NotificationDelivery.id.in_(delivery_ids))
+                                     .order_by(NotificationDelivery.id))]
+        earlier = session.scalars(select(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT)
+                                  .order_by(Event.id))
+        export["earlier_exports"] = [{"request_id": (e.data or {}).get("request_id"), "at": _at(e.created_at)}
+                                     for e in earlier if _is_export_of(e, shopper)]
+        if redis is not None:
+            # Keys and jobs of Redis about them, as they are now (they expire on their own).
+            export["redis"] = privacy_live.find(redis, traces(session, shop_id, shopper)).as_dict()
+        if record:
+            session.add(Event(shop_id=shop_id, kind=EXPORT_EVENT,
+                              data={"shopper": export["shopper"], "request_id": request_id, "export": export}))
     return export
 
 
-def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
-    """Delete the shopper's visitors, conversations, messages, events and exports; returns visitors deleted."""
+@dataclass(frozen=True)
+class Erased:
+    """What :func:`erase_shopper` deleted."""
+
+    visitors: int
+    conversations: int
+    #: Redis keys and set members (0 without Redis).
+    redis_keys: int = 0
+    #: RQ jobs (0 without Redis).
+    jobs: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def redact_shopper(db: Database, shop_id: int, shopper: Shopper, *, redis: Any = None) -> int:
+    """:func:`erase_shopper`; returns the visitors deleted."""
+    return erase_shopper(db, shop_id, shopper, redis=redis).visitors
+
+
+def erase_shopper(db: Database, shop_id: int, shopper: Shopper, *, redis: Any = None) -> Erased:
+    """Delete the shopper's visitors, conversations, messages, events, notes, notifications and
+    exports; given ``redis``, also their keys and jobs there (before and after the rows: a
+    retry after a failure finds them again, and what appeared meanwhile goes too)."""
     if not shopper:
-        return 0
+        return Erased(0, 0)
+    with db.session() as session:
+        found = traces(session, shop_id, shopper)
+    live = (0, 0)
+    if redis is not None:
+        live = privacy_live.erase(redis, found)
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
         conversation_ids = list(session.scalars(
@@ -140,6 +244,9 @@ def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
             for model in (Message, Event, Note, ConversationRead, NotificationDelivery):
                 session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
             session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
+        addressed = _deliveries_to(session, shop_id, shopper)
+        if addressed:
+            session.execute(delete(NotificationDelivery).where(NotificationDelivery.id.in_(addressed)))
         if visitor_ids:
             session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
         exports = session.scalars(select(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT))
@@ -151,7 +258,10 @@ def redact_shopper(db: Database, shop_id: int, shopper: Shopper) -> int:
             rollup.store_day(session, shop_id, day)
         session.add(Event(shop_id=shop_id, kind="privacy_redacted", data={"visitors": len(visitor_ids),
                                                                           "conversations": len(conversation_ids)}))
-        return len(visitor_ids)
+    if redis is not None:
+        again = privacy_live.erase(redis, found)
+        live = (live[0] + again[0], live[1] + again[1])
+    return Erased(len(visitor_ids), len(conversation_ids), *live)
 
 
 def _days_of(session: Session, shop_id: int, conversation_ids: list[int]) -> set[date]:

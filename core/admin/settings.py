@@ -1,6 +1,7 @@
 """The Settings pages (owners): the widget with its live preview, proactive
-triggers, languages, the assistant (with "test this engine"), privacy, order
-attribution (the analytics' window), and the audit log; business hours, team and alerts, canned replies and the install
+triggers, languages, the assistant (with "test this engine"), privacy (with a
+shopper's data exported or deleted), order attribution (the analytics' window),
+and the audit log; business hours, team and alerts, canned replies and the install
 page are linked from the same navigation.
 
 Each page is one form over one section of ``shops.settings``
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from core import audit
+from core import audit, privacy
 from core.admin.team import owner_required
 from core.assistant import engine_check
 from core.assistant.llm.sealed_key import seal
@@ -119,11 +120,21 @@ def _render(name: str, status: int = 200, *, values: dict[str, Any] | None = Non
             except CredentialsUnreadable:
                 extra.setdefault("key_set", True)
                 extra.setdefault("key_unreadable", True)
+        if name == "privacy":
+            extra.setdefault("erased", _counts("erased", "conversations"))
         return render_template(
             f"admin/settings_{name}.html", shop=shop, section=name, nav=nav(), values=values, error=error,
             label=cls.label(error.field) if error else None, saved=request.args.get("saved") == "1",
             locales=LOCALES, trigger_rows=_trigger_rows(values) if name == "triggers" else None, **extra,
         ), status
+
+
+def _counts(*names: str) -> tuple[int, ...] | None:
+    """Small counts from the query string (after a deletion), or None."""
+    found = [request.args.get(n, "") for n in names]
+    if not all(re.fullmatch(r"[0-9]{1,6}", v) for v in found):
+        return None
+    return tuple(int(v) for v in found)
 
 
 @bp.get("/")
@@ -234,6 +245,67 @@ def test_engine() -> tuple[str, int]:
         config = chosen.config(opened)
         answers = engine_check.run(session, shop, config)
     return _render("assistant", values=_echo(request.form), answers=answers)
+
+
+# ---- one shopper's data, exported or deleted (Settings > Privacy)
+
+
+def _shopper_or_refusal() -> tuple[privacy.Shopper | None, tuple[str, int] | None]:
+    """The shopper the form names, or the privacy page answering why not (the typed
+    values are not echoed: the page names no shopper)."""
+    email = (request.form.get("email") or "").strip()[:320]
+    customer = (request.form.get("customer_id") or "").strip()[:255]
+    if email and "@" not in email:
+        return None, _render("privacy", 400, shopper_error="The email is not an email address.")
+    if not email and not customer:
+        return None, _render("privacy", 400, shopper_error="Give the shopper's email, customer id, or both.")
+    return privacy.Shopper(email or None, customer or None), None
+
+
+@bp.post("/privacy/export", endpoint="privacy_export")
+@owner_required
+def privacy_export() -> Any:
+    """Everything the shop holds about one shopper, as a JSON file to download (audited)."""
+    shopper, refused = _shopper_or_refusal()
+    if refused is not None:
+        return refused
+    assert shopper is not None
+    shop_id = current_user.shop_id
+    svc = services()
+    export = privacy.export_shopper(svc.db, shop_id, shopper, record=False, redis=svc.redis)
+    with svc.db.session() as session:
+        audit.record_request(session, "privacy.export", {"shopper": privacy.shopper_label(shopper),
+                                                         "visitors": len(export["visitors"]),
+                                                         "conversations": len(export["conversations"])})
+    if not export["visitors"] and not export["notifications"] and not export["earlier_exports"]:
+        return _render("privacy", 404, shopper_error="This shop holds nothing about that shopper.")
+    body = json.dumps(export, indent=2, ensure_ascii=False, default=str)
+    resp = Response(body, content_type="application/json; charset=utf-8")
+    resp.headers["Content-Disposition"] = (f'attachment; filename="shopper-data-shop{shop_id}-'
+                                           f'{export["exported_at"][:10]}.json"')
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/privacy/delete", endpoint="privacy_delete")
+@owner_required
+def privacy_delete() -> Any:
+    """Delete everything the shop holds about one shopper, everywhere it lives (audited)."""
+    shopper, refused = _shopper_or_refusal()
+    if refused is not None:
+        return refused
+    assert shopper is not None
+    if request.form.get("confirm") != "yes":
+        return _render("privacy", 400, shopper_error="Tick the box to confirm: deleting cannot be undone.")
+    svc = services()
+    erased = privacy.erase_shopper(svc.db, current_user.shop_id, shopper, redis=svc.redis)
+    with svc.db.session() as session:
+        audit.record_request(session, "privacy.delete", {"shopper": privacy.shopper_label(shopper),
+                                                         **erased.as_dict()})
+    if not (erased.visitors or erased.redis_keys or erased.jobs):
+        return _render("privacy", 404, shopper_error="This shop holds nothing about that shopper.")
+    return redirect(url_for("settings.section", name="privacy", erased=erased.visitors,
+                            conversations=erased.conversations), code=303)
 
 
 # ---- the audit log

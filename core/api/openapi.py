@@ -401,6 +401,9 @@ EXCLUDED: dict[str, str] = {
     "/admin/settings/<name>": _ADMIN_PAGE, "/admin/settings/audit": _ADMIN_PAGE,
     "/admin/settings/widget/preview": "the widget's live preview, an HTML page framed by the settings page",
     "/admin/settings/assistant/test": _ADMIN_PAGE,
+    "/admin/settings/privacy/export": "a form of the Privacy page answered with a JSON file to download (one "
+                                      "shopper's data), not an API (tests/core/test_admin_privacy.py)",
+    "/admin/settings/privacy/delete": _ADMIN_PAGE,
     "/admin/settings/static/<path:filename>": "the settings pages' static files",
     "/admin/settings/install/": _ADMIN_PAGE, "/admin/settings/install/sync": _ADMIN_PAGE,
     "/admin/settings/install/wordpress.zip": "the WordPress plugin as a zip file to download, the same for "

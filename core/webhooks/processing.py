@@ -57,8 +57,9 @@ def event_from_job(data: Mapping[str, Any]) -> WebhookEvent:
 
 
 def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, Any], *,
-                     schedule_purge: SchedulePurge | None = None) -> None:
-    """Do what delivery ``delivery_pk`` asks; marks it processed, or failed and re-raises."""
+                     schedule_purge: SchedulePurge | None = None, redis: Any = None) -> None:
+    """Do what delivery ``delivery_pk`` asks; marks it processed, or failed and re-raises.
+    ``redis``: a shopper's redaction also erases their keys and jobs there."""
     with db.session() as session:
         delivery = session.get(WebhookDelivery, delivery_pk)
         if delivery is None or delivery.status == "processed":
@@ -69,7 +70,7 @@ def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, An
     try:
         connector = _connector(db, shop, platform)
         for action in connector.webhook_actions(event):
-            apply_action(db, shop_id, action, connector=connector, schedule_purge=schedule_purge)
+            apply_action(db, shop_id, action, connector=connector, schedule_purge=schedule_purge, redis=redis)
     except Exception as exc:
         _mark(db, delivery_pk, "failed", f"{type(exc).__name__}: {exc}"[:2000])
         raise
@@ -95,7 +96,7 @@ def _mark(db: Database, delivery_pk: int, status: str, error: str | None) -> Non
 
 
 def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, connector: Connector | None = None,
-                 schedule_purge: SchedulePurge | None = None) -> None:
+                 schedule_purge: SchedulePurge | None = None, redis: Any = None) -> None:
     """Carry out one action for the shop (``None``: a shop StoreChat does not have)."""
     if shop_id is None:
         log.info("webhook action %s for a shop StoreChat does not have: nothing to do", type(action).__name__)
@@ -124,7 +125,7 @@ def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, co
         privacy.export_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id),
                                request_id=action.request_id)
     elif isinstance(action, ShopperRedact):
-        privacy.redact_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id))
+        privacy.redact_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id), redis=redis)
     elif isinstance(action, ShopRedact):
         privacy.redact_shop(db, shop_id)
     else:

@@ -20,7 +20,7 @@ from core.settings import Settings
 from tests.conftest import SHOPIFY_DATA
 
 APPAREL = SHOPIFY_DATA / "apparel.csv"
-COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user", "analytics",
+COMMANDS = ["eval", "serve", "worker", "demo", "migrate", "sync", "shop", "agent", "user", "analytics", "privacy",
             "shopify"]  # a connector's own commands (Connector.cli_group)
 
 
@@ -118,6 +118,9 @@ def test_help_lists_the_commands(cli: Cli) -> None:
         (["shop", "list"], "Usage: storechat shop list [OPTIONS]"),
         (["agent"], "Usage: storechat agent [OPTIONS] COMMAND [ARGS]..."),
         (["agent", "create"], "Usage: storechat agent create [OPTIONS] SHOP"),
+        (["privacy"], "Usage: storechat privacy [OPTIONS] COMMAND [ARGS]..."),
+        (["privacy", "export"], "Usage: storechat privacy export [OPTIONS] SHOP"),
+        (["privacy", "delete"], "Usage: storechat privacy delete [OPTIONS] SHOP"),
     ],
 )
 def test_subcommand_help(args: list[str], usage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,6 +79,9 @@ class Target:
     run_id: int
     #: What must never reach another shop's principal: names, emails, texts.
     secrets: tuple[str, ...] = ()
+    #: The email a shopper of the shop gave (Settings > Privacy names a shopper by it): one no other
+    #: probe changes (visitor_http.contact's gives the chatting visitor another).
+    shopper_email: str = ""
 
 
 @dataclass
@@ -146,6 +149,12 @@ def _post_form(path: str) -> Callable[[Target, Target], list[Probe]]:
     return lambda t, home: [Probe("POST", path.format(t=t), form={})]
 
 
+def _shopper_form(action: str) -> Callable[[Target, Target], list[Probe]]:
+    """Settings > Privacy naming the target's shopper by their email (one's own shop's only)."""
+    return lambda t, home: [Probe("POST", f"/admin/settings/privacy/{action}",
+                                  form={"email": t.shopper_email, "confirm": "yes"})]
+
+
 def _events_beacon(t: Target, home: Target) -> list[Probe]:
     # The beacon carries no token: with a shop's site key it speaks for that shop (public by
     # design, as hello). Aimed: one's own site key naming the other shop's conversation.
@@ -210,6 +219,9 @@ AIMS: dict[str, Aim] = {
     "settings.section": Aim(_get("/admin/settings/widget"), ("owner_session",), own_shop_answer=True),
     "settings.audit": Aim(_get("/admin/settings/audit"), ("owner_session",), own_shop_answer=True),
     "settings.preview": Aim(_get("/admin/settings/widget/preview"), ("owner_session",), own_shop_answer=True),
+    # A shopper's data by their email: B's shopper is not found in A (404, nothing of B deleted).
+    "settings.privacy_export": Aim(_shopper_form("export"), ("owner_session",)),
+    "settings.privacy_delete": Aim(_shopper_form("delete"), ("owner_session",), (303,)),
     "wordpress_connect.site": Aim(_get("/admin/wordpress/site"), ("owner_session",), own_shop_answer=True),
     # The widget's beacon naming B's conversation: stored for A, unlinked from B's conversation.
     "widget_events.receive": Aim(_events_beacon, ("visitor_token",), (204,), own_shop_answer=True),
@@ -350,6 +362,7 @@ def _populate(url: str, db: Database, settings: Settings, tag: str, name: str) -
     with db.session() as session:
         visitor = session.scalar(select(Visitor).where(Visitor.shop_id == shop.id))
         visitor.email = f"{tag}-shopper@{tag}.example"
+        session.add(Visitor(id=f"{tag}-privacy-visitor", shop_id=shop.id, email=f"{tag}-privacy@{tag}.example"))
         session.add(Note(conversation_id=conversation_id, agent_id=users["agent"].agent_id, text=f"{tag} secret note"))
         canned = CannedReply(shop_id=shop.id, shortcut="thanks", text=f"{tag} secret canned reply")
         session.add(canned)
@@ -363,9 +376,10 @@ def _populate(url: str, db: Database, settings: Settings, tag: str, name: str) -
         canned_id, experiment_id = canned.id, experiment.id
     run_id = create_run(db, shop.id).id
     secrets = (name, f"{tag} secret", f"{tag}-owner@", f"{tag}-agent@", f"{tag}-spare@", f"{tag}-shopper@",
+               f"{tag}-privacy@",
                f"{tag.title()} agent person", f"{tag.title()} owner person", f"{tag.title()} bot")
     target = Target(shop.id, shop.site_key, shop.platform_ref, conversation_id, canned_id, users["spare"].id,
-                    users["agent"].agent_id, experiment_id, run_id, secrets)
+                    users["agent"].agent_id, experiment_id, run_id, secrets, f"{tag}-privacy@{tag}.example")
     return target, {"token": hello["token"], "credential": credential, "users": users,
                     "webhook_secret": webhook_secret}
 
@@ -513,7 +527,8 @@ def test_no_principal_of_one_shop_reaches_another_shops_objects(world: World) ->
                     before = after
     assert not failures, "\n".join(failures)
     # The same requests at A's own objects are served, so each refusal above is B's.
-    for endpoint, aim in sorted(AIMS.items(), key=lambda item: item[0] in ("canned.delete", "team.close")):
+    for endpoint, aim in sorted(AIMS.items(), key=lambda item: item[0] in ("canned.delete", "team.close",
+                                                                           "settings.privacy_delete")):
         for kind in aim.native:
             for probe in aim.aim(world.a, world.a)[:1]:
                 response = _send(world, world.principals[kind], probe)

@@ -92,6 +92,8 @@ FORM_ROUTES: dict[str, str] = {
     "canned.delete": "/admin/canned/1/delete",
     "settings.save": "/admin/settings/widget",
     "settings.test_engine": "/admin/settings/assistant/test",
+    "settings.privacy_export": "/admin/settings/privacy/export",
+    "settings.privacy_delete": "/admin/settings/privacy/delete",
     "install_admin.sync_now": "/admin/settings/install/sync",
     "wordpress_connect.approve": "/admin/wordpress/approve",
     "wordpress_connect.sign_up": "/admin/wordpress/sign-up",

@@ -265,9 +265,16 @@ def test_customers_data_request_produces_the_shoppers_data(client: FlaskClient, 
 
 def test_customers_redact_leaves_nothing_of_the_shopper(client: FlaskClient, svc: Services, db: Database,
                                                         shop_id: int) -> None:
-    _conversation(db, shop_id, "v-bob-1", email="bob.norman@hostmail.com", line="ZEBRA bob line one")
+    from core import jobs
+    from core.security.rate_limit import Limits
+
+    bob = _conversation(db, shop_id, "v-bob-1", email="bob.norman@hostmail.com", line="ZEBRA bob line one")
     _conversation(db, shop_id, "v-bob-2", customer="207119551", line="ZEBRA bob line two")
-    _conversation(db, shop_id, "v-alice", email="alice@example.com", line="alice line")
+    alice = _conversation(db, shop_id, "v-alice", email="alice@example.com", line="alice line")
+    # What their chatting left in Redis: rate buckets, and an email to each waiting to be sent.
+    for visitor, conversation in (("v-bob-1", bob), ("v-alice", alice)):
+        Limits(svc.redis).take(f"visitor:{visitor}", rate=0.001, burst=5)
+        jobs.enqueue_shopper_email(svc.redis, conversation, timedelta(hours=1))
     processed(client, svc, "customers/data_request", {"shop_domain": SHOP, "customer": {
         "id": 207119551, "email": "bob.norman@hostmail.com"}, "data_request": {"id": 1}})
     processed(client, svc, "customers/redact", {
@@ -278,6 +285,10 @@ def test_customers_redact_leaves_nothing_of_the_shopper(client: FlaskClient, svc
     for marker in ("ZEBRA", "v-bob-", "207119551", "bob.norman@hostmail.com"):
         assert marker not in rows
     assert "alice line" in rows
+    # Their Redis traces went with them (core/privacy_live.py); Alice's stay.
+    assert [k.decode() for k in svc.redis.scan_iter("sc:rl:visitor:*")] == ["sc:rl:visitor:v-alice"]
+    scheduled = jobs.queue(jobs.ASSISTANT, svc.redis).scheduled_job_registry.get_job_ids()
+    assert [jobs.queue(jobs.ASSISTANT, svc.redis).fetch_job(j).args for j in scheduled] == [[alice]]
 
 
 def test_shop_redact_after_uninstall_leaves_nothing_of_the_shop(client: FlaskClient, svc: Services, db: Database,
