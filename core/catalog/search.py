@@ -232,8 +232,15 @@ class SearchBackend(Protocol):
         ...
 
     def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
-        """Those of ``terms`` one published title of the shop has together, taken in order: each term is kept
-        when some title has it, as a whole word, with every term kept before it (see :func:`_together`)."""
+        """Those of ``terms`` one published title of the shop has together, taken in the query's order: each
+        term is kept when some title has it, as a whole word, with every term kept before it. Synonyms the
+        engine appends ("tee shirt tshirt") and words no title has drop out, so "every term" still finds the
+        product the shopper named."""
+        ...
+
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        """What :func:`search_products` asks first: :meth:`estimate` of the product index, and, when it
+        reaches ``upto`` and there are several terms, :meth:`together` (else ``[]``)."""
         ...
 
     def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
@@ -310,6 +317,10 @@ class SqliteBackend:
         return int(session.scalar(
             text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
             {"match": self._match(terms, prefix=False), "upto": upto}) or 0)
+
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        count = self.estimate(session, "product", terms, upto)
+        return count, self.together(session, shop_id, terms) if count >= upto and len(terms) > 1 else []
 
     def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
         # A statement per term: SQLite answers in-process, so a round trip costs nothing.
@@ -460,29 +471,48 @@ class PostgresBackend:
                                                     "limit": limit, "vendor": vendor,
                                                     **_bounds(min_price, max_price)}))
 
+    #: The recursive part of :meth:`together`: CTEs ``u`` (the terms), ``p`` (the shop's newest rows) and
+    #: ``k`` (the terms kept after each step; its last row holds them all). ``{seed}``: a condition on its
+    #: first row (when false, nothing is computed and ``k`` is empty).
+    _TOGETHER = (
+        "u AS (SELECT term, n FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS x(term, n)), "
+        "p AS MATERIALIZED (SELECT s.product_id AS id, s.title_document AS doc FROM product_search s "
+        "WHERE s.shop_id BETWEEN :shop_id AND :shop_id ORDER BY s.shop_id DESC, s.product_id DESC LIMIT :probe), "
+        "k(n, kept) AS (SELECT CAST(0 AS bigint), CAST(ARRAY[] AS text[]) WHERE {seed} "
+        "UNION ALL SELECT u.n, CASE WHEN EXISTS (SELECT 1 FROM p WHERE p.doc @@ q.query "
+        "AND (SELECT t.published = :yes FROM products t WHERE t.id = p.id)) "
+        "OR EXISTS (SELECT 1 FROM product_search s WHERE s.shop_id + 0 = :shop_id AND s.title_document @@ q.query "
+        "AND (SELECT t.shop_id = :shop_id AND t.published = :yes FROM products t WHERE t.id = s.product_id)) "
+        "THEN k.kept || u.term ELSE k.kept END "
+        "FROM k JOIN u ON u.n = k.n + 1 CROSS JOIN LATERAL (SELECT to_tsquery('english', array_to_string("
+        "ARRAY(SELECT quote_literal(w) FROM unnest(k.kept || u.term) AS w), ' & ')) AS query OFFSET 0) q)")
+
     def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
         # One statement for every term (a round trip each cost 1-20 ms on a busy machine, more than the
         # check): a recursive query takes the terms in order and keeps a term when a published title of the
         # shop has it with the terms kept so far, as whole words (the same quoting as :meth:`_tsquery`;
         # terms hold only letters and digits). Each check is the newest :data:`PROBE_ROWS` rows of the
-        # shop first (common words), else the GIN index (rare ones), as in :meth:`_newest`.
-        # The newest rows are read once (``p``); each step's tsquery is made once (``q``, not per row).
-        sql = text(
-            "WITH RECURSIVE u AS (SELECT term, n FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS x(term, n)), "
-            "p AS MATERIALIZED (SELECT s.product_id AS id, s.title_document AS doc FROM product_search s "
-            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id ORDER BY s.shop_id DESC, s.product_id DESC LIMIT :probe), "
-            "k(n, kept) AS (SELECT CAST(0 AS bigint), CAST(ARRAY[] AS text[]) "
-            "UNION ALL SELECT u.n, CASE WHEN EXISTS (SELECT 1 FROM p WHERE p.doc @@ q.query "
-            "AND (SELECT t.published = :yes FROM products t WHERE t.id = p.id)) "
-            "OR EXISTS (SELECT 1 FROM product_search s WHERE s.shop_id + 0 = :shop_id AND s.title_document @@ q.query "
-            "AND (SELECT t.shop_id = :shop_id AND t.published = :yes FROM products t WHERE t.id = s.product_id)) "
-            "THEN k.kept || u.term ELSE k.kept END "
-            "FROM k JOIN u ON u.n = k.n + 1 CROSS JOIN LATERAL (SELECT to_tsquery('english', array_to_string("
-            "ARRAY(SELECT quote_literal(w) FROM unnest(k.kept || u.term) AS w), ' & ')) AS query OFFSET 0) q) "
-            "SELECT kept FROM k ORDER BY n DESC LIMIT 1")
+        # shop first (read once, ``p``; common words), else the GIN index (rare ones), as in
+        # :meth:`_newest`; each step's tsquery is made once (``q``, fenced by ``OFFSET 0``), not per row.
+        sql = text("WITH RECURSIVE " + self._TOGETHER.format(seed="true") +
+                   " SELECT kept FROM k ORDER BY n DESC LIMIT 1")
         with _index_scans(session):
             kept = session.scalar(sql, {"terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS})
         return list(kept or [])
+
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        # The estimate and the terms together in one statement (one round trip less for every search of
+        # common words); ``k`` starts only when the estimate reaches ``upto``.
+        sql = text(
+            "WITH RECURSIVE e AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
+            "WHERE s.document @@ to_tsquery('english', :estimate) LIMIT :upto) m), "
+            + self._TOGETHER.format(seed="(SELECT n FROM e) >= :upto AND :several") +
+            " SELECT (SELECT n FROM e), (SELECT kept FROM k ORDER BY n DESC LIMIT 1)")
+        with _index_scans(session):
+            count, kept = session.execute(sql, {
+                "estimate": self._tsquery(terms, prefix=False), "upto": upto, "several": len(terms) > 1,
+                "terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS}).one()
+        return int(count or 0), list(kept or [])
 
     def _newest(self, session: Session, shop_id: int, column: str, tsquery: str, limit: int, checks: str,
                 params: dict[str, Any]) -> list[int]:
@@ -607,7 +637,7 @@ def search_products(
     tiers, newest first within a tier, until ``limit`` are found: every term
     in the title; every term anywhere; any term in the title; any term
     anywhere. "Every term" counts the terms some title has together, in the
-    query's order (see :func:`_together`): a synonym the engine appended or a
+    query's order (see :meth:`SearchBackend.together`): a synonym the engine appended or a
     word no title has does not empty it. Each tier stops at ``limit`` rows,
     so the cost follows the index's posting lists of these terms, never a
     pass over the catalog.
@@ -616,9 +646,10 @@ def search_products(
     if not terms or limit <= 0:
         return []
     backend = backend_for(session)
-    if backend.estimate(session, "product", terms, RANK_ALL + 1) <= RANK_ALL:
+    count, kept = backend.survey(session, shop_id, terms, RANK_ALL + 1)
+    if count <= RANK_ALL:
         return backend.search(session, "product", shop_id, terms, limit, in_stock_only)
-    together = _together(session, backend, shop_id, terms) if len(terms) > 1 else terms
+    together = (kept or terms) if len(terms) > 1 else terms
     # (terms, every, title, prefix): whole words for "every term" (one posting list each: a prefix of a
     # common word is the union of many, 15 ms in PostgreSQL's GIN at 100,000 products), prefixes after.
     tiers = [(together, True, True, False), (together, True, False, False)]
@@ -634,13 +665,6 @@ def search_products(
             break
     # Tiers are the ranking: the score falls with each hit, in the order found.
     return [SearchHit(id=pid, score=float(limit - i)) for i, pid in enumerate(found[:limit])]
-
-
-def _together(session: Session, backend: SearchBackend, shop_id: int, terms: list[str]) -> list[str]:
-    """The terms one title of the shop has together, taken in the query's order: each term is kept when
-    some title has it with those kept before. Synonyms the engine appends ("tee shirt tshirt") and words
-    no title has drop out, so "every term" still finds the product the shopper named."""
-    return backend.together(session, shop_id, terms) or terms
 
 
 def index_documents(session: Session, documents: Iterable[Document | int]) -> None:

@@ -145,6 +145,16 @@ def test_the_terms_one_title_has_together(session: Session, shop: Shop, monkeypa
     assert _kept([p.title for p in _published(session, shop)], ["zzyzx", "ocean", "blue"]) == ["blue"]
 
 
+def test_the_survey_is_the_estimate_and_then_the_terms_together(session: Session, shop: Shop) -> None:
+    backend = search.backend_for(session)
+    terms = ["leather", "silk", "jacket"]
+    count = backend.estimate(session, "product", terms, 1000)
+    assert count > 2 and backend.together(session, shop.id, terms) == ["leather", "jacket"]
+    assert backend.survey(session, shop.id, terms, 1000) == (count, [])  # below the bound: not asked
+    assert backend.survey(session, shop.id, terms, 2) == (2, ["leather", "jacket"])
+    assert backend.survey(session, shop.id, ["leather"], 2) == (2, [])  # one term: nothing to keep
+
+
 def test_a_word_the_catalog_never_uses_does_not_empty_the_every_word_tier(session: Session, shop: Shop,
                                                                            monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "RANK_ALL", 2)
