@@ -241,6 +241,20 @@ def test_ranked_refuses_an_unknown_order(session: Session, shop: Shop) -> None:
         ranked(session, shop.id, Ranking(order="popular"))
 
 
+def test_vendors_named_finds_the_shops_published_vendors_whatever_their_case(session: Session, shop: Shop) -> None:
+    products = _published(session, shop)
+    vendors = sorted({p.vendor for p in products if p.vendor})
+    assert vendors
+    asked = [vendors[0].upper(), f"  {vendors[-1].lower()} ", "no such maker", ""]
+    assert ranking.vendors_named(session, shop.id, asked) == sorted({vendors[0], vendors[-1]})
+    assert ranking.vendors_named(session, shop.id, ["", " "]) == []
+    for p in products:
+        if p.vendor == vendors[0]:
+            p.published = False  # a vendor of drafts only is not named
+    session.flush()
+    assert ranking.vendors_named(session, shop.id, asked) == ([vendors[-1]] if vendors[-1] != vendors[0] else [])
+
+
 # -- a product by its title -------------------------------------------------------------
 
 
