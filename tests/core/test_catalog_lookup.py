@@ -55,6 +55,10 @@ def test_reads_by_id_return_only_the_shops_published_products(session: Session, 
     assert found == set(mine) - {draft.id}
     variant_owners = set(session.scalars(shelf.variants_of(shop.id, ids, Variant.product_id)))
     assert variant_owners == {p.id for p in _published(session, shop) if p.variants}
+    rows = session.execute(shelf.with_variants(shop.id, ids, [Product.id], [Variant.id])).all()
+    assert {r[0] for r in rows} == set(mine) - {draft.id}  # a product without variants has one row
+    assert sorted(r[1] for r in rows if r[1] is not None) == sorted(
+        v.id for p in _published(session, shop) for v in p.variants)
 
 
 def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, shop: Shop) -> None:
@@ -62,7 +66,8 @@ def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, s
         pytest.skip("SQLite's planner")
     ids = list(session.scalars(select(Product.id).where(Product.shop_id == shop.id)))[:20]
     assert len(ids) >= 12  # from about ten ids on, the shop_id index used to win
-    for query in (shelf.products_by_id(shop.id, ids, Product.id), shelf.variants_of(shop.id, ids, Variant.id)):
+    for query in (shelf.products_by_id(shop.id, ids, Product.id), shelf.variants_of(shop.id, ids, Variant.id),
+                  shelf.with_variants(shop.id, ids, [Product.id], [Variant.id])):
         compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
         plan = " | ".join(r[3] for r in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
         assert "SEARCH products USING INTEGER PRIMARY KEY" in plan, plan
