@@ -86,6 +86,8 @@ RANK_ALL = 1000
 #: Rows of the shop, newest first, tested before a "newest matches" search falls back to the GIN index
 #: (PostgreSQL; see ``PostgresBackend._newest``).
 PROBE_ROWS = 1000
+#: Rows of the shop, newest first, tested in a second step when fewer than the limit passed in the first.
+PROBE_MORE = 5000
 
 @dataclass(frozen=True)
 class SearchHit:
@@ -229,6 +231,18 @@ class SearchBackend(Protocol):
         (whole words: a prefix's posting lists cost 3-4 times more to read)."""
         ...
 
+    def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
+        """Those of ``terms`` one published title of the shop has together, taken in the query's order: each
+        term is kept when some title has it, as a whole word, with every term kept before it. Synonyms the
+        engine appends ("tee shirt tshirt") and words no title has drop out, so "every term" still finds the
+        product the shopper named."""
+        ...
+
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        """What :func:`search_products` asks first: :meth:`estimate` of the product index, and, when it
+        reaches ``upto`` and there are several terms, :meth:`together` (else ``[]``)."""
+        ...
+
     def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
                  *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
                  min_price: Decimal | None = None, max_price: Decimal | None = None, prefix: bool = True) -> list[int]:
@@ -304,6 +318,18 @@ class SqliteBackend:
             text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
             {"match": self._match(terms, prefix=False), "upto": upto}) or 0)
 
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        count = self.estimate(session, "product", terms, upto)
+        return count, self.together(session, shop_id, terms) if count >= upto and len(terms) > 1 else []
+
+    def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
+        # A statement per term: SQLite answers in-process, so a round trip costs nothing.
+        kept: list[str] = []
+        for term in terms:
+            if self.matching(session, shop_id, [*kept, term], 1, False, every=True, title=True, prefix=False):
+                kept.append(term)
+        return kept
+
     def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
                  *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
                  min_price: Decimal | None = None, max_price: Decimal | None = None, prefix: bool = True) -> list[int]:
@@ -331,15 +357,20 @@ def _index_scans(session: Session) -> Iterator[None]:
     the shop as ``shop_id + 0`` (no index), so the GIN index is the one way in:
     it costs what the matches cost.
 
-    The setting is made once per transaction and left on (``SET LOCAL`` ends
-    with the transaction): setting it before and resetting it after every
-    search statement cost two more round trips each (2-5 ms apiece on a busy
+    JIT compilation is turned off with it: a statement whose estimated cost
+    passes ``jit_above_cost`` (the tiered search's recursive statement, a
+    large shop's estimates) spent 0.4-2 s compiling to run for a few ms.
+
+    The settings are made once per transaction, in one statement, and left on
+    (``set_config(..., true)`` is ``SET LOCAL``: it ends with the transaction):
+    setting them before and resetting them after every search statement cost
+    two more round trips each (2-5 ms apiece on a busy
     machine; a product question makes several). The assistant's other reads
     in the same transaction go by primary key or index anyway.
     """
     transaction = session.get_transaction()
     if transaction is None or session.info.get("_index_scans") is not transaction:
-        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"))
         session.info["_index_scans"] = session.get_transaction()
     yield
 
@@ -441,37 +472,90 @@ class PostgresBackend:
                                                     "limit": limit, "vendor": vendor,
                                                     **_bounds(min_price, max_price)}))
 
+    #: The recursive part of :meth:`together`: CTEs ``u`` (the terms), ``p`` (the shop's newest rows) and
+    #: ``k`` (the terms kept after each step; its last row holds them all). ``{seed}``: a condition on its
+    #: first row (when false, nothing is computed and ``k`` is empty).
+    _TOGETHER = (
+        "u AS (SELECT term, n FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS x(term, n)), "
+        "p AS MATERIALIZED (SELECT s.product_id AS id, s.title_document AS doc FROM product_search s "
+        "WHERE s.shop_id BETWEEN :shop_id AND :shop_id ORDER BY s.shop_id DESC, s.product_id DESC LIMIT :probe), "
+        "k(n, kept) AS (SELECT CAST(0 AS bigint), CAST(ARRAY[] AS text[]) WHERE {seed} "
+        "UNION ALL SELECT u.n, CASE WHEN EXISTS (SELECT 1 FROM p WHERE p.doc @@ q.query "
+        "AND (SELECT t.published = :yes FROM products t WHERE t.id = p.id)) "
+        "OR EXISTS (SELECT 1 FROM product_search s WHERE s.shop_id + 0 = :shop_id AND s.title_document @@ q.query "
+        "AND (SELECT t.shop_id = :shop_id AND t.published = :yes FROM products t WHERE t.id = s.product_id)) "
+        "THEN k.kept || u.term ELSE k.kept END "
+        "FROM k JOIN u ON u.n = k.n + 1 CROSS JOIN LATERAL (SELECT to_tsquery('english', array_to_string("
+        "ARRAY(SELECT quote_literal(w) FROM unnest(k.kept || u.term) AS w), ' & ')) AS query OFFSET 0) q)")
+
+    def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
+        # One statement for every term (a round trip each cost 1-20 ms on a busy machine, more than the
+        # check): a recursive query takes the terms in order and keeps a term when a published title of the
+        # shop has it with the terms kept so far, as whole words (the same quoting as :meth:`_tsquery`;
+        # terms hold only letters and digits). Each check is the newest :data:`PROBE_ROWS` rows of the
+        # shop first (read once, ``p``; common words), else the GIN index (rare ones), as in
+        # :meth:`_newest`; each step's tsquery is made once (``q``, fenced by ``OFFSET 0``), not per row.
+        sql = text("WITH RECURSIVE " + self._TOGETHER.format(seed="true") +
+                   " SELECT kept FROM k ORDER BY n DESC LIMIT 1")
+        with _index_scans(session):
+            kept = session.scalar(sql, {"terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS})
+        return list(kept or [])
+
+    def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
+        # The estimate and the terms together in one statement (one round trip less for every search of
+        # common words); ``k`` starts only when the estimate reaches ``upto``.
+        sql = text(
+            "WITH RECURSIVE e AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
+            "WHERE s.document @@ to_tsquery('english', :estimate) LIMIT :upto) m), "
+            + self._TOGETHER.format(seed="(SELECT n FROM e) >= :upto AND :several") +
+            " SELECT (SELECT n FROM e), (SELECT kept FROM k ORDER BY n DESC LIMIT 1)")
+        with _index_scans(session):
+            count, kept = session.execute(sql, {
+                "estimate": self._tsquery(terms, prefix=False), "upto": upto, "several": len(terms) > 1,
+                "terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS}).one()
+        return int(count or 0), list(kept or [])
+
     def _newest(self, session: Session, shop_id: int, column: str, tsquery: str, limit: int, checks: str,
                 params: dict[str, Any]) -> list[int]:
         """The shop's newest ``limit`` matches of ``tsquery`` in ``column`` whose product row passes ``checks``
         (published, then the SQL conditions on ``t``), in one statement.
 
         GIN returns matches unordered, so the newest of a common word ("dress": 12,000 titles at 100,000
-        products) meant fetching and sorting them all (10-28 ms). First, ``probe`` reads the shop's newest
-        :data:`PROBE_ROWS` rows in id order (index ``(shop_id, product_id)``, migration 0011) and tests each:
-        when ``limit`` pass, they are the newest ``limit`` (every newer row was tested) and the GIN branch
-        is never run (its gate is a one-time filter). Otherwise the GIN branch finds every match, sorts the
-        ids alone and checks the product rows newest first, only until ``limit`` pass.
+        products) meant fetching every match's row and sorting them all (1,100-3,300 heap pages, 20-45 ms
+        for the bench's words). Instead the shop's newest rows are read in id order (index ``(shop_id,
+        product_id)``, migration 0011) and each is tested, in two steps: the newest :data:`PROBE_ROWS`, then,
+        only when fewer than ``limit`` passed, the newest :data:`PROBE_MORE` (about 0.5 us a row; the rows of
+        one shop's import lie together, ~24 to a page). When ``limit`` pass in a step they are the newest
+        ``limit`` (every newer row was tested). Only when neither step finds ``limit`` does the GIN branch
+        run: it finds every match, sorts the ids alone and checks the product rows newest first until
+        ``limit`` pass; by then the words are rare in the shop (fewer than ``limit`` in its newest
+        :data:`PROBE_MORE` rows), so there are few matches to read. Each later step is gated by a one-time
+        filter on the counts before it, so it runs only when needed.
 
-        The probe's shop is a range (``BETWEEN``), not an equality: with ``shop_id = x`` the primary key
+        The probes' shop is a range (``BETWEEN``), not an equality: with ``shop_id = x`` the primary key
         also gives the order, and the planner walked it backwards over every newer shop's rows.
         """
+        def probe(rows: str) -> str:
+            return ("(SELECT r.id FROM (SELECT s.product_id AS id, s." + column + " AS doc "
+                    "FROM product_search s WHERE s.shop_id BETWEEN :shop_id AND :shop_id "
+                    "ORDER BY s.shop_id DESC, s.product_id DESC "
+                    "LIMIT " + rows + ") r WHERE r.doc @@ (SELECT query FROM q) AND (SELECT t.published = :yes "
+                    + checks + " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit)")
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
-            "probe AS MATERIALIZED (SELECT r.id FROM (SELECT s.product_id AS id, s." + column + " AS doc "
-            "FROM product_search s WHERE s.shop_id BETWEEN :shop_id AND :shop_id "
-            "ORDER BY s.shop_id DESC, s.product_id DESC "
-            "LIMIT :probe) r WHERE r.doc @@ (SELECT query FROM q) AND (SELECT t.published = :yes " + checks +
-            " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit) "
+            "probe AS MATERIALIZED " + probe(":probe") + ", "
+            "more AS MATERIALIZED " + probe(":more") + " "
             "SELECT id FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
+            "UNION ALL SELECT id FROM more WHERE (SELECT count(*) FROM probe) < :limit "
+            "AND (SELECT count(*) FROM more) >= :limit "
             "UNION ALL SELECT id FROM (SELECT r.id FROM (SELECT s.product_id AS id FROM product_search s "
             "WHERE s.shop_id + 0 = :shop_id AND s." + column + " @@ (SELECT query FROM q) "
             "ORDER BY s.product_id DESC OFFSET 0) r WHERE (SELECT t.shop_id = :shop_id AND t.published = :yes "
             + checks + " FROM products t WHERE t.id = r.id) LIMIT :limit) g "
-            "WHERE (SELECT count(*) FROM probe) < :limit")
+            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT count(*) FROM more) < :limit")
         with _index_scans(session):
             found = list(session.scalars(sql, {**params, "tsquery": tsquery, "shop_id": shop_id, "yes": True,
-                                               "limit": limit, "probe": PROBE_ROWS}))
+                                               "limit": limit, "probe": PROBE_ROWS, "more": PROBE_MORE}))
         return sorted(found, reverse=True)
 
 
@@ -554,7 +638,7 @@ def search_products(
     tiers, newest first within a tier, until ``limit`` are found: every term
     in the title; every term anywhere; any term in the title; any term
     anywhere. "Every term" counts the terms some title has together, in the
-    query's order (see :func:`_together`): a synonym the engine appended or a
+    query's order (see :meth:`SearchBackend.together`): a synonym the engine appended or a
     word no title has does not empty it. Each tier stops at ``limit`` rows,
     so the cost follows the index's posting lists of these terms, never a
     pass over the catalog.
@@ -563,9 +647,10 @@ def search_products(
     if not terms or limit <= 0:
         return []
     backend = backend_for(session)
-    if backend.estimate(session, "product", terms, RANK_ALL + 1) <= RANK_ALL:
+    count, kept = backend.survey(session, shop_id, terms, RANK_ALL + 1)
+    if count <= RANK_ALL:
         return backend.search(session, "product", shop_id, terms, limit, in_stock_only)
-    together = _together(session, backend, shop_id, terms) if len(terms) > 1 else terms
+    together = (kept or terms) if len(terms) > 1 else terms
     # (terms, every, title, prefix): whole words for "every term" (one posting list each: a prefix of a
     # common word is the union of many, 15 ms in PostgreSQL's GIN at 100,000 products), prefixes after.
     tiers = [(together, True, True, False), (together, True, False, False)]
@@ -581,17 +666,6 @@ def search_products(
             break
     # Tiers are the ranking: the score falls with each hit, in the order found.
     return [SearchHit(id=pid, score=float(limit - i)) for i, pid in enumerate(found[:limit])]
-
-
-def _together(session: Session, backend: SearchBackend, shop_id: int, terms: list[str]) -> list[str]:
-    """The terms one title of the shop has together, taken in the query's order: each term is kept when
-    some title has it with those kept before. Synonyms the engine appends ("tee shirt tshirt") and words
-    no title has drop out, so "every term" still finds the product the shopper named."""
-    kept: list[str] = []
-    for term in terms:
-        if backend.matching(session, shop_id, [*kept, term], 1, False, every=True, title=True, prefix=False):
-            kept.append(term)
-    return kept or terms
 
 
 def index_documents(session: Session, documents: Iterable[Document | int]) -> None:

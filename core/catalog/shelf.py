@@ -60,6 +60,19 @@ def variants_of(shop_id: int, product_ids: Sequence[int], *columns: Any) -> Sele
                    Product.published.is_(True)))
 
 
+def with_variants(shop_id: int, product_ids: Sequence[int], product_columns: Sequence[Any],
+                  variant_columns: Sequence[Any]) -> Select[Any]:
+    """``SELECT product_columns, variant_columns`` of those of ``product_ids`` that are the shop's published
+    products, one row per variant (a product without variants: one row, its variant columns NULL), in one
+    statement: the products and their variants in one round trip. Found by primary key as in
+    :func:`products_by_id`; ordered by product id, then the variants' position."""
+    ids = list(product_ids)
+    return (select(*product_columns, *variant_columns).select_from(Product)
+            .outerjoin(Variant, Variant.product_id == Product.id)
+            .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True))
+            .order_by(Product.id, Variant.position, Variant.id))
+
+
 def product(session: Session, shop_id: int, product_id: int) -> Product | None:
     """The published product ``product_id`` of the shop, else None."""
     return session.scalar(products(shop_id).where(Product.id == product_id))

@@ -82,8 +82,8 @@ def test_best_value_is_the_price_per_unit_when_titles_give_pack_sizes(db, shop) 
         search.index_products(session, upsert_products(session, shop.id, [
             _record(11, "Beeswax Candle Pack of 2", "10.00"), _record(12, "Beeswax Candle Pack of 6", "24.00")]))
     with db.session() as session:
-        ids = ranking.ranked_ids(session, shop.id, "beeswax candle", "best_value", limit=5)
-        cheapest = ranking.ranked_ids(session, shop.id, "beeswax candle", "price_asc", limit=5)
+        ids = ranking.ranked(session, shop.id, ranking.Ranking(order="best_value", query="beeswax candle"), limit=5)
+        cheapest = ranking.ranked(session, shop.id, ranking.Ranking(order="price_asc", query="beeswax candle"), limit=5)
     assert ids == list(reversed(cheapest))  # $4 a candle beats $5 a candle, though $24 > $10
 
 

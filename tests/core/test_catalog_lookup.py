@@ -1,6 +1,6 @@
-"""Catalog lookups that do not grow with the catalog (core/catalog/lookup.py, the tiered
-product search, shelf reads by id, the catalog version), checked against plain
-Python over every row, on SQLite and PostgreSQL."""
+"""Catalog lookups that do not grow with the catalog (core/catalog/lookup.py, the ranking of
+core/catalog/ranking.py, the tiered product search, shelf reads by id, the catalog version),
+checked against plain Python over every row, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.catalog import lookup, search, shelf
+from core.catalog import lookup, ranking, search, shelf
 from core.catalog import version as catalog_version
-from core.catalog.lookup import Ranking, product_by_title, ranked
+from core.catalog.lookup import product_by_title
+from core.catalog.ranking import Ranking, ranked
 from core.catalog.search import index_products, search_products
 from core.catalog.sync import upsert_products
 from core.connector import ProductRecord, VariantRecord
@@ -54,6 +55,10 @@ def test_reads_by_id_return_only_the_shops_published_products(session: Session, 
     assert found == set(mine) - {draft.id}
     variant_owners = set(session.scalars(shelf.variants_of(shop.id, ids, Variant.product_id)))
     assert variant_owners == {p.id for p in _published(session, shop) if p.variants}
+    rows = session.execute(shelf.with_variants(shop.id, ids, [Product.id], [Variant.id])).all()
+    assert {r[0] for r in rows} == set(mine) - {draft.id}  # a product without variants has one row
+    assert sorted(r[1] for r in rows if r[1] is not None) == sorted(
+        v.id for p in _published(session, shop) for v in p.variants)
 
 
 def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, shop: Shop) -> None:
@@ -61,7 +66,8 @@ def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, s
         pytest.skip("SQLite's planner")
     ids = list(session.scalars(select(Product.id).where(Product.shop_id == shop.id)))[:20]
     assert len(ids) >= 12  # from about ten ids on, the shop_id index used to win
-    for query in (shelf.products_by_id(shop.id, ids, Product.id), shelf.variants_of(shop.id, ids, Variant.id)):
+    for query in (shelf.products_by_id(shop.id, ids, Product.id), shelf.variants_of(shop.id, ids, Variant.id),
+                  shelf.with_variants(shop.id, ids, [Product.id], [Variant.id])):
         compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
         plan = " | ".join(r[3] for r in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
         assert "SEARCH products USING INTEGER PRIMARY KEY" in plan, plan
@@ -82,8 +88,14 @@ def test_a_search_of_few_matches_is_ranked_in_full(session: Session, shop: Shop,
     assert ranked_in_full and session.get(Product, ranked_in_full[0].id).title == "Ocean Blue Shirt"
 
 
-def test_many_matches_are_taken_in_tiers_newest_first(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("probe", [(1000, 5000), (1, 2), (3, 6)])
+def test_many_matches_are_taken_in_tiers_newest_first(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
+                                                      probe: tuple[int, int]) -> None:
     monkeypatch.setattr(search, "RANK_ALL", 2)  # the apparel catalog counts as a large one
+    # PostgreSQL: the newest rows are tested in two steps before the GIN index; tiny steps make each
+    # tier take every way (the first step, the second, the index) somewhere in this catalog.
+    monkeypatch.setattr(search, "PROBE_ROWS", probe[0])
+    monkeypatch.setattr(search, "PROBE_MORE", probe[1])
     products = sorted(_published(session, shop), key=lambda p: -p.id)
     hits = [h.id for h in search_products(session, shop.id, "blue shirt", limit=50)]
     by_id = {p.id: p for p in products}
@@ -95,6 +107,57 @@ def test_many_matches_are_taken_in_tiers_newest_first(session: Session, shop: Sh
     assert all("blue" in _words(by_id[i]) or "shirt" in _words(by_id[i]) for i in hits)
     assert len(hits) == len(set(hits))
     assert [h.score for h in search_products(session, shop.id, "blue shirt", limit=5)] == [5.0, 4.0, 3.0, 2.0, 1.0]
+
+
+@pytest.mark.parametrize("probe", [(1000, 5000), (1, 5000), (1, 2)])
+def test_the_newest_matches_whichever_step_finds_them(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
+                                                      probe: tuple[int, int]) -> None:
+    # PostgreSQL: (1000, 5000) the first step finds them, (1, 5000) the second, (1, 2) the GIN index.
+    monkeypatch.setattr(search, "PROBE_ROWS", probe[0])
+    monkeypatch.setattr(search, "PROBE_MORE", probe[1])
+    backend = search.backend_for(session)
+    newest = sorted(_published(session, shop), key=lambda p: -p.id)
+    shirts = [p.id for p in newest if "shirt" in p.title.lower().split()]
+    assert len(shirts) >= 2
+    for limit in (1, 2, 50):
+        assert backend.matching(session, shop.id, ["shirt"], limit, False, every=True, title=True,
+                                prefix=False) == shirts[:limit]
+    in_stock = [p.id for p in newest if "shirt" in p.title.lower().split() and p.available]
+    assert backend.matching(session, shop.id, ["shirt"], 50, True, every=True, title=True, prefix=False) == in_stock
+
+
+def _kept(titles: list[str], terms: list[str]) -> list[str]:
+    kept: list[str] = []
+    for term in terms:
+        if any({*kept, term} <= set(t.lower().split()) for t in titles):
+            kept.append(term)
+    return kept
+
+
+@pytest.mark.parametrize("probe", [1000, 1])
+def test_the_terms_one_title_has_together(session: Session, shop: Shop, monkeypatch, probe: int) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "PROBE_ROWS", probe)  # 1: PostgreSQL's check goes through the GIN index
+    backend = search.backend_for(session)
+    cases = [["classic", "leather", "jacket"], ["leather", "silk", "jacket"], ["zzyzx", "ocean", "blue"],
+             ["red", "sports", "shirt"], ["zzyzx"]]
+    for terms in cases:
+        titles = [p.title for p in _published(session, shop)]
+        assert backend.together(session, shop.id, terms) == _kept(titles, terms), terms
+    ocean = session.scalar(select(Product).where(Product.shop_id == shop.id, Product.title == "Ocean Blue Shirt"))
+    ocean.published = False  # the other shop's Ocean Blue Shirt is still published
+    session.flush()
+    assert backend.together(session, shop.id, ["zzyzx", "ocean", "blue"]) == ["blue"]
+    assert _kept([p.title for p in _published(session, shop)], ["zzyzx", "ocean", "blue"]) == ["blue"]
+
+
+def test_the_survey_is_the_estimate_and_then_the_terms_together(session: Session, shop: Shop) -> None:
+    backend = search.backend_for(session)
+    terms = ["leather", "silk", "jacket"]
+    count = backend.estimate(session, "product", terms, 1000)
+    assert count > 2 and backend.together(session, shop.id, terms) == ["leather", "jacket"]
+    assert backend.survey(session, shop.id, terms, 1000) == (count, [])  # below the bound: not asked
+    assert backend.survey(session, shop.id, terms, 2) == (2, ["leather", "jacket"])
+    assert backend.survey(session, shop.id, ["leather"], 2) == (2, [])  # one term: nothing to keep
 
 
 def test_a_word_the_catalog_never_uses_does_not_empty_the_every_word_tier(session: Session, shop: Shop,
@@ -120,7 +183,7 @@ def test_the_tiers_keep_the_shop_published_and_stock_filters(session: Session, s
 
 
 def _fits(p: Product, r: Ranking) -> bool:
-    if r.vendor is not None and p.vendor != r.vendor:
+    if r.vendor is not None and (p.vendor or "").lower() != r.vendor.lower():
         return False
     if r.in_stock_only and not p.available:
         return False
@@ -143,7 +206,7 @@ def _expected(products: list[Product], r: Ranking) -> list[int]:
     if r.order == "price_asc":
         kept.sort(key=lambda p: (p.price_min, p.id))
     elif r.order == "price_desc":
-        kept.sort(key=lambda p: (-p.price_max, -p.id))
+        kept.sort(key=lambda p: (-p.price_max, p.id))  # ties: the older first, as the engine always had
     else:
         kept.sort(key=lambda p: -p.id)
     return [p.id for p in kept]
@@ -158,6 +221,7 @@ def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Sho
         Ranking(order=order, query="shirt"),
         Ranking(order=order, query="blue"),
         Ranking(order=order, vendor=vendor),
+        Ranking(order=order, vendor=vendor.upper()),  # vendors compare case-insensitively
         Ranking(order=order, min_price=Decimal("40"), max_price=Decimal("80")),
         Ranking(order=order, in_stock_only=True),
         Ranking(order=order, options=["M"]),
@@ -172,14 +236,28 @@ def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Sho
 
 
 def test_ranked_steps_through_options_few_products_have(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(lookup, "_STEP", 2)  # the options filter reads two products at a time
+    monkeypatch.setattr(ranking, "_STEP", 2)  # the options filter reads two products at a time
     r = Ranking(order="price_desc", options=["M"])
     assert ranked(session, shop.id, r, limit=100) == _expected(_published(session, shop), r)
 
 
 def test_ranked_refuses_an_unknown_order(session: Session, shop: Shop) -> None:
-    with pytest.raises(ValueError, match="unknown order"):
+    with pytest.raises(ValueError, match="unknown sort"):
         ranked(session, shop.id, Ranking(order="popular"))
+
+
+def test_vendors_named_finds_the_shops_published_vendors_whatever_their_case(session: Session, shop: Shop) -> None:
+    products = _published(session, shop)
+    vendors = sorted({p.vendor for p in products if p.vendor})
+    assert vendors
+    asked = [vendors[0].upper(), f"  {vendors[-1].lower()} ", "no such maker", ""]
+    assert ranking.vendors_named(session, shop.id, asked) == sorted({vendors[0], vendors[-1]})
+    assert ranking.vendors_named(session, shop.id, ["", " "]) == []
+    for p in products:
+        if p.vendor == vendors[0]:
+            p.published = False  # a vendor of drafts only is not named
+    session.flush()
+    assert ranking.vendors_named(session, shop.id, asked) == ([vendors[-1]] if vendors[-1] != vendors[0] else [])
 
 
 # -- a product by its title -------------------------------------------------------------
