@@ -7,6 +7,7 @@ is never found, by id, handle, title or search.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -47,8 +48,8 @@ def variant_dict(variant: Variant, policy: StockPolicy | None = None) -> dict[st
     return data
 
 
-def card(product: Product | Row[Any], currency: str, variants: list[Variant] | list[Row[Any]] | None = None
-         ) -> dict[str, Any]:
+def card(product: Product | Row[Any], currency: str,
+         variants: Sequence[Variant | Row[Any] | _VariantRow] | None = None) -> dict[str, Any]:
     """A product card from a product (or a row of its card columns). ``variants``: the variants that matched
     a filter, if any (objects or rows)."""
     pool = variants if variants else list(product.variants)
@@ -82,7 +83,7 @@ def _option_value(options: list[dict[str, Any]], asked: str) -> str | None:
     return None
 
 
-def _matches_options(variant: Variant | Row[Any], wanted: list[str]) -> bool:
+def _matches_options(variant: Variant | Row[Any] | _VariantRow, wanted: list[str]) -> bool:
     values = {_norm(v) for v in variant.option_values or []}
     return all(_norm(w) in values for w in wanted)
 
