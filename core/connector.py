@@ -20,6 +20,7 @@ To check a connector against the contract, subclass
 from __future__ import annotations
 
 import abc
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +68,7 @@ __all__ = [
     "WebhookNotSupported",
     "check_url",
     "normalize_order_reference",
+    "payload_shape",
     "webhook_payload",
 ]
 
@@ -551,11 +553,30 @@ class Connector(abc.ABC):
 
 
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
-    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
+    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise,
+    and for a string (or key) no database column stores: a NUL or half a surrogate pair
+    (it would fail the delivery's job on its first write, over and over)."""
     try:
-        return json_input.load_object(raw_body or b"{}")
+        payload = json_input.load_object(raw_body or b"{}")
     except json_input.JSONInputError as exc:
         raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
+    if problem := json_input.unstorable(payload):
+        raise RecordError(f"the webhook body cannot be stored: {problem}")
+    return payload
+
+
+@contextmanager
+def payload_shape(what: str) -> Iterator[None]:
+    """Reading a platform's payload: a field of another JSON type than the platform documents
+    (an object where a list is, a number where a string is) is a :class:`RecordError` naming
+    the payload, not a TypeError deep in a mapping; StoreChat's own errors pass as they are."""
+    try:
+        yield
+    except StoreChatError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise RecordError(f"{what} is not shaped as the platform documents it "
+                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def normalize_order_reference(reference: str) -> str:
