@@ -103,6 +103,12 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _get(root: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        root = root[step]
+    return root
+
+
 def _set(root: Any, path: tuple[Any, ...], how: str, new: Any) -> None:
     parent = root
     for step in path[:-1]:
@@ -128,14 +134,22 @@ def deep_mutated(sample: dict[str, Any], *, overrides: st.SearchStrategy[dict[st
     """A real payload with up to ``max_mutations`` of its values (at any depth) dropped or
     replaced by any JSON value (odd strings among them), and perhaps extra fields; then
     ``overrides`` (fields a test keeps in range, such as an id) on top."""
-    paths = _paths(sample)
-    mutation = st.tuples(st.sampled_from(paths), st.sampled_from(["drop", "set", "set", "text"]),
-                         json_values(), texts(300))
+    # Shallow fields (a product's title, price, id) are picked more often than deep ones,
+    # and text fields get odd text (NUL, lone surrogates, runs past a column's size) often.
+    paths = [p for p in _paths(sample) for _ in range(max(1, 4 - len(p)))]
+    strings = [p for p in paths if isinstance(_get(sample, p), str)] or paths
+    mutation = st.one_of(
+        st.tuples(st.sampled_from(paths), st.sampled_from(["drop", "set", "set", "text"]), json_values(), texts(300)),
+        st.tuples(st.sampled_from(strings), st.just("text"), st.none(), texts(300)),
+    )
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         obj = json.loads(json.dumps(sample))
-        for path, how, value, text in draw(st.lists(mutation, max_size=max_mutations)):
+        changes = draw(st.lists(mutation, max_size=max_mutations))
+        if draw(st.booleans()):  # half the time, at least one text field holds odd text
+            changes.append((draw(st.sampled_from(strings)), "text", None, draw(texts(300))))
+        for path, how, value, text in changes:
             _set(obj, path, how, text if how == "text" else value)
         if overrides is not None:
             obj.update(draw(overrides))
