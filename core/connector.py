@@ -78,6 +78,19 @@ INVENTORY_POLICIES = ("deny", "continue")
 DOCUMENT_KINDS = ("page", "policy", "faq", "post")
 
 
+def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts: tuple[str, ...]) -> None:
+    """A record's fields hold the types the database columns take (a platform's payload may
+    carry an object or a list anywhere): a :class:`RecordError` naming the field otherwise."""
+    for name, types in fields.items():
+        value = getattr(record, name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise RecordError(f"{kind} {record.external_id}: {name} must be "
+                              f"{' or '.join(t.__name__ for t in types)}, not {type(value).__name__}")
+    for name in texts:
+        if not all(isinstance(item, str) for item in getattr(record, name)):
+            raise RecordError(f"{kind} {record.external_id}: every {name} item must be a string")
+
+
 @dataclass(frozen=True)
 class VariantRecord:
     """One purchasable variant of a product."""
@@ -96,6 +109,8 @@ class VariantRecord:
     image_url: str | None = None
 
     def __post_init__(self) -> None:
+        _typed(self, "variant", {"title": (str,), "sku": (str, type(None)), "image_url": (str, type(None)),
+                                 "inventory_quantity": (int, type(None))}, ("option_values",))
         if self.price < 0:
             raise RecordError(f"variant {self.external_id}: negative price {self.price}")
         if self.compare_at_price is not None and self.compare_at_price < 0:
@@ -140,6 +155,9 @@ class ProductRecord:
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
+        _typed(self, "product", {"handle": (str,), "title": (str,), "body_html": (str,),
+                                 "vendor": (str, type(None)), "product_type": (str, type(None)),
+                                 "image_url": (str, type(None)), "url": (str, type(None))}, ("tags", "images"))
         if not self.title.strip():
             raise RecordError(f"product {self.external_id}: empty title")
         if not self.variants:
