@@ -92,7 +92,7 @@ def test_csv_import(db: Database, tmp_path: Path, cases: Any) -> None:
     state = {"n": 0, "imported": 0}
 
     @given(data=csv_files())
-    @fuzz_settings(N or 1500)
+    @fuzz_settings(N or 800)
     def run(data: bytes) -> None:
         cases()
         path.write_bytes(data)

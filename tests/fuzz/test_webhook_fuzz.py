@@ -140,7 +140,7 @@ def test_shopify_webhook_bodies(client: FlaskClient, shopify: FakeShopify, db: D
                                                             deep_mutated({"myshopify_domain": gone, "id": 1,
                                                                           "shop_domain": gone}))),
            raw_twist=st.sampled_from([None, None, None, b"", b"[1]", b"{", b"null"]))
-    @fuzz_settings(N or 1500)
+    @fuzz_settings(N or 150)
     def run(case: tuple[str, dict[str, Any]], raw_twist: bytes | None) -> None:
         cases()
         topic, payload = case
@@ -191,7 +191,7 @@ def test_woocommerce_webhook_bodies(rsps: Any, settings: Any, db: Database, redi
         state = {"n": 0}
 
         @given(case=woo_bodies(), raw_twist=st.sampled_from([None, None, None, b"", b"[1]", b"{", b"webhook_id=12"]))
-        @fuzz_settings(N or 1500)
+        @fuzz_settings(N or 150)
         def run(case: tuple[str, dict[str, Any]], raw_twist: bytes | None) -> None:
             cases()
             topic, payload = case
