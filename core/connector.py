@@ -78,6 +78,11 @@ INVENTORY_POLICIES = ("deny", "continue")
 DOCUMENT_KINDS = ("page", "policy", "faq", "post")
 
 
+#: The longest value each record field's column holds (core/db/models.py).
+MAX_LENGTHS = {"external_id": 255, "handle": 255, "title": 500, "vendor": 255, "product_type": 255, "sku": 255,
+               "image_url": 1000, "url": 1000}
+
+
 def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts: tuple[str, ...]) -> None:
     """A record's fields hold the types the database columns take (a platform's payload may
     carry an object or a list anywhere): a :class:`RecordError` naming the field otherwise."""
@@ -86,6 +91,13 @@ def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             raise RecordError(f"{kind} {record.external_id}: {name} must be "
                               f"{' or '.join(t.__name__ for t in types)}, not {type(value).__name__}")
+        if isinstance(value, str):
+            # What no column stores (PostgreSQL refuses a NUL, and a string longer than its column).
+            if problem := json_input.unstorable(value, name):
+                raise RecordError(f"{kind} {record.external_id[:40]}: {problem}")
+            if len(value) > MAX_LENGTHS.get(name, len(value)):
+                raise RecordError(f"{kind} {record.external_id[:40]}: {name} is longer than "
+                                  f"{MAX_LENGTHS[name]} characters")
     for name in texts:
         if not all(isinstance(item, str) for item in getattr(record, name)):
             raise RecordError(f"{kind} {record.external_id}: every {name} item must be a string")
@@ -109,7 +121,7 @@ class VariantRecord:
     image_url: str | None = None
 
     def __post_init__(self) -> None:
-        _typed(self, "variant", {"title": (str,), "sku": (str, type(None)), "image_url": (str, type(None)),
+        _typed(self, "variant", {"external_id": (str,), "title": (str,), "sku": (str, type(None)), "image_url": (str, type(None)),
                                  "inventory_quantity": (int, type(None))}, ("option_values",))
         if self.price < 0:
             raise RecordError(f"variant {self.external_id}: negative price {self.price}")
@@ -155,7 +167,7 @@ class ProductRecord:
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        _typed(self, "product", {"handle": (str,), "title": (str,), "body_html": (str,),
+        _typed(self, "product", {"external_id": (str,), "handle": (str,), "title": (str,), "body_html": (str,),
                                  "vendor": (str, type(None)), "product_type": (str, type(None)),
                                  "image_url": (str, type(None)), "url": (str, type(None))}, ("tags", "images"))
         if not self.title.strip():
