@@ -34,7 +34,8 @@ from tests.wsclient import AgentClient, VisitorClient
 SITE_KEY = "sk_fuzz"
 #: Every ``error`` code a socket may send after its hello (docs/protocol.md, "Error codes"), none fatal.
 VISITOR_ERRORS = {"invalid_json", "unknown_frame", "bad_frame", "frame_too_large", "empty_message",
-                  "message_too_long", "rate_limited", "contact_limit", "no_conversation", "unexpected_frame"}
+                  "message_too_long", "rate_limited", "contact_limit", "no_conversation", "unexpected_frame",
+                  "unknown_conversation"}
 AGENT_ERRORS = {"invalid_json", "unknown_frame", "bad_frame", "frame_too_large", "empty_message",
                 "message_too_long", "rate_limited", "unexpected_frame", "unknown_conversation",
                 "conversation_closed", "transition_refused", "not_owner"}
