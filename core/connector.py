@@ -123,6 +123,11 @@ class VariantRecord:
     def __post_init__(self) -> None:
         _typed(self, "variant", {"external_id": (str,), "title": (str,), "sku": (str, type(None)), "image_url": (str, type(None)),
                                  "inventory_quantity": (int, type(None))}, ("option_values",))
+        if self.inventory_quantity is not None and abs(self.inventory_quantity) > 2**31 - 1:
+            raise RecordError(f"variant {self.external_id[:40]}: stock {self.inventory_quantity} is out of range")
+        for price in (self.price, self.compare_at_price):
+            if price is not None and price >= 10**10:  # the money columns: 12 digits, 2 after the point
+                raise RecordError(f"variant {self.external_id[:40]}: price {price} is out of range")
         if self.price < 0:
             raise RecordError(f"variant {self.external_id}: negative price {self.price}")
         if self.compare_at_price is not None and self.compare_at_price < 0:
