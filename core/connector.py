@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -69,6 +70,7 @@ __all__ = [
     "WebhookNotSupported",
     "check_url",
     "normalize_order_reference",
+    "payload_shape",
     "retried",
     "webhook_payload",
 ]
@@ -77,6 +79,31 @@ __all__ = [
 #: ``continue`` keeps selling (backorders).
 INVENTORY_POLICIES = ("deny", "continue")
 DOCUMENT_KINDS = ("page", "policy", "faq", "post")
+
+
+#: The longest value each record field's column holds (core/db/models.py).
+MAX_LENGTHS = {"external_id": 255, "handle": 255, "title": 500, "vendor": 255, "product_type": 255, "sku": 255,
+               "image_url": 1000, "url": 1000}
+
+
+def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts: tuple[str, ...]) -> None:
+    """A record's fields hold the types the database columns take (a platform's payload may
+    carry an object or a list anywhere): a :class:`RecordError` naming the field otherwise."""
+    for name, types in fields.items():
+        value = getattr(record, name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise RecordError(f"{kind} {record.external_id}: {name} must be "
+                              f"{' or '.join(t.__name__ for t in types)}, not {type(value).__name__}")
+        if isinstance(value, str):
+            # What no column stores (PostgreSQL refuses a NUL, and a string longer than its column).
+            if problem := json_input.unstorable(value, name):
+                raise RecordError(f"{kind} {record.external_id[:40]}: {problem}")
+            if len(value) > MAX_LENGTHS.get(name, len(value)):
+                raise RecordError(f"{kind} {record.external_id[:40]}: {name} is longer than "
+                                  f"{MAX_LENGTHS[name]} characters")
+    for name in texts:
+        if not all(isinstance(item, str) for item in getattr(record, name)):
+            raise RecordError(f"{kind} {record.external_id}: every {name} item must be a string")
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,14 @@ class VariantRecord:
     image_url: str | None = None
 
     def __post_init__(self) -> None:
+        _typed(self, "variant", {"external_id": (str,), "title": (str,), "sku": (str, type(None)),
+                                 "image_url": (str, type(None)), "inventory_quantity": (int, type(None))},
+               ("option_values",))
+        if self.inventory_quantity is not None and abs(self.inventory_quantity) > 2**31 - 1:
+            raise RecordError(f"variant {self.external_id[:40]}: stock {self.inventory_quantity} is out of range")
+        for price in (self.price, self.compare_at_price):
+            if price is not None and price >= 10**10:  # the money columns: 12 digits, 2 after the point
+                raise RecordError(f"variant {self.external_id[:40]}: price {price} is out of range")
         if self.price < 0:
             raise RecordError(f"variant {self.external_id}: negative price {self.price}")
         if self.compare_at_price is not None and self.compare_at_price < 0:
@@ -141,6 +176,9 @@ class ProductRecord:
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
+        _typed(self, "product", {"external_id": (str,), "handle": (str,), "title": (str,), "body_html": (str,),
+                                 "vendor": (str, type(None)), "product_type": (str, type(None)),
+                                 "image_url": (str, type(None)), "url": (str, type(None))}, ("tags", "images"))
         if not self.title.strip():
             raise RecordError(f"product {self.external_id}: empty title")
         if not self.variants:
@@ -555,11 +593,30 @@ class Connector(abc.ABC):
 
 
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
-    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise."""
+    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise,
+    and for a string (or key) no database column stores: a NUL or half a surrogate pair
+    (it would fail the delivery's job on its first write, over and over)."""
     try:
-        return json_input.load_object(raw_body or b"{}")
+        payload = json_input.load_object(raw_body or b"{}")
     except json_input.JSONInputError as exc:
         raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
+    if problem := json_input.unstorable(payload):
+        raise RecordError(f"the webhook body cannot be stored: {problem}")
+    return payload
+
+
+@contextmanager
+def payload_shape(what: str) -> Iterator[None]:
+    """Reading a platform's payload: a field of another JSON type than the platform documents
+    (an object where a list is, a number where a string is) is a :class:`RecordError` naming
+    the payload, not a TypeError deep in a mapping; StoreChat's own errors pass as they are."""
+    try:
+        yield
+    except StoreChatError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise RecordError(f"{what} is not shaped as the platform documents it "
+                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def normalize_order_reference(reference: str) -> str:

@@ -32,6 +32,7 @@ from core.connector import (
     UpsertProducts,
     WebhookAction,
     WebhookEvent,
+    payload_shape,
     webhook_payload,
 )
 
@@ -158,6 +159,11 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
 
 
 def actions(connector: ShopifyConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
+    with payload_shape(f"the Shopify {event.topic} webhook"):
+        yield from _actions(connector, event)
+
+
+def _actions(connector: ShopifyConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
     p = event.payload
     topic = event.topic
     if topic in ("products/create", "products/update"):

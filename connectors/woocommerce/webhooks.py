@@ -29,6 +29,7 @@ from core.connector import (
     UpsertProducts,
     WebhookAction,
     WebhookEvent,
+    payload_shape,
     webhook_payload,
 )
 
@@ -79,6 +80,11 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
 
 
 def actions(connector: WooCommerceConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
+    with payload_shape(f"the WooCommerce {event.topic} webhook"):
+        yield from _actions(connector, event)
+
+
+def _actions(connector: WooCommerceConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
     p, topic = event.payload, event.topic
     if topic in ("product.created", "product.updated"):
         if not isinstance(p.get("id"), int):
