@@ -35,6 +35,7 @@ test: $(STAMP)
 # Settings in pyproject.toml ([tool.ruff], [tool.mypy]); .ci/run runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check core connectors
+	$(VENV)/bin/ruff format --check core connectors
 	$(VENV)/bin/mypy core connectors
 
 wp-plugin:

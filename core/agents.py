@@ -6,6 +6,7 @@ agent rotate`` replaces its credential (the old one stops working at once).
 Live agent sockets are checked again on the connection clock
 (:func:`still_valid`), so a socket does not outlive its credential.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,8 @@ def authenticate(db: Database, credential: str) -> Agent:
         raise BadCredential("the agent credential is not valid")
     with db.session() as session:
         found = session.execute(
-            select(Agent, Shop.active).join(Shop, Shop.id == Agent.shop_id)
+            select(Agent, Shop.active)
+            .join(Shop, Shop.id == Agent.shop_id)
             .where(Agent.credential_hash == _hash(credential), Agent.active)
         ).first()
         if found is None:
@@ -77,10 +79,14 @@ def still_valid(db: Database, credentials: Iterable[tuple[int, str]]) -> set[tup
     current: set[tuple[int, str]] = set()
     with db.session() as session:
         for start in range(0, len(ids), 500):
-            current.update((agent_id, hashed) for agent_id, hashed in session.execute(
-                select(Agent.id, Agent.credential_hash).join(Shop, Shop.id == Agent.shop_id)
-                .where(Agent.id.in_(ids[start:start + 500]), Agent.active, Shop.active)
-            ))
+            current.update(
+                (agent_id, hashed)
+                for agent_id, hashed in session.execute(
+                    select(Agent.id, Agent.credential_hash)
+                    .join(Shop, Shop.id == Agent.shop_id)
+                    .where(Agent.id.in_(ids[start : start + 500]), Agent.active, Shop.active)
+                )
+            )
     return wanted & current
 
 

@@ -1,4 +1,5 @@
 """The Flask application factory: a table of contents of StoreChat's web parts."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -38,7 +39,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,
         )
 

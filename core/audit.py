@@ -11,6 +11,7 @@ as ``"(secret)"`` (:func:`core.shop_settings.changes`).
 Rows are append-only: nothing in StoreChat updates them (the ORM refuses),
 and only erasing the shop (:mod:`core.privacy`) deletes them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,11 +38,19 @@ def _refuse_update(mapper: Any, connection: Any, target: AuditLog) -> None:
     raise AuditRowsAreFinal("audit log entries are never changed")
 
 
-def record(session: Session, shop_id: int, action: str, detail: dict[str, Any] | None = None, *,
-           user_id: int | None = None, ip: str | None = None) -> AuditLog:
+def record(
+    session: Session,
+    shop_id: int,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    user_id: int | None = None,
+    ip: str | None = None,
+) -> AuditLog:
     """Add one entry in ``session`` (committed with the caller's change)."""
-    entry = AuditLog(shop_id=shop_id, user_id=user_id, action=action[:MAX_ACTION], detail=detail or {},
-                     ip=(ip or None) and ip[:64])
+    entry = AuditLog(
+        shop_id=shop_id, user_id=user_id, action=action[:MAX_ACTION], detail=detail or {}, ip=(ip or None) and ip[:64]
+    )
     session.add(entry)
     return entry
 
@@ -51,8 +60,7 @@ def record_request(session: Session, action: str, detail: dict[str, Any] | None 
     from flask import request
     from flask_login import current_user
 
-    return record(session, current_user.shop_id, action, detail, user_id=current_user.user_id,
-                  ip=request.remote_addr)
+    return record(session, current_user.shop_id, action, detail, user_id=current_user.user_id, ip=request.remote_addr)
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,23 @@ class Entry:
 
 def entries(session: Session, shop_id: int, *, before: int | None = None, limit: int = PAGE) -> list[Entry]:
     """The shop's entries, newest first; ``before``: only those older than that id (the next page)."""
-    query = (select(AuditLog, User.email).outerjoin(User, User.id == AuditLog.user_id)
-             .where(AuditLog.shop_id == shop_id).order_by(AuditLog.id.desc()).limit(limit))
+    query = (
+        select(AuditLog, User.email)
+        .outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.shop_id == shop_id)
+        .order_by(AuditLog.id.desc())
+        .limit(limit)
+    )
     if before is not None:
         query = query.where(AuditLog.id < before)
-    return [Entry(row.id, row.created_at, email or ("StoreChat" if row.user_id is None else f"user {row.user_id}"),
-                  row.action, row.detail or {}, row.ip)
-            for row, email in session.execute(query)]
+    return [
+        Entry(
+            row.id,
+            row.created_at,
+            email or ("StoreChat" if row.user_id is None else f"user {row.user_id}"),
+            row.action,
+            row.detail or {},
+            row.ip,
+        )
+        for row, email in session.execute(query)
+    ]

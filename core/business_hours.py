@@ -22,6 +22,7 @@ with :func:`is_open` at every instant: they look at every interval boundary
 and every change of the zone's offset in the next two weeks (and as many
 days more as there are closed dates ahead).
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,8 +84,10 @@ class Interval(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Interval:
         if self.end <= self.start:
-            raise ValueError(f"{self} closes before it opens (split a night into two days: 22:00-24:00 "
-                             "and the next day's 00:00-02:00)")
+            raise ValueError(
+                f"{self} closes before it opens (split a night into two days: 22:00-24:00 "
+                "and the next day's 00:00-02:00)"
+            )
         return self
 
     @property

@@ -6,6 +6,7 @@ way. Times are the shop's own (its business hours' time zone), on a 24-hour
 clock, or a 12-hour one for American English (``en-US``). The day is
 "today" or "tomorrow" when it is, else the weekday's name.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,39 +31,83 @@ class Words:
 
 
 WORDS: dict[str, Words] = {
-    "en": Words(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-                "today", "tomorrow", "{day} at {time}",
-                "Our team is back {when}. Leave your email and we'll answer you there."),
-    "de": Words(("am Montag", "am Dienstag", "am Mittwoch", "am Donnerstag", "am Freitag", "am Samstag",
-                 "am Sonntag"), "heute", "morgen", "{day} um {time}\u00a0Uhr",
-                "Unser Team ist {when} wieder da. Hinterlassen Sie Ihre E-Mail-Adresse, wir antworten Ihnen dort."),
-    "fr": Words(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-                "aujourd'hui", "demain", "{day} à {time}",
-                "Notre équipe est de retour {when}. Laissez votre e-mail et nous vous répondrons par e-mail."),
-    "es": Words(("el lunes", "el martes", "el miércoles", "el jueves", "el viernes", "el sábado", "el domingo"),
-                "hoy", "mañana", "{day} a las {time}",
-                "Nuestro equipo vuelve {when}. Déjanos tu correo y te responderemos allí."),
-    "it": Words(("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
-                "oggi", "domani", "{day} alle {time}",
-                "Il nostro team torna {when}. Lascia la tua email e ti risponderemo lì."),
-    "pt": Words(("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado",
-                 "domingo"), "hoje", "amanhã", "{day} às {time}",
-                "A nossa equipa volta {when}. Deixe o seu e-mail e responderemos por lá."),
-    "nl": Words(("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-                "vandaag", "morgen", "{day} om {time}",
-                "Ons team is {when} terug. Laat je e-mailadres achter, dan antwoorden we je daar."),
-    "ar": Words(("يوم الاثنين", "يوم الثلاثاء", "يوم الأربعاء", "يوم الخميس", "يوم الجمعة", "يوم السبت",
-                 "يوم الأحد"), "اليوم", "غدًا", "{day} الساعة {time}",
-                "يعود فريقنا {when}. اترك بريدك الإلكتروني وسنرد عليك هناك."),
-    "he": Words(("ביום שני", "ביום שלישי", "ביום רביעי", "ביום חמישי", "ביום שישי", "בשבת", "ביום ראשון"),
-                "היום", "מחר", "{day} בשעה {time}",
-                "הצוות שלנו חוזר {when}. השאירו כתובת אימייל ונענה לכם שם."),
-    "fa": Words(("دوشنبه", "سه\u200cشنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"),
-                "امروز", "فردا", "{day} ساعت {time}",
-                "تیم ما {when} برمی\u200cگردد. ایمیل خود را بگذارید تا همان\u200cجا پاسخ دهیم."),
-    "ur": Words(("پیر کو", "منگل کو", "بدھ کو", "جمعرات کو", "جمعہ کو", "ہفتہ کو", "اتوار کو"),
-                "آج", "کل", "{day} {time} بجے",
-                "ہماری ٹیم {when} واپس آئے گی۔ اپنا ای میل چھوڑیں، ہم وہیں جواب دیں گے۔"),
+    "en": Words(
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        "today",
+        "tomorrow",
+        "{day} at {time}",
+        "Our team is back {when}. Leave your email and we'll answer you there.",
+    ),
+    "de": Words(
+        ("am Montag", "am Dienstag", "am Mittwoch", "am Donnerstag", "am Freitag", "am Samstag", "am Sonntag"),
+        "heute",
+        "morgen",
+        "{day} um {time}\u00a0Uhr",
+        "Unser Team ist {when} wieder da. Hinterlassen Sie Ihre E-Mail-Adresse, wir antworten Ihnen dort.",
+    ),
+    "fr": Words(
+        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+        "aujourd'hui",
+        "demain",
+        "{day} à {time}",
+        "Notre équipe est de retour {when}. Laissez votre e-mail et nous vous répondrons par e-mail.",
+    ),
+    "es": Words(
+        ("el lunes", "el martes", "el miércoles", "el jueves", "el viernes", "el sábado", "el domingo"),
+        "hoy",
+        "mañana",
+        "{day} a las {time}",
+        "Nuestro equipo vuelve {when}. Déjanos tu correo y te responderemos allí.",
+    ),
+    "it": Words(
+        ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+        "oggi",
+        "domani",
+        "{day} alle {time}",
+        "Il nostro team torna {when}. Lascia la tua email e ti risponderemo lì.",
+    ),
+    "pt": Words(
+        ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"),
+        "hoje",
+        "amanhã",
+        "{day} às {time}",
+        "A nossa equipa volta {when}. Deixe o seu e-mail e responderemos por lá.",
+    ),
+    "nl": Words(
+        ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+        "vandaag",
+        "morgen",
+        "{day} om {time}",
+        "Ons team is {when} terug. Laat je e-mailadres achter, dan antwoorden we je daar.",
+    ),
+    "ar": Words(
+        ("يوم الاثنين", "يوم الثلاثاء", "يوم الأربعاء", "يوم الخميس", "يوم الجمعة", "يوم السبت", "يوم الأحد"),
+        "اليوم",
+        "غدًا",
+        "{day} الساعة {time}",
+        "يعود فريقنا {when}. اترك بريدك الإلكتروني وسنرد عليك هناك.",
+    ),
+    "he": Words(
+        ("ביום שני", "ביום שלישי", "ביום רביעי", "ביום חמישי", "ביום שישי", "בשבת", "ביום ראשון"),
+        "היום",
+        "מחר",
+        "{day} בשעה {time}",
+        "הצוות שלנו חוזר {when}. השאירו כתובת אימייל ונענה לכם שם.",
+    ),
+    "fa": Words(
+        ("دوشنبه", "سه\u200cشنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"),
+        "امروز",
+        "فردا",
+        "{day} ساعت {time}",
+        "تیم ما {when} برمی\u200cگردد. ایمیل خود را بگذارید تا همان\u200cجا پاسخ دهیم.",
+    ),
+    "ur": Words(
+        ("پیر کو", "منگل کو", "بدھ کو", "جمعرات کو", "جمعہ کو", "ہفتہ کو", "اتوار کو"),
+        "آج",
+        "کل",
+        "{day} {time} بجے",
+        "ہماری ٹیم {when} واپس آئے گی۔ اپنا ای میل چھوڑیں، ہم وہیں جواب دیں گے۔",
+    ),
 }
 
 #: Where the hour before "la(s)", "alle", "às" is one o'clock, the article is singular.
@@ -87,7 +132,7 @@ def choose(*tags: str | None) -> Speech:
     for tag in tags:
         lang = language(tag)
         if lang in WORDS:
-            region = _REGION.search((tag or "").strip()[len(lang):] + "-")
+            region = _REGION.search((tag or "").strip()[len(lang) :] + "-")
             return Speech(lang, lang == "en" and region is not None and region.group(1).upper() == "US")
     return Speech(DEFAULT)
 
@@ -109,7 +154,7 @@ def clock(moment: datetime, twelve_hour: bool) -> str:
 
 
 def when(moment: datetime, now: datetime, zone: ZoneInfo, speech: Speech) -> str:
-    """"Monday at 9:00", "tomorrow at 9:00", in the shop's time zone."""
+    """ "Monday at 9:00", "tomorrow at 9:00", in the shop's time zone."""
     words = WORDS.get(speech.lang, WORDS[DEFAULT])
     local = moment.astimezone(zone)
     days = (local.date() - now.astimezone(zone).date()).days

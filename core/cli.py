@@ -1,4 +1,5 @@
 """The ``storechat`` command."""
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,11 @@ def _settings(**overrides: Any) -> Settings:
 
 
 verbose_option = click.option(
-    "-v", "--verbose", is_flag=True,
-    help="Log at INFO from the libraries too (Alembic, gunicorn, RQ), like STORECHAT_LOG_LEVEL=INFO.")
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log at INFO from the libraries too (Alembic, gunicorn, RQ), like STORECHAT_LOG_LEVEL=INFO.",
+)
 
 
 class _WithConnectorCommands(click.Group):
@@ -74,9 +78,12 @@ class _WithConnectorCommands(click.Group):
 
 
 @click.group(cls=_WithConnectorCommands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=None,
-              help="DEBUG, INFO, WARNING... for StoreChat and its libraries (default: STORECHAT_LOG_LEVEL; "
-                   "unset, StoreChat logs from INFO and libraries from WARNING).")
+@click.option(
+    "--log-level",
+    default=None,
+    help="DEBUG, INFO, WARNING... for StoreChat and its libraries (default: STORECHAT_LOG_LEVEL; "
+    "unset, StoreChat logs from INFO and libraries from WARNING).",
+)
 @verbose_option
 @_errors_are_messages
 def main(log_level: str | None, verbose: bool) -> None:
@@ -92,8 +99,9 @@ def main(log_level: str | None, verbose: bool) -> None:
 
 
 host_option = click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
-port_option = click.option("--port", type=click.IntRange(0, 65535), default=None,
-                           help="Port to listen on (default 8000; 0 picks a free one).")
+port_option = click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default 8000; 0 picks a free one)."
+)
 
 
 @main.command()
@@ -113,19 +121,41 @@ def migrate() -> None:
 @host_option
 @port_option
 @click.option("--web-workers", type=click.IntRange(1, 64), default=None, help="Web processes (default 2).")
-@click.option("--assistant-workers", type=click.IntRange(0, 64), default=1, show_default=True,
-              help="RQ worker processes for shoppers' replies only (queue `assistant`).")
-@click.option("--sync-workers", type=click.IntRange(0, 64), default=1, show_default=True,
-              help="RQ worker processes for catalog syncs, webhooks and purges (queue `default`).")
-@click.option("--role", type=click.Choice(["all", "web", "worker"]), default="all", show_default=True,
-              help="`all`: everything on this machine (migrates the database as it starts). On the hosts of a "
-                   "larger deployment (docs/deploy.md): `web` runs only the web processes, `worker` only the "
-                   "workers; both need a shared Redis and refuse a database older than their code "
-                   "(run `storechat migrate` first).")
+@click.option(
+    "--assistant-workers",
+    type=click.IntRange(0, 64),
+    default=1,
+    show_default=True,
+    help="RQ worker processes for shoppers' replies only (queue `assistant`).",
+)
+@click.option(
+    "--sync-workers",
+    type=click.IntRange(0, 64),
+    default=1,
+    show_default=True,
+    help="RQ worker processes for catalog syncs, webhooks and purges (queue `default`).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["all", "web", "worker"]),
+    default="all",
+    show_default=True,
+    help="`all`: everything on this machine (migrates the database as it starts). On the hosts of a "
+    "larger deployment (docs/deploy.md): `web` runs only the web processes, `worker` only the "
+    "workers; both need a shared Redis and refuse a database older than their code "
+    "(run `storechat migrate` first).",
+)
 @verbose_option
 @_errors_are_messages
-def serve(host: str | None, port: int | None, web_workers: int | None, assistant_workers: int, sync_workers: int,
-          role: str, verbose: bool) -> None:
+def serve(
+    host: str | None,
+    port: int | None,
+    web_workers: int | None,
+    assistant_workers: int,
+    sync_workers: int,
+    role: str,
+    verbose: bool,
+) -> None:
     """Run StoreChat: web processes, RQ workers and, unless STORECHAT_REDIS_URL is set, an embedded Redis.
 
     Shoppers' replies and the background work (syncs, webhooks) have worker
@@ -140,8 +170,10 @@ def serve(host: str | None, port: int | None, web_workers: int | None, assistant
     click.echo(_started(settings, sup))
     if sup.addresses:
         base = _base_url(settings, sup.addresses)
-        click.echo(f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
-                   "\n(Ctrl-C stops it)")
+        click.echo(
+            f"StoreChat is listening on {base}\n  start page: {base}/   health: {base}/healthz, {base}/readyz"
+            "\n(Ctrl-C stops it)"
+        )
     else:
         click.echo("working the queues (Ctrl-C stops it)")
     _stopped(sup.wait())
@@ -181,10 +213,12 @@ def demo(host: str | None, port: int | None, verbose: bool) -> None:
         done = _wait_for_run(db, run.id, progress=False)
         click.echo(f"imported {done.products_seen} products and {done.documents_seen} pages")
         owner_link = _demo_owner_link(settings.model_copy(update={"public_url": base}), db, shop.id)
-        click.echo(f"\nStoreChat demo store is ready: {base}/demo/\n"
-                   f"  the team's inbox: {owner_link}\n"
-                   f"    (a one-time link: choose a password for {DEMO_OWNER}, then watch the chats live)\n"
-                   f"  start page: {base}/   health: {base}/healthz, {base}/readyz\n(Ctrl-C stops it)")
+        click.echo(
+            f"\nStoreChat demo store is ready: {base}/demo/\n"
+            f"  the team's inbox: {owner_link}\n"
+            f"    (a one-time link: choose a password for {DEMO_OWNER}, then watch the chats live)\n"
+            f"  start page: {base}/   health: {base}/healthz, {base}/readyz\n(Ctrl-C stops it)"
+        )
     except BaseException:
         sup.stop()
         raise
@@ -234,17 +268,26 @@ def _started(settings: Settings, sup: Any) -> str:
         redis = f"Redis at {where.hostname or where.path}"
     plural = "es" if sup.web_workers != 1 else ""
     role = "" if sup.role == "all" else f" ({sup.role} host)"
-    return (f"StoreChat {version('storechat')} started{role}: {sup.web_workers} web process{plural}, "
-            f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}")
+    return (
+        f"StoreChat {version('storechat')} started{role}: {sup.web_workers} web process{plural}, "
+        f"{sup.workers} worker{'s' if sup.workers != 1 else ''}, {redis}, database {database}"
+    )
 
 
-def _start(settings: Settings, web_workers: int | None,
-           worker_queues: list[tuple[str, ...]] | None = None, role: str = "all") -> Supervisor:
+def _start(
+    settings: Settings, web_workers: int | None, worker_queues: list[tuple[str, ...]] | None = None, role: str = "all"
+) -> Supervisor:
     """A supervisor, started; its workers as ``worker_queues`` says (default: serve's layout)."""
     from core.supervisor import Supervisor
 
-    sup = Supervisor(settings, settings.host, settings.port,
-                     web_workers=web_workers or settings.web_workers, worker_queues=worker_queues, role=role)
+    sup = Supervisor(
+        settings,
+        settings.host,
+        settings.port,
+        web_workers=web_workers or settings.web_workers,
+        worker_queues=worker_queues,
+        role=role,
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sup.stopping.set())
     sup.start()
@@ -297,9 +340,15 @@ def _queue_names(ctx: click.Context, param: click.Parameter, values: tuple[str, 
 
 
 @main.command()
-@click.option("--queue", "--queues", "queues", multiple=True, callback=_queue_names,
-              help="Queues to work, comma-separated or repeated: `assistant` (shoppers' replies), "
-                   "`default` (syncs, webhooks, purges). Default: both, replies first.")
+@click.option(
+    "--queue",
+    "--queues",
+    "queues",
+    multiple=True,
+    callback=_queue_names,
+    help="Queues to work, comma-separated or repeated: `assistant` (shoppers' replies), "
+    "`default` (syncs, webhooks, purges). Default: both, replies first.",
+)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @_errors_are_messages
 def worker(queues: tuple[str, ...], burst: bool) -> None:
@@ -367,15 +416,21 @@ def shop() -> None:
 
 @shop.command("create")
 @click.argument("name")
-@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A product CSV in Shopify's export format. Without it the shop starts empty: its "
-                   "catalog and pages come from a connector (storechat shop connect, the WordPress plugin).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A product CSV in Shopify's export format. Without it the shop starts empty: its "
+    "catalog and pages come from a connector (storechat shop connect, the WordPress plugin).",
+)
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--storefront-url", default=None, help="Base URL of the store (for product links).")
 @click.option("--allowed-origin", "origins", multiple=True, help="Origin allowed to open the chat (repeatable).")
 @_errors_are_messages
-def shop_create(name: str, csv_path: Path | None, currency: str, storefront_url: str | None,
-                origins: tuple[str, ...]) -> None:
+def shop_create(
+    name: str, csv_path: Path | None, currency: str, storefront_url: str | None, origins: tuple[str, ...]
+) -> None:
     """Create a shop (from a product CSV, imported now, or empty) and print its id and site key."""
     from core import shop_connectors
     from core.catalog.sync import create_run
@@ -388,18 +443,28 @@ def shop_create(name: str, csv_path: Path | None, currency: str, storefront_url:
 
     upgrade(db.engine)
     if csv_path is None:
-        created = create_shop(db, name, "csv", {"empty": True}, currency=currency, storefront_url=storefront_url,
-                              allowed_origins=list(origins))
-        click.echo(f"created shop {created.id} (empty: connect it with `storechat shop connect {created.id} "
-                   "wordpress --site-url URL` or the WordPress plugin)")
+        created = create_shop(
+            db,
+            name,
+            "csv",
+            {"empty": True},
+            currency=currency,
+            storefront_url=storefront_url,
+            allowed_origins=list(origins),
+        )
+        click.echo(
+            f"created shop {created.id} (empty: connect it with `storechat shop connect {created.id} "
+            "wordpress --site-url URL` or the WordPress plugin)"
+        )
         click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
         return
     # Read the whole file (and check the config) before anything is created: a bad
     # line or storefront URL fails here, naming it, and leaves no shop behind.
     connector = shop_connectors.build(settings, "csv", {"csv_path": str(csv_path), "storefront_url": storefront_url})
     count = sum(1 for _ in connector.iter_products())
-    created = create_shop(db, name, "csv", {}, currency=currency, storefront_url=storefront_url,
-                          allowed_origins=list(origins))
+    created = create_shop(
+        db, name, "csv", {}, currency=currency, storefront_url=storefront_url, allowed_origins=list(origins)
+    )
     imports = settings.instance_path / "imports"
     imports.mkdir(parents=True, exist_ok=True)
     kept = imports / f"shop-{created.id}.csv"
@@ -416,8 +481,11 @@ def shop_create(name: str, csv_path: Path | None, currency: str, storefront_url:
     try:
         _run_sync_job(settings, db, run.id)
     except StoreChatError as exc:
-        raise StoreChatError(f"shop {created.id} was created but its import failed ({exc}); "
-                             f"fix the cause and run `storechat sync {created.id}`", code=exc.code) from None
+        raise StoreChatError(
+            f"shop {created.id} was created but its import failed ({exc}); "
+            f"fix the cause and run `storechat sync {created.id}`",
+            code=exc.code,
+        ) from None
     click.echo(f"shop id: {created.id}\nsite key: {created.site_key}")
 
 
@@ -425,8 +493,12 @@ def shop_create(name: str, csv_path: Path | None, currency: str, storefront_url:
 @click.argument("shop_ref", metavar="SHOP")
 @click.argument("platform", type=click.Choice(["wordpress"]))
 @click.option("--site-url", required=True, help="The site's home address, https://example.com.")
-@click.option("--app-password", default=None, metavar="USER:PASS",
-              help="A WordPress user and one of its application passwords, for private content too.")
+@click.option(
+    "--app-password",
+    default=None,
+    metavar="USER:PASS",
+    help="A WordPress user and one of its application passwords, for private content too.",
+)
 @click.option("--no-sync", is_flag=True, help="Do not import the site's pages now.")
 @_errors_are_messages
 def shop_connect(shop_ref: str, platform: str, site_url: str, app_password: str | None, no_sync: bool) -> None:
@@ -452,8 +524,9 @@ def shop_connect(shop_ref: str, platform: str, site_url: str, app_password: str 
             raise BadInput("--app-password must be USER:PASS (a WordPress user and one of its application passwords)")
         username, password = username.strip(), password.strip()
     url = wordpress_sites.site_address(site_url)
-    connection = wordpress_sites.connect_site(db, found.id, url, username=username, application_password=password,
-                                              by="cli")
+    connection = wordpress_sites.connect_site(
+        db, found.id, url, username=username, application_password=password, by="cli"
+    )
     click.echo(f"shop {found.id} is connected to {url} ({connection.platform})")
     click.echo(f"site key: {connection.site_key}\nidentity secret: {connection.identity_secret}")
     if not no_sync:
@@ -480,8 +553,11 @@ def shop_disconnect(shop_ref: str) -> None:
     if not done:
         raise BadInput(f"shop {found.id} is not connected to a WordPress site")
     click.echo(f"shop {found.id} is disconnected; its conversations are kept")
-    click.echo("the plugin removed its keys" if told else
-               "the site could not be told: press Disconnect in the StoreChat plugin there too")
+    click.echo(
+        "the plugin removed its keys"
+        if told
+        else "the site could not be told: press Disconnect in the StoreChat plugin there too"
+    )
 
 
 @shop.command("identity-secret")
@@ -507,8 +583,9 @@ def shop_identity_secret(shop_ref: str) -> None:
         row = session.get(Shop, found.id)
         assert row is not None
         config = shop_connectors.open_config(settings, row)
-        row.connector_config = shop_connectors.seal_config(settings, row.platform,
-                                                           {**config, "identity_secret": secret})
+        row.connector_config = shop_connectors.seal_config(
+            settings, row.platform, {**config, "identity_secret": secret}
+        )
     click.echo(secret)
 
 
@@ -570,8 +647,10 @@ def agent_revoke(agent_id: int) -> None:
 
     settings = _settings()
     revoked = revoke_agent(Database(settings), agent_id)
-    click.echo(f"agent {revoked.id} ({revoked.name}) is revoked; "
-               f"its live sockets close within {settings.agent_recheck_seconds:g} s")
+    click.echo(
+        f"agent {revoked.id} ({revoked.name}) is revoked; "
+        f"its live sockets close within {settings.agent_recheck_seconds:g} s"
+    )
 
 
 @agent.command("rotate")
@@ -592,19 +671,29 @@ main.add_command(privacy_commands)
 
 
 @main.command("eval")
-@click.argument("paths", metavar="FILE...", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--shop", "shop_refs", required=True, multiple=True,
-              help="Shop id, site key or name; `demo` for the demo store (created and synced if needed). "
-                   "Once for all files, or once per FILE, in the same order.")
-@click.option("--url", default=None, help="Base URL of a running server using these settings "
-                                          "(default: start one on a free port, like `storechat demo`).")
+@click.argument(
+    "paths", metavar="FILE...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--shop",
+    "shop_refs",
+    required=True,
+    multiple=True,
+    help="Shop id, site key or name; `demo` for the demo store (created and synced if needed). "
+    "Once for all files, or once per FILE, in the same order.",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="Base URL of a running server using these settings "
+    "(default: start one on a free port, like `storechat demo`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (pass/fail and reply per case).")
-@click.option("--timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True,
-              help="Seconds to wait for each reply.")
+@click.option(
+    "--timeout", type=click.FloatRange(1, 300), default=15.0, show_default=True, help="Seconds to wait for each reply."
+)
 @_errors_are_messages
-def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, as_json: bool,
-          timeout: float) -> None:
+def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, as_json: bool, timeout: float) -> None:
     """Ask SHOP's assistant the questions in each FILE (JSON Lines) over the visitor socket and report.
 
     Prints accuracy per intent, per catalog (FILE, without its language), per
@@ -621,8 +710,10 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
     if len(shop_refs) not in (1, len(paths)):
         raise BadInput(f"give --shop once, or once per FILE ({len(paths)} files, {len(shop_refs)} shops)")
     # Every file is read before anything starts: a malformed one stops here.
-    sets = [(name, cases, shop_refs[i] if len(shop_refs) > 1 else shop_refs[0])
-            for i, (name, cases) in enumerate(evaluation.load_sets(list(paths)))]
+    sets = [
+        (name, cases, shop_refs[i] if len(shop_refs) > 1 else shop_refs[0])
+        for i, (name, cases) in enumerate(evaluation.load_sets(list(paths)))
+    ]
     tag = len({name for name, _, _ in sets}) > 1
     firsts = [sum(len(c) for _, c, _ in sets[:i]) for i in range(len(sets))]
     settings = _settings()
@@ -630,12 +721,22 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
     if url is not None:
         db = Database(settings)
         for (name, cases, ref), first in zip(sets, firsts, strict=True):
-            reports.append(evaluation.run(cases, url.rstrip("/"), evaluation.find_eval_shop(db, ref), db,
-                                          timeout=timeout, catalog=name if tag else "", first=first))
+            reports.append(
+                evaluation.run(
+                    cases,
+                    url.rstrip("/"),
+                    evaluation.find_eval_shop(db, ref),
+                    db,
+                    timeout=timeout,
+                    catalog=name if tag else "",
+                    first=first,
+                )
+            )
     else:
         if not settings.redis_url and _running_redis(settings):
-            raise ConfigError("a StoreChat server is already running in this instance folder: "
-                              "pass its address with --url")
+            raise ConfigError(
+                "a StoreChat server is already running in this instance folder: pass its address with --url"
+            )
         from core.supervisor import Supervisor
 
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -647,8 +748,9 @@ def eval_(paths: tuple[Path, ...], shop_refs: tuple[str, ...], url: str | None, 
             db = Database(settings)
             for (name, cases, ref), first in zip(sets, firsts, strict=True):
                 shop = evaluation.find_eval_shop(db, ref, storefront=f"{base}/demo", redis_url=sup.redis_url)
-                reports.append(evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else "",
-                                              first=first))
+                reports.append(
+                    evaluation.run(cases, base, shop, db, timeout=timeout, catalog=name if tag else "", first=first)
+                )
         finally:
             sup.stop()
     report = evaluation.merge(reports)
@@ -745,9 +847,14 @@ def _showing_progress(db: Any, run_id: int, work: Callable[[], None], every: flo
         thread.join()
 
 
-def _wait_for_run(db: Any, run_id: int, timeout: float = 3600,
-                  if_not_started: Callable[[], None] | None = None, start_within: float = 15,
-                  progress: bool = True) -> Any:
+def _wait_for_run(
+    db: Any,
+    run_id: int,
+    timeout: float = 3600,
+    if_not_started: Callable[[], None] | None = None,
+    start_within: float = 15,
+    progress: bool = True,
+) -> Any:
     """Show a sync run's progress (unless ``progress`` is false) until it ends; the finished run.
 
     ``if_not_started`` runs when no worker has picked the job up within

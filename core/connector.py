@@ -18,6 +18,7 @@ call on 429, 5xx and network errors within its deadline (``core.outbound.retry``
 To check a connector against the contract, subclass
 ``core.testing.connector_contract.ConnectorContract`` in its tests.
 """
+
 from __future__ import annotations
 
 import abc
@@ -82,8 +83,16 @@ DOCUMENT_KINDS = ("page", "policy", "faq", "post")
 
 
 #: The longest value each record field's column holds (core/db/models.py).
-MAX_LENGTHS = {"external_id": 255, "handle": 255, "title": 500, "vendor": 255, "product_type": 255, "sku": 255,
-               "image_url": 1000, "url": 1000}
+MAX_LENGTHS = {
+    "external_id": 255,
+    "handle": 255,
+    "title": 500,
+    "vendor": 255,
+    "product_type": 255,
+    "sku": 255,
+    "image_url": 1000,
+    "url": 1000,
+}
 
 
 def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts: tuple[str, ...]) -> None:
@@ -92,15 +101,18 @@ def _typed(record: Any, kind: str, fields: Mapping[str, tuple[type, ...]], texts
     for name, types in fields.items():
         value = getattr(record, name)
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise RecordError(f"{kind} {record.external_id}: {name} must be "
-                              f"{' or '.join(t.__name__ for t in types)}, not {type(value).__name__}")
+            raise RecordError(
+                f"{kind} {record.external_id}: {name} must be "
+                f"{' or '.join(t.__name__ for t in types)}, not {type(value).__name__}"
+            )
         if isinstance(value, str):
             # What no column stores (PostgreSQL refuses a NUL, and a string longer than its column).
             if problem := json_input.unstorable(value, name):
                 raise RecordError(f"{kind} {record.external_id[:40]}: {problem}")
             if len(value) > MAX_LENGTHS.get(name, len(value)):
-                raise RecordError(f"{kind} {record.external_id[:40]}: {name} is longer than "
-                                  f"{MAX_LENGTHS[name]} characters")
+                raise RecordError(
+                    f"{kind} {record.external_id[:40]}: {name} is longer than {MAX_LENGTHS[name]} characters"
+                )
     for name in texts:
         if not all(isinstance(item, str) for item in getattr(record, name)):
             raise RecordError(f"{kind} {record.external_id}: every {name} item must be a string")
@@ -124,9 +136,18 @@ class VariantRecord:
     image_url: str | None = None
 
     def __post_init__(self) -> None:
-        _typed(self, "variant", {"external_id": (str,), "title": (str,), "sku": (str, type(None)),
-                                 "image_url": (str, type(None)), "inventory_quantity": (int, type(None))},
-               ("option_values",))
+        _typed(
+            self,
+            "variant",
+            {
+                "external_id": (str,),
+                "title": (str,),
+                "sku": (str, type(None)),
+                "image_url": (str, type(None)),
+                "inventory_quantity": (int, type(None)),
+            },
+            ("option_values",),
+        )
         if self.inventory_quantity is not None and abs(self.inventory_quantity) > 2**31 - 1:
             raise RecordError(f"variant {self.external_id[:40]}: stock {self.inventory_quantity} is out of range")
         for price in (self.price, self.compare_at_price):
@@ -176,9 +197,21 @@ class ProductRecord:
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        _typed(self, "product", {"external_id": (str,), "handle": (str,), "title": (str,), "body_html": (str,),
-                                 "vendor": (str, type(None)), "product_type": (str, type(None)),
-                                 "image_url": (str, type(None)), "url": (str, type(None))}, ("tags", "images"))
+        _typed(
+            self,
+            "product",
+            {
+                "external_id": (str,),
+                "handle": (str,),
+                "title": (str,),
+                "body_html": (str,),
+                "vendor": (str, type(None)),
+                "product_type": (str, type(None)),
+                "image_url": (str, type(None)),
+                "url": (str, type(None)),
+            },
+            ("tags", "images"),
+        )
         if not self.title.strip():
             raise RecordError(f"product {self.external_id}: empty title")
         if not self.variants:
@@ -199,8 +232,7 @@ class DocumentRecord:
     def __post_init__(self) -> None:
         if self.kind not in DOCUMENT_KINDS:
             raise RecordError(
-                f"document {self.external_id}: kind must be one of "
-                f"{', '.join(DOCUMENT_KINDS)}, not {self.kind!r}"
+                f"document {self.external_id}: kind must be one of {', '.join(DOCUMENT_KINDS)}, not {self.kind!r}"
             )
 
 
@@ -345,8 +377,16 @@ class ShopRedact:
 
 
 WebhookAction = (
-    UpsertProducts | DeleteProducts | UpsertDocuments | DeleteDocuments | OrderCreated | AppUninstalled
-    | ShopDisconnected | ShopperDataRequest | ShopperRedact | ShopRedact
+    UpsertProducts
+    | DeleteProducts
+    | UpsertDocuments
+    | DeleteDocuments
+    | OrderCreated
+    | AppUninstalled
+    | ShopDisconnected
+    | ShopperDataRequest
+    | ShopperRedact
+    | ShopRedact
 )
 
 
@@ -451,7 +491,6 @@ class InstallHost(Protocol):
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         """What a storefront needs to load the widget for an installed shop:
         ``site_key`` and ``origin`` (StoreChat's public URL); None if not installed."""
-
 
     def embedded_admin(self, platform: str, token: str) -> Any:
         """The response to a platform admin opening StoreChat embedded: the inbox of
@@ -615,8 +654,9 @@ def payload_shape(what: str) -> Iterator[None]:
     except StoreChatError:
         raise
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
-        raise RecordError(f"{what} is not shaped as the platform documents it "
-                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise RecordError(
+            f"{what} is not shaped as the platform documents it ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
 
 
 def normalize_order_reference(reference: str) -> str:
@@ -624,5 +664,5 @@ def normalize_order_reference(reference: str) -> str:
     ref = reference.strip().lower()
     for prefix in ("order", "no.", "no", "number", "nr."):
         if ref.startswith(prefix):
-            ref = ref[len(prefix):].strip()
+            ref = ref[len(prefix) :].strip()
     return ref.lstrip("#").strip()

@@ -3,6 +3,7 @@
 Loaded lazily and once per process. A connector that fails to import is
 logged and skipped: one broken platform package never takes StoreChat down.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ open, so with pub/sub and RQ connections it would be orphaned. StoreChat owns
 the lifecycle instead: the supervising process starts it once, hands its
 socket URL to the web and worker processes, and stops it explicitly.
 """
+
 from __future__ import annotations
 
 import logging

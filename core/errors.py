@@ -4,6 +4,7 @@ Every error a merchant, shopper or operator can see carries a stable ``code``
 (for API responses, socket error frames and CLI exit messages) and a clear
 message. Raise these; never return ``(value, error)`` pairs.
 """
+
 from __future__ import annotations
 
 

@@ -61,6 +61,7 @@ then, and the bench's report (``forced``) shows it. Every collection's
 pause is timed (``gc.callbacks``) and, with ``STORECHAT_GC_REPORT``,
 written to the instance folder for the bench.
 """
+
 from __future__ import annotations
 
 import gc
@@ -107,11 +108,17 @@ def _forget_old_total() -> None:
 
 
 class GcSchedule:
-    def __init__(self, interval: float = INTERVAL, max_promotions: int = MAX_PROMOTIONS,
-                 full_interval: float = FULL_INTERVAL, max_pause: float = MAX_PAUSE,
-                 growth: float = GROWTH, report: Path | None = None,
-                 live_sockets: Callable[[], int] | None = None,
-                 objects_per_socket: int = OBJECTS_PER_SOCKET) -> None:
+    def __init__(
+        self,
+        interval: float = INTERVAL,
+        max_promotions: int = MAX_PROMOTIONS,
+        full_interval: float = FULL_INTERVAL,
+        max_pause: float = MAX_PAUSE,
+        growth: float = GROWTH,
+        report: Path | None = None,
+        live_sockets: Callable[[], int] | None = None,
+        objects_per_socket: int = OBJECTS_PER_SOCKET,
+    ) -> None:
         self.interval = interval
         self.max_promotions = max_promotions
         self.full_interval = full_interval
@@ -218,15 +225,19 @@ class GcSchedule:
         sockets = self._sockets()
         allowed = self.growth * self.expected_live(sockets)
         estimate = frozen * self.seconds_per_object
-        self.last_look = {"frozen": frozen, "estimate_ms": estimate * 1000, "sockets": sockets,
-                          "allowed": allowed}
+        self.last_look = {"frozen": frozen, "estimate_ms": estimate * 1000, "sockets": sockets, "allowed": allowed}
         if estimate <= self.max_pause:
             return True
         if frozen >= allowed:
             self.forced += 1
-            log.warning("full garbage collection forced: %d frozen objects with %d sockets open, more than "
-                        "the %.0f allowed (garbage cycles among frozen objects); about %.0f ms",
-                        frozen, sockets, allowed, estimate * 1000)
+            log.warning(
+                "full garbage collection forced: %d frozen objects with %d sockets open, more than "
+                "the %.0f allowed (garbage cycles among frozen objects); about %.0f ms",
+                frozen,
+                sockets,
+                allowed,
+                estimate * 1000,
+            )
             return True
         self.deferred += 1
         self._last_full = now
@@ -262,20 +273,34 @@ class GcSchedule:
             self.last_full_freed = freed
             self.live_after_full = gc.get_freeze_count()
             self.sockets_after_full = self._sockets()
-        log.debug("%s collection freed %d objects in %.1f ms",
-                  "full" if full else "new-objects", freed, self.last_pause * 1000)
+        log.debug(
+            "%s collection freed %d objects in %.1f ms",
+            "full" if full else "new-objects",
+            freed,
+            self.last_pause * 1000,
+        )
         return freed
 
     def stats(self) -> dict[str, Any]:
         return {
-            "pid": os.getpid(), "runs": self.runs, "full_runs": self.full_runs, "forced": self.forced,
+            "pid": os.getpid(),
+            "runs": self.runs,
+            "full_runs": self.full_runs,
+            "forced": self.forced,
             "deferred": self.deferred,
-            "worst_full_ms": self.worst_full * 1000, "last_ms": self.last_pause * 1000,
-            "seconds_per_object": self.seconds_per_object, "live_after_full": self.live_after_full,
-            "sockets_after_full": self.sockets_after_full, "objects_per_socket": self.objects_per_socket,
-            "last_look": self.last_look, "full_freed": self.full_freed, "last_full_freed": self.last_full_freed,
-            "pauses": {str(gen): {"count": n, "worst_ms": worst * 1000, "worst_cpu_ms": cpu * 1000}
-                       for gen, (n, worst, cpu) in self.pauses.items()},
+            "worst_full_ms": self.worst_full * 1000,
+            "last_ms": self.last_pause * 1000,
+            "seconds_per_object": self.seconds_per_object,
+            "live_after_full": self.live_after_full,
+            "sockets_after_full": self.sockets_after_full,
+            "objects_per_socket": self.objects_per_socket,
+            "last_look": self.last_look,
+            "full_freed": self.full_freed,
+            "last_full_freed": self.last_full_freed,
+            "pauses": {
+                str(gen): {"count": n, "worst_ms": worst * 1000, "worst_cpu_ms": cpu * 1000}
+                for gen, (n, worst, cpu) in self.pauses.items()
+            },
         }
 
     def _write_report(self) -> None:

@@ -4,6 +4,7 @@ Redis, migrations current). Load balancers route on ``/readyz``.
 ``/readyz`` is public: it says which part is unavailable, never why (an
 exception's text names hosts, ports, users); the reason goes to the log.
 """
+
 from __future__ import annotations
 
 import logging

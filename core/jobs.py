@@ -9,6 +9,7 @@ Background jobs carry a per-shop limit (RQ's ``RateLimit``): a shop's job
 beyond its limit waits in Redis, outside the queue, until the shop's running
 job ends, instead of taking another worker; then the longest waiting (to the second) is queued.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -69,13 +70,16 @@ def enqueue_assistant_reply(connection: redis_lib.Redis, conversation_id: int, s
 def enqueue_sync(connection: redis_lib.Redis, run_id: int, shop_id: int) -> Job:
     """Run sync run ``run_id`` of shop ``shop_id``; after the shop's running sync, if it has one."""
     return queue(DEFAULT, connection).enqueue(
-        sync_shop, run_id, job_timeout=3600, result_ttl=3600, failure_ttl=7 * 86400,
+        sync_shop,
+        run_id,
+        job_timeout=3600,
+        result_ttl=3600,
+        failure_ttl=7 * 86400,
         rate_limit=sync_limit(shop_id),
     )
 
 
-def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any],
-                    shop_id: int | None) -> Job:
+def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[str, Any], shop_id: int | None) -> Job:
     """Process a recorded webhook delivery of shop ``shop_id`` (None: a shop StoreChat does
     not have); the event (its payload) travels in the job's args."""
     # The payload can name a shopper: keep it in Redis no longer than needed.
@@ -83,15 +87,26 @@ def enqueue_webhook(connection: redis_lib.Redis, delivery_pk: int, event: dict[s
     # half; the platform itself was answered 200 and will not send it again.
     return queue(DEFAULT, connection).enqueue(
         # The description (RQ logs it at INFO) names the job, not its payload.
-        process_webhook, delivery_pk, event, description=f"process_webhook({delivery_pk})",
-        job_timeout=300, result_ttl=0, failure_ttl=7 * 86400,
-        retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS), rate_limit=webhook_limit(shop_id),
+        process_webhook,
+        delivery_pk,
+        event,
+        description=f"process_webhook({delivery_pk})",
+        job_timeout=300,
+        result_ttl=0,
+        failure_ttl=7 * 86400,
+        retry=Retry(max=5, interval=WEBHOOK_RETRY_INTERVALS),
+        rate_limit=webhook_limit(shop_id),
     )
 
 
 def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id: int, delay: timedelta) -> Job:
     return queue(DEFAULT, connection).enqueue_in(
-        delay, purge_uninstalled_shop, shop_id, uninstall_event_id, job_timeout=3600, result_ttl=86400,
+        delay,
+        purge_uninstalled_shop,
+        shop_id,
+        uninstall_event_id,
+        job_timeout=3600,
+        result_ttl=86400,
         rate_limit=sync_limit(shop_id),
     )
 
@@ -100,16 +115,23 @@ def schedule_purge(connection: redis_lib.Redis, shop_id: int, uninstall_event_id
 # which must not wait behind an hour-long sync on the default queue.
 
 
-def enqueue_team_alert(connection: redis_lib.Redis, conversation_id: int, kind: str,
-                       email: str | None = None) -> Job:
+def enqueue_team_alert(connection: redis_lib.Redis, conversation_id: int, kind: str, email: str | None = None) -> Job:
     return queue(ASSISTANT, connection).enqueue(
-        notify_team, conversation_id, kind, email, description=f"notify_team({conversation_id}, {kind!r})",
-        job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
+        notify_team,
+        conversation_id,
+        kind,
+        email,
+        description=f"notify_team({conversation_id}, {kind!r})",
+        job_timeout=60,
+        result_ttl=0,
+        failure_ttl=7 * 86400,
+    )
 
 
 def enqueue_shopper_email(connection: redis_lib.Redis, conversation_id: int, delay: timedelta) -> Job:
     return queue(ASSISTANT, connection).enqueue_in(
-        delay, notify_shopper, conversation_id, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400)
+        delay, notify_shopper, conversation_id, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400
+    )
 
 
 def enqueue_deliveries(connection: redis_lib.Redis, delivery_ids: list[int]) -> None:
@@ -117,21 +139,34 @@ def enqueue_deliveries(connection: redis_lib.Redis, delivery_ids: list[int]) -> 
 
     for delivery_id in delivery_ids:
         queue(ASSISTANT, connection).enqueue(
-            deliver_notification, delivery_id, job_timeout=60, result_ttl=0, failure_ttl=7 * 86400,
-            retry=Retry(max=TRIES - 1, interval=NOTIFY_RETRY_INTERVALS))
+            deliver_notification,
+            delivery_id,
+            job_timeout=60,
+            result_ttl=0,
+            failure_ttl=7 * 86400,
+            retry=Retry(max=TRIES - 1, interval=NOTIFY_RETRY_INTERVALS),
+        )
 
 
 def enqueue_account_email(connection: redis_lib.Redis, user_id: int, purpose: str, base_url: str) -> Job:
     """An invitation or a password reset (``purpose``: welcome | reset), tried again for a while."""
     return queue(ASSISTANT, connection).enqueue(
-        account_email, user_id, purpose, base_url, job_timeout=60, result_ttl=0, failure_ttl=86400,
-        retry=Retry(max=3, interval=[30, 120, 600]))
+        account_email,
+        user_id,
+        purpose,
+        base_url,
+        job_timeout=60,
+        result_ttl=0,
+        failure_ttl=86400,
+        retry=Retry(max=3, interval=[30, 120, 600]),
+    )
 
 
 def enqueue_rollup(connection: redis_lib.Redis, shop_id: int, days: int) -> Job:
     """Roll up the shop's last ``days`` days of analytics (core/analytics/rollup.py)."""
     return queue(DEFAULT, connection).enqueue(
-        rollup_analytics, shop_id, days, job_timeout=1800, result_ttl=600, failure_ttl=86400)
+        rollup_analytics, shop_id, days, job_timeout=1800, result_ttl=600, failure_ttl=86400
+    )
 
 
 @cache
@@ -163,9 +198,13 @@ def process_webhook(delivery_pk: int, event: dict[str, Any]) -> None:
     from core.webhooks.processing import process_delivery
 
     svc = worker_services()
-    process_delivery(svc.db, delivery_pk, event, redis=svc.redis,
-                     schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id,
-                                                                                  delay))
+    process_delivery(
+        svc.db,
+        delivery_pk,
+        event,
+        redis=svc.redis,
+        schedule_purge=lambda shop_id, event_id, delay: schedule_purge(svc.redis, shop_id, event_id, delay),
+    )
 
 
 def purge_uninstalled_shop(shop_id: int, uninstall_event_id: int) -> None:

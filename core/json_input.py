@@ -11,6 +11,7 @@ reads is more than a handful of levels deep, so anything deeper than
 Flask's ``request.get_json`` goes through :class:`JSONProvider` (set on the
 app by :func:`init_app`), so route code that uses it gets the same limits.
 """
+
 from __future__ import annotations
 
 import json

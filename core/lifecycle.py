@@ -5,6 +5,7 @@ ones. Sockets and long-polls check :func:`draining` and end themselves at
 once with ``server_restart``, so clients reconnect to another process right
 away instead of holding this one until its graceful timeout.
 """
+
 from __future__ import annotations
 
 _draining = False

@@ -28,6 +28,7 @@ field carrying text a shopper wrote (``text``, ``body``): such fields show
 ``[redacted]``. Code logs no message text at INFO in the first place
 (tests/core/test_structured_logs.py checks a live server's lines).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -97,7 +98,8 @@ _SECRET = re.compile(r"token|passw|secret|key|credential|authoriz|cookie|signatu
 _SHOPPER_TEXT = frozenset({"text", "body", "message_text"})
 _IN_MESSAGE = re.compile(
     r"(?i)\b([\w-]*(?:token|passw\w*|secret|api[_-]?key|credential\w*|authorization|cookie|signature)"
-    r"[\w-]*)(\s*[=:]\s*)(bearer\s+)?(\"[^\"]*\"|'[^']*'|[^\s,;&]+)")
+    r"[\w-]*)(\s*[=:]\s*)(bearer\s+)?(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
+)
 REDACTED = "[redacted]"
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
 
@@ -119,8 +121,11 @@ def redact_value(key: str, value: Any, level: int) -> Any:
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:
     """The fields a caller passed with ``extra=``, redacted."""
-    return {k: redact_value(k, v, record.levelno) for k, v in record.__dict__.items()
-            if k not in _STANDARD and not k.startswith("_")}
+    return {
+        k: redact_value(k, v, record.levelno)
+        for k, v in record.__dict__.items()
+        if k not in _STANDARD and not k.startswith("_")
+    }
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,6 +11,7 @@ file, about a microsecond): the message path does nothing else. Labels are
 small closed sets (a route's rule, never its raw path; a job's function name;
 a platform's name), so the number of series stays bounded.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,25 +29,33 @@ if MULTIPROCESS:  # a command may record before it gets to metrics_dir.use() (`d
 
 #: HTTP requests by the URL rule that served them (``/api/v1/visitor/messages``,
 #: ``/webhooks/<platform>``; ``unmatched`` for a 404 without a rule) and status.
-HTTP_REQUESTS = Counter("storechat_http_requests", "HTTP requests answered, by route rule, method and status",
-                        ["route", "method", "status"])
+HTTP_REQUESTS = Counter(
+    "storechat_http_requests", "HTTP requests answered, by route rule, method and status", ["route", "method", "status"]
+)
 #: Open WebSockets by kind (``visitor``, ``agent``), summed over the live processes.
-OPEN_SOCKETS = Gauge("storechat_open_sockets", "Open chat sockets, by kind", ["kind"],
-                     multiprocess_mode="livesum")
+OPEN_SOCKETS = Gauge("storechat_open_sockets", "Open chat sockets, by kind", ["kind"], multiprocess_mode="livesum")
 #: Messages stored (new rows only: a retried client_id is not counted), by author.
 MESSAGES_STORED = Counter("storechat_messages_stored", "Chat messages stored, by author", ["author"])
 #: Seconds from the assistant job's start to its reply stored (engine, tools, guard, store).
 ASSISTANT_REPLY_SECONDS = Histogram(
-    "storechat_assistant_reply_seconds", "Time to build and store an assistant reply, by engine", ["engine"],
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+    "storechat_assistant_reply_seconds",
+    "Time to build and store an assistant reply, by engine",
+    ["engine"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 GUARD_TRIPS = Counter("storechat_assistant_guard_trips", "Replies replaced by the grounding guard")
 #: Conversations moved to waiting for a person (the assistant's or the shopper's request).
 HANDOFFS = Counter("storechat_handoffs", "Conversations handed to the team")
 #: Platform webhook deliveries by the answer given: queued, duplicate, pong, or an error code.
-WEBHOOK_DELIVERIES = Counter("storechat_webhook_deliveries", "Platform webhook deliveries, by platform and outcome",
-                             ["platform", "outcome"])
-JOB_SECONDS = Histogram("storechat_job_seconds", "RQ job run time, by job kind", ["job"],
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800))
+WEBHOOK_DELIVERIES = Counter(
+    "storechat_webhook_deliveries", "Platform webhook deliveries, by platform and outcome", ["platform", "outcome"]
+)
+JOB_SECONDS = Histogram(
+    "storechat_job_seconds",
+    "RQ job run time, by job kind",
+    ["job"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800),
+)
 JOB_FAILURES = Counter("storechat_job_failures", "RQ jobs that failed (each try), by job kind", ["job"])
 #: Catalog records a sync stored (batches of a running sync count as they commit).
 SYNC_RECORDS = Counter("storechat_sync_records", "Catalog records stored by syncs, by kind", ["kind"])

@@ -17,6 +17,7 @@ first imported in a process, so the commands that start processes call
   supervisor for its children): their live gauges (open sockets) stop counting,
   their counters stay in the sums, as counters must.
 """
+
 from __future__ import annotations
 
 import os

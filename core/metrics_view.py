@@ -10,6 +10,7 @@ reads two figures live: the depth of each RQ queue (Redis) and the progress
 of the syncs running now (the database). Both are the whole deployment's, so
 every web host reports the same values (aggregate them with ``max``).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -50,8 +51,12 @@ def scrape() -> Response:
     if not expected:
         abort(404)
     if not authorized(expected, request.headers.get("Authorization")):
-        return Response("a metrics token is required\n", status=401, mimetype="text/plain",
-                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return Response(
+            "a metrics token is required\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(exposition(svc), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -77,8 +82,9 @@ class LiveReadings(Collector):
         self.svc = svc
 
     def collect(self) -> Iterator[Any]:
-        errors = GaugeMetricFamily("storechat_scrape_errors", "Live readings that failed in this scrape",
-                                   labels=["source"])
+        errors = GaugeMetricFamily(
+            "storechat_scrape_errors", "Live readings that failed in this scrape", labels=["source"]
+        )
         try:
             yield from self._queues()
         except Exception:  # noqa: BLE001 - Redis away: the rest of the scrape still counts
@@ -97,10 +103,10 @@ class LiveReadings(Collector):
         from core.jobs import QUEUES, queue
 
         depth = GaugeMetricFamily("storechat_queue_depth", "Jobs waiting in each RQ queue", labels=["queue"])
-        scheduled = GaugeMetricFamily("storechat_queue_scheduled", "Jobs scheduled for later (retries, delays)",
-                                      labels=["queue"])
-        failed = GaugeMetricFamily("storechat_queue_failed", "Jobs in each queue's failed registry",
-                                   labels=["queue"])
+        scheduled = GaugeMetricFamily(
+            "storechat_queue_scheduled", "Jobs scheduled for later (retries, delays)", labels=["queue"]
+        )
+        failed = GaugeMetricFamily("storechat_queue_failed", "Jobs in each queue's failed registry", labels=["queue"])
         for name in QUEUES:
             q = queue(name, self.svc.redis)
             depth.add_metric([name], q.count)
@@ -113,20 +119,29 @@ class LiveReadings(Collector):
 
         from core.db import SyncRun
 
-        runs = GaugeMetricFamily("storechat_sync_runs", "Sync runs by status (queued and running now)",
-                                 labels=["status"])
-        progress = GaugeMetricFamily("storechat_sync_progress_records",
-                                     "Records stored so far by each running sync, by shop and kind",
-                                     labels=["shop", "kind"])
+        runs = GaugeMetricFamily(
+            "storechat_sync_runs", "Sync runs by status (queued and running now)", labels=["status"]
+        )
+        progress = GaugeMetricFamily(
+            "storechat_sync_progress_records",
+            "Records stored so far by each running sync, by shop and kind",
+            labels=["shop", "kind"],
+        )
         with self.svc.db.session() as session:
-            counts = dict(session.execute(
-                select(SyncRun.status, func.count()).where(SyncRun.status.in_(("queued", "running")))
-                .group_by(SyncRun.status)).all())
+            counts = dict(
+                session.execute(
+                    select(SyncRun.status, func.count())
+                    .where(SyncRun.status.in_(("queued", "running")))
+                    .group_by(SyncRun.status)
+                ).all()
+            )
             for status in ("queued", "running"):
                 runs.add_metric([status], counts.get(status, 0))
             for shop_id, products, documents in session.execute(
-                    select(SyncRun.shop_id, SyncRun.products_seen, SyncRun.documents_seen)
-                    .where(SyncRun.status == "running")):
+                select(SyncRun.shop_id, SyncRun.products_seen, SyncRun.documents_seen).where(
+                    SyncRun.status == "running"
+                )
+            ):
                 progress.add_metric([str(shop_id), "products"], products)
                 progress.add_metric([str(shop_id), "documents"], documents)
         yield runs

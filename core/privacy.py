@@ -18,6 +18,7 @@ conversations, plus its rows in the search index tables. The tests check this
 against every table of the schema, so a new table that holds shop or shopper
 data must be added here.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -76,8 +77,10 @@ def shopper_label(shopper: Shopper) -> dict[str, str | None]:
     (``x***@example.com``, ``cu***``), so the entry outlives their data without naming them."""
     email, customer = (shopper.email or "").strip(), str(shopper.customer_id or "").strip()
     local, _, domain = email.partition("@")
-    return {"email": f"{local[:1]}***@{domain.lower()}" if email else None,
-            "customer_id": f"{customer[:2]}***" if customer else None}
+    return {
+        "email": f"{local[:1]}***@{domain.lower()}" if email else None,
+        "customer_id": f"{customer[:2]}***" if customer else None,
+    }
 
 
 def _visitor_ids(session: Session, shop_id: int, shopper: Shopper) -> list[str]:
@@ -94,8 +97,10 @@ def _visitor_ids(session: Session, shop_id: int, shopper: Shopper) -> list[str]:
 def _is_export_of(event: Event, shopper: Shopper) -> bool:
     who = (event.data or {}).get("shopper") or {}
     email = (who.get("email") or "").lower()
-    return bool((shopper.email and email == shopper.email.strip().lower())
-                or (shopper.customer_id and who.get("customer_id") == str(shopper.customer_id)))
+    return bool(
+        (shopper.email and email == shopper.email.strip().lower())
+        or (shopper.customer_id and who.get("customer_id") == str(shopper.customer_id))
+    )
 
 
 def _emails(shopper: Shopper) -> set[str]:
@@ -107,27 +112,39 @@ def _deliveries_to(session: Session, shop_id: int, shopper: Shopper) -> list[int
     emails = _emails(shopper)
     if not emails:
         return []
-    return list(session.scalars(select(NotificationDelivery.id).where(
-        NotificationDelivery.shop_id == shop_id, func.lower(NotificationDelivery.target).in_(emails))))
+    return list(
+        session.scalars(
+            select(NotificationDelivery.id).where(
+                NotificationDelivery.shop_id == shop_id, func.lower(NotificationDelivery.target).in_(emails)
+            )
+        )
+    )
 
 
 def traces(session: Session, shop_id: int, shopper: Shopper) -> privacy_live.Traces:
     """What names the shopper in the shop's rows: read before they are deleted."""
-    t = privacy_live.Traces(shop_id, emails=_emails(shopper),
-                            customer_ids={str(shopper.customer_id)} if shopper.customer_id else set())
+    t = privacy_live.Traces(
+        shop_id, emails=_emails(shopper), customer_ids={str(shopper.customer_id)} if shopper.customer_id else set()
+    )
     if not shopper:
         return t
-    visitors = session.execute(select(Visitor.id, Visitor.email, Visitor.customer_ref)
-                               .where(Visitor.id.in_(_visitor_ids(session, shop_id, shopper)))).all()
+    visitors = session.execute(
+        select(Visitor.id, Visitor.email, Visitor.customer_ref).where(
+            Visitor.id.in_(_visitor_ids(session, shop_id, shopper))
+        )
+    ).all()
     t.visitor_ids = {v.id for v in visitors}
     t.emails |= {v.email.strip().lower() for v in visitors if v.email}
     t.customer_ids |= {v.customer_ref for v in visitors if v.customer_ref}
-    t.conversation_ids = set(session.scalars(select(Conversation.id)
-                                             .where(Conversation.visitor_id.in_(t.visitor_ids))))
-    t.delivery_ids = set(session.scalars(select(NotificationDelivery.id).where(
-        NotificationDelivery.conversation_id.in_(t.conversation_ids)))) | set(_deliveries_to(session, shop_id, shopper))
-    for payload in session.scalars(select(Message.payload).where(Message.conversation_id.in_(t.conversation_ids),
-                                                                 Message.author == "visitor")):
+    t.conversation_ids = set(session.scalars(select(Conversation.id).where(Conversation.visitor_id.in_(t.visitor_ids))))
+    t.delivery_ids = set(
+        session.scalars(
+            select(NotificationDelivery.id).where(NotificationDelivery.conversation_id.in_(t.conversation_ids))
+        )
+    ) | set(_deliveries_to(session, shop_id, shopper))
+    for payload in session.scalars(
+        select(Message.payload).where(Message.conversation_id.in_(t.conversation_ids), Message.author == "visitor")
+    ):
         if isinstance(payload, dict) and isinstance(payload.get("client"), str):
             t.client_tags.add(payload["client"])
     t.shop_deliveries = set(session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.shop_id == shop_id)))
@@ -138,8 +155,15 @@ def _at(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: str | None = None,
-                   record: bool = True, redis: Any = None) -> dict[str, Any]:
+def export_shopper(
+    db: Database,
+    shop_id: int,
+    shopper: Shopper,
+    *,
+    request_id: str | None = None,
+    record: bool = True,
+    redis: Any = None,
+) -> dict[str, Any]:
     """Everything held about ``shopper``; with ``record`` also stored as a ``privacy_export`` event.
 
     A platform's data request asks the app to give this to the merchant (who
@@ -150,54 +174,93 @@ def export_shopper(db: Database, shop_id: int, shopper: Shopper, *, request_id: 
     """
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
-        visitors = list(session.scalars(
-            select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at)))
-        conversations = list(session.scalars(
-            select(Conversation).where(Conversation.visitor_id.in_(visitor_ids)).order_by(Conversation.id)
-        ))
+        visitors = list(
+            session.scalars(select(Visitor).where(Visitor.id.in_(visitor_ids)).order_by(Visitor.created_at))
+        )
+        conversations = list(
+            session.scalars(
+                select(Conversation).where(Conversation.visitor_id.in_(visitor_ids)).order_by(Conversation.id)
+            )
+        )
         export: dict[str, Any] = {
             "shopper": {"email": shopper.email, "customer_id": shopper.customer_id},
             "request_id": request_id,
             "shop_id": shop_id,
             "exported_at": utcnow().isoformat(),
-            "visitors": [{"id": v.id, "email": v.email, "customer_id": v.customer_ref,
-                          "first_seen": v.created_at.isoformat(), "last_seen": v.last_seen_at.isoformat(),
-                          "context": v.context or {}}
-                         for v in visitors],
+            "visitors": [
+                {
+                    "id": v.id,
+                    "email": v.email,
+                    "customer_id": v.customer_ref,
+                    "first_seen": v.created_at.isoformat(),
+                    "last_seen": v.last_seen_at.isoformat(),
+                    "context": v.context or {},
+                }
+                for v in visitors
+            ],
             "conversations": [],
         }
         for c in conversations:
             messages = session.scalars(select(Message).where(Message.conversation_id == c.id).order_by(Message.seq))
             events = session.scalars(select(Event).where(Event.conversation_id == c.id).order_by(Event.id))
             notes = session.scalars(select(Note).where(Note.conversation_id == c.id).order_by(Note.id))
-            export["conversations"].append({
-                "id": c.id, "status": c.status, "started": c.created_at.isoformat(),
-                "last_activity": c.updated_at.isoformat(),
-                "messages": [{"seq": m.seq, "author": m.author, "text": m.text, "at": m.created_at.isoformat()}
-                             for m in messages],
-                "events": [{"kind": e.kind, "data": e.data, "at": e.created_at.isoformat()} for e in events],
-                # What the team wrote about them: personal data too.
-                "team_notes": [{"text": n.text, "at": n.created_at.isoformat()} for n in notes],
-            })
+            export["conversations"].append(
+                {
+                    "id": c.id,
+                    "status": c.status,
+                    "started": c.created_at.isoformat(),
+                    "last_activity": c.updated_at.isoformat(),
+                    "messages": [
+                        {"seq": m.seq, "author": m.author, "text": m.text, "at": m.created_at.isoformat()}
+                        for m in messages
+                    ],
+                    "events": [{"kind": e.kind, "data": e.data, "at": e.created_at.isoformat()} for e in events],
+                    # What the team wrote about them: personal data too.
+                    "team_notes": [{"text": n.text, "at": n.created_at.isoformat()} for n in notes],
+                }
+            )
         # Emails sent to them or about them (what they said is not kept: kind, address, outcome).
-        delivery_ids = set(_deliveries_to(session, shop_id, shopper)) | set(session.scalars(
-            select(NotificationDelivery.id).where(
-                NotificationDelivery.conversation_id.in_([c.id for c in conversations]))))
+        delivery_ids = set(_deliveries_to(session, shop_id, shopper)) | set(
+            session.scalars(
+                select(NotificationDelivery.id).where(
+                    NotificationDelivery.conversation_id.in_([c.id for c in conversations])
+                )
+            )
+        )
         export["notifications"] = [
-            {"conversation_id": d.conversation_id, "kind": d.kind, "channel": d.channel, "to": d.target,
-             "status": d.status, "at": d.created_at.isoformat()}
-            for d in session.scalars(select(NotificationDelivery).where(NotificationDelivery.id.in_(delivery_ids))
-                                     .order_by(NotificationDelivery.id))]
-        earlier = session.scalars(select(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT)
-                                  .order_by(Event.id))
-        export["earlier_exports"] = [{"request_id": (e.data or {}).get("request_id"), "at": _at(e.created_at)}
-                                     for e in earlier if _is_export_of(e, shopper)]
+            {
+                "conversation_id": d.conversation_id,
+                "kind": d.kind,
+                "channel": d.channel,
+                "to": d.target,
+                "status": d.status,
+                "at": d.created_at.isoformat(),
+            }
+            for d in session.scalars(
+                select(NotificationDelivery)
+                .where(NotificationDelivery.id.in_(delivery_ids))
+                .order_by(NotificationDelivery.id)
+            )
+        ]
+        earlier = session.scalars(
+            select(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT).order_by(Event.id)
+        )
+        export["earlier_exports"] = [
+            {"request_id": (e.data or {}).get("request_id"), "at": _at(e.created_at)}
+            for e in earlier
+            if _is_export_of(e, shopper)
+        ]
         if redis is not None:
             # Keys and jobs of Redis about them, as they are now (they expire on their own).
             export["redis"] = privacy_live.find(redis, traces(session, shop_id, shopper)).as_dict()
         if record:
-            session.add(Event(shop_id=shop_id, kind=EXPORT_EVENT,
-                              data={"shopper": export["shopper"], "request_id": request_id, "export": export}))
+            session.add(
+                Event(
+                    shop_id=shop_id,
+                    kind=EXPORT_EVENT,
+                    data={"shopper": export["shopper"], "request_id": request_id, "export": export},
+                )
+            )
     return export
 
 
@@ -234,9 +297,9 @@ def erase_shopper(db: Database, shop_id: int, shopper: Shopper, *, redis: Any = 
         live = privacy_live.erase(redis, found)
     with db.session() as session:
         visitor_ids = _visitor_ids(session, shop_id, shopper)
-        conversation_ids = list(session.scalars(
-            select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
-        ))
+        conversation_ids = list(
+            session.scalars(select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids)))
+        )
         # The rolled-up days their conversations and events count in (content gaps keep
         # their words and conversation ids): computed again without them, below.
         days = _days_of(session, shop_id, conversation_ids)
@@ -256,8 +319,13 @@ def erase_shopper(db: Database, shop_id: int, shopper: Shopper, *, redis: Any = 
         session.flush()
         for day in sorted(days):
             rollup.store_day(session, shop_id, day)
-        session.add(Event(shop_id=shop_id, kind="privacy_redacted", data={"visitors": len(visitor_ids),
-                                                                          "conversations": len(conversation_ids)}))
+        session.add(
+            Event(
+                shop_id=shop_id,
+                kind="privacy_redacted",
+                data={"visitors": len(visitor_ids), "conversations": len(conversation_ids)},
+            )
+        )
     if redis is not None:
         again = privacy_live.erase(redis, found)
         live = (live[0] + again[0], live[1] + again[1])
@@ -268,12 +336,16 @@ def _days_of(session: Session, shop_id: int, conversation_ids: list[int]) -> set
     """The days already rolled up that count these conversations (their start, their events)."""
     if not conversation_ids:
         return set()
-    found = {at.date() for at in session.scalars(select(Conversation.created_at)
-                                                 .where(Conversation.id.in_(conversation_ids)))}
-    found |= {at.date() for at in session.scalars(select(Event.created_at)
-                                                  .where(Event.conversation_id.in_(conversation_ids)))}
-    rolled = set(session.scalars(select(AnalyticsDay.day).where(AnalyticsDay.shop_id == shop_id,
-                                                                AnalyticsDay.day.in_(found))))
+    found = {
+        at.date()
+        for at in session.scalars(select(Conversation.created_at).where(Conversation.id.in_(conversation_ids)))
+    }
+    found |= {
+        at.date() for at in session.scalars(select(Event.created_at).where(Event.conversation_id.in_(conversation_ids)))
+    }
+    rolled = set(
+        session.scalars(select(AnalyticsDay.day).where(AnalyticsDay.shop_id == shop_id, AnalyticsDay.day.in_(found)))
+    )
     return found & rolled
 
 
@@ -292,8 +364,23 @@ def redact_shop(db: Database, shop_id: int) -> None:
         session.execute(delete(Variant).where(Variant.product_id.in_(product_ids)))
         # Children before parents: a user before the agent it answers as, deliveries before conversations.
         # The audit log goes with the shop (the only deletion of its rows), before the users it names.
-        for model in (NotificationDelivery, Event, AnalyticsDay, Experiment, Conversation, Visitor, PlatformStaff,
-                      AuditLog, User, CannedReply, Agent, Product, Document, SyncRun, WebhookDelivery):
+        for model in (
+            NotificationDelivery,
+            Event,
+            AnalyticsDay,
+            Experiment,
+            Conversation,
+            Visitor,
+            PlatformStaff,
+            AuditLog,
+            User,
+            CannedReply,
+            Agent,
+            Product,
+            Document,
+            SyncRun,
+            WebhookDelivery,
+        ):
             session.execute(delete(model).where(model.shop_id == shop_id))
         session.execute(delete(Shop).where(Shop.id == shop_id))
 
@@ -311,8 +398,9 @@ def deactivate_shop(db: Database, shop_id: int, secret_fields: frozenset[str]) -
         if shop is None:
             return 0
         shop.active = False
-        shop.connector_config = {k: v for k, v in (shop.connector_config or {}).items()
-                                 if k != SEALED and k not in secret_fields}
+        shop.connector_config = {
+            k: v for k, v in (shop.connector_config or {}).items() if k != SEALED and k not in secret_fields
+        }
         event = Event(shop_id=shop_id, kind="app_uninstalled", data={"at": utcnow().isoformat()})
         session.add(event)
         session.flush()
@@ -325,8 +413,9 @@ def purge_uninstalled(db: Database, shop_id: int, uninstall_event_id: int) -> bo
         shop = session.get(Shop, shop_id)
         if shop is None or shop.active:
             return False
-        latest = session.scalar(select(func.max(Event.id)).where(Event.shop_id == shop_id,
-                                                                 Event.kind == "app_uninstalled"))
+        latest = session.scalar(
+            select(func.max(Event.id)).where(Event.shop_id == shop_id, Event.kind == "app_uninstalled")
+        )
         if latest != uninstall_event_id:
             return False
     redact_shop(db, shop_id)
@@ -346,22 +435,32 @@ def expire_shop(db: Database, shop_id: int, days: int, now: datetime | None = No
     left, and its data exports older than that; returns (conversations, visitors)."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     with db.session() as session:
-        conversation_ids = list(session.scalars(select(Conversation.id).where(
-            Conversation.shop_id == shop_id, Conversation.updated_at < cutoff)))
+        conversation_ids = list(
+            session.scalars(
+                select(Conversation.id).where(Conversation.shop_id == shop_id, Conversation.updated_at < cutoff)
+            )
+        )
         # The rolled-up days they count in keep content gaps' words: computed again without them.
         rolled: set[date] = set()
         for start in range(0, len(conversation_ids), 500):
-            rolled |= _days_of(session, shop_id, conversation_ids[start:start + 500])
+            rolled |= _days_of(session, shop_id, conversation_ids[start : start + 500])
         for start in range(0, len(conversation_ids), 500):
-            batch = conversation_ids[start:start + 500]
+            batch = conversation_ids[start : start + 500]
             for model in (Message, Event, Note, ConversationRead, NotificationDelivery):
                 session.execute(delete(model).where(model.conversation_id.in_(batch)))
             session.execute(delete(Conversation).where(Conversation.id.in_(batch)))
         still = select(Conversation.visitor_id).where(Conversation.shop_id == shop_id)
-        visitors = cast(CursorResult[Any], session.execute(delete(Visitor).where(
-            Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still))))
-        session.execute(delete(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT,
-                                            Event.created_at < cutoff))
+        visitors = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(Visitor).where(
+                    Visitor.shop_id == shop_id, Visitor.last_seen_at < cutoff, Visitor.id.not_in(still)
+                )
+            ),
+        )
+        session.execute(
+            delete(Event).where(Event.shop_id == shop_id, Event.kind == EXPORT_EVENT, Event.created_at < cutoff)
+        )
         session.flush()
         for day in sorted(rolled):
             rollup.store_day(session, shop_id, day)
@@ -373,8 +472,9 @@ def expire_all(db: Database, now: datetime | None = None) -> dict[int, tuple[int
     from core.shop_settings import retention_days
 
     with db.session() as session:
-        shops = [(shop_id, retention_days(settings)) for shop_id, settings in
-                 session.execute(select(Shop.id, Shop.settings))]
+        shops = [
+            (shop_id, retention_days(settings)) for shop_id, settings in session.execute(select(Shop.id, Shop.settings))
+        ]
     return {shop_id: expire_shop(db, shop_id, days, now) for shop_id, days in shops if days}
 
 

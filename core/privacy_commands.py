@@ -1,5 +1,6 @@
 """``storechat privacy export|delete SHOP --email E --customer-id C``: one shopper's data,
 handed over as JSON or erased everywhere it lives (:mod:`core.privacy`)."""
+
 from __future__ import annotations
 
 import functools
@@ -14,8 +15,9 @@ import click
 from core.errors import BadInput, StoreChatError
 
 _email = click.option("--email", default=None, help="The shopper's email (matched case-insensitively).")
-_customer = click.option("--customer-id", default=None,
-                         help="The shopper's customer id on the store's platform (a signed-in shopper).")
+_customer = click.option(
+    "--customer-id", default=None, help="The shopper's customer id on the store's platform (a signed-in shopper)."
+)
 
 
 @click.group("privacy")
@@ -74,8 +76,13 @@ def _clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
 @click.argument("shop_ref", metavar="SHOP")
 @_email
 @_customer
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON to this file (private to you) instead of standard output.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON to this file (private to you) instead of standard output.",
+)
 @_clear_errors
 def export_command(shop_ref: str, email: str | None, customer_id: str | None, out: Path | None) -> None:
     """Write everything SHOP holds about one shopper as JSON.
@@ -96,16 +103,24 @@ def export_command(shop_ref: str, email: str | None, customer_id: str | None, ou
     with _opened(settings) as redis:
         export = export_shopper(db, shop.id, shopper, record=False, redis=redis)
     text = json.dumps(export, indent=2, ensure_ascii=False, default=str) + "\n"
-    _audit(db, shop.id, "privacy.export", shopper, {"visitors": len(export["visitors"]),
-                                                    "conversations": len(export["conversations"])})
+    _audit(
+        db,
+        shop.id,
+        "privacy.export",
+        shopper,
+        {"visitors": len(export["visitors"]), "conversations": len(export["conversations"])},
+    )
     if out is None:
         click.echo(text, nl=False)
         return
     out.touch(mode=0o600)
     out.chmod(0o600)
     out.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {len(export['visitors'])} visitor(s) and {len(export['conversations'])} conversation(s) "
-               f"of shop {shop.id} to {out}", err=True)
+    click.echo(
+        f"wrote {len(export['visitors'])} visitor(s) and {len(export['conversations'])} conversation(s) "
+        f"of shop {shop.id} to {out}",
+        err=True,
+    )
 
 
 @privacy.command("delete")
@@ -131,10 +146,14 @@ def delete_command(shop_ref: str, email: str | None, customer_id: str | None, ye
     db = Database(settings)
     shop = find_shop(db, shop_ref)
     if not yes:
-        click.confirm(f"Delete everything shop {shop.id} ({shop.name}) holds about this shopper? "
-                      "This cannot be undone", abort=True)
+        click.confirm(
+            f"Delete everything shop {shop.id} ({shop.name}) holds about this shopper? This cannot be undone",
+            abort=True,
+        )
     with _opened(settings) as redis:
         erased = erase_shopper(db, shop.id, shopper, redis=redis)
     _audit(db, shop.id, "privacy.delete", shopper, erased.as_dict())
-    click.echo(f"deleted {erased.visitors} visitor(s), {erased.conversations} conversation(s), "
-               f"{erased.redis_keys} Redis key(s) and {erased.jobs} job(s) of the shopper in shop {shop.id}")
+    click.echo(
+        f"deleted {erased.visitors} visitor(s), {erased.conversations} conversation(s), "
+        f"{erased.redis_keys} Redis key(s) and {erased.jobs} job(s) of the shopper in shop {shop.id}"
+    )

@@ -28,6 +28,7 @@ deferred, failed, finished (with its result). A queued job would only fail on
 the rows now gone and keep its arguments in the failed registry for days. The
 job running the erasure (a platform's redact webhook) is running: left alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -124,7 +125,7 @@ def jobs(redis: redis_lib.Redis, t: Traces) -> list[Job]:
 
 
 def _every_job(redis: redis_lib.Redis) -> Iterator[Job]:
-    ids = {k[len("rq:job:"):] for k in _scan(redis, "rq:job:*") if k.count(":") == 2}
+    ids = {k[len("rq:job:") :] for k in _scan(redis, "rq:job:*") if k.count(":") == 2}
     for job_id in sorted(ids):
         try:
             yield Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
@@ -157,8 +158,12 @@ def _mentions(value: Any, t: Traces) -> bool:
     for path, scalar in _scalars(value, ()):
         if isinstance(scalar, str) and scalar.strip().lower() in t.emails:
             return True
-        if (not isinstance(scalar, bool) and isinstance(scalar, (str, int)) and str(scalar) in t.customer_ids
-                and any("customer" in str(step).lower() for step in path)):
+        if (
+            not isinstance(scalar, bool)
+            and isinstance(scalar, (str, int))
+            and str(scalar) in t.customer_ids
+            and any("customer" in str(step).lower() for step in path)
+        ):
             return True
     return False
 
@@ -199,8 +204,12 @@ def find(redis: redis_lib.Redis, t: Traces) -> Found:
 
 def _job_dict(job: Job) -> dict[str, Any]:
     status = job.get_status(refresh=False)
-    return {"id": job.id, "function": job.func_name, "status": getattr(status, "value", status),
-            "args": list(job.args or ())}
+    return {
+        "id": job.id,
+        "function": job.func_name,
+        "status": getattr(status, "value", status),
+        "args": list(job.args or ()),
+    }
 
 
 def erase(redis: redis_lib.Redis, t: Traces) -> tuple[int, int]:

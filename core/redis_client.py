@@ -21,6 +21,7 @@ it asks the Sentinels where the primary is, and asks again when a connection
 to it fails or finds a replica (after a failover), so the web processes, the
 bus and the RQ workers follow a promoted replica without a restart.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -90,7 +91,7 @@ def is_sentinel(url: str) -> bool:
 
 
 def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
-    rest = url[len(SENTINEL_SCHEME):]
+    rest = url[len(SENTINEL_SCHEME) :]
     auth, _, rest = rest.rpartition("@")
     hosts, _, path = rest.partition("/")
     master, _, db = path.partition("/")
@@ -109,8 +110,15 @@ def _managed(url: str, pool_kwargs: dict[str, Any], **kwargs: Any) -> redis_lib.
     """A client of the current primary the Sentinels of ``url`` name."""
     sentinel, master, db, password = _sentinel(url)
     kwargs["retry"] = Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), SENTINEL_RETRIES)
-    return sentinel.master_for(master, redis_class=redis_lib.Redis, connection_pool_class=SentinelConnectionPool,
-                               db=db, password=password, **pool_kwargs, **kwargs)
+    return sentinel.master_for(
+        master,
+        redis_class=redis_lib.Redis,
+        connection_pool_class=SentinelConnectionPool,
+        db=db,
+        password=password,
+        **pool_kwargs,
+        **kwargs,
+    )
 
 
 def client(url: str, **kwargs: Any) -> redis_lib.Redis:
@@ -127,7 +135,8 @@ def pool_client(url: str, *, max_connections: int, wait: float, **kwargs: Any) -
     if is_sentinel(url):
         return _managed(url, {"max_connections": max_connections}, **{**timeouts(), **kwargs})
     pool = redis_lib.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=wait, **{**timeouts(), **kwargs})
+        url, max_connections=max_connections, timeout=wait, **{**timeouts(), **kwargs}
+    )
     return redis_lib.Redis(connection_pool=pool)
 
 

@@ -11,6 +11,7 @@
   per request with its route, status and milliseconds; never its query string
   (tokens travel there) nor its body.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,9 +47,13 @@ def init_app(app: Flask, *, access_log: bool) -> None:
         if access_log:
             started = g.get("request_started")
             ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
-            access.info("%s %s %s", request.method, route, response.status_code,
-                        extra={"route": route, "method": request.method, "status": response.status_code,
-                               "ms": ms})
+            access.info(
+                "%s %s %s",
+                request.method,
+                route,
+                response.status_code,
+                extra={"route": route, "method": request.method, "status": response.status_code, "ms": ms},
+            )
         return response
 
     @app.teardown_request

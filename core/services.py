@@ -3,6 +3,7 @@
 Held in ``app.extensions["storechat"]``; reach them with :func:`services`.
 Connections are opened lazily, never at import time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,8 +48,12 @@ class Services:
         # A blocking pool: under gevent thousands of sockets share one process,
         # and redis-py's default pool (100 connections) raises past that
         # instead of waiting for a free connection.
-        return redis_client.pool_client(self.settings.redis_url, max_connections=self.settings.redis_max_connections,
-                                        wait=10, health_check_interval=30)
+        return redis_client.pool_client(
+            self.settings.redis_url,
+            max_connections=self.settings.redis_max_connections,
+            wait=10,
+            health_check_interval=30,
+        )
 
     @cached_property
     def bus(self) -> Bus:
@@ -77,8 +82,12 @@ class Services:
     def connections(self) -> Connections:
         from core.chat.connections import Connections
 
-        return Connections(self, beat_every=min(10.0, self.beat_ttl / 3), ttl=self.beat_ttl,
-                           recheck_every=self.settings.agent_recheck_seconds)
+        return Connections(
+            self,
+            beat_every=min(10.0, self.beat_ttl / 3),
+            ttl=self.beat_ttl,
+            recheck_every=self.settings.agent_recheck_seconds,
+        )
 
     @cached_property
     def chat(self) -> ChatService:

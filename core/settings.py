@@ -5,6 +5,7 @@ Redis under the instance folder, and a secret generated once and kept there.
 Setting ``STORECHAT_DATABASE_URL`` and ``STORECHAT_REDIS_URL`` switches to
 PostgreSQL and a Redis server with no other change.
 """
+
 from __future__ import annotations
 
 import os
@@ -127,9 +128,18 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1)
     web_connections: int = Field(default=10000, ge=10)
 
-    @field_validator("database_url", "redis_url", "redis_sentinels", "public_url", "secret_key", "credentials_key",
-                     "smtp_url", "metrics_token", "log_format",
-                     mode="before")
+    @field_validator(
+        "database_url",
+        "redis_url",
+        "redis_sentinels",
+        "public_url",
+        "secret_key",
+        "credentials_key",
+        "smtp_url",
+        "metrics_token",
+        "log_format",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -145,10 +155,10 @@ class Settings(BaseSettings):
         if value is None:
             return value
         if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://"):]
+            value = "postgresql://" + value[len("postgres://") :]
         if value.startswith("postgresql://"):
             # psycopg 3 is the driver we ship.
-            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
@@ -258,8 +268,7 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"STORECHAT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
+            f"STORECHAT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None
     settings.ensure_instance()

@@ -6,6 +6,7 @@ that encrypts and saves what the connector changed (a refreshed token) at
 once, in its own transaction, so a rotated credential is never lost with a
 request that fails later.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,13 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build(settings: Settings, platform: str, config: Mapping[str, Any], *,
-          on_config_change: Callable[[dict[str, Any]], None] | None = None) -> Connector:
+def build(
+    settings: Settings,
+    platform: str,
+    config: Mapping[str, Any],
+    *,
+    on_config_change: Callable[[dict[str, Any]], None] | None = None,
+) -> Connector:
     """A connector for an unsaved config (a file to preview) or, with ``{}``, app-only."""
     cls = connector_registry.get(platform)
     return cls(config, app=settings.apps.get(platform, {}), on_config_change=on_config_change)

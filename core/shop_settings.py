@@ -22,6 +22,7 @@ Where things live (docs/widget.md lists every key):
 - privacy: ``privacy.retention_days``, and the flat ``consent_text``, ``consent_url``;
 - analytics: ``analytics.attribution_days`` (core/analytics/attribution.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -122,8 +123,9 @@ class Section(BaseModel):
         raise NotImplementedError
 
 
-def _flat(settings: Mapping[str, Any], section: Section, keys: tuple[str, ...],
-          defaults: Mapping[str, Any]) -> dict[str, Any]:
+def _flat(
+    settings: Mapping[str, Any], section: Section, keys: tuple[str, ...], defaults: Mapping[str, Any]
+) -> dict[str, Any]:
     """``settings`` with ``keys`` set from ``section``; a default or empty value drops the key."""
     out = dict(settings)
     for key in keys:
@@ -155,14 +157,38 @@ def _lenient(cls: type[Section], values: dict[str, Any]) -> Section:
 
 class WidgetSettings(Section):
     NAME: ClassVar[str] = "widget"
-    KEYS: ClassVar[tuple[str, ...]] = ("title", "greeting", "color", "position", "launcher_text", "launcher_icon",
-                                        "avatar_url", "quick_replies", "powered_by", "dark_mode", "contact_after")
-    DEFAULTS: ClassVar[dict[str, Any]] = {"color": "#1f6feb", "position": "right", "launcher_icon": "chat",
-                                          "powered_by": True, "dark_mode": True, "contact_after": 30}
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "title",
+        "greeting",
+        "color",
+        "position",
+        "launcher_text",
+        "launcher_icon",
+        "avatar_url",
+        "quick_replies",
+        "powered_by",
+        "dark_mode",
+        "contact_after",
+    )
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "color": "#1f6feb",
+        "position": "right",
+        "launcher_icon": "chat",
+        "powered_by": True,
+        "dark_mode": True,
+        "contact_after": 30,
+    }
     LABELS: ClassVar[dict[str, str]] = {
-        "title": "Title", "greeting": "Greeting", "color": "Colour", "position": "Position",
-        "launcher_text": "Launcher text", "launcher_icon": "Launcher icon", "avatar_url": "Avatar",
-        "quick_replies": "Quick replies", "powered_by": "Powered by StoreChat", "dark_mode": "Dark mode",
+        "title": "Title",
+        "greeting": "Greeting",
+        "color": "Colour",
+        "position": "Position",
+        "launcher_text": "Launcher text",
+        "launcher_icon": "Launcher icon",
+        "avatar_url": "Avatar",
+        "quick_replies": "Quick replies",
+        "powered_by": "Powered by StoreChat",
+        "dark_mode": "Dark mode",
         "contact_after": "Offer email after",
     }
 
@@ -210,10 +236,13 @@ class WidgetSettings(Section):
 
     @classmethod
     def from_form(cls, form: Mapping[str, Any]) -> WidgetSettings:
-        raw = {key: _blank(form.get(key)) for key in ("title", "greeting", "color", "position", "launcher_text",
-                                                      "launcher_icon", "avatar_url")}
-        raw = {k: v for k, v in raw.items() if v is not None or k in ("title", "greeting", "launcher_text",
-                                                                        "avatar_url")}
+        raw = {
+            key: _blank(form.get(key))
+            for key in ("title", "greeting", "color", "position", "launcher_text", "launcher_icon", "avatar_url")
+        }
+        raw = {
+            k: v for k, v in raw.items() if v is not None or k in ("title", "greeting", "launcher_text", "avatar_url")
+        }
         raw["quick_replies"] = _lines(form.get("quick_replies"))
         raw["powered_by"] = _checked(form, "powered_by")
         raw["dark_mode"] = _checked(form, "dark_mode")
@@ -261,9 +290,14 @@ class Trigger(BaseModel):
 
 class TriggerSettings(Section):
     NAME: ClassVar[str] = "triggers"
-    LABELS: ClassVar[dict[str, str]] = {"trigger-time": "Seconds on the page", "trigger-scroll": "Scroll depth",
-                                        "trigger-exit": "Exit intent", "trigger-url": "Page address contains",
-                                        "trigger-message": "Message", "triggers": "Triggers"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "trigger-time": "Seconds on the page",
+        "trigger-scroll": "Scroll depth",
+        "trigger-exit": "Exit intent",
+        "trigger-url": "Page address contains",
+        "trigger-message": "Message",
+        "triggers": "Triggers",
+    }
     FIELDS: ClassVar[tuple[str, ...]] = ("time", "scroll", "exit", "url", "message")
 
     triggers: list[Trigger] = Field(default_factory=list, max_length=MAX_TRIGGERS)
@@ -284,8 +318,7 @@ class TriggerSettings(Section):
             if all(v is None for v in row.values()) and not exit_:
                 continue  # an empty row: no trigger
             try:
-                found.append(Trigger.model_validate({**{k: v for k, v in row.items() if v is not None},
-                                                     "exit": exit_}))
+                found.append(Trigger.model_validate({**{k: v for k, v in row.items() if v is not None}, "exit": exit_}))
             except ValidationError as exc:
                 error = exc.errors()[0]
                 field = str(error["loc"][0]) if error["loc"] else "time"
@@ -352,8 +385,12 @@ class LanguageSettings(Section):
     def from_form(cls, form: Mapping[str, Any]) -> LanguageSettings:
         getlist = getattr(form, "getlist", None)
         offered = getlist("languages") if getlist else list(form.get("languages") or [])
-        return cls.check({"locale": _blank(form.get("locale")) or "auto",  # type: ignore[return-value]
-                          "languages": [str(x) for x in offered]})
+        return cls.check(
+            {
+                "locale": _blank(form.get("locale")) or "auto",  # type: ignore[return-value]
+                "languages": [str(x) for x in offered],
+            }
+        )
 
     @classmethod
     def current(cls, settings: Mapping[str, Any]) -> LanguageSettings:
@@ -368,12 +405,28 @@ class LanguageSettings(Section):
 
 class AssistantSettings(Section):
     NAME: ClassVar[str] = "assistant"
-    KEYS: ClassVar[tuple[str, ...]] = ("engine", "base_url", "model", "persona", "tone", "handoff_topics",
-                                        "complaints", "disclose_stock", "low_stock_threshold")
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "engine",
+        "base_url",
+        "model",
+        "persona",
+        "tone",
+        "handoff_topics",
+        "complaints",
+        "disclose_stock",
+        "low_stock_threshold",
+    )
     LABELS: ClassVar[dict[str, str]] = {
-        "engine": "Engine", "base_url": "Endpoint", "model": "Model", "api_key": "API key", "persona": "Persona",
-        "tone": "Tone", "handoff_topics": "Topics for a person", "complaints": "Complaints",
-        "disclose_stock": "Disclose stock counts", "low_stock_threshold": "Low stock threshold",
+        "engine": "Engine",
+        "base_url": "Endpoint",
+        "model": "Model",
+        "api_key": "API key",
+        "persona": "Persona",
+        "tone": "Tone",
+        "handoff_topics": "Topics for a person",
+        "complaints": "Complaints",
+        "disclose_stock": "Disclose stock counts",
+        "low_stock_threshold": "Low stock threshold",
     }
 
     engine: Literal["builtin", "openai"] = "builtin"
@@ -415,10 +468,13 @@ class AssistantSettings(Section):
 
     @classmethod
     def from_form(cls, form: Mapping[str, Any]) -> AssistantSettings:
-        raw: dict[str, Any] = {k: _blank(form.get(k)) for k in ("engine", "base_url", "model", "api_key", "persona",
-                                                                 "tone", "complaints", "low_stock_threshold")}
-        raw = {k: v for k, v in raw.items() if v is not None or k not in ("engine", "complaints",
-                                                                          "low_stock_threshold")}
+        raw: dict[str, Any] = {
+            k: _blank(form.get(k))
+            for k in ("engine", "base_url", "model", "api_key", "persona", "tone", "complaints", "low_stock_threshold")
+        }
+        raw = {
+            k: v for k, v in raw.items() if v is not None or k not in ("engine", "complaints", "low_stock_threshold")
+        }
         raw["handoff_topics"] = _lines(form.get("handoff_topics"))
         raw["disclose_stock"] = _checked(form, "disclose_stock")
         raw["clear_key"] = _checked(form, "clear_key")
@@ -462,8 +518,11 @@ class AssistantSettings(Section):
 
 class PrivacySettings(Section):
     NAME: ClassVar[str] = "privacy"
-    LABELS: ClassVar[dict[str, str]] = {"retention_days": "Keep conversations for", "consent_text": "Consent notice",
-                                        "consent_url": "Privacy policy link"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "retention_days": "Keep conversations for",
+        "consent_text": "Consent notice",
+        "consent_url": "Privacy policy link",
+    }
 
     #: Days conversations and shopper data are kept; None: kept until erased.
     retention_days: int | None = Field(None, ge=1, le=3650)
@@ -477,8 +536,12 @@ class PrivacySettings(Section):
 
     @classmethod
     def from_form(cls, form: Mapping[str, Any]) -> PrivacySettings:
-        return cls.check({k: _blank(form.get(k))  # type: ignore[return-value]
-                          for k in ("retention_days", "consent_text", "consent_url")})
+        return cls.check(
+            {
+                k: _blank(form.get(k))  # type: ignore[return-value]
+                for k in ("retention_days", "consent_text", "consent_url")
+            }
+        )
 
     @classmethod
     def current(cls, settings: Mapping[str, Any]) -> PrivacySettings:
@@ -521,8 +584,11 @@ class AnalyticsSettings(Section):
 
     def apply(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(settings)
-        analytics = {k: v for k, v in (out.get("analytics") or {}).items() if k != "attribution_days"} \
-            if isinstance(out.get("analytics"), dict) else {}
+        analytics = (
+            {k: v for k, v in (out.get("analytics") or {}).items() if k != "attribution_days"}
+            if isinstance(out.get("analytics"), dict)
+            else {}
+        )
         if self.attribution_days != attribution.DEFAULT_DAYS:
             analytics["attribution_days"] = self.attribution_days
         if analytics:
@@ -532,9 +598,17 @@ class AnalyticsSettings(Section):
         return out
 
 
-SECTIONS: dict[str, type[Section]] = {cls.NAME: cls for cls in (WidgetSettings, TriggerSettings, LanguageSettings,
-                                                                 AssistantSettings, PrivacySettings,
-                                                                 AnalyticsSettings)}
+SECTIONS: dict[str, type[Section]] = {
+    cls.NAME: cls
+    for cls in (
+        WidgetSettings,
+        TriggerSettings,
+        LanguageSettings,
+        AssistantSettings,
+        PrivacySettings,
+        AnalyticsSettings,
+    )
+}
 
 
 def retention_days(settings: Mapping[str, Any] | None) -> int | None:

@@ -1,4 +1,5 @@
 """Creating and finding shops."""
+
 from __future__ import annotations
 
 import secrets

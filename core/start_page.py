@@ -1,6 +1,7 @@
 """``/``: a small page saying this is StoreChat and where to go from here (the
 demo storefront when ``storechat demo`` runs, the health checks, the docs), and
 the favicon every StoreChat page links."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, render_template_string
@@ -14,7 +15,7 @@ FAVICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
     '<rect width="32" height="32" rx="7" fill="#1d4ed8"/>'
     '<path d="M8 9h16a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-9l-5 4v-4H8a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2z" fill="#fff"/>'
-    '</svg>'
+    "</svg>"
 )
 
 PAGE = """<!doctype html>

@@ -15,6 +15,7 @@ and PostgreSQL with the others. Those roles never migrate the database: they
 refuse to start against a schema older than their code, and `storechat
 migrate` is run once per release, before the rolling restart.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -60,8 +61,16 @@ def _die_with_parent() -> None:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, host: str, port: int, *, web_workers: int,
-                 worker_queues: list[tuple[str, ...]] | None = None, role: str = "all") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        host: str,
+        port: int,
+        *,
+        web_workers: int,
+        worker_queues: list[tuple[str, ...]] | None = None,
+        role: str = "all",
+    ) -> None:
         if role not in ROLES:
             raise ServeError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
         self.role = role
@@ -69,8 +78,9 @@ class Supervisor:
         self.host, self.port = host, port
         self.web_workers = web_workers if role != "worker" else 0
         #: The queues of each worker process to start.
-        self.worker_queues = [] if role == "web" else (
-            worker_layout() if worker_queues is None else list(worker_queues))
+        self.worker_queues = (
+            [] if role == "web" else (worker_layout() if worker_queues is None else list(worker_queues))
+        )
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self._workers: list[subprocess.Popen[bytes]] = []
@@ -89,8 +99,10 @@ class Supervisor:
 
     def start(self) -> list[tuple[str, int]]:
         if self.role != "all" and not self.settings.redis_url:
-            raise ServeError(f"a {self.role} host shares Redis with the other hosts: set STORECHAT_REDIS_URL "
-                             "(or STORECHAT_REDIS_SENTINELS); the embedded Redis is for `--role all` only")
+            raise ServeError(
+                f"a {self.role} host shares Redis with the other hosts: set STORECHAT_REDIS_URL "
+                "(or STORECHAT_REDIS_SENTINELS); the embedded Redis is for `--role all` only"
+            )
         db = Database(self.settings)
         try:
             # One machine migrates as it starts; the hosts of a larger deployment only check
@@ -105,16 +117,30 @@ class Supervisor:
         # One metrics folder for every process this supervisor starts, emptied now (core/metrics_dir.py).
         metrics_dir.use(self.settings.instance_path, clean=True)
         env = dict(os.environ)
-        env.update({
-            "STORECHAT_REDIS_URL": self.redis_url,
-            "STORECHAT_INSTANCE_PATH": str(self.settings.instance_path),
-            "STORECHAT_DATABASE_URL": self.settings.sqlalchemy_url,
-            "STORECHAT_SECRET_KEY": self.settings.secret_key or "",
-        })
+        env.update(
+            {
+                "STORECHAT_REDIS_URL": self.redis_url,
+                "STORECHAT_INSTANCE_PATH": str(self.settings.instance_path),
+                "STORECHAT_DATABASE_URL": self.settings.sqlalchemy_url,
+                "STORECHAT_SECRET_KEY": self.settings.secret_key or "",
+            }
+        )
         self._ready.unlink(missing_ok=True)
         if self.web_workers:
-            self._spawn(["web", "--host", self.host, "--port", str(self.port),
-                         "--workers", str(self.web_workers), "--ready-file", str(self._ready)], env)
+            self._spawn(
+                [
+                    "web",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.web_workers),
+                    "--ready-file",
+                    str(self._ready),
+                ],
+                env,
+            )
         for queues in self.worker_queues:
             self._workers.append(self._spawn(["worker", "--queue", ",".join(queues)], env))
         self.addresses = self._wait_ready(timeout=60) if self.web_workers else []

@@ -10,6 +10,7 @@ and how they were measured: docs/operations.md and bench/README.md).
 The app is created in each worker after gevent has patched the standard
 library, never in the arbiter.
 """
+
 from __future__ import annotations
 
 import json
@@ -86,26 +87,32 @@ def run(host: str, port: int, *, workers: int, connections: int, ready_file: Pat
         settings = load_settings()
         svc = worker.wsgi.extensions["storechat"]
         report = Path(settings.instance_path) / f"gc-{os.getpid()}.json" if settings.gc_report else None
-        GcSchedule(full_interval=settings.gc_full_interval, max_pause=settings.gc_max_pause,
-                   report=report, live_sockets=svc.connections.live).start()
+        GcSchedule(
+            full_interval=settings.gc_full_interval,
+            max_pause=settings.gc_max_pause,
+            report=report,
+            live_sockets=svc.connections.live,
+        ).start()
 
-    WebServer({
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gevent",
-        "worker_connections": connections,
-        # Sockets live long; the timeout only guards a worker that stopped
-        # answering the arbiter's heartbeat.
-        "timeout": 60,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        # gunicorn keeps its own handlers: its start-up lines only with an explicit level (core/log_setup.py).
-        "loglevel": log_setup.library_level(),
-        "when_ready": when_ready,
-        "post_worker_init": post_worker_init,
-        "child_exit": child_exit,
-        "logger_class": OneLogFormat,
-        "proc_name": "storechat-web",
-    }).run()
+    WebServer(
+        {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gevent",
+            "worker_connections": connections,
+            # Sockets live long; the timeout only guards a worker that stopped
+            # answering the arbiter's heartbeat.
+            "timeout": 60,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": None,
+            "errorlog": "-",
+            # gunicorn keeps its own handlers: its start-up lines only with an explicit level (core/log_setup.py).
+            "loglevel": log_setup.library_level(),
+            "when_ready": when_ready,
+            "post_worker_init": post_worker_init,
+            "child_exit": child_exit,
+            "logger_class": OneLogFormat,
+            "proc_name": "storechat-web",
+        }
+    ).run()

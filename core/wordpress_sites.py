@@ -18,6 +18,7 @@ Site addresses follow core's outbound policy: https only, public hosts, unless
 ``STORECHAT_ALLOW_PLAIN_HTTP`` / ``STORECHAT_OUTBOUND_ALLOW_NETWORKS`` allow a
 local development site.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,11 +54,15 @@ DISCONNECT_PREFIX = "storechat-wp-disconnect-v1:"
 DELIVERY_DEADLINE = 15.0
 #: Shops a WordPress site may be connected to in place of their connector.
 TAKES_OVER = ("wordpress", "csv")
-HTTP_REFUSED = ("StoreChat connects only to sites at an https:// address (the site's keys and content travel "
-                "over it); for a local development site the server's operator can set "
-                "STORECHAT_ALLOW_PLAIN_HTTP=1")
-UNREACHABLE = ("StoreChat could not reach the WordPress site to hand the StoreChat plugin its keys; check that "
-               "the site is online and the plugin active, then press Connect this site again")
+HTTP_REFUSED = (
+    "StoreChat connects only to sites at an https:// address (the site's keys and content travel "
+    "over it); for a local development site the server's operator can set "
+    "STORECHAT_ALLOW_PLAIN_HTTP=1"
+)
+UNREACHABLE = (
+    "StoreChat could not reach the WordPress site to hand the StoreChat plugin its keys; check that "
+    "the site is online and the plugin active, then press Connect this site again"
+)
 
 
 class SiteRefused(StoreChatError):
@@ -98,8 +103,15 @@ def connection_state(shop: Shop) -> str | None:
     return state if state in ("connected", "disconnected") else None
 
 
-def connect_site(db: Database, shop_id: int, site_url: str, *, username: str | None = None,
-                 application_password: str | None = None, by: str = "plugin") -> Connection:
+def connect_site(
+    db: Database,
+    shop_id: int,
+    site_url: str,
+    *,
+    username: str | None = None,
+    application_password: str | None = None,
+    by: str = "plugin",
+) -> Connection:
     """Connect the (normalized) site to shop ``shop_id``; a new identity secret each time."""
     if bool(username) != bool(application_password):
         raise BadInput("give a user and an application password together (USER:PASS), or neither")
@@ -116,8 +128,10 @@ def connect_site(db: Database, shop_id: int, site_url: str, *, username: str | N
             platform, new_config = "woocommerce", {**config, "identity_secret": secret}
         elif shop.platform in TAKES_OVER:
             if shop.platform == "csv" and not config.get("empty"):
-                raise BadInput(f"shop {shop.id} imports its catalog from a CSV file; create a shop for the site "
-                               "(storechat shop create NAME) and connect that one")
+                raise BadInput(
+                    f"shop {shop.id} imports its catalog from a CSV file; create a shop for the site "
+                    "(storechat shop create NAME) and connect that one"
+                )
             platform = PLATFORM
             same_site = shop.platform == PLATFORM and config.get("site_url") == site_url
             new_config = {"site_url": site_url, "identity_secret": secret}
@@ -127,16 +141,20 @@ def connect_site(db: Database, shop_id: int, site_url: str, *, username: str | N
                 new_config.update(username=config["username"], application_password=config["application_password"])
             _release_site(session, shop.id, site_url)
         else:
-            raise BadInput(f"shop {shop.id} reads a {shop.platform} store; a WordPress site connects to a "
-                           "WordPress, WooCommerce or new shop")
+            raise BadInput(
+                f"shop {shop.id} reads a {shop.platform} store; a WordPress site connects to a "
+                "WordPress, WooCommerce or new shop"
+            )
         shop_connectors.build(db.settings, platform, new_config)  # a bad config fails here, nothing saved
         shop.platform = platform
         if platform == PLATFORM:
             shop.platform_ref = site_url
         shop.storefront_url = shop.storefront_url if platform != PLATFORM else site_url
         shop.connector_config = shop_connectors.seal_config(db.settings, platform, new_config)
-        shop.settings = {**(shop.settings or {}), "connection": {
-            "state": "connected", "site_url": site_url, "at": now.isoformat(), "by": by}}
+        shop.settings = {
+            **(shop.settings or {}),
+            "connection": {"state": "connected", "site_url": site_url, "at": now.isoformat(), "by": by},
+        }
         shop.active = True
         session.add(Event(shop_id=shop.id, kind="site_connected", data={"site_url": site_url, "by": by}))
         return Connection(shop.id, shop.site_key, site_url, secret, platform)
@@ -144,13 +162,16 @@ def connect_site(db: Database, shop_id: int, site_url: str, *, username: str | N
 
 def _release_site(session: Any, shop_id: int, site_url: str) -> None:
     """Another shop keyed by this site lets go of it if it is disconnected; else the site is taken."""
-    other = session.scalar(select(Shop).where(Shop.platform == PLATFORM, Shop.platform_ref == site_url,
-                                              Shop.id != shop_id))
+    other = session.scalar(
+        select(Shop).where(Shop.platform == PLATFORM, Shop.platform_ref == site_url, Shop.id != shop_id)
+    )
     if other is None:
         return
     if other.active and connection_state(other) != "disconnected":
-        raise BadInput(f"{site_url} is connected to another StoreChat shop; disconnect it there first "
-                       "(the plugin's Disconnect button, or storechat shop disconnect)")
+        raise BadInput(
+            f"{site_url} is connected to another StoreChat shop; disconnect it there first "
+            "(the plugin's Disconnect button, or storechat shop disconnect)"
+        )
     other.platform_ref = None
     session.flush()
 
@@ -191,9 +212,15 @@ def _parse_time(value: Any) -> datetime:
 def queue_sync(db: Database, connection: redis_lib.Redis, shop_id: int, *, full: bool = True) -> SyncRun | None:
     """Queue an import of the shop (None when one is already queued or running)."""
     with db.session() as session:
-        busy = session.scalar(select(SyncRun.id).where(
-            SyncRun.shop_id == shop_id, SyncRun.status.in_(("queued", "running")),
-            SyncRun.created_at > utcnow() - timedelta(hours=1)).limit(1))
+        busy = session.scalar(
+            select(SyncRun.id)
+            .where(
+                SyncRun.shop_id == shop_id,
+                SyncRun.status.in_(("queued", "running")),
+                SyncRun.created_at > utcnow() - timedelta(hours=1),
+            )
+            .limit(1)
+        )
     if busy is not None:
         return None
     run = create_run(db, shop_id, full=full)
@@ -219,8 +246,12 @@ def deliver_keys(connection: Connection, token: str) -> None:
     body = {"token": token, "site_key": connection.site_key, "identity_secret": connection.identity_secret}
     try:
         resp = OutboundSession(deadline=DELIVERY_DEADLINE).post(
-            connection.site_url + CONNECT_ROUTE, json=body, timeout=DELIVERY_DEADLINE, allow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": "StoreChat-WordPress/1"})
+            connection.site_url + CONNECT_ROUTE,
+            json=body,
+            timeout=DELIVERY_DEADLINE,
+            allow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": "StoreChat-WordPress/1"},
+        )
     except (OutboundRefused, requests.RequestException) as exc:
         log.warning("delivering keys to %s failed: %s", connection.site_url, type(exc).__name__)
         raise SiteRefused(UNREACHABLE, code="site_unreachable") from None
@@ -231,8 +262,10 @@ def deliver_keys(connection: Connection, token: str) -> None:
     if resp.status_code != 200 or not isinstance(answer, dict) or answer.get("status") != "connected":
         code = answer.get("code") if isinstance(answer, dict) else None
         log.warning("the plugin at %s refused its keys: HTTP %s %s", connection.site_url, resp.status_code, code)
-        raise SiteRefused("the StoreChat plugin on the site did not accept the connection (it expired or was "
-                          "already used); press Connect this site again")
+        raise SiteRefused(
+            "the StoreChat plugin on the site did not accept the connection (it expired or was "
+            "already used); press Connect this site again"
+        )
 
 
 def disconnect_signature(secret: str, body: bytes) -> str:
@@ -244,9 +277,16 @@ def tell_plugin(site_url: str, site_key: str, secret: str) -> bool:
     body = json.dumps({"site_key": site_key, "sent_at": int(time.time())}).encode()
     try:
         resp = OutboundSession(deadline=10.0).post(
-            site_url + DISCONNECT_ROUTE, data=body, timeout=10.0, allow_redirects=False,
-            headers={"Content-Type": "application/json", "User-Agent": "StoreChat-WordPress/1",
-                     "X-StoreChat-Signature": disconnect_signature(secret, body)})
+            site_url + DISCONNECT_ROUTE,
+            data=body,
+            timeout=10.0,
+            allow_redirects=False,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "StoreChat-WordPress/1",
+                "X-StoreChat-Signature": disconnect_signature(secret, body),
+            },
+        )
     except (OutboundRefused, requests.RequestException) as exc:
         log.info("telling %s about the disconnect failed: %s", site_url, type(exc).__name__)
         return False

@@ -10,6 +10,7 @@ A worker runs one job at a time, so shoppers' replies get worker processes
 of their own (``--queue assistant``; see :func:`core.jobs.worker_layout`):
 on a worker that also syncs, a reply would wait for a slow store's sync.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,7 +60,8 @@ class MeasuredWorker(SimpleWorker):
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         # rq declares pubsub_thread as None (its own subscribe() assigns the thread too).
         self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
-            sleep_time=self.PUBSUB_WAIT, daemon=True, exception_handler=self._pubsub_exception_handler)
+            sleep_time=self.PUBSUB_WAIT, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
         from core import metrics
@@ -86,8 +88,9 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
     delay = 0.5
     try:
         while True:
-            worker = MeasuredWorker([queue(name, connection) for name in queues], connection=connection,
-                                  serializer=JSONSerializer)
+            worker = MeasuredWorker(
+                [queue(name, connection) for name in queues], connection=connection, serializer=JSONSerializer
+            )
             try:
                 done = worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
             except redis_lib.ConnectionError:
@@ -97,8 +100,10 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
             # RQ's work() also returns when it lost Redis ("unhandled exception,
             # quitting"); only a requested stop (SIGTERM, SIGINT) or a burst ends us.
             # An idle worker's SIGTERM sets only the shutdown date; a busy one's sets both.
-            asked = getattr(worker, "_stop_requested", False) or \
-                getattr(worker, "_shutdown_requested_date", None) is not None
+            asked = (
+                getattr(worker, "_stop_requested", False)
+                or getattr(worker, "_shutdown_requested_date", None) is not None
+            )
             if burst or asked:
                 return done
             log.warning("worker stopped without being asked (Redis gone?); restarting in %.1fs", delay)

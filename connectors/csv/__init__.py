@@ -4,6 +4,7 @@ a JSON file of orders). It imports merchants' catalogs and runs the demo store.
 Configure with ``{"csv_path": ..., "storefront_url": ..., "pages_dir": ...,
 "orders_path": ...}`` or ``{"demo": True, "storefront_url": ...}``.
 """
+
 from __future__ import annotations
 
 from .connector import DEMO_CONFIG as DEMO_CONFIG

@@ -5,6 +5,7 @@ typed value or raises :class:`CellError`. They know nothing about line numbers:
 the row reader catches ``CellError`` and re-raises it as a ``RecordError``
 naming the line, so every message a merchant sees says where to look.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -94,9 +95,7 @@ def parse_policy(raw: str, column: str) -> str:
     if not text:
         return "deny"
     if text not in INVENTORY_POLICIES:
-        raise CellError(
-            f"{column} must be one of {', '.join(INVENTORY_POLICIES)}, not {raw!r}"
-        )
+        raise CellError(f"{column} must be one of {', '.join(INVENTORY_POLICIES)}, not {raw!r}")
     return text
 
 

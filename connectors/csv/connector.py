@@ -30,6 +30,7 @@ Config keys:
     ``storechat demo`` points it at its storefront's generated images, so
     the demo store works offline.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -116,9 +117,7 @@ class CsvConnector(Connector):
     ) -> OrderRecord | None:
         if self.orders_path is None:
             return None
-        return find_order_in_file(
-            self.orders_path, reference, email=email, customer_id=customer_id
-        )
+        return find_order_in_file(self.orders_path, reference, email=email, customer_id=customer_id)
 
 
 def _local_images(product: ProductRecord, base: str) -> ProductRecord:

@@ -4,6 +4,7 @@ The file stands in for the platform: it is read afresh on every lookup, so
 an edit (an order shipped, a refund) shows at once, exactly like a live API
 call, and nothing about an order is kept in memory between lookups.
 """
+
 from __future__ import annotations
 
 import json
@@ -93,9 +94,7 @@ def order_record(order: Mapping[str, Any]) -> OrderRecord:
             lines=tuple(_line(item) for item in order.get("line_items") or ()),
             fulfillments=tuple(_fulfillment(f) for f in order.get("fulfillments") or ()),
             customer_id=(
-                str(customer["id"])
-                if isinstance(customer, Mapping) and customer.get("id") is not None
-                else None
+                str(customer["id"]) if isinstance(customer, Mapping) and customer.get("id") is not None else None
             ),
             status_url=order.get("order_status_url"),
         )

@@ -5,6 +5,7 @@ line is ``# Title``, the rest is the body (kept as Markdown, which the
 assistant quotes as text). The file stem is the page's id and its URL slug,
 so renaming a file is the only way to change either.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,11 +25,7 @@ def read_pages(pages_dir: Path, *, storefront_url: str | None = None) -> list[Do
     """Every ``*.md`` page of ``pages_dir``, sorted by file name."""
     if not pages_dir.is_dir():
         raise ConnectorError(f"pages folder {pages_dir} does not exist")
-    return [
-        read_page(path, storefront_url=storefront_url)
-        for path in sorted(pages_dir.glob("*.md"))
-        if path.is_file()
-    ]
+    return [read_page(path, storefront_url=storefront_url) for path in sorted(pages_dir.glob("*.md")) if path.is_file()]
 
 
 def read_page(path: Path, *, storefront_url: str | None = None) -> DocumentRecord:

@@ -11,6 +11,7 @@ The whole file is parsed and checked before anything is returned, so a sync
 never imports half a catalog: the first malformed line raises a
 ``RecordError`` whose location names that line.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,8 +48,7 @@ def parse_product_csv(text: str, *, storefront_url: str | None = None) -> list[P
         draft = drafts.get(handle)
         if draft is None:
             raise row.error(
-                f"row for handle {handle!r} has no Title, but no product with that handle "
-                "was started above it"
+                f"row for handle {handle!r} has no Title, but no product with that handle was started above it"
             )
         draft.add_row(row)
     return [draft.finish(storefront_url) for draft in drafts.values()]
@@ -61,4 +61,3 @@ def _handle(row: Row) -> str:
     if any(char.isspace() for char in handle) or "/" in handle or "?" in handle or "#" in handle:
         raise row.error(f"Handle {handle!r} may not contain spaces, '/', '?' or '#'")
     return handle
-

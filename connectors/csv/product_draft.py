@@ -4,6 +4,7 @@ A product's rows arrive one at a time (its first row, then variant and image
 rows), so it is assembled in a mutable draft and turned into an immutable
 ``ProductRecord`` once the whole file has been read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -108,8 +109,7 @@ class ProductDraft:
         )
         if not draft._is_variant_row(row):
             raise row.error(
-                f"the first row of product {handle!r} must describe its first variant, "
-                "but it has no Variant Price"
+                f"the first row of product {handle!r} must describe its first variant, but it has no Variant Price"
             )
         draft.add_row(row)
         return draft
@@ -158,8 +158,7 @@ class ProductDraft:
         title = " / ".join(values) if values else DEFAULT_TITLE
         if values in self.variant_lines:
             raise row.error(
-                f"duplicate variant {title!r} of {self.handle!r}: "
-                f"already defined at line {self.variant_lines[values]}"
+                f"duplicate variant {title!r} of {self.handle!r}: already defined at line {self.variant_lines[values]}"
             )
         if not row.get("Variant Price").strip():
             raise row.error(f"variant {title!r} of {self.handle!r} has no Variant Price")
@@ -170,18 +169,12 @@ class ProductDraft:
                 title=title,
                 price=parse_money(row.get("Variant Price"), "Variant Price"),
                 option_values=values,
-                compare_at_price=parse_optional_money(
-                    row.get("Variant Compare At Price"), "Variant Compare At Price"
-                ),
+                compare_at_price=parse_optional_money(row.get("Variant Compare At Price"), "Variant Compare At Price"),
                 sku=optional_text(row.get("Variant SKU")),
                 # An empty tracker means Shopify does not count stock: always available.
                 inventory_tracked=bool(row.get("Variant Inventory Tracker").strip()),
-                inventory_quantity=parse_stock(
-                    row.get("Variant Inventory Qty"), "Variant Inventory Qty"
-                ),
-                inventory_policy=parse_policy(
-                    row.get("Variant Inventory Policy"), "Variant Inventory Policy"
-                ),
+                inventory_quantity=parse_stock(row.get("Variant Inventory Qty"), "Variant Inventory Qty"),
+                inventory_policy=parse_policy(row.get("Variant Inventory Policy"), "Variant Inventory Policy"),
                 image_url=parse_url(row.get("Variant Image"), "Variant Image"),
             )
         except (CellError, RecordError) as exc:
@@ -206,8 +199,7 @@ class ProductDraft:
                 )
             if slot > len(self.option_names) and value:
                 raise row.error(
-                    f"Option{slot} Value {value!r} given, but product {self.handle!r} "
-                    f"has no Option{slot} Name"
+                    f"Option{slot} Value {value!r} given, but product {self.handle!r} has no Option{slot} Name"
                 )
         return tuple(raw[: len(self.option_names)])
 

@@ -5,6 +5,7 @@ cells may span several lines (product descriptions often do), so the row
 number is not the line number: ``csv.reader.line_num`` after a row is the
 row's last line, and the line after the previous row is its first.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,8 +50,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise RecordError(
-            f"{path.name} is not UTF-8 (byte 0x{data[exc.start]:02x}); "
-            "save it as 'CSV UTF-8' and import again",
+            f"{path.name} is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as 'CSV UTF-8' and import again",
             location=f"line {line}",
         ) from None
 
@@ -77,16 +77,13 @@ def iter_rows(text: str, *, required: Sequence[str]) -> Iterator[Row]:
                 continue
             if len(values) != len(columns):
                 raise Row(first, last, {}).error(
-                    f"has {len(values)} cells but the header has {len(columns)} columns "
-                    "(a stray comma or quote?)"
+                    f"has {len(values)} cells but the header has {len(columns)} columns (a stray comma or quote?)"
                 )
             yield Row(first, last, dict(zip(columns, values, strict=True)))
     except csv.Error as exc:
         # Report where the broken record starts: an unclosed quote is only
         # noticed at the end of the file, far from the mistake.
-        raise RecordError(
-            f"malformed CSV: {exc}", location=f"line {previous_end + 1}"
-        ) from None
+        raise RecordError(f"malformed CSV: {exc}", location=f"line {previous_end + 1}") from None
 
 
 def _check_header(columns: list[str], required: Sequence[str]) -> None:

@@ -5,6 +5,7 @@ Config keys (stored by the install flow): ``shop_domain``, ``access_token``,
 ``refresh_token``, ``access_token_expires_at``, optional ``storefront_url``.
 App settings: ``api_version``, ``client_id``, ``client_secret``.
 """
+
 from __future__ import annotations
 
 from .connector import ShopifyConnector as ShopifyConnector

@@ -16,6 +16,7 @@ Shopify's CLI deploys the folder it is run in: ``shopify.app.toml`` and
 ``extensions/<name>/``. :func:`write_app_folder` writes both; the
 extension is the one in ``theme_snippets/shopify/``.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ class AppConfigError(StoreChatError):
 def _public(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-        raise AppConfigError(f"the public URL must be StoreChat's https address, like https://chat.example.com, "
-                             f"not {url!r} (Shopify calls the app only over https)")
+        raise AppConfigError(
+            f"the public URL must be StoreChat's https address, like https://chat.example.com, "
+            f"not {url!r} (Shopify calls the app only over https)"
+        )
     return url.strip().rstrip("/")
 
 
@@ -59,13 +62,13 @@ def _strings(values: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(_string(v) for v in values) + "]"
 
 
-def app_toml(public_url: str, client_id: str, *, name: str = APP_NAME,
-             api_version: str = DEFAULT_API_VERSION) -> str:
+def app_toml(public_url: str, client_id: str, *, name: str = APP_NAME, api_version: str = DEFAULT_API_VERSION) -> str:
     """The complete ``shopify.app.toml`` for StoreChat at ``public_url`` with app ``client_id``."""
     base = _public(public_url)
     if not _CLIENT_ID.fullmatch(client_id or ""):
-        raise AppConfigError("the client id is the app's Client ID from the Partner (or Dev) Dashboard: "
-                             "letters, digits, '-' and '_'")
+        raise AppConfigError(
+            "the client id is the app's Client ID from the Partner (or Dev) Dashboard: letters, digits, '-' and '_'"
+        )
     if not re.fullmatch(r"\d{4}-\d{2}|unstable", api_version):
         raise AppConfigError(f"the API version is YYYY-MM, like {DEFAULT_API_VERSION}, not {api_version!r}")
     webhook_uri = f"{base}{WEBHOOK_PATH}"
@@ -138,9 +141,11 @@ def extension_layout() -> list[str]:
 def describe_layout() -> str:
     """What the app folder holds, for the operator."""
     shown = "\n".join(f"  {path}" for path in ["shopify.app.toml", *extension_layout()])
-    return (f"The app folder `shopify app deploy` runs in:\n{shown}\n"
-            f"extensions/{EXTENSION}/ is the theme app extension (an app embed block loading the chat "
-            f"widget); `--app-dir DIR` writes all of it.")
+    return (
+        f"The app folder `shopify app deploy` runs in:\n{shown}\n"
+        f"extensions/{EXTENSION}/ is the theme app extension (an app embed block loading the chat "
+        f"widget); `--app-dir DIR` writes all of it."
+    )
 
 
 def write_app_folder(folder: Path, public_url: str, client_id: str, **kwargs: str) -> list[Path]:

@@ -7,6 +7,7 @@ each batch it stores; a restarted run resumes from it, fetching that page
 again and skipping what was already stored, so nothing is read twice into
 the database and nothing is missed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping

@@ -21,6 +21,7 @@ Reading (products, documents, orders) lives in :mod:`.catalog` and
 :mod:`.orders`; install and webhook handling are thin delegating methods
 added next to them.
 """
+
 from __future__ import annotations
 
 import time
@@ -86,8 +87,9 @@ class ShopifyConnector(Connector):
                 self.config.get("shop_domain") or "",
                 access_token=lambda: self.config.get("access_token") or "",
                 api_version=self.app.get("api_version") or DEFAULT_API_VERSION,
-                refresh=(self.refresh_access_token
-                         if self.config.get("refresh_token") or self._token_refresher else None),
+                refresh=(
+                    self.refresh_access_token if self.config.get("refresh_token") or self._token_refresher else None
+                ),
                 token_expires_at=lambda: parse_time(self.config.get("access_token_expires_at")),
                 session=self._session or HTTP(),
                 sleep=self._sleep,
@@ -125,7 +127,10 @@ class ShopifyConnector(Connector):
         pending, self._resume = self._resume, None
         self._checkpoint = pending or catalog.Checkpoint("pages")
         yield from catalog.iter_documents(
-            self.client, since, self._storefront_url(), self._shop_info().get("shopPolicies") or [],
+            self.client,
+            since,
+            self._storefront_url(),
+            self._shop_info().get("shopPolicies") or [],
             self._checkpoint,
         )
 

@@ -18,6 +18,7 @@ It does what every call needs and nothing else:
 
 ``sleep`` and ``clock`` are injectable so tests never really wait.
 """
+
 from __future__ import annotations
 
 import logging
@@ -243,9 +244,7 @@ def raise_user_errors(result: Mapping[str, Any] | None, what: str) -> None:
     """Raise when a mutation's payload carries ``userErrors``."""
     errors = (result or {}).get("userErrors") or []
     if errors:
-        detail = "; ".join(
-            f"{'.'.join(map(str, e.get('field') or [])) or 'input'}: {e.get('message')}" for e in errors
-        )
+        detail = "; ".join(f"{'.'.join(map(str, e.get('field') or [])) or 'input'}: {e.get('message')}" for e in errors)
         raise ConnectorError(f"Shopify rejected {what}: {detail}", code="shopify_user_error")
 
 
@@ -282,9 +281,7 @@ def _error_text(errors: Any) -> str:
 def _is_throttled(status: int, payload: Mapping[str, Any] | None) -> bool:
     errors = (payload or {}).get("errors")
     if isinstance(errors, list):
-        return any(
-            isinstance(e, Mapping) and (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors
-        )
+        return any(isinstance(e, Mapping) and (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors)
     return False
 
 

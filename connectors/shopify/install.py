@@ -15,6 +15,7 @@ core (which stores the tokens encrypted, registers webhooks and queues the
 first sync); and redirects to core's landing page, which links to the theme
 editor with StoreChat's app embed selected.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,12 @@ PLATFORM = "shopify"
 #: products and variants, stock, orders (and the customer who placed one, for
 #: lookups by a verified customer id), online store pages, legal policies.
 READ_SCOPES = (
-    "read_products", "read_inventory", "read_orders", "read_customers",
-    "read_online_store_pages", "read_legal_policies",
+    "read_products",
+    "read_inventory",
+    "read_orders",
+    "read_customers",
+    "read_online_store_pages",
+    "read_legal_policies",
 )
 #: What the app configures rather than reads: its App Proxy (the shopper
 #: identity route, :mod:`.proxy`), which Shopify sets up only with this scope.
@@ -76,8 +81,9 @@ def scopes(app: dict[str, Any]) -> str:
 def activation_url(shop: str, app: dict[str, Any]) -> str:
     """The theme editor, on the current theme's App embeds, with StoreChat's embed selected."""
     app_id = app.get("embed_app_id") or app.get("client_id")
-    return (f"https://{shop}/admin/themes/current/editor?"
-            + urlencode({"context": "apps", "activateAppId": f"{app_id}/{EMBED_HANDLE}"}))
+    return f"https://{shop}/admin/themes/current/editor?" + urlencode(
+        {"context": "apps", "activateAppId": f"{app_id}/{EMBED_HANDLE}"}
+    )
 
 
 def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time) -> Blueprint:
@@ -86,16 +92,21 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
     def app_settings() -> dict[str, Any] | tuple[Response, int]:
         app = dict(host.app_config(PLATFORM))
         if not app.get("client_id") or not app.get("client_secret"):
-            return _error(503, "app_not_configured", "the Shopify app is not configured on this StoreChat "
-                          "(STORECHAT_APPS__SHOPIFY__CLIENT_ID and ..._CLIENT_SECRET)")
+            return _error(
+                503,
+                "app_not_configured",
+                "the Shopify app is not configured on this StoreChat "
+                "(STORECHAT_APPS__SHOPIFY__CLIENT_ID and ..._CLIENT_SECRET)",
+            )
         return app
 
     @bp.get("/install")
     def install() -> Any:
         shop = shop_domain(request.args.get("shop"))
         if shop is None:
-            return _error(400, "bad_shop_domain", "shop must be your store's myshopify.com domain, "
-                          "like example.myshopify.com")
+            return _error(
+                400, "bad_shop_domain", "shop must be your store's myshopify.com domain, like example.myshopify.com"
+            )
         app = app_settings()
         if not isinstance(app, dict):
             return app
@@ -108,8 +119,14 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
             resp, status = _error(429, exc.code, exc.message)
             resp.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
             return resp, status
-        query = urlencode({"client_id": app["client_id"], "scope": scopes(app),
-                           "redirect_uri": f"{host.public_url}{CALLBACK_PATH}", "state": state})
+        query = urlencode(
+            {
+                "client_id": app["client_id"],
+                "scope": scopes(app),
+                "redirect_uri": f"{host.public_url}{CALLBACK_PATH}",
+                "state": state,
+            }
+        )
         return redirect(f"https://{shop}/admin/oauth/authorize?{query}")
 
     @bp.get("/callback")
@@ -125,11 +142,17 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
             return _error(400, "bad_shop_domain", "the callback names no myshopify.com shop")
         problem = timestamp_problem(request.args.get("timestamp"), clock())
         if problem:
-            return _error(400, "stale_request", "the callback has no valid timestamp"
-                          if problem == "invalid" else "the callback is too old; install again")
+            return _error(
+                400,
+                "stale_request",
+                "the callback has no valid timestamp"
+                if problem == "invalid"
+                else "the callback is too old; install again",
+            )
         if not host.consume_state(PLATFORM, request.args.get("state", ""), shop):
-            return _error(403, "bad_state", "the install link was already used, has expired or is for another "
-                          "shop; install again")
+            return _error(
+                403, "bad_state", "the install link was already used, has expired or is for another shop; install again"
+            )
         code = request.args.get("code")
         if not code:
             return _error(400, "no_code", "the callback carries no authorization code")
@@ -144,11 +167,17 @@ def blueprint(host: InstallHost, *, http: Any = requests, clock: Any = time.time
         primary = ((info.get("primaryDomain") or {}).get("url") or "").rstrip("/") or None
         if primary:
             config["storefront_url"] = primary
-        landing = host.complete_install(InstallResult(
-            platform=PLATFORM, shop_ref=shop, config=config, name=info.get("name") or shop,
-            storefront_url=primary or f"https://{shop}", currency=info.get("currencyCode"),
-            activation_url=activation_url(shop, app),
-        ))
+        landing = host.complete_install(
+            InstallResult(
+                platform=PLATFORM,
+                shop_ref=shop,
+                config=config,
+                name=info.get("name") or shop,
+                storefront_url=primary or f"https://{shop}",
+                currency=info.get("currencyCode"),
+                activation_url=activation_url(shop, app),
+            )
+        )
         _publish_widget_settings(shop, config, app, http, host.widget_settings(PLATFORM, shop))
         return redirect(landing)
 
@@ -163,8 +192,7 @@ def _connector(config: dict[str, Any], app: dict[str, Any], http: Any) -> Any:
     return ShopifyConnector(config, app=app, session=http if isinstance(http, requests.Session) else None)
 
 
-def _publish_widget_settings(shop: str, config: dict[str, Any], app: dict[str, Any], http: Any,
-                             settings: Any) -> None:
+def _publish_widget_settings(shop: str, config: dict[str, Any], app: dict[str, Any], http: Any, settings: Any) -> None:
     """Site key and address for the app embed; without them the merchant types the site key in."""
     from .storefront import publish_widget_settings
 

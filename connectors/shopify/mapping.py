@@ -4,6 +4,7 @@ Ids become Shopify's numeric ids (the last segment of the GID), the same ids
 webhooks and the storefront cart (``/cart/add.js``) use. Money arrives as
 decimal strings and stays exact.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -104,8 +105,7 @@ def product_record(
         product_type=node.get("productType") or None,
         tags=tuple(node.get("tags") or ()),
         options=tuple(
-            ProductOption(name=o["name"], values=tuple(o.get("values") or ()))
-            for o in node.get("options") or ()
+            ProductOption(name=o["name"], values=tuple(o.get("values") or ())) for o in node.get("options") or ()
         ),
         image_url=images[0] if images else None,
         images=tuple(images),

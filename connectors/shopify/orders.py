@@ -11,6 +11,7 @@ readable when the app has been granted protected customer data access.
 Without it Shopify answers with field errors and nulls; the lookup then
 cannot prove who owns the order and answers ``None``.
 """
+
 from __future__ import annotations
 
 import logging

@@ -19,6 +19,7 @@ takes Shopify's parameters only, each exactly once, none holding ``=``: then
 a query's message has exactly four ``=``, and one that added any parameter
 has more, so the signed query is the one read.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -83,8 +84,13 @@ def add_routes(bp: Blueprint, host: InstallHost, *, clock: Callable[[], float]) 
             return _error(400, "bad_shop_domain", "the proxied request names no myshopify.com shop")
         problem = timestamp_problem(args["timestamp"], clock())
         if problem:
-            return _error(400, "stale_request", "the proxied request has no valid timestamp"
-                          if problem == "invalid" else "the proxied request is too old")
+            return _error(
+                400,
+                "stale_request",
+                "the proxied request has no valid timestamp"
+                if problem == "invalid"
+                else "the proxied request is too old",
+            )
         customer = args["logged_in_customer_id"]
         if not customer:
             return _json({"identity": None, "logged_in": False})

@@ -10,6 +10,7 @@ product page holds :data:`PRODUCTS_PAGE` products with up to
 :data:`NESTED_VARIANTS` variants each; a product with more variants is
 completed by :data:`PRODUCT_VARIANTS`.
 """
+
 from __future__ import annotations
 
 #: Shopify refuses a single query whose requested cost exceeds this.

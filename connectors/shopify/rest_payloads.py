@@ -5,6 +5,7 @@ the same images (the featured one and the first few, no per-variant image)
 and ids, so a product stored from a webhook equals the one a sync would store
 (and a later sync finds it unchanged), except that its URL is built from the
 handle where GraphQL gives ``onlineStoreUrl``."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -67,8 +68,9 @@ def product_from_rest(p: Mapping[str, Any], storefront_url: str | None) -> Produ
         vendor=p.get("vendor") or None,
         product_type=p.get("product_type") or None,
         tags=tuple(t for t in tag_list if t),
-        options=tuple(ProductOption(name=o.get("name") or "", values=tuple(o.get("values") or ()))
-                      for o in p.get("options") or ()),
+        options=tuple(
+            ProductOption(name=o.get("name") or "", values=tuple(o.get("values") or ())) for o in p.get("options") or ()
+        ),
         image_url=all_images[0] if all_images else None,
         images=all_images,
         url=f"{storefront_url.rstrip('/')}/products/{handle}" if storefront_url else None,
@@ -91,11 +93,16 @@ def order_from_rest(o: Mapping[str, Any]) -> OrderRecord:
         financial_status=o.get("financial_status"),
         fulfillment_status=o.get("fulfillment_status"),
         cancelled=o.get("cancelled_at") is not None,
-        lines=tuple(OrderLineRecord(title=li.get("title") or li.get("name") or "",
-                                    quantity=int(li.get("quantity") or 0),
-                                    price=money(li.get("price") or "0", f"order {oid} line price"),
-                                    variant_title=li.get("variant_title"), sku=li.get("sku") or None)
-                    for li in o.get("line_items") or ()),
+        lines=tuple(
+            OrderLineRecord(
+                title=li.get("title") or li.get("name") or "",
+                quantity=int(li.get("quantity") or 0),
+                price=money(li.get("price") or "0", f"order {oid} line price"),
+                variant_title=li.get("variant_title"),
+                sku=li.get("sku") or None,
+            )
+            for li in o.get("line_items") or ()
+        ),
         customer_id=str((o.get("customer") or {}).get("id")) if (o.get("customer") or {}).get("id") else None,
         status_url=o.get("order_status_url"),
     )

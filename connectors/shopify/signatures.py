@@ -16,6 +16,7 @@ servers use for such values is not settled. Both messages are built and
 either digest is accepted: each is a MAC under the app secret, so accepting
 two encodings of the same parameters admits no forgery.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,8 +67,9 @@ def _pairs(multi: Mapping[str, Iterable[str]], skip: tuple[str, ...]) -> list[tu
 
 def _query_message_js(multi: Mapping[str, Iterable[str]]) -> str:
     # URLSearchParams: percent-encoded keys and values, spaces as %20, repeats joined by ','.
-    return "&".join(f"{quote(k, safe='*-._')}={quote(','.join(v), safe='*-._')}"
-                    for k, v in _pairs(multi, ("hmac", "signature")))
+    return "&".join(
+        f"{quote(k, safe='*-._')}={quote(','.join(v), safe='*-._')}" for k, v in _pairs(multi, ("hmac", "signature"))
+    )
 
 
 def _query_message_python(multi: Mapping[str, Iterable[str]]) -> str:

@@ -16,6 +16,7 @@ carries no address: the first time core meets a staff member, it asks (the
 lookup below) and Shopify's token exchange for an online access token answers
 with the ``associated_user`` (id, email, name, whether they own the shop).
 """
+
 from __future__ import annotations
 
 import json
@@ -58,15 +59,21 @@ class ShopifyStaff:
         if app is None or not isinstance(token, str) or not token:
             return None
         try:
-            claims = session_token.decode_from_header(session_token.PREFIX + token, app["client_id"],
-                                                      app["client_secret"])
+            claims = session_token.decode_from_header(
+                session_token.PREFIX + token, app["client_id"], app["client_secret"]
+            )
         except session_token.SessionTokenError as exc:
             log.info("Shopify session token refused: %s", exc)
             return None
         shop = shop_domain(urlsplit(str(claims.get("dest", ""))).hostname)
         staff_id = claims.get("sub")
-        if shop is None or "exp" not in claims or not isinstance(staff_id, str) \
-                or not staff_id or len(staff_id) > MAX_STAFF_ID:
+        if (
+            shop is None
+            or "exp" not in claims
+            or not isinstance(staff_id, str)
+            or not staff_id
+            or len(staff_id) > MAX_STAFF_ID
+        ):
             log.info("Shopify session token refused: no expiry, no myshopify.com shop or no staff member")
             return None
 
@@ -75,9 +82,12 @@ class ShopifyStaff:
             if str(user.get("id")) != staff_id:
                 raise tokens.TokenRefused("Shopify's online token is for another staff member")
             name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
-            return StaffMember(email=str(user.get("email") or ""), name=name,
-                               owner=user.get("account_owner") is True,
-                               email_verified=user.get("email_verified") is True)
+            return StaffMember(
+                email=str(user.get("email") or ""),
+                name=name,
+                owner=user.get("account_owner") is True,
+                email_verified=user.get("email_verified") is True,
+            )
 
         return StaffSignIn(platform=PLATFORM, shop_ref=shop, staff_id=staff_id, lookup=lookup)
 
@@ -87,8 +97,11 @@ class ShopifyStaff:
         if shop_ref is None:
             return EmbeddedPage(frame_ancestors=(ADMIN_ORIGIN,))
         app = self._app() or {}
-        return EmbeddedPage(frame_ancestors=(f"https://{shop_ref}", ADMIN_ORIGIN),
-                            meta={"shopify-api-key": str(app.get("client_id") or "")}, scripts=(APP_BRIDGE,))
+        return EmbeddedPage(
+            frame_ancestors=(f"https://{shop_ref}", ADMIN_ORIGIN),
+            meta={"shopify-api-key": str(app.get("client_id") or "")},
+            scripts=(APP_BRIDGE,),
+        )
 
 
 def add_routes(bp: Blueprint, host: InstallHost) -> None:
@@ -108,9 +121,11 @@ def _to_install(path: str) -> Response:
     """Shopify's grant screen refuses to be framed: leave the admin's frame (or, opened
     at the top already, simply go), with a link for a browser that runs no script."""
     target = escape(path)
-    page = (f'<!doctype html><meta charset="utf-8"><title>Install StoreChat</title>'
-            f'<p>Opening the install… <a href="{target}" target="_top">Continue</a></p>'
-            f'<script>window.top.location.href = {json.dumps(path)};</script>')
+    page = (
+        f'<!doctype html><meta charset="utf-8"><title>Install StoreChat</title>'
+        f'<p>Opening the install… <a href="{target}" target="_top">Continue</a></p>'
+        f"<script>window.top.location.href = {json.dumps(path)};</script>"
+    )
     response = Response(page, 200, mimetype="text/html")
     response.headers["Content-Security-Policy"] = f"frame-ancestors {ADMIN_ORIGIN} https://*.myshopify.com"
     return response

@@ -7,6 +7,7 @@ StoreChat's site key and address from app-data metafields (namespace
 They are written at every install, so a reinstall or a new server address
 updates them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,7 +42,15 @@ QUERIES = {"app_installation": APP_INSTALLATION, "widget_settings": SET_METAFIEL
 def publish_widget_settings(connector: ShopifyConnector, settings: Mapping[str, str]) -> None:
     """Write ``site_key`` and ``origin`` where the app embed reads them."""
     owner = connector.client.execute(APP_INSTALLATION)["currentAppInstallation"]["id"]
-    metafields = [{"ownerId": owner, "namespace": NAMESPACE, "key": key, "type": "single_line_text_field",
-                   "value": str(settings[key])} for key in ("site_key", "origin")]
+    metafields = [
+        {
+            "ownerId": owner,
+            "namespace": NAMESPACE,
+            "key": key,
+            "type": "single_line_text_field",
+            "value": str(settings[key]),
+        }
+        for key in ("site_key", "origin")
+    ]
     result = connector.client.execute(SET_METAFIELDS, {"metafields": metafields})
     raise_user_errors(result.get("metafieldsSet"), "the widget settings")

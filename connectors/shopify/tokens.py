@@ -10,6 +10,7 @@ a new refresh token; both are stored at once through
 ``request_token`` has no ``expiring`` flag or refresh and does its HTTP with
 urllib, so these calls are made here with ``requests``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -55,8 +56,9 @@ def token_fields(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def _post(shop_domain: str, body: Mapping[str, Any], http: Any) -> Mapping[str, Any]:
     try:
-        response = http.post(token_url(shop_domain), json=dict(body), timeout=TIMEOUT,
-                             headers={"Accept": "application/json"})
+        response = http.post(
+            token_url(shop_domain), json=dict(body), timeout=TIMEOUT, headers={"Accept": "application/json"}
+        )
     except requests.RequestException as exc:
         raise ConnectorError(f"could not reach Shopify's token endpoint: {exc}", code="shopify_unreachable") from None
     try:
@@ -67,16 +69,21 @@ def _post(shop_domain: str, body: Mapping[str, Any], http: Any) -> Mapping[str, 
         detail = ""
         if isinstance(payload, dict):
             detail = str(payload.get("error_description") or payload.get("error") or payload.get("errors") or "")
-        raise TokenRefused(f"Shopify refused the token request (HTTP {response.status_code})"
-                           + (f": {detail}" if detail else ""))
+        raise TokenRefused(
+            f"Shopify refused the token request (HTTP {response.status_code})" + (f": {detail}" if detail else "")
+        )
     return payload
 
 
-def exchange_code(shop_domain: str, app: Mapping[str, Any], code: str, *, http: Any = requests,
-                  now: Now = _utcnow) -> dict[str, Any]:
+def exchange_code(
+    shop_domain: str, app: Mapping[str, Any], code: str, *, http: Any = requests, now: Now = _utcnow
+) -> dict[str, Any]:
     """The install's code for an expiring offline token and its refresh token."""
-    payload = _post(shop_domain, {"client_id": app.get("client_id"), "client_secret": app.get("client_secret"),
-                                  "code": code, "expiring": 1}, http)
+    payload = _post(
+        shop_domain,
+        {"client_id": app.get("client_id"), "client_secret": app.get("client_secret"), "code": code, "expiring": 1},
+        http,
+    )
     return token_fields(payload, now())
 
 
@@ -90,8 +97,11 @@ def refresh(connector: Connector, *, http: Any = None, now: Now = _utcnow) -> No
     refresh token held here, the stored ones are read again before giving up.
     """
     held = connector.config.get("access_token")
-    if connector.reload_config() and connector.config.get("access_token") != held \
-            and not _expiring(connector.config, now()):
+    if (
+        connector.reload_config()
+        and connector.config.get("access_token") != held
+        and not _expiring(connector.config, now())
+    ):
         return
     try:
         _refresh(connector, http=http, now=now)
@@ -117,10 +127,16 @@ def _refresh(connector: Connector, *, http: Any, now: Now) -> None:
     if not refresh_token or not shop_domain:
         raise TokenRefused("this Shopify install has no refresh token: reinstall the app", code="shopify_unauthorized")
     client = http or getattr(connector, "_session", None) or requests
-    payload = _post(shop_domain, {
-        "client_id": connector.app.get("client_id"), "client_secret": connector.app.get("client_secret"),
-        "grant_type": "refresh_token", "refresh_token": refresh_token,
-    }, client)
+    payload = _post(
+        shop_domain,
+        {
+            "client_id": connector.app.get("client_id"),
+            "client_secret": connector.app.get("client_secret"),
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        },
+        client,
+    )
     fields = token_fields(payload, now())
     fields.pop("scope", None)
     connector.update_config(**fields)
@@ -133,16 +149,24 @@ ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 ONLINE_TOKEN = "urn:shopify:params:oauth:token-type:online-access-token"
 
 
-def staff_member(shop_domain: str, app: Mapping[str, Any], session_token: str, *,
-                 http: Any = requests) -> dict[str, Any]:
+def staff_member(
+    shop_domain: str, app: Mapping[str, Any], session_token: str, *, http: Any = requests
+) -> dict[str, Any]:
     """The ``associated_user`` of an online token exchanged for ``session_token``:
     the staff member's ``id``, ``email``, ``first_name``, ``last_name``,
     ``email_verified``, ``account_owner``. The online token itself is not kept."""
-    payload = _post(shop_domain, {
-        "client_id": app.get("client_id"), "client_secret": app.get("client_secret"),
-        "grant_type": TOKEN_EXCHANGE, "subject_token": session_token, "subject_token_type": ID_TOKEN,
-        "requested_token_type": ONLINE_TOKEN,
-    }, http)
+    payload = _post(
+        shop_domain,
+        {
+            "client_id": app.get("client_id"),
+            "client_secret": app.get("client_secret"),
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": session_token,
+            "subject_token_type": ID_TOKEN,
+            "requested_token_type": ONLINE_TOKEN,
+        },
+        http,
+    )
     user = payload.get("associated_user")
     if not isinstance(user, dict) or user.get("id") is None:
         raise TokenRefused("Shopify's online token names no staff member (associated_user)")

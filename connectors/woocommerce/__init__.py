@@ -6,6 +6,7 @@ Config keys (stored by the install callback): ``store_url``,
 ``consumer_key``, ``consumer_secret``, ``webhook_secret``, and the site's
 ``identity_secret`` (carried over from the shop the plugin is set up for).
 """
+
 from __future__ import annotations
 
 from .connector import WooCommerceConnector as WooCommerceConnector

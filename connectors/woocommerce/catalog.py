@@ -11,6 +11,7 @@ Incremental reads send ``modified_after`` with ``dates_are_gmt=true`` (the
 time compared is ``date_modified_gmt``) and keep only products whose
 ``date_modified_gmt`` is not older than ``since``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping

@@ -11,6 +11,7 @@ deadline for a request and all its retries. Authentication is what the
 what went wrong without echoing addresses or network internals. Query values
 are always strings (lists comma-joined: PHP keeps only the last of repeated keys).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,16 +38,24 @@ UNREACHABLE = "StoreChat could not reach the WooCommerce store; check that it is
 
 
 class WooClient:
-    def __init__(self, store_url: str, consumer_key: str, consumer_secret: str, *,
-                 sleep: Callable[[float], None] = time.sleep, deadline: float = DEADLINE) -> None:
+    def __init__(
+        self,
+        store_url: str,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        deadline: float = DEADLINE,
+    ) -> None:
         self.store_url = store_url.rstrip("/")
         self._key, self._secret = consumer_key, consumer_secret
         self._sleep = sleep
         self._session = OutboundSession(deadline=deadline)
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
 
-    def request(self, method: str, endpoint: str, params: Mapping[str, Any] | None = None,
-                data: Any = None) -> requests.Response:
+    def request(
+        self, method: str, endpoint: str, params: Mapping[str, Any] | None = None, data: Any = None
+    ) -> requests.Response:
         """One call, retried on 429/5xx and network errors; the last answer is returned as is."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         url = f"{self.store_url}/wp-json/{VERSION}/{endpoint}"
@@ -54,15 +63,22 @@ class WooClient:
         headers = {"Content-Type": "application/json;charset=utf-8"} if body is not None else {}
         return self._retried(lambda timeout: self._send(method.upper(), url, query, body, headers, timeout))
 
-    def _send(self, method: str, url: str, query: dict[str, str], body: bytes | None, headers: dict[str, str],
-              timeout: Any) -> requests.Response:
+    def _send(
+        self, method: str, url: str, query: dict[str, str], body: bytes | None, headers: dict[str, str], timeout: Any
+    ) -> requests.Response:
         if url.startswith("https://"):
-            return self._session.request(method, url, params=query, data=body, headers=headers, timeout=timeout,
-                                         auth=(self._key, self._secret))
+            return self._session.request(
+                method, url, params=query, data=body, headers=headers, timeout=timeout, auth=(self._key, self._secret)
+            )
         # Plain http (development only): the keys sign the request instead of travelling in it.
-        signed = OAuth(url=f"{url}?{urlencode(query)}" if query else url, consumer_key=self._key,
-                       consumer_secret=self._secret, version=VERSION, method=method,
-                       oauth_timestamp=int(time.time())).get_oauth_url()
+        signed = OAuth(
+            url=f"{url}?{urlencode(query)}" if query else url,
+            consumer_key=self._key,
+            consumer_secret=self._secret,
+            version=VERSION,
+            method=method,
+            oauth_timestamp=int(time.time()),
+        ).get_oauth_url()
         return self._session.request(method, signed, data=body, headers=headers, timeout=timeout)
 
     def get_public_page(self, path: str, params: Mapping[str, Any], page: int) -> tuple[list[dict[str, Any]], int]:
@@ -73,17 +89,27 @@ class WooClient:
         if resp.status_code == 400 and error_code(resp) == "rest_post_invalid_page_number":
             return [], page - 1  # the collection shrank while it was read
         if not resp.ok:
-            raise ConnectorError(f"WordPress answered HTTP {resp.status_code} "
-                                 f"({error_code(resp) or 'no code'}) for /wp/v2/{path}", code="platform_error")
+            raise ConnectorError(
+                f"WordPress answered HTTP {resp.status_code} ({error_code(resp) or 'no code'}) for /wp/v2/{path}",
+                code="platform_error",
+            )
         body = _json(resp, f"/wp-json/wp/v2/{path}")
         if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-            raise ConnectorError(f"/wp-json/wp/v2/{path} did not answer a JSON list of objects",
-                                 code="platform_bad_response")
+            raise ConnectorError(
+                f"/wp-json/wp/v2/{path} did not answer a JSON list of objects", code="platform_bad_response"
+            )
         return body, total_pages(resp)
 
     def _retried(self, send: Callable[[Any], requests.Response]) -> requests.Response:
-        return retried(send, self._session.deadline(), sleep=self._sleep, unreachable=UNREACHABLE,
-                       platform="WooCommerce", place="store", log=log)
+        return retried(
+            send,
+            self._session.deadline(),
+            sleep=self._sleep,
+            unreachable=UNREACHABLE,
+            platform="WooCommerce",
+            place="store",
+            log=log,
+        )
 
     def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> tuple[Any, requests.Response]:
         resp = self.request("get", endpoint, params)
@@ -99,8 +125,9 @@ class WooClient:
         """One page of a collection and the collection's page count (``X-WP-TotalPages``)."""
         body, resp = self.get_json(endpoint, {**params, "per_page": PER_PAGE, "page": page})
         if not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-            raise ConnectorError(f"/wc/v3/{endpoint} did not answer a JSON list of objects",
-                                 code="platform_bad_response")
+            raise ConnectorError(
+                f"/wc/v3/{endpoint} did not answer a JSON list of objects", code="platform_bad_response"
+            )
         return body, total_pages(resp)
 
     def raise_for_status(self, resp: requests.Response, endpoint: str) -> None:
@@ -115,8 +142,9 @@ class WooClient:
                 code="platform_auth_failed",
             )
         if resp.status_code == 404:
-            raise ConnectorError(f"WooCommerce: /wc/v3/{endpoint} not found (HTTP 404{detail})",
-                                 code="platform_not_found")
+            raise ConnectorError(
+                f"WooCommerce: /wc/v3/{endpoint} not found (HTTP 404{detail})", code="platform_not_found"
+            )
         raise ConnectorError(
             f"WooCommerce answered HTTP {resp.status_code}{detail} for /wc/v3/{endpoint}",
             code="platform_error",
@@ -143,8 +171,9 @@ def _json(resp: requests.Response, path: str) -> Any:
     try:
         return resp.json()
     except ValueError:
-        raise ConnectorError(f"{path} did not answer JSON (is this a WooCommerce store?)",
-                             code="platform_bad_response") from None
+        raise ConnectorError(
+            f"{path} did not answer JSON (is this a WooCommerce store?)", code="platform_bad_response"
+        ) from None
 
 
 def _param(value: Any) -> str:
@@ -153,4 +182,3 @@ def _param(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
-

@@ -16,6 +16,7 @@ Config keys:
 Reading lives in :mod:`.catalog` and :mod:`.orders`; webhooks in
 :mod:`.webhooks`; the key callback in :mod:`.install`.
 """
+
 from __future__ import annotations
 
 import time
@@ -45,10 +46,12 @@ SLEEP: Callable[[float], None] = time.sleep
 class WooCommerceConnector(Connector):
     name: ClassVar[str] = "woocommerce"
     secret_fields: ClassVar[frozenset[str]] = frozenset(
-        {"consumer_key", "consumer_secret", "webhook_secret", "identity_secret"})
+        {"consumer_key", "consumer_secret", "webhook_secret", "identity_secret"}
+    )
 
-    def __init__(self, config: Mapping[str, Any], *, sleep: Callable[[float], None] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, config: Mapping[str, Any], *, sleep: Callable[[float], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(config, **kwargs)
         self._sleep = sleep or SLEEP
         self._client: WooClient | None = None
@@ -64,8 +67,9 @@ class WooCommerceConnector(Connector):
         if self._client is None:
             key, secret = self.config.get("consumer_key"), self.config.get("consumer_secret")
             if not key or not secret:
-                raise ConnectorError("this WooCommerce shop has no API keys; connect it from the StoreChat plugin",
-                                     code="config_invalid")
+                raise ConnectorError(
+                    "this WooCommerce shop has no API keys; connect it from the StoreChat plugin", code="config_invalid"
+                )
             self._client = WooClient(self.store_url, str(key), str(secret), sleep=self._sleep)
         return self._client
 
@@ -88,8 +92,9 @@ class WooCommerceConnector(Connector):
             self._checkpoint = pending
         if self._checkpoint.stage == "done":
             return
-        yield from content.iter_documents(self.client, since, self._checkpoint.stage, self._checkpoint.page,
-                                          self._checkpoint)
+        yield from content.iter_documents(
+            self.client, since, self._checkpoint.stage, self._checkpoint.page, self._checkpoint
+        )
 
     def resume_point(self) -> Mapping[str, Any] | None:
         return self._checkpoint.to_state()
@@ -105,12 +110,14 @@ class WooCommerceConnector(Connector):
         self.client.raise_for_status(resp, f"products/{product_id}")
         body = resp.json()
         if not isinstance(body, dict):
-            raise ConnectorError(f"/wc/v3/products/{int(product_id)} did not answer a product",
-                                 code="platform_bad_response")
+            raise ConnectorError(
+                f"/wc/v3/products/{int(product_id)} did not answer a product", code="platform_bad_response"
+            )
         return catalog.product_with_variations(self.client, body)
 
-    def find_order(self, reference: str, *, email: str | None = None,
-                   customer_id: str | None = None) -> OrderRecord | None:
+    def find_order(
+        self, reference: str, *, email: str | None = None, customer_id: str | None = None
+    ) -> OrderRecord | None:
         return orders.find_order(self.client, reference, email=email, customer_id=customer_id)
 
     # -- webhooks and install (see .webhooks, .install) ---------------------
@@ -157,8 +164,9 @@ class WooCommerceConnector(Connector):
 def store_url(value: Any) -> str:
     """The store's home URL as StoreChat keys the shop: scheme and host lower-case, no trailing slash."""
     if not isinstance(value, str) or not value.strip():
-        raise ConnectorError("the WooCommerce connector needs 'store_url' (https://shop.example.com)",
-                             code="config_invalid")
+        raise ConnectorError(
+            "the WooCommerce connector needs 'store_url' (https://shop.example.com)", code="config_invalid"
+        )
     parts = urlsplit(value.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConnectorError(f"'store_url' must be an absolute http(s) URL, not {value!r}", code="config_invalid")

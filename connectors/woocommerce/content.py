@@ -10,6 +10,7 @@ blocks separated by blank lines, headings as ``## Heading``, list items as
 ``modified_after`` on ``wp/v2`` compares WordPress's *local* time, so it is
 sent 14 hours early (the widest UTC offset) and ``modified_gmt`` decides.
 """
+
 from __future__ import annotations
 
 import html
@@ -28,8 +29,30 @@ TZ_MARGIN = timedelta(hours=14)
 FIELDS = "id,link,slug,title,content,modified_gmt"
 POLICY = re.compile(r"shipping|delivery|return|refund|privacy|terms|policy|warranty")
 FAQ = re.compile(r"\bfaqs?\b")
-_BREAKS = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "section", "article", "blockquote", "pre", "hr",
-           "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption"}
+_BREAKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dt",
+    "dd",
+    "figcaption",
+}
 _HIDDEN = {"script", "style", "noscript", "template", "svg"}
 
 
@@ -88,18 +111,25 @@ def document(item: Mapping[str, Any], source: str) -> DocumentRecord | None:
         return None
     words = f"{item.get('slug') or ''} {title}".lower().replace("-", " ")
     kind = "faq" if FAQ.search(words) else "policy" if source == "page" and POLICY.search(words) else source
-    return DocumentRecord(external_id=f"{source}:{item['id']}", kind=kind, title=title or f"#{item['id']}",
-                          body=body, url=item.get("link") or None, updated_at=parse_gmt(item.get("modified_gmt")))
+    return DocumentRecord(
+        external_id=f"{source}:{item['id']}",
+        kind=kind,
+        title=title or f"#{item['id']}",
+        body=body,
+        url=item.get("link") or None,
+        updated_at=parse_gmt(item.get("modified_gmt")),
+    )
 
 
-def iter_documents(client: WooClient, since: datetime | None, stage: str, page: int,
-                   checkpoint: Any) -> Iterator[DocumentRecord]:
+def iter_documents(
+    client: WooClient, since: datetime | None, stage: str, page: int, checkpoint: Any
+) -> Iterator[DocumentRecord]:
     cutoff = None
     params: dict[str, Any] = {"status": "publish", "orderby": "id", "order": "asc", "_fields": FIELDS}
     if since is not None:
         cutoff = (since.replace(tzinfo=UTC) if since.tzinfo is None else since).replace(microsecond=0)
         params["modified_after"] = (cutoff - TZ_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
-    for path in ("pages", "posts")[("pages", "posts").index(stage):]:
+    for path in ("pages", "posts")[("pages", "posts").index(stage) :]:
         kind = path[:-1]
         current, pages = (page, page) if path == stage else (1, 1)
         skip = checkpoint.skip if path == stage else 0

@@ -17,6 +17,7 @@ checked again on every connection and redirect), and when the store cannot be
 read the answer says only that, never the address tried or the network error
 (it would tell a closed port from a refused address).
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,10 @@ MAX_BODY = 8192
 #: Seconds the key check may take, retries included: WooCommerce and the merchant are waiting.
 KEY_CHECK_DEADLINE = 15.0
 PERMISSIONS = ("read", "write", "read_write")
-UNREACHABLE = ("StoreChat could not reach the store's WooCommerce API; check that the store is online "
-               "and try again from the StoreChat plugin")
+UNREACHABLE = (
+    "StoreChat could not reach the store's WooCommerce API; check that the store is online "
+    "and try again from the StoreChat plugin"
+)
 KEYS_REFUSED = "the store did not accept the new API keys; try again from the StoreChat plugin"
 
 
@@ -64,21 +67,35 @@ def blueprint(host: InstallHost) -> Blueprint:
         body = request.get_json(force=True, silent=True)
         keys = _keys(body)
         if keys is None or body is None:
-            return _error(400, "bad_request", "the body must be WooCommerce's JSON: key_id, user_id, "
-                                              "consumer_key, consumer_secret, key_permissions")
+            return _error(
+                400,
+                "bad_request",
+                "the body must be WooCommerce's JSON: key_id, user_id, consumer_key, consumer_secret, key_permissions",
+            )
         shop = host.claim_connect_state(site_key, store, str(body["user_id"]))
         if shop is None:
-            return _error(403, "bad_state", "this connect request is not valid (forged, expired or used); "
-                                            "start again from the StoreChat plugin")
+            return _error(
+                403,
+                "bad_state",
+                "this connect request is not valid (forged, expired or used); start again from the StoreChat plugin",
+            )
         try:
             _try_keys(shop_ref, keys)
             config = {"store_url": shop_ref, **keys}
             if shop.get("identity_secret"):
                 config["identity_secret"] = shop["identity_secret"]
-            landing = host.complete_install(InstallResult(
-                platform="woocommerce", shop_ref=shop_ref, config=config, name=shop.get("name"),
-                storefront_url=shop_ref, currency=shop.get("currency"), locale=shop.get("locale"),
-                site_key=site_key))
+            landing = host.complete_install(
+                InstallResult(
+                    platform="woocommerce",
+                    shop_ref=shop_ref,
+                    config=config,
+                    name=shop.get("name"),
+                    storefront_url=shop_ref,
+                    currency=shop.get("currency"),
+                    locale=shop.get("locale"),
+                    site_key=site_key,
+                )
+            )
         except ConnectorError as exc:
             log.warning("WooCommerce connect for %s failed: %s (%s)", shop_ref, exc.code, exc)
             if exc.code == "platform_auth_failed":
@@ -96,13 +113,21 @@ def _keys(body: Any) -> dict[str, str] | None:
     if not isinstance(body, dict) or not isinstance(body.get("user_id"), str):
         return None
     key, secret, permissions = body.get("consumer_key"), body.get("consumer_secret"), body.get("key_permissions")
-    if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")
-            and len(key) <= 200 and len(secret) <= 200 and permissions in PERMISSIONS):
+    if not (
+        isinstance(key, str)
+        and key.startswith("ck_")
+        and isinstance(secret, str)
+        and secret.startswith("cs_")
+        and len(key) <= 200
+        and len(secret) <= 200
+        and permissions in PERMISSIONS
+    ):
         return None
     return {"consumer_key": key, "consumer_secret": secret, "key_permissions": permissions}
 
 
 def _try_keys(shop_ref: str, keys: dict[str, str]) -> None:
     """One small authenticated read, so keys that do not work are refused now (PLATFORMS.md B4)."""
-    WooClient(shop_ref, keys["consumer_key"], keys["consumer_secret"], sleep=connector.SLEEP,
-              deadline=KEY_CHECK_DEADLINE).get_json("products", {"per_page": 1})
+    WooClient(
+        shop_ref, keys["consumer_key"], keys["consumer_secret"], sleep=connector.SLEEP, deadline=KEY_CHECK_DEADLINE
+    ).get_json("products", {"per_page": 1})

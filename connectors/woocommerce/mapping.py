@@ -10,6 +10,7 @@ at zero (``continue``). Untracked stock still has a ``stock_status``: an
 offered, ``onbackorder`` as ``continue``. A variation whose ``manage_stock``
 is ``"parent"`` takes the product's stock.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -59,8 +60,11 @@ def _stock(item: Mapping[str, Any], parent: Mapping[str, Any] | None = None) -> 
     policy = "continue" if backorders in ("notify", "yes") else "deny"
     if source.get("manage_stock") is True:
         qty = source.get("stock_quantity")
-        return {"inventory_tracked": True, "inventory_quantity": int(qty) if qty is not None else 0,
-                "inventory_policy": policy}
+        return {
+            "inventory_tracked": True,
+            "inventory_quantity": int(qty) if qty is not None else 0,
+            "inventory_policy": policy,
+        }
     status = source.get("stock_status")
     if status == "outofstock":
         return {"inventory_tracked": True, "inventory_quantity": 0, "inventory_policy": "deny"}
@@ -94,10 +98,17 @@ def product_record(product: Mapping[str, Any], variations: Sequence[Mapping[str,
         variants = tuple(_variation(v, product, options, images) for v in variations)
     else:
         price, compare_at = _prices(product, where)
-        variants = (VariantRecord(
-            external_id=str(pid), title="Default", price=price, compare_at_price=compare_at,
-            sku=product.get("sku") or None, image_url=images[0] if images else None, **_stock(product),
-        ),)
+        variants = (
+            VariantRecord(
+                external_id=str(pid),
+                title="Default",
+                price=price,
+                compare_at_price=compare_at,
+                sku=product.get("sku") or None,
+                image_url=images[0] if images else None,
+                **_stock(product),
+            ),
+        )
     categories = _names(product.get("categories"))
     return ProductRecord(
         external_id=str(pid),
@@ -116,13 +127,15 @@ def product_record(product: Mapping[str, Any], variations: Sequence[Mapping[str,
     )
 
 
-def _variation(variation: Mapping[str, Any], product: Mapping[str, Any], options: Sequence[ProductOption],
-               images: Sequence[str]) -> VariantRecord:
+def _variation(
+    variation: Mapping[str, Any], product: Mapping[str, Any], options: Sequence[ProductOption], images: Sequence[str]
+) -> VariantRecord:
     vid = variation.get("id")
     if not isinstance(vid, int):
         raise RecordError(f"product {product.get('id')}: a variation without an id", location="variation")
-    chosen = {a.get("name"): str(a.get("option") or "") for a in variation.get("attributes") or ()
-              if isinstance(a, Mapping)}
+    chosen = {
+        a.get("name"): str(a.get("option") or "") for a in variation.get("attributes") or () if isinstance(a, Mapping)
+    }
     values = tuple(chosen.get(o.name, "") for o in options) if options else tuple(chosen.values())
     price, compare_at = _prices(variation, f"variation {vid}")
     return VariantRecord(

@@ -11,6 +11,7 @@ Anything else is ``None``, whether or not the order exists.
 Tracking comes from the order meta ``_wc_shipment_tracking_items`` written by
 the Shipment Tracking and Advanced Shipment Tracking plugins, where present.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -33,8 +34,9 @@ PROVIDER_LINKS = {
 }
 
 
-def find_order(client: WooClient, reference: str, *, email: str | None = None,
-               customer_id: str | None = None) -> OrderRecord | None:
+def find_order(
+    client: WooClient, reference: str, *, email: str | None = None, customer_id: str | None = None
+) -> OrderRecord | None:
     number = normalize_order_reference(reference or "")  # lower-case; numbers are compared so
     email = (email or "").strip().lower() or None
     customer_id = str(customer_id).strip() if customer_id not in (None, "") else None
@@ -46,8 +48,9 @@ def find_order(client: WooClient, reference: str, *, email: str | None = None,
     return None
 
 
-def _candidates(client: WooClient, number: str, email: str | None,
-                customer_id: str | None) -> Iterator[Mapping[str, Any]]:
+def _candidates(
+    client: WooClient, number: str, email: str | None, customer_id: str | None
+) -> Iterator[Mapping[str, Any]]:
     if number.isdigit():
         resp = client.request("get", f"orders/{number}")
         if resp.status_code != 404:
@@ -82,10 +85,14 @@ def order_record(order: Mapping[str, Any]) -> OrderRecord:
     paid = bool(order.get("date_paid_gmt") or order.get("date_paid"))
     financial = "refunded" if status == "refunded" else "paid" if paid else "pending"
     lines = tuple(
-        OrderLineRecord(title=str(li.get("name") or ""), quantity=int(li.get("quantity") or 0),
-                        price=money(li.get("price"), where) or money(li.get("total"), where) or Decimal(0),
-                        sku=li.get("sku") or None)
-        for li in order.get("line_items") or () if isinstance(li, Mapping)
+        OrderLineRecord(
+            title=str(li.get("name") or ""),
+            quantity=int(li.get("quantity") or 0),
+            price=money(li.get("price"), where) or money(li.get("total"), where) or Decimal(0),
+            sku=li.get("sku") or None,
+        )
+        for li in order.get("line_items") or ()
+        if isinstance(li, Mapping)
     )
     owner = order.get("customer_id")
     return OrderRecord(
@@ -123,7 +130,12 @@ def tracking(order: Mapping[str, Any]) -> tuple[FulfillmentRecord, ...]:
         link = str(item.get("custom_tracking_link") or "").strip()
         if not link and provider.lower() in PROVIDER_LINKS:
             link = PROVIDER_LINKS[provider.lower()].format(number)
-        found.append(FulfillmentRecord(status="shipped", tracking_company=company,
-                                       tracking_numbers=(number,), tracking_urls=(link,) if link else ()))
+        found.append(
+            FulfillmentRecord(
+                status="shipped",
+                tracking_company=company,
+                tracking_numbers=(number,),
+                tracking_urls=(link,) if link else (),
+            )
+        )
     return tuple(found)
-

@@ -10,6 +10,7 @@ unsigned ping WooCommerce sends when a webhook is created (form body
 secret; deliveries are de-duplicated per shop on ``X-WC-Webhook-Delivery-ID``
 (a site's delivery ids are its own: another site may send the same one).
 """
+
 from __future__ import annotations
 
 import base64
@@ -75,8 +76,9 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
     delivery = (headers.get("X-WC-Webhook-Delivery-ID") or "").strip()
     if not topic or not delivery:
         raise RecordError("a WooCommerce webhook needs X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID headers")
-    return WebhookEvent(topic=topic, delivery_id=delivery, payload=webhook_payload(raw_body),
-                        shop_ref=shop_ref(headers))
+    return WebhookEvent(
+        topic=topic, delivery_id=delivery, payload=webhook_payload(raw_body), shop_ref=shop_ref(headers)
+    )
 
 
 def actions(connector: WooCommerceConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
@@ -111,9 +113,12 @@ def register(connector: WooCommerceConnector, address: str) -> list[str]:
     Webhooks already there for the address (a reconnect) get the current secret and are activated.
     """
     if connector.config.get("key_permissions") == "read":
-        raise ConnectorError("WooCommerce's read-only API keys cannot create webhooks: connect WooCommerce "
-                             "again from the StoreChat plugin (it asks for read and write access); until then "
-                             "the catalog changes only with `storechat sync`", code="woocommerce_read_only_keys")
+        raise ConnectorError(
+            "WooCommerce's read-only API keys cannot create webhooks: connect WooCommerce "
+            "again from the StoreChat plugin (it asks for read and write access); until then "
+            "the catalog changes only with `storechat sync`",
+            code="woocommerce_read_only_keys",
+        )
     secret = str(connector.config.get("webhook_secret") or "")
     if not secret:
         secret = secrets.token_urlsafe(32)  # no & < > " ': WooCommerce entity-decodes secrets
@@ -123,8 +128,13 @@ def register(connector: WooCommerceConnector, address: str) -> list[str]:
     have = {w.get("topic"): w.get("id") for w in existing if w.get("delivery_url") == address}
     created = []
     for topic in TOPICS:
-        body = {"name": WEBHOOK_NAME.format(topic=topic), "topic": topic, "delivery_url": address,
-                "secret": secret, "status": "active"}
+        body = {
+            "name": WEBHOOK_NAME.format(topic=topic),
+            "topic": topic,
+            "delivery_url": address,
+            "secret": secret,
+            "status": "active",
+        }
         if have.get(topic) is not None:
             resp = client.request("put", f"webhooks/{have[topic]}", data=body)
             client.raise_for_status(resp, f"webhooks/{have[topic]}")

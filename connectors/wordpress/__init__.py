@@ -7,6 +7,7 @@ connect SHOP wordpress`` set it, with the ``identity_secret`` that verifies the
 plugin's notices of edited pages (``webhooks.py``). The StoreChat WordPress plugin lives in
 ``theme_snippets/wordpress/storechat``.
 """
+
 from __future__ import annotations
 
 from .connector import WordPressConnector as WordPressConnector

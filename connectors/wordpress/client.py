@@ -10,6 +10,7 @@ are read ``per_page=100`` at a time, following ``X-WP-TotalPages``. When the
 site cannot be reached the error says so and nothing more (no address, no
 network error text).
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,9 +55,15 @@ class WordPressClient:
         """GET ``/wp-json/wp/v2/<path>``; retried on 429/5xx and network errors."""
         url = f"{self.api}/{path.lstrip('/')}"
         # OutboundSession takes a Deadline for timeout (requests' own types know only seconds).
-        return retried(lambda deadline: self._session.get(url, params=dict(params), timeout=deadline),  # type: ignore[arg-type]
-                       self._session.deadline(), sleep=self._sleep, unreachable=UNREACHABLE,
-                       platform="WordPress", place="site", log=log)
+        return retried(
+            lambda deadline: self._session.get(url, params=dict(params), timeout=deadline),  # type: ignore[arg-type]
+            self._session.deadline(),
+            sleep=self._sleep,
+            unreachable=UNREACHABLE,
+            platform="WordPress",
+            place="site",
+            log=log,
+        )
 
     def get_json(self, path: str, params: Mapping[str, Any]) -> tuple[Any, requests.Response]:
         resp = self.get(path, params)
@@ -87,7 +94,9 @@ class WordPressClient:
             if shrank or (total is not None and now is not None and now < total):
                 raise ConnectorError(
                     f"{self.site_url}: {path} changed while it was read (items were removed); "
-                    "nothing was removed from StoreChat, sync again", code="platform_changed_during_read")
+                    "nothing was removed from StoreChat, sync again",
+                    code="platform_changed_during_read",
+                )
             total = total if total is not None else now
             self._raise_for_status(resp, path)
             try:
@@ -101,8 +110,9 @@ class WordPressClient:
                 )
             for item in items:
                 if not isinstance(item, dict):
-                    raise ConnectorError(f"/wp-json/wp/v2/{path}: an item is not a JSON object",
-                                         code="platform_bad_response")
+                    raise ConnectorError(
+                        f"/wp-json/wp/v2/{path}: an item is not a JSON object", code="platform_bad_response"
+                    )
                 yield item
             pages = _total_pages(resp)
             page += 1
@@ -155,4 +165,3 @@ def _error_code(resp: requests.Response) -> str | None:
         return None
     code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, str) else None
-

@@ -12,6 +12,7 @@ Config keys:
     Application Passwords). Optional: published pages and posts are public;
     give them when the site's REST API asks for a login.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -70,8 +71,7 @@ class WordPressConnector(Connector):
         if bool(username) != bool(password):
             raise _config_error("give both 'username' and 'application_password', or neither")
         extra = {"sleep": sleep} if sleep is not None else {}
-        self._client = WordPressClient(
-            self.site_url, username=username, application_password=password, **extra)
+        self._client = WordPressClient(self.site_url, username=username, application_password=password, **extra)
 
     @property
     def client(self) -> WordPressClient:

@@ -6,6 +6,7 @@ already expanded). The assistant quotes documents by paragraph and heading
 becomes that: one block per paragraph, list item or table row, headings as
 ``## Heading``. Script and style content is dropped, entities decoded.
 """
+
 from __future__ import annotations
 
 import html
@@ -18,18 +19,61 @@ from typing import Any
 from core.connector import DocumentRecord, RecordError
 
 #: Tags that end a block of text.
-BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-    "ol", "p", "pre", "section", "summary", "table", "tr", "ul",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tr",
+        "ul",
+    }
+)
 HEADINGS = {f"h{n}": "#" * min(n, 6) for n in range(1, 7)}
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 #: Words in a page's slug or title that make it a policy (authoritative for shipping/returns answers).
-POLICY_WORDS = frozenset({
-    "shipping", "delivery", "return", "returns", "refund", "refunds", "privacy", "terms", "policy",
-    "conditions", "warranty",
-})
+POLICY_WORDS = frozenset(
+    {
+        "shipping",
+        "delivery",
+        "return",
+        "returns",
+        "refund",
+        "refunds",
+        "privacy",
+        "terms",
+        "policy",
+        "conditions",
+        "warranty",
+    }
+)
 FAQ_WORDS = frozenset({"faq", "faqs"})
 
 

@@ -20,6 +20,7 @@ site's REST API when the job runs (a changed item that is no longer public
 is removed), so a late or repeated notification can never bring back an old
 text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,8 +88,12 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
         raise RecordError("sent_at must be Unix seconds")
     if topic != "site/disconnected":
         item_id = payload.get("id")
-        if payload.get("kind") not in KINDS or isinstance(item_id, bool) or not isinstance(item_id, int) \
-                or item_id <= 0:
+        if (
+            payload.get("kind") not in KINDS
+            or isinstance(item_id, bool)
+            or not isinstance(item_id, int)
+            or item_id <= 0
+        ):
             raise RecordError("a content notification needs kind (page or post) and a positive integer id")
     if topic == "site/disconnected":
         # StoreChat's own clock, when the notice arrived: a notice queued before a reconnect

@@ -1,4 +1,5 @@
 """``storechat user ...``: a shop's team from the command line."""
+
 from __future__ import annotations
 
 import click

@@ -4,6 +4,7 @@ A link is signed (itsdangerous) and carries the user and a fingerprint of
 their current password and session version. Setting a password changes both,
 so a link works once; a newer link does not revoke an older one until then.
 """
+
 from __future__ import annotations
 
 import hashlib

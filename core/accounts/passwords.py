@@ -5,6 +5,7 @@ process that would hold every socket of the process, so it runs on gevent's
 native thread pool (argon2's C code releases the GIL) and only the greenlet
 that asked waits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,6 +33,8 @@ def _off_the_loop(work: Callable[[], T]) -> T:
     if not monkey.is_module_patched("threading"):
         return work()
     return get_hub().threadpool.apply(work)
+
+
 #: Verified against when no account matches, so a missing account costs as
 #: much time as a wrong password and the two cannot be told apart.
 _DECOY = _hasher.hash("storechat decoy password")

@@ -10,6 +10,7 @@ if they own the shop, else an agent) and the link is kept
 closed account stays closed; an address the platform did not verify never
 takes over an existing account.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,19 +32,25 @@ class StaffRefused(StoreChatError):
 
 def _active_shop_id(db: Database, sign_in: StaffSignIn) -> int:
     with db.session() as session:
-        shop_id = session.scalar(select(Shop.id).where(Shop.platform == sign_in.platform,
-                                                       Shop.platform_ref == sign_in.shop_ref, Shop.active))
+        shop_id = session.scalar(
+            select(Shop.id).where(Shop.platform == sign_in.platform, Shop.platform_ref == sign_in.shop_ref, Shop.active)
+        )
     if shop_id is None:
-        raise StaffRefused("StoreChat is not installed for this shop (or the shop is paused)",
-                           code="shop_not_installed")
+        raise StaffRefused(
+            "StoreChat is not installed for this shop (or the shop is paused)", code="shop_not_installed"
+        )
     return shop_id
 
 
 def _linked_user(db: Database, shop_id: int, sign_in: StaffSignIn) -> User | None:
     with db.session() as session:
-        user_id = session.scalar(select(PlatformStaff.user_id).where(
-            PlatformStaff.shop_id == shop_id, PlatformStaff.platform == sign_in.platform,
-            PlatformStaff.staff_id == sign_in.staff_id))
+        user_id = session.scalar(
+            select(PlatformStaff.user_id).where(
+                PlatformStaff.shop_id == shop_id,
+                PlatformStaff.platform == sign_in.platform,
+                PlatformStaff.staff_id == sign_in.staff_id,
+            )
+        )
         if user_id is None:
             return None
         user = active_user(session, user_id)
@@ -75,19 +82,21 @@ def user_for_staff(db: Database, sign_in: StaffSignIn) -> User:
     user = _user_by_email(db, shop_id, email)
     if user is None:
         try:
-            user = create_user(db, shop_id, email, role="owner" if member.owner else "agent",
-                               name=member.name[:120])
+            user = create_user(db, shop_id, email, role="owner" if member.owner else "agent", name=member.name[:120])
         except Conflict:  # created meanwhile by a concurrent first sign-in
             user = _user_by_email(db, shop_id, email)
     elif not member.email_verified:
-        raise StaffRefused(f"{email} already has a StoreChat account here; verify that address "
-                           "with the platform first", code="email_unverified")
+        raise StaffRefused(
+            f"{email} already has a StoreChat account here; verify that address with the platform first",
+            code="email_unverified",
+        )
     if user is None or not user.active:
         raise StaffRefused("your StoreChat account is closed; ask the shop's owner", code="account_closed")
     try:
         with db.session() as session:
-            session.add(PlatformStaff(shop_id=shop_id, platform=sign_in.platform, staff_id=sign_in.staff_id,
-                                      user_id=user.id))
+            session.add(
+                PlatformStaff(shop_id=shop_id, platform=sign_in.platform, staff_id=sign_in.staff_id, user_id=user.id)
+            )
     except IntegrityError:
         pass  # linked meanwhile by a concurrent first sign-in
     with db.session() as session:

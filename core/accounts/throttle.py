@@ -9,6 +9,7 @@ successful sign-in clears its email's count, never the address's (else an
 attacker could reset it by signing in to an account of their own). Counts
 expire ``window`` seconds after the last failure.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,10 @@ class SignInThrottle:
 
     def _run(self, mode: str, email: str, address: str) -> float:
         p = self._policy
-        wait = self._script(keys=self._keys(email, address),
-                            args=[f"{time.time():.3f}", mode, p.window, p.slow_after, p.lock_after, p.lock_seconds])
+        wait = self._script(
+            keys=self._keys(email, address),
+            args=[f"{time.time():.3f}", mode, p.window, p.slow_after, p.lock_after, p.lock_seconds],
+        )
         return max(0.0, float(wait))
 
     def wait(self, email: str, address: str) -> int:

@@ -7,6 +7,7 @@ everywhere or a new password ends it; it lives ``TTL`` seconds. The socket
 never reads the session cookie itself: embedded in a platform's admin (an
 iframe on another site) the browser does not send it.
 """
+
 from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer

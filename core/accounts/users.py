@@ -1,4 +1,5 @@
 """A shop's users: create, find for sign-in, set a password, sign out everywhere."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,9 @@ def create_user(db: Database, shop_id: int, email: str, *, role: str = "agent", 
             # The user's identity in the chat. Its credential is random and never
             # shown: a signed-in user reaches the agent socket with a ticket
             # from their session (core/accounts/tickets.py).
-            agent = Agent(shop_id=shop_id, name=name or email.split("@")[0][:120],
-                          credential_hash=_random_credential_hash())
+            agent = Agent(
+                shop_id=shop_id, name=name or email.split("@")[0][:120], credential_hash=_random_credential_hash()
+            )
             session.add(agent)
             session.flush()
             user = User(shop_id=shop_id, email=email, role=role, name=name, agent_id=agent.id)
@@ -79,7 +81,8 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
         return None
     with db.session() as session:
         candidates = session.scalars(
-            select(User).join(Shop, Shop.id == User.shop_id)
+            select(User)
+            .join(Shop, Shop.id == User.shop_id)
             .where(User.email == email, User.active, Shop.active)
             .order_by(User.last_sign_in_at.desc().nulls_last(), User.id)
         ).all()

@@ -4,6 +4,7 @@ its CSV exports, and the same figures as JSON at ``/admin/api/analytics``.
 Everything here reads the rolled-up ``analytics_days`` rows
 (core/analytics/metrics.py), never the events.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,8 +41,11 @@ def _range() -> tuple[date, date]:
     today = utcnow().date()
     try:
         last = date.fromisoformat(request.args["to"]) if request.args.get("to") else today
-        first = date.fromisoformat(request.args["from"]) if request.args.get("from") else \
-            last - timedelta(days=DEFAULT_DAYS - 1)
+        first = (
+            date.fromisoformat(request.args["from"])
+            if request.args.get("from")
+            else last - timedelta(days=DEFAULT_DAYS - 1)
+        )
     except (ValueError, OverflowError):  # not a date, or 30 days before it is before year 1
         raise RangeError("from and to are dates like 2026-01-31") from None
     try:
@@ -66,8 +70,7 @@ def _series(report: AnalyticsReport, name: str) -> list[tuple[str, float]]:
     weekly = len(report.days) > WEEKLY_AFTER
     points: dict[str, Any] = {}
     for d in report.days:
-        label = max(d.day - timedelta(days=d.day.weekday()), report.first).isoformat() if weekly \
-            else d.day.isoformat()
+        label = max(d.day - timedelta(days=d.day.weekday()), report.first).isoformat() if weekly else d.day.isoformat()
         value = float(d.revenue) if name == "revenue" else int(getattr(d, name))
         points[label] = points.get(label, 0) + value
     return list(points.items())
@@ -96,14 +99,19 @@ def dashboard() -> Any:
     drawn = {
         "conversations": charts.bars("chart-conversations", f"Conversations per {per}", series["conversations"]),
         "resolved": charts.bars("chart-resolved", f"Resolved by the assistant per {per}", series["resolved_ai"]),
-        "revenue": charts.bars("chart-revenue", f"Attributed revenue per {per} ({report.currency})",
-                               series["revenue"], unit=f" {report.currency}"),
-        "add_to_cart": charts.bars("chart-add-to-cart", f"Add to cart from the chat per {per}",
-                                   series["add_to_cart"]),
-        "intents": charts.hbars("chart-intents", "Top questions by intent",
-                                [(i.intent, i.count) for i in report.intents]),
-        "csat": charts.hbars("chart-csat", "Ratings (1 bad to 5 great)",
-                             [(f"{s} ★", n) for s, n in report.csat.scores.items()]),
+        "revenue": charts.bars(
+            "chart-revenue",
+            f"Attributed revenue per {per} ({report.currency})",
+            series["revenue"],
+            unit=f" {report.currency}",
+        ),
+        "add_to_cart": charts.bars("chart-add-to-cart", f"Add to cart from the chat per {per}", series["add_to_cart"]),
+        "intents": charts.hbars(
+            "chart-intents", "Top questions by intent", [(i.intent, i.count) for i in report.intents]
+        ),
+        "csat": charts.hbars(
+            "chart-csat", "Ratings (1 bad to 5 great)", [(f"{s} ★", n) for s, n in report.csat.scores.items()]
+        ),
     }
     tables = {
         "conversations": series["conversations"],
@@ -113,29 +121,51 @@ def dashboard() -> Any:
         "intents": [(i.intent, i.count) for i in report.intents],
         "csat": list(report.csat.scores.items()),
     }
-    return render_template("admin/analytics.html", shop=shop, report=report, charts=drawn, tables=tables, per=per,
-                           error=None,
-                           first=first.isoformat(), last=last.isoformat(), seconds=_seconds,
-                           queued=request.args.get("queued"))
+    return render_template(
+        "admin/analytics.html",
+        shop=shop,
+        report=report,
+        charts=drawn,
+        tables=tables,
+        per=per,
+        error=None,
+        first=first.isoformat(),
+        last=last.isoformat(),
+        seconds=_seconds,
+        queued=request.args.get("queued"),
+    )
 
 
 def _rows(report: AnalyticsReport, chart: str) -> list[list[Any]]:
     if chart == "daily":
-        return [["day", "conversations", "resolved_by_assistant", "handoffs", "opens", "add_to_cart", "orders",
-                 f"revenue_{report.currency}"]] + [
-            [d.day.isoformat(), d.conversations, d.resolved_ai, d.handoffs, d.opens, d.add_to_cart, d.orders,
-             d.revenue] for d in report.days]
+        return [
+            [
+                "day",
+                "conversations",
+                "resolved_by_assistant",
+                "handoffs",
+                "opens",
+                "add_to_cart",
+                "orders",
+                f"revenue_{report.currency}",
+            ]
+        ] + [
+            [d.day.isoformat(), d.conversations, d.resolved_ai, d.handoffs, d.opens, d.add_to_cart, d.orders, d.revenue]
+            for d in report.days
+        ]
     if chart == "intents":
         return [["intent", "count"]] + [[i.intent, i.count] for i in report.intents]
     if chart == "gaps":
         return [["question", "count", "other_wordings", "conversations"]] + [
-            [g.question, g.count, " | ".join(g.wordings), " ".join(map(str, g.conversations))] for g in report.gaps]
+            [g.question, g.count, " | ".join(g.wordings), " ".join(map(str, g.conversations))] for g in report.gaps
+        ]
     if chart == "csat":
         return [["score", "count"]] + [[s, n] for s, n in report.csat.scores.items()]
     return [["measure", "who", "count", "p50_seconds", "p90_seconds"]] + [
         [measure, who, t.count, t.p50, t.p90]
         for measure, table in (("first_response", report.first_response), ("resolution", report.resolution))
-        for who, t in table.items()]
+        for who, t in table.items()
+    ]
 
 
 def _safe_cell(value: Any) -> Any:
@@ -160,8 +190,11 @@ def export() -> Any:
     writer = csv.writer(out)
     for row in _rows(report, chart):
         writer.writerow([_safe_cell(v) for v in row])
-    return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="storechat-{chart}-{first}-{last}.csv"'})
+    return Response(
+        out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="storechat-{chart}-{first}-{last}.csv"'},
+    )
 
 
 @bp.post("/analytics/rollup")
@@ -171,8 +204,9 @@ def rollup_now() -> Any:
     raw = str(request.form.get("days", "30"))
     days = int(raw) if re.fullmatch(r"[0-9]{1,3}", raw) else 0  # not isdigit(): int() cannot read "²"
     if not 1 <= days <= metrics.MAX_DAYS:
-        return render_template("admin/analytics.html", error=f"days: a number from 1 to {metrics.MAX_DAYS}",
-                               shop=None, report=None), 400
+        return render_template(
+            "admin/analytics.html", error=f"days: a number from 1 to {metrics.MAX_DAYS}", shop=None, report=None
+        ), 400
     enqueue_rollup(services().redis, current_user.shop_id, days)
     return redirect(url_for("analytics.dashboard", queued=days), code=303)
 

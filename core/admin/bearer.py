@@ -11,6 +11,7 @@ session cookie is not read (see :func:`core.admin.setup.load_signed_in`), so it
 carries no ambient credential and the CSRF check does not apply to it
 (:mod:`core.admin.guard`).
 """
+
 from __future__ import annotations
 
 import logging

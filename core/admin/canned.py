@@ -1,4 +1,5 @@
 """Canned replies (owners keep them; every agent types them as ``/shortcut``)."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ MAX_REPLIES = 200
 
 def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
     with services().db.session() as session:
-        replies = session.scalars(select(CannedReply).where(CannedReply.shop_id == current_user.shop_id)
-                                  .order_by(CannedReply.shortcut)).all()
+        replies = session.scalars(
+            select(CannedReply).where(CannedReply.shop_id == current_user.shop_id).order_by(CannedReply.shortcut)
+        ).all()
         return render_template("admin/canned.html", replies=replies, **extra), status
 
 
@@ -40,14 +42,19 @@ def add() -> Any:
     text = request.form.get("text", "").strip()
     form = {"shortcut": shortcut, "text": text}
     if not SHORTCUT.match(shortcut):
-        return _page(400, error="Shortcut: 1 to 40 letters, digits, '-' or '_', starting with a letter or digit.",
-                     form=form, field="shortcut")
+        return _page(
+            400,
+            error="Shortcut: 1 to 40 letters, digits, '-' or '_', starting with a letter or digit.",
+            form=form,
+            field="shortcut",
+        )
     if not text or len(text) > MAX_TEXT:
         return _page(400, error=f"Reply: 1 to {MAX_TEXT} characters.", form=form, field="text")
     try:
         with services().db.session() as session:
-            count = len(session.scalars(select(CannedReply.id).where(
-                CannedReply.shop_id == current_user.shop_id)).all())
+            count = len(
+                session.scalars(select(CannedReply.id).where(CannedReply.shop_id == current_user.shop_id)).all()
+            )
             if count >= MAX_REPLIES:
                 return _page(400, error=f"A shop keeps at most {MAX_REPLIES} canned replies.", form=form)
             session.add(CannedReply(shop_id=current_user.shop_id, shortcut=shortcut, text=text))

@@ -10,6 +10,7 @@ script calls the inbox's JSON API with the platform's Bearer token
 page. The page may be framed by the platform's admin only (its
 ``frame-ancestors``); every other admin page keeps ``frame-ancestors 'none'``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,11 @@ def embedded_admin(platform: str, token: str) -> Response:
         return _refused(404, "This platform cannot open StoreChat from its admin.", EmbeddedPage(()))
     sign_in = bearer.verify(token, platform)
     if sign_in is None:
-        return _refused(401, "StoreChat could not confirm who you are. Open StoreChat again from your "
-                             "store's admin.", auth.embedded_page(None))
+        return _refused(
+            401,
+            "StoreChat could not confirm who you are. Open StoreChat again from your store's admin.",
+            auth.embedded_page(None),
+        )
     page = auth.embedded_page(sign_in.shop_ref)
     try:
         user = user_for_staff(services().db, sign_in)
@@ -57,6 +61,7 @@ def embedded_admin(platform: str, token: str) -> Response:
         return _refused(403, exc.message[:1].upper() + exc.message[1:] + ".", page)
     except ConnectorError as exc:
         log.warning("%s: could not ask who staff %s of %s is: %s", platform, sign_in.staff_id, sign_in.shop_ref, exc)
-        return _refused(502, f"{platform.capitalize()} did not say who you are just now. Reload the page to "
-                             "try again.", page)
+        return _refused(
+            502, f"{platform.capitalize()} did not say who you are just now. Reload the page to try again.", page
+        )
     return _headers(make_response(render_inbox(SignedIn.of(user), page), 200), page)

@@ -4,6 +4,7 @@ start and stop (owners; agents read). core/analytics/experiments.py does the wor
 Each change is audited like the settings (core/audit.py), in the change's own
 transaction: ``experiment.create`` (name, target, variants), ``experiment.start``
 and ``experiment.stop`` (the status before and after)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,15 +28,17 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
         shop = session.get(Shop, current_user.shop_id)
         if shop is None:
             abort(404)
-        rows = session.scalars(select(Experiment).where(Experiment.shop_id == shop.id)
-                               .order_by(Experiment.id.desc())).all()
-        listed = [{"experiment": e, "results": experiments.results(session, e, shop.currency or "USD")}
-                  for e in rows]
+        rows = session.scalars(
+            select(Experiment).where(Experiment.shop_id == shop.id).order_by(Experiment.id.desc())
+        ).all()
+        listed = [{"experiment": e, "results": experiments.results(session, e, shop.currency or "USD")} for e in rows]
         targets = [("greeting", "Greeting"), ("launcher_text", "Launcher text")] + [
             (f"trigger:{i}", f"Proactive trigger {i + 1}'s message")
-            for i in range(experiments.trigger_count(shop.settings))]
-        return render_template("admin/experiments.html", shop=shop, listed=listed, targets=targets,
-                               values=extra.pop("values", {}), **extra), status
+            for i in range(experiments.trigger_count(shop.settings))
+        ]
+        return render_template(
+            "admin/experiments.html", shop=shop, listed=listed, targets=targets, values=extra.pop("values", {}), **extra
+        ), status
 
 
 @bp.get("/")
@@ -47,16 +50,28 @@ def index() -> tuple[str, int]:
 @bp.post("/")
 @owner_required
 def create() -> Any:
-    values = {k: str(request.form.get(k, ""))[:1001] for k in
-              ("name", "target", *(f"value_{i}" for i in range(4)), *(f"weight_{i}" for i in range(4)))}
+    values = {
+        k: str(request.form.get(k, ""))[:1001]
+        for k in ("name", "target", *(f"value_{i}" for i in range(4)), *(f"weight_{i}" for i in range(4)))
+    }
     try:
         spec = experiments.parse_form(request.form)
         with services().db.session() as session:
             shop = session.get_one(Shop, current_user.shop_id)
             created = experiments.create(session, shop, spec)
             target = f"trigger:{created.trigger}" if created.target == "trigger" else created.target
-            audit.record_request(session, "experiment.create", {"experiment": created.id, "changes": {
-                "name": [None, created.name], "target": [None, target], "variants": [None, created.variants]}})
+            audit.record_request(
+                session,
+                "experiment.create",
+                {
+                    "experiment": created.id,
+                    "changes": {
+                        "name": [None, created.name],
+                        "target": [None, target],
+                        "variants": [None, created.variants],
+                    },
+                },
+            )
     except ExperimentError as exc:
         return _page(400, error=exc, values=values)
     return redirect(url_for("experiments.index"), code=303)
@@ -65,8 +80,11 @@ def create() -> Any:
 def _change(experiment_id: int, action: str) -> Any:
     try:
         with services().db.session() as session:
-            experiment = session.scalar(select(Experiment).where(
-                Experiment.id == experiment_id, Experiment.shop_id == current_user.shop_id).with_for_update())
+            experiment = session.scalar(
+                select(Experiment)
+                .where(Experiment.id == experiment_id, Experiment.shop_id == current_user.shop_id)
+                .with_for_update()
+            )
             if experiment is None:
                 abort(404)
             before = experiment.status
@@ -74,8 +92,14 @@ def _change(experiment_id: int, action: str) -> Any:
                 experiments.start(session, experiment)
             else:
                 experiments.stop(experiment)
-            audit.record_request(session, f"experiment.{action}", {"experiment": experiment.id, "changes": {
-                f"{experiment.name} (#{experiment.id})": [before, experiment.status]}})
+            audit.record_request(
+                session,
+                f"experiment.{action}",
+                {
+                    "experiment": experiment.id,
+                    "changes": {f"{experiment.name} (#{experiment.id})": [before, experiment.status]},
+                },
+            )
     except ExperimentError as exc:
         return _page(409, error=exc)
     return redirect(url_for("experiments.index"), code=303)

@@ -1,5 +1,6 @@
 """What every admin request goes through: the CSRF check on anything that
 changes state, and headers that keep admin pages private."""
+
 from __future__ import annotations
 
 from flask import Response, abort, request

@@ -5,6 +5,7 @@ Each day is one field, ``09:00-12:30, 13:30-18:00`` (empty: closed). The
 whole form is checked before anything is stored; a refused form comes back
 with what was typed and the field named.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,9 +77,13 @@ def read_form(form: Any) -> BusinessHours | None:
         return None
     week = {day: _intervals(day, form.get(day, "")) for day in DAYS}
     try:
-        return BusinessHours.model_validate({"timezone": form.get("timezone", ""),
-                                             "week": {d: v for d, v in week.items() if v},
-                                             "closed_on": _dates(form.get("closed_on", ""))})
+        return BusinessHours.model_validate(
+            {
+                "timezone": form.get("timezone", ""),
+                "week": {d: v for d, v in week.items() if v},
+                "closed_on": _dates(form.get("closed_on", "")),
+            }
+        )
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]
@@ -107,14 +112,21 @@ def _now_line(hours: BusinessHours | None) -> str:
     return f"Closed now; back {when(found.next_open, now, hours.zone, Speech('en'))} ({hours.timezone})."
 
 
-def _page(status_code: int = 200, *, values: dict[str, str] | None = None, error: FormError | None = None,
-          saved: bool = False) -> tuple[str, int]:
+def _page(
+    status_code: int = 200, *, values: dict[str, str] | None = None, error: FormError | None = None, saved: bool = False
+) -> tuple[str, int]:
     with services().db.session() as session:
         shop = session.get(Shop, current_user.shop_id)
         current = from_settings(shop.settings if shop else None)
         return render_template(
-            "admin/hours.html", shop=shop, values=values or _fields(current), error=error, saved=saved,
-            days=[(day, DAY_NAMES[day]) for day in DAYS], zones=timezones(), now_line=_now_line(current),
+            "admin/hours.html",
+            shop=shop,
+            values=values or _fields(current),
+            error=error,
+            saved=saved,
+            days=[(day, DAY_NAMES[day]) for day in DAYS],
+            zones=timezones(),
+            now_line=_now_line(current),
             label=_label(error.field) if error else None,
         ), status_code
 
@@ -128,8 +140,9 @@ def hours() -> tuple[str, int]:
 @bp.post("/")
 @owner_required
 def save() -> Any:
-    values = {key: str(request.form.get(key, ""))[:MAX_DATES + 1]
-              for key in (*DAYS, "timezone", "enabled", "closed_on")}
+    values = {
+        key: str(request.form.get(key, ""))[: MAX_DATES + 1] for key in (*DAYS, "timezone", "enabled", "closed_on")
+    }
     try:
         chosen = read_form(request.form)
     except FormError as exc:

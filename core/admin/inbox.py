@@ -1,4 +1,5 @@
 """The inbox: its page, and the JSON the page's script reads besides the agent socket."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,7 @@ from core.errors import BadInput, NotFound
 from core.inbox import conversation, listing, orders
 from core.services import services
 
-bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("inbox", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 
 def _ticket(me: Any) -> str:
@@ -39,15 +39,32 @@ def render_inbox(me: SignedIn, embedded: EmbeddedPage | None = None) -> str:
         page = listing.list_conversations(session, me.shop_id, me.agent_id, view=view)
         counts = listing.counts(session, me.shop_id, me.agent_id)
         team = {a.id: a.name for a in session.query(Agent).filter(Agent.shop_id == me.shop_id)}
-        canned = [{"shortcut": c.shortcut, "text": c.text} for c in session.query(CannedReply)
-                  .filter(CannedReply.shop_id == me.shop_id).order_by(CannedReply.shortcut)]
-    return render_template("admin/inbox.html", shop=shop, page=page, counts=counts, view=view, me=me,
-                           embedded=embedded,
-                           boot={"ticket": _ticket(me), "agent_id": me.agent_id, "team": team,
-                                 "canned": canned, "view": view, "page": page, "counts": counts,
-                                 "role": me.role, "embedded": embedded is not None,
-                                 # embedded: no session, so no CSRF token (its requests carry a Bearer token)
-                                 "csrf": "" if embedded is not None else generate_csrf()})
+        canned = [
+            {"shortcut": c.shortcut, "text": c.text}
+            for c in session.query(CannedReply).filter(CannedReply.shop_id == me.shop_id).order_by(CannedReply.shortcut)
+        ]
+    return render_template(
+        "admin/inbox.html",
+        shop=shop,
+        page=page,
+        counts=counts,
+        view=view,
+        me=me,
+        embedded=embedded,
+        boot={
+            "ticket": _ticket(me),
+            "agent_id": me.agent_id,
+            "team": team,
+            "canned": canned,
+            "view": view,
+            "page": page,
+            "counts": counts,
+            "role": me.role,
+            "embedded": embedded is not None,
+            # embedded: no session, so no CSRF token (its requests carry a Bearer token)
+            "csrf": "" if embedded is not None else generate_csrf(),
+        },
+    )
 
 
 @bp.get("/")
@@ -68,8 +85,11 @@ def conversations() -> Response | tuple[Response, int]:
     try:
         with services().db.session() as session:
             page = listing.list_conversations(
-                session, current_user.shop_id, current_user.agent_id,
-                view=request.args.get("view", "open"), search=request.args.get("q", ""),
+                session,
+                current_user.shop_id,
+                current_user.agent_id,
+                view=request.args.get("view", "open"),
+                search=request.args.get("q", ""),
                 after=request.args.get("after") or None,
             )
             page["counts"] = listing.counts(session, current_user.shop_id, current_user.agent_id)
@@ -94,8 +114,13 @@ def one_conversation(conversation_id: int) -> Response | tuple[Response, int]:
         return _error(400, "bad_input", f"before_seq must be a whole number from 1 to {MAX_INT}")
     try:
         with services().db.session() as session:
-            found = conversation.detail(session, current_user.shop_id, conversation_id, current_user.agent_id,
-                                        before_seq=int(before) if before else None)
+            found = conversation.detail(
+                session,
+                current_user.shop_id,
+                conversation_id,
+                current_user.agent_id,
+                before_seq=int(before) if before else None,
+            )
     except NotFound as exc:
         return _error(404, exc.code, exc.message)
     return jsonify(found)

@@ -5,6 +5,7 @@ it is connected, the last catalog sync, and "sync now" with its progress.
 "Sync now" creates a sync run and enqueues the same ``sync_shop`` job as
 ``storechat sync``; the page polls ``sync/<run>`` (JSON) for its counters.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -41,8 +42,9 @@ def shopify_embed_link(shop_domain: str, app: dict[str, Any]) -> str | None:
     app_id = app.get("embed_app_id") or app.get("client_id")
     if not app_id or not shop_domain:
         return None
-    return (f"https://{shop_domain}/admin/themes/current/editor?"
-            + urlencode({"context": "apps", "activateAppId": f"{app_id}/{SHOPIFY_EMBED_HANDLE}"}))
+    return f"https://{shop_domain}/admin/themes/current/editor?" + urlencode(
+        {"context": "apps", "activateAppId": f"{app_id}/{SHOPIFY_EMBED_HANDLE}"}
+    )
 
 
 @lru_cache(maxsize=1)
@@ -62,11 +64,18 @@ def wordpress_zip() -> bytes:
 def run_state(run: SyncRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
-    return {"id": run.id, "status": run.status, "full": run.full, "products": run.products_seen,
-            "documents": run.documents_seen, "removed": run.products_removed, "error": run.error,
-            "queued_at": run.created_at.isoformat() if run.created_at else None,
-            "started_at": run.started_at.isoformat() if run.started_at else None,
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None}
+    return {
+        "id": run.id,
+        "status": run.status,
+        "full": run.full,
+        "products": run.products_seen,
+        "documents": run.documents_seen,
+        "removed": run.products_removed,
+        "error": run.error,
+        "queued_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
 
 
 @bp.get("/")
@@ -77,19 +86,34 @@ def install() -> tuple[str, int]:
         shop = session.get(Shop, current_user.shop_id)
         if shop is None:
             abort(404)
-        runs = list(session.scalars(select(SyncRun).where(SyncRun.shop_id == shop.id)
-                                    .order_by(SyncRun.id.desc()).limit(1)))
-        last_ok = session.scalar(select(SyncRun).where(SyncRun.shop_id == shop.id, SyncRun.status == "finished")
-                                 .order_by(SyncRun.id.desc()).limit(1))
+        runs = list(
+            session.scalars(select(SyncRun).where(SyncRun.shop_id == shop.id).order_by(SyncRun.id.desc()).limit(1))
+        )
+        last_ok = session.scalar(
+            select(SyncRun)
+            .where(SyncRun.shop_id == shop.id, SyncRun.status == "finished")
+            .order_by(SyncRun.id.desc())
+            .limit(1)
+        )
         seen = session.scalar(select(func.max(Visitor.last_seen_at)).where(Visitor.shop_id == shop.id))
         apps = settings.apps or {}
-        shopify = (shopify_embed_link(shop.platform_ref or "", dict(apps.get("shopify") or {}))
-                   if shop.platform == "shopify" else None)
+        shopify = (
+            shopify_embed_link(shop.platform_ref or "", dict(apps.get("shopify") or {}))
+            if shop.platform == "shopify"
+            else None
+        )
         return render_template(
-            "admin/settings_install.html", shop=shop, section="install_admin", nav=nav(),
-            snippet=str(render_snippet(shop.site_key)), origin=public_origin(), shopify=shopify,
+            "admin/settings_install.html",
+            shop=shop,
+            section="install_admin",
+            nav=nav(),
+            snippet=str(render_snippet(shop.site_key)),
+            origin=public_origin(),
+            shopify=shopify,
             connected=bool(shop.active and (shop.connector_config or shop.platform == "csv")),
-            widget_seen=seen, last=run_state(runs[0] if runs else None), last_ok=run_state(last_ok),
+            widget_seen=seen,
+            last=run_state(runs[0] if runs else None),
+            last_ok=run_state(last_ok),
             watch=request.args.get("run", ""),
         ), 200
 
@@ -97,8 +121,11 @@ def install() -> tuple[str, int]:
 @bp.get("/wordpress.zip")
 @owner_required
 def wordpress() -> Response:
-    return Response(wordpress_zip(), content_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{PLUGIN_NAME}"'})
+    return Response(
+        wordpress_zip(),
+        content_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{PLUGIN_NAME}"'},
+    )
 
 
 @bp.post("/sync")
@@ -107,9 +134,12 @@ def sync_now() -> Any:
     """A full sync of the shop's catalog, queued for a worker; the page then shows its progress."""
     db = services().db
     with db.session() as session:
-        busy = session.scalar(select(SyncRun).where(SyncRun.shop_id == current_user.shop_id,
-                                                    SyncRun.status.in_(("queued", "running")))
-                              .order_by(SyncRun.id.desc()).limit(1))
+        busy = session.scalar(
+            select(SyncRun)
+            .where(SyncRun.shop_id == current_user.shop_id, SyncRun.status.in_(("queued", "running")))
+            .order_by(SyncRun.id.desc())
+            .limit(1)
+        )
         if busy is not None:
             return redirect(url_for("install_admin.install", run=busy.id), code=303)
     run = create_run(db, current_user.shop_id)

@@ -1,5 +1,6 @@
 """Sign-in pages of the admin: sign in, choose a password from a one-time
 link, sign out here or everywhere, and the signed-in home page."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,9 +28,11 @@ RESET_RATE, RESET_BURST = 1 / 600, 5
 
 
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
-    return render_template("admin/message.html", title="Refused",
-                           message="This form has expired or did not come from StoreChat. "
-                                   "Go back, reload the page and try again."), 400
+    return render_template(
+        "admin/message.html",
+        title="Refused",
+        message="This form has expired or did not come from StoreChat. Go back, reload the page and try again.",
+    ), 400
 
 
 def _links() -> AccountLinks:
@@ -75,8 +78,9 @@ def sign_in() -> tuple[str, int] | Response:
     throttle = _throttle()
     wait = throttle.wait(email, _client_address())
     if wait:
-        return render_template("admin/sign_in.html", email=email,
-                               error=f"Too many failed sign-ins. Try again in {_duration(wait)}."), 429
+        return render_template(
+            "admin/sign_in.html", email=email, error=f"Too many failed sign-ins. Try again in {_duration(wait)}."
+        ), 429
     # Counted before the (slow) password check, so tries sent in parallel all count.
     wait = throttle.attempt(email, _client_address())
     user = authenticate(services().db, email, password)
@@ -120,12 +124,13 @@ def forgot() -> tuple[str, int]:
     try:
         email = normalize_email(request.form.get("email", ""))
     except BadInput:
-        return render_template("admin/forgot.html", sent=False, mail=True,
-                               error="That is not an email address."), 400
-    decision = svc.limits.take_all([
-        (f"forgot:addr:{address_key(_client_address())}", RESET_RATE, RESET_BURST),
-        (f"forgot:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", RESET_RATE, RESET_BURST),
-    ])
+        return render_template("admin/forgot.html", sent=False, mail=True, error="That is not an email address."), 400
+    decision = svc.limits.take_all(
+        [
+            (f"forgot:addr:{address_key(_client_address())}", RESET_RATE, RESET_BURST),
+            (f"forgot:email:{hashlib.sha256(email.encode()).hexdigest()[:32]}", RESET_RATE, RESET_BURST),
+        ]
+    )
     if decision.allowed:
         with svc.db.session() as session:
             ids = list(session.scalars(select(User.id).where(User.email == email, User.active)))
@@ -154,13 +159,15 @@ def _choose_password(token: str, purpose: Purpose, title: str) -> tuple[str, int
         return render_template("admin/set_password.html", title=title, user=user, error=None), 200
     password = request.form.get("password", "")
     if password != request.form.get("confirm", ""):
-        return render_template("admin/set_password.html", title=title, user=user,
-                               error="The two passwords are not the same."), 400
+        return render_template(
+            "admin/set_password.html", title=title, user=user, error="The two passwords are not the same."
+        ), 400
     try:
         user = set_password(db, user.id, password)
     except BadInput as exc:
-        return render_template("admin/set_password.html", title=title, user=user, error=exc.message[:1].upper()
-                               + exc.message[1:] + "."), 400
+        return render_template(
+            "admin/set_password.html", title=title, user=user, error=exc.message[:1].upper() + exc.message[1:] + "."
+        ), 400
     start_session(user)
     return redirect(url_for("inbox.inbox"))
 

@@ -9,6 +9,7 @@ Each page is one form over one section of ``shops.settings``
 refusal names the field and keeps what was typed), stored in one transaction
 together with its audit entry (:mod:`core.audit`).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,19 +42,26 @@ from core.shop_settings import (
 )
 from core.widget.routes import _assets, widget_config
 
-bp = Blueprint("settings", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("settings", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 #: Blank trigger rows shown under the stored ones.
 SPARE_TRIGGERS = 2
 #: What a form field may hold before the page echoes it back (longer is cut, never stored).
 MAX_ECHO = 2000
 
-NAV = [("widget", "Widget"), ("triggers", "Proactive triggers"), ("languages", "Languages"),
-       ("assistant", "Assistant"), ("hours.hours", "Business hours"), ("team.team", "Team and alerts"),
-       ("canned.canned", "Canned replies"), ("privacy", "Privacy"), ("analytics", "Order attribution"),
-       ("install_admin.install", "Install"),
-       ("audit", "Audit log")]
+NAV = [
+    ("widget", "Widget"),
+    ("triggers", "Proactive triggers"),
+    ("languages", "Languages"),
+    ("assistant", "Assistant"),
+    ("hours.hours", "Business hours"),
+    ("team.team", "Team and alerts"),
+    ("canned.canned", "Canned replies"),
+    ("privacy", "Privacy"),
+    ("analytics", "Order attribution"),
+    ("install_admin.install", "Install"),
+    ("audit", "Audit log"),
+]
 
 
 def nav() -> list[tuple[str, str, str]]:
@@ -90,8 +98,9 @@ def _trigger_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     else:  # a refused form, as typed
         # Rows numbered 0 to 99 only: not isdigit() (int() cannot read "²"), and a row numbered
         # 99999999 would draw that many blank rows.
-        count = 1 + max([int(m.group(1)) for k in values if (m := re.fullmatch(r"trigger-([0-9]{1,2})-\w+", k))]
-                        or [-1])
+        count = 1 + max(
+            [int(m.group(1)) for k in values if (m := re.fullmatch(r"trigger-([0-9]{1,2})-\w+", k))] or [-1]
+        )
         rows = [{f: values.get(f"trigger-{n}-{f}", "") for f in TriggerSettings.FIELDS} for n in range(count)]
         return rows
     return rows + [{} for _ in range(SPARE_TRIGGERS)]
@@ -104,8 +113,9 @@ def _shop(session: Any) -> Shop:
     return shop
 
 
-def _render(name: str, status: int = 200, *, values: dict[str, Any] | None = None,
-            error: FormError | None = None, **extra: Any) -> tuple[str, int]:
+def _render(
+    name: str, status: int = 200, *, values: dict[str, Any] | None = None, error: FormError | None = None, **extra: Any
+) -> tuple[str, int]:
     cls = SECTIONS[name]
     with services().db.session() as session:
         shop = _shop(session)
@@ -123,9 +133,17 @@ def _render(name: str, status: int = 200, *, values: dict[str, Any] | None = Non
         if name == "privacy":
             extra.setdefault("erased", _counts("erased", "conversations"))
         return render_template(
-            f"admin/settings_{name}.html", shop=shop, section=name, nav=nav(), values=values, error=error,
-            label=cls.label(error.field) if error else None, saved=request.args.get("saved") == "1",
-            locales=LOCALES, trigger_rows=_trigger_rows(values) if name == "triggers" else None, **extra,
+            f"admin/settings_{name}.html",
+            shop=shop,
+            section=name,
+            nav=nav(),
+            values=values,
+            error=error,
+            label=cls.label(error.field) if error else None,
+            saved=request.args.get("saved") == "1",
+            locales=LOCALES,
+            trigger_rows=_trigger_rows(values) if name == "triggers" else None,
+            **extra,
         ), status
 
 
@@ -186,8 +204,9 @@ def _changed(chosen: Section, before: dict[str, Any]) -> tuple[dict[str, Any], d
         opened = _opened_assistant(before)
     except CredentialsUnreadable:
         if not (chosen.api_key or chosen.clear_key):
-            raise FormError("api_key", "the stored key cannot be decrypted (the server's keys changed): "
-                                       "enter it again, or clear it") from None
+            raise FormError(
+                "api_key", "the stored key cannot be decrypted (the server's keys changed): enter it again, or clear it"
+            ) from None
         opened = {k: v for k, v in (before.get("assistant") or {}).items() if k != SEALED}
     plain_before = {**before, "assistant": opened}
     plain_after = chosen.apply(plain_before)
@@ -211,14 +230,26 @@ def preview() -> Response:
         except FormError as exc:
             error = f"{WidgetSettings.label(exc.field)}: {exc.message}"
             pending = dict(shop.settings or {})
-        draft = Shop(id=shop.id, name=shop.name, platform=shop.platform, platform_ref=shop.platform_ref,
-                     site_key=shop.site_key, currency=shop.currency, locale=shop.locale,
-                     connector_config={"demo": True} if (shop.connector_config or {}).get("demo") else {},
-                     settings=pending)
+        draft = Shop(
+            id=shop.id,
+            name=shop.name,
+            platform=shop.platform,
+            platform_ref=shop.platform_ref,
+            site_key=shop.site_key,
+            currency=shop.currency,
+            locale=shop.locale,
+            connector_config={"demo": True} if (shop.connector_config or {}).get("demo") else {},
+            settings=pending,
+        )
         config = widget_config(draft, _assets()["chat.js"].version, request.args.get("lang") or None)
         site_key = shop.site_key
-    body = render_template("admin/settings_preview.html", config=config, site_key=site_key, error=error,
-                           open_panel=request.args.get("panel", "1") == "1")
+    body = render_template(
+        "admin/settings_preview.html",
+        config=config,
+        site_key=site_key,
+        error=error,
+        open_panel=request.args.get("panel", "1") == "1",
+    )
     resp = Response(body, content_type="text/html; charset=utf-8")
     # Shown in a frame of the widget settings page (same origin), and nowhere else.
     resp.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
@@ -274,15 +305,22 @@ def privacy_export() -> Any:
     svc = services()
     export = privacy.export_shopper(svc.db, shop_id, shopper, record=False, redis=svc.redis)
     with svc.db.session() as session:
-        audit.record_request(session, "privacy.export", {"shopper": privacy.shopper_label(shopper),
-                                                         "visitors": len(export["visitors"]),
-                                                         "conversations": len(export["conversations"])})
+        audit.record_request(
+            session,
+            "privacy.export",
+            {
+                "shopper": privacy.shopper_label(shopper),
+                "visitors": len(export["visitors"]),
+                "conversations": len(export["conversations"]),
+            },
+        )
     if not export["visitors"] and not export["notifications"] and not export["earlier_exports"]:
         return _render("privacy", 404, shopper_error="This shop holds nothing about that shopper.")
     body = json.dumps(export, indent=2, ensure_ascii=False, default=str)
     resp = Response(body, content_type="application/json; charset=utf-8")
-    resp.headers["Content-Disposition"] = (f'attachment; filename="shopper-data-shop{shop_id}-'
-                                           f'{export["exported_at"][:10]}.json"')
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="shopper-data-shop{shop_id}-{export["exported_at"][:10]}.json"'
+    )
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -300,12 +338,13 @@ def privacy_delete() -> Any:
     svc = services()
     erased = privacy.erase_shopper(svc.db, current_user.shop_id, shopper, redis=svc.redis)
     with svc.db.session() as session:
-        audit.record_request(session, "privacy.delete", {"shopper": privacy.shopper_label(shopper),
-                                                         **erased.as_dict()})
+        audit.record_request(session, "privacy.delete", {"shopper": privacy.shopper_label(shopper), **erased.as_dict()})
     if not (erased.visitors or erased.redis_keys or erased.jobs):
         return _render("privacy", 404, shopper_error="This shop holds nothing about that shopper.")
-    return redirect(url_for("settings.section", name="privacy", erased=erased.visitors,
-                            conversations=erased.conversations), code=303)
+    return redirect(
+        url_for("settings.section", name="privacy", erased=erased.visitors, conversations=erased.conversations),
+        code=303,
+    )
 
 
 # ---- the audit log
@@ -320,6 +359,12 @@ def audit_page() -> tuple[str, int]:
         # Any other "before" (not a number, "²", past the column's range) is the first page.
         page_before = int(before) if re.fullmatch(r"[0-9]{1,10}", before) and int(before) <= MAX_INT else None
         entries = audit.entries(session, shop.id, before=page_before)
-        return render_template("admin/settings_audit.html", shop=shop, section="audit", nav=nav(), entries=entries,
-                               more=len(entries) == audit.PAGE, dumps=json.dumps), 200
-
+        return render_template(
+            "admin/settings_audit.html",
+            shop=shop,
+            section="audit",
+            nav=nav(),
+            entries=entries,
+            more=len(entries) == audit.PAGE,
+            dumps=json.dumps,
+        ), 200

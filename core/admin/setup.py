@@ -1,5 +1,6 @@
 """Wires the admin into the app: Flask-Login sessions in signed cookies, the
 CSRF token for its forms (checked in :mod:`core.admin.guard`), and the routes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -106,4 +107,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(analytics.bp, url_prefix="/admin")  # /admin/analytics/, /admin/api/analytics
     app.register_blueprint(experiments.bp, url_prefix="/admin/experiments")
     app.register_error_handler(CSRFError, routes.csrf_refused)
-

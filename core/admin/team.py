@@ -4,6 +4,7 @@ teammate's role (agent or owner), closing an account.
 The signed-in user's role is read from the database on every request
 (core/admin/setup.py), so a new role holds from the teammate's next click. An
 owner cannot change their own role here, so a shop always keeps an owner."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -44,10 +45,12 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
     with services().db.session() as session:
         shop = session.get(Shop, current_user.shop_id)
         extra.setdefault("alerts", recipients.shown(services().settings, shop))
-        members = session.scalars(select(User).where(User.shop_id == current_user.shop_id)
-                                  .order_by(User.role.desc(), User.email)).all()
-        return render_template("admin/team.html", shop=shop, members=members,
-                               config={"smtp": bool(services().settings.smtp_url)}, **extra), status
+        members = session.scalars(
+            select(User).where(User.shop_id == current_user.shop_id).order_by(User.role.desc(), User.email)
+        ).all()
+        return render_template(
+            "admin/team.html", shop=shop, members=members, config={"smtp": bool(services().settings.smtp_url)}, **extra
+        ), status
 
 
 @bp.get("/")
@@ -61,8 +64,13 @@ def team() -> tuple[str, int]:
 def invite() -> tuple[str, int]:
     settings = services().settings
     try:
-        user = create_user(services().db, current_user.shop_id, request.form.get("email", ""),
-                           role=request.form.get("role", "agent"), name=request.form.get("name", ""))
+        user = create_user(
+            services().db,
+            current_user.shop_id,
+            request.form.get("email", ""),
+            role=request.form.get("role", "agent"),
+            name=request.form.get("name", ""),
+        )
     except StoreChatError as exc:
         return _page(400, error=exc.message)
     with services().db.session() as session:
@@ -88,8 +96,9 @@ def close(user_id: int) -> Any:
         return _page(404, error=exc.message)
     with services().db.session() as session:
         closed = session.get(User, user_id)
-        audit.record_request(session, "team.close", {"changes": {closed.email if closed else str(user_id):
-                                                                 ["active", "closed"]}})
+        audit.record_request(
+            session, "team.close", {"changes": {closed.email if closed else str(user_id): ["active", "closed"]}}
+        )
     return redirect(url_for("team.team"))
 
 
@@ -103,8 +112,9 @@ def role(user_id: int) -> Any:
     if user_id == current_user.user_id:
         return _page(400, error="You cannot change your own role here (another owner can).")
     with services().db.session() as session:
-        user = session.scalar(select(User).where(User.id == user_id, User.shop_id == current_user.shop_id,
-                                                 User.active).with_for_update())
+        user = session.scalar(
+            select(User).where(User.id == user_id, User.shop_id == current_user.shop_id, User.active).with_for_update()
+        )
         if user is None:
             return _page(404, error="That account does not exist or is closed.")
         if user.role != chosen:

@@ -9,6 +9,7 @@ Redis), or a closed account (403). Otherwise the address's account in that
 shop is signed in (created, as an owner, when the address is new to the
 shop) and the browser goes to the inbox.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,8 +47,11 @@ def sign_in() -> Response | tuple[str, int]:
     svc = services()
     with svc.db.session() as session:
         shop = session.scalar(select(Shop).where(Shop.site_key == fields["site_key"], Shop.active))
-        secret = None if shop is None else identity.shop_identity_secret(
-            shop_connectors.open_config(svc.settings, shop), shop.settings)
+        secret = (
+            None
+            if shop is None
+            else identity.shop_identity_secret(shop_connectors.open_config(svc.settings, shop), shop.settings)
+        )
         shop_id = None if shop is None else shop.id
     try:
         if shop_id is None:

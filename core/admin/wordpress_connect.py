@@ -18,6 +18,7 @@ owner's page for the connected site (``/admin/wordpress/...``).
 ``GET /site`` shows owners the connection; ``POST /site/disconnect`` ends it
 (the plugin is told, best effort).
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,9 @@ def start() -> Response | tuple[str, int]:
         return _message(400, "This site cannot be connected", _sentence(exc.message))
     return_url = args.get("return", "")
     if not _same_site(return_url, site_url):
-        return _message(400, "This site cannot be connected",
-                        "The page to return to is not on the site being connected.")
+        return _message(
+            400, "This site cannot be connected", "The page to return to is not on the site being connected."
+        )
     token = args.get("token", "")
     if not TOKEN.fullmatch(token):
         return _message(400, "This site cannot be connected", "The plugin's connect token is malformed.")
@@ -96,16 +98,32 @@ def approve_page() -> tuple[str, int]:
     settings = services().settings
     if not current_user.is_authenticated:
         next_url = url_for("wordpress_connect.approve_page", state=state)
-        return render_template("admin/wordpress_connect.html", wanted=wanted, state=state, shop=None,
-                               sign_in_url=url_for("admin.sign_in", next=next_url),
-                               sign_up=settings.self_service_shops, error=None), 200
+        return render_template(
+            "admin/wordpress_connect.html",
+            wanted=wanted,
+            state=state,
+            shop=None,
+            sign_in_url=url_for("admin.sign_in", next=next_url),
+            sign_up=settings.self_service_shops,
+            error=None,
+        ), 200
     if not current_user.is_owner:
-        return _message(403, "Only the shop's owner can connect a site",
-                        "Ask the owner of your StoreChat shop to connect this site.")
+        return _message(
+            403,
+            "Only the shop's owner can connect a site",
+            "Ask the owner of your StoreChat shop to connect this site.",
+        )
     with services().db.session() as session:
         shop = session.get(Shop, current_user.shop_id)
-        return render_template("admin/wordpress_connect.html", wanted=wanted, state=state, shop=shop,
-                               sign_in_url=None, sign_up=False, error=None), 200
+        return render_template(
+            "admin/wordpress_connect.html",
+            wanted=wanted,
+            state=state,
+            shop=shop,
+            sign_in_url=None,
+            sign_up=False,
+            error=None,
+        ), 200
 
 
 @bp.post("/approve")
@@ -118,8 +136,11 @@ def approve() -> Response | tuple[str, int]:
 def sign_up() -> Response | tuple[str, int]:
     svc = services()
     if not svc.settings.self_service_shops:
-        return _message(403, "New shops are not open here",
-                        "This StoreChat server does not create shops on request; ask its operator for an account.")
+        return _message(
+            403,
+            "New shops are not open here",
+            "This StoreChat server does not create shops on request; ask its operator for an account.",
+        )
     try:
         wanted = _request()
     except site_connect.BadSiteConnect as exc:
@@ -128,18 +149,24 @@ def sign_up() -> Response | tuple[str, int]:
     name, email, password = form.get("shop_name", "").strip(), form.get("email", ""), form.get("password", "")
 
     def again(error: str, status: int = 400) -> tuple[str, int]:
-        return render_template("admin/wordpress_connect.html", wanted=wanted, state=form.get("state"), shop=None,
-                               sign_in_url=url_for("admin.sign_in", next=url_for(
-                                   "wordpress_connect.approve_page", state=form.get("state"))),
-                               sign_up=True, error=error, form=form), status
+        return render_template(
+            "admin/wordpress_connect.html",
+            wanted=wanted,
+            state=form.get("state"),
+            shop=None,
+            sign_in_url=url_for(
+                "admin.sign_in", next=url_for("wordpress_connect.approve_page", state=form.get("state"))
+            ),
+            sign_up=True,
+            error=error,
+            form=form,
+        ), status
 
     if password != form.get("confirm", ""):
         return again("The two passwords are not the same.")
-    decision = svc.limits.take(f"wp-sign-up:{address_key(request.remote_addr)}", rate=SIGN_UP_RATE,
-                               burst=SIGN_UP_BURST)
+    decision = svc.limits.take(f"wp-sign-up:{address_key(request.remote_addr)}", rate=SIGN_UP_RATE, burst=SIGN_UP_BURST)
     if not decision.allowed:
-        return again(f"Too many new shops from this address; try again in {max(decision.retry_after, 1):.0f} s.",
-                     429)
+        return again(f"Too many new shops from this address; try again in {max(decision.retry_after, 1):.0f} s.", 429)
     try:
         check_policy(password)
         email = normalize_email(email)
@@ -148,8 +175,11 @@ def sign_up() -> Response | tuple[str, int]:
         return again(_sentence(exc.message))
     # Used up before anything is created: a replayed sign-up creates nothing.
     if not site_connect.claim(svc.redis, wanted):
-        return _message(403, "This connect request cannot be used",
-                        "It was used already; press Connect this site in WordPress again.")
+        return _message(
+            403,
+            "This connect request cannot be used",
+            "It was used already; press Connect this site in WordPress again.",
+        )
     try:
         shop = create_shop(svc.db, shop_name, "csv", {"empty": True})
         user = create_user(svc.db, shop.id, email, role="owner", name=form.get("name", ""))
@@ -170,8 +200,11 @@ def _connect(shop_id: int, claimed: site_connect.SiteConnectRequest | None = Non
         except site_connect.BadSiteConnect as exc:
             return _message(403, "This connect request cannot be used", _sentence(exc.message))
         if not site_connect.claim(svc.redis, wanted):
-            return _message(403, "This connect request cannot be used",
-                            "It was used already; press Connect this site in WordPress again.")
+            return _message(
+                403,
+                "This connect request cannot be used",
+                "It was used already; press Connect this site in WordPress again.",
+            )
     try:
         connection = wordpress_sites.connect_site(svc.db, shop_id, wanted.site_url, by="plugin")
     except StoreChatError as exc:
@@ -211,7 +244,11 @@ def disconnect() -> tuple[str, int]:
     done, told = wordpress_sites.disconnect_from_storechat(services().db, current_user.shop_id, by="admin")
     if not done:
         return _site_page(400, error="This shop is not connected to a WordPress site.")
-    return _site_page(notice="Disconnected. " + (
-        "The plugin removed its keys." if told else
-        "The site could not be told: press Disconnect in the StoreChat plugin there too."))
-
+    return _site_page(
+        notice="Disconnected. "
+        + (
+            "The plugin removed its keys."
+            if told
+            else "The site could not be told: press Disconnect in the StoreChat plugin there too."
+        )
+    )

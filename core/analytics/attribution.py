@@ -9,6 +9,7 @@ within the shop's window after the conversation's last activity
 (``shops.settings["analytics"]["attribution_days"]``, default 7), and not
 before the conversation began.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,8 +21,11 @@ MAX_DAYS = 90
 
 def window_days(settings: Any) -> int:
     """The shop's attribution window in days; a missing or bad value is the default."""
-    value = ((settings or {}).get("analytics") or {}).get("attribution_days") \
-        if isinstance((settings or {}).get("analytics"), dict) else None
+    value = (
+        ((settings or {}).get("analytics") or {}).get("attribution_days")
+        if isinstance((settings or {}).get("analytics"), dict)
+        else None
+    )
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
         return DEFAULT_DAYS
     return value

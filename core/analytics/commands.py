@@ -1,4 +1,5 @@
 """``storechat analytics ...``: roll-ups on demand and the demo's shopper traffic."""
+
 from __future__ import annotations
 
 import click
@@ -22,8 +23,9 @@ def analytics() -> None:
 
 @analytics.command("rollup")
 @click.argument("shop_ref", metavar="SHOP")
-@click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True,
-              help="How many days back, today included.")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=30, show_default=True, help="How many days back, today included."
+)
 def rollup_command(shop_ref: str, days: int) -> None:
     """Roll up SHOP's last DAYS days now (a worker does the recent days every 10 minutes)."""
     from core.analytics.rollup import roll_up_recent
@@ -56,7 +58,9 @@ def traffic_command(shop_ref: str, visitors: int, seed: int) -> None:
             summary = traffic.run(app, shop.id, visitors, seed=seed)
         finally:
             app.extensions["storechat"].close()
-    click.echo(f"{summary.visitors} visitors, {summary.conversations} conversations, {summary.handoffs} handed "
-               f"to a person, {summary.orders} attributed orders ({summary.revenue:.2f} {shop.currency or 'USD'})")
+    click.echo(
+        f"{summary.visitors} visitors, {summary.conversations} conversations, {summary.handoffs} handed "
+        f"to a person, {summary.orders} attributed orders ({summary.revenue:.2f} {shop.currency or 'USD'})"
+    )
     if summary.variants:
         click.echo("variants shown: " + ", ".join(f"{k}: {n}" for k, n in sorted(summary.variants.items())))

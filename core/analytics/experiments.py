@@ -8,6 +8,7 @@ and reports its choices in its events and ``hello`` (``core/chat/frames.py``
 orders are split by variant in the daily roll-up (``rollup.py``). At most one
 experiment runs per text.
 """
+
 from __future__ import annotations
 
 import re
@@ -96,8 +97,14 @@ def parse_form(form: Any) -> ExperimentIn:
             raise ExperimentError("variants", f"variant {KEYS[i]}: the weight is a whole number from 1 to 100")
         variants.append({"key": KEYS[i], "weight": int(weight), "value": value[:1001]})
     try:
-        return ExperimentIn.model_validate({"name": str(form.get("name", "")).strip()[:121], "target": target,
-                                            "trigger": trigger, "variants": variants})
+        return ExperimentIn.model_validate(
+            {
+                "name": str(form.get("name", "")).strip()[:121],
+                "target": target,
+                "trigger": trigger,
+                "variants": variants,
+            }
+        )
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "variants"
@@ -107,8 +114,14 @@ def parse_form(form: Any) -> ExperimentIn:
 def create(session: Session, shop: Shop, spec: ExperimentIn) -> Experiment:
     if spec.target == "trigger" and spec.trigger is not None and spec.trigger >= trigger_count(shop.settings):
         raise ExperimentError("target", f"the shop has no trigger number {spec.trigger + 1}")
-    experiment = Experiment(shop_id=shop.id, name=spec.name, target=spec.target, trigger=spec.trigger,
-                            variants=[v.model_dump() for v in spec.variants], status="draft")
+    experiment = Experiment(
+        shop_id=shop.id,
+        name=spec.name,
+        target=spec.target,
+        trigger=spec.trigger,
+        variants=[v.model_dump() for v in spec.variants],
+        status="draft",
+    )
     session.add(experiment)
     session.flush()
     return experiment
@@ -121,8 +134,9 @@ def _same_text(a: Experiment, b: Experiment) -> bool:
 def start(session: Session, experiment: Experiment) -> None:
     if experiment.status != "draft":
         raise ExperimentError("status", "only a draft experiment can start (a stopped one stays stopped)")
-    running = session.scalars(select(Experiment).where(Experiment.shop_id == experiment.shop_id,
-                                                       Experiment.status == "running"))
+    running = session.scalars(
+        select(Experiment).where(Experiment.shop_id == experiment.shop_id, Experiment.status == "running")
+    )
     if any(_same_text(other, experiment) for other in running):
         raise ExperimentError("target", "another experiment on this text is running: stop it first")
     experiment.status, experiment.started_at = "running", utcnow()
@@ -137,11 +151,14 @@ def stop(experiment: Experiment) -> None:
 def widget_ab(session: Session, shop_id: int) -> list[dict[str, Any]]:
     """The config's ``ab``: the shop's running experiments ([] when none: the key is left out)."""
     found = []
-    for e in session.scalars(select(Experiment).where(Experiment.shop_id == shop_id, Experiment.status == "running")
-                             .order_by(Experiment.id)):
-        entry: dict[str, Any] = {"id": str(e.id), "target": e.target,
-                                 "variants": [{"key": v["key"], "weight": v["weight"], "value": v["value"]}
-                                              for v in e.variants]}
+    for e in session.scalars(
+        select(Experiment).where(Experiment.shop_id == shop_id, Experiment.status == "running").order_by(Experiment.id)
+    ):
+        entry: dict[str, Any] = {
+            "id": str(e.id),
+            "target": e.target,
+            "variants": [{"key": v["key"], "weight": v["weight"], "value": v["value"]} for v in e.variants],
+        }
         if e.target == "trigger":
             entry["trigger"] = e.trigger
         found.append(entry)
@@ -158,10 +175,14 @@ def totals(session: Session, experiment: Experiment) -> dict[str, dict[str, Any]
     """Each variant's counts and revenue, summed over the days the experiment ran."""
     first = (experiment.started_at or experiment.created_at).date()
     last = (experiment.stopped_at or utcnow()).date()
-    out: dict[str, dict[str, Any]] = {v["key"]: {**{c: 0 for c in COUNTS}, "revenue": Decimal("0")}
-                                      for v in experiment.variants}
-    rows = session.scalars(select(AnalyticsDay.ab).where(AnalyticsDay.shop_id == experiment.shop_id,
-                                                         AnalyticsDay.day >= first, AnalyticsDay.day <= last))
+    out: dict[str, dict[str, Any]] = {
+        v["key"]: {**{c: 0 for c in COUNTS}, "revenue": Decimal("0")} for v in experiment.variants
+    }
+    rows = session.scalars(
+        select(AnalyticsDay.ab).where(
+            AnalyticsDay.shop_id == experiment.shop_id, AnalyticsDay.day >= first, AnalyticsDay.day <= last
+        )
+    )
     for split in rows:
         for key, counts in ((split or {}).get(str(experiment.id)) or {}).items():
             if key not in out:
@@ -187,13 +208,28 @@ def results(session: Session, experiment: Experiment, currency: str) -> dict[str
             "add_to_cart_rate": stats.Rate(c["add_to_cart"], c["views"]),
             "order_rate": stats.Rate(c["orders"], c["views"]),
         }
-        rows.append({
-            "key": key, **{k: c[k] for k in COUNTS}, "revenue": f"{c['revenue']:.2f}", "currency": currency,
-            "rates": {name: {"value": r.value, "interval": r.interval()} for name, r in rates.items()},
-            "verdict": None if key == control else stats.verdict(
-                "chats opened per view", control, stats.Rate(counts[control]["opens"], counts[control]["views"]),
-                key, rates["open_rate"]),
-        })
-    return {"id": experiment.id, "name": experiment.name, "status": experiment.status, "control": control,
-            "variants": rows}
-
+        rows.append(
+            {
+                "key": key,
+                **{k: c[k] for k in COUNTS},
+                "revenue": f"{c['revenue']:.2f}",
+                "currency": currency,
+                "rates": {name: {"value": r.value, "interval": r.interval()} for name, r in rates.items()},
+                "verdict": None
+                if key == control
+                else stats.verdict(
+                    "chats opened per view",
+                    control,
+                    stats.Rate(counts[control]["opens"], counts[control]["views"]),
+                    key,
+                    rates["open_rate"],
+                ),
+            }
+        )
+    return {
+        "id": experiment.id,
+        "name": experiment.name,
+        "status": experiment.status,
+        "control": control,
+        "variants": rows,
+    }

@@ -7,6 +7,7 @@ first: a key joins the first group whose leading key shares at least
 :data:`SIMILAR` of their tokens (Jaccard index), so "do you ship to Canada?"
 and "shipping to canada" land together.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -21,12 +22,14 @@ SIMILAR = 0.5
 MAX_KEYS = 200
 #: Conversations kept per question (per day in a roll-up, per group in a report).
 MAX_CONVERSATIONS = 20
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a an the and or but if of to in on at for from by with about as is are was were be been being do does did
 i me my you your we our us it its this that these those there here what which who whom when where why how
 can could would should will shall may might must have has had not no yes please hi hello hey thanks thank
 any some much many more most very just so too also than then get got there's i'm it's don't can't
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 

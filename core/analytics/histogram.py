@@ -5,6 +5,7 @@ the percentile of their range; a fixed histogram does. A percentile is
 reported as the upper bound of the bucket the rank falls in ("p50 <= 30 s"):
 exact when durations sit on the bounds, at most one bucket high otherwise.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,31 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 
 #: Upper bounds of the buckets, in seconds; past the last, the last open bucket.
-BOUNDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800,
-                             3600, 7200, 14400, 28800, 86400)
+BOUNDS: tuple[float, ...] = (
+    1,
+    2,
+    3,
+    5,
+    8,
+    10,
+    15,
+    20,
+    30,
+    45,
+    60,
+    90,
+    120,
+    180,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    14400,
+    28800,
+    86400,
+)
 OVER = len(BOUNDS)
 
 

@@ -5,6 +5,7 @@
 ``/admin/api/analytics`` returns it, and its JSON schema is
 ``/admin/api/analytics/schema.json`` (from the same model).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -23,8 +24,21 @@ MAX_DAYS = 366
 TOP_INTENTS = 10
 TOP_GAPS = 20
 #: The counts every day row has, summed over the range.
-COUNTS = ("conversations", "resolved_ai", "handoffs", "shopper_messages", "assistant_messages", "agent_replies",
-          "loads", "opens", "triggers", "add_to_cart", "answers", "refused", "orders")
+COUNTS = (
+    "conversations",
+    "resolved_ai",
+    "handoffs",
+    "shopper_messages",
+    "assistant_messages",
+    "agent_replies",
+    "loads",
+    "opens",
+    "triggers",
+    "add_to_cart",
+    "answers",
+    "refused",
+    "orders",
+)
 
 
 class Day(BaseModel):
@@ -120,9 +134,14 @@ def check_range(first: date, last: date) -> None:
 
 def report(session: Session, shop_id: int, first: date, last: date, currency: str) -> AnalyticsReport:
     check_range(first, last)
-    rows = {r.day: r for r in session.execute(select(
-        AnalyticsDay.day, AnalyticsDay.data, AnalyticsDay.gaps, AnalyticsDay.computed_at).where(
-        AnalyticsDay.shop_id == shop_id, AnalyticsDay.day >= first, AnalyticsDay.day <= last))}
+    rows = {
+        r.day: r
+        for r in session.execute(
+            select(AnalyticsDay.day, AnalyticsDay.data, AnalyticsDay.gaps, AnalyticsDay.computed_at).where(
+                AnalyticsDay.shop_id == shop_id, AnalyticsDay.day >= first, AnalyticsDay.day <= last
+            )
+        )
+    }
     sums: Counter[str] = Counter()
     hists: dict[str, dict[str, int]] = {k: {} for k in ("fr_ai", "fr_human", "res_ai", "res_human")}
     csat: Counter[str] = Counter()
@@ -149,16 +168,26 @@ def report(session: Session, shop_id: int, first: date, last: date, currency: st
             else:
                 found[2] += int(entry.get("n", 0))
                 found[3].extend(entry.get("c", []))
-        days.append(Day(day=day, conversations=int(data.get("conversations", 0)),
-                        resolved_ai=int(data.get("resolved_ai", 0)), handoffs=int(data.get("handoffs", 0)),
-                        opens=int(data.get("opens", 0)), add_to_cart=int(data.get("add_to_cart", 0)),
-                        orders=int(data.get("orders", 0)),
-                        revenue=f"{Decimal(str((data.get('revenue') or {}).get(currency, '0'))):.2f}"))
+        days.append(
+            Day(
+                day=day,
+                conversations=int(data.get("conversations", 0)),
+                resolved_ai=int(data.get("resolved_ai", 0)),
+                handoffs=int(data.get("handoffs", 0)),
+                opens=int(data.get("opens", 0)),
+                add_to_cart=int(data.get("add_to_cart", 0)),
+                orders=int(data.get("orders", 0)),
+                revenue=f"{Decimal(str((data.get('revenue') or {}).get(currency, '0'))):.2f}",
+            )
+        )
         day += timedelta(days=1)
     rated = sum(csat.values())
     newest = max((r.computed_at for r in rows.values()), default=None)
     return AnalyticsReport(
-        shop_id=shop_id, first=first, last=last, currency=currency,
+        shop_id=shop_id,
+        first=first,
+        last=last,
+        currency=currency,
         computed_at=newest.isoformat() if newest else None,
         totals=Totals(
             **{name: sums[name] for name in COUNTS},
@@ -169,12 +198,18 @@ def report(session: Session, shop_id: int, first: date, last: date, currency: st
         ),
         first_response={"assistant": _times(hists["fr_ai"]), "people": _times(hists["fr_human"])},
         resolution={"assistant": _times(hists["res_ai"]), "people": _times(hists["res_human"])},
-        csat=Csat(count=rated, average=round(sum(int(k) * n for k, n in csat.items()) / rated, 2) if rated else None,
-                  scores={str(s): csat.get(str(s), 0) for s in range(1, 6)}),
-        intents=[Intent(intent=k, count=n) for k, n in sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))
-                 [:TOP_INTENTS]],
-        gaps=[Gap(question=g.text, count=g.count, wordings=g.variants, conversations=g.conversations)
-              for g in gaps.group([tuple(v) for v in gap_keys.values()], TOP_GAPS)],
+        csat=Csat(
+            count=rated,
+            average=round(sum(int(k) * n for k, n in csat.items()) / rated, 2) if rated else None,
+            scores={str(s): csat.get(str(s), 0) for s in range(1, 6)},
+        ),
+        intents=[
+            Intent(intent=k, count=n) for k, n in sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_INTENTS]
+        ],
+        gaps=[
+            Gap(question=g.text, count=g.count, wordings=g.variants, conversations=g.conversations)
+            for g in gaps.group([tuple(v) for v in gap_keys.values()], TOP_GAPS)
+        ],
         days=days,
     )
 

@@ -11,6 +11,7 @@ The widget reports what only the page sees (``POST /widget/v1/events``,
 core/widget/events.py): loads, opens, proactive triggers fired and add to cart
 from a product card, with the A/B variants it shows.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, cast
@@ -23,8 +24,7 @@ from core.chat.frames import AbChoices, ConversationId
 from core.db import Conversation, Event
 
 #: The widget's kinds -> the stored event kinds.
-WIDGET_KINDS = {"load": "widget_load", "open": "widget_open", "trigger": "trigger_fired",
-                "add_to_cart": "add_to_cart"}
+WIDGET_KINDS = {"load": "widget_load", "open": "widget_open", "trigger": "trigger_fired", "add_to_cart": "add_to_cart"}
 MAX_BODY = 4096
 MAX_EVENTS = 20
 
@@ -56,8 +56,11 @@ def store_widget_events(session: Session, shop_id: int, body: WidgetEvents) -> i
     """One insert of every event; a conversation id that is not the shop's is dropped
     (the beacon carries no token: it can only point at the shop's own conversations)."""
     named = {e.conversation_id for e in body.events if e.conversation_id is not None}
-    ours = set(session.scalars(select(Conversation.id).where(Conversation.id.in_(named),
-                                                             Conversation.shop_id == shop_id))) if named else set()
+    ours = (
+        set(session.scalars(select(Conversation.id).where(Conversation.id.in_(named), Conversation.shop_id == shop_id)))
+        if named
+        else set()
+    )
     rows: list[dict[str, Any]] = []
     for e in body.events:
         data: dict[str, Any] = {}
@@ -67,7 +70,13 @@ def store_widget_events(session: Session, shop_id: int, body: WidgetEvents) -> i
             data["trigger"] = e.trigger
         if e.product_id is not None:
             data["product_id"] = e.product_id
-        rows.append({"shop_id": shop_id, "kind": WIDGET_KINDS[e.kind], "data": data,
-                     "conversation_id": e.conversation_id if e.conversation_id in ours else None})
+        rows.append(
+            {
+                "shop_id": shop_id,
+                "kind": WIDGET_KINDS[e.kind],
+                "data": data,
+                "conversation_id": e.conversation_id if e.conversation_id in ours else None,
+            }
+        )
     session.execute(cast(Table, Event.__table__).insert(), rows)
     return len(rows)

@@ -27,6 +27,7 @@ add to cart from the widget's events' own ``ab``; conversations, resolutions
 and orders through the conversation's visitor (``visitors.context["ab"]``,
 from ``hello``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,17 @@ MAX_GAP_KEYS = 50
 CONVERSATIONS_PER_GAP = 5
 CHUNK = 500
 
-DAY_KINDS = ("widget_load", "widget_open", "trigger_fired", "add_to_cart", "csat", "assistant_reply",
-             "guard_trip", "content_gap", "order_created")
+DAY_KINDS = (
+    "widget_load",
+    "widget_open",
+    "trigger_fired",
+    "add_to_cart",
+    "csat",
+    "assistant_reply",
+    "guard_trip",
+    "content_gap",
+    "order_created",
+)
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
@@ -66,12 +76,14 @@ def _bounds(day: date) -> tuple[datetime, datetime]:
 
 def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
     for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
+        yield ids[i : i + CHUNK]
 
 
 def _ab_bucket(ab: dict[str, Any], experiment: str, variant: str) -> dict[str, Any]:
-    return ab.setdefault(experiment, {}).setdefault(variant, {
-        "views": 0, "opens": 0, "conversations": 0, "resolved": 0, "add_to_cart": 0, "orders": 0, "revenue": "0"})
+    return ab.setdefault(experiment, {}).setdefault(
+        variant,
+        {"views": 0, "opens": 0, "conversations": 0, "resolved": 0, "add_to_cart": 0, "orders": 0, "revenue": "0"},
+    )
 
 
 def _choices(value: Any) -> dict[str, str]:
@@ -82,25 +94,42 @@ def compute_day(session: Session, shop_id: int, day: date) -> dict[str, Any]:
     """The figures of one shop's day (see the module's definitions)."""
     start, end = _bounds(day)
     ab: dict[str, Any] = {}
-    data: dict[str, Any] = {"conversations": 0, "resolved_ai": 0, "handoffs": 0, "shopper_messages": 0,
-                            "assistant_messages": 0, "agent_replies": 0, "fr_ai": {}, "fr_human": {},
-                            "res_ai": {}, "res_human": {}}
+    data: dict[str, Any] = {
+        "conversations": 0,
+        "resolved_ai": 0,
+        "handoffs": 0,
+        "shopper_messages": 0,
+        "assistant_messages": 0,
+        "agent_replies": 0,
+        "fr_ai": {},
+        "fr_human": {},
+        "res_ai": {},
+        "res_human": {},
+    }
 
     # -- the conversations that began today ---------------------------------
-    conversations = session.execute(select(Conversation.id, Conversation.visitor_id).where(
-        Conversation.shop_id == shop_id, Conversation.created_at >= start, Conversation.created_at < end)).all()
+    conversations = session.execute(
+        select(Conversation.id, Conversation.visitor_id).where(
+            Conversation.shop_id == shop_id, Conversation.created_at >= start, Conversation.created_at < end
+        )
+    ).all()
     ids = [c for c, _ in conversations]
     visitor_of = dict(conversations)
     lines: dict[int, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
     handed: dict[int, datetime] = {}
     answered: set[int] = set()
     for chunk in _chunks(ids):
-        for cid, author, at in session.execute(select(Message.conversation_id, Message.author, Message.created_at)
-                                               .where(Message.conversation_id.in_(chunk))):
+        for cid, author, at in session.execute(
+            select(Message.conversation_id, Message.author, Message.created_at).where(
+                Message.conversation_id.in_(chunk)
+            )
+        ):
             lines[cid][author].append(at)
-        for cid, kind, payload, at in session.execute(select(Event.conversation_id, Event.kind, Event.data,
-                                                             Event.created_at).where(
-                Event.conversation_id.in_(chunk), Event.kind.in_(("handoff", "assistant_reply")))):
+        for cid, kind, payload, at in session.execute(
+            select(Event.conversation_id, Event.kind, Event.data, Event.created_at).where(
+                Event.conversation_id.in_(chunk), Event.kind.in_(("handoff", "assistant_reply"))
+            )
+        ):
             if kind == "handoff":
                 handed[cid] = min(handed.get(cid, at), at)
             elif (payload or {}).get("answered", True) and (payload or {}).get("grounded", True):
@@ -108,8 +137,11 @@ def compute_day(session: Session, shop_id: int, day: date) -> dict[str, Any]:
     ab_of_visitor = _visitor_choices(session, set(visitor_of.values()))
     for cid in ids:
         by = lines.get(cid, {})
-        shopper, bot, agent = sorted(by.get("visitor", [])), sorted(by.get("assistant", [])), \
-            sorted(by.get("agent", []))
+        shopper, bot, agent = (
+            sorted(by.get("visitor", [])),
+            sorted(by.get("assistant", [])),
+            sorted(by.get("agent", [])),
+        )
         data["conversations"] += 1
         data["shopper_messages"] += len(shopper)
         data["assistant_messages"] += len(bot)
@@ -142,9 +174,11 @@ def compute_day(session: Session, shop_id: int, day: date) -> dict[str, Any]:
     gap_keys: dict[str, dict[str, Any]] = {}
     orders_seen: set[str] = set()
     attributed_orders: list[tuple[int, Decimal]] = []
-    rows = session.execute(select(Event.kind, Event.conversation_id, Event.data).where(
-        Event.shop_id == shop_id, Event.kind.in_(DAY_KINDS), Event.created_at >= start, Event.created_at < end)
-        .order_by(Event.id))
+    rows = session.execute(
+        select(Event.kind, Event.conversation_id, Event.data)
+        .where(Event.shop_id == shop_id, Event.kind.in_(DAY_KINDS), Event.created_at >= start, Event.created_at < end)
+        .order_by(Event.id)
+    )
     for kind, cid, payload in rows:
         payload = payload or {}
         if kind in ("widget_load", "widget_open", "add_to_cart"):
@@ -187,14 +221,24 @@ def compute_day(session: Session, shop_id: int, day: date) -> dict[str, Any]:
             revenue[str(payload.get("currency") or "")] += amount
             attributed_orders.append((cid, amount))
     _orders_by_variant(session, attributed_orders, ab)
-    data.update({
-        "loads": counts["widget_load"], "opens": counts["widget_open"], "triggers": counts["trigger_fired"],
-        "add_to_cart": counts["add_to_cart"], "answers": counts["answers"], "refused": counts["refused"],
-        "orders": counts["orders"], "revenue": {c: f"{v:.2f}" for c, v in revenue.items()},
-        "trigger_counts": dict(triggers), "intents": dict(intents), "engines": dict(engines), "csat": dict(csat),
-        "gaps": dict(sorted(gap_keys.items(), key=lambda kv: -kv[1]["n"])[:MAX_GAP_KEYS]),
-        "ab": ab,
-    })
+    data.update(
+        {
+            "loads": counts["widget_load"],
+            "opens": counts["widget_open"],
+            "triggers": counts["trigger_fired"],
+            "add_to_cart": counts["add_to_cart"],
+            "answers": counts["answers"],
+            "refused": counts["refused"],
+            "orders": counts["orders"],
+            "revenue": {c: f"{v:.2f}" for c, v in revenue.items()},
+            "trigger_counts": dict(triggers),
+            "intents": dict(intents),
+            "engines": dict(engines),
+            "csat": dict(csat),
+            "gaps": dict(sorted(gap_keys.items(), key=lambda kv: -kv[1]["n"])[:MAX_GAP_KEYS]),
+            "ab": ab,
+        }
+    )
     return data
 
 
@@ -217,8 +261,9 @@ def _orders_by_variant(session: Session, orders: list[tuple[int, Decimal]], ab: 
         return
     visitor_of: dict[int, str] = {}
     for chunk in _chunks(sorted({cid for cid, _ in orders})):
-        visitor_of.update(session.execute(select(Conversation.id, Conversation.visitor_id)
-                                          .where(Conversation.id.in_(chunk))).all())
+        visitor_of.update(
+            session.execute(select(Conversation.id, Conversation.visitor_id).where(Conversation.id.in_(chunk))).all()
+        )
     choices = _visitor_choices(session, set(visitor_of.values()))
     for cid, amount in orders:
         for experiment, variant in choices.get(visitor_of.get(cid, ""), {}).items():
@@ -230,8 +275,9 @@ def _orders_by_variant(session: Session, orders: list[tuple[int, Decimal]], ab: 
 def store_day(session: Session, shop_id: int, day: date) -> AnalyticsDay:
     data = compute_day(session, shop_id, day)
     found_gaps, split = data.pop("gaps"), data.pop("ab")
-    row = session.scalar(select(AnalyticsDay).where(AnalyticsDay.shop_id == shop_id, AnalyticsDay.day == day)
-                         .with_for_update())
+    row = session.scalar(
+        select(AnalyticsDay).where(AnalyticsDay.shop_id == shop_id, AnalyticsDay.day == day).with_for_update()
+    )
     if row is None:
         row = AnalyticsDay(shop_id=shop_id, day=day, data=data, gaps=found_gaps, ab=split)
         session.add(row)

@@ -1,6 +1,7 @@
 """Confidence intervals and a verdict for A/B results, with the standard library's
 ``statistics.NormalDist`` (no dependency: a Wilson interval and a two-proportion
 z-test are a few lines on top of it)."""
+
 from __future__ import annotations
 
 import math
@@ -63,15 +64,21 @@ def percent(x: float | None) -> str:
 def verdict(metric: str, control_key: str, control: Rate, key: str, other: Rate, *, minimum: int = 100) -> str:
     """A sentence a merchant can act on, about ``metric`` of variant ``key`` against the control."""
     if control.trials < minimum or other.trials < minimum:
-        return (f"Too early to tell: each variant needs at least {minimum} views "
-                f"({control_key}: {control.trials}, {key}: {other.trials}).")
+        return (
+            f"Too early to tell: each variant needs at least {minimum} views "
+            f"({control_key}: {control.trials}, {key}: {other.trials})."
+        )
     found = compare(control, other)
     assert found is not None
     points = f"{found.difference * 100:+.1f} points (95% CI {found.low * 100:+.1f} to {found.high * 100:+.1f})"
     if not found.significant:
-        return (f"No clear difference yet in {metric}: {key} {percent(other.value)} vs {control_key} "
-                f"{percent(control.value)}, {points}. Keep it running or call it a tie.")
+        return (
+            f"No clear difference yet in {metric}: {key} {percent(other.value)} vs {control_key} "
+            f"{percent(control.value)}, {points}. Keep it running or call it a tie."
+        )
     better = found.difference > 0
-    return (f"{key} is {'better' if better else 'worse'} than {control_key} at {metric}: "
-            f"{percent(other.value)} vs {percent(control.value)}, {points}; "
-            f"{'likely a real improvement' if better else 'likely a real drop'} (p = {found.p_value:.3f}).")
+    return (
+        f"{key} is {'better' if better else 'worse'} than {control_key} at {metric}: "
+        f"{percent(other.value)} vs {percent(control.value)}, {points}; "
+        f"{'likely a real improvement' if better else 'likely a real drop'} (p = {found.p_value:.3f})."
+    )

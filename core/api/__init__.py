@@ -1,6 +1,7 @@
 """StoreChat's HTTP API described (:mod:`core.api.openapi`, ``/api/openapi.json``), its
 HTTP errors answered as JSON (:mod:`core.api.errors`), and input no column can store
 refused at the door (:mod:`core.api.input_guard`)."""
+
 from flask import Flask
 
 from core.api import errors, input_guard, openapi

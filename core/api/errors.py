@@ -3,6 +3,7 @@
 number, a path under the API that does not exist), a method a route does not take,
 or a body over the size limit would otherwise get Werkzeug's HTML page, which a
 script cannot read. Pages (the admin's forms, the install pages) keep their HTML."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,18 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 #: Paths that answer JSON (core/api/openapi.py documents them).
-JSON_PATHS = ("/api/", "/admin/inbox/api/", "/admin/api/", "/admin/analytics/export.csv",
-              "/admin/settings/install/sync/", "/webhooks/", "/widget/v1/", "/connect/", "/healthz", "/readyz")
+JSON_PATHS = (
+    "/api/",
+    "/admin/inbox/api/",
+    "/admin/api/",
+    "/admin/analytics/export.csv",
+    "/admin/settings/install/sync/",
+    "/webhooks/",
+    "/widget/v1/",
+    "/connect/",
+    "/healthz",
+    "/readyz",
+)
 
 
 def is_api_path(path: str) -> bool:
@@ -26,9 +37,11 @@ def _code(exc: HTTPException) -> str:
 def _json_error(exc: HTTPException) -> HTTPException | tuple[Response, int]:
     if not is_api_path(request.path) or exc.code is None or exc.code < 400:
         return exc
-    message = {404: "no such API endpoint or object (an id must be a whole number)",
-               405: f"this endpoint does not take {request.method}",
-               413: "the request body is too large"}.get(exc.code, exc.description or exc.name)
+    message = {
+        404: "no such API endpoint or object (an id must be a whole number)",
+        405: f"this endpoint does not take {request.method}",
+        413: "the request body is too large",
+    }.get(exc.code, exc.description or exc.name)
     response = jsonify(error={"code": _code(exc), "message": message})
     if exc.code == 405 and exc.response is None:
         allowed = getattr(exc, "valid_methods", None)

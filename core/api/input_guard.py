@@ -2,6 +2,7 @@
 database column can store it (PostgreSQL's text refuses it), so a site key, search,
 id or form field with one would otherwise fail deep in a query, as a 500. JSON bodies
 are checked where they are parsed (:func:`core.json_input.unstorable`)."""
+
 from __future__ import annotations
 
 from flask import Flask, abort, request
@@ -19,9 +20,11 @@ def _nul_in_request() -> str | None:
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             return f"the query parameter {key.replace(chr(0), '')[:40]!r} contains a NUL character"
-    if (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-            and (request.content_length or 0) <= MAX_CHECKED_FORM
-            and not request.path.startswith(RAW_BODY_PREFIXES)):
+    if (
+        request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and (request.content_length or 0) <= MAX_CHECKED_FORM
+        and not request.path.startswith(RAW_BODY_PREFIXES)
+    ):
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 return f"the form field {key.replace(chr(0), '')[:40]!r} contains a NUL character"

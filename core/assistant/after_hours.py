@@ -8,6 +8,7 @@ reply that does not name the time. The words are the shopper's language as
 the widget chooses it (:mod:`core.business_hours_words`); the figures in
 them come from the tool result, so the grounding guard lets them through.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

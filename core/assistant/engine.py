@@ -5,6 +5,7 @@ resolver from the shop's settings. Every engine answers only from the tool
 results of the current turn, which the reply records for audit; the
 grounding guard (guard.py) checks that in code, whatever the engine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,8 +1,9 @@
-""""Test this engine": three shopper questions through an engine, as a shopper's
+""" "Test this engine": three shopper questions through an engine, as a shopper's
 line goes (the engine with the shop's tools, then the grounding guard), with
 nothing stored. The admin's assistant page runs it on the settings not yet
 saved, so a merchant sees an endpoint, model or key work before choosing it.
 """
+
 from __future__ import annotations
 
 import time
@@ -37,9 +38,11 @@ class Answer:
 def questions(session: Session, shop: Shop) -> list[str]:
     """Three questions a shopper of this shop might ask: its catalog, one product, a policy."""
     title = session.scalar(shelf.products(shop.id, Product.title).order_by(Product.id).limit(1))
-    return ["What do you sell?",
-            f"Do you have the {title}? How much is it?" if title else "Do you have anything on sale?",
-            "What is your returns policy?"]
+    return [
+        "What do you sell?",
+        f"Do you have the {title}? How much is it?" if title else "Do you have anything on sale?",
+        "What is your returns policy?",
+    ]
 
 
 def engine_for(config: dict[str, Any]) -> Engine:
@@ -63,14 +66,20 @@ def run(session: Session, shop: Shop, config: dict[str, Any]) -> list[Answer]:
             started = time.monotonic()
             tools = Tools(session, shop, None)
             reply = engine.reply(Turn(shop=shop, conversation_id=0, text=question), tools)
-            fallback = next((e.data for e in session.new if isinstance(e, Event) and e.kind == "llm_fallback"),
-                            None)
-            answers.append(Answer(
-                question=question, text=reply.text, engine=reply.engine or "builtin",
-                seconds=round(time.monotonic() - started, 2), tools=[c["tool"] for c in tools.calls],
-                fallback=(f"{fallback.get('reason')}: {fallback.get('detail') or ''}".strip(": ")
-                          if fallback else None),
-                ungrounded=guard.ungrounded(reply.text, tools.calls, question)))
+            fallback = next((e.data for e in session.new if isinstance(e, Event) and e.kind == "llm_fallback"), None)
+            answers.append(
+                Answer(
+                    question=question,
+                    text=reply.text,
+                    engine=reply.engine or "builtin",
+                    seconds=round(time.monotonic() - started, 2),
+                    tools=[c["tool"] for c in tools.calls],
+                    fallback=(
+                        f"{fallback.get('reason')}: {fallback.get('detail') or ''}".strip(": ") if fallback else None
+                    ),
+                    ungrounded=guard.ungrounded(reply.text, tools.calls, question),
+                )
+            )
             session.rollback()
     finally:
         session.rollback()

@@ -34,6 +34,7 @@ Measured, per run:
 - latency: from sending a line to receiving its reply on the socket, p50 and
   p99 (nearest rank), plus the server-side time the engine's events record.
 """
+
 from __future__ import annotations
 
 import json
@@ -123,8 +124,9 @@ def load_sets(paths: list[Path]) -> list[tuple[str, list[Case]]]:
         cases = load_cases(path)
         for case in cases:
             if (name, case.id) in where:
-                raise EvalFileError(f"{path} line {case.line}: duplicate id {case.id!r} "
-                                    f"(first in {where[name, case.id]})")
+                raise EvalFileError(
+                    f"{path} line {case.line}: duplicate id {case.id!r} (first in {where[name, case.id]})"
+                )
             where[name, case.id] = path
         sets.append((name, cases))
     return sets
@@ -159,9 +161,16 @@ def parse_case(raw: str, number: int = 0, *, where: str = "", lang: str = "en") 
         raise EvalFileError(f"{where}: 'intent' must be a non-empty string")
     if "lang" in data and (not isinstance(data["lang"], str) or not re.fullmatch(r"[a-z]{2,3}", data["lang"])):
         raise EvalFileError(f"{where}: 'lang' must be a language code such as \"es\"")
-    return Case(id=data["id"], turns=tuple(turns), must_include=tuple(data["must_include"]),
-                must_not_include=tuple(data["must_not_include"]), handoff=data.get("handoff"),
-                intent=data.get("intent"), line=number, lang=data.get("lang") or lang)
+    return Case(
+        id=data["id"],
+        turns=tuple(turns),
+        must_include=tuple(data["must_include"]),
+        must_not_include=tuple(data["must_not_include"]),
+        handoff=data.get("handoff"),
+        intent=data.get("intent"),
+        line=number,
+        lang=data.get("lang") or lang,
+    )
 
 
 # -- the socket ------------------------------------------------------------------
@@ -174,8 +183,15 @@ class ReplyTimeout(StoreChatError):
 class VisitorSocket:
     """A shopper's connection to ``/ws/visitor`` (docs/protocol.md), blocking."""
 
-    def __init__(self, base_url: str, site_key: str, *, origin: str | None = None, timeout: float = 15,
-                 address: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        site_key: str,
+        *,
+        origin: str | None = None,
+        timeout: float = 15,
+        address: str | None = None,
+    ) -> None:
         url = base_url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/ws/visitor"
         options: dict[str, Any] = {"origin": origin} if origin else {}
         if address:
@@ -210,8 +226,9 @@ class VisitorSocket:
         if frame.get("type") == "conversation":
             self.status = frame.get("status") or self.status
         if frame.get("type") == "error" and frame.get("fatal"):
-            raise StoreChatError(f"the server refused: {frame.get('code')}: {frame.get('message')}",
-                                 code="eval_refused")
+            raise StoreChatError(
+                f"the server refused: {frame.get('code')}: {frame.get('message')}", code="eval_refused"
+            )
         return frame
 
     def expect(self, wanted: Any, timeout: float | None = None) -> dict[str, Any]:
@@ -237,8 +254,9 @@ class VisitorSocket:
                 self.conversation_id = frame["conversation_id"]
                 return int(frame["seq"])
             if frame.get("code") != "rate_limited":
-                raise StoreChatError(f"message refused: {frame.get('code')}: {frame.get('message')}",
-                                     code="eval_refused")
+                raise StoreChatError(
+                    f"message refused: {frame.get('code')}: {frame.get('message')}", code="eval_refused"
+                )
             time.sleep(1.0)
         raise StoreChatError("still rate limited after 30 tries", code="eval_refused")
 
@@ -250,8 +268,15 @@ class VisitorSocket:
         if self.status != "ai":
             return True
         try:
-            self.expect(lambda f: f["type"] == "conversation" and f.get("status") != "ai"
-                        or f["type"] == "message" and f.get("author") == "system", timeout)
+            self.expect(
+                lambda f: (
+                    f["type"] == "conversation"
+                    and f.get("status") != "ai"
+                    or f["type"] == "message"
+                    and f.get("author") == "system"
+                ),
+                timeout,
+            )
         except ReplyTimeout:
             return False
         self.status = "waiting_human" if self.status == "ai" else self.status
@@ -295,8 +320,9 @@ def checked_text(text: str, cards: list[dict[str, Any]]) -> str:
                 parts.append(str(card[key]))
         if card.get("price") and card.get("currency"):
             try:
-                parts.append(format_price_range(card["price"], card.get("price_max") or card["price"],
-                                                card["currency"]))
+                parts.append(
+                    format_price_range(card["price"], card.get("price_max") or card["price"], card["currency"])
+                )
             except (ArithmeticError, ValueError):
                 pass
     return _spaces("\n".join(parts)).casefold()
@@ -315,16 +341,14 @@ def judge(case: Case, text: str, cards: list[dict[str, Any]], handoff: bool) -> 
     return failures
 
 
-def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float,
-             number: int = 0) -> Outcome:
+def run_case(case: Case, base_url: str, shop: Shop, db: Database | None, timeout: float, number: int = 0) -> Outcome:
     """One case in a new conversation. ``number`` gives the shopper an address of their own
     (``2001:db8:<n>::1``, a documentation address in a /64 of its own, sent as X-Forwarded-For,
     which a server the eval started trusts): per-address limits such as failed order lookups then
     count per case, as they would for different shoppers, however many cases and files a run has."""
     out = Outcome(case)
     origin = (shop.allowed_origins or [None])[0]
-    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout,
-                         address=f"2001:db8:{number + 1:x}::1")
+    sock = VisitorSocket(base_url, shop.site_key, origin=origin, timeout=timeout, address=f"2001:db8:{number + 1:x}::1")
     try:
         for turn in case.turns:
             if sock.status != "ai":
@@ -357,9 +381,12 @@ def _flagged_handoff(db: Database, conversation_id: int | None) -> bool | None:
     if conversation_id is None:
         return None
     with db.session() as session:
-        data = session.scalar(select(Event.data).where(Event.conversation_id == conversation_id,
-                                                        Event.kind == "assistant_reply")
-                              .order_by(Event.id.desc()).limit(1))
+        data = session.scalar(
+            select(Event.data)
+            .where(Event.conversation_id == conversation_id, Event.kind == "assistant_reply")
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
     return bool((data or {}).get("handoff")) if data is not None else None
 
 
@@ -393,8 +420,10 @@ class Report:
         groups: dict[str, list[Outcome]] = {}
         for o in self.outcomes:
             groups.setdefault(o.case.lang, []).append(o)
-        return {k: (sum(o.passed for o in v), len(v), sum(o.guard_trips for o in v))
-                for k, v in sorted(groups.items(), key=lambda kv: (kv[0] != "en", kv[0]))}
+        return {
+            k: (sum(o.passed for o in v), len(v), sum(o.guard_trips for o in v))
+            for k, v in sorted(groups.items(), key=lambda kv: (kv[0] != "en", kv[0]))
+        }
 
     @property
     def passed(self) -> int:
@@ -414,29 +443,46 @@ class Report:
             "url": self.base_url,
             "total": len(self.outcomes),
             "passed": self.passed,
-            "accuracy": {"overall": round(self.accuracy, 4),
-                         "by_intent": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4)}
-                                       for k, (p, n) in self.by_intent().items()},
-                         "by_catalog": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4), "guard_trips": g}
-                                        for k, (p, n, g) in self.by_catalog().items()},
-                         "by_language": {k: {"passed": p, "total": n, "accuracy": round(p / n, 4),
-                                             "guard_trips": g}
-                                         for k, (p, n, g) in self.by_language().items()}},
+            "accuracy": {
+                "overall": round(self.accuracy, 4),
+                "by_intent": {
+                    k: {"passed": p, "total": n, "accuracy": round(p / n, 4)} for k, (p, n) in self.by_intent().items()
+                },
+                "by_catalog": {
+                    k: {"passed": p, "total": n, "accuracy": round(p / n, 4), "guard_trips": g}
+                    for k, (p, n, g) in self.by_catalog().items()
+                },
+                "by_language": {
+                    k: {"passed": p, "total": n, "accuracy": round(p / n, 4), "guard_trips": g}
+                    for k, (p, n, g) in self.by_language().items()
+                },
+            },
             "guard_trips": self.guard_trips,
             "handoffs": self.handoffs,
             "latency_ms": _stats(self.latencies),
             "server_ms": _stats(self.server_ms),
-            "cases": {(f"{o.catalog}/{o.case.id}" if o.catalog else o.case.id): {"pass": o.passed,
-                                  "intent": o.case.intent, "catalog": o.catalog,
-                                  "lang": o.case.lang, "reply": o.reply,
-                                  "cards": [c.get("title") for c in o.cards], "handoff": o.handoff,
-                                  "failures": o.failures, "guard_trips": o.guard_trips}
-                      for o in self.outcomes},
+            "cases": {
+                (f"{o.catalog}/{o.case.id}" if o.catalog else o.case.id): {
+                    "pass": o.passed,
+                    "intent": o.case.intent,
+                    "catalog": o.catalog,
+                    "lang": o.case.lang,
+                    "reply": o.reply,
+                    "cards": [c.get("title") for c in o.cards],
+                    "handoff": o.handoff,
+                    "failures": o.failures,
+                    "guard_trips": o.guard_trips,
+                }
+                for o in self.outcomes
+            },
         }
 
     def format(self) -> str:
-        lines = [f"StoreChat eval: {len(self.outcomes)} cases against {self.shop} at {self.base_url}", "",
-                 f"{'intent':<20} {'cases':>6} {'passed':>7} {'accuracy':>9}"]
+        lines = [
+            f"StoreChat eval: {len(self.outcomes)} cases against {self.shop} at {self.base_url}",
+            "",
+            f"{'intent':<20} {'cases':>6} {'passed':>7} {'accuracy':>9}",
+        ]
         for intent, (p, n) in self.by_intent().items():
             lines.append(f"{intent:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}%")
         lines.append(f"{'overall':<20} {len(self.outcomes):>6} {self.passed:>7} {100 * self.accuracy:>8.1f}%")
@@ -451,9 +497,13 @@ class Report:
             for lang, (p, n, g) in languages.items():
                 lines.append(f"{lang:<20} {n:>6} {p:>7} {100 * p / n:>8.1f}% {g:>12}")
         lat, srv = _stats(self.latencies), _stats(self.server_ms)
-        lines += ["", f"guard trips: {self.guard_trips}", f"handoffs: {self.handoffs}",
-                  f"latency (socket round trip): p50 {lat['p50']} ms, p99 {lat['p99']} ms over {lat['count']} replies",
-                  f"latency (server, engine + guard): p50 {srv['p50']} ms, p99 {srv['p99']} ms"]
+        lines += [
+            "",
+            f"guard trips: {self.guard_trips}",
+            f"handoffs: {self.handoffs}",
+            f"latency (socket round trip): p50 {lat['p50']} ms, p99 {lat['p99']} ms over {lat['count']} replies",
+            f"latency (server, engine + guard): p50 {srv['p50']} ms, p99 {srv['p99']} ms",
+        ]
         failed = [o for o in self.outcomes if not o.passed]
         if failed:
             lines += ["", "failed:"]
@@ -474,8 +524,16 @@ def _stats(values: list[float]) -> dict[str, Any]:
     return {"p50": rank(50), "p99": rank(99), "count": len(ordered)}
 
 
-def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, timeout: float = 15,
-        catalog: str = "", first: int = 0) -> Report:
+def run(
+    cases: list[Case],
+    base_url: str,
+    shop: Shop,
+    db: Database | None,
+    *,
+    timeout: float = 15,
+    catalog: str = "",
+    first: int = 0,
+) -> Report:
     """``first``: the number of cases run before these in the same run (each case's shopper
     address is its own across every set of a run)."""
     outcomes = [run_case(case, base_url, shop, db, timeout, first + number) for number, case in enumerate(cases)]
@@ -485,9 +543,13 @@ def run(cases: list[Case], base_url: str, shop: Shop, db: Database | None, *, ti
     ids = [o.conversation_id for o in outcomes if o.conversation_id is not None]
     if db is not None and ids:
         with db.session() as session:
-            rows = session.execute(select(Event.conversation_id, Event.kind, Event.data).where(
-                Event.shop_id == shop.id, Event.conversation_id.in_(ids),
-                Event.kind.in_(("guard_trip", "assistant_reply"))))
+            rows = session.execute(
+                select(Event.conversation_id, Event.kind, Event.data).where(
+                    Event.shop_id == shop.id,
+                    Event.conversation_id.in_(ids),
+                    Event.kind.in_(("guard_trip", "assistant_reply")),
+                )
+            )
             per_case: dict[int, int] = {}
             for conversation_id, kind, data in rows:
                 if kind == "guard_trip":
@@ -504,9 +566,13 @@ def merge(reports: list[Report]) -> Report:
     """One report over several eval sets (one per catalog), each set's outcomes tagged with its catalog."""
     if len(reports) == 1:
         return reports[0]
-    return Report([o for r in reports for o in r.outcomes], sum(r.guard_trips for r in reports),
-                  [ms for r in reports for ms in r.server_ms], reports[0].base_url,
-                  ", ".join(r.shop for r in reports))
+    return Report(
+        [o for r in reports for o in r.outcomes],
+        sum(r.guard_trips for r in reports),
+        [ms for r in reports for ms in r.server_ms],
+        reports[0].base_url,
+        ", ".join(r.shop for r in reports),
+    )
 
 
 @contextmanager

@@ -13,6 +13,7 @@ decimal comma of ``core/widget/i18n.py`` ``NUMBERS``), "$1,234.50" is 1234.5 in
 English. What grounds a figure (tool results, the shopper's text) is read both
 ways, since a store's pages and the shopper may write either.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,10 @@ from core.widget.i18n import NUMBERS
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![A-Za-z\d])")
 _TOKEN = re.compile(r"\b[A-Z0-9]*\d[A-Z0-9]{5,}\b")  # tracking numbers, SKUs
 #: Decimal comma: "1.234,50", "1\u202f234,50", "19,99".
-_NUMBER_COMMA = re.compile(r"(?<![\w.,])\d{1,3}(?:[.\u202f\u00a0]\d{3})+(?:,\d+)?(?![\w\d])"
-                           r"|(?<![\w.,])\d+(?:,\d+)?(?![\w\d])")
+_NUMBER_COMMA = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[.\u202f\u00a0]\d{3})+(?:,\d+)?(?![\w\d])"
+    r"|(?<![\w.,])\d+(?:,\d+)?(?![\w\d])"
+)
 _ANY_NUMBER = re.compile(r"(?<![\w.,])\d(?:[\d.,\u202f\u00a0]*\d)?(?![A-Za-z\d])")
 #: Languages that write a decimal comma.
 COMMA_DECIMAL = frozenset(lang for lang, (decimal, _, _) in NUMBERS.items() if decimal == ",")
@@ -100,8 +103,10 @@ def ungrounded(text: str, tool_calls: list[dict[str, Any]], shopper_text: str, l
     # Arguments count only when the engine took them from the shopper's words
     # (the built-in engine); an LLM could otherwise ground a made-up figure by
     # passing it to a tool first.
-    allowed |= _grounds(json.loads(json.dumps(
-        [call.get("args") for call in tool_calls if call.get("by") != "openai"], default=str)), language)
+    allowed |= _grounds(
+        json.loads(json.dumps([call.get("args") for call in tool_calls if call.get("by") != "openai"], default=str)),
+        language,
+    )
     if language not in COMMA_DECIMAL:
         return sorted(f for f in figures(text) if f not in allowed)
     # A reply in a decimal-comma language may still quote a page or a model's "$1,234.50": a figure

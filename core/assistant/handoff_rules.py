@@ -7,6 +7,7 @@ and ``complaints`` (``"handoff"`` or ``"assistant"``). Whatever engine the shop
 uses, a line naming a topic (or a complaint, under ``"handoff"``) is answered by
 the built-in engine, whose rules hand it over (core/assistant/service.py).
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ English keeps the engine's own format (``$80.00``, ``1,234.50 CHF``); the other
 languages use the widget's format of the same locale (``core/widget/i18n.py``):
 ``80,00 $`` in Spanish, ``80,00 €`` in German, ``1 234,50 €`` in French.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

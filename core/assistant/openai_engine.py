@@ -3,6 +3,7 @@
 ``resolve_engine`` builds ``OpenAIEngine(shop.settings["assistant"],
 fallback=BuiltinEngine())`` when a shop's assistant engine is ``"openai"``.
 """
+
 from core.assistant.llm.engine import OpenAIEngine, StreamGate
 
 __all__ = ["OpenAIEngine", "StreamGate"]

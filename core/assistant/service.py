@@ -10,6 +10,7 @@ stored with ``client_id = "reply:<seq>"``, so a retried job can never answer
 the same line twice. A reply that hands off moves the conversation to
 waiting for a human.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,10 +43,14 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None or conversation.status != "ai":
             return
-        recent = list(session.scalars(
-            select(Message).where(Message.conversation_id == conversation_id)
-            .order_by(Message.seq.desc()).limit(HISTORY)
-        ))[::-1]
+        recent = list(
+            session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation_id)
+                .order_by(Message.seq.desc())
+                .limit(HISTORY)
+            )
+        )[::-1]
         burst: list[str] = []
         for m in reversed(recent):
             if m.author != "visitor":
@@ -80,9 +85,15 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         # The burst's last line says which address the shopper writes from (core/chat/service.py).
         client = (recent[-1].payload or {}).get("client")
         guesses = orders.Guesses(Attempts(svc.redis, orders.BACKOFF), client if isinstance(client, str) else None)
-        tools = Tools(session, shop, conversation_id,
-                      verified_customer_id=visitor.customer_ref if visitor else None, guesses=guesses,
-                      locale=_page_locale(visitor), release=True)
+        tools = Tools(
+            session,
+            shop,
+            conversation_id,
+            verified_customer_id=visitor.customer_ref if visitor else None,
+            guesses=guesses,
+            locale=_page_locale(visitor),
+            release=True,
+        )
         # All read: the connection goes back to the pool while the engine works (a model
         # may think for seconds); each tool call takes one for its own reads and returns it.
         session.commit()
@@ -94,26 +105,58 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
         if tripped:
             metrics.GUARD_TRIPS.inc()
             log.warning("grounding guard tripped in conversation %s: %s", conversation_id, tripped)
-            session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="guard_trip",
-                              data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine}))
+            session.add(
+                Event(
+                    shop_id=shop.id,
+                    conversation_id=conversation_id,
+                    kind="guard_trip",
+                    data={"ungrounded": tripped, "text": reply.text[:2000], "engine": reply.engine},
+                )
+            )
             said = Templates(shop.settings, reply.language or "en", supported(shop.locale) or "en")
-            reply = Reply(said.render("guard_safe"), quick_replies=quick("human", reply.language or "en"),
-                          intent=reply.intent, context=reply.context, usage=reply.usage, engine=reply.engine,
-                          handoff=reply.handoff, language=reply.language)
+            reply = Reply(
+                said.render("guard_safe"),
+                quick_replies=quick("human", reply.language or "en"),
+                intent=reply.intent,
+                context=reply.context,
+                usage=reply.usage,
+                engine=reply.engine,
+                handoff=reply.handoff,
+                language=reply.language,
+            )
         handoff = reply.handoff or tools.handoff_reason
         if handoff:  # outside business hours the reply names when the team is back, whatever the engine wrote
             reply.text = after_hours.said(reply.text, tools.calls)
         payload = _payload(reply, tools, tripped, time.perf_counter() - started)
         # Analytics rides on the reply's own transaction: no round trip of its own.
-        session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="assistant_reply",
-                          data={"intent": reply.intent, "engine": reply.engine, "ms": payload["ms"],
-                                "usage": reply.usage, "handoff": bool(handoff),
-                                "grounded": not tripped, "answered": payload["answered"]}))
+        session.add(
+            Event(
+                shop_id=shop.id,
+                conversation_id=conversation_id,
+                kind="assistant_reply",
+                data={
+                    "intent": reply.intent,
+                    "engine": reply.engine,
+                    "ms": payload["ms"],
+                    "usage": reply.usage,
+                    "handoff": bool(handoff),
+                    "grounded": not tripped,
+                    "answered": payload["answered"],
+                },
+            )
+        )
         if not payload["answered"]:  # a content gap: what the shop's pages could have answered
-            session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="content_gap",
-                              data={"text": turn.text[:500], "intent": reply.intent, "refused": bool(tripped)}))
-    stored = messages.append_message(svc.db, conversation_id, author="assistant", text=reply.text,
-                                     client_id=f"reply:{seq}", payload=payload)
+            session.add(
+                Event(
+                    shop_id=shop.id,
+                    conversation_id=conversation_id,
+                    kind="content_gap",
+                    data={"text": turn.text[:500], "intent": reply.intent, "refused": bool(tripped)},
+                )
+            )
+    stored = messages.append_message(
+        svc.db, conversation_id, author="assistant", text=reply.text, client_id=f"reply:{seq}", payload=payload
+    )
     if not stored.created:
         return
     metrics.ASSISTANT_REPLY_SECONDS.labels(reply.engine or "unknown").observe(time.perf_counter() - started)
@@ -167,8 +210,9 @@ def _streamer(svc: Services, shop_id: int, conversation_id: int, seq: int):  # t
 
     def send(text: str) -> None:
         try:
-            svc.bus.publish(shop_id, {"type": "delta", "conversation_id": conversation_id,
-                                      "reply_to": seq, "text": text})
+            svc.bus.publish(
+                shop_id, {"type": "delta", "conversation_id": conversation_id, "reply_to": seq, "text": text}
+            )
         except Exception:  # noqa: BLE001 - streaming is a nicety; the final message is what counts
             log.debug("could not publish a delta", exc_info=True)
 
@@ -181,6 +225,7 @@ def _hand_off(svc: Services, conversation_id: int, reason: str) -> None:
     except ownership.TransitionRefused:
         return  # someone took it meanwhile
     with svc.db.session() as session:
-        session.add(Event(shop_id=change.shop_id, conversation_id=conversation_id, kind="handoff",
-                          data={"reason": reason}))
+        session.add(
+            Event(shop_id=change.shop_id, conversation_id=conversation_id, kind="handoff", data={"reason": reason})
+        )
     svc.chat.announce_change(change)

@@ -10,6 +10,7 @@ loop puts back in the queue the conversations of agents who went away
 (core/privacy.py), and queues the nightly sync of connected shops
 (core/catalog/nightly.py).
 """
+
 from __future__ import annotations
 
 import logging

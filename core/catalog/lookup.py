@@ -8,6 +8,7 @@ order ("your most expensive linen shirt") are :func:`core.catalog.ranking.ranked
 Everything here reads only published products (through :mod:`core.catalog.shelf`
 or the search index's own published filter) and returns product ids.
 """
+
 from __future__ import annotations
 
 from rapidfuzz import fuzz, process
@@ -29,8 +30,10 @@ TITLE_SCORE = 80
 
 def catalog_size(session: Session, shop_id: int, upto: int) -> int:
     """How many published products the shop has, counted no further than ``upto`` (an index range scan)."""
-    return int(session.scalar(select(func.count()).select_from(
-        shelf.products(shop_id, Product.id).limit(upto).subquery())) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(shelf.products(shop_id, Product.id).limit(upto).subquery()))
+        or 0
+    )
 
 
 def product_by_title(session: Session, shop_id: int, title: str) -> int | None:

@@ -8,6 +8,7 @@ incremental sync of every active shop whose WordPress connection is on
 (a ``wordpress`` shop, or a WooCommerce one connected through the plugin).
 It runs in the sweeper's loop (core/assistant/sweeper.py) beside each worker.
 """
+
 from __future__ import annotations
 
 import logging

@@ -31,6 +31,7 @@ variants, a step of products at a time.
 (``core.assistant.tools.catalog.search`` with a ``sort`` or a ``vendor``)
 call it, and nothing else orders a shop's products by price or arrival.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,9 @@ from core.db import Product, Variant
 SORTS = ("price_desc", "price_asc", "newest", "best_value")
 #: Full-text matches ranked by price: the cost follows the matches, capped.
 MATCH_POOL = 2000
-PACK = re.compile(r"\b(?:pack|set|box|bundle|case) of (\d{1,4})\b|\b(\d{1,4})[- ]?(?:pack|pk|piece|pc|count|ct)s?\b",
-                   re.I)
+PACK = re.compile(
+    r"\b(?:pack|set|box|bundle|case) of (\d{1,4})\b|\b(\d{1,4})[- ]?(?:pack|pk|piece|pc|count|ct)s?\b", re.I
+)
 #: Products read per step when option values turn rows down.
 _STEP = 50
 #: Steps at most: option values that almost nothing has stop here instead of reading the catalog.
@@ -137,14 +139,16 @@ def _keep(session: Session, shop_id: int, ranking: Ranking, options: list[str], 
     """Those of ``ids`` (kept in order) with one variant in every option value asked (in stock, in bounds)."""
     wanted = {_norm(o) for o in options}
     fits: set[int] = set()
-    for pid, values, price, available in session.execute(shelf.variants_of(
-            shop_id, ids, Variant.product_id, Variant.option_values, Variant.price, Variant.available)):
+    for pid, values, price, available in session.execute(
+        shelf.variants_of(shop_id, ids, Variant.product_id, Variant.option_values, Variant.price, Variant.available)
+    ):
         if pid in fits or not wanted <= {_norm(v) for v in values or []}:
             continue
         if ranking.in_stock_only and not available:
             continue
         if (ranking.min_price is not None and price < ranking.min_price) or (
-                ranking.max_price is not None and price > ranking.max_price):
+            ranking.max_price is not None and price > ranking.max_price
+        ):
             continue
         fits.add(pid)
     return [i for i in ids if i in fits]
@@ -154,8 +158,9 @@ def _per_unit(session: Session, shop_id: int, ids: list[int]) -> list[int]:
     """``ids`` (cheapest first) re-ordered by price per unit, when every title states a pack size."""
     if len(ids) < 2:
         return ids
-    rows = session.execute(shelf.products(shop_id, Product.id, Product.title, Product.price_min)
-                           .where(Product.id.in_(ids))).all()
+    rows = session.execute(
+        shelf.products(shop_id, Product.id, Product.title, Product.price_min).where(Product.id.in_(ids))
+    ).all()
     units: dict[int, Decimal] = {}
     for pid, title, price in rows:
         m = PACK.search(title or "")
@@ -178,6 +183,8 @@ def vendors_named(session: Session, shop_id: int, phrases: list[str]) -> list[st
     wanted = sorted({p.strip().lower() for p in phrases if p.strip()})
     if not wanted:
         return []
-    firsts = [shelf.products(shop_id, Product.vendor).where(func.lower(Product.vendor) == w)
-              .limit(1).scalar_subquery() for w in wanted]
+    firsts = [
+        shelf.products(shop_id, Product.vendor).where(func.lower(Product.vendor) == w).limit(1).scalar_subquery()
+        for w in wanted
+    ]
     return sorted({v for v in session.execute(select(*firsts)).one() if v})[:5]

@@ -13,6 +13,7 @@ to ``MATCH`` / ``to_tsquery`` as is: it is reduced to plain word terms first,
 which makes query syntax errors impossible. Nothing here commits; the caller
 owns the transaction.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,11 +57,17 @@ ORDERS = {
     "price_asc": "t.price_min, t.id",
     "price_desc": "t.price_max DESC, t.id DESC",
 }
+
+
 def _product_filters(vendor: str | None, min_price: Decimal | None, max_price: Decimal | None) -> str:
     """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound)."""
-    return " ".join([*(["AND t.vendor = :vendor"] if vendor is not None else []),
-                     *(["AND t.price_max >= :low"] if min_price is not None else []),
-                     *(["AND t.price_min <= :high"] if max_price is not None else [])])
+    return " ".join(
+        [
+            *(["AND t.vendor = :vendor"] if vendor is not None else []),
+            *(["AND t.price_max >= :low"] if min_price is not None else []),
+            *(["AND t.price_min <= :high"] if max_price is not None else []),
+        ]
+    )
 
 
 def _prefix(term: str) -> bool:
@@ -73,8 +80,10 @@ def _prefix(term: str) -> bool:
 def _bounds(min_price: Decimal | None, max_price: Decimal | None) -> dict[str, float | None]:
     # Bound as floats: sqlite3 cannot bind a Decimal; prices have two decimals, which floats compare exactly
     # against the stored values (REAL in SQLite, numeric cast to float8 in PostgreSQL).
-    return {"low": None if min_price is None else float(min_price),
-            "high": None if max_price is None else float(max_price)}
+    return {
+        "low": None if min_price is None else float(min_price),
+        "high": None if max_price is None else float(max_price),
+    }
 
 
 #: Matches (in the whole index) up to which a product search is ranked in full. Ranking
@@ -88,6 +97,7 @@ RANK_ALL = 1000
 PROBE_ROWS = 1000
 #: Rows of the shop, newest first, tested in a second step when fewer than the limit passed in the first.
 PROBE_MORE = 5000
+
 
 @dataclass(frozen=True)
 class SearchHit:
@@ -149,13 +159,30 @@ def _clean(*parts: Any) -> str:
 
 def _product_row(p: Product) -> dict[str, Any]:
     """The indexed text of a product, split into the weighted fields."""
-    return _product_fields(p.id, p.shop_id, p.title, p.tags, p.product_type, p.options, p.vendor,
-                           p.body_text or html_to_text(p.body_html or ""), [v.title for v in p.variants])
+    return _product_fields(
+        p.id,
+        p.shop_id,
+        p.title,
+        p.tags,
+        p.product_type,
+        p.options,
+        p.vendor,
+        p.body_text or html_to_text(p.body_html or ""),
+        [v.title for v in p.variants],
+    )
 
 
-def _product_fields(product_id: int, shop_id: int, title: str, tags: list[Any] | None, product_type: str | None,
-                    options: list[Any] | None, vendor: str | None, body: str, variant_titles: list[str]
-                    ) -> dict[str, Any]:
+def _product_fields(
+    product_id: int,
+    shop_id: int,
+    title: str,
+    tags: list[Any] | None,
+    product_type: str | None,
+    options: list[Any] | None,
+    vendor: str | None,
+    body: str,
+    variant_titles: list[str],
+) -> dict[str, Any]:
     values: list[str] = []
     for opt in options or []:
         kept = [v for v in opt.get("values", []) if v != "Default Title"]
@@ -179,16 +206,37 @@ def _product_rows_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, 
     for chunk in _chunks(ids):
         titles: dict[int, list[str]] = {}
         for pid, title in session.execute(
-            select(Variant.product_id, Variant.title).where(Variant.product_id.in_(chunk))
+            select(Variant.product_id, Variant.title)
+            .where(Variant.product_id.in_(chunk))
             .order_by(Variant.product_id, Variant.position, Variant.id)
         ):
             titles.setdefault(pid, []).append(title)
         for p in session.execute(
-            select(Product.id, Product.shop_id, Product.title, Product.tags, Product.product_type, Product.options,
-                   Product.vendor, Product.body_text, Product.body_html).where(Product.id.in_(chunk))
+            select(
+                Product.id,
+                Product.shop_id,
+                Product.title,
+                Product.tags,
+                Product.product_type,
+                Product.options,
+                Product.vendor,
+                Product.body_text,
+                Product.body_html,
+            ).where(Product.id.in_(chunk))
         ):
-            rows.append(_product_fields(p.id, p.shop_id, p.title, p.tags, p.product_type, p.options, p.vendor,
-                                        p.body_text or html_to_text(p.body_html or ""), titles.get(p.id, [])))
+            rows.append(
+                _product_fields(
+                    p.id,
+                    p.shop_id,
+                    p.title,
+                    p.tags,
+                    p.product_type,
+                    p.options,
+                    p.vendor,
+                    p.body_text or html_to_text(p.body_html or ""),
+                    titles.get(p.id, []),
+                )
+            )
     return rows
 
 
@@ -243,9 +291,22 @@ class SearchBackend(Protocol):
         reaches ``upto`` and there are several terms, :meth:`together` (else ``[]``)."""
         ...
 
-    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
-                 min_price: Decimal | None = None, max_price: Decimal | None = None, prefix: bool = True) -> list[int]:
+    def matching(
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        *,
+        every: bool,
+        title: bool = False,
+        order: str = "newest",
+        vendor: str | None = None,
+        min_price: Decimal | None = None,
+        max_price: Decimal | None = None,
+        prefix: bool = True,
+    ) -> list[int]:
         """The shop's published products matching any term (``every``: all terms), in the title only when
         ``title``, in ``order`` (see :data:`ORDERS`), never ranked by relevance. ``newest`` is read in the
         index's order and stops at ``limit``; a price order sorts the matches. ``vendor``: exactly this
@@ -271,9 +332,7 @@ class SqliteBackend:
     """FTS5: rowid is the parent id; ``bm25`` is lower-is-better, so it is negated."""
 
     def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
-        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        )
+        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True))
         for chunk in _chunks(ids):
             session.execute(stmt, {"ids": list(chunk)})
 
@@ -292,7 +351,8 @@ class SqliteBackend:
     @staticmethod
     def _match(terms: Sequence[str], every: bool = False, title: bool = False, prefix: bool = True) -> str:
         match = (" AND " if every else " OR ").join(
-            '"' + t.replace('"', '""') + ('"*' if prefix and _prefix(t) else '"') for t in terms)
+            '"' + t.replace('"', '""') + ('"*' if prefix and _prefix(t) else '"') for t in terms
+        )
         return f"title : ({match})" if title else match
 
     def search(
@@ -314,9 +374,13 @@ class SqliteBackend:
 
     def estimate(self, session: Session, kind: str, terms: Sequence[str], upto: int) -> int:
         table = _KINDS[kind][0]
-        return int(session.scalar(
-            text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
-            {"match": self._match(terms, prefix=False), "upto": upto}) or 0)
+        return int(
+            session.scalar(
+                text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
+                {"match": self._match(terms, prefix=False), "upto": upto},
+            )
+            or 0
+        )
 
     def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
         count = self.estimate(session, "product", terms, upto)
@@ -330,20 +394,44 @@ class SqliteBackend:
                 kept.append(term)
         return kept
 
-    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
-                 min_price: Decimal | None = None, max_price: Decimal | None = None, prefix: bool = True) -> list[int]:
+    def matching(
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        *,
+        every: bool,
+        title: bool = False,
+        order: str = "newest",
+        vendor: str | None = None,
+        min_price: Decimal | None = None,
+        max_price: Decimal | None = None,
+        prefix: bool = True,
+    ) -> list[int]:
         # For ``newest`` FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join
         # stops at ``limit``; a price order sorts the shop's matches.
         stock = "AND t.available = :yes" if in_stock_only else ""
         by_vendor = _product_filters(vendor, min_price, max_price)
         sort = "product_search.rowid DESC" if order == "newest" else ORDERS[order]
-        return list(session.scalars(
-            text("SELECT t.id FROM product_search JOIN products t ON t.id = product_search.rowid "
-                 f"WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes {stock} "
-                 f"{by_vendor} ORDER BY {sort} LIMIT :limit"),
-            {"match": self._match(terms, every, title, prefix), "shop_id": shop_id, "yes": True, "limit": limit,
-             "vendor": vendor, **_bounds(min_price, max_price)}))
+        return list(
+            session.scalars(
+                text(
+                    "SELECT t.id FROM product_search JOIN products t ON t.id = product_search.rowid "
+                    f"WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes {stock} "
+                    f"{by_vendor} ORDER BY {sort} LIMIT :limit"
+                ),
+                {
+                    "match": self._match(terms, every, title, prefix),
+                    "shop_id": shop_id,
+                    "yes": True,
+                    "limit": limit,
+                    "vendor": vendor,
+                    **_bounds(min_price, max_price),
+                },
+            )
+        )
 
 
 @contextmanager
@@ -385,8 +473,7 @@ class PostgresBackend:
         "setweight(to_tsvector('english', :options), 'B') || "
         "setweight(to_tsvector('english', :vendor), 'C') || "
         "setweight(to_tsvector('english', :body), 'D')",
-        "document": "setweight(to_tsvector('english', :title), 'A') || "
-        "setweight(to_tsvector('english', :body), 'D')",
+        "document": "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :body), 'D')",
     }
 
     def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
@@ -419,7 +506,8 @@ class PostgresBackend:
         # Weight A is the title.
         # Restricted to titles, the query runs on ``title_document`` (see :meth:`matching`), not on weight A.
         return (" & " if every else " | ").join(
-            "'" + t.replace("'", "''") + "'" + (":*" if prefix and _prefix(t) else "") for t in terms)
+            "'" + t.replace("'", "''") + "'" + (":*" if prefix and _prefix(t) else "") for t in terms
+        )
 
     def search(
         self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
@@ -448,29 +536,67 @@ class PostgresBackend:
 
     def estimate(self, session: Session, kind: str, terms: Sequence[str], upto: int) -> int:
         with _index_scans(session):
-            return int(session.scalar(
-                text(f"SELECT count(*) FROM (SELECT 1 FROM {_KINDS[kind][0]} s "
-                     "WHERE s.document @@ to_tsquery('english', :tsquery) LIMIT :upto) m"),
-                {"tsquery": self._tsquery(terms, prefix=False), "upto": upto}) or 0)
+            return int(
+                session.scalar(
+                    text(
+                        f"SELECT count(*) FROM (SELECT 1 FROM {_KINDS[kind][0]} s "
+                        "WHERE s.document @@ to_tsquery('english', :tsquery) LIMIT :upto) m"
+                    ),
+                    {"tsquery": self._tsquery(terms, prefix=False), "upto": upto},
+                )
+                or 0
+            )
 
-    def matching(self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool,
-                 *, every: bool, title: bool = False, order: str = "newest", vendor: str | None = None,
-                 min_price: Decimal | None = None, max_price: Decimal | None = None, prefix: bool = True) -> list[int]:
+    def matching(
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        *,
+        every: bool,
+        title: bool = False,
+        order: str = "newest",
+        vendor: str | None = None,
+        min_price: Decimal | None = None,
+        max_price: Decimal | None = None,
+        prefix: bool = True,
+    ) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
         by_vendor = _product_filters(vendor, min_price, max_price)
         column = "title_document" if title else "document"
         if order == "newest":
-            return self._newest(session, shop_id, column, self._tsquery(terms, every, prefix), limit,
-                                f"{stock} {by_vendor}", {"vendor": vendor, **_bounds(min_price, max_price)})
-        sql = ("SELECT t.id FROM product_search s JOIN products t ON t.id = s.product_id "
-               f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ to_tsquery('english', :tsquery) "
-               f"AND t.shop_id = :shop_id AND t.published = :yes {stock} {by_vendor} "
-               f"ORDER BY {ORDERS[order]} LIMIT :limit")
+            return self._newest(
+                session,
+                shop_id,
+                column,
+                self._tsquery(terms, every, prefix),
+                limit,
+                f"{stock} {by_vendor}",
+                {"vendor": vendor, **_bounds(min_price, max_price)},
+            )
+        sql = (
+            "SELECT t.id FROM product_search s JOIN products t ON t.id = s.product_id "
+            f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ to_tsquery('english', :tsquery) "
+            f"AND t.shop_id = :shop_id AND t.published = :yes {stock} {by_vendor} "
+            f"ORDER BY {ORDERS[order]} LIMIT :limit"
+        )
         tsquery = self._tsquery(terms, every, prefix)
         with _index_scans(session):
-            return list(session.scalars(text(sql), {"tsquery": tsquery, "shop_id": shop_id, "yes": True,
-                                                    "limit": limit, "vendor": vendor,
-                                                    **_bounds(min_price, max_price)}))
+            return list(
+                session.scalars(
+                    text(sql),
+                    {
+                        "tsquery": tsquery,
+                        "shop_id": shop_id,
+                        "yes": True,
+                        "limit": limit,
+                        "vendor": vendor,
+                        **_bounds(min_price, max_price),
+                    },
+                )
+            )
 
     #: The recursive part of :meth:`together`: CTEs ``u`` (the terms), ``p`` (the shop's newest rows) and
     #: ``k`` (the terms kept after each step; its last row holds them all). ``{seed}``: a condition on its
@@ -486,7 +612,8 @@ class PostgresBackend:
         "AND (SELECT t.shop_id = :shop_id AND t.published = :yes FROM products t WHERE t.id = s.product_id)) "
         "THEN k.kept || u.term ELSE k.kept END "
         "FROM k JOIN u ON u.n = k.n + 1 CROSS JOIN LATERAL (SELECT to_tsquery('english', array_to_string("
-        "ARRAY(SELECT quote_literal(w) FROM unnest(k.kept || u.term) AS w), ' & ')) AS query OFFSET 0) q)")
+        "ARRAY(SELECT quote_literal(w) FROM unnest(k.kept || u.term) AS w), ' & ')) AS query OFFSET 0) q)"
+    )
 
     def together(self, session: Session, shop_id: int, terms: Sequence[str]) -> list[str]:
         # One statement for every term (a round trip each cost 1-20 ms on a busy machine, more than the
@@ -495,8 +622,9 @@ class PostgresBackend:
         # terms hold only letters and digits). Each check is the newest :data:`PROBE_ROWS` rows of the
         # shop first (read once, ``p``; common words), else the GIN index (rare ones), as in
         # :meth:`_newest`; each step's tsquery is made once (``q``, fenced by ``OFFSET 0``), not per row.
-        sql = text("WITH RECURSIVE " + self._TOGETHER.format(seed="true") +
-                   " SELECT kept FROM k ORDER BY n DESC LIMIT 1")
+        sql = text(
+            "WITH RECURSIVE " + self._TOGETHER.format(seed="true") + " SELECT kept FROM k ORDER BY n DESC LIMIT 1"
+        )
         with _index_scans(session):
             kept = session.scalar(sql, {"terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS})
         return list(kept or [])
@@ -507,16 +635,27 @@ class PostgresBackend:
         sql = text(
             "WITH RECURSIVE e AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
             "WHERE s.document @@ to_tsquery('english', :estimate) LIMIT :upto) m), "
-            + self._TOGETHER.format(seed="(SELECT n FROM e) >= :upto AND :several") +
-            " SELECT (SELECT n FROM e), (SELECT kept FROM k ORDER BY n DESC LIMIT 1)")
+            + self._TOGETHER.format(seed="(SELECT n FROM e) >= :upto AND :several")
+            + " SELECT (SELECT n FROM e), (SELECT kept FROM k ORDER BY n DESC LIMIT 1)"
+        )
         with _index_scans(session):
-            count, kept = session.execute(sql, {
-                "estimate": self._tsquery(terms, prefix=False), "upto": upto, "several": len(terms) > 1,
-                "terms": list(terms), "shop_id": shop_id, "yes": True, "probe": PROBE_ROWS}).one()
+            count, kept = session.execute(
+                sql,
+                {
+                    "estimate": self._tsquery(terms, prefix=False),
+                    "upto": upto,
+                    "several": len(terms) > 1,
+                    "terms": list(terms),
+                    "shop_id": shop_id,
+                    "yes": True,
+                    "probe": PROBE_ROWS,
+                },
+            ).one()
         return int(count or 0), list(kept or [])
 
-    def _newest(self, session: Session, shop_id: int, column: str, tsquery: str, limit: int, checks: str,
-                params: dict[str, Any]) -> list[int]:
+    def _newest(
+        self, session: Session, shop_id: int, column: str, tsquery: str, limit: int, checks: str, params: dict[str, Any]
+    ) -> list[int]:
         """The shop's newest ``limit`` matches of ``tsquery`` in ``column`` whose product row passes ``checks``
         (published, then the SQL conditions on ``t``), in one statement.
 
@@ -535,12 +674,19 @@ class PostgresBackend:
         The probes' shop is a range (``BETWEEN``), not an equality: with ``shop_id = x`` the primary key
         also gives the order, and the planner walked it backwards over every newer shop's rows.
         """
+
         def probe(rows: str) -> str:
-            return ("(SELECT r.id FROM (SELECT s.product_id AS id, s." + column + " AS doc "
-                    "FROM product_search s WHERE s.shop_id BETWEEN :shop_id AND :shop_id "
-                    "ORDER BY s.shop_id DESC, s.product_id DESC "
-                    "LIMIT " + rows + ") r WHERE r.doc @@ (SELECT query FROM q) AND (SELECT t.published = :yes "
-                    + checks + " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit)")
+            return (
+                "(SELECT r.id FROM (SELECT s.product_id AS id, s." + column + " AS doc "
+                "FROM product_search s WHERE s.shop_id BETWEEN :shop_id AND :shop_id "
+                "ORDER BY s.shop_id DESC, s.product_id DESC "
+                "LIMIT "
+                + rows
+                + ") r WHERE r.doc @@ (SELECT query FROM q) AND (SELECT t.published = :yes "
+                + checks
+                + " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit)"
+            )
+
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
             "probe AS MATERIALIZED " + probe(":probe") + ", "
@@ -551,11 +697,25 @@ class PostgresBackend:
             "UNION ALL SELECT id FROM (SELECT r.id FROM (SELECT s.product_id AS id FROM product_search s "
             "WHERE s.shop_id + 0 = :shop_id AND s." + column + " @@ (SELECT query FROM q) "
             "ORDER BY s.product_id DESC OFFSET 0) r WHERE (SELECT t.shop_id = :shop_id AND t.published = :yes "
-            + checks + " FROM products t WHERE t.id = r.id) LIMIT :limit) g "
-            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT count(*) FROM more) < :limit")
+            + checks
+            + " FROM products t WHERE t.id = r.id) LIMIT :limit) g "
+            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT count(*) FROM more) < :limit"
+        )
         with _index_scans(session):
-            found = list(session.scalars(sql, {**params, "tsquery": tsquery, "shop_id": shop_id, "yes": True,
-                                               "limit": limit, "probe": PROBE_ROWS, "more": PROBE_MORE}))
+            found = list(
+                session.scalars(
+                    sql,
+                    {
+                        **params,
+                        "tsquery": tsquery,
+                        "shop_id": shop_id,
+                        "yes": True,
+                        "limit": limit,
+                        "probe": PROBE_ROWS,
+                        "more": PROBE_MORE,
+                    },
+                )
+            )
         return sorted(found, reverse=True)
 
 
@@ -658,8 +818,9 @@ def search_products(
         tiers += [(terms, False, True, True), (terms, False, False, True)]
     found: list[int] = []
     for words, every, title, prefix in tiers:
-        for pid in backend.matching(session, shop_id, words, limit + len(found), in_stock_only,
-                                    every=every, title=title, prefix=prefix):
+        for pid in backend.matching(
+            session, shop_id, words, limit + len(found), in_stock_only, every=every, title=title, prefix=prefix
+        ):
             if pid not in found:
                 found.append(pid)
         if len(found) >= limit:

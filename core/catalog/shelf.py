@@ -11,6 +11,7 @@ shopper-facing module builds a product query of its own.
 The full-text search (:mod:`core.catalog.search`) applies the same filter in
 its own SQL: a search hit is always a published product.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,8 +34,12 @@ def products(shop_id: int, *columns: Any) -> Select[Any]:
 
 def variants(shop_id: int, *columns: Any) -> Select[Any]:
     """``SELECT columns`` (default: the variants) of the variants of the shop's published products."""
-    return (select(*(columns or (Variant,))).select_from(Variant)
-            .join(Product, Variant.product_id == Product.id).where(*_visible(shop_id)))
+    return (
+        select(*(columns or (Variant,)))
+        .select_from(Variant)
+        .join(Product, Variant.product_id == Product.id)
+        .where(*_visible(shop_id))
+    )
 
 
 def products_by_id(shop_id: int, product_ids: Sequence[int], *columns: Any) -> Select[Any]:
@@ -47,30 +52,44 @@ def products_by_id(shop_id: int, product_ids: Sequence[int], *columns: Any) -> S
     primary key, the rows are then checked for the shop; the result is the same.
     """
     ids = list(product_ids)
-    return (select(*(columns or (Product,))).select_from(Product)
-            .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True)))
+    return (
+        select(*(columns or (Product,)))
+        .select_from(Product)
+        .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True))
+    )
 
 
 def variants_of(shop_id: int, product_ids: Sequence[int], *columns: Any) -> Select[Any]:
     """``SELECT columns`` of the variants of those of ``product_ids`` that are the shop's published products."""
     ids = list(product_ids)
-    return (select(*(columns or (Variant,))).select_from(Variant)
-            .join(Product, Variant.product_id == Product.id)
-            .where(Product.id.in_(ids), Variant.product_id.in_(ids), (Product.shop_id + 0) == shop_id,
-                   Product.published.is_(True)))
+    return (
+        select(*(columns or (Variant,)))
+        .select_from(Variant)
+        .join(Product, Variant.product_id == Product.id)
+        .where(
+            Product.id.in_(ids),
+            Variant.product_id.in_(ids),
+            (Product.shop_id + 0) == shop_id,
+            Product.published.is_(True),
+        )
+    )
 
 
-def with_variants(shop_id: int, product_ids: Sequence[int], product_columns: Sequence[Any],
-                  variant_columns: Sequence[Any]) -> Select[Any]:
+def with_variants(
+    shop_id: int, product_ids: Sequence[int], product_columns: Sequence[Any], variant_columns: Sequence[Any]
+) -> Select[Any]:
     """``SELECT product_columns, variant_columns`` of those of ``product_ids`` that are the shop's published
     products, one row per variant (a product without variants: one row, its variant columns NULL), in one
     statement: the products and their variants in one round trip. Found by primary key as in
     :func:`products_by_id`; ordered by product id, then the variants' position."""
     ids = list(product_ids)
-    return (select(*product_columns, *variant_columns).select_from(Product)
-            .outerjoin(Variant, Variant.product_id == Product.id)
-            .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True))
-            .order_by(Product.id, Variant.position, Variant.id))
+    return (
+        select(*product_columns, *variant_columns)
+        .select_from(Product)
+        .outerjoin(Variant, Variant.product_id == Product.id)
+        .where(Product.id.in_(ids), (Product.shop_id + 0) == shop_id, Product.published.is_(True))
+        .order_by(Product.id, Variant.position, Variant.id)
+    )
 
 
 def product(session: Session, shop_id: int, product_id: int) -> Product | None:

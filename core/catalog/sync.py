@@ -10,6 +10,7 @@ re-syncing an unchanged catalog only reads. A full sync removes what the
 platform no longer has, but only after it has read everything, so a failed
 read never deletes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -84,8 +85,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
             connector.resume_from(resume)
         checkpoint: Checkpoint = getattr(connector, "resume_point", None) or (lambda: None)
         seen_products = _sync_products(db, run_id, shop_id, connector.iter_products(since), checkpoint, already[0])
-        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since), checkpoint,
-                                         already[1])
+        seen_documents = _sync_documents(db, run_id, shop_id, connector.iter_documents(since), checkpoint, already[1])
         removed = 0
         if since is None and resume is None:
             removed = _remove_missing(db, shop_id, seen_products, seen_documents, started_at)
@@ -107,9 +107,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
 def resumable_run(db: Database, shop_id: int) -> SyncRun | None:
     """The shop's latest run when it failed part-way with a checkpoint to continue from."""
     with db.session() as session:
-        run = session.scalar(
-            select(SyncRun).where(SyncRun.shop_id == shop_id).order_by(SyncRun.id.desc()).limit(1)
-        )
+        run = session.scalar(select(SyncRun).where(SyncRun.shop_id == shop_id).order_by(SyncRun.id.desc()).limit(1))
         return run if run is not None and run.status == "failed" and run.resume_state else None
 
 
@@ -128,22 +126,43 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
-def _sync_products(db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord],
-                   checkpoint: Checkpoint, already: int) -> set[str]:
-    return _sync_batches(db, run_id, records, "products_seen", checkpoint, already,
-                         lambda session, batch: search.index_products(session,
-                                                                      upsert_products(session, shop_id, batch)))
+def _sync_products(
+    db: Database, run_id: int, shop_id: int, records: Iterable[ProductRecord], checkpoint: Checkpoint, already: int
+) -> set[str]:
+    return _sync_batches(
+        db,
+        run_id,
+        records,
+        "products_seen",
+        checkpoint,
+        already,
+        lambda session, batch: search.index_products(session, upsert_products(session, shop_id, batch)),
+    )
 
 
-def _sync_documents(db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord],
-                    checkpoint: Checkpoint, already: int) -> set[str]:
-    return _sync_batches(db, run_id, records, "documents_seen", checkpoint, already,
-                         lambda session, batch: search.index_documents(session,
-                                                                       upsert_documents(session, shop_id, batch)))
+def _sync_documents(
+    db: Database, run_id: int, shop_id: int, records: Iterable[DocumentRecord], checkpoint: Checkpoint, already: int
+) -> set[str]:
+    return _sync_batches(
+        db,
+        run_id,
+        records,
+        "documents_seen",
+        checkpoint,
+        already,
+        lambda session, batch: search.index_documents(session, upsert_documents(session, shop_id, batch)),
+    )
 
 
-def _sync_batches(db: Database, run_id: int, records: Iterable[R], counter: str, checkpoint: Checkpoint,
-                  already: int, store: Callable[[Session, list[R]], None]) -> set[str]:
+def _sync_batches(
+    db: Database,
+    run_id: int,
+    records: Iterable[R],
+    counter: str,
+    checkpoint: Checkpoint,
+    already: int,
+    store: Callable[[Session, list[R]], None],
+) -> set[str]:
     """Store records a batch per transaction, counting progress on the run as it goes.
 
     The connector's checkpoint is saved in the same transaction as the batch
@@ -178,18 +197,21 @@ def content_hash(record: ProductRecord | DocumentRecord) -> str:
     return hashlib.sha256(f"{CONTENT_VERSION}\n{record!r}".encode()).hexdigest()
 
 
-def _stored(session: Session, model: type[M], shop_id: int,
-            external_ids: list[str]) -> dict[str, tuple[int, str | None, datetime | None]]:
+def _stored(
+    session: Session, model: type[M], shop_id: int, external_ids: list[str]
+) -> dict[str, tuple[int, str | None, datetime | None]]:
     """(id, content hash, platform's update time) of the shop's stored rows for these platform ids."""
-    rows = session.execute(select(model.id, model.external_id, model.content_hash,
-                                  model.remote_updated_at).where(
-        model.shop_id == shop_id, model.external_id.in_(external_ids)
-    ))
+    rows = session.execute(
+        select(model.id, model.external_id, model.content_hash, model.remote_updated_at).where(
+            model.shop_id == shop_id, model.external_id.in_(external_ids)
+        )
+    )
     return {ext: (row_id, digest, updated) for row_id, ext, digest, updated in rows}
 
 
-def _plan(session: Session, model: type[M], shop_id: int,
-          records: list[R]) -> tuple[list[R], list[int], dict[str, str]]:
+def _plan(
+    session: Session, model: type[M], shop_id: int, records: list[R]
+) -> tuple[list[R], list[int], dict[str, str]]:
     """Which records to write: (changed records, ids of stored unchanged rows, content hashes).
 
     Unchanged: same content hash. Not written either: a record older than the
@@ -248,11 +270,14 @@ def _refresh_statistics(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    stale = session.scalars(text(
-        "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-        "WHERE s.schemaname = current_schema() AND s.relname IN :names "
-        "AND s.n_mod_since_analyze > 1000 + 0.5 * GREATEST(c.reltuples, 0)"
-    ).bindparams(bindparam("names", expanding=True)), {"names": list(_ANALYZED)}).all()
+    stale = session.scalars(
+        text(
+            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+            "WHERE s.schemaname = current_schema() AND s.relname IN :names "
+            "AND s.n_mod_since_analyze > 1000 + 0.5 * GREATEST(c.reltuples, 0)"
+        ).bindparams(bindparam("names", expanding=True)),
+        {"names": list(_ANALYZED)},
+    ).all()
     for table in stale:
         if table in _ANALYZED:  # names come from the catalog; only ours are ever interpolated
             session.execute(text(f"ANALYZE {table}"))
@@ -272,8 +297,12 @@ def upsert_products(session: Session, shop_id: int, records: list[ProductRecord]
     if changed:
         _refresh_statistics(session)
         now = utcnow()
-        _upsert(session, Product, [_product_values(shop_id, r, digests[r.external_id], now) for r in changed],
-                ("shop_id", "external_id"))
+        _upsert(
+            session,
+            Product,
+            [_product_values(shop_id, r, digests[r.external_id], now) for r in changed],
+            ("shop_id", "external_id"),
+        )
         ids = _stored(session, Product, shop_id, [r.external_id for r in changed])
         written = [ids[r.external_id][0] for r in changed]
         _store_variants(session, [(ids[r.external_id][0], r) for r in changed])
@@ -318,9 +347,11 @@ def _store_variants(session: Session, products: list[tuple[int, ProductRecord]])
             keep.add((product_id, external_id))
             rows.append(_variant_values(product_id, variant, position))
     stale = [
-        vid for vid, pid, ext in session.execute(
-            select(Variant.id, Variant.product_id, Variant.external_id)
-            .where(Variant.product_id.in_([pid for pid, _ in products]))
+        vid
+        for vid, pid, ext in session.execute(
+            select(Variant.id, Variant.product_id, Variant.external_id).where(
+                Variant.product_id.in_([pid for pid, _ in products])
+            )
         )
         if (pid, ext) not in keep
     ]
@@ -353,32 +384,44 @@ def upsert_documents(session: Session, shop_id: int, records: list[DocumentRecor
     written: list[int] = []
     if changed:
         now = utcnow()
-        rows = [{"shop_id": shop_id, "external_id": r.external_id, "kind": r.kind, "title": r.title, "body": r.body,
-                 "url": r.url, "remote_updated_at": r.updated_at, "synced_at": now,
-                 "content_hash": digests[r.external_id]} for r in changed]
+        rows = [
+            {
+                "shop_id": shop_id,
+                "external_id": r.external_id,
+                "kind": r.kind,
+                "title": r.title,
+                "body": r.body,
+                "url": r.url,
+                "remote_updated_at": r.updated_at,
+                "synced_at": now,
+                "content_hash": digests[r.external_id],
+            }
+            for r in changed
+        ]
         _upsert(session, Document, rows, ("shop_id", "external_id"))
         ids = _stored(session, Document, shop_id, [r.external_id for r in changed])
         written = [ids[r.external_id][0] for r in changed]
     return written + (search.missing_documents(session, unchanged) if unchanged else [])
 
 
-def _remove_missing(db: Database, shop_id: int, products: set[str], documents: set[str],
-                    started_at: datetime) -> int:
+def _remove_missing(db: Database, shop_id: int, products: set[str], documents: set[str], started_at: datetime) -> int:
     """Remove what the run did not see, except rows stored since it started (by a webhook)."""
     with db.session() as session:
         gone = [
             pid
             for pid, ext in session.execute(
-                select(Product.id, Product.external_id).where(Product.shop_id == shop_id,
-                                                              Product.synced_at < started_at)
+                select(Product.id, Product.external_id).where(
+                    Product.shop_id == shop_id, Product.synced_at < started_at
+                )
             )
             if ext not in products
         ]
         gone_docs = [
             did
             for did, ext in session.execute(
-                select(Document.id, Document.external_id).where(Document.shop_id == shop_id,
-                                                                Document.synced_at < started_at)
+                select(Document.id, Document.external_id).where(
+                    Document.shop_id == shop_id, Document.synced_at < started_at
+                )
             )
             if ext not in documents
         ]

@@ -7,6 +7,7 @@ Every module that writes or deletes a shop's products calls :func:`bump` in the
 same transaction: the sync (``core.catalog.sync``) and product webhooks
 (``core.webhooks.processing``).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -17,9 +18,12 @@ from core.db import Shop
 
 def bump(session: Session, shop_id: int) -> None:
     """Mark the shop's catalog changed (in the caller's transaction)."""
-    session.execute(update(Shop).where(Shop.id == shop_id)
-                    .values(catalog_version=Shop.catalog_version + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Shop)
+        .where(Shop.id == shop_id)
+        .values(catalog_version=Shop.catalog_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def current(session: Session, shop_id: int) -> int | None:

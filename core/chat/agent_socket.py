@@ -6,6 +6,7 @@ The credential is checked at the hello (unknown, rotated or revoked, or a
 shop that is not active: refused) and again on the connection clock
 (:func:`recheck`): a socket whose credential stopped working is closed with
 ``agent_revoked``."""
+
 from __future__ import annotations
 
 import logging
@@ -56,23 +57,25 @@ class AgentSession(SocketSession):
     def on_hello(self, frame: AgentHello) -> None:
         me = self.me = self.chat.agent_hello(frame.credential, frame.ticket)
         self.credential = (me.id, me.credential_hash)
-        self.subscriptions.append(self.svc.bus.subscribe_shop(
-            me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
-        ))
+        self.subscriptions.append(
+            self.svc.bus.subscribe_shop(me.shop_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all)
+        )
         newly_online = self.best_effort(self.svc.presence.agent_beat, me.shop_id, me.id, self.connection_id)
         online = self.best_effort(self.svc.presence.visitors_online, me.shop_id) or set()
         conversations = self.chat.open_conversations(me.shop_id)
         for conversation in conversations:
             conversation["visitor_online"] = conversation["conversation_id"] in online
-        self.outbox.put({
-            "type": "welcome",
-            "agent": {"id": me.id, "name": me.name},
-            "shop_id": me.shop_id,
-            "conversations": conversations,
-            "agents_online": self.best_effort(self.svc.presence.agents_online, me.shop_id) or [],
-            # Names for the ids in other frames, and whom a conversation can be assigned to.
-            "team": team.team(self.svc, me.shop_id),
-        })
+        self.outbox.put(
+            {
+                "type": "welcome",
+                "agent": {"id": me.id, "name": me.name},
+                "shop_id": me.shop_id,
+                "conversations": conversations,
+                "agents_online": self.best_effort(self.svc.presence.agents_online, me.shop_id) or [],
+                # Names for the ids in other frames, and whom a conversation can be assigned to.
+                "team": team.team(self.svc, me.shop_id),
+            }
+        )
         if newly_online:
             self.best_effort(self.chat.announce_presence, me.shop_id)
 
@@ -94,8 +97,13 @@ class AgentSession(SocketSession):
         """The credential stopped working: end the socket (from the connection clock)."""
         log.info("closing the socket of agent %s: its credential is no longer valid", self.me and self.me.id)
         try:
-            self.outbox.put(error_frame("agent_revoked", "this agent's credential was revoked or replaced, "
-                                        "or its shop is no longer active", fatal=True))
+            self.outbox.put(
+                error_frame(
+                    "agent_revoked",
+                    "this agent's credential was revoked or replaced, or its shop is no longer active",
+                    fatal=True,
+                )
+            )
             self.outbox.close()
             self.ws.close(reason=1008, message="agent_revoked")
         except Exception:  # noqa: BLE001 - already closed by the client or the handler
@@ -105,8 +113,13 @@ class AgentSession(SocketSession):
     def on_frame(self, frame: Any) -> None:
         assert self.me is not None
         if isinstance(frame, AgentMessage):
-            self.chat.agent_message(self.me, frame.conversation_id, frame.client_id, frame.text,
-                                    on_stored=lambda stored: self.ack(frame.client_id, stored))
+            self.chat.agent_message(
+                self.me,
+                frame.conversation_id,
+                frame.client_id,
+                frame.text,
+                on_stored=lambda stored: self.ack(frame.client_id, stored),
+            )
         elif isinstance(frame, Resume):
             self.chat.agent_conversation(self.me, frame.conversation_id)
             self.outbox.follow(frame.conversation_id, frame.after_seq, catch_up=False)
@@ -117,8 +130,14 @@ class AgentSession(SocketSession):
             self.chat.agent_action(self.me, frame.conversation_id, "assign", assignee_id=frame.agent_id)
         elif isinstance(frame, AgentNote):
             note = self.chat.agent_note(self.me, frame.conversation_id, frame.text)
-            self.outbox.put({"type": "ack", "client_id": frame.client_id, "conversation_id": frame.conversation_id,
-                             "note_id": note["id"]})
+            self.outbox.put(
+                {
+                    "type": "ack",
+                    "client_id": frame.client_id,
+                    "conversation_id": frame.conversation_id,
+                    "note_id": note["id"],
+                }
+            )
         elif isinstance(frame, AgentTyping):
             self.chat.agent_typing(self.me, frame.conversation_id)
         elif isinstance(frame, ReadUpTo):

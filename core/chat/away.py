@@ -5,6 +5,7 @@ the team see; the team is alerted as for any waiting shopper. Runs beside
 each worker (core/assistant/sweeper.py); the ownership change is a
 compare-and-set, so several workers sweeping move each conversation once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ def requeue_away(svc: Services, redis: redis_lib.Redis, now: float | None = None
     owners: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     with svc.db.session() as session:
         for conversation_id, shop_id, agent_id in session.execute(
-            select(Conversation.id, Conversation.shop_id, Conversation.agent_id)
-            .where(Conversation.status == "human", Conversation.agent_id.is_not(None))
+            select(Conversation.id, Conversation.shop_id, Conversation.agent_id).where(
+                Conversation.status == "human", Conversation.agent_id.is_not(None)
+            )
         ):
             assert agent_id is not None  # the query takes only owned conversations
             owners[shop_id][agent_id].append(conversation_id)

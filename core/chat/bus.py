@@ -7,6 +7,7 @@ per shop, one listener per process (not per socket) with a local map that
 routes each event to the sockets of its conversation and to the shop's
 agents.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ def channel(shop_id: int) -> str:
 
 
 class Subscription:
-    def __init__(self, bus: Bus, key: tuple[str, int], callback: Callback,
-                 on_reconnect: Callable[[], None] | None) -> None:
+    def __init__(
+        self, bus: Bus, key: tuple[str, int], callback: Callback, on_reconnect: Callable[[], None] | None
+    ) -> None:
         self._bus = bus
         self.key = key
         self.callback = callback
@@ -77,16 +79,17 @@ class Bus:
 
     # -- subscribing --------------------------------------------------------
 
-    def subscribe_conversation(self, conversation_id: int, callback: Callback,
-                               on_reconnect: Callable[[], None] | None = None) -> Subscription:
+    def subscribe_conversation(
+        self, conversation_id: int, callback: Callback, on_reconnect: Callable[[], None] | None = None
+    ) -> Subscription:
         return self._add(("conversation", conversation_id), callback, on_reconnect)
 
-    def subscribe_shop(self, shop_id: int, callback: Callback,
-                       on_reconnect: Callable[[], None] | None = None) -> Subscription:
+    def subscribe_shop(
+        self, shop_id: int, callback: Callback, on_reconnect: Callable[[], None] | None = None
+    ) -> Subscription:
         return self._add(("shop", shop_id), callback, on_reconnect)
 
-    def _add(self, key: tuple[str, int], callback: Callback,
-             on_reconnect: Callable[[], None] | None) -> Subscription:
+    def _add(self, key: tuple[str, int], callback: Callback, on_reconnect: Callable[[], None] | None) -> Subscription:
         sub = Subscription(self, key, callback, on_reconnect)
         with self._lock:
             self._subs[key].add(sub)
@@ -110,7 +113,7 @@ class Bus:
 
     def _dispatch(self, raw_channel: bytes, data: bytes) -> None:
         try:
-            shop_id = int(raw_channel[len(PREFIX):])
+            shop_id = int(raw_channel[len(PREFIX) :])
             frame = json.loads(data)
             conversation_id = int(frame.get("conversation_id") or 0)
         except (ValueError, TypeError, AttributeError):
@@ -118,8 +121,10 @@ class Bus:
             return
         for_visitors = reaches_shopper(frame)
         with self._lock:
-            targets = [*(self._subs.get(("conversation", conversation_id), ()) if for_visitors else ()),
-                       *self._subs.get(("shop", shop_id), ())]
+            targets = [
+                *(self._subs.get(("conversation", conversation_id), ()) if for_visitors else ()),
+                *self._subs.get(("shop", shop_id), ()),
+            ]
         for sub in targets:
             try:
                 sub.callback(frame)

@@ -17,6 +17,7 @@ for all sockets at once:
 of the visitor protocol while it is served) takes among its address's
 connections: at most ``max_connections_per_ip`` at once, across processes.
 """
+
 from __future__ import annotations
 
 import logging

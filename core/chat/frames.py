@@ -1,5 +1,6 @@
 """Frames clients may send on the visitor and agent sockets, validated
 (docs/protocol.md)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -175,15 +176,19 @@ class ReadUpTo(_Frame):
     seq: Seq
 
 
-VisitorFrame = Annotated[Hello | SendMessage | Typing | AskHuman | Rate | LeaveContact | Ping,
-                        Field(discriminator="type")]
-AgentFrame = Annotated[AgentHello | AgentMessage | Resume | Ownership | Assign | AgentNote | AgentTyping | ReadUpTo
-                       | Ping, Field(discriminator="type")]
+VisitorFrame = Annotated[
+    Hello | SendMessage | Typing | AskHuman | Rate | LeaveContact | Ping, Field(discriminator="type")
+]
+AgentFrame = Annotated[
+    AgentHello | AgentMessage | Resume | Ownership | Assign | AgentNote | AgentTyping | ReadUpTo | Ping,
+    Field(discriminator="type"),
+]
 _visitor: TypeAdapter[Any] = TypeAdapter(VisitorFrame)
 _agent: TypeAdapter[Any] = TypeAdapter(AgentFrame)
 VISITOR_TYPES = frozenset({"hello", "message", "typing", "handoff", "rate", "contact", "ping"})
-AGENT_TYPES = frozenset({"hello", "message", "resume", "take", "release", "close", "reopen", "assign", "note",
-                         "typing", "read", "ping"})
+AGENT_TYPES = frozenset(
+    {"hello", "message", "resume", "take", "release", "close", "reopen", "assign", "note", "typing", "read", "ping"}
+)
 
 
 def parse(raw: str | bytes, *, agent: bool = False) -> Any:

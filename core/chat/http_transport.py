@@ -11,6 +11,7 @@ The same limits as on the sockets: each request, while it is served (a long
 poll for up to ``MAX_WAIT`` s), holds a slot among its address's
 connections, sockets included, and messages take from the same buckets.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,8 +33,12 @@ bp = Blueprint("visitor_http", __name__, url_prefix="/api/v1/visitor")
 
 MAX_WAIT = 25.0
 HTTP_STATUS = {
-    "unknown_site_key": 404, "origin_not_allowed": 403, "bad_token": 401, "rate_limited": 429,
-    "too_many_connections": 429, "unknown_conversation": 404,
+    "unknown_site_key": 404,
+    "origin_not_allowed": 403,
+    "bad_token": 401,
+    "rate_limited": 429,
+    "too_many_connections": 429,
+    "unknown_conversation": 404,
 }
 
 
@@ -144,8 +149,7 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
     if not hello:
         # The visitor row is made by the first message, after the hello: a message may
         # carry the hello's ``ab`` again so the variants reach it over HTTP too.
-        return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"),
-                                             ab=_ab_of(data))
+        return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), ab=_ab_of(data))
     # Only a hello says who the shopper is now (a signed identity, or none: logged out),
     # and where they are (the page and language, for the team).
     identity = _string(data, "identity", max_len=1024, required=False)
@@ -159,21 +163,32 @@ def _visitor(data: dict[str, Any], *, token_required: bool, hello: bool = False)
         raise _BadRequest("cart: an object with items (at most 50: title, quantity) and total") from None
     ab = _ab_of(data)
     locale = _string(data, "locale", max_len=35, required=False)
-    return services().chat.visitor_hello(site_key or "", token, request.headers.get("Origin"), identity=identity,
-                                         page=page, locale=locale, cart=cart, ab=ab)
+    return services().chat.visitor_hello(
+        site_key or "",
+        token,
+        request.headers.get("Origin"),
+        identity=identity,
+        page=page,
+        locale=locale,
+        cart=cart,
+        ab=ab,
+    )
 
 
 def _ab_of(data: dict[str, Any]) -> dict[str, str] | None:
     try:
         return _ab.validate_python(data["ab"]) if data.get("ab") is not None else None
     except ValidationError:
-        raise _BadRequest(f"ab: an object of at most {MAX_AB} experiment ids to variant keys "
-                          "(letters, digits, - and _, at most 32 characters each)") from None
+        raise _BadRequest(
+            f"ab: an object of at most {MAX_AB} experiment ids to variant keys "
+            "(letters, digits, - and _, at most 32 characters each)"
+        ) from None
 
 
 def _welcome(ctx: VisitorContext, after_seq: int) -> dict[str, Any]:
-    frames = services().chat.load_after(ctx.conversation_id, min(after_seq, ctx.last_seq)) \
-        if ctx.conversation_id else []
+    frames = (
+        services().chat.load_after(ctx.conversation_id, min(after_seq, ctx.last_seq)) if ctx.conversation_id else []
+    )
     _beat(ctx)
     return {**ctx.welcome(), "messages": frames}
 
@@ -234,8 +249,7 @@ def rate() -> Response:
     data = _body()
     ctx = _visitor(data, token_required=True)
     frame = _validated(Rate, {**data, "type": "rate"})
-    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment,
-                                  ip=request.remote_addr or "")
+    services().chat.visitor_rates(ctx, frame.conversation_id, frame.score, frame.comment, ip=request.remote_addr or "")
     return jsonify(type="rated", conversation_id=frame.conversation_id, score=frame.score)
 
 
@@ -278,8 +292,9 @@ def events() -> Response:
     frames: list[dict[str, Any]] = []
     if ctx.conversation_id is not None:
         arrived = threading.Event()
-        sub = svc.bus.subscribe_conversation(ctx.conversation_id, lambda _frame: arrived.set(),
-                                             on_reconnect=arrived.set)
+        sub = svc.bus.subscribe_conversation(
+            ctx.conversation_id, lambda _frame: arrived.set(), on_reconnect=arrived.set
+        )
         try:
             # Woken by an arrival, or by a catch-up call of the bus (its listener (re)connected):
             # look again, and go on waiting while there is nothing new.
@@ -303,8 +318,9 @@ def events() -> Response:
             agent = session.get(Agent, conversation.agent_id) if conversation and conversation.agent_id else None
             agent_name = agent.name if agent else None
     last = frames[-1]["seq"] if frames else after_seq
-    return jsonify(conversation_id=ctx.conversation_id, status=status, agent_name=agent_name,
-                   messages=frames, last_seq=last)
+    return jsonify(
+        conversation_id=ctx.conversation_id, status=status, agent_name=agent_name, messages=frames, last_seq=last
+    )
 
 
 def _bearer_token() -> str | None:
@@ -329,9 +345,9 @@ def _rest_of(ctx: VisitorContext, conversation_id: int, after_seq: int) -> Respo
     after_seq = min(after_seq, last_seq)
     frames = svc.chat.load_after(conversation_id, after_seq)
     last = frames[-1]["seq"] if frames else after_seq
-    return jsonify(conversation_id=conversation_id, status=status, agent_name=agent_name,
-                   messages=frames, last_seq=last)
-
+    return jsonify(
+        conversation_id=conversation_id, status=status, agent_name=agent_name, messages=frames, last_seq=last
+    )
 
 
 def _wait(event: threading.Event, seconds: float) -> None:

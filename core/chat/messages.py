@@ -15,6 +15,7 @@ messages there too (an answer is ``reply:<seq>``, an agent's line
 own (``v:<id>``): no id a shopper picks can stand for a server's message.
 Frames show the shopper's id as it was sent.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -138,8 +139,7 @@ _messages = cast(Table, Message.__table__)
 _BUMP = (
     update(_conversations)
     .where(_conversations.c.id == bindparam("cid"))
-    .values(last_seq=_conversations.c.last_seq + 1,
-            updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
+    .values(last_seq=_conversations.c.last_seq + 1, updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
     .returning(_conversations.c.last_seq, _conversations.c.status, _conversations.c.shop_id)
 )
 _MESSAGE_VALUES = ("conversation_id", "seq", "client_id", "author", "text", "payload", "created_at")
@@ -149,12 +149,16 @@ def _insert(dialect: Dialect) -> Any:
     """INSERT that stores nothing (and returns no row) when the ``client_id`` was seen:
     a retry costs no lookup before every insert, and raises nothing."""
     builds: dict[str, Callable[[Table], PostgresqlInsert | SqliteInsert]] = {
-        "sqlite": sqlite_insert, "postgresql": postgresql_insert}
+        "sqlite": sqlite_insert,
+        "postgresql": postgresql_insert,
+    }
     build = builds[dialect.name]
-    return (build(_messages)
-            .values({column: bindparam(column) for column in _MESSAGE_VALUES})
-            .on_conflict_do_nothing(index_elements=[_messages.c.conversation_id, _messages.c.client_id])
-            .returning(_messages.c.id))
+    return (
+        build(_messages)
+        .values({column: bindparam(column) for column in _MESSAGE_VALUES})
+        .on_conflict_do_nothing(index_elements=[_messages.c.conversation_id, _messages.c.client_id])
+        .returning(_messages.c.id)
+    )
 
 
 _STORE = Statements(
@@ -182,8 +186,14 @@ def _append(
     now = utcnow()
     engine = db.store_engine
     sql = _STORE.for_engine(engine)
-    values = {"conversation_id": conversation_id, "client_id": client_id, "author": author,
-              "text": text, "payload": payload or {}, "created_at": now}
+    values = {
+        "conversation_id": conversation_id,
+        "client_id": client_id,
+        "author": author,
+        "text": text,
+        "payload": payload or {},
+        "created_at": now,
+    }
 
     def store(cursor: Any) -> tuple[int, int, str, int]:
         bump = sql["bump_open" if open_only else "bump"]
@@ -214,17 +224,22 @@ def _append(
 # the unique constraint, which undoes the whole statement, increment included.
 # (``ON CONFLICT DO NOTHING`` there would keep the increment: a gap.)
 def _one_statement(open_only: bool) -> Any:
-    seen = exists().where(_messages.c.conversation_id == bindparam("cid"),
-                          _messages.c.client_id == bindparam("client_id"))
+    seen = exists().where(
+        _messages.c.conversation_id == bindparam("cid"), _messages.c.client_id == bindparam("client_id")
+    )
     bump = _BUMP.where(~seen)
     if open_only:
         bump = bump.where(_conversations.c.status != "closed")
     taken = bump.cte("taken")
-    row = select(bindparam("cid", type_=_messages.c.conversation_id.type), taken.c.last_seq,
-                 *(bindparam(column, type_=_messages.c[column].type) for column in _MESSAGE_VALUES[2:]))
+    row = select(
+        bindparam("cid", type_=_messages.c.conversation_id.type),
+        taken.c.last_seq,
+        *(bindparam(column, type_=_messages.c[column].type) for column in _MESSAGE_VALUES[2:]),
+    )
     stored = insert(_messages).from_select(list(_MESSAGE_VALUES), row).returning(_messages.c.id).cte("stored")
     return select(stored.c.id, taken.c.last_seq, taken.c.status, taken.c.shop_id).select_from(
-        taken.join(stored, true()))
+        taken.join(stored, true())
+    )
 
 
 _ONE_STATEMENT = Statements(store=_one_statement(False), store_open=_one_statement(True))
@@ -241,17 +256,25 @@ def _append_in_one_statement(
     open_only: bool,
 ) -> Stored:
     now = utcnow()
-    values = {"conversation_id": conversation_id, "client_id": client_id, "author": author, "text": text,
-              "payload": payload or {}, "created_at": now}
+    values = {
+        "conversation_id": conversation_id,
+        "client_id": client_id,
+        "author": author,
+        "text": text,
+        "payload": payload or {},
+        "created_at": now,
+    }
     # A line with a client_id may be sent twice: it goes through the pool without a
     # pre-ping and, on a connection found dead, once more on a fresh one. A line
     # without one (a notice) is not safe to send twice: the pre-pinged pool, no retry.
     engine = db.store_engine if client_id is not None else db.engine
     store = _ONE_STATEMENT.for_engine(engine)["store_open" if open_only else "store"]
     try:
-        row = autocommit(engine, lambda cursor: store.execute(cursor, {"cid": conversation_id, "now": now,
-                                                                       **values}).fetchone(),
-                         retry=client_id is not None)
+        row = autocommit(
+            engine,
+            lambda cursor: store.execute(cursor, {"cid": conversation_id, "now": now, **values}).fetchone(),
+            retry=client_id is not None,
+        )
     except engine.dialect.loaded_dbapi.IntegrityError:
         row = None  # a racing writer stored this client_id first (above); read below
     if row is not None:
@@ -268,8 +291,9 @@ def _append_in_one_statement(
         raise RuntimeError(f"message {client_id!r} was neither stored nor found")
     # After a lost connection the stored line may be this call's own first attempt:
     # it carries this call's timestamp.
-    return Stored(existing, created=existing.created_at == now, status=conversation.status,
-                  shop_id=conversation.shop_id)
+    return Stored(
+        existing, created=existing.created_at == now, status=conversation.status, shop_id=conversation.shop_id
+    )
 
 
 def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> Message | None:
@@ -279,9 +303,7 @@ def _by_client_id(db: Database, conversation_id: int, client_id: str | None) -> 
         return session.scalar(_BY_CLIENT_ID, {"cid": conversation_id, "client_id": client_id})
 
 
-def messages_after(
-    session: Session, conversation_id: int, after_seq: int, limit: int = 500
-) -> list[Message]:
+def messages_after(session: Session, conversation_id: int, after_seq: int, limit: int = 500) -> list[Message]:
     return list(
         session.scalars(
             select(Message)

@@ -11,6 +11,7 @@ A client that stops reading fills its queue; past the cap it is told to
 resume and is disconnected, so a stalled reader never grows server memory
 without bound.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -65,8 +66,9 @@ class Outbox:
         self._sent: dict[int, int] = {}
         self.closed = threading.Event()
         # The sender logs with its socket's ids (core/log_setup.py): it runs in a copy of this context.
-        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,),
-                                        name="storechat-outbox", daemon=True)
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(self._run,), name="storechat-outbox", daemon=True
+        )
         self._thread.start()
 
     def follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:
@@ -88,8 +90,7 @@ class Outbox:
     def put(self, frame: dict[str, Any]) -> None:
         if self._overflowed.is_set() or self.closed.is_set():
             return
-        if frame.get("type") == "message" and \
-                frame.get("seq", 0) <= self._sent.get(frame.get("conversation_id", 0), 0):
+        if frame.get("type") == "message" and frame.get("seq", 0) <= self._sent.get(frame.get("conversation_id", 0), 0):
             # Sent already (the bus brings a socket's own lines back): not worth waking the sender.
             # A stale read lets a copy through (the sender drops it), or drops one that a queued
             # catch-up from an earlier seq (a replay) reads from the database anyway.
@@ -115,11 +116,13 @@ class Outbox:
         try:
             while not self.closed.is_set():
                 if self._overflowed.is_set():
-                    self._send(error_frame(
-                        "resume_required",
-                        "this connection fell too far behind; reconnect and resume",
-                        fatal=True,
-                    ))
+                    self._send(
+                        error_frame(
+                            "resume_required",
+                            "this connection fell too far behind; reconnect and resume",
+                            fatal=True,
+                        )
+                    )
                     self._flush()
                     self._ws.close(reason=1008, message="resume_required")
                     wake(self._ws)

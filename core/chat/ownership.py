@@ -13,6 +13,7 @@ went away. While a human owns a conversation the assistant stays silent.
 Each change is stored as a system message (so the shopper sees it, in
 order, with a seq) and announced as a ``conversation`` frame.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ class Change:
     changed: bool = True
 
 
-def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | None = None,
-          assignee: Agent | None = None) -> Change:
+def apply(
+    db: Database, conversation_id: int, action: str, *, agent: Agent | None = None, assignee: Agent | None = None
+) -> Change:
     """Move a conversation along the state machine, or refuse clearly.
 
     ``agent``: who acts (None for the assistant or StoreChat); ``assignee``:
@@ -87,22 +89,36 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
             before, before_agent = conversation.status, conversation.agent_id
             if action == "take" and before == "human" and agent is not None and before_agent == agent.id:
                 # Taking one's own conversation again (a second tab, a retried click): nothing to do.
-                return Change(conversation_id=conversation.id, shop_id=conversation.shop_id, before=before,
-                              after=before, agent_id=agent.id, agent_name=agent.name, notice="",
-                              by_name=agent.name, changed=False)
+                return Change(
+                    conversation_id=conversation.id,
+                    shop_id=conversation.shop_id,
+                    before=before,
+                    after=before,
+                    agent_id=agent.id,
+                    agent_name=agent.name,
+                    notice="",
+                    by_name=agent.name,
+                    changed=False,
+                )
             after, owner = _decide(session, conversation, action, agent, assignee)
             now = utcnow()
-            waiting_since = now if after == "waiting_human" else \
-                None if after != before else conversation.waiting_since
+            waiting_since = now if after == "waiting_human" else None if after != before else conversation.waiting_since
             agent_id = owner.id if after == "human" and owner is not None else None
-            moved = cast(CursorResult[Any], session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id, Conversation.status == before,
-                       Conversation.agent_id.is_(None) if before_agent is None
-                       else Conversation.agent_id == before_agent)
-                .values(status=after, agent_id=agent_id, waiting_since=waiting_since, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )).rowcount
+            moved = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(Conversation)
+                    .where(
+                        Conversation.id == conversation_id,
+                        Conversation.status == before,
+                        Conversation.agent_id.is_(None)
+                        if before_agent is None
+                        else Conversation.agent_id == before_agent,
+                    )
+                    .values(status=after, agent_id=agent_id, waiting_since=waiting_since, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
             if moved != 1:
                 continue  # another change came first: decide again on what it left
             if action == "handoff" and after != before:
@@ -121,8 +137,9 @@ def apply(db: Database, conversation_id: int, action: str, *, agent: Agent | Non
     raise TransitionRefused("the conversation kept changing; try again")
 
 
-def _decide(session: Session, conversation: Conversation, action: str, agent: Agent | None,
-            assignee: Agent | None) -> tuple[str, Agent | None]:
+def _decide(
+    session: Session, conversation: Conversation, action: str, agent: Agent | None, assignee: Agent | None
+) -> tuple[str, Agent | None]:
     """The state ``action`` leads to from the conversation's, and its new owner; or refused."""
     before = conversation.status
     if action == "take" and before == "human":
@@ -132,8 +149,7 @@ def _decide(session: Session, conversation: Conversation, action: str, agent: Ag
     after = TRANSITIONS.get((before, action))
     if after is None:
         raise TransitionRefused(f"cannot {action} a conversation that is {before}")
-    if action == "assign" and (assignee is None or assignee.shop_id != conversation.shop_id
-                               or not assignee.active):
+    if action == "assign" and (assignee is None or assignee.shop_id != conversation.shop_id or not assignee.active):
         raise TransitionRefused("assign it to an active teammate of this shop")
     if action == "reopen" and _newer_open(session, conversation):
         raise TransitionRefused("the shopper has started a new conversation since; answer them there")
@@ -146,10 +162,18 @@ def _decide(session: Session, conversation: Conversation, action: str, agent: Ag
 
 
 def _newer_open(session: Session, conversation: Conversation) -> bool:
-    return session.scalar(
-        select(Conversation.id).where(Conversation.visitor_id == conversation.visitor_id,
-                                      Conversation.id > conversation.id, Conversation.status != "closed").limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(Conversation.id)
+            .where(
+                Conversation.visitor_id == conversation.visitor_id,
+                Conversation.id > conversation.id,
+                Conversation.status != "closed",
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _notice(action: str, after: str, agent: Agent | None) -> str:

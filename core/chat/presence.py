@@ -7,6 +7,7 @@ anyone cleaning up. Whether one conversation's visitor is online is one
 ``ZCOUNT`` on that conversation's own set, however many shoppers are online.
 A process refreshes all its connections' entries at once (:meth:`beat_many`).
 """
+
 from __future__ import annotations
 
 import time
@@ -75,8 +76,12 @@ class Presence:
 
     @staticmethod
     def visitor(shop_id: int, conversation_id: int, connection: str) -> Beat:
-        return Beat(((_conversation_key(conversation_id), connection),
-                     (_visitors_key(shop_id), f"{conversation_id}:{connection}")))
+        return Beat(
+            (
+                (_conversation_key(conversation_id), connection),
+                (_visitors_key(shop_id), f"{conversation_id}:{connection}"),
+            )
+        )
 
     # -- heartbeats ------------------------------------------------------------
 
@@ -87,7 +92,7 @@ class Presence:
         for start in range(0, len(beats), CHUNK):
             keys: list[str] = []
             args: list[Any] = [now + self.ttl, int(self.ttl) + 60, now]
-            for beat in beats[start:start + CHUNK]:
+            for beat in beats[start : start + CHUNK]:
                 args.append(len(beat.entries))
                 for key, member in beat.entries:
                     keys.append(key)

@@ -8,6 +8,7 @@ with the seq of the latest line, and the job answers the whole burst. Jobs
 for superseded lines find a later shopper line and do nothing, so a burst
 gets exactly one reply.
 """
+
 from __future__ import annotations
 
 import logging

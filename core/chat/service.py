@@ -4,6 +4,7 @@ Every operation stores first, then announces: a message is acknowledged only
 after it is in the database, and only then published to the shop's bus
 channel and handed to the assistant.
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,8 +75,14 @@ class VisitorContext:
     ab: dict[str, str] | None = None
 
     def welcome(self) -> dict[str, Any]:
-        return {"type": "welcome", "token": self.token, "conversation_id": self.conversation_id,
-                "last_seq": self.last_seq, "status": self.status, "agent_name": self.agent_name}
+        return {
+            "type": "welcome",
+            "token": self.token,
+            "conversation_id": self.conversation_id,
+            "last_seq": self.last_seq,
+            "status": self.status,
+            "agent_name": self.agent_name,
+        }
 
 
 class ChatService:
@@ -97,10 +104,18 @@ class ChatService:
 
     # -- visitors -------------------------------------------------------------
 
-    def visitor_hello(self, site_key: str, token: str | None, origin: str | None,
-                      identity: str | None | _Unset = UNSET, *, page: Any = None,
-                      locale: str | None = None, cart: Any = None,
-                      ab: dict[str, str] | None = None) -> VisitorContext:
+    def visitor_hello(
+        self,
+        site_key: str,
+        token: str | None,
+        origin: str | None,
+        identity: str | None | _Unset = UNSET,
+        *,
+        page: Any = None,
+        locale: str | None = None,
+        cart: Any = None,
+        ab: dict[str, str] | None = None,
+    ) -> VisitorContext:
         """Greet a visitor. A ``hello`` passes ``identity``: the store's signed word for
         which customer is logged in (``None``: nobody), kept on the visitor for
         order lookups; other HTTP calls leave it as it is."""
@@ -148,10 +163,14 @@ class ChatService:
             try:
                 shop = session.get(Shop, shop_id)
                 customer = signed_identity.customer_of(
-                    identity, secret_key=self.settings.secret_key or "", shop_id=shop_id,
+                    identity,
+                    secret_key=self.settings.secret_key or "",
+                    shop_id=shop_id,
                     identity_secret=signed_identity.shop_identity_secret(
                         shop_connectors.open_config(self.settings, shop) if shop else None,
-                        shop.settings if shop else None))
+                        shop.settings if shop else None,
+                    ),
+                )
             except StoreChatError as exc:
                 log.info("shopper identity refused for visitor %s: %s", visitor_id, exc)
         row = session.get(Visitor, visitor_id)
@@ -172,8 +191,7 @@ class ChatService:
         if not text:
             raise ChatError("empty_message", "the message is empty")
         if len(text) > self.settings.max_message_chars:
-            raise ChatError("message_too_long",
-                            f"messages may be at most {self.settings.max_message_chars} characters")
+            raise ChatError("message_too_long", f"messages may be at most {self.settings.max_message_chars} characters")
         return text
 
     def check_rate(self, *buckets: tuple[str, float, int], what: str = "messages") -> None:
@@ -202,8 +220,9 @@ class ChatService:
         """The bucket everything an agent writes (replies, notes) takes from."""
         return (f"agent:{agent.id}", self.settings.agent_message_rate, self.settings.agent_message_burst)
 
-    def visitor_message(self, ctx: VisitorContext, client_id: str, text: str, ip: str,
-                        on_stored: OnStored | None = None) -> messages.Stored:
+    def visitor_message(
+        self, ctx: VisitorContext, client_id: str, text: str, ip: str, on_stored: OnStored | None = None
+    ) -> messages.Stored:
         """Store a shopper's line (once per ``client_id``), announce it, schedule the reply.
 
         Starts a conversation on the first line. ``ctx.conversation_id`` is
@@ -219,14 +238,22 @@ class ChatService:
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
             team.remember_visit(self.svc, ctx.visitor_id, ctx.page, ctx.locale, ctx.cart, ctx.ab)
         try:
-            stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
-                                             client_id=client_id, payload=payload, open_only=True)
+            stored = messages.append_message(
+                self.db,
+                ctx.conversation_id,
+                author="visitor",
+                text=text,
+                client_id=client_id,
+                payload=payload,
+                open_only=True,
+            )
         except messages.ConversationClosed:
             # Writing again after a conversation was closed starts a new one.
             ctx.conversation_id = messages.start_conversation(self.db, ctx.shop_id, ctx.visitor_id).id
             ctx.last_seq = 0
-            stored = messages.append_message(self.db, ctx.conversation_id, author="visitor", text=text,
-                                             client_id=client_id, payload=payload)
+            stored = messages.append_message(
+                self.db, ctx.conversation_id, author="visitor", text=text, client_id=client_id, payload=payload
+            )
         if on_stored is not None:
             on_stored(stored)
         if stored.created:
@@ -245,8 +272,9 @@ class ChatService:
         self._event(ctx.shop_id, ctx.conversation_id, "handoff", {"reason": "shopper asked"})
         self.announce_change(change)
 
-    def visitor_rates(self, ctx: VisitorContext, conversation_id: int, score: int, comment: str | None,
-                      ip: str | None = None) -> None:
+    def visitor_rates(
+        self, ctx: VisitorContext, conversation_id: int, score: int, comment: str | None, ip: str | None = None
+    ) -> None:
         """One rating per conversation: a new one replaces the one before.
         Takes from the shopper's buckets like a message (``ip``: their address)."""
         self.check_rate(*self.visitor_buckets(ctx, ip), what="requests")
@@ -256,8 +284,12 @@ class ChatService:
             if conversation is None or conversation.visitor_id != ctx.visitor_id:
                 raise ChatError("unknown_conversation", "you can only rate your own conversations")
             data = {"score": score, "comment": comment}
-            rating = session.scalar(select(Event).where(Event.conversation_id == conversation_id,
-                                                        Event.kind == "csat").order_by(Event.id).limit(1))
+            rating = session.scalar(
+                select(Event)
+                .where(Event.conversation_id == conversation_id, Event.kind == "csat")
+                .order_by(Event.id)
+                .limit(1)
+            )
             if rating is None:
                 session.add(Event(shop_id=ctx.shop_id, conversation_id=conversation_id, kind="csat", data=data))
             else:
@@ -277,16 +309,23 @@ class ChatService:
             if visitor is None:
                 visitor = Visitor(id=ctx.visitor_id, shop_id=ctx.shop_id)
                 session.add(visitor)
-            left = session.scalar(select(func.count()).select_from(Event).where(
-                Event.conversation_id == ctx.conversation_id, Event.kind == "contact_left")) or 0
+            left = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Event)
+                    .where(Event.conversation_id == ctx.conversation_id, Event.kind == "contact_left")
+                )
+                or 0
+            )
             if left and (visitor.email or "").lower() == email.lower():
                 return  # kept already
             if left >= CONTACTS_PER_CONVERSATION:
-                raise ChatError("contact_limit", f"at most {CONTACTS_PER_CONVERSATION} contact addresses "
-                                                 "per conversation: this one was not saved")
+                raise ChatError(
+                    "contact_limit",
+                    f"at most {CONTACTS_PER_CONVERSATION} contact addresses per conversation: this one was not saved",
+                )
             visitor.email = email
-            session.add(Event(shop_id=ctx.shop_id, conversation_id=ctx.conversation_id, kind="contact_left",
-                              data={}))
+            session.add(Event(shop_id=ctx.shop_id, conversation_id=ctx.conversation_id, kind="contact_left", data={}))
         notify.contact_left(self.svc, ctx.conversation_id, email)
 
     def _event(self, shop_id: int, conversation_id: int | None, kind: str, data: dict[str, Any]) -> None:
@@ -335,8 +374,9 @@ class ChatService:
                 raise ChatError("unknown_conversation", f"no conversation {conversation_id} in this shop")
             return conversation
 
-    def agent_message(self, agent: Agent, conversation_id: int, client_id: str, text: str,
-                      on_stored: OnStored | None = None) -> messages.Stored:
+    def agent_message(
+        self, agent: Agent, conversation_id: int, client_id: str, text: str, on_stored: OnStored | None = None
+    ) -> messages.Stored:
         """An agent's reply. Replying to a conversation the assistant owns takes it over.
         ``on_stored``: as for :meth:`visitor_message`."""
         text = self.check_text(text)
@@ -345,12 +385,18 @@ class ChatService:
         if conversation.status == "closed":
             raise ChatError("conversation_closed", "this conversation is closed")
         if conversation.status == "human" and conversation.agent_id not in (None, agent.id):
-            raise ChatError("not_owner", f"{self._agent_name(conversation.agent_id)} has this conversation; "
-                                         "assign it to yourself to reply")
+            raise ChatError(
+                "not_owner",
+                f"{self._agent_name(conversation.agent_id)} has this conversation; assign it to yourself to reply",
+            )
         if conversation.status in ("ai", "waiting_human"):
             self.agent_action(agent, conversation_id, "take")
         stored = messages.append_message(
-            self.db, conversation_id, author="agent", text=text, client_id=f"agent:{agent.id}:{client_id}",
+            self.db,
+            conversation_id,
+            author="agent",
+            text=text,
+            client_id=f"agent:{agent.id}:{client_id}",
             payload={"agent_id": agent.id, "agent_name": agent.name},
         )
         if on_stored is not None:
@@ -387,11 +433,13 @@ class ChatService:
         except team.TeamError as exc:
             raise ChatError(exc.code, exc.message) from None
         # The agent's other tabs and devices clear their unread counts too.
-        self._publish(agent.shop_id, {"type": "read", "conversation_id": conversation_id,
-                                      "agent_id": agent.id, "seq": read_seq})
+        self._publish(
+            agent.shop_id, {"type": "read", "conversation_id": conversation_id, "agent_id": agent.id, "seq": read_seq}
+        )
 
-    def agent_action(self, agent: Agent, conversation_id: int, action: str,
-                     assignee_id: int | None = None) -> ownership.Change:
+    def agent_action(
+        self, agent: Agent, conversation_id: int, action: str, assignee_id: int | None = None
+    ) -> ownership.Change:
         self.agent_conversation(agent, conversation_id)
         assignee = None
         if action == "assign":
@@ -410,19 +458,23 @@ class ChatService:
     # -- announcing -----------------------------------------------------------
 
     def announce_change(self, change: ownership.Change) -> None:
-        stored = messages.append_message(self.db, change.conversation_id, author="system", text=change.notice,
-                                         payload={"status": change.after})
+        stored = messages.append_message(
+            self.db, change.conversation_id, author="system", text=change.notice, payload={"status": change.after}
+        )
         self._announce(stored)
-        self._publish(change.shop_id, {
-            "type": "conversation",
-            "conversation_id": change.conversation_id,
-            "status": change.after,
-            "agent_id": change.agent_id,
-            # The owner's name while a human owns it; ``by``: whoever made the change.
-            "agent_name": change.agent_name if change.after == "human" else None,
-            "by": change.by_name,
-            "waiting_since": change.waiting_since,
-        })
+        self._publish(
+            change.shop_id,
+            {
+                "type": "conversation",
+                "conversation_id": change.conversation_id,
+                "status": change.after,
+                "agent_id": change.agent_id,
+                # The owner's name while a human owns it; ``by``: whoever made the change.
+                "agent_name": change.agent_name if change.after == "human" else None,
+                "by": change.by_name,
+                "waiting_since": change.waiting_since,
+            },
+        )
         if change.after == "waiting_human":
             notify.shopper_waiting(self.svc, change.conversation_id)
 
@@ -432,8 +484,11 @@ class ChatService:
         if conversation_id is None:
             frame: dict[str, Any] = {"type": "presence", "agents_online": presence.agents_online(shop_id)}
         else:
-            frame = {"type": "presence", "conversation_id": conversation_id,
-                     "visitor_online": presence.visitor_online(conversation_id)}
+            frame = {
+                "type": "presence",
+                "conversation_id": conversation_id,
+                "visitor_online": presence.visitor_online(conversation_id),
+            }
         self._publish(shop_id, frame)
 
     def _announce(self, stored: messages.Stored) -> None:
@@ -448,8 +503,10 @@ class ChatService:
     def load_after(self, conversation_id: int, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Message frames after ``after_seq``, oldest first, at most ``limit`` of them."""
         with self.db.session() as session:
-            return [messages.message_frame(m)
-                    for m in messages.messages_after(session, conversation_id, after_seq, limit=limit)]
+            return [
+                messages.message_frame(m)
+                for m in messages.messages_after(session, conversation_id, after_seq, limit=limit)
+            ]
 
 
 def conversation_frame(conversation: Conversation) -> dict[str, Any]:

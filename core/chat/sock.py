@@ -9,6 +9,7 @@ StoreChat negotiates no context takeover in both directions and small
 windows: a frame is still compressed, and an idle socket holds no zlib state
 (bench/realtime.py, figure 2, measures the difference).
 """
+
 from __future__ import annotations
 
 import functools
@@ -95,8 +96,10 @@ WINDOW_BITS = 11
 
 chat_deflate = functools.partial(
     PerMessageDeflate,
-    client_no_context_takeover=True, server_no_context_takeover=True,
-    client_max_window_bits=WINDOW_BITS, server_max_window_bits=WINDOW_BITS,
+    client_no_context_takeover=True,
+    server_no_context_takeover=True,
+    client_max_window_bits=WINDOW_BITS,
+    server_max_window_bits=WINDOW_BITS,
 )
 
 

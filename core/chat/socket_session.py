@@ -1,5 +1,6 @@
 """What the visitor and agent sockets share: the hello handshake, the read
 loop, frame-size limits, error frames, and the outbox."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,7 @@ class SocketSession:
         self.settings = svc.settings
         #: This connection's slot among its address's connections.
         self.slot = AddressSlot.of(self.ip, self.connection_id)
-        self.outbox = Outbox(ws, self.chat.load_after, svc.settings.socket_queue_max,
-                             follow_new=self.follow_new)
+        self.outbox = Outbox(ws, self.chat.load_after, svc.settings.socket_queue_max, follow_new=self.follow_new)
         self.subscriptions: list[Any] = []
         self._drained = threading.Event()
 
@@ -60,8 +60,7 @@ class SocketSession:
             finally:
                 metrics.socket_closed(kind)
                 if self.settings.access_log:
-                    access.info("socket closed", extra={"socket": kind,
-                                                        "seconds": round(time.monotonic() - opened, 3)})
+                    access.info("socket closed", extra={"socket": kind, "seconds": round(time.monotonic() - opened, 3)})
 
     def _run(self) -> None:
         if not self.slot.take(self.svc, ttl=self.svc.beat_ttl):
@@ -77,8 +76,7 @@ class SocketSession:
         except Exception:  # noqa: BLE001 - a bug must not write an HTTP 500 onto an open socket
             log.exception("socket handler failed")
             try:
-                self.outbox.put(error_frame("internal_error", "something went wrong; reconnect and resume",
-                                            fatal=True))
+                self.outbox.put(error_frame("internal_error", "something went wrong; reconnect and resume", fatal=True))
                 self.outbox.close()
                 self.ws.close(reason=1011, message="internal_error")
             except Exception:  # noqa: BLE001
@@ -143,8 +141,7 @@ class SocketSession:
             return
         self._drained.set()
         try:
-            self.outbox.put(error_frame("server_restart", "the server is restarting; reconnect and resume",
-                                        fatal=True))
+            self.outbox.put(error_frame("server_restart", "the server is restarting; reconnect and resume", fatal=True))
             self.outbox.close()
             self.ws.close(reason=1012, message="server_restart")
         except Exception:  # noqa: BLE001 - already closed by the client or the handler
@@ -162,9 +159,7 @@ class SocketSession:
     def _parse(self, raw: str | bytes) -> Any:
         size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
         if size > self.settings.max_frame_bytes:
-            raise FrameError(
-                f"frames may be at most {self.settings.max_frame_bytes} bytes", code="frame_too_large"
-            )
+            raise FrameError(f"frames may be at most {self.settings.max_frame_bytes} bytes", code="frame_too_large")
         return parse(raw, agent=self.agent)
 
     def _hello(self) -> bool:
@@ -212,7 +207,13 @@ class SocketSession:
     def ack(self, client_id: str, stored: Any) -> None:
         """The ack, then (when it is new) the message itself, which the bus brings
         too: the outbox sends each seq once."""
-        self.outbox.put({"type": "ack", "client_id": client_id, "seq": stored.message.seq,
-                         "conversation_id": stored.message.conversation_id})
+        self.outbox.put(
+            {
+                "type": "ack",
+                "client_id": client_id,
+                "seq": stored.message.seq,
+                "conversation_id": stored.message.conversation_id,
+            }
+        )
         if stored.created:
             self.outbox.put(stored.frame)

@@ -2,6 +2,7 @@
 indicators (both ways), read marks, and what the widget tells the team
 about the shopper's visit. Notes and read marks never reach the shopper;
 they are published to the shop's agents only (core/chat/bus.py)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -66,15 +67,25 @@ def typing_frame(conversation_id: int, *, author: str, agent: Agent | None = Non
     return frame
 
 
-def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | None, cart: Any | None = None,
-                   ab: dict[str, str] | None = None) -> None:
+def remember_visit(
+    svc: Any,
+    visitor_id: str,
+    page: Any | None,
+    locale: str | None,
+    cart: Any | None = None,
+    ab: dict[str, str] | None = None,
+) -> None:
     """Keep the page, language, cart and A/B variants the widget reported on the visitor
     (only once the visitor has a row: a page view that never chats stores nothing)."""
     if page is None and locale is None and cart is None and not ab:
         return
-    context: dict[str, Any] = {"url": page.url if page else None, "title": page.title if page else None,
-                               "locale": locale, "cart": cart.model_dump() if cart is not None else None,
-                               "ab": dict(ab) if ab else None}
+    context: dict[str, Any] = {
+        "url": page.url if page else None,
+        "title": page.title if page else None,
+        "locale": locale,
+        "cart": cart.model_dump() if cart is not None else None,
+        "ab": dict(ab) if ab else None,
+    }
     context = {k: v for k, v in context.items() if v}
     with svc.db.session() as session:
         visitor = session.get(Visitor, visitor_id)
@@ -85,5 +96,7 @@ def remember_visit(svc: Any, visitor_id: str, page: Any | None, locale: str | No
 def team(svc: Any, shop_id: int) -> list[dict[str, Any]]:
     """The shop's active agents, for the inbox's names and its 'assign to' list."""
     with svc.db.session() as session:
-        return [{"id": a.id, "name": a.name} for a in session.scalars(
-            select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.name))]
+        return [
+            {"id": a.id, "name": a.name}
+            for a in session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.name))
+        ]

@@ -1,4 +1,5 @@
 """``/ws/visitor``: the shopper's socket (frames in docs/protocol.md)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,9 +27,16 @@ class VisitorSession(SocketSession):
         self.ctx: VisitorContext | None = None
 
     def on_hello(self, frame: Hello) -> None:
-        ctx = self.ctx = self.chat.visitor_hello(frame.site_key, frame.token, self.origin,
-                                                  identity=frame.identity, page=frame.page, locale=frame.locale,
-                                                  cart=frame.cart, ab=frame.ab)
+        ctx = self.ctx = self.chat.visitor_hello(
+            frame.site_key,
+            frame.token,
+            self.origin,
+            identity=frame.identity,
+            page=frame.page,
+            locale=frame.locale,
+            cart=frame.cart,
+            ab=frame.ab,
+        )
         self.outbox.put(ctx.welcome())
         if ctx.conversation_id is not None:
             self._follow(ctx.conversation_id, min(frame.after_seq, ctx.last_seq))
@@ -36,8 +44,13 @@ class VisitorSession(SocketSession):
     def on_frame(self, frame: Any) -> None:
         assert self.ctx is not None
         if isinstance(frame, SendMessage):
-            self.chat.visitor_message(self.ctx, frame.client_id, frame.text, self.ip,
-                                      on_stored=lambda stored: self._stored(frame.client_id, stored))
+            self.chat.visitor_message(
+                self.ctx,
+                frame.client_id,
+                frame.text,
+                self.ip,
+                on_stored=lambda stored: self._stored(frame.client_id, stored),
+            )
         elif isinstance(frame, Typing):
             self.chat.visitor_typing(self.ctx)
         elif isinstance(frame, AskHuman):
@@ -57,9 +70,9 @@ class VisitorSession(SocketSession):
 
     def _follow(self, conversation_id: int, after_seq: int, *, catch_up: bool = True) -> None:
         self.outbox.follow(conversation_id, after_seq, catch_up=catch_up)
-        self.subscriptions.append(self.svc.bus.subscribe_conversation(
-            conversation_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all
-        ))
+        self.subscriptions.append(
+            self.svc.bus.subscribe_conversation(conversation_id, self.outbox.put, on_reconnect=self.outbox.catch_up_all)
+        )
         beat = self.presence_beat()
         if beat is not None and self.best_effort(self.svc.presence.beat, beat):
             self.back_online()

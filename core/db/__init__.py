@@ -1,4 +1,5 @@
 """Persistence: models, sessions, migrations."""
+
 from core.db.models import (
     Agent,
     AnalyticsDay,

@@ -13,6 +13,7 @@ never blocks writers or readers, and sqlite3 releases the GIL while it
 copies and syncs, so the chat goes on meanwhile. Other processes keep
 SQLite's automatic checkpoints.
 """
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ processors), but the execution skips its ``Connection`` and ``Result``
 layers, which cost several times the driver's own work per statement
 (``bench/store.py`` prints both).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -1,4 +1,5 @@
 """Alembic, driven from code: ``storechat migrate`` and the ``/readyz`` check."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -65,4 +66,5 @@ def require_current(engine: Engine) -> str | None:
     where = engine.url.render_as_string(hide_password=True)
     raise SchemaTooOld(
         f"the database schema is at revision {found or 'none (empty database)'}, older than this StoreChat "
-        f"({head}): run `storechat migrate` once with this release (database {where}), then start it again")
+        f"({head}): run `storechat migrate` once with this release (database {where}), then start it again"
+    )

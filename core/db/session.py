@@ -1,4 +1,5 @@
 """Engine and sessions: one :class:`Database` per process."""
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,13 @@ def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
 
 def _sqlite_engine(url: str, *, autocheckpoint: bool, wait_for_writers: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", lambda dbapi_connection, _record: _sqlite_pragmas(
-        dbapi_connection, autocheckpoint=autocheckpoint, wait_for_writers=wait_for_writers))
+    event.listen(
+        engine,
+        "connect",
+        lambda dbapi_connection, _record: _sqlite_pragmas(
+            dbapi_connection, autocheckpoint=autocheckpoint, wait_for_writers=wait_for_writers
+        ),
+    )
     return engine
 
 
@@ -103,8 +109,7 @@ class Database:
         # Made now, not on first use (threads): an engine opens no connection before it is used.
         # SQLite in memory: one engine (a second would open another, empty, database).
         separate = self.engine.dialect.name == "postgresql" or sqlite_file(self.url) is not None
-        self._store_engine = make_store_engine(self.url, autocheckpoint=self.checkpointer is None) \
-            if separate else None
+        self._store_engine = make_store_engine(self.url, autocheckpoint=self.checkpointer is None) if separate else None
         # Each session knows its Database, so code handed only a session can
         # reach the settings (see :meth:`of`).
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})

@@ -22,6 +22,7 @@ A greenlet killed while its retry runs on the thread (a socket's handler
 ended) leaves the connection to the thread: it goes back to the pool only
 once the thread is done with it, never to another greenlet mid-transaction.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -10,6 +10,7 @@ It also has a cart that answers like a Shopify storefront's (``POST
 tried and tested end to end. The cart lives in a cookie of the demo store
 (the store's cookie, not the widget's), so every web process sees it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -107,8 +108,7 @@ def _pick_shop(session: Session) -> tuple[Shop | None, str | None]:
         if len(asked) > MAX_SITE_KEY:
             return None, None
         return session.scalar(select(Shop).where(Shop.site_key == asked, Shop.active.is_(True))), asked
-    shops = session.scalars(
-        select(Shop).where(Shop.active.is_(True)).order_by(Shop.created_at.desc(), Shop.id.desc()))
+    shops = session.scalars(select(Shop).where(Shop.active.is_(True)).order_by(Shop.created_at.desc(), Shop.id.desc()))
     return next((s for s in shops if (s.connector_config or {}).get("demo")), None), None
 
 
@@ -132,8 +132,14 @@ def _page_lang(shop: Shop | None) -> tuple[str, str]:
 
 def _helpers(shop: Shop | None = None) -> dict[str, object]:
     lang, direction = _page_lang(shop)
-    return {"money": money, "price_range": price_range, "http_url": http_url, "page_lang": lang,
-            "page_dir": direction, "cart_count": sum(_read_cart().values())}
+    return {
+        "money": money,
+        "price_range": price_range,
+        "http_url": http_url,
+        "page_lang": lang,
+        "page_dir": direction,
+        "cart_count": sum(_read_cart().values()),
+    }
 
 
 @bp.get("/")
@@ -196,7 +202,8 @@ def product_image(handle: str):  # type: ignore[no-untyped-def]
     with services().db.session() as session:
         shop, _ = _pick_shop(session)
         title = shop and session.scalar(
-            shelf.products(shop.id, Product.title).where(Product.handle == handle).order_by(Product.id).limit(1))
+            shelf.products(shop.id, Product.title).where(Product.handle == handle).order_by(Product.id).limit(1)
+        )
         if not title:
             return Response("no such product image", status=404, mimetype="text/plain")
     return Response(product_svg(title), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
@@ -327,9 +334,13 @@ def cart_show():  # type: ignore[no-untyped-def]
                 variant = _find_variant(session, shop, ident)
                 if variant is not None:
                     items.append(_line(variant, quantity))
-        resp = jsonify(items=items, item_count=sum(i["quantity"] for i in items),
-                       total_price=sum(i["line_price"] for i in items), currency=shop.currency if shop else "USD",
-                       attributes=_read_attributes())
+        resp = jsonify(
+            items=items,
+            item_count=sum(i["quantity"] for i in items),
+            total_price=sum(i["line_price"] for i in items),
+            currency=shop.currency if shop else "USD",
+            attributes=_read_attributes(),
+        )
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
@@ -350,9 +361,14 @@ def cart_update():  # type: ignore[no-untyped-def]
     """Cart attributes, as Shopify's ``/cart/update.js`` takes them (the order inherits them)."""
     body = request.get_json(silent=True)
     attributes = body.get("attributes") if isinstance(body, dict) else None
-    if not isinstance(attributes, dict) or not all(
+    if (
+        not isinstance(attributes, dict)
+        or not all(
             isinstance(k, str) and isinstance(v, (str, int)) and len(k) <= 100 and len(str(v)) <= 255
-            for k, v in attributes.items()) or len(attributes) > 20:
+            for k, v in attributes.items()
+        )
+        or len(attributes) > 20
+    ):
         return _cart_error(400, "attributes must be an object of short strings", "Parameter Missing or Invalid")
     merged = {**_read_attributes(), **{k: str(v) for k, v in attributes.items()}}
     value = base64.urlsafe_b64encode(json.dumps(merged, separators=(",", ":")).encode()).decode().rstrip("=")

@@ -1,6 +1,7 @@
 """One conversation as the team sees it: the transcript with the assistant's
 cards and the facts behind each answer, the internal notes, and what is
 known of the shopper (verified identity, the page, locale and cart)."""
+
 from __future__ import annotations
 
 import json
@@ -32,17 +33,20 @@ def facts(payload: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for call in payload.get("tool_calls") or []:
         text = json.dumps(call.get("result"), ensure_ascii=False, default=str)
-        result.append({
-            "tool": str(call.get("tool", ""))[:60],
-            "args": call.get("args") or {},
-            "result": text if len(text) <= FACT_CHARS else text[:FACT_CHARS] + "…",
-            "rejected": bool(call.get("rejected")),
-        })
+        result.append(
+            {
+                "tool": str(call.get("tool", ""))[:60],
+                "args": call.get("args") or {},
+                "result": text if len(text) <= FACT_CHARS else text[:FACT_CHARS] + "…",
+                "rejected": bool(call.get("rejected")),
+            }
+        )
     return result
 
 
-def detail(session: Session, shop_id: int, conversation_id: int, agent_id: int,
-           *, before_seq: int | None = None) -> dict[str, Any]:
+def detail(
+    session: Session, shop_id: int, conversation_id: int, agent_id: int, *, before_seq: int | None = None
+) -> dict[str, Any]:
     conversation = owned_conversation(session, shop_id, conversation_id)
     query = select(Message).where(Message.conversation_id == conversation.id)
     if before_seq is not None:
@@ -61,11 +65,17 @@ def detail(session: Session, shop_id: int, conversation_id: int, agent_id: int,
     visitor = session.get(Visitor, conversation.visitor_id)
     owner = session.get(Agent, conversation.agent_id) if conversation.agent_id else None
     notes = session.execute(
-        select(Note, Agent.name).outerjoin(Agent, Agent.id == Note.agent_id)
-        .where(Note.conversation_id == conversation.id).order_by(Note.id)
+        select(Note, Agent.name)
+        .outerjoin(Agent, Agent.id == Note.agent_id)
+        .where(Note.conversation_id == conversation.id)
+        .order_by(Note.id)
     ).all()
-    rating = session.scalar(select(Event).where(Event.conversation_id == conversation.id, Event.kind == "csat")
-                            .order_by(Event.id.desc()).limit(1))
+    rating = session.scalar(
+        select(Event)
+        .where(Event.conversation_id == conversation.id, Event.kind == "csat")
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
     read = session.get(ConversationRead, (agent_id, conversation.id))
     return {
         "conversation_id": conversation.id,

@@ -1,4 +1,5 @@
 """The inbox's conversation lists: views, search, keyset pages, unread counts."""
+
 from __future__ import annotations
 
 import re
@@ -74,13 +75,20 @@ def _search(query: Select[*tuple[Any, ...]], text: str) -> Select[*tuple[Any, ..
         return query.where(or_(func.lower(Visitor.email).like(f"%{escaped.lower()}%", escape="\\"), in_messages))
     if _ORDER.match(text):
         number = text.lstrip("#")
-        return query.where(exists().where(Message.conversation_id == Conversation.id,
-                                          Message.text.like(f"%{number}%")))
+        return query.where(exists().where(Message.conversation_id == Conversation.id, Message.text.like(f"%{number}%")))
     return query.where(in_messages)
 
 
-def list_conversations(session: Session, shop_id: int, agent_id: int, *, view: str = "open",
-                       search: str = "", after: str | None = None, limit: int = PAGE) -> dict[str, Any]:
+def list_conversations(
+    session: Session,
+    shop_id: int,
+    agent_id: int,
+    *,
+    view: str = "open",
+    search: str = "",
+    after: str | None = None,
+    limit: int = PAGE,
+) -> dict[str, Any]:
     """One page of a view, newest activity first, with each row's last line and unread count."""
     if view not in VIEWS:
         raise BadInput(f"unknown view {view!r}; one of {', '.join(VIEWS)}")
@@ -88,35 +96,52 @@ def list_conversations(session: Session, shop_id: int, agent_id: int, *, view: s
     last = aliased(Message)
     owner = aliased(Agent)
     query: Select[*tuple[Any, ...]] = (
-        select(Conversation, Visitor.email, owner.name, last.author, last.text,
-               func.coalesce(ConversationRead.read_seq, literal(0)))
+        select(
+            Conversation,
+            Visitor.email,
+            owner.name,
+            last.author,
+            last.text,
+            func.coalesce(ConversationRead.read_seq, literal(0)),
+        )
         .join(Visitor, Visitor.id == Conversation.visitor_id)
         .outerjoin(owner, owner.id == Conversation.agent_id)
         .outerjoin(last, and_(last.conversation_id == Conversation.id, last.seq == Conversation.last_seq))
-        .outerjoin(ConversationRead, and_(ConversationRead.conversation_id == Conversation.id,
-                                          ConversationRead.agent_id == agent_id))
+        .outerjoin(
+            ConversationRead,
+            and_(ConversationRead.conversation_id == Conversation.id, ConversationRead.agent_id == agent_id),
+        )
         .where(Conversation.shop_id == shop_id)
     )
     query = _search(_view(query, view, agent_id), search)
     if after:
         cursor = Cursor.decode(after)
-        query = query.where(or_(
-            Conversation.updated_at < cursor.updated_at,
-            and_(Conversation.updated_at == cursor.updated_at, Conversation.id < cursor.conversation_id),
-        ))
+        query = query.where(
+            or_(
+                Conversation.updated_at < cursor.updated_at,
+                and_(Conversation.updated_at == cursor.updated_at, Conversation.id < cursor.conversation_id),
+            )
+        )
     rows = session.execute(
         query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [row_dict(c, email, owner_name, author, text, read_seq)
-             for c, email, owner_name, author, text, read_seq in rows]
+    items = [
+        row_dict(c, email, owner_name, author, text, read_seq) for c, email, owner_name, author, text, read_seq in rows
+    ]
     next_cursor = Cursor(rows[-1][0].updated_at, rows[-1][0].id).encode() if more and rows else None
     return {"view": view, "search": search, "conversations": items, "next": next_cursor}
 
 
-def row_dict(conversation: Conversation, email: str | None, owner_name: str | None, author: str | None,
-             text: str | None, read_seq: int) -> dict[str, Any]:
+def row_dict(
+    conversation: Conversation,
+    email: str | None,
+    owner_name: str | None,
+    author: str | None,
+    text: str | None,
+    read_seq: int,
+) -> dict[str, Any]:
     return {
         "conversation_id": conversation.id,
         "status": conversation.status,

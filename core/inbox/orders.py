@@ -1,6 +1,7 @@
 """The orders a shopper named in a conversation, looked up live for the team
 through the shop's connector: only for the shopper's own address or verified
 customer id (the same rule as the assistant's lookups), never cached."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,13 @@ def shopper_orders(session: Session, shop_id: int, conversation_id: int) -> dict
     visitor = session.get(Visitor, conversation.visitor_id)
     email = visitor.email if visitor else None
     customer_id = visitor.customer_ref if visitor else None
-    texts = list(session.scalars(select(Message.text).where(Message.conversation_id == conversation.id,
-                                                            Message.author == "visitor").order_by(Message.seq)))
+    texts = list(
+        session.scalars(
+            select(Message.text)
+            .where(Message.conversation_id == conversation.id, Message.author == "visitor")
+            .order_by(Message.seq)
+        )
+    )
     references = mentioned(texts)
     if not references:
         return {"orders": [], "looked_up": [], "status": "none_mentioned"}

@@ -7,6 +7,7 @@ a few a minute), so nobody fills Redis with them. A completed install creates th
 the same ``(platform, platform_ref)``; an uninstalled shop that comes back is
 reactivated with its site key, settings and history.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -69,8 +70,10 @@ class CoreInstallHost:
             address = address_key(request.remote_addr)
             decision = self.svc.limits.take(f"install-state:{address}", rate=INSTALL_RATE, burst=INSTALL_BURST)
             if not decision.allowed:
-                raise RateLimited(f"too many install links from this address; try again in "
-                                  f"{max(decision.retry_after, 1):.0f} s", retry_after=decision.retry_after)
+                raise RateLimited(
+                    f"too many install links from this address; try again in {max(decision.retry_after, 1):.0f} s",
+                    retry_after=decision.retry_after,
+                )
         state = secrets.token_hex(32)
         self.svc.redis.set(self._state_key(platform, state), shop_ref, nx=True, ex=STATE_TTL)
         return state
@@ -84,17 +87,25 @@ class CoreInstallHost:
         return hmac.compare_digest(stored.decode() if isinstance(stored, bytes) else str(stored), shop_ref)
 
     def claim_connect_state(self, site_key: str, store_url: str, state: str) -> Mapping[str, Any] | None:
-        if not all(isinstance(v, str) and 0 < len(v) <= MAX_STATE for v in (site_key, state)) \
-                or not isinstance(store_url, str) or not store_url:
+        if (
+            not all(isinstance(v, str) and 0 < len(v) <= MAX_STATE for v in (site_key, state))
+            or not isinstance(store_url, str)
+            or not store_url
+        ):
             return None
         with self.svc.db.session() as session:
             shop = session.scalar(select(Shop).where(Shop.site_key == site_key))
             if shop is None:
                 return None
-            secret = identity.shop_identity_secret(shop_connectors.open_config(self.svc.settings, shop),
-                                                   shop.settings)
-            found = {"platform": shop.platform, "shop_ref": shop.platform_ref, "name": shop.name,
-                     "currency": shop.currency, "locale": shop.locale, "identity_secret": secret}
+            secret = identity.shop_identity_secret(shop_connectors.open_config(self.svc.settings, shop), shop.settings)
+            found = {
+                "platform": shop.platform,
+                "shop_ref": shop.platform_ref,
+                "name": shop.name,
+                "currency": shop.currency,
+                "locale": shop.locale,
+                "identity_secret": secret,
+            }
         try:
             nonce = connect_state.verify_connect_state(state, secret or "", site_key=site_key, store_url=store_url)
         except connect_state.BadConnectState as exc:
@@ -112,18 +123,25 @@ class CoreInstallHost:
             raise BadInput("an activation URL must be https")
         sealed = shop_connectors.seal_config(settings, result.platform, result.config)
         with db.session() as session:
-            shop = session.scalar(select(Shop).where(Shop.platform == result.platform,
-                                                     Shop.platform_ref == result.shop_ref))
+            shop = session.scalar(
+                select(Shop).where(Shop.platform == result.platform, Shop.platform_ref == result.shop_ref)
+            )
             if shop is None and result.site_key:
                 shop = session.scalar(select(Shop).where(Shop.site_key == result.site_key))
                 if shop is not None:  # the merchant's shop moves to this platform, site key and history kept
                     shop.platform, shop.platform_ref = result.platform, result.shop_ref
             reinstall = shop is not None
             if shop is None:
-                shop = Shop(name=(result.name or result.shop_ref)[:200], platform=result.platform,
-                            platform_ref=result.shop_ref, site_key=new_site_key(), settings={},
-                            allowed_origins=[], currency=(result.currency or "USD")[:3].upper(),
-                            locale=(result.locale or "en")[:16])
+                shop = Shop(
+                    name=(result.name or result.shop_ref)[:200],
+                    platform=result.platform,
+                    platform_ref=result.shop_ref,
+                    site_key=new_site_key(),
+                    settings={},
+                    allowed_origins=[],
+                    currency=(result.currency or "USD")[:3].upper(),
+                    locale=(result.locale or "en")[:16],
+                )
                 session.add(shop)
             elif result.name:
                 shop.name = result.name[:200]
@@ -142,10 +160,15 @@ class CoreInstallHost:
         """Queue the shop's full import, unless one is already queued or running (a reinstall)."""
         db = self.svc.db
         with db.session() as session:
-            busy = session.scalar(select(SyncRun.id).where(
-                SyncRun.shop_id == shop.id, SyncRun.status.in_(("queued", "running")),
-                SyncRun.created_at > utcnow() - timedelta(hours=1),  # older: its worker died
-            ).limit(1))
+            busy = session.scalar(
+                select(SyncRun.id)
+                .where(
+                    SyncRun.shop_id == shop.id,
+                    SyncRun.status.in_(("queued", "running")),
+                    SyncRun.created_at > utcnow() - timedelta(hours=1),  # older: its worker died
+                )
+                .limit(1)
+            )
         if busy is not None:
             return
         run = create_run(db, shop.id)
@@ -178,8 +201,9 @@ class CoreInstallHost:
 
     def _active_shop(self, platform: str, shop_ref: str) -> Shop | None:
         with self.svc.db.session() as session:
-            return session.scalar(select(Shop).where(Shop.platform == platform, Shop.platform_ref == shop_ref,
-                                                     Shop.active))
+            return session.scalar(
+                select(Shop).where(Shop.platform == platform, Shop.platform_ref == shop_ref, Shop.active)
+            )
 
     def widget_settings(self, platform: str, shop_ref: str) -> Mapping[str, str] | None:
         shop = self._active_shop(platform, shop_ref)

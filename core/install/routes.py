@@ -1,5 +1,6 @@
 """Mounts each connector's install blueprint at ``/connect/<name>/`` and serves
 the page a merchant lands on after installing: ``/installed/<site_key>``."""
+
 from __future__ import annotations
 
 import logging
@@ -37,11 +38,27 @@ def installed(site_key: str) -> tuple[str, int]:
         if shop is None or not shop.active:
             return render_template("install/missing.html"), 404
         run = session.scalar(select(SyncRun).where(SyncRun.shop_id == shop.id).order_by(SyncRun.id.desc()).limit(1))
-        webhooks_failed = session.scalar(
-            select(Event.id).where(Event.shop_id == shop.id, Event.kind == "webhooks_not_registered")
-            .where(Event.id > (select(Event.id).where(Event.shop_id == shop.id, Event.kind == "app_installed")
-                               .order_by(Event.id.desc()).limit(1).scalar_subquery()))
-        ) is not None
-        return render_template("install/installed.html", shop=shop, run=run,
-                               activation_url=(shop.settings or {}).get("activation_url"),
-                               webhooks_failed=webhooks_failed), 200
+        webhooks_failed = (
+            session.scalar(
+                select(Event.id)
+                .where(Event.shop_id == shop.id, Event.kind == "webhooks_not_registered")
+                .where(
+                    Event.id
+                    > (
+                        select(Event.id)
+                        .where(Event.shop_id == shop.id, Event.kind == "app_installed")
+                        .order_by(Event.id.desc())
+                        .limit(1)
+                        .scalar_subquery()
+                    )
+                )
+            )
+            is not None
+        )
+        return render_template(
+            "install/installed.html",
+            shop=shop,
+            run=run,
+            activation_url=(shop.settings or {}).get("activation_url"),
+            webhooks_failed=webhooks_failed,
+        ), 200

@@ -1,5 +1,6 @@
 """What each notification says: to the team when a shopper waits with nobody
 online or leaves an address, and to a shopper the team answered by email."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,9 @@ def _line(message: Message, shop_name: str) -> str:
     return f"{label}: {message.text}"
 
 
-def _transcript(session: Session, conversation_id: int, shop_name: str, *, last: int | None = None,
-                shopper_view: bool = False) -> str:
+def _transcript(
+    session: Session, conversation_id: int, shop_name: str, *, last: int | None = None, shopper_view: bool = False
+) -> str:
     query = select(Message).where(Message.conversation_id == conversation_id)
     if last:
         rows = list(reversed(session.scalars(query.order_by(Message.seq.desc()).limit(last)).all()))
@@ -34,8 +36,9 @@ def _transcript(session: Session, conversation_id: int, shop_name: str, *, last:
     return "\n".join(_line(m, shop_name) for m in rows)
 
 
-def team_alert(session: Session, settings: Settings, conversation: Conversation, kind: str,
-               email: str | None = None) -> dict[str, Any]:
+def team_alert(
+    session: Session, settings: Settings, conversation: Conversation, kind: str, email: str | None = None
+) -> dict[str, Any]:
     """Subject and text for the team (``kind``: waiting | contact)."""
     shop = session.get(Shop, conversation.shop_id)
     name = shop.name if shop else "your shop"
@@ -44,12 +47,15 @@ def team_alert(session: Session, settings: Settings, conversation: Conversation,
     link = admin_url(settings, f"inbox/#c{conversation.id}")
     if kind == "waiting":
         subject = f"{who} is waiting for someone from {name}"
-        opening = (f"{who} asked for a person in the chat of {name}, and no one from the team is online.\n"
-                   f"Answer in the inbox: {link}")
+        opening = (
+            f"{who} asked for a person in the chat of {name}, and no one from the team is online.\n"
+            f"Answer in the inbox: {link}"
+        )
     else:
         subject = f"{who} left their email address in the chat of {name}"
-        opening = (f"{who} left their address to be answered later.\n"
-                   f"Reply in the inbox (it goes to them by email): {link}")
+        opening = (
+            f"{who} left their address to be answered later.\nReply in the inbox (it goes to them by email): {link}"
+        )
     text = opening + "\n\nThe conversation so far:\n" + _transcript(session, conversation.id, name, last=QUOTED)
     return {"subject": subject, "text": text, "webhook_text": f"{subject}: {link}"}
 
@@ -58,8 +64,13 @@ def shopper_reply(session: Session, conversation: Conversation, upto_seq: int) -
     """The conversation as the shopper sees it, up to the team's newest reply."""
     shop = session.get(Shop, conversation.shop_id)
     name = shop.name if shop else "the shop"
-    text = (f"{name} answered you in the chat. The conversation:\n\n"
-            + _transcript(session, conversation.id, name, shopper_view=True)
-            + ("\n\nTo answer, reply to this email or go back to the chat"
-               + (f" at {shop.storefront_url}" if shop and shop.storefront_url else "") + "."))
+    text = (
+        f"{name} answered you in the chat. The conversation:\n\n"
+        + _transcript(session, conversation.id, name, shopper_view=True)
+        + (
+            "\n\nTo answer, reply to this email or go back to the chat"
+            + (f" at {shop.storefront_url}" if shop and shop.storefront_url else "")
+            + "."
+        )
+    )
     return {"subject": f"{name} answered your question", "text": text, "upto_seq": upto_seq}

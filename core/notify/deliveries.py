@@ -6,6 +6,7 @@ shopper is emailed the team's answer only if they left the chat. Sending a
 delivery raises on failure, so its RQ job tries again; after the last try
 the row says ``failed`` with the reason.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,15 @@ def plan_team_alert(svc: Services, conversation_id: int, kind: str, email: str |
         if svc.settings.smtp_url:
             rows += [_row(conversation, kind, "email", address, text) for address in who.emails]
         if who.webhook_url:
-            rows.append(_row(conversation, kind, "webhook", urlsplit(who.webhook_url).hostname or "?",
-                             {"text": text["webhook_text"]}))
+            rows.append(
+                _row(
+                    conversation,
+                    kind,
+                    "webhook",
+                    urlsplit(who.webhook_url).hostname or "?",
+                    {"text": text["webhook_text"]},
+                )
+            )
         session.add_all(rows)
         session.flush()
         return [r.id for r in rows]
@@ -63,12 +71,23 @@ def plan_shopper_reply(svc: Services, conversation_id: int) -> list[int]:
             return []
         if svc.presence.visitor_online(conversation_id):
             return []  # they read it in the chat
-        sent_upto = max((r.content.get("upto_seq", 0) for r in session.scalars(
-            select(NotificationDelivery).where(NotificationDelivery.conversation_id == conversation_id,
-                                               NotificationDelivery.kind == "reply"))), default=0)
-        newest = session.scalar(select(Message.seq).where(Message.conversation_id == conversation_id,
-                                                          Message.author == "agent")
-                                .order_by(Message.seq.desc()).limit(1))
+        sent_upto = max(
+            (
+                r.content.get("upto_seq", 0)
+                for r in session.scalars(
+                    select(NotificationDelivery).where(
+                        NotificationDelivery.conversation_id == conversation_id, NotificationDelivery.kind == "reply"
+                    )
+                )
+            ),
+            default=0,
+        )
+        newest = session.scalar(
+            select(Message.seq)
+            .where(Message.conversation_id == conversation_id, Message.author == "agent")
+            .order_by(Message.seq.desc())
+            .limit(1)
+        )
         if newest is None or newest <= sent_upto:
             return []
         row = _row(conversation, "reply", "email", visitor.email, content.shopper_reply(session, conversation, newest))
@@ -77,10 +96,17 @@ def plan_shopper_reply(svc: Services, conversation_id: int) -> list[int]:
         return [row.id]
 
 
-def _row(conversation: Conversation, kind: str, channel: str, target: str,
-         body: dict[str, Any]) -> NotificationDelivery:
-    return NotificationDelivery(shop_id=conversation.shop_id, conversation_id=conversation.id, kind=kind,
-                                channel=channel, target=target, content=body)
+def _row(
+    conversation: Conversation, kind: str, channel: str, target: str, body: dict[str, Any]
+) -> NotificationDelivery:
+    return NotificationDelivery(
+        shop_id=conversation.shop_id,
+        conversation_id=conversation.id,
+        kind=kind,
+        channel=channel,
+        target=target,
+        content=body,
+    )
 
 
 def deliver(svc: Services, delivery_id: int) -> None:
@@ -97,8 +123,10 @@ def deliver(svc: Services, delivery_id: int) -> None:
     try:
         if channel == "email":
             reply_to = who.emails[0] if who and who.emails and body.get("upto_seq") else None
-            mail.send(svc.settings.smtp_url, mail.build(svc.settings.mail_from, target, body["subject"],
-                                                        body["text"], reply_to=reply_to))
+            mail.send(
+                svc.settings.smtp_url,
+                mail.build(svc.settings.mail_from, target, body["subject"], body["text"], reply_to=reply_to),
+            )
         else:
             if who is None or not who.webhook_url:
                 raise webhook.WebhookError("the shop no longer has a webhook")
@@ -111,8 +139,9 @@ def deliver(svc: Services, delivery_id: int) -> None:
             if attempt >= TRIES:
                 row.status = "failed"
                 row.content = {k: body[k] for k in ("subject", "upto_seq") if k in body}  # what it said goes too
-        log.warning("notification %s (%s to %s) failed, try %d of %d: %s", delivery_id, channel, target,
-                    attempt, TRIES, reason)
+        log.warning(
+            "notification %s (%s to %s) failed, try %d of %d: %s", delivery_id, channel, target, attempt, TRIES, reason
+        )
         if attempt < TRIES:
             raise
         return

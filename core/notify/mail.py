@@ -1,4 +1,5 @@
 """Sending one email through the SMTP server of ``STORECHAT_SMTP_URL``."""
+
 from __future__ import annotations
 
 import smtplib

@@ -1,6 +1,7 @@
 """Who hears about a shop's conversations: its notification settings (kept in
 ``shops.settings["notifications"]``, the webhook URL sealed like every
 credential), or else every active member of its team."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,9 @@ def read(session: Session, settings: Settings, shop: Shop) -> Recipients:
     stored = Credentials.from_settings(settings).open((shop.settings or {}).get(KEY) or {})
     emails = tuple(stored.get("emails") or ())
     if not emails:
-        emails = tuple(session.scalars(select(User.email).where(User.shop_id == shop.id, User.active)
-                                       .order_by(User.id)))
+        emails = tuple(
+            session.scalars(select(User.email).where(User.shop_id == shop.id, User.active).order_by(User.id))
+        )
     return Recipients(emails=emails, webhook_url=stored.get("webhook_url") or None)
 
 

@@ -1,6 +1,7 @@
 """Where the chat asks for notifications: each queues an RQ job and returns
 at once (the job decides, when it runs, whether anyone needs telling).
 Queuing is best effort: the chat never fails because Redis is away."""
+
 from __future__ import annotations
 
 import logging

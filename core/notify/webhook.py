@@ -3,6 +3,7 @@
 The address is the merchant's choice, so it is called like every such
 address (core/outbound): public https only, the checked address is the one
 connected to, no redirects, and one deadline for the whole request."""
+
 from __future__ import annotations
 
 import requests

@@ -5,6 +5,7 @@ every request has a deadline. See :mod:`.rules` for the rules.
 
 Connectors reach this through :mod:`core.connector`.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

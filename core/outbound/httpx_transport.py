@@ -10,6 +10,7 @@ A refusal reaches the SDK as an ordinary ``httpx2.ConnectError`` (the SDK's
 :class:`~core.outbound.rules.OutboundRefused` stays in the exception chain
 (:func:`refusal` finds it) and in the operator's log.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,14 @@ log = logging.getLogger(__name__)
 
 
 class _CheckedBackend(httpcore2.SyncBackend):
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
         try:
             addresses = checked_addresses(host, port)
         except OutboundRefused as exc:
@@ -62,8 +69,13 @@ class CheckedTransport(httpx2.HTTPTransport):
 
 def httpx_client(*, timeout: float = 30.0, connect: float = 5.0, max_redirects: int = 3) -> httpx2.Client:
     """A client to hand to ``openai.OpenAI(http_client=...)``."""
-    return httpx2.Client(transport=CheckedTransport(), trust_env=False, follow_redirects=True,
-                         max_redirects=max_redirects, timeout=httpx2.Timeout(timeout, connect=connect))
+    return httpx2.Client(
+        transport=CheckedTransport(),
+        trust_env=False,
+        follow_redirects=True,
+        max_redirects=max_redirects,
+        timeout=httpx2.Timeout(timeout, connect=connect),
+    )
 
 
 def refusal(exc: BaseException | None) -> OutboundRefused | None:

@@ -11,6 +11,7 @@ as is, whatever its status.
 
 Connectors reach this through :mod:`core.connector`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,9 +42,16 @@ def retry_after(resp: requests.Response) -> float | None:
         return None
 
 
-def retried(send: Callable[[Deadline], requests.Response], deadline: Deadline, *,
-            sleep: Callable[[float], None], unreachable: str, platform: str, place: str,
-            log: logging.Logger) -> requests.Response:
+def retried(
+    send: Callable[[Deadline], requests.Response],
+    deadline: Deadline,
+    *,
+    sleep: Callable[[float], None],
+    unreachable: str,
+    platform: str,
+    place: str,
+    log: logging.Logger,
+) -> requests.Response:
     """``send(deadline)`` until it gives an answer not worth retrying, or attempts or time run out.
 
     ``unreachable`` is the error's message; ``platform`` and ``place`` (``"WooCommerce"``,

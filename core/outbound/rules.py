@@ -13,6 +13,7 @@ Plain ``http://`` is refused unless the operator allows it for development
 are not public (a local test store, a LAN model server) are listed in
 ``STORECHAT_OUTBOUND_ALLOW_NETWORKS``. Both default to off.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -66,8 +67,9 @@ class Policy:
             raise OutboundRefused("not a valid URL") from None
         scheme = parts.scheme.lower()
         if scheme == "http" and not self.allow_plain_http:
-            raise OutboundRefused("plain http is not allowed (https only; STORECHAT_ALLOW_PLAIN_HTTP=1 "
-                                  "allows it for development)")
+            raise OutboundRefused(
+                "plain http is not allowed (https only; STORECHAT_ALLOW_PLAIN_HTTP=1 allows it for development)"
+            )
         if scheme not in ("http", "https"):
             raise OutboundRefused("only https URLs can be called")
         if not host:
@@ -142,14 +144,18 @@ def is_public(address: IPAddress) -> bool:
         if inner is not None:
             return is_public(inner)
     return address.is_global and not (
-        address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-        or address.is_unspecified or address.is_reserved)
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_unspecified
+        or address.is_reserved
+    )
 
 
 def resolve(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
     """``(family, sockaddr)`` of every TCP address ``host`` resolves to (raises ``socket.gaierror``)."""
-    return [(family, sockaddr) for family, _, _, _, sockaddr in
-            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    return [(family, sockaddr) for family, _, _, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 def checked_addresses(host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:

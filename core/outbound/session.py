@@ -9,6 +9,7 @@ proxies and ``.netrc`` are ignored. A request, redirects included, has a
 :class:`Deadline`: short connect and read timeouts that never run past it,
 and a body read that stops at it and at :data:`MAX_BYTES`.
 """
+
 from __future__ import annotations
 
 import socket
@@ -45,8 +46,9 @@ CHUNK = 64 * 1024
 class Deadline:
     """A point in time a request (and its retries) must be done by."""
 
-    def __init__(self, seconds: float = DEADLINE, *, connect: float = CONNECT_TIMEOUT,
-                 read: float = READ_TIMEOUT) -> None:
+    def __init__(
+        self, seconds: float = DEADLINE, *, connect: float = CONNECT_TIMEOUT, read: float = READ_TIMEOUT
+    ) -> None:
         self.end = time.monotonic() + seconds
         self.connect, self.read = connect, read
 
@@ -75,8 +77,11 @@ def _connect(conn: HTTPConnection) -> socket.socket:
     for _, sockaddr in addresses:
         try:
             return urllib3_connection.create_connection(
-                (sockaddr[0], conn.port), conn.timeout, source_address=conn.source_address,
-                socket_options=conn.socket_options)
+                (sockaddr[0], conn.port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
         except TimeoutError as exc:
             raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out") from exc
         except OSError as exc:
@@ -113,12 +118,18 @@ class CheckedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         policy().check_url(request.url or "")
         deadline = timeout if isinstance(timeout, Deadline) else Deadline()
-        resp = super().send(request, stream=True, timeout=deadline.timeout(), verify=verify, cert=cert,
-                            proxies=None)
+        resp = super().send(request, stream=True, timeout=deadline.timeout(), verify=verify, cert=cert, proxies=None)
         if not stream:
             _read_body(resp, deadline, self.max_bytes)
         return resp
@@ -160,9 +171,15 @@ class OutboundSession(requests.Session):
     logical request; anything else is replaced by a new deadline of this
     session's length."""
 
-    def __init__(self, *, deadline: float = DEADLINE, connect: float = CONNECT_TIMEOUT,
-                 read: float = READ_TIMEOUT, max_redirects: int = MAX_REDIRECTS,
-                 max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float = DEADLINE,
+        connect: float = CONNECT_TIMEOUT,
+        read: float = READ_TIMEOUT,
+        max_redirects: int = MAX_REDIRECTS,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc from the environment
         self.max_redirects = max_redirects

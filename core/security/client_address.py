@@ -7,6 +7,7 @@ connections and send as many messages as it likes: IPv6 clients are counted
 by their /64. An IPv4-mapped IPv6 address (``::ffff:192.0.2.1``) counts as
 its IPv4 address.
 """
+
 from __future__ import annotations
 
 import ipaddress

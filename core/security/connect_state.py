@@ -21,6 +21,7 @@ The callback verifies it with :func:`verify_connect_state`, then accepts each
 nonce once (for instance with Redis ``SET nonce 1 NX EX 900``) before storing
 the keys and testing them against the store.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,8 +53,7 @@ def sign_connect_state(secret: str, site_key: str, store_url: str, nonce: str, e
     return SIGNED.sign(secret, nonce, expires, _context(site_key, store_url))
 
 
-def verify_connect_state(state: Any, secret: str, *, site_key: str, store_url: str,
-                         now: float | None = None) -> str:
+def verify_connect_state(state: Any, secret: str, *, site_key: str, store_url: str, now: float | None = None) -> str:
     """The state's nonce when it is authentic and live; :class:`BadConnectState` otherwise.
     Single use is the caller's job (remember the nonce until it expires)."""
     if not isinstance(secret, str) or len(secret) < MIN_SECRET:

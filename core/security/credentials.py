@@ -13,6 +13,7 @@ one first and running ``storechat`` once with both). Without it, one key is
 derived from ``secret_key`` with HKDF-SHA256; it stays a decryption key when a
 dedicated key is set later, so existing shops keep working.
 """
+
 from __future__ import annotations
 
 import base64

@@ -14,6 +14,7 @@ The first two are tokens ``<subject>.<expires>.<signature>``
 (:class:`ExpiringSigner`); the link carries its fields in a query and uses
 :func:`signature` and :func:`expiry_problem` directly.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -31,6 +31,7 @@ Tokens are refused when expired, when they claim to live longer than
 outlive its rotation by much), or when the signature differs (compared in
 constant time).
 """
+
 from __future__ import annotations
 
 import re
@@ -133,8 +134,9 @@ def verify_identity(token: Any, secret: str, *, now: float | None = None) -> Sho
     return ShopperIdentity(customer_id, expires)
 
 
-def shop_identity_secret(connector_config: Mapping[str, Any] | None,
-                         settings: Mapping[str, Any] | None = None) -> str | None:
+def shop_identity_secret(
+    connector_config: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None
+) -> str | None:
     """The shop's identity secret: ``identity_secret`` of its (decrypted) connector
     config, else of its settings; None when the shop has none."""
     for source in (connector_config or {}, settings or {}):

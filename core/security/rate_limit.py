@@ -7,6 +7,7 @@ last token, and a refusal takes nothing. Connection slots per IP are a sorted
 set of live connection ids scored by expiry: a process that dies without
 releasing its slots loses them when they expire.
 """
+
 from __future__ import annotations
 
 import functools
@@ -112,9 +113,11 @@ class Limits:
         """Keep many held slots alive in a few script calls (one process's connections)."""
         expires = time.time() + ttl
         for start in range(0, len(slots), chunk):
-            part = slots[start:start + chunk]
-            self._refresh(keys=[f"sc:slots:{key}" for key, _ in part],
-                          args=[expires, math.ceil(expires * 1000), *(member for _, member in part)])
+            part = slots[start : start + chunk]
+            self._refresh(
+                keys=[f"sc:slots:{key}" for key, _ in part],
+                args=[expires, math.ceil(expires * 1000), *(member for _, member in part)],
+            )
 
     def release_slot(self, key: str, member: str) -> None:
         self._redis.zrem(f"sc:slots:{key}", member)

@@ -31,6 +31,7 @@ Each nonce is accepted once (the route keeps it in Redis with ``SET NX`` and
 a TTL longer than any link lives). Anyone holding the identity secret can
 sign such a link: it is an owner's credential, kept like a password.
 """
+
 from __future__ import annotations
 
 import base64
@@ -89,8 +90,14 @@ def _signature(secret: str, site_key: str, email_b64: str, name_b64: str, expire
 def sign(secret: str, site_key: str, email: str, name: str, nonce: str, expires: int) -> dict[str, str]:
     """The link's query, as the plugin builds it (for tests and tools)."""
     e, n = b64(email), b64(name)
-    return {"site_key": site_key, "email": e, "name": n, "expires": str(expires), "nonce": nonce,
-            "signature": _signature(secret, site_key, e, n, expires, nonce)}
+    return {
+        "site_key": site_key,
+        "email": e,
+        "name": n,
+        "expires": str(expires),
+        "nonce": nonce,
+        "signature": _signature(secret, site_key, e, n, expires, nonce),
+    }
 
 
 def query(secret: str, site_key: str, email: str, name: str, nonce: str, expires: int) -> str:
@@ -117,9 +124,7 @@ def verify(fields: Mapping[str, str], secret: str | None, *, now: float | None =
         raise BadSignInLink("the sign-in link is not signed for this shop")
     problem = expiry_problem(expires, MAX_TTL, now)
     if problem == "expired":
-        raise BadSignInLink("the sign-in link has expired; press the button in WordPress again",
-                            code="link_expired")
+        raise BadSignInLink("the sign-in link has expired; press the button in WordPress again", code="link_expired")
     if problem == "too_long":
         raise BadSignInLink("the sign-in link claims to be valid for too long")
-    return SignInLink(fields["site_key"], _unb64(fields["email"]), _unb64(fields["name"]), expires,
-                      fields["nonce"])
+    return SignInLink(fields["site_key"], _unb64(fields["email"]), _unb64(fields["name"]), expires, fields["nonce"])

@@ -8,6 +8,7 @@ pages; approving verifies the signature and age (:data:`MAX_AGE`) and uses up
 its nonce (Redis ``SET NX``), so a forged, altered, stale or replayed state is
 refused before anything is connected.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -54,8 +55,11 @@ def read(secret_key: str, state: Any) -> SiteConnectRequest:
         data = _serializer(secret_key).loads(state, max_age=MAX_AGE)
     except BadData as exc:
         expired = "expired" in str(exc).lower() or "age" in str(exc).lower()
-        raise BadSiteConnect("the connect request has expired; press Connect this site in WordPress again"
-                             if expired else "the connect request is not StoreChat's (forged or altered)") from None
+        raise BadSiteConnect(
+            "the connect request has expired; press Connect this site in WordPress again"
+            if expired
+            else "the connect request is not StoreChat's (forged or altered)"
+        ) from None
     try:
         return SiteConnectRequest(**{k: str(data[k]) for k in ("site_url", "return_url", "token", "nonce")})
     except (KeyError, TypeError):

@@ -3,6 +3,7 @@
 A token names the shop and a random visitor id. It is minted at the first
 hello, so page views that never chat store nothing.
 """
+
 from __future__ import annotations
 
 import secrets

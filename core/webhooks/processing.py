@@ -6,6 +6,7 @@ through the same writes as a sync and are indexed in the same transaction,
 so they are searchable as soon as the job ends; privacy actions go to
 :mod:`core.privacy`. The delivery row says whether it was processed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,17 +48,31 @@ SchedulePurge = Callable[[int, int, timedelta], Any]
 
 def event_to_job(event: WebhookEvent) -> dict[str, Any]:
     """The event as the JSON a job carries."""
-    return {"topic": event.topic, "delivery_id": event.delivery_id, "payload": dict(event.payload),
-            "shop_ref": event.shop_ref}
+    return {
+        "topic": event.topic,
+        "delivery_id": event.delivery_id,
+        "payload": dict(event.payload),
+        "shop_ref": event.shop_ref,
+    }
 
 
 def event_from_job(data: Mapping[str, Any]) -> WebhookEvent:
-    return WebhookEvent(topic=data["topic"], delivery_id=data["delivery_id"], payload=data.get("payload") or {},
-                        shop_ref=data.get("shop_ref"))
+    return WebhookEvent(
+        topic=data["topic"],
+        delivery_id=data["delivery_id"],
+        payload=data.get("payload") or {},
+        shop_ref=data.get("shop_ref"),
+    )
 
 
-def process_delivery(db: Database, delivery_pk: int, event_data: Mapping[str, Any], *,
-                     schedule_purge: SchedulePurge | None = None, redis: Any = None) -> None:
+def process_delivery(
+    db: Database,
+    delivery_pk: int,
+    event_data: Mapping[str, Any],
+    *,
+    schedule_purge: SchedulePurge | None = None,
+    redis: Any = None,
+) -> None:
     """Do what delivery ``delivery_pk`` asks; marks it processed, or failed and re-raises.
     ``redis``: a shopper's redaction also erases their keys and jobs there."""
     with db.session() as session:
@@ -95,8 +110,15 @@ def _mark(db: Database, delivery_pk: int, status: str, error: str | None) -> Non
             delivery.status, delivery.error, delivery.processed_at = status, error, utcnow()
 
 
-def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, connector: Connector | None = None,
-                 schedule_purge: SchedulePurge | None = None, redis: Any = None) -> None:
+def apply_action(
+    db: Database,
+    shop_id: int | None,
+    action: WebhookAction,
+    *,
+    connector: Connector | None = None,
+    schedule_purge: SchedulePurge | None = None,
+    redis: Any = None,
+) -> None:
     """Carry out one action for the shop (``None``: a shop StoreChat does not have)."""
     if shop_id is None:
         log.info("webhook action %s for a shop StoreChat does not have: nothing to do", type(action).__name__)
@@ -122,8 +144,9 @@ def apply_action(db: Database, shop_id: int | None, action: WebhookAction, *, co
         if event_id and schedule_purge is not None:
             schedule_purge(shop_id, event_id, timedelta(hours=db.settings.purge_after_uninstall_hours))
     elif isinstance(action, ShopperDataRequest):
-        privacy.export_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id),
-                               request_id=action.request_id)
+        privacy.export_shopper(
+            db, shop_id, privacy.Shopper(action.email, action.customer_id), request_id=action.request_id
+        )
     elif isinstance(action, ShopperRedact):
         privacy.redact_shopper(db, shop_id, privacy.Shopper(action.email, action.customer_id), redis=redis)
     elif isinstance(action, ShopRedact):
@@ -141,8 +164,9 @@ def _upsert_newer(db: Database, shop_id: int, action: UpsertProducts) -> None:
 
 def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:
     with db.session() as session:
-        ids = list(session.scalars(select(Product.id).where(Product.shop_id == shop_id,
-                                                             Product.external_id.in_(external_ids))))
+        ids = list(
+            session.scalars(select(Product.id).where(Product.shop_id == shop_id, Product.external_id.in_(external_ids)))
+        )
         if ids:
             search.unindex_products(session, ids)
             session.execute(delete(Variant).where(Variant.product_id.in_(ids)))
@@ -152,8 +176,11 @@ def _delete_products(db: Database, shop_id: int, external_ids: tuple[str, ...]) 
 
 def _delete_documents(db: Database, shop_id: int, external_ids: tuple[str, ...]) -> None:
     with db.session() as session:
-        ids = list(session.scalars(select(Document.id).where(Document.shop_id == shop_id,
-                                                              Document.external_id.in_(external_ids))))
+        ids = list(
+            session.scalars(
+                select(Document.id).where(Document.shop_id == shop_id, Document.external_id.in_(external_ids))
+            )
+        )
         if ids:
             search.unindex_documents(session, ids)
             session.execute(delete(Document).where(Document.id.in_(ids)))
@@ -171,13 +198,26 @@ def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:
             if conversation is not None and conversation.shop_id == shop_id:
                 conversation_id = conversation.id
                 shop = session.get(Shop, shop_id)
-                credited = attribution.attributed(order.created_at or utcnow(), conversation.created_at,
-                                                  conversation.updated_at,
-                                                  attribution.window_days(shop.settings if shop else None))
+                credited = attribution.attributed(
+                    order.created_at or utcnow(),
+                    conversation.created_at,
+                    conversation.updated_at,
+                    attribution.window_days(shop.settings if shop else None),
+                )
         # No email or customer here: attribution needs only the order and its value.
-        session.add(Event(shop_id=shop_id, conversation_id=conversation_id, kind="order_created", data={
-            "order_id": order.external_id, "name": order.name, "currency": order.currency,
-            "total_price": f"{order.total_price:.2f}", "conversation_ref": ref or None,
-            # Within the shop's attribution window (core/analytics/attribution.py): counted as chat revenue.
-            "attributed": credited,
-        }))
+        session.add(
+            Event(
+                shop_id=shop_id,
+                conversation_id=conversation_id,
+                kind="order_created",
+                data={
+                    "order_id": order.external_id,
+                    "name": order.name,
+                    "currency": order.currency,
+                    "total_price": f"{order.total_price:.2f}",
+                    "conversation_ref": ref or None,
+                    # Within the shop's attribution window (core/analytics/attribution.py): counted as chat revenue.
+                    "attributed": credited,
+                },
+            )
+        )

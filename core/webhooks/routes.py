@@ -11,6 +11,7 @@ delivery is answered 200 and not processed again
 queued instead). If the job cannot be queued the record is removed and the
 platform is told to retry (503): a delivery is never dropped silently.
 """
+
 from __future__ import annotations
 
 import logging
@@ -97,8 +98,13 @@ def _receive(platform: str, cls: type[Connector]) -> tuple[Response, int]:
     dedup_ref = (shop_ref or "")[:255]
     try:
         with svc.db.session() as session:
-            delivery = WebhookDelivery(platform=platform, delivery_id=event.delivery_id[:255], shop_ref=dedup_ref,
-                                       shop_id=shop.id if shop is not None else None, topic=event.topic[:100])
+            delivery = WebhookDelivery(
+                platform=platform,
+                delivery_id=event.delivery_id[:255],
+                shop_ref=dedup_ref,
+                shop_id=shop.id if shop is not None else None,
+                topic=event.topic[:100],
+            )
             session.add(delivery)
             session.flush()
             delivery_pk = delivery.id
@@ -132,9 +138,15 @@ def _claim_again(db: Database, platform: str, shop_ref: str, delivery_id: str) -
     with db.engine.begin() as conn:
         row = conn.execute(
             update(table)
-            .where(table.c.platform == platform, table.c.shop_ref == shop_ref, table.c.delivery_id == delivery_id,
-                   or_(table.c.status == "failed",
-                       and_(table.c.status == "received", table.c.received_at < now - STALE_AFTER)))
+            .where(
+                table.c.platform == platform,
+                table.c.shop_ref == shop_ref,
+                table.c.delivery_id == delivery_id,
+                or_(
+                    table.c.status == "failed",
+                    and_(table.c.status == "received", table.c.received_at < now - STALE_AFTER),
+                ),
+            )
             .values(status="received", error=None, received_at=now)
             .returning(table.c.id)
         ).first()

@@ -10,6 +10,7 @@ next page when the panel was open; chat.js fetches ``/widget/v1/chat-config``
 :func:`render_snippet` gives the HTML a merchant pastes. docs/widget.md
 describes the settings and the page API.
 """
+
 from __future__ import annotations
 
 from core.widget.routes import init_app

@@ -6,6 +6,7 @@ no CORS preflight), at most 4 KB; see docs/widget.md. Answered 204; bad input
 400, an unknown site key 404, an origin the shop does not allow 403, too many
 from one address 429 (the address's own token bucket).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,11 @@ bp = Blueprint("widget_events", __name__, url_prefix="/widget/v1")
 
 
 def _answer(status: int, code: str | None = None, message: str | None = None) -> Response:
-    resp = Response(json.dumps({"error": {"code": code, "message": message}}) if code else None, status=status,
-                    content_type="application/json" if code else None)
+    resp = Response(
+        json.dumps({"error": {"code": code, "message": message}}) if code else None,
+        status=status,
+        content_type="application/json" if code else None,
+    )
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
@@ -62,8 +66,11 @@ def receive() -> Response:
         return _answer(400, "bad_input", _problem(exc))
     svc = services()
     try:
-        decision = svc.limits.take(f"events:{address_key(request.remote_addr or '')}",
-                                   rate=svc.settings.ip_message_rate, burst=svc.settings.ip_message_burst)
+        decision = svc.limits.take(
+            f"events:{address_key(request.remote_addr or '')}",
+            rate=svc.settings.ip_message_rate,
+            burst=svc.settings.ip_message_burst,
+        )
         if not decision.allowed:
             return _answer(429, "rate_limited", f"too many events; try again in {max(decision.retry_after, 0.1):.1f} s")
     except redis_lib.RedisError:
@@ -73,7 +80,8 @@ def receive() -> Response:
         if shop is None:
             return _answer(404, "unknown_site_key", "no active shop has this site key")
         if shop.allowed_origins and normalize_origin(request.headers.get("Origin")) not in {
-                normalize_origin(o) for o in shop.allowed_origins}:
+            normalize_origin(o) for o in shop.allowed_origins
+        }:
             return _answer(403, "origin_not_allowed", "this page's origin may not send the shop's events")
         store_widget_events(session, shop.id, body)
     return _answer(204)

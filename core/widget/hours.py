@@ -12,6 +12,7 @@ the config may be cached so that it never says "open" after closing time.
 closed (when "tomorrow" becomes "today"); the config's ``max-age`` never
 goes past it, and the widget asks for the config again once it has passed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -31,8 +32,13 @@ def _midnight_after(now: datetime, hours: Any) -> datetime:
     return datetime.combine(tomorrow, time(), tzinfo=zone).astimezone(UTC)
 
 
-def widget_hours(prefs: Mapping[str, Any], page_lang: str | None, shop_locale: str | None,
-                 now: datetime | None = None, chosen: bool = False) -> dict[str, Any] | None:
+def widget_hours(
+    prefs: Mapping[str, Any],
+    page_lang: str | None,
+    shop_locale: str | None,
+    now: datetime | None = None,
+    chosen: bool = False,
+) -> dict[str, Any] | None:
     """``chosen``: ``page_lang`` is the language the widget chose already (say it in that)."""
     hours = from_settings(prefs)
     if hours is None:

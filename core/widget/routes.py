@@ -18,6 +18,7 @@ the launcher and fires the proactive triggers:
   it loads: everything else (branding, greeting and trigger messages, the
   widget's words in the page's language, prices, business hours, the cart).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -67,10 +68,10 @@ _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-
 ICONS = {
     "chat": "M3 4h18v13H9l-5 4v-4H3z",
     "help": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 17h-2v-2h2v2zm2.07-7.75-.9.92C13.45 12.9 13 13.5 13 15h-2"
-            "v-.5c0-1.1.45-2.1 1.17-2.83l1.24-1.26A2 2 0 0 0 12 7a2 2 0 0 0-2 2H8a4 4 0 1 1 8 0c0 .88-.36 1.68-.93"
-            " 2.25z",
+    "v-.5c0-1.1.45-2.1 1.17-2.83l1.24-1.26A2 2 0 0 0 12 7a2 2 0 0 0-2 2H8a4 4 0 1 1 8 0c0 .88-.36 1.68-.93"
+    " 2.25z",
     "bag": "M18 6h-2a4 4 0 0 0-8 0H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2zm-6-2a2 2 0"
-           " 0 1 2 2h-4a2 2 0 0 1 2-2zm6 16H6V8h2v2h2V8h4v2h2V8h2v12z",
+    " 0 1 2 2h-4a2 2 0 0 1 2-2zm6 16H6V8h2v2h2V8h4v2h2V8h2v12z",
 }
 #: Where each platform's storefront takes an add to cart (on the store's own origin).
 CARTS = {"shopify": "/cart/add.js", "woocommerce": "/?wc-ajax=add_to_cart"}
@@ -128,8 +129,11 @@ class Assets:
     @cached_property
     def scripts(self) -> dict[str, Asset]:
         launcher = Asset.load("launcher.js")
-        return {"loader.js": Asset.load("loader.js", {LAUNCHER_VERSION: launcher.version}),
-                "launcher.js": launcher, "chat.js": Asset.load("chat.js")}
+        return {
+            "loader.js": Asset.load("loader.js", {LAUNCHER_VERSION: launcher.version}),
+            "launcher.js": launcher,
+            "chat.js": Asset.load("chat.js"),
+        }
 
     def __getitem__(self, name: str) -> Asset:
         return self.scripts[name]
@@ -209,9 +213,11 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 
 def luminance(rgb: tuple[float, float, float]) -> float:
     """WCAG 2 relative luminance."""
+
     def channel(c: float) -> float:
         c /= 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -254,8 +260,11 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
 
 
 def _http(value: Any) -> str | None:
-    return value if isinstance(value, str) and len(value) <= 1000 and value.lower().startswith(
-        ("http://", "https://")) else None
+    return (
+        value
+        if isinstance(value, str) and len(value) <= 1000 and value.lower().startswith(("http://", "https://"))
+        else None
+    )
 
 
 def _number(value: Any, low: float, high: float) -> float | None:
@@ -365,8 +374,9 @@ def launcher_css(colors: dict[str, str], position: str, text: str | None) -> str
     )
 
 
-def widget_config(shop: Shop, chat_version: str, lang: str | None = None,
-                  now: datetime | None = None, experiments: Any = None) -> dict[str, Any]:
+def widget_config(
+    shop: Shop, chat_version: str, lang: str | None = None, now: datetime | None = None, experiments: Any = None
+) -> dict[str, Any]:
     """The public part of a shop's settings the widget needs; nothing secret. The two
     config endpoints each serve a part of it (:func:`launcher_config`, :func:`chat_config`).
     ``lang``: the page's language (or the script tag's ``data-locale``); ``experiments``:
@@ -432,10 +442,15 @@ def launcher_config(full: dict[str, Any]) -> dict[str, Any]:
         found["triggers"] = [{k: v for k, v in t.items() if k != "message"} for t in full["triggers"]]
     if full.get("ab"):
         found["ab"] = [
-            {**test, "variants": [v if test["target"] == "launcher_text"
-                                  else {k: x for k, x in v.items() if k != "value"}
-                                  for v in test["variants"]]}
-            for test in full["ab"]]
+            {
+                **test,
+                "variants": [
+                    v if test["target"] == "launcher_text" else {k: x for k, x in v.items() if k != "value"}
+                    for v in test["variants"]
+                ],
+            }
+            for test in full["ab"]
+        ]
     return found
 
 
@@ -477,8 +492,11 @@ def _config(part: Callable[[dict[str, Any]], dict[str, Any]], hours_bound: bool)
     etag = hashlib.sha256(body).hexdigest()[:16]
     # The part with business hours is never cached past the next opening or closing:
     # a stale "open" would be wrong.
-    headers = {"Cache-Control": cache_control(full["hours"] if hours_bound else None, now),
-               "Access-Control-Allow-Origin": "*", "Vary": "Accept-Encoding"}
+    headers = {
+        "Cache-Control": cache_control(full["hours"] if hours_bound else None, now),
+        "Access-Control-Allow-Origin": "*",
+        "Vary": "Accept-Encoding",
+    }
     if _not_modified(etag):
         resp = Response(status=304, headers=headers)
     elif request.accept_encodings.quality("gzip") > 0:

@@ -1,4 +1,5 @@
 """The HTML snippet a merchant pastes into a store (``theme_snippets/html``)."""
+
 from __future__ import annotations
 
 from importlib.resources import files

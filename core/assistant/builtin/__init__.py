@@ -15,6 +15,7 @@ Modules, in the order a line is read:
 - ``templates`` and ``messages/<lang>``: the wording, per tone and language, overridable per shop;
 - ``dialogue``: what the handlers share.
 """
+
 from core.assistant.builtin.engine import BuiltinEngine
 from core.assistant.builtin.templates import Templates
 

@@ -1,5 +1,6 @@
 """What every handler of the built-in engine shares: the turn being answered
 and the answer it gives."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,15 +36,21 @@ class Answer:
     handoff: str | None = None
 
     def reply(self) -> Reply:
-        return Reply(self.text, cards=self.cards, quick_replies=self.quick_replies, intent=self.intent,
-                     context=self.context, handoff=self.handoff, engine=ENGINE)
+        return Reply(
+            self.text,
+            cards=self.cards,
+            quick_replies=self.quick_replies,
+            intent=self.intent,
+            context=self.context,
+            handoff=self.handoff,
+            engine=ENGINE,
+        )
 
 
 class Dialogue:
     """One turn: the shopper's text, the previous reply's context, the tools, the wording."""
 
-    def __init__(self, turn: Turn, tools: Tools, language: str = "en",
-                 origin: dict[str, str] | None = None) -> None:
+    def __init__(self, turn: Turn, tools: Tools, language: str = "en", origin: dict[str, str] | None = None) -> None:
         self.turn = turn
         self.tools = tools
         self.prev: dict[str, Any] = dict(turn.context or {})
@@ -54,8 +61,9 @@ class Dialogue:
         #: The shopper's words from earlier lines in this language ("shirt" -> "camisas"), for a follow-up
         #: that words an earlier search ("¿y la más barata?").
         said = self.prev.get("said") if self.prev.get("lang") == language else None
-        self.said: dict[str, str] = {k: v for k, v in said.items() if isinstance(v, str)} \
-            if isinstance(said, dict) else {}
+        self.said: dict[str, str] = (
+            {k: v for k, v in said.items() if isinstance(v, str)} if isinstance(said, dict) else {}
+        )
         self.t = Templates(turn.shop.settings, language, supported(turn.shop.locale) or "en")
         self.currency = turn.shop.currency or "USD"
 
@@ -102,8 +110,9 @@ class Dialogue:
         """The shopper's own words for the English words ``asked`` (itself in English)."""
         if not self.origin and not self.said:
             return asked
-        return " ".join(dict.fromkeys(self.origin.get(w.lower()) or self.said.get(w.lower()) or w
-                                      for w in asked.split()))
+        return " ".join(
+            dict.fromkeys(self.origin.get(w.lower()) or self.said.get(w.lower()) or w for w in asked.split())
+        )
 
     def words_said(self) -> dict[str, str]:
         """What :attr:`said` becomes for the next turn: this line's words over the earlier ones', bounded."""
@@ -120,19 +129,31 @@ class Dialogue:
         return ""
 
     def item(self, card: dict[str, Any]) -> str:
-        return self.t.render("item", title=card["title"], price=self.price(card), was=self.was(card),
-                             stock=self.stock(card["available"]))
+        return self.t.render(
+            "item", title=card["title"], price=self.price(card), was=self.was(card), stock=self.stock(card["available"])
+        )
 
 
 def card_of(details: dict[str, Any]) -> dict[str, Any]:
     """The card fields of a ``get_product`` result."""
-    keys = ("product_id", "handle", "title", "url", "image_url", "price", "price_max", "compare_at", "currency",
-            "available", "variant_id")
+    keys = (
+        "product_id",
+        "handle",
+        "title",
+        "url",
+        "image_url",
+        "price",
+        "price_max",
+        "compare_at",
+        "currency",
+        "available",
+        "variant_id",
+    )
     return {k: details.get(k) for k in keys}
 
 
 def join_words(values: list[str], and_: str = " and ") -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     values = [v for v in values if v]
     if len(values) <= 1:
         return "".join(values)

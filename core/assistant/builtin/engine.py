@@ -21,6 +21,7 @@ A reply that leaves the question unanswered counts toward the "two
 unanswered turns in a row" handoff rule (``Turn.unanswered_streak`` from the
 service, and the engine's own count in ``context["misses"]``).
 """
+
 from __future__ import annotations
 
 import re
@@ -54,10 +55,15 @@ _OFF_TOPIC = re.compile(
     r"baseball|recipes?|cook|poem|poems|story|stories|song|songs|lyrics|movies?|films?|tv show|bitcoin|crypto|"
     r"stock market|homework|math|equation|capital of|meaning of life|translate|write (me )?(a|an|some) (code|"
     r"essay|poem|story|letter)|code|programming|python|javascript|horoscope|lottery|dating|medical|doctor|"
-    r"diagnos\w*|lawyer|legal advice|who (are|is) (you|the)|what time is it|how old are you|your name)\b", re.I)
+    r"diagnos\w*|lawyer|legal advice|who (are|is) (you|the)|what time is it|how old are you|your name)\b",
+    re.I,
+)
 
-_STORE = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|refund|order|price|prices|cost|stock|buy|sell|"
-                    r"size|wear|gift|products?|store|shop|discount|sale|available|\$)", re.I)
+_STORE = re.compile(
+    r"\b(ship|shipping|deliver|delivery|return|returns|refund|order|price|prices|cost|stock|buy|sell|"
+    r"size|wear|gift|products?|store|shop|discount|sale|available|\$)",
+    re.I,
+)
 
 
 class BuiltinEngine:
@@ -65,8 +71,9 @@ class BuiltinEngine:
 
     def reply(self, turn: Turn, tools: Tools) -> Reply:
         previous = (turn.context or {}).get("lang")
-        lang = language.for_turn(turn.text, previous if previous in language.SPOKEN else None, tools.locale,
-                                 turn.shop.locale)
+        lang = language.for_turn(
+            turn.text, previous if previous in language.SPOKEN else None, tools.locale, turn.shop.locale
+        )
         if lang not in language.SPOKEN:
             return _unspoken(turn, tools, lang, previous)
         # A line in another language is read through its lexicon; the reply is worded in that language,
@@ -79,8 +86,9 @@ class BuiltinEngine:
         misses = 0 if answer.answered else int(d.prev.get("misses") or 0) + 1
         if not answer.answered and answer.handoff is None and max(misses - 1, turn.unanswered_streak) >= 1:
             # The second unanswered turn in a row: a person takes over.
-            answer = Answer(d.t.render("handoff_unanswered"), answer.intent, answered=False,
-                            handoff="unanswered twice in a row")
+            answer = Answer(
+                d.t.render("handoff_unanswered"), answer.intent, answered=False, handoff="unanswered twice in a row"
+            )
         answer.context = {k: v for k, v in answer.context.items() if v not in (None, [], {})}
         if misses:
             answer.context["misses"] = misses
@@ -144,8 +152,11 @@ def _answer(d: Dialogue, raw: str) -> Answer:
     thanked, text = strip_thanks(text)
     text = text.strip()
     if not re.search(r"\w", text):
-        return Answer(d.t.render("thanks"), "thanks") if thanked else \
-            Answer(d.t.render("greeting"), "greeting", quick_replies=list(QUICK["start"]))
+        return (
+            Answer(d.t.render("thanks"), "thanks")
+            if thanked
+            else Answer(d.t.render("greeting"), "greeting", quick_replies=list(QUICK["start"]))
+        )
     if is_goodbye(text):
         return Answer(d.t.render("goodbye"), "thanks")
     if is_ack(text) and not orders.pending(d):
@@ -161,8 +172,9 @@ def _answer(d: Dialogue, raw: str) -> Answer:
         return orders.handle(d, text)
 
     if d.lang == "en" and foreign_language(text):
-        return Answer(d.t.render("other_language"), "other_language", [], list(QUICK["human"]),
-                      {"offer": "human"}, answered=False)
+        return Answer(
+            d.t.render("other_language"), "other_language", [], list(QUICK["human"]), {"offer": "human"}, answered=False
+        )
 
     if _OFF_TOPIC.search(text) and not _STORE.search(text) and not d.vocab.mention(text).words:
         return Answer(d.t.render("out_of_scope"), "out_of_scope", [], list(QUICK["start"]), answered=False)
@@ -190,7 +202,7 @@ def _answer(d: Dialogue, raw: str) -> Answer:
 
 
 def _about_a_product(d: Dialogue, text: str, found: list[knowledge.Topic]) -> bool:
-    """"Is the varsity top in stock?" is a product question even though "stock" ... ; the few topics
+    """ "Is the varsity top in stock?" is a product question even though "stock" ... ; the few topics
     that a product name can carry ("does the jacket come in a different size?") go to the product."""
     generic = {"exchange", "size_guide", "warranty", "hours"}
     if not all(t.name in generic for t in found):

@@ -6,6 +6,7 @@ own description that the ``product_facts`` tool picked. When the
 description says nothing about what was asked, the reply says so and offers
 a person; it never guesses.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,33 @@ from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import content_words, normalize, stem, tokens
 from core.assistant.tools.facts import ATTRIBUTES, attributes_asked
 
-_MAKER = re.compile(r"\b(who makes|who made|who manufactures|who designed|who is the (maker|manufacturer|designer|"
-                    r"brand)|what brand|which brand|what make|which make|what company|which company|"
-                    r"made by (who|whom)|brand of|maker of|manufacturer of|manufacturer|designer of|vendor)\b", re.I)
+_MAKER = re.compile(
+    r"\b(who makes|who made|who manufactures|who designed|who is the (maker|manufacturer|designer|"
+    r"brand)|what brand|which brand|what make|which make|what company|which company|"
+    r"made by (who|whom)|brand of|maker of|manufacturer of|manufacturer|designer of|vendor)\b",
+    re.I,
+)
 #: "anything from Acme", "do you carry Acme", "products by Acme", "Acme stuff".
-_FROM = re.compile(r"\b(?:from|by|made by|of the brand|brand)\s+(?:the\s+)?(?:brand\s+|label\s+|maker\s+)?"
-                   r"([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
-_CARRY = re.compile(r"\b(?:do you (?:have|carry|sell|stock|got)|have you got|got any|you carry|you sell|"
-                    r"any)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})", re.I)
-_ASKING = re.compile("|".join([_MAKER.pattern, *(rf"\b(?:{ask})\b" for ask, _ in ATTRIBUTES.values()),
-                               r"\b(?:how do i|how should i|how to|tell me|does it|do they|is it|are they)\b"]),
-                     re.I)
+_FROM = re.compile(
+    r"\b(?:from|by|made by|of the brand|brand)\s+(?:the\s+)?(?:brand\s+|label\s+|maker\s+)?"
+    r"([\w&'.-]+(?:\s+[\w&'.-]+){0,3})",
+    re.I,
+)
+_CARRY = re.compile(
+    r"\b(?:do you (?:have|carry|sell|stock|got)|have you got|got any|you carry|you sell|"
+    r"any)\s+([\w&'.-]+(?:\s+[\w&'.-]+){0,3})",
+    re.I,
+)
+_ASKING = re.compile(
+    "|".join(
+        [
+            _MAKER.pattern,
+            *(rf"\b(?:{ask})\b" for ask, _ in ATTRIBUTES.values()),
+            r"\b(?:how do i|how should i|how to|tell me|does it|do they|is it|are they)\b",
+        ]
+    ),
+    re.I,
+)
 #: Words that name the brand itself, not what is wanted from it ("anything from the brand Acme").
 _BRAND_WORDS = frozenset({"brand", "brands", "label", "maker", "makers", "manufacturer", "vendor"})
 _TAIL = re.compile(r"\s+(?:products?|items?|stuff|things?|brand|anything|please|at all|in stock)$", re.I)
@@ -51,16 +68,26 @@ def route(d: Dialogue, text: str, *, attributes_too: bool = True) -> Answer | No
 
 #: A question about a property of one product: "what's the battery life of X?", "is it hard to assemble?",
 #: "will it rust?", "how many megapixels is X?" (price, stock, options, lists and comparisons go elsewhere).
-_OPEN = re.compile(r"^\s*(?:what(?:'s| is| are)?|which|how|is|are|does|do|can|will|would|could|has|have|where)\b"
-                   r"(?!\s+(?:you|we|i)\b)", re.I)
-_NOT_OPEN = re.compile("|".join([
-    shopping.PRICE.pattern, shopping.COMPARE.pattern,
-    r"\b(in stock|stock|available|availability|sold out|left|remaining|restock|come in|comes in|"
-    r"(?:sizes?|colou?rs?|options?|versions?) (?:does|do|is|are|can)|what (?:sizes|colou?rs|options)|"
-    r"how many (?:do|are|is|of)\b|how many$|"
-    r"(?:do|did) (?:you|we) (?:have|sell|carry|stock)|have you got|how many\?|"
-    r"tell me about|describe|look like|recommend|suggest|"
-    r"ship|shipping|deliver\w*|return\w*|refund\w*|order|discount|on sale)\b"]), re.I)
+_OPEN = re.compile(
+    r"^\s*(?:what(?:'s| is| are)?|which|how|is|are|does|do|can|will|would|could|has|have|where)\b"
+    r"(?!\s+(?:you|we|i)\b)",
+    re.I,
+)
+_NOT_OPEN = re.compile(
+    "|".join(
+        [
+            shopping.PRICE.pattern,
+            shopping.COMPARE.pattern,
+            r"\b(in stock|stock|available|availability|sold out|left|remaining|restock|come in|comes in|"
+            r"(?:sizes?|colou?rs?|options?|versions?) (?:does|do|is|are|can)|what (?:sizes|colou?rs|options)|"
+            r"how many (?:do|are|is|of)\b|how many$|"
+            r"(?:do|did) (?:you|we) (?:have|sell|carry|stock)|have you got|how many\?|"
+            r"tell me about|describe|look like|recommend|suggest|"
+            r"ship|shipping|deliver\w*|return\w*|refund\w*|order|discount|on sale)\b",
+        ]
+    ),
+    re.I,
+)
 
 
 def _open(d: Dialogue, text: str) -> Answer | None:
@@ -81,14 +108,28 @@ def _open(d: Dialogue, text: str) -> Answer | None:
     product = result["product"]
     context = {**d.remember([target], target), "last": "details"}
     if result.get("facts"):
-        return Answer(d.t.render("facts", title=product["title"], facts=" … ".join(result["facts"])),
-                      "product_details", [product], list(QUICK["product"]), context)
-    return Answer(d.t.render("facts_none", title=product["title"], attribute=d.own_words(" ".join(asked))),
-                  "product_details", [product], list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
+        return Answer(
+            d.t.render("facts", title=product["title"], facts=" … ".join(result["facts"])),
+            "product_details",
+            [product],
+            list(QUICK["product"]),
+            context,
+        )
+    return Answer(
+        d.t.render("facts_none", title=product["title"], attribute=d.own_words(" ".join(asked))),
+        "product_details",
+        [product],
+        list(QUICK["human"]),
+        {**context, "offer": "human"},
+        answered=False,
+    )
 
 
-_SUBJECT_IT = re.compile(r"\b(?:is|are|does|do|can|will|would|could|has|have|was|of)\s+(?:it|they|this|that|this one|"
-                         r"that one)\b|\b(?:it|they)\s+(?:is|are|has|have|will|can|does|do)\b", re.I)
+_SUBJECT_IT = re.compile(
+    r"\b(?:is|are|does|do|can|will|would|could|has|have|was|of)\s+(?:it|they|this|that|this one|"
+    r"that one)\b|\b(?:it|they)\s+(?:is|are|has|have|will|can|does|do)\b",
+    re.I,
+)
 
 
 def _target(d: Dialogue, text: str, *, pronoun_first: bool = False) -> tuple[int | None, list[int]]:
@@ -103,8 +144,11 @@ def _target(d: Dialogue, text: str, *, pronoun_first: bool = False) -> tuple[int
     return target, (s.mention.candidates if target is None else [])
 
 
-_CONTEXT_ONLY = re.compile(r"^\s*(?:who|what|which|how|is|are|does|do|can|will)\b[^.?!]*\b(?:it|they|this|that)\b"
-                           r"[\s?.!]*$", re.I)
+_CONTEXT_ONLY = re.compile(
+    r"^\s*(?:who|what|which|how|is|are|does|do|can|will)\b[^.?!]*\b(?:it|they|this|that)\b"
+    r"[\s?.!]*$",
+    re.I,
+)
 
 
 def _maker(d: Dialogue, text: str) -> Answer | None:
@@ -116,14 +160,25 @@ def _maker(d: Dialogue, text: str) -> Answer | None:
         return None
     context = {**d.remember([target], target), "last": "details"}
     if info.get("vendor"):
-        return Answer(d.t.render("vendor", title=info["title"], vendor=info["vendor"]), "product_details",
-                      [card_of(info)], list(QUICK["product"]), context)
-    return Answer(d.t.render("vendor_unknown", title=info["title"]), "product_details", [card_of(info)],
-                  list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
+        return Answer(
+            d.t.render("vendor", title=info["title"], vendor=info["vendor"]),
+            "product_details",
+            [card_of(info)],
+            list(QUICK["product"]),
+            context,
+        )
+    return Answer(
+        d.t.render("vendor_unknown", title=info["title"]),
+        "product_details",
+        [card_of(info)],
+        list(QUICK["human"]),
+        {**context, "offer": "human"},
+        answered=False,
+    )
 
 
 def _brand(d: Dialogue, text: str) -> Answer | None:
-    """"Do you have anything from Acme?": the vendor's products, when the phrase is one of the shop's vendors."""
+    """ "Do you have anything from Acme?": the vendor's products, when the phrase is one of the shop's vendors."""
     t = normalize(text).rstrip("?!. ")
     phrases: list[str] = []
     for pattern in (_FROM, _CARRY):
@@ -144,8 +199,14 @@ def _brand(d: Dialogue, text: str) -> Answer | None:
     q.vendor = vendors[0]
     answer = search(d, q)
     if not answer.cards:
-        return Answer(d.t.render("vendor_none", asked=vendors[0]), "product_search", [], list(QUICK["human"]),
-                      answer.context, answered=False)
+        return Answer(
+            d.t.render("vendor_none", asked=vendors[0]),
+            "product_search",
+            [],
+            list(QUICK["human"]),
+            answer.context,
+            answered=False,
+        )
     return answer
 
 
@@ -162,8 +223,19 @@ def _attributes(d: Dialogue, text: str, attributes: list[str]) -> Answer | None:
     context = {**d.remember([target], target), "last": "details"}
     found = result.get("facts") or []
     if found:
-        return Answer(d.t.render("facts", title=product["title"], facts=" … ".join(found)), "product_details",
-                      [product], list(QUICK["product"]), context)
+        return Answer(
+            d.t.render("facts", title=product["title"], facts=" … ".join(found)),
+            "product_details",
+            [product],
+            list(QUICK["product"]),
+            context,
+        )
     named = d.t.render(f"attribute_{attributes[0]}")
-    return Answer(d.t.render("facts_none", title=product["title"], attribute=named), "product_details", [product],
-                  list(QUICK["human"]), {**context, "offer": "human"}, answered=False)
+    return Answer(
+        d.t.render("facts_none", title=product["title"], attribute=named),
+        "product_details",
+        [product],
+        list(QUICK["human"]),
+        {**context, "offer": "human"},
+        answered=False,
+    )

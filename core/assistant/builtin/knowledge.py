@@ -6,6 +6,7 @@ refunds is no answer to "which payment methods do you take?"). The reply
 quotes the passage as the page says it, tidied for a chat bubble (Markdown
 emphasis and table rules dropped, hard-wrapped lines joined), and links the page.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,11 @@ from core.assistant.builtin.dialogue import Answer, Dialogue
 from core.assistant.builtin.templates import QUICK
 from core.assistant.builtin.text import content_words
 
-_COUNTRIES = (r"canada|mexico|uk|u\.k\.|united kingdom|england|britain|ireland|eu|europe|european union|germany|"
-              r"france|spain|italy|netherlands|australia|new zealand|japan|china|india|brazil|"
-              r"abroad|overseas|international(ly)?|worldwide|outside (the )?(us|usa|united states)|other countries")
+_COUNTRIES = (
+    r"canada|mexico|uk|u\.k\.|united kingdom|england|britain|ireland|eu|europe|european union|germany|"
+    r"france|spain|italy|netherlands|australia|new zealand|japan|china|india|brazil|"
+    r"abroad|overseas|international(ly)?|worldwide|outside (the )?(us|usa|united states)|other countries"
+)
 
 
 @dataclass(frozen=True)
@@ -39,63 +42,145 @@ def _t(name: str, pattern: str, query: str, evidence: tuple[str, ...], intent: s
 
 #: Most specific first: the first topic that matches answers.
 TOPICS: tuple[Topic, ...] = (
-    _t("damaged_policy", r"\b(damaged|broken|defective|faulty)\b", "arrived damaged replacement photo",
-       ("damaged", "replacement")),
+    _t(
+        "damaged_policy",
+        r"\b(damaged|broken|defective|faulty)\b",
+        "arrived damaged replacement photo",
+        ("damaged", "replacement"),
+    ),
     _t("po_box", r"\bp\.?\s?o\.?\s?box", "PO box", ("po box",)),
     _t("duties", r"\b(duties|duty|customs|import tax(es)?|vat)\b", "duties import taxes", ("dut", "tax")),
-    _t("international", rf"\b({_COUNTRIES})\b", "international ship",
-       ("ship to", "we ship", "countries", "worldwide")),
-    _t("return_cost", r"\b(return shipping|free returns?|cost to return|pay for (the )?returns?|returns? (are|is) free|"
-       r"return label)\b", "return shipping free cost label", ("return shipping", "label")),
-    _t("how_to_return", r"\bhow (do|can|would|should) (i|we) (return|send)\b|\bhow to return\b|\breturn process\b|"
-       r"\bstart a return\b|\bsend (it|them|something|an item) back\b", "how to return label email", ("return",)),
-    _t("refund_time", r"\brefunds?\b.*\b(how long|when|take|days)\b|\b(how long|when)\b.*\brefunds?\b",
-       "refund business days receiving", ("refund",)),
-    _t("final_sale", r"\bfinal sale\b|\bsale items?\b.*\breturn|\breturn\b.*\bsale items?\b",
-       "final sale items returned",
-       ("final sale",)),
-    _t("exchange", r"\b(exchange|exchanges|swap|different size|another size|wrong size|different colou?r)\b",
-       "exchanges different size colour", ("exchange", "different size")),
-    _t("returns", r"\b(return|returns|returning|refund|refunds|money back)\b|\bsend (it )?back\b",
-       "return policy within days refund", ("return", "refund")),
-    _t("free_shipping", r"\bfree (shipping|delivery|postage)\b|\bship(ping)? for free\b", "free shipping",
-       ("free",)),
-    _t("shipping_cost", r"\b(shipping|delivery|postage|ship)\b.*\b(cost|costs|price|fee|fees|charge|rates?|how much)\b"
-       r"|\b(how much|cost|price|fee|rates?)\b.*\b(shipping|delivery|postage|ship)\b", "shipping rates cost",
-       ("$", "cost", "rate", "free", "fee")),
-    _t("express", r"\b(express|overnight|next day|expedited|faster shipping|fast shipping|rush)\b",
-       "express overnight shipping delivery", ("express", "overnight")),
-    _t("delivery_time", r"\bhow (long|fast|quickly|soon)\b.*\b(ship|shipping|deliver|delivery|arrive|take|get)\b"
-       r"|\bdelivery times?\b|\bshipping times?\b|\bwhen will (it|i get|my)\b|\bhow many days\b",
-       "delivery time business days", ("day",)),
-    _t("dispatch", r"\b(dispatch|dispatched|same day|processing time|ship out|ships? from|warehouse|cut-?off|"
-       r"when (do|does|will) (you|orders?|it|items?|things) (ship|leave|go out|get sent|send))\b",
-       "orders placed leave same day warehouse", ("same day", "leave", "warehouse")),
+    _t("international", rf"\b({_COUNTRIES})\b", "international ship", ("ship to", "we ship", "countries", "worldwide")),
+    _t(
+        "return_cost",
+        r"\b(return shipping|free returns?|cost to return|pay for (the )?returns?|returns? (are|is) free|"
+        r"return label)\b",
+        "return shipping free cost label",
+        ("return shipping", "label"),
+    ),
+    _t(
+        "how_to_return",
+        r"\bhow (do|can|would|should) (i|we) (return|send)\b|\bhow to return\b|\breturn process\b|"
+        r"\bstart a return\b|\bsend (it|them|something|an item) back\b",
+        "how to return label email",
+        ("return",),
+    ),
+    _t(
+        "refund_time",
+        r"\brefunds?\b.*\b(how long|when|take|days)\b|\b(how long|when)\b.*\brefunds?\b",
+        "refund business days receiving",
+        ("refund",),
+    ),
+    _t(
+        "final_sale",
+        r"\bfinal sale\b|\bsale items?\b.*\breturn|\breturn\b.*\bsale items?\b",
+        "final sale items returned",
+        ("final sale",),
+    ),
+    _t(
+        "exchange",
+        r"\b(exchange|exchanges|swap|different size|another size|wrong size|different colou?r)\b",
+        "exchanges different size colour",
+        ("exchange", "different size"),
+    ),
+    _t(
+        "returns",
+        r"\b(return|returns|returning|refund|refunds|money back)\b|\bsend (it )?back\b",
+        "return policy within days refund",
+        ("return", "refund"),
+    ),
+    _t("free_shipping", r"\bfree (shipping|delivery|postage)\b|\bship(ping)? for free\b", "free shipping", ("free",)),
+    _t(
+        "shipping_cost",
+        r"\b(shipping|delivery|postage|ship)\b.*\b(cost|costs|price|fee|fees|charge|rates?|how much)\b"
+        r"|\b(how much|cost|price|fee|rates?)\b.*\b(shipping|delivery|postage|ship)\b",
+        "shipping rates cost",
+        ("$", "cost", "rate", "free", "fee"),
+    ),
+    _t(
+        "express",
+        r"\b(express|overnight|next day|expedited|faster shipping|fast shipping|rush)\b",
+        "express overnight shipping delivery",
+        ("express", "overnight"),
+    ),
+    _t(
+        "delivery_time",
+        r"\bhow (long|fast|quickly|soon)\b.*\b(ship|shipping|deliver|delivery|arrive|take|get)\b"
+        r"|\bdelivery times?\b|\bshipping times?\b|\bwhen will (it|i get|my)\b|\bhow many days\b",
+        "delivery time business days",
+        ("day",),
+    ),
+    _t(
+        "dispatch",
+        r"\b(dispatch|dispatched|same day|processing time|ship out|ships? from|warehouse|cut-?off|"
+        r"when (do|does|will) (you|orders?|it|items?|things) (ship|leave|go out|get sent|send))\b",
+        "orders placed leave same day warehouse",
+        ("same day", "leave", "warehouse"),
+    ),
     _t("tracking", r"\b(tracking|track)\b", "tracking number carrier", ("track",)),
-    _t("hours", r"\b(hours|opening times|open|closed|business days?|weekends?|saturday|sunday|holidays?)\b",
-       "support hours monday friday", ("hour", "monday", "open"), "contact"),
-    _t("visit", r"\b(visit|showroom|in person|physical (store|shop|location)|brick and mortar|pick ?up|"
-       r"collect in store|store (near|location)|shop (near|location))\b", "visit store showroom in person pick up",
-       ("visit", "showroom", "in person", "pick up", "pickup"), "contact"),
-    _t("address", r"(?<!email )(?<!e-mail )\b(address|located|location|where are you|headquarters|based|"
-       r"visit (you|your store))\b",
-       "mailing address", ("address",), "contact"),
-    _t("contact", r"\b(contact|get in touch|reach (you|someone|the team)|phone|call (you|us)|telephone|"
-       r"email (you|address)|your email|e-mail|support email|customer service|customer support)\b",
-       "contact email phone",
-       ("email", "phone", "@"), "contact"),
-    _t("payment", r"\b(payment|payments|pay with|pay by|pay using|paypal|credit card|debit card|apple pay|"
-       r"google pay|klarna|afterpay|installments?|accept (cards|visa|amex|mastercard))\b",
-       "payment methods accept credit card paypal", ("accept", "paypal", "visa", "mastercard", "credit card")),
-    _t("cancel", r"\b(cancel|change my order|modify my order|change (the |my )?(shipping )?address)\b",
-       "cancel change order", ("cancel",)),
+    _t(
+        "hours",
+        r"\b(hours|opening times|open|closed|business days?|weekends?|saturday|sunday|holidays?)\b",
+        "support hours monday friday",
+        ("hour", "monday", "open"),
+        "contact",
+    ),
+    _t(
+        "visit",
+        r"\b(visit|showroom|in person|physical (store|shop|location)|brick and mortar|pick ?up|"
+        r"collect in store|store (near|location)|shop (near|location))\b",
+        "visit store showroom in person pick up",
+        ("visit", "showroom", "in person", "pick up", "pickup"),
+        "contact",
+    ),
+    _t(
+        "address",
+        r"(?<!email )(?<!e-mail )\b(address|located|location|where are you|headquarters|based|"
+        r"visit (you|your store))\b",
+        "mailing address",
+        ("address",),
+        "contact",
+    ),
+    _t(
+        "contact",
+        r"\b(contact|get in touch|reach (you|someone|the team)|phone|call (you|us)|telephone|"
+        r"email (you|address)|your email|e-mail|support email|customer service|customer support)\b",
+        "contact email phone",
+        ("email", "phone", "@"),
+        "contact",
+    ),
+    _t(
+        "payment",
+        r"\b(payment|payments|pay with|pay by|pay using|paypal|credit card|debit card|apple pay|"
+        r"google pay|klarna|afterpay|installments?|accept (cards|visa|amex|mastercard))\b",
+        "payment methods accept credit card paypal",
+        ("accept", "paypal", "visa", "mastercard", "credit card"),
+    ),
+    _t(
+        "cancel",
+        r"\b(cancel|change my order|modify my order|change (the |my )?(shipping )?address)\b",
+        "cancel change order",
+        ("cancel",),
+    ),
     _t("warranty", r"\b(warranty|guarantee|guaranteed)\b", "warranty guarantee", ("warrant", "guarantee")),
-    _t("size_guide", r"\b(size guide|size chart|sizing|measurements?|what size should|fit guide|true to size)\b",
-       "size guide chart measurements", ("size guide", "size chart", "measure")),
-    _t("discount_code", r"\b(discount code|promo code|coupon|voucher|promo|student discount|gift cards?)\b",
-       "discount code coupon gift card", ("code", "coupon", "gift card", "voucher")),
-    _t("shipping", r"\b(shipping|ship|deliver|delivery|postage|courier|carrier)\b",
-       "shipping delivery", ("ship", "deliver")),
+    _t(
+        "size_guide",
+        r"\b(size guide|size chart|sizing|measurements?|what size should|fit guide|true to size)\b",
+        "size guide chart measurements",
+        ("size guide", "size chart", "measure"),
+    ),
+    _t(
+        "discount_code",
+        r"\b(discount code|promo code|coupon|voucher|promo|student discount|gift cards?)\b",
+        "discount code coupon gift card",
+        ("code", "coupon", "gift card", "voucher"),
+    ),
+    _t(
+        "shipping",
+        r"\b(shipping|ship|deliver|delivery|postage|courier|carrier)\b",
+        "shipping delivery",
+        ("ship", "deliver"),
+    ),
 )
 
 
@@ -121,8 +206,9 @@ def answer(d: Dialogue, found: list[Topic], text: str) -> Answer:
         if not passages:
             break
     if not passages:
-        return Answer(d.t.render("knowledge_none"), found[0].intent, [], list(QUICK["human"]), {"offer": "human"},
-                      answered=False)
+        return Answer(
+            d.t.render("knowledge_none"), found[0].intent, [], list(QUICK["human"]), {"offer": "human"}, answered=False
+        )
     return Answer(_render(d, passages), found[0].intent)
 
 
@@ -151,9 +237,9 @@ def _render(d: Dialogue, hits: list[dict[str, Any]]) -> str:
     for hit in hits:
         pages.setdefault(hit["url"], []).append(hit)
     return "\n\n".join(
-        d.t.render("knowledge", title=same[0]["title"], url=url,
-                   passage="\n".join(tidy(h["passage"]) for h in same))
-        for url, same in pages.items())
+        d.t.render("knowledge", title=same[0]["title"], url=url, passage="\n".join(tidy(h["passage"]) for h in same))
+        for url, same in pages.items()
+    )
 
 
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -172,8 +258,13 @@ def tidy(passage: str) -> str:
             cells = [c.strip() for c in row.strip("|").split("|")]
             lines.append(lead + " \u00b7 ".join(c for c in cells if c))
             continue
-        if lines and not _ITEM.match(line) and not _ITEM.match(raw.lstrip()) and not lines[-1].endswith(":") \
-                and " \u00b7 " not in lines[-1]:
+        if (
+            lines
+            and not _ITEM.match(line)
+            and not _ITEM.match(raw.lstrip())
+            and not lines[-1].endswith(":")
+            and " \u00b7 " not in lines[-1]
+        ):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)

@@ -19,6 +19,7 @@ in ``bench/README.md``.
 "no", "Classic Leather Jacket", "#1001") keeps the language the conversation
 already speaks, else the language of the shopper's page, else the shop's.
 """
+
 from __future__ import annotations
 
 import re
@@ -97,26 +98,63 @@ _WORDS: dict[str, str] = {
 }
 #: Letters that only some of the languages use, with the share each gets.
 _LETTERS: dict[str, tuple[str, ...]] = {
-    "ñ": ("es",), "¿": ("es",), "¡": ("es",), "í": ("es", "pt"), "ó": ("es", "pt", "it"),
-    "á": ("es", "pt"), "ú": ("es", "pt"), "ß": ("de",), "ä": ("de",), "ö": ("de",), "ü": ("de",),
-    "ã": ("pt",), "õ": ("pt",), "ç": ("fr", "pt"), "â": ("fr", "pt"), "ê": ("fr", "pt"), "ô": ("fr", "pt"),
-    "œ": ("fr",), "è": ("fr", "it"), "ù": ("fr", "it"), "î": ("fr",), "û": ("fr",), "ë": ("fr",), "ï": ("fr",),
-    "à": ("fr", "it", "pt"), "ì": ("it",), "ò": ("it",), "é": ("fr", "es", "pt", "it"),
+    "ñ": ("es",),
+    "¿": ("es",),
+    "¡": ("es",),
+    "í": ("es", "pt"),
+    "ó": ("es", "pt", "it"),
+    "á": ("es", "pt"),
+    "ú": ("es", "pt"),
+    "ß": ("de",),
+    "ä": ("de",),
+    "ö": ("de",),
+    "ü": ("de",),
+    "ã": ("pt",),
+    "õ": ("pt",),
+    "ç": ("fr", "pt"),
+    "â": ("fr", "pt"),
+    "ê": ("fr", "pt"),
+    "ô": ("fr", "pt"),
+    "œ": ("fr",),
+    "è": ("fr", "it"),
+    "ù": ("fr", "it"),
+    "î": ("fr",),
+    "û": ("fr",),
+    "ë": ("fr",),
+    "ï": ("fr",),
+    "à": ("fr", "it", "pt"),
+    "ì": ("it",),
+    "ò": ("it",),
+    "é": ("fr", "es", "pt", "it"),
 }
 #: Frequent words of Latin-script languages the engine does not speak.
 _OTHER_LATIN: dict[str, frozenset[str]] = {
-    "nl": frozenset("hallo bedankt hebben jullie ik mijn bestelling waar hoeveel kost verzending jas een het niet "
-                    "heeft zijn wat hoe kunnen graag dank alstublieft jassen goedemiddag goedemorgen".split()),
-    "pl": frozenset("dzień dobry dziękuję czy macie gdzie jest moje zamówienie ile kosztuje wysyłka jak nie tak "
-                    "proszę kurtka kurtki".split()),
+    "nl": frozenset(
+        "hallo bedankt hebben jullie ik mijn bestelling waar hoeveel kost verzending jas een het niet "
+        "heeft zijn wat hoe kunnen graag dank alstublieft jassen goedemiddag goedemorgen".split()
+    ),
+    "pl": frozenset(
+        "dzień dobry dziękuję czy macie gdzie jest moje zamówienie ile kosztuje wysyłka jak nie tak "
+        "proszę kurtka kurtki".split()
+    ),
     "sv": frozenset("hej tack har ni var är min beställning hur mycket kostar frakt jacka jackor och inte".split()),
     "da": frozenset("hej tak har i hvor er min bestilling hvor meget koster fragt jakke og ikke".split()),
     "tr": frozenset("merhaba teşekkürler sipariş nerede ne kadar kargo ceket var mı misiniz lütfen".split()),
     "id": frozenset("halo terima kasih apakah ada berapa harga pesanan saya dimana pengiriman jaket".split()),
 }
 #: Non-Latin scripts: the first letters' Unicode name prefix -> language (or script) code.
-_SCRIPTS = (("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "he"), ("HIRAGANA", "ja"),
-            ("KATAKANA", "ja"), ("CJK", "zh"), ("HANGUL", "ko"), ("THAI", "th"), ("DEVANAGARI", "hi"))
+_SCRIPTS = (
+    ("CYRILLIC", "ru"),
+    ("GREEK", "el"),
+    ("ARABIC", "ar"),
+    ("HEBREW", "he"),
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("CJK", "zh"),
+    ("HANGUL", "ko"),
+    ("THAI", "th"),
+    ("DEVANAGARI", "hi"),
+)
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)?")
 #: Emails and links say nothing about the language ("com" is Portuguese for "with").

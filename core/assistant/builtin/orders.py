@@ -6,6 +6,7 @@ the email is missing it asks for that one and continues with the next line
 instead of starting over. The email itself is never put in the context; it is
 read again from the shopper's own earlier lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,10 +23,11 @@ STRONG_CUE = re.compile(
     r"status\s+of\s+(my|an|the|our)\s+order|(has|did|have)\s+(my|our)\s+(order|package|parcel|items?)\s+"
     r"(shipped|been shipped|been sent|dispatched|left)|(check|look\s?up|find)\s+(on\s+)?(my|an|our)\s+order|"
     r"when\s+will\s+(my|our)\s+(order|package|parcel)\s+(arrive|ship|be (shipped|delivered|here))|"
-    r"my\s+order\s+number|tracking\s+number\s+for)\b", re.I)
+    r"my\s+order\s+number|tracking\s+number\s+for)\b",
+    re.I,
+)
 WEAK_CUE = re.compile(r"\b(my|our)\s+(order|orders|package|parcel|delivery|shipment|purchase)\b", re.I)
-_DONT_KNOW = re.compile(r"\b(don'?t|do not|can'?t|cannot)\s+(know|remember|find|recall|have)\b|\blost (it|the)\b",
-                        re.I)
+_DONT_KNOW = re.compile(r"\b(don'?t|do not|can'?t|cannot)\s+(know|remember|find|recall|have)\b|\blost (it|the)\b", re.I)
 AWAITING = ("both", "email", "reference", "retry")
 
 
@@ -37,10 +39,14 @@ def pending(d: Dialogue) -> dict[str, Any]:
 def wants_order(d: Dialogue, text: str) -> bool:
     """Whether this line is (part of) an order-status question."""
     if pending(d):
-        return bool(slots.email(text) or "@" in text or slots.order_reference(text, expecting=True)
-                    or _DONT_KNOW.search(text))
-    return bool(slots.order_reference(text) or STRONG_CUE.search(text)
-                or (slots.email(text) and (WEAK_CUE.search(text) or len(text.split()) <= 4)))
+        return bool(
+            slots.email(text) or "@" in text or slots.order_reference(text, expecting=True) or _DONT_KNOW.search(text)
+        )
+    return bool(
+        slots.order_reference(text)
+        or STRONG_CUE.search(text)
+        or (slots.email(text) and (WEAK_CUE.search(text) or len(text.split()) <= 4))
+    )
 
 
 def handle(d: Dialogue, text: str) -> Answer:
@@ -69,15 +75,26 @@ def handle(d: Dialogue, text: str) -> Answer:
     if status == "found":
         return _found(d, result["order"])
     if status == "not_found":
-        return Answer(d.t.render("order_not_found"), "order_status", [], list(QUICK["human"]),
-                      {"order": {"awaiting": "retry", "reference": result.get("reference") or reference}})
+        return Answer(
+            d.t.render("order_not_found"),
+            "order_status",
+            [],
+            list(QUICK["human"]),
+            {"order": {"awaiting": "retry", "reference": result.get("reference") or reference}},
+        )
     if status == "locked":
         return Answer(d.t.render("order_locked"), "order_status", [], list(QUICK["human"]), {"offer": "human"})
     if status == "too_many_attempts":
-        return Answer(d.t.render("order_wait", minutes=result.get("retry_after_minutes") or 1), "order_status", [],
-                      list(QUICK["human"]), {"offer": "human"})
-    return Answer(d.t.render("order_unavailable"), "order_status", [], list(QUICK["human"]), {"offer": "human"},
-                  answered=False)
+        return Answer(
+            d.t.render("order_wait", minutes=result.get("retry_after_minutes") or 1),
+            "order_status",
+            [],
+            list(QUICK["human"]),
+            {"offer": "human"},
+        )
+    return Answer(
+        d.t.render("order_unavailable"), "order_status", [], list(QUICK["human"]), {"offer": "human"}, answered=False
+    )
 
 
 def _ask(d: Dialogue, what: str, reference: str | None) -> Answer:
@@ -86,12 +103,25 @@ def _ask(d: Dialogue, what: str, reference: str | None) -> Answer:
     return Answer(d.t.render(key, reference=reference or ""), "order_status", context=context)
 
 
-_PAYMENT = {"paid": "paid", "authorized": "payment authorized", "pending": "payment pending",
-            "refunded": "refunded", "partially_refunded": "partly refunded", "partially_paid": "partly paid",
-            "voided": "payment voided", "expired": "payment expired"}
-_FULFILMENT = {"fulfilled": "shipped", "partial": "partly shipped", "unfulfilled": "not shipped yet",
-               "restocked": "restocked", "in_progress": "being prepared", "on_hold": "on hold",
-               "scheduled": "scheduled"}
+_PAYMENT = {
+    "paid": "paid",
+    "authorized": "payment authorized",
+    "pending": "payment pending",
+    "refunded": "refunded",
+    "partially_refunded": "partly refunded",
+    "partially_paid": "partly paid",
+    "voided": "payment voided",
+    "expired": "payment expired",
+}
+_FULFILMENT = {
+    "fulfilled": "shipped",
+    "partial": "partly shipped",
+    "unfulfilled": "not shipped yet",
+    "restocked": "restocked",
+    "in_progress": "being prepared",
+    "on_hold": "on hold",
+    "scheduled": "scheduled",
+}
 
 
 def _found(d: Dialogue, order: dict[str, Any]) -> Answer:
@@ -105,8 +135,12 @@ def _found(d: Dialogue, order: dict[str, Any]) -> Answer:
     if not order.get("cancelled"):
         fulfilment = order.get("fulfillment_status") or "unfulfilled"
         parts.append(said.get(fulfilment) or _FULFILMENT.get(fulfilment, fulfilment.replace("_", " ")))
-    items = [f"{line['title']}" + (f" ({line['variant_title']})" if line.get("variant_title") else "")
-             + f" \u00d7 {line['quantity']}" for line in order.get("items") or []]
+    items = [
+        f"{line['title']}"
+        + (f" ({line['variant_title']})" if line.get("variant_title") else "")
+        + f" \u00d7 {line['quantity']}"
+        for line in order.get("items") or []
+    ]
     currency = order.get("currency") or d.currency
     total = d.t.render("order_total", total=d.money(order["total_price"], currency)) if order.get("total_price") else ""
     tracking = []
@@ -127,4 +161,3 @@ def _found(d: Dialogue, order: dict[str, Any]) -> Answer:
         link=d.t.render("order_link", url=order["status_url"]) if order.get("status_url") else "",
     )
     return Answer(text, "order_status")
-

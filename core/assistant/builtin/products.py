@@ -3,6 +3,7 @@
 Every name, price and stock state in these replies is read from the tool
 results of this turn (cards, ``get_product``, ``check_availability``).
 """
+
 from __future__ import annotations
 
 import re
@@ -74,10 +75,21 @@ class Query:
 
 
 #: The English price words a query keeps, as the language catalogs name them.
-_PRICE_WORDS = re.compile(r"\b(under|below|less than|cheaper than|up to|at most|no more than|over|above|more than|"
-                          r"at least|between|from|around|about|and|to)\b")
-_SAME = {"below": "under", "less than": "under", "cheaper than": "under", "at most": "up to",
-         "no more than": "up to", "above": "over", "more than": "over", "about": "around", "and": "to"}
+_PRICE_WORDS = re.compile(
+    r"\b(under|below|less than|cheaper than|up to|at most|no more than|over|above|more than|"
+    r"at least|between|from|around|about|and|to)\b"
+)
+_SAME = {
+    "below": "under",
+    "less than": "under",
+    "cheaper than": "under",
+    "at most": "up to",
+    "no more than": "up to",
+    "above": "over",
+    "more than": "over",
+    "about": "around",
+    "and": "to",
+}
 
 
 def _price_words(words: str, t: Templates) -> str:
@@ -89,16 +101,31 @@ def _price_words(words: str, t: Templates) -> str:
 def search(d: Dialogue, q: Query) -> Answer:
     tools = d.tools
     sort = q.sort if q.sort in ranking.SORTS else None
-    cards = tools.search_products(" ".join(_expand(q.terms)), min_price=q.min_price, max_price=q.max_price,
-                                  category=q.category, options=q.options, in_stock_only=q.in_stock,
-                                  limit=SEARCH_LIMIT, sort=sort, vendor=q.vendor)
+    cards = tools.search_products(
+        " ".join(_expand(q.terms)),
+        min_price=q.min_price,
+        max_price=q.max_price,
+        category=q.category,
+        options=q.options,
+        in_stock_only=q.in_stock,
+        limit=SEARCH_LIMIT,
+        sort=sort,
+        vendor=q.vendor,
+    )
     terms, filters = list(q.terms), q.filters(d.t)
     if not cards and q.options:
         # Option values may be words of the title or tags rather than variants ("blue earrings").
         terms += [stem(w) for o in q.options for w in tokens(o) if stem(w) not in terms]
-        cards = tools.search_products(" ".join(_expand(terms)), min_price=q.min_price, max_price=q.max_price,
-                                      category=q.category, in_stock_only=q.in_stock, limit=SEARCH_LIMIT,
-                                      sort=sort, vendor=q.vendor)
+        cards = tools.search_products(
+            " ".join(_expand(terms)),
+            min_price=q.min_price,
+            max_price=q.max_price,
+            category=q.category,
+            in_stock_only=q.in_stock,
+            limit=SEARCH_LIMIT,
+            sort=sort,
+            vendor=q.vendor,
+        )
         filters = q.filters(d.t, options=False)
     cards = [c for c in cards if c["product_id"] not in q.exclude]
     if q.sale:
@@ -106,8 +133,10 @@ def search(d: Dialogue, q: Query) -> Answer:
     exact, close = _rank(d, cards, terms, _head(q.terms, terms))
     if sort in ("price_asc", "price_desc"):
         for group in (exact, close):
-            group.sort(key=lambda c: Decimal(c["price_max" if sort == "price_desc" else "price"] or c["price"]),
-                       reverse=sort == "price_desc")
+            group.sort(
+                key=lambda c: Decimal(c["price_max" if sort == "price_desc" else "price"] or c["price"]),
+                reverse=sort == "price_desc",
+            )
     searched: dict[str, Any] = {**q.as_context(), "terms": terms}
     context: dict[str, Any] = {"last": "search", "search": searched}
     if exact and (sort and q.ranking or q.vendor):
@@ -116,8 +145,9 @@ def search(d: Dialogue, q: Query) -> Answer:
         ids = [c["product_id"] for c in shown]
         context.update(d.remember(ids, ids[0] if len(shown) == 1 else None))
         searched["exclude"] = list(dict.fromkeys(q.exclude + ids))
-        return Answer(text, "product_search", shown, list(QUICK["search"] if len(shown) > 1 else QUICK["product"]),
-                      context)
+        return Answer(
+            text, "product_search", shown, list(QUICK["search"] if len(shown) > 1 else QUICK["product"]), context
+        )
     if exact:
         shown = exact[:MAX_CARDS]
         if len(exact) == 1:
@@ -132,8 +162,11 @@ def search(d: Dialogue, q: Query) -> Answer:
         return Answer(text, "product_search", shown, list(quick), context)
     if close:
         shown = close[:MAX_CARDS]
-        text = d.t.render("search_close", asked=(d.own_words(q.asked or " ".join(q.terms)) + q.filters(d.t)).strip(),
-                          items="; ".join(d.item(c) for c in shown))
+        text = d.t.render(
+            "search_close",
+            asked=(d.own_words(q.asked or " ".join(q.terms)) + q.filters(d.t)).strip(),
+            items="; ".join(d.item(c) for c in shown),
+        )
         ids = [c["product_id"] for c in shown]
         context.update(d.remember(ids))
         searched["exclude"] = list(dict.fromkeys(q.exclude + ids))
@@ -147,7 +180,7 @@ def search(d: Dialogue, q: Query) -> Answer:
 
 
 def _ranked_text(d: Dialogue, q: Query, sort: str | None, shown: list[dict[str, Any]], filters: str) -> str:
-    """"Our most expensive jackets, highest price first: ...", "From Acme: ..."."""
+    """ "Our most expensive jackets, highest price first: ...", "From Acme: ..."."""
     items = "; ".join(d.item(c) for c in shown)
     what = d.t.render("ranked_what", asked=d.own_words(q.asked)) if q.asked else ""
     if sort == "best_value":
@@ -167,8 +200,11 @@ def cheaper(d: Dialogue, q: Query, than: dict[str, Any]) -> Answer:
     q.min_price, q.exclude, q.sort, q.ranking = None, [], "price_desc", False
     answer = search(d, q)
     if not answer.cards:
-        answer = Answer(d.t.render("cheaper_none", price=d.price(than), filters=q.filters(d.t)), "product_search",
-                        context=answer.context)
+        answer = Answer(
+            d.t.render("cheaper_none", price=d.price(than), filters=q.filters(d.t)),
+            "product_search",
+            context=answer.context,
+        )
     return answer
 
 
@@ -243,8 +279,7 @@ def compare(d: Dialogue, first: int, second: int) -> Answer:
     else:
         verdict = d.t.render("compare_cheaper", title=(a if pa < pb else b)["title"])
     context = {**d.remember([first, second]), "last": "compare"}
-    return Answer(d.t.render("compare", lines=lines, verdict=verdict), "compare", [card_of(a), card_of(b)], [],
-                  context)
+    return Answer(d.t.render("compare", lines=lines, verdict=verdict), "compare", [card_of(a), card_of(b)], [], context)
 
 
 def which(d: Dialogue, candidates: list[int], intent: str) -> Answer:
@@ -282,8 +317,9 @@ def _head(asked: list[str], terms: list[str]) -> str | None:
     return words[-1] if words else None
 
 
-def _rank(d: Dialogue, cards: list[dict[str, Any]], terms: list[str],
-          head: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rank(
+    d: Dialogue, cards: list[dict[str, Any]], terms: list[str], head: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(cards whose product has every term, cards that at least are the kind of thing asked for).
 
     A term counts when the product's title, tags, type, option values or
@@ -293,14 +329,29 @@ def _rank(d: Dialogue, cards: list[dict[str, Any]], terms: list[str],
     if not terms or not cards:
         return list(cards), []
     rows = d.tools.session.execute(
-        shelf.products_by_id(d.tools.shop.id, [c["product_id"] for c in cards], Product.id, Product.title,
-                             Product.tags, Product.product_type, Product.options, Product.body_text)
+        shelf.products_by_id(
+            d.tools.shop.id,
+            [c["product_id"] for c in cards],
+            Product.id,
+            Product.title,
+            Product.tags,
+            Product.product_type,
+            Product.options,
+            Product.body_text,
+        )
     )
     words: dict[int, set[str]] = {}
     titles: dict[int, set[str]] = {}
     for pid, title, tags, ptype, options, body in rows:
-        text = " ".join([title, *(str(t) for t in tags or []), ptype or "",
-                         *(str(v) for o in options or [] for v in o.get("values", [])), (body or "")[:2000]])
+        text = " ".join(
+            [
+                title,
+                *(str(t) for t in tags or []),
+                ptype or "",
+                *(str(v) for o in options or [] for v in o.get("values", [])),
+                (body or "")[:2000],
+            ]
+        )
         words[pid] = {stem(w) for w in tokens(text)} | set(tokens(text))
         titles[pid] = {stem(w) for w in tokens(title)}
     exact = [c for c in cards if all(_has(words.get(c["product_id"], set()), t) for t in terms)]
@@ -328,8 +379,9 @@ def _option_values(info: dict[str, Any]) -> list[str]:
 
 
 def _values_of(variants: list[dict[str, Any]]) -> list[str]:
-    return list(dict.fromkeys(v for variant in variants for v in variant.get("option_values") or []
-                              if v != "Default Title"))
+    return list(
+        dict.fromkeys(v for variant in variants for v in variant.get("option_values") or [] if v != "Default Title")
+    )
 
 
 def _summary(description: str, limit: int = 220) -> str:

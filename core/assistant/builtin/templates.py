@@ -30,6 +30,7 @@ another language go under its code::
 The ``tone`` setting words English only; the other languages have one
 register each, the widget's (tú, vous, Sie, você, tu).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,8 +43,7 @@ from core.assistant.guard import SAFE_TEXT
 
 log = logging.getLogger(__name__)
 
-_CAN = ("find products, check prices and stock, answer questions about shipping and returns, "
-        "and look up your order")
+_CAN = "find products, check prices and stock, answer questions about shipping and returns, and look up your order"
 
 FRIENDLY: dict[str, str] = {
     # small talk
@@ -53,12 +53,13 @@ FRIENDLY: dict[str, str] = {
     "ack": "Great! Anything else I can help with?",
     "prompt": "Sure, what can I help you with?",
     "declined": "No problem! Anything else I can help with?",
-    "bot": "I'm the store's automated assistant. I can help you " + _CAN
-           + ", or connect you with someone from the team.",
+    "bot": "I'm the store's automated assistant. I can help you "
+    + _CAN
+    + ", or connect you with someone from the team.",
     "out_of_scope": "Sorry, I can't help with that. I can help you " + _CAN + ".",
     "unknown": "Sorry, I didn't quite get that. Could you put it another way? I can help you " + _CAN + ".",
     "other_language": "Sorry, I can only help in English for now. Ask me about products, prices, shipping, "
-                      "returns or your order, or I can connect you with someone from the team.",
+    "returns or your order, or I can connect you with someone from the team.",
     # products: {item} is "Title for $X (was $Y), in stock"; {items} a list of them; {asked} the shopper's words
     "in_stock": "in stock",
     "sold_out": "currently sold out",
@@ -83,16 +84,22 @@ FRIENDLY: dict[str, str] = {
     "vendor_items": "From {vendor}{filters}, we have: {items}.",
     "vendor": "The {title}: made by {vendor}.",  # neutral: "the Galaxy Earrings is made by" read wrong
     "vendor_unknown": "The store doesn't say who makes the {title}. Would you like me to connect you with someone "
-                      "from the team?",
+    "from the team?",
     "vendor_none": "Sorry, I couldn't find any products from \u201c{asked}\u201d in our catalog.",
     # attribute questions: {facts} quoted from the product's own description, {attribute} what was asked
     "facts": "About the {title}, the description says: \u201c{facts}\u201d",
     "facts_none": "The description of the {title} doesn't say anything about its {attribute}, and I don't want "
-                  "to guess. Would you like me to connect you with someone from the team?",
+    "to guess. Would you like me to connect you with someone from the team?",
     # what {attribute} says for each kind of attribute question
-    "attribute_material": "materials", "attribute_dimensions": "dimensions", "attribute_capacity": "capacity",
-    "attribute_seats": "seating", "attribute_care": "care", "attribute_included": "contents",
-    "attribute_weight": "weight", "attribute_fit": "fit", "attribute_origin": "origin",
+    "attribute_material": "materials",
+    "attribute_dimensions": "dimensions",
+    "attribute_capacity": "capacity",
+    "attribute_seats": "seating",
+    "attribute_care": "care",
+    "attribute_included": "contents",
+    "attribute_weight": "weight",
+    "attribute_fit": "fit",
+    "attribute_origin": "origin",
     "attribute_warranty": "warranty",
     # stock counts: said only when the store tracks the variant and lets the assistant tell
     "stock_count": "Yes, we have {quantity} of the {title}{asked} left, at {price}.",
@@ -122,19 +129,19 @@ FRIENDLY: dict[str, str] = {
     "order_ask_reference": "Thanks! What's your order number? You'll find it in your order confirmation email.",
     "order_status": "Here's order {name}: {status}.{items}{total}{tracking}{link}",
     "order_not_found": "Sorry, I couldn't find an order with those details. Please check the order number and the "
-                       "email address you used when ordering.",
+    "email address you used when ordering.",
     "order_locked": "I'm not able to look up more orders in this chat. Would you like me to connect you with "
-                    "someone from the team?",
+    "someone from the team?",
     "order_unavailable": "Sorry, I can't reach the order system right now. Would you like me to connect you "
-                         "with someone from the team?",
+    "with someone from the team?",
     # {minutes}: how long order lookups are paused (too many numbers that did not match)
     "order_wait": "Too many order numbers didn't match, so for your security I've paused order lookups. "
-                  "Please try again in {minutes} min, or I can connect you with someone from the team.",
+    "Please try again in {minutes} min, or I can connect you with someone from the team.",
     "order_no_details": "No problem. Would you like me to connect you with someone from the team instead?",
     # store content: {passage} is quoted from the page called {title} at {url}
     "knowledge": "From our {title} page:\n{passage}\n\nMore: {url}",
     "knowledge_none": "Sorry, I couldn't find that in the store's information. Would you like me to connect you "
-                      "with someone from the team?",
+    "with someone from the team?",
     # handing over
     "handoff_requested": "Of course! I'm connecting you with someone from the team.",
     "handoff_complaint": "I'm really sorry about that. I'm getting someone from the team to help you.",
@@ -168,7 +175,7 @@ FORMAL: dict[str, str] = {
     "out_of_scope": "I am sorry, I cannot help with that. I can help you " + _CAN + ".",
     "unknown": "I am sorry, I did not understand. Could you rephrase your question? I can help you " + _CAN + ".",
     "other_language": "I am sorry, I can only assist in English at the moment. I can also connect you with a "
-                      "member of our team.",
+    "member of our team.",
     "search_one": "We have the {item}.",
     "search_many": "These products match{filters}: {items}.",
     "search_close": "I could not find an exact match for \u201c{asked}\u201d. These are the closest: {items}.",
@@ -187,11 +194,11 @@ FORMAL: dict[str, str] = {
     "order_ask_reference": "Thank you. Please give me your order number; it is in your order confirmation email.",
     "order_status": "Order {name}: {status}.{items}{total}{tracking}{link}",
     "order_not_found": "I am sorry, I could not find an order with those details. Please check the order number "
-                       "and the email address used for the order.",
+    "and the email address used for the order.",
     "order_wait": "Too many order numbers did not match, so for your security order lookups are paused. Please "
-                  "try again in {minutes} min, or I can connect you with a member of our team.",
+    "try again in {minutes} min, or I can connect you with a member of our team.",
     "knowledge_none": "I am sorry, I could not find that in the store's information. Shall I connect you with a "
-                      "member of our team?",
+    "member of our team?",
     "handoff_requested": "Certainly. I am connecting you with a member of our team.",
     "handoff_complaint": "I apologise for this. A member of our team will assist you shortly.",
     "handoff_angry": "I apologise for the inconvenience. A member of our team will assist you shortly.",
@@ -247,8 +254,11 @@ class Templates:
         overrides = config.get("templates") or {}
         if not isinstance(overrides, Mapping):
             overrides = {}
-        own = {k: v for k, v in overrides.items() if isinstance(k, str) and not isinstance(v, Mapping)} \
-            if language == shop_language else {}
+        own = (
+            {k: v for k, v in overrides.items() if isinstance(k, str) and not isinstance(v, Mapping)}
+            if language == shop_language
+            else {}
+        )
         per_language = overrides.get(language)
         if isinstance(per_language, Mapping):
             own.update({k: v for k, v in per_language.items() if isinstance(k, str)})

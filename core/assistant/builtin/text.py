@@ -2,6 +2,7 @@
 
 Plain functions over plain strings; nothing here knows about the catalog.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,18 +39,29 @@ NOISE = STOPWORDS | QUESTION_WORDS
 
 _GREETING = re.compile(
     r"^\s*(hi+|hello+|hey+|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day)|hi there|hello there)"
-    r"(\s+there)?\b[\s!.,:;-]*", re.I)
+    r"(\s+there)?\b[\s!.,:;-]*",
+    re.I,
+)
 _THANKS = re.compile(
     r"^\s*(thanks?( you)?( so much| very much| a lot)?|thx|ty|cheers|much appreciated|appreciate it|"
-    r"great,? thanks?|perfect,? thanks?|awesome,? thanks?)\b[\s!.,]*", re.I)
-_BYE = re.compile(r"^\s*(bye+|goodbye|good bye|see (you|ya)|later|that'?s all|that is all|nothing else|"
-                  r"no,? thanks?( you)?|no thank you|i'?m good|all good)\b[\s!.,]*$", re.I)
-_ACK_WORD = r"(ok(ay)?|cool|great|perfect|nice|awesome|got it|alright|all right|good|sounds good|i see|understood|" \
+    r"great,? thanks?|perfect,? thanks?|awesome,? thanks?)\b[\s!.,]*",
+    re.I,
+)
+_BYE = re.compile(
+    r"^\s*(bye+|goodbye|good bye|see (you|ya)|later|that'?s all|that is all|nothing else|"
+    r"no,? thanks?( you)?|no thank you|i'?m good|all good)\b[\s!.,]*$",
+    re.I,
+)
+_ACK_WORD = (
+    r"(ok(ay)?|cool|great|perfect|nice|awesome|got it|alright|all right|good|sounds good|i see|understood|"
     r"fine|wow|thanks?|thank you|lovely|brilliant)"
+)
 _ACK = re.compile(rf"^\s*{_ACK_WORD}([\s,!.]+{_ACK_WORD})*[\s!.,]*$", re.I)
-_YES = re.compile(r"^\s*(yes+|yeah|yep|yup|sure|please|yes please|please do|ok(ay)?|go ahead|do it|"
-                  r"that would be great|that'd be great|absolutely|of course|y)\b[\s!.,]*(please)?[\s!.]*$",
-                  re.I)
+_YES = re.compile(
+    r"^\s*(yes+|yeah|yep|yup|sure|please|yes please|please do|ok(ay)?|go ahead|do it|"
+    r"that would be great|that'd be great|absolutely|of course|y)\b[\s!.,]*(please)?[\s!.]*$",
+    re.I,
+)
 _NO = re.compile(r"^\s*(no+|nope|nah|not now|no thanks?( you)?|no need|never ?mind|maybe later)\b[\s!.,]*$", re.I)
 
 
@@ -69,10 +81,26 @@ def tokens(text: str) -> list[str]:
 
 
 #: Plurals the rules below get wrong: "-ie" nouns ("beanies") and "-f" nouns ("scarves").
-_IRREGULAR = {"beanies": "beanie", "hoodies": "hoodie", "cookies": "cookie", "movies": "movie", "ties": "tie",
-              "smoothies": "smoothie", "onesies": "onesie", "booties": "bootie", "neckties": "necktie",
-              "bowties": "bowtie", "pies": "pie", "brownies": "brownie", "scarves": "scarf", "shelves": "shelf",
-              "bookshelves": "bookshelf", "knives": "knife", "leaves": "leaf", "halves": "half"}
+_IRREGULAR = {
+    "beanies": "beanie",
+    "hoodies": "hoodie",
+    "cookies": "cookie",
+    "movies": "movie",
+    "ties": "tie",
+    "smoothies": "smoothie",
+    "onesies": "onesie",
+    "booties": "bootie",
+    "neckties": "necktie",
+    "bowties": "bowtie",
+    "pies": "pie",
+    "brownies": "brownie",
+    "scarves": "scarf",
+    "shelves": "shelf",
+    "bookshelves": "bookshelf",
+    "knives": "knife",
+    "leaves": "leaf",
+    "halves": "half",
+}
 
 
 @lru_cache(maxsize=65536)
@@ -109,14 +137,14 @@ def strip_greeting(text: str) -> tuple[bool, str]:
     m = _GREETING.match(text)
     if not m:
         return False, text
-    return True, text[m.end():]
+    return True, text[m.end() :]
 
 
 def strip_thanks(text: str) -> tuple[bool, str]:
     m = _THANKS.match(text)
     if not m:
         return False, text
-    return True, text[m.end():]
+    return True, text[m.end() :]
 
 
 def is_goodbye(text: str) -> bool:
@@ -180,9 +208,14 @@ def foreign_language(text: str) -> bool:
 
 _INSULTS = re.compile(
     r"\b(stupid|idiot|idiots|idiotic|useless|dumb|moron|morons|pathetic|garbage|crap|crappy|shit|shitty|"
-    r"bullshit|wtf|f+u+c+k+\w*|fck|damn|dammit|hate you|screw you|incompetent|clowns?)\b", re.I)
-_POSITIVE = re.compile(r"\b(thanks?|thank you|great|love|awesome|amazing|perfect|hi|hello|hey|yay|cool|"
-                       r"wonderful|excellent|nice|good)\b", re.I)
+    r"bullshit|wtf|f+u+c+k+\w*|fck|damn|dammit|hate you|screw you|incompetent|clowns?)\b",
+    re.I,
+)
+_POSITIVE = re.compile(
+    r"\b(thanks?|thank you|great|love|awesome|amazing|perfect|hi|hello|hey|yay|cool|"
+    r"wonderful|excellent|nice|good)\b",
+    re.I,
+)
 
 
 def angry(text: str) -> bool:
@@ -212,10 +245,15 @@ _COMPLAINT = re.compile(
     r"|\brefund\s+me\b|\b(where(?:'s| is)|still waiting for|still no)\s+(my|a|the)\s+refund\b"
     r"|\bmy money back\b|\bcharged twice\b|\bdouble charged\b|\bchargeback\b"
     r"|\b(complain|complaint|scam|scammed|fraud|rip[- ]?off|unacceptable|ridiculous|disgusting|terrible|"
-    r"awful|horrible|worst|disappointed|disappointing|furious|lawyer|sue you)\b", re.I)
+    r"awful|horrible|worst|disappointed|disappointing|furious|lawyer|sue you)\b",
+    re.I,
+)
 #: Asking what happens *if* something goes wrong is a policy question, not a complaint.
-_HYPOTHETICAL = re.compile(r"\b(what if|what happens if|what do i do if|what should i do if|in case|"
-                           r"if (it|my|the|an?|your|items?|orders?|something)\b|policy|policies)\b", re.I)
+_HYPOTHETICAL = re.compile(
+    r"\b(what if|what happens if|what do i do if|what should i do if|in case|"
+    r"if (it|my|the|an?|your|items?|orders?|something)\b|policy|policies)\b",
+    re.I,
+)
 
 
 def complaint(text: str) -> str | None:
@@ -226,25 +264,37 @@ def complaint(text: str) -> str | None:
     return " ".join(m.group(0).lower().split())
 
 
-_WHO = (r"(?:a |an |the |some |your |one of your |to a |to an |with a |to speak to a |to talk to a )?"
-        r"(?:real |live |actual |human )?(human|person|people|someone|somebody|agent|representative|rep|operator|"
-        r"staff|manager|supervisor|customer service|customer support|support|team|team member|being)\b")
-_HUMAN = re.compile(r"\b(talk|speak|chat|connect|transfer|put)\b(\s+me)?\s+(to|with|through to|through)?\s*" + _WHO,
-                    re.I)
-_HUMAN_WANT = re.compile(r"\b(want|need|like|get me|can i (get|have)|give me|request)\s+(a |an |to a )?"
-                         r"(real |live |actual )?(human|person|agent|representative|operator|manager|supervisor)\b"
-                         r"|\bsomeone (from|on) (the|your) (team|staff|store|shop)\b", re.I)
-_HUMAN_ALONE = re.compile(r"^\s*(a\s+)?(human|agent|person|operator|representative|real person|live agent|"
-                          r"customer service|human please|agent please|people)[\s!.?]*$", re.I)
+_WHO = (
+    r"(?:a |an |the |some |your |one of your |to a |to an |with a |to speak to a |to talk to a )?"
+    r"(?:real |live |actual |human )?(human|person|people|someone|somebody|agent|representative|rep|operator|"
+    r"staff|manager|supervisor|customer service|customer support|support|team|team member|being)\b"
+)
+_HUMAN = re.compile(
+    r"\b(talk|speak|chat|connect|transfer|put)\b(\s+me)?\s+(to|with|through to|through)?\s*" + _WHO, re.I
+)
+_HUMAN_WANT = re.compile(
+    r"\b(want|need|like|get me|can i (get|have)|give me|request)\s+(a |an |to a )?"
+    r"(real |live |actual )?(human|person|agent|representative|operator|manager|supervisor)\b"
+    r"|\bsomeone (from|on) (the|your) (team|staff|store|shop)\b",
+    re.I,
+)
+_HUMAN_ALONE = re.compile(
+    r"^\s*(a\s+)?(human|agent|person|operator|representative|real person|live agent|"
+    r"customer service|human please|agent please|people)[\s!.?]*$",
+    re.I,
+)
 
 
 def wants_human(text: str) -> bool:
     return bool(_HUMAN_ALONE.match(text) or _HUMAN.search(text) or _HUMAN_WANT.search(text))
 
 
-_BOT = re.compile(r"\b(are you (a |an )?(bot|robot|human|real|ai|person|machine)|is this (a |an )?(bot|robot|"
-                  r"human|real person|ai)|am i (talking|chatting|speaking) (to|with) (a |an )?(bot|robot|human|"
-                  r"real person|ai))\b", re.I)
+_BOT = re.compile(
+    r"\b(are you (a |an )?(bot|robot|human|real|ai|person|machine)|is this (a |an )?(bot|robot|"
+    r"human|real person|ai)|am i (talking|chatting|speaking) (to|with) (a |an )?(bot|robot|human|"
+    r"real person|ai))\b",
+    re.I,
+)
 
 
 def asks_if_bot(text: str) -> bool:
@@ -260,7 +310,8 @@ _INSTRUCTIONS = re.compile(
     r"pretend (to be|you are)|roleplay as|repeat after me|say exactly|reveal your|print your|"
     r"your (instructions|system prompt|rules|prompt)|new instructions?)\b"
     r"|\b(say|reply|respond|answer|write|type|tell me)\b.{0,20}\b(exactly|verbatim|only the words|the following)\b",
-    re.I | re.S)
+    re.I | re.S,
+)
 
 
 def gives_instructions(text: str) -> bool:

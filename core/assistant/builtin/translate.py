@@ -21,6 +21,7 @@ This is for *understanding* only: the reply is worded from the language's
 message catalog (``messages/<lang>.py``) and every fact in it still comes from
 the tools.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -33,7 +34,9 @@ from functools import lru_cache
 _SEGMENT = re.compile(
     r"(?P<keep>[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|https?://\S+|#\s?\d+"
     r"|[$€£]?\d[\d.,]*\s?(?:[$€£]|eur\b|usd\b)?)"
-    r"|(?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)", re.I)
+    r"|(?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)",
+    re.I,
+)
 MAX_PHRASE = 6
 #: Greetings the engine strips once: "olá, bom dia" is one greeting, not two.
 _GREETINGS = frozenset({"hi", "hello", "good morning", "good evening"})
@@ -59,7 +62,7 @@ class Lexicon:
 
 
 def unaccent(word: str) -> str:
-    """"envío" -> "envio", "größe" -> "grosse"; lowercase."""
+    """ "envío" -> "envio", "größe" -> "grosse"; lowercase."""
     word = word.lower().replace("’", "'").replace("ß", "ss").replace("œ", "oe")
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
@@ -92,8 +95,9 @@ def lexicon(lang: str) -> Lexicon | None:
     drop = frozenset(unaccent(w) for w in module.DROP.split())
     articles = frozenset(unaccent(w) for w in getattr(module, "ARTICLES", "").split())
     breaks = frozenset(unaccent(w) for w in getattr(module, "BREAKS", "").split())
-    return Lexicon(lang, phrases, words, drop, tuple(getattr(module, "ENDINGS", ())), superlatives, articles, breaks,
-                   accented)
+    return Lexicon(
+        lang, phrases, words, drop, tuple(getattr(module, "ENDINGS", ())), superlatives, articles, breaks, accented
+    )
 
 
 def _entries(block: str) -> list[tuple[tuple[str, ...], str]]:
@@ -136,7 +140,7 @@ def translation(text: str, lang: str) -> tuple[str, dict[str, str]]:
                 english = ""
             if english:
                 out.append(english)
-                said = " ".join(w for _, w in segments[i:i + length])
+                said = " ".join(w for _, w in segments[i : i + length])
                 for w in english.split():
                     origin.setdefault(w.lower(), said)
             i += length
@@ -156,7 +160,7 @@ def translation(text: str, lang: str) -> tuple[str, dict[str, str]]:
 
 def _phrase(lex: Lexicon, segments: list[tuple[str, str]], start: int) -> tuple[str, int] | None:
     for n in range(MAX_PHRASE, 1, -1):
-        window = segments[start:start + n]
+        window = segments[start : start + n]
         if len(window) < n or any(kind != "word" for kind, _ in window):
             continue
         key = tuple(unaccent(w) for _, w in window)
@@ -170,17 +174,17 @@ _ARTICLE_REACH = 4
 
 
 def _superlative(lex: Lexicon, segments: list[tuple[str, str]], start: int) -> tuple[str, int] | None:
-    """"la chaqueta *más barata*": a superlative where an article opens the phrase, else None."""
+    """ "la chaqueta *más barata*": a superlative where an article opens the phrase, else None."""
     if not lex.superlatives:
         return None
     for n in (3, 2):
-        window = segments[start:start + n]
+        window = segments[start : start + n]
         if len(window) < n or any(kind != "word" for kind, _ in window):
             continue
         english = lex.superlatives.get(tuple(unaccent(w) for _, w in window))
         if english is None:
             continue
-        for kind, word in reversed(segments[max(0, start - _ARTICLE_REACH):start]):
+        for kind, word in reversed(segments[max(0, start - _ARTICLE_REACH) : start]):
             if kind != "word":
                 break
             key = unaccent(word)

@@ -8,6 +8,7 @@ shop's products: :mod:`core.catalog.version`), so a change is seen at the
 next turn. The sync job builds it right after a sync (:func:`warm`), so
 no shopper's reply waits for the build.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,24 +33,82 @@ log = logging.getLogger(__name__)
 
 #: Who a product is for: tags like these are filters ("jackets for women").
 AUDIENCES = {
-    "women": ("women", "woman", "womens", "ladies", "lady", "female", "her", "she", "wife", "girlfriend",
-              "mom", "mother", "sister", "daughter", "girls", "girl"),
-    "men": ("men", "man", "mens", "gents", "gentlemen", "male", "him", "he", "husband", "boyfriend", "dad",
-            "father", "brother", "son", "guys", "boys", "boy"),
+    "women": (
+        "women",
+        "woman",
+        "womens",
+        "ladies",
+        "lady",
+        "female",
+        "her",
+        "she",
+        "wife",
+        "girlfriend",
+        "mom",
+        "mother",
+        "sister",
+        "daughter",
+        "girls",
+        "girl",
+    ),
+    "men": (
+        "men",
+        "man",
+        "mens",
+        "gents",
+        "gentlemen",
+        "male",
+        "him",
+        "he",
+        "husband",
+        "boyfriend",
+        "dad",
+        "father",
+        "brother",
+        "son",
+        "guys",
+        "boys",
+        "boy",
+    ),
     "kids": ("kids", "kid", "children", "child", "baby", "babies", "toddler"),
     "unisex": ("unisex",),
 }
 #: Shoppers' words for what catalogs often call something else.
 SYNONYMS = {
-    "sweater": ["jumper", "pullover"], "jumper": ["sweater"], "pullover": ["jumper", "sweater"],
-    "sneaker": ["shoe", "trainer"], "trainer": ["shoe", "sneaker"], "shoe": ["sneaker"],
-    "tshirt": ["tee", "t-shirt"], "tee": ["t-shirt", "tshirt"], "coat": ["jacket"], "purse": ["bag"],
-    "handbag": ["bag"], "suit": ["tuxedo"], "tux": ["tuxedo"], "trouser": ["pant"], "pant": ["trouser"],
-    "hoody": ["hoodie", "sweatshirt"], "hoodie": ["sweatshirt"], "necklace": ["pendant", "choker"],
-    "earring": ["stud"], "couch": ["sofa"], "sofa": ["couch"],
+    "sweater": ["jumper", "pullover"],
+    "jumper": ["sweater"],
+    "pullover": ["jumper", "sweater"],
+    "sneaker": ["shoe", "trainer"],
+    "trainer": ["shoe", "sneaker"],
+    "shoe": ["sneaker"],
+    "tshirt": ["tee", "t-shirt"],
+    "tee": ["t-shirt", "tshirt"],
+    "coat": ["jacket"],
+    "purse": ["bag"],
+    "handbag": ["bag"],
+    "suit": ["tuxedo"],
+    "tux": ["tuxedo"],
+    "trouser": ["pant"],
+    "pant": ["trouser"],
+    "hoody": ["hoodie", "sweatshirt"],
+    "hoodie": ["sweatshirt"],
+    "necklace": ["pendant", "choker"],
+    "earring": ["stud"],
+    "couch": ["sofa"],
+    "sofa": ["couch"],
 }
-SIZE_ALIASES = {"xs": "extra small", "s": "small", "m": "medium", "l": "large", "xl": "extra large",
-                "xxl": "extra extra large", "sm": "small", "med": "medium", "lg": "large", "lrg": "large"}
+SIZE_ALIASES = {
+    "xs": "extra small",
+    "s": "small",
+    "m": "medium",
+    "l": "large",
+    "xl": "extra large",
+    "xxl": "extra extra large",
+    "sm": "small",
+    "med": "medium",
+    "lg": "large",
+    "lrg": "large",
+}
 COLOURS = frozenset(
     """black white grey gray red blue green yellow orange purple pink brown beige navy olive cream gold silver
     teal turquoise maroon burgundy ivory tan khaki charcoal lavender mint coral rose copper bronze multicolour
@@ -234,7 +293,7 @@ class Vocabulary:
             for i in range(len(words) - n + 1):
                 if any(j in used for j in range(i, i + n)):
                     continue
-                phrase = " ".join(words[i:i + n])
+                phrase = " ".join(words[i : i + n])
                 value = self._option(phrase, words[i - 1] if i else "")
                 if value and value not in found:
                     found.append(value)
@@ -268,11 +327,15 @@ class Vocabulary:
         found = []
         for i, word in enumerate(words):
             before = words[i - 1] if i else ""
-            pair = " ".join(words[i:i + 2])
+            pair = " ".join(words[i : i + 2])
             if pair in ("extra large", "extra small") and before in _SIZE_CONTEXT:
                 word = pair
-            elif not (before == "size" and (word.isdigit() or word in _SIZE_WORDS)
-                      or before in ("in", "an", "a") and word in _SIZE_WORDS - _PLAIN_SIZES):
+            elif not (
+                before == "size"
+                and (word.isdigit() or word in _SIZE_WORDS)
+                or before in ("in", "an", "a")
+                and word in _SIZE_WORDS - _PLAIN_SIZES
+            ):
                 continue
             if word in self.option_values or SIZE_ALIASES.get(word, "") in self.option_values:
                 continue
@@ -381,8 +444,14 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
     vocab = Vocabulary()
     # Tags and options come as JSON text, decoded once per distinct value: catalogs repeat them a lot.
     rows = session.execute(
-        shelf.products(shop_id, Product.id, Product.title, cast(Product.tags, Text), Product.product_type,
-                       cast(Product.options, Text))
+        shelf.products(
+            shop_id,
+            Product.id,
+            Product.title,
+            cast(Product.tags, Text),
+            Product.product_type,
+            cast(Product.options, Text),
+        )
     )
     decoded: dict[str | None, Any] = {None: []}
     seen_tags: set[str] = set()
@@ -399,7 +468,8 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
         words = title_words.get(title)
         if words is None:
             words = title_words[title] = frozenset(
-                stem(w) for w in tokens(title) if len(w) > 1 and w not in NOISE and stem(w) not in NOISE)
+                stem(w) for w in tokens(title) if len(w) > 1 and w not in NOISE and stem(w) not in NOISE
+            )
         vocab.title_words[pid] = words
         for w in words:
             vocab.word_products.setdefault(w, set()).add(pid)

@@ -5,6 +5,7 @@ bounds, so a typo in a merchant's settings cannot make a turn wait minutes.
 The API key is stored sealed (``core.assistant.llm.sealed_key`` opens it
 before it gets here), kept out of ``repr`` and never logged.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,9 +70,11 @@ class LLMConfig:
         if not isinstance(model, str) or not model.strip():
             raise ConfigProblem("no model configured")
         if SEALED in config:
-            raise ConfigProblem("the API key cannot be decrypted with the configured credentials keys "
-                                "(STORECHAT_CREDENTIALS_KEY or STORECHAT_SECRET_KEY changed without "
-                                "keeping the old key)")
+            raise ConfigProblem(
+                "the API key cannot be decrypted with the configured credentials keys "
+                "(STORECHAT_CREDENTIALS_KEY or STORECHAT_SECRET_KEY changed without "
+                "keeping the old key)"
+            )
         key = config.get("api_key")
         if key is not None and not isinstance(key, str):
             raise ConfigProblem("api_key is not a string (still encrypted?)")

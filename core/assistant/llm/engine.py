@@ -28,6 +28,7 @@ ground an invented figure, and they stay in the audit trail. The reply's
 ``engine`` is then ``"openai->builtin"``, and an ``llm_fallback`` Event with
 the reason is added to the turn's session. The shopper never sees an error.
 """
+
 from __future__ import annotations
 
 import json
@@ -166,8 +167,9 @@ class OpenAIEngine:
     def _answer(self, config: LLMConfig, turn: Turn, tools: Tools, usage: _Usage, started: float) -> Reply:
         deadline = started + config.timeout
         previous = (turn.context or {}).get("lang")
-        lang = language.for_turn(turn.text, previous if previous in language.SPOKEN else None, tools.locale,
-                                 turn.shop.locale)
+        lang = language.for_turn(
+            turn.text, previous if previous in language.SPOKEN else None, tools.locale, turn.shop.locale
+        )
         messages = prompt.build_messages(turn, config, lang)
         specs = toolrun.openai_tools()
         gate = StreamGate(turn.stream if config.stream else None, tools, turn.text)
@@ -175,8 +177,14 @@ class OpenAIEngine:
         for number in range(1, config.max_rounds + 1):
             last = number == config.max_rounds
             gate.new_round()
-            result = provider.complete(config, messages, tools=specs, tool_choice="none" if last else "auto",
-                                       deadline=deadline, on_text=gate.feed if gate.sink else None)
+            result = provider.complete(
+                config,
+                messages,
+                tools=specs,
+                tool_choice="none" if last else "auto",
+                deadline=deadline,
+                on_text=gate.feed if gate.sink else None,
+            )
             usage.add(result)
             if result.tool_calls:
                 if last:
@@ -217,20 +225,34 @@ class OpenAIEngine:
             detail = self.config.scrub(detail)
         detail = detail[:300]
         if reason in ("engine_error", "malformed") and not isinstance(exc, ProviderFailure):
-            log.warning("LLM engine failed in conversation %s (%s); the built-in engine answers",
-                        turn.conversation_id, detail, exc_info=True)
+            log.warning(
+                "LLM engine failed in conversation %s (%s); the built-in engine answers",
+                turn.conversation_id,
+                detail,
+                exc_info=True,
+            )
         else:
-            log.warning("LLM engine failed in conversation %s (%s: %s); the built-in engine answers",
-                        turn.conversation_id, reason, detail)
+            log.warning(
+                "LLM engine failed in conversation %s (%s: %s); the built-in engine answers",
+                turn.conversation_id,
+                reason,
+                detail,
+            )
         reply = self.fallback.reply(turn, tools)
         reply.engine = f"{self.name}->{reply.engine or getattr(self.fallback, 'name', 'fallback')}"
         if not reply.usage and usage.reported:
             reply.usage = usage.as_dict()
-        _record_fallback(tools, turn, {
-            "reason": reason, "detail": detail, "rounds": usage.rounds,
-            "model": self.config.model if self.config else None,
-            "ms": round((time.monotonic() - started) * 1000, 1),
-        })
+        _record_fallback(
+            tools,
+            turn,
+            {
+                "reason": reason,
+                "detail": detail,
+                "rounds": usage.rounds,
+                "model": self.config.model if self.config else None,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
         return reply
 
 
@@ -248,8 +270,9 @@ def _assistant_message(result: provider.Round) -> dict[str, Any]:
 def _record_fallback(tools: Tools, turn: Turn, data: dict[str, Any]) -> None:
     """An ``llm_fallback`` Event in the turn's session (committed with the reply)."""
     try:
-        tools.session.add(Event(shop_id=turn.shop.id, conversation_id=turn.conversation_id or None,
-                                kind="llm_fallback", data=data))
+        tools.session.add(
+            Event(shop_id=turn.shop.id, conversation_id=turn.conversation_id or None, kind="llm_fallback", data=data)
+        )
     except Exception:  # noqa: BLE001 - the answer matters more than its analytics
         log.debug("could not record the fallback event", exc_info=True)
 

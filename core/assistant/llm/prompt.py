@@ -12,6 +12,7 @@ detector finds (``core/assistant/builtin/language.py``): a code from a closed
 set, never the text itself, so it may stand in the system prompt
 (``language``: "The shopper writes in Spanish (es)").
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -41,24 +42,45 @@ as the tools do. Reply in the language the shopper writes in."""
 
 
 #: Names of the languages the detector can report, for the prompt.
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
-                  "it": "Italian", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish", "tr": "Turkish",
-                  "id": "Indonesian", "ru": "Russian", "el": "Greek", "ar": "Arabic", "he": "Hebrew",
-                  "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "th": "Thai", "hi": "Hindi"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "da": "Danish",
+    "tr": "Turkish",
+    "id": "Indonesian",
+    "ru": "Russian",
+    "el": "Greek",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "th": "Thai",
+    "hi": "Hindi",
+}
 
 
 def system_prompt(shop: Shop, config: LLMConfig, language: str = "en") -> str:
     persona = config.persona or "the store's friendly shopping assistant"
     lines = [
-        f"You are {persona} for the online store \"{shop.name}\". You help shoppers find products, "
+        f'You are {persona} for the online store "{shop.name}". You help shoppers find products, '
         "check prices and stock, answer questions about the store's policies, and check order status.",
         f"Prices are in {shop.currency}.",
     ]
     name = LANGUAGE_NAMES.get(language)
     if name is not None:
-        lines.append(f'Context: {{"language": "{language}"}}. The shopper writes in {name}: answer in {name}, '
-                     f"with numbers and prices written the way {name} readers write them. Product names and "
-                     "option values stay exactly as the tools give them.")
+        lines.append(
+            f'Context: {{"language": "{language}"}}. The shopper writes in {name}: answer in {name}, '
+            f"with numbers and prices written the way {name} readers write them. Product names and "
+            "option values stay exactly as the tools give them."
+        )
     if config.tone:
         lines.append(f"Tone: {config.tone}.")
     lines.append("")
@@ -77,7 +99,7 @@ def build_messages(turn: Turn, config: LLMConfig, language: str = "en") -> list[
     System notices in the conversation are left out.
     """
     history: list[dict[str, Any]] = []
-    for author, text in (turn.history[-config.history:] if config.history else []):
+    for author, text in turn.history[-config.history :] if config.history else []:
         role = _ROLES.get(author)
         if role is None or not text or not text.strip():
             continue

@@ -13,6 +13,7 @@ operator allows plain http or local networks for development, each
 connection to the address that was checked, each redirect hop checked. A
 refused address fails like an unreachable one ("connection"), and is not retried.
 """
+
 from __future__ import annotations
 
 import functools
@@ -55,8 +56,9 @@ class Round:
 @functools.lru_cache(maxsize=32)
 def _client(base_url: str, api_key: str) -> openai.OpenAI:
     """One client (and connection pool) per provider and key, shared by the turns of this process."""
-    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30.0,
-                         http_client=outbound.httpx_client(timeout=30.0))
+    return openai.OpenAI(
+        base_url=base_url, api_key=api_key, max_retries=0, timeout=30.0, http_client=outbound.httpx_client(timeout=30.0)
+    )
 
 
 def client_for(config: LLMConfig) -> openai.OpenAI:
@@ -76,8 +78,9 @@ def classify(exc: BaseException) -> str:
         return "auth"
     if isinstance(exc, openai.APIStatusError):
         return "server_error" if exc.status_code >= 500 else f"http_{exc.status_code}"
-    if isinstance(exc, (openai.APIResponseValidationError, ValueError, AttributeError, KeyError,
-                        TypeError, IndexError)):
+    if isinstance(
+        exc, (openai.APIResponseValidationError, ValueError, AttributeError, KeyError, TypeError, IndexError)
+    ):
         return "malformed"
     if isinstance(exc, openai.APIError):
         return "provider_error"
@@ -112,8 +115,15 @@ def _retry_after(exc: BaseException) -> float | None:
     return None
 
 
-def complete(config: LLMConfig, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]],
-             tool_choice: str, deadline: float, on_text: Callable[[str], None] | None) -> Round:
+def complete(
+    config: LLMConfig,
+    messages: list[dict[str, Any]],
+    *,
+    tools: list[dict[str, Any]],
+    tool_choice: str,
+    deadline: float,
+    on_text: Callable[[str], None] | None,
+) -> Round:
     """One model round, retried within the deadline; raises ProviderFailure."""
     attempt = 0
     while True:
@@ -121,13 +131,20 @@ def complete(config: LLMConfig, messages: list[dict[str, Any]], *, tools: list[d
         if remaining <= 0.05:
             raise ProviderFailure("timeout", "the turn's time budget is spent")
         try:
-            return _once(config, messages, tools=tools, tool_choice=tool_choice, deadline=deadline,
-                         timeout=min(config.request_timeout, remaining), on_text=on_text)
+            return _once(
+                config,
+                messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                deadline=deadline,
+                timeout=min(config.request_timeout, remaining),
+                on_text=on_text,
+            )
         except ProviderFailure:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider problem becomes a ProviderFailure
             wait = _retry_after(exc)
-            wait = min(0.25 * 2 ** attempt, 2.0) * (0.75 + random.random() / 4) if wait is None else wait
+            wait = min(0.25 * 2**attempt, 2.0) * (0.75 + random.random() / 4) if wait is None else wait
             left = deadline - time.monotonic()
             if attempt < config.max_retries and _retriable(exc) and left - wait >= MIN_ATTEMPT:
                 attempt += 1
@@ -137,10 +154,10 @@ def complete(config: LLMConfig, messages: list[dict[str, Any]], *, tools: list[d
             raise ProviderFailure(classify(exc), config.scrub(f"{type(exc).__name__}: {exc}")[:300]) from exc
 
 
-def _request(config: LLMConfig, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
-             tool_choice: str) -> dict[str, Any]:
-    request: dict[str, Any] = {"model": config.model, "messages": messages, "tools": tools,
-                               "tool_choice": tool_choice}
+def _request(
+    config: LLMConfig, messages: list[dict[str, Any]], tools: list[dict[str, Any]], tool_choice: str
+) -> dict[str, Any]:
+    request: dict[str, Any] = {"model": config.model, "messages": messages, "tools": tools, "tool_choice": tool_choice}
     if config.temperature is not None:
         request["temperature"] = config.temperature
     if config.max_tokens is not None:
@@ -148,8 +165,16 @@ def _request(config: LLMConfig, messages: list[dict[str, Any]], tools: list[dict
     return request
 
 
-def _once(config: LLMConfig, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]], tool_choice: str,
-          deadline: float, timeout: float, on_text: Callable[[str], None] | None) -> Round:
+def _once(
+    config: LLMConfig,
+    messages: list[dict[str, Any]],
+    *,
+    tools: list[dict[str, Any]],
+    tool_choice: str,
+    deadline: float,
+    timeout: float,
+    on_text: Callable[[str], None] | None,
+) -> Round:
     client = client_for(config)
     request = _request(config, messages, tools, tool_choice)
     if not config.stream:
@@ -175,8 +200,9 @@ def _from_completion(completion: Any) -> Round:
         function = getattr(tc, "function", None)
         if function is None or not getattr(function, "name", None):
             raise ProviderFailure("malformed", "a tool call without a function name")
-        result.tool_calls.append(ToolCall(id=tc.id or f"call_{i}", name=function.name,
-                                          arguments=function.arguments or ""))
+        result.tool_calls.append(
+            ToolCall(id=tc.id or f"call_{i}", name=function.name, arguments=function.arguments or "")
+        )
     _add_usage(result, getattr(completion, "usage", None))
     return result
 
@@ -219,8 +245,9 @@ def _from_stream(stream: Any, deadline: float, on_text: Callable[[str], None] | 
         slot = calls[index]
         if not slot["name"]:
             raise ProviderFailure("malformed", "a streamed tool call without a function name")
-        result.tool_calls.append(ToolCall(id=slot["id"] or f"call_{index}", name=slot["name"],
-                                          arguments="".join(slot["arguments"])))
+        result.tool_calls.append(
+            ToolCall(id=slot["id"] or f"call_{index}", name=slot["name"], arguments="".join(slot["arguments"]))
+        )
     return result
 
 

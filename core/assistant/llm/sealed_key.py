@@ -7,6 +7,7 @@ still used, and sealed in the shop's row in the same transaction.
 ``storechat rotate-credentials`` seals plain keys and re-encrypts sealed ones
 with the newest key (:func:`reseal`).
 """
+
 from __future__ import annotations
 
 import logging

@@ -10,6 +10,7 @@ a rejected one is recorded too, for audit, with its raw arguments kept out
 of ``args`` (the guard reads ``args``, and a model's own figures ground
 nothing).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,19 @@ MAX_STRING = 500
 MAX_ITEMS = 10
 MAX_RESULT_CHARS = 8000
 MAX_CARDS = 3
-CARD_KEYS = ("product_id", "handle", "title", "url", "image_url", "price", "price_max", "compare_at",
-             "currency", "available", "variant_id")
+CARD_KEYS = (
+    "product_id",
+    "handle",
+    "title",
+    "url",
+    "image_url",
+    "price",
+    "price_max",
+    "compare_at",
+    "currency",
+    "available",
+    "variant_id",
+)
 
 
 class BadArguments(ValueError):
@@ -100,8 +112,11 @@ def clean_arguments(name: str, raw: str) -> dict[str, Any]:
     for key, schema in properties.items():
         if data.get(key) is not None:
             args[key] = _coerce(key, data[key], schema)
-    missing = [key for key in spec.get("required") or []
-               if key not in args or (args[key] == "" and properties.get(key, {}).get("type") == "string")]
+    missing = [
+        key
+        for key in spec.get("required") or []
+        if key not in args or (args[key] == "" and properties.get(key, {}).get("type") == "string")
+    ]
     if missing:
         raise BadArguments("missing required argument " + ", ".join(f"'{m}'" for m in missing))
     return args
@@ -143,8 +158,16 @@ def _run(tools: Tools, call: ToolCall) -> Any:
 
 def reject(tools: Tools, call: ToolCall, message: str) -> dict[str, Any]:
     result = {"error": message}
-    tools.calls.append({"tool": call.name[:60], "args": {}, "result": result, "rejected": True,
-                        "raw_args": (call.arguments or "")[:MAX_STRING], "by": BY})
+    tools.calls.append(
+        {
+            "tool": call.name[:60],
+            "args": {},
+            "result": result,
+            "rejected": True,
+            "raw_args": (call.arguments or "")[:MAX_STRING],
+            "by": BY,
+        }
+    )
     return result
 
 
@@ -187,10 +210,15 @@ def cards(calls: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     return (named or found)[:MAX_CARDS]
 
 
-_INTENTS = (("handoff", "handoff"), ("lookup_order", "order_status"), ("check_availability", "availability"),
-            ("get_product", "product_details"), ("product_facts", "product_details"),
-            ("search_products", "product_search"),
-            ("search_knowledge", "store_info"))
+_INTENTS = (
+    ("handoff", "handoff"),
+    ("lookup_order", "order_status"),
+    ("check_availability", "availability"),
+    ("get_product", "product_details"),
+    ("product_facts", "product_details"),
+    ("search_products", "product_search"),
+    ("search_knowledge", "store_info"),
+)
 
 
 def intent(calls: list[dict[str, Any]]) -> str:

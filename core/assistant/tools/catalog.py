@@ -5,6 +5,7 @@ moment: they are what a reply may quote, and what the guard checks it
 against. Every read goes through :mod:`core.catalog.shelf`: a draft product
 is never found, by id, handle, title or search.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,18 +39,21 @@ def variant_dict(variant: Variant, policy: StockPolicy | None = None) -> dict[st
         "title": variant.title,
         "option_values": list(variant.option_values or []),
         "price": _money(variant.price),
-        "compare_at": _money(variant.compare_at_price) if variant.compare_at_price and
-        variant.compare_at_price > variant.price else None,
+        "compare_at": _money(variant.compare_at_price)
+        if variant.compare_at_price and variant.compare_at_price > variant.price
+        else None,
         "available": variant.available,
     }
-    counted = variant.inventory_tracked and variant.inventory_policy == "deny" and \
-        variant.inventory_quantity is not None
+    counted = (
+        variant.inventory_tracked and variant.inventory_policy == "deny" and variant.inventory_quantity is not None
+    )
     data.update((policy or StockPolicy()).describe(variant.inventory_quantity if counted else None))
     return data
 
 
-def card(product: Product | Row[Any], currency: str,
-         variants: Sequence[Variant | Row[Any] | _VariantRow] | None = None) -> dict[str, Any]:
+def card(
+    product: Product | Row[Any], currency: str, variants: Sequence[Variant | Row[Any] | _VariantRow] | None = None
+) -> dict[str, Any]:
     """A product card from a product (or a row of its card columns). ``variants``: the variants that matched
     a filter, if any (objects or rows)."""
     pool = variants if variants else list(product.variants)
@@ -89,11 +93,26 @@ def _matches_options(variant: Variant | Row[Any] | _VariantRow, wanted: list[str
 
 
 #: Columns of a product that a card and the filters read.
-_CARD_COLUMNS = (Product.id, Product.handle, Product.title, Product.url, Product.image_url, Product.price_min,
-                 Product.available, Product.product_type, Product.tags)
+_CARD_COLUMNS = (
+    Product.id,
+    Product.handle,
+    Product.title,
+    Product.url,
+    Product.image_url,
+    Product.price_min,
+    Product.available,
+    Product.product_type,
+    Product.tags,
+)
 #: Columns of a variant that a card and the filters read.
-_VARIANT_COLUMNS = (Variant.product_id, Variant.external_id, Variant.price, Variant.compare_at_price,
-                    Variant.available, Variant.option_values)
+_VARIANT_COLUMNS = (
+    Variant.product_id,
+    Variant.external_id,
+    Variant.price,
+    Variant.compare_at_price,
+    Variant.available,
+    Variant.option_values,
+)
 #: Candidates read from the database first: most searches stop after this chunk.
 CHUNK = 12
 #: Product ids are 32-bit integers (``INTEGER`` in PostgreSQL).
@@ -102,15 +121,29 @@ ROW_ID_LIMIT = 2**31
 BROWSE = 500
 
 
-def search(session: Session, shop: Shop, query: str, *, min_price: float | None, max_price: float | None,
-           category: str | None, options: list[str], in_stock_only: bool, limit: int,
-           sort: str | None = None, vendor: str | None = None) -> list[dict[str, Any]]:
+def search(
+    session: Session,
+    shop: Shop,
+    query: str,
+    *,
+    min_price: float | None,
+    max_price: float | None,
+    category: str | None,
+    options: list[str],
+    in_stock_only: bool,
+    limit: int,
+    sort: str | None = None,
+    vendor: str | None = None,
+) -> list[dict[str, Any]]:
     """Cards of the products matching ``query`` and the filters: best match first, or in ``sort`` order
     (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given."""
     if sort or vendor:
-        candidates = ranking.ranked(session, shop.id, ranking.Ranking(order=sort or "price_asc", query=query,
-                                                                       vendor=vendor, in_stock_only=in_stock_only),
-                                    limit=BROWSE)
+        candidates = ranking.ranked(
+            session,
+            shop.id,
+            ranking.Ranking(order=sort or "price_asc", query=query, vendor=vendor, in_stock_only=in_stock_only),
+            limit=BROWSE,
+        )
         return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
     hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
     if hits:
@@ -118,14 +151,23 @@ def search(session: Session, shop: Shop, query: str, *, min_price: float | None,
     elif query.strip() and not (min_price or max_price or category or options):
         return []  # the words matched nothing, and there is nothing else to go on
     else:
-        candidates = list(session.scalars(
-            shelf.products(shop.id, Product.id).order_by(Product.price_min, Product.id).limit(BROWSE)
-        ))
+        candidates = list(
+            session.scalars(shelf.products(shop.id, Product.id).order_by(Product.price_min, Product.id).limit(BROWSE))
+        )
     return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
 
 
-def _cards(session: Session, shop: Shop, candidates: list[int], min_price: float | None, max_price: float | None,
-           category: str | None, options: list[str], in_stock_only: bool, limit: int) -> list[dict[str, Any]]:
+def _cards(
+    session: Session,
+    shop: Shop,
+    candidates: list[int],
+    min_price: float | None,
+    max_price: float | None,
+    category: str | None,
+    options: list[str],
+    in_stock_only: bool,
+    limit: int,
+) -> list[dict[str, Any]]:
     low = None if min_price is None else Decimal(str(min_price))
     high = None if max_price is None else Decimal(str(max_price))
     narrowing = min_price is not None or max_price is not None or bool(options) or in_stock_only
@@ -134,13 +176,15 @@ def _cards(session: Session, shop: Shop, candidates: list[int], min_price: float
     # chunks double when filters turn many candidates down.
     start, size = 0, CHUNK
     while start < len(candidates):
-        chunk, start, size = candidates[start:start + size], start + size, size * 2
+        chunk, start, size = candidates[start : start + size], start + size, size * 2
         for product, pool in _load(session, shop.id, chunk):
             if category and not _in_category(product, category):
                 continue
             variants = [
-                v for v in pool
-                if (low is None or v.price >= low) and (high is None or v.price <= high)
+                v
+                for v in pool
+                if (low is None or v.price >= low)
+                and (high is None or v.price <= high)
                 and (not options or _matches_options(v, options))
                 and (not in_stock_only or v.available)
             ]
@@ -213,36 +257,47 @@ def get_product(session: Session, shop: Shop, ref: str | int) -> dict[str, Any] 
     if product is None:
         return None
     details = card(product, shop.currency)
-    details.update({
-        "description": (product.body_text or "")[:600],
-        "vendor": product.vendor,
-        "product_type": product.product_type,
-        "tags": list(product.tags or []),
-        "options": list(product.options or []),
-        "variants": [variant_dict(v, StockPolicy.of(shop.settings)) for v in product.variants],
-    })
+    details.update(
+        {
+            "description": (product.body_text or "")[:600],
+            "vendor": product.vendor,
+            "product_type": product.product_type,
+            "tags": list(product.tags or []),
+            "options": list(product.options or []),
+            "variants": [variant_dict(v, StockPolicy.of(shop.settings)) for v in product.variants],
+        }
+    )
     return details
 
 
-def product_facts(session: Session, shop: Shop, ref: str | int, question: str,
-                  attributes: list[str] | None = None) -> dict[str, Any] | None:
+def product_facts(
+    session: Session, shop: Shop, ref: str | int, question: str, attributes: list[str] | None = None
+) -> dict[str, Any] | None:
     """The sentences of a product's own description that answer ``question`` (or ``attributes``)."""
     product = find_product(session, shop, ref)
     if product is None:
         return None
     asked = [a for a in (attributes or []) if isinstance(a, str)] or attributes_asked(question)
     if asked:
-        return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": asked,
-                "facts": facts(product.body_html or "", product.body_text or "", asked)}
+        return {
+            "product": card(product, shop.currency),
+            "vendor": product.vendor,
+            "attributes": asked,
+            "facts": facts(product.body_html or "", product.body_text or "", asked),
+        }
     # Anything else ("what's the battery life?"): the sentences that share the question's own words,
     # those of the product's name left out.
     words = question_words(question, exclude=set(question_words(product.title)))
-    return {"product": card(product, shop.currency), "vendor": product.vendor, "attributes": [], "asked": words,
-            "facts": facts_about(product.body_html or "", product.body_text or "", words) if words else []}
+    return {
+        "product": card(product, shop.currency),
+        "vendor": product.vendor,
+        "attributes": [],
+        "asked": words,
+        "facts": facts_about(product.body_html or "", product.body_text or "", words) if words else [],
+    }
 
 
-def check_availability(session: Session, shop: Shop, ref: str | int,
-                       option_values: list[str]) -> dict[str, Any] | None:
+def check_availability(session: Session, shop: Shop, ref: str | int, option_values: list[str]) -> dict[str, Any] | None:
     product = find_product(session, shop, ref)
     if product is None:
         return None

@@ -15,6 +15,7 @@ never a guess. And the stock a shop lets its assistant tell
     a tracked count at or under it (default 5) is "only a few left", without
     the number.
 """
+
 from __future__ import annotations
 
 import html
@@ -24,36 +25,53 @@ from typing import Any
 
 #: attribute -> (words that ask about it, words or patterns a sentence answering it carries).
 ATTRIBUTES: dict[str, tuple[str, str]] = {
-    "material": (r"materials?|made (?:of|from|out of)|fabrics?|composition|what(?:'s| is) it made|"
-                 r"(?:is|are) (?:it|they|this|these|that) (?:real|genuine|solid|pure|100%)",
-                 r"materials?|made (?:of|from|with|out of)|fabric|cotton|wool|leather|silk|linen|polyester|nylon|"
-                 r"viscose|cashmere|denim|suede|metal|steel|brass|copper|aluminium|aluminum|iron|wood|wooden|oak|pine|"
-                 r"walnut|bamboo|rattan|ceramic|clay|terracotta|porcelain|stoneware|glass|plastic|gold|silver|"
-                 r"sterling|plated|leather|velvet|upholster\w*|fleece|rubber|canvas|marble|concrete|stone"),
-    "dimensions": (r"dimensions?|measurements?|measure|how (?:big|large|small|tall|wide|long|high|deep)|height|"
-                   r"width|length|depth|diameter|size of (?:the|it|this)",
-                   r"dimensions?|measure\w*|height|width|length|depth|diameter|\d+(?:[.,]\d+)?\s*(?:cm|mm|m|in|"
-                   r"inch(?:es)?|\"|ft|feet)\b|\d+\s*[x×]\s*\d+|\b(?:tall|wide|long|high|deep)\b"),
-    "capacity": (r"capacity|how much (?:does it|can it|will it) hold|holds?|volume|litres?|liters?|how many "
-                 r"(?:litres|liters|cups|ml)",
-                 r"capacity|holds?|volume|\d+(?:[.,]\d+)?\s*(?:l|ml|litres?|liters?|oz|gallons?|cups?)\b"),
-    "seats": (r"how many seats|seats? how many|seater|how many (?:people|persons|guests)|sleeps? how many|"
-              r"how many (?:can|does it|will it) (?:seat|sit|sleep)",
-              r"seats?|seater|\d+\s*(?:people|persons|guests)|sleeps"),
-    "care": (r"care|wash\w*|clean\w*|dry[- ]clean|iron\w*|launder\w*|maintain|look after|dishwasher|tumble",
-             r"care|wash\w*|clean\w*|dry[- ]clean|iron\w*|launder\w*|bleach|dishwasher|tumble|wipe|polish"),
-    "included": (r"included|include|includes|comes? with|in the box|what(?:'s| is) in (?:it|the box|the set)|"
-                 r"contents|come as a set|how many pieces",
-                 r"includ\w*|comes? with|set of|pieces?|contains?|in the box|supplied with|pack of"),
-    "weight": (r"weight|weigh|how heavy|heavy",
-               r"weigh\w*|\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|pounds|oz)\b|heavy|light(?:weight)?"),
-    "fit": (r"fit|fits|true to size|run (?:small|large|big)|sizing",
-            r"\bfit|true to size|runs? (?:small|large|big)|sizing|cut"),
-    "origin": (r"where (?:is|are) (?:it|they|this|the \w+(?: \w+)?) made|made in|country of origin|origin|"
-               r"where (?:does|do) (?:it|they|this|the \w+(?: \w+){0,3}) come from",
-               r"made in|handmade|crafted in|origin|sourced|native"),
-    "warranty": (r"warranty|guarantee",
-                 r"warrant\w*|guarantee\w*"),
+    "material": (
+        r"materials?|made (?:of|from|out of)|fabrics?|composition|what(?:'s| is) it made|"
+        r"(?:is|are) (?:it|they|this|these|that) (?:real|genuine|solid|pure|100%)",
+        r"materials?|made (?:of|from|with|out of)|fabric|cotton|wool|leather|silk|linen|polyester|nylon|"
+        r"viscose|cashmere|denim|suede|metal|steel|brass|copper|aluminium|aluminum|iron|wood|wooden|oak|pine|"
+        r"walnut|bamboo|rattan|ceramic|clay|terracotta|porcelain|stoneware|glass|plastic|gold|silver|"
+        r"sterling|plated|leather|velvet|upholster\w*|fleece|rubber|canvas|marble|concrete|stone",
+    ),
+    "dimensions": (
+        r"dimensions?|measurements?|measure|how (?:big|large|small|tall|wide|long|high|deep)|height|"
+        r"width|length|depth|diameter|size of (?:the|it|this)",
+        r"dimensions?|measure\w*|height|width|length|depth|diameter|\d+(?:[.,]\d+)?\s*(?:cm|mm|m|in|"
+        r"inch(?:es)?|\"|ft|feet)\b|\d+\s*[x×]\s*\d+|\b(?:tall|wide|long|high|deep)\b",
+    ),
+    "capacity": (
+        r"capacity|how much (?:does it|can it|will it) hold|holds?|volume|litres?|liters?|how many "
+        r"(?:litres|liters|cups|ml)",
+        r"capacity|holds?|volume|\d+(?:[.,]\d+)?\s*(?:l|ml|litres?|liters?|oz|gallons?|cups?)\b",
+    ),
+    "seats": (
+        r"how many seats|seats? how many|seater|how many (?:people|persons|guests)|sleeps? how many|"
+        r"how many (?:can|does it|will it) (?:seat|sit|sleep)",
+        r"seats?|seater|\d+\s*(?:people|persons|guests)|sleeps",
+    ),
+    "care": (
+        r"care|wash\w*|clean\w*|dry[- ]clean|iron\w*|launder\w*|maintain|look after|dishwasher|tumble",
+        r"care|wash\w*|clean\w*|dry[- ]clean|iron\w*|launder\w*|bleach|dishwasher|tumble|wipe|polish",
+    ),
+    "included": (
+        r"included|include|includes|comes? with|in the box|what(?:'s| is) in (?:it|the box|the set)|"
+        r"contents|come as a set|how many pieces",
+        r"includ\w*|comes? with|set of|pieces?|contains?|in the box|supplied with|pack of",
+    ),
+    "weight": (
+        r"weight|weigh|how heavy|heavy",
+        r"weigh\w*|\d+(?:[.,]\d+)?\s*(?:kg|g|lbs?|pounds|oz)\b|heavy|light(?:weight)?",
+    ),
+    "fit": (
+        r"fit|fits|true to size|run (?:small|large|big)|sizing",
+        r"\bfit|true to size|runs? (?:small|large|big)|sizing|cut",
+    ),
+    "origin": (
+        r"where (?:is|are) (?:it|they|this|the \w+(?: \w+)?) made|made in|country of origin|origin|"
+        r"where (?:does|do) (?:it|they|this|the \w+(?: \w+){0,3}) come from",
+        r"made in|handmade|crafted in|origin|sourced|native",
+    ),
+    "warranty": (r"warranty|guarantee", r"warrant\w*|guarantee\w*"),
 }
 _ASK = {name: re.compile(rf"\b(?:{ask})\b", re.I) for name, (ask, _) in ATTRIBUTES.items()}
 _ANSWER = {name: re.compile(rf"(?:{answer})", re.I) for name, (_, answer) in ATTRIBUTES.items()}
@@ -95,14 +113,24 @@ def facts(body_html: str, body_text: str, attributes: list[str]) -> list[str]:
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 #: Words of a question that say nothing about what is asked.
-_FILLER = frozenset("""a an the it its this that these those they them is are was were be been do does did can could
+_FILLER = frozenset(
+    """a an the it its this that these those they them is are was were be been do does did can could
     will would should may might has have had what which who whom how where when why whats what's there here of for to
     in on at by with from about into out as and or but if so not no yes you your yours we our us me my mine i
-    much many any some tell know please thanks product item one ones use used get come comes""".split())
+    much many any some tell know please thanks product item one ones use used get come comes""".split()
+)
 #: A few everyday words a description says another way.
-_ALSO = {"outside": ("outdoor", "out"), "outdoors": ("outdoor", "out"), "inside": ("indoor", "indoors"),
-         "assembly": ("assemble",), "assembled": ("assemble",), "wash": ("washed", "washable", "machine"),
-         "washable": ("wash", "washed"), "waterproof": ("water",), "rusts": ("rust",)}
+_ALSO = {
+    "outside": ("outdoor", "out"),
+    "outdoors": ("outdoor", "out"),
+    "inside": ("indoor", "indoors"),
+    "assembly": ("assemble",),
+    "assembled": ("assemble",),
+    "wash": ("washed", "washable", "machine"),
+    "washable": ("wash", "washed"),
+    "waterproof": ("water",),
+    "rusts": ("rust",),
+}
 
 
 def question_words(question: str, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -110,8 +138,14 @@ def question_words(question: str, exclude: set[str] | frozenset[str] = frozenset
     out: list[str] = []
     for word in _WORD.findall(question.lower()):
         plural_of = {word[:-1], word[:-2]} if word.endswith("s") else set()
-        if len(word) > 2 and word not in _FILLER and word not in exclude and not plural_of & exclude \
-                and not word.isdigit() and word not in out:
+        if (
+            len(word) > 2
+            and word not in _FILLER
+            and word not in exclude
+            and not plural_of & exclude
+            and not word.isdigit()
+            and word not in out
+        ):
             out.append(word)
     return out
 
@@ -121,7 +155,7 @@ def _same(word: str, other: str) -> bool:
     if word == other:
         return True
     n = min(len(word), len(other))
-    return n >= 5 and word[:max(5, n - 3)] == other[:max(5, n - 3)]
+    return n >= 5 and word[: max(5, n - 3)] == other[: max(5, n - 3)]
 
 
 def facts_about(body_html: str, body_text: str, words: list[str]) -> list[str]:
@@ -149,8 +183,10 @@ class StockPolicy:
         config = config if isinstance(config, dict) else {}
         disclose = config.get("disclose_stock", True)
         low = config.get("low_stock_threshold", 5)
-        return cls(disclose if isinstance(disclose, bool) else True,
-                   low if isinstance(low, int) and not isinstance(low, bool) and 0 <= low <= 10_000 else 5)
+        return cls(
+            disclose if isinstance(disclose, bool) else True,
+            low if isinstance(low, int) and not isinstance(low, bool) and 0 <= low <= 10_000 else 5,
+        )
 
     def describe(self, quantity: int | None) -> dict[str, Any]:
         """The stock fields of a variant: ``tracked``, ``low_stock`` and (when disclosed) ``quantity``."""

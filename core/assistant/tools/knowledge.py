@@ -1,4 +1,5 @@
 """Store knowledge: the passage of a page or policy that answers a question."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,7 @@ def _score(block: str, terms: list[str]) -> tuple[int, int]:
     # Every word of the block: parse_query keeps only the first few terms. Words that begin like a term
     # count; the same word exactly breaks ties ("australia" is not "austria").
     words = set(_WORDS.findall(block.lower()))
-    return (sum(1 for t in terms if any(w.startswith(t[:5]) for w in words)),
-            sum(1 for t in terms if t in words))
+    return (sum(1 for t in terms if any(w.startswith(t[:5]) for w in words)), sum(1 for t in terms if t in words))
 
 
 def passage(body: str, query: str) -> str:
@@ -62,13 +62,14 @@ def _window(text: str, terms: list[str]) -> str:
     if len(text) <= PASSAGE_CHARS:
         return text
     words = list(_WORDS.finditer(text.lower()))
-    found = [m.start() for m in words if m.group(0) in terms] or \
-        [m.start() for m in words if any(m.group(0).startswith(t[:5]) for t in terms)]
+    found = [m.start() for m in words if m.group(0) in terms] or [
+        m.start() for m in words if any(m.group(0).startswith(t[:5]) for t in terms)
+    ]
     if not found or found[0] < PASSAGE_CHARS - 100:
         return text[:PASSAGE_CHARS]
     start = max(text.rfind("\n", 0, found[0]), text.rfind(". ", 0, found[0]), text.rfind(", ", 0, found[0] - 200))
     start = start + 1 if start >= 0 and found[0] - start < PASSAGE_CHARS - 100 else found[0]
-    return "… " + text[start:start + PASSAGE_CHARS].lstrip(" ,.")
+    return "… " + text[start : start + PASSAGE_CHARS].lstrip(" ,.")
 
 
 def search(session: Session, shop: Shop, query: str, *, limit: int = 2) -> list[dict[str, Any]]:
@@ -77,7 +78,12 @@ def search(session: Session, shop: Shop, query: str, *, limit: int = 2) -> list[
         return []
     docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([h.id for h in hits])))}
     return [
-        {"title": docs[h.id].title, "url": docs[h.id].url, "kind": docs[h.id].kind,
-         "passage": passage(docs[h.id].body, query)}
-        for h in hits if h.id in docs
+        {
+            "title": docs[h.id].title,
+            "url": docs[h.id].url,
+            "kind": docs[h.id].kind,
+            "passage": passage(docs[h.id].body, query),
+        }
+        for h in hits
+        if h.id in docs
     ]

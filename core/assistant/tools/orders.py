@@ -12,6 +12,7 @@ the conversation: after a few the next lookup must wait, after more the
 lookups are locked for a while (``BACKOFF``), the right number included.
 Every engine looks orders up through this function, so through the limit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,14 +69,26 @@ def mask_email(email: str | None) -> str | None:
 def _failures(session: Session, conversation_id: int | None) -> int:
     if conversation_id is None:
         return 0
-    return session.scalar(
-        select(func.count()).select_from(Event)
-        .where(Event.conversation_id == conversation_id, Event.kind == "order_lookup_failed")
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.conversation_id == conversation_id, Event.kind == "order_lookup_failed")
+        )
+        or 0
+    )
 
 
-def lookup(session: Session, shop: Shop, conversation_id: int | None, reference: str, *,
-           email: str | None, customer_id: str | None, guesses: Guesses | None = None) -> dict[str, Any]:
+def lookup(
+    session: Session,
+    shop: Shop,
+    conversation_id: int | None,
+    reference: str,
+    *,
+    email: str | None,
+    customer_id: str | None,
+    guesses: Guesses | None = None,
+) -> dict[str, Any]:
     ref = normalize_order_reference(reference or "")
     if not ref:
         return {"status": "need_reference"}
@@ -101,8 +114,14 @@ def lookup(session: Session, shop: Shop, conversation_id: int | None, reference:
         _forgive(guesses, keys)
         return {"status": "unavailable"}
     if order is None:
-        session.add(Event(shop_id=shop.id, conversation_id=conversation_id, kind="order_lookup_failed",
-                          data={"reference": f"#{ref}"}))
+        session.add(
+            Event(
+                shop_id=shop.id,
+                conversation_id=conversation_id,
+                kind="order_lookup_failed",
+                data={"reference": f"#{ref}"},
+            )
+        )
         session.flush()
         left = MAX_FAILURES - _failures(session, conversation_id)
         return {"status": "not_found", "reference": f"#{ref}", "attempts_left": max(left, 0)}
@@ -128,10 +147,23 @@ def order_dict(order: OrderRecord) -> dict[str, Any]:
         "financial_status": order.financial_status,
         "fulfillment_status": order.fulfillment_status or "unfulfilled",
         "cancelled": order.cancelled,
-        "items": [{"title": line.title, "variant_title": line.variant_title, "quantity": line.quantity,
-                   "price": f"{line.price:.2f}"} for line in order.lines],
-        "shipments": [{"status": f.status, "company": f.tracking_company,
-                       "tracking_numbers": list(f.tracking_numbers), "tracking_urls": list(f.tracking_urls)}
-                      for f in order.fulfillments],
+        "items": [
+            {
+                "title": line.title,
+                "variant_title": line.variant_title,
+                "quantity": line.quantity,
+                "price": f"{line.price:.2f}",
+            }
+            for line in order.lines
+        ],
+        "shipments": [
+            {
+                "status": f.status,
+                "company": f.tracking_company,
+                "tracking_numbers": list(f.tracking_numbers),
+                "tracking_urls": list(f.tracking_urls),
+            }
+            for f in order.fulfillments
+        ],
         "status_url": order.status_url,
     }

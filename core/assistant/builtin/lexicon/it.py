@@ -159,7 +159,9 @@ biologico=organic, biologica=organic, riciclato=recycled, riciclata=recycled, ve
 naturale=natural
 """
 
-DROP = "il lo la i gli le un uno una un' l' del dello della dei degli delle di al allo alla ai agli alle ne ci allora beh"
+DROP = (
+    "il lo la i gli le un uno una un' l' del dello della dei degli delle di al allo alla ai agli alle ne ci allora beh"
+)
 
 ENDINGS = (("i", "o"), ("e", "a"), ("he", "a"), ("i", "e"))
 

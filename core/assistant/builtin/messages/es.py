@@ -1,7 +1,9 @@
 """Spanish."""
 
-_CAN = ("buscar productos, consultar precios y disponibilidad, responder a preguntas sobre envíos y devoluciones, "
-        "y consultar tu pedido")
+_CAN = (
+    "buscar productos, consultar precios y disponibilidad, responder a preguntas sobre envíos y devoluciones, "
+    "y consultar tu pedido"
+)
 
 TEMPLATES = {
     "greeting": "¡Hola! Puedo ayudarte a " + _CAN + ". ¿En qué puedo ayudarte?",
@@ -10,12 +12,13 @@ TEMPLATES = {
     "ack": "¡Genial! ¿Puedo ayudarte en algo más?",
     "prompt": "Claro, ¿en qué puedo ayudarte?",
     "declined": "¡Sin problema! ¿Puedo ayudarte en algo más?",
-    "bot": "Soy el asistente automático de la tienda. Puedo ayudarte a " + _CAN
-           + ", o ponerte en contacto con alguien del equipo.",
+    "bot": "Soy el asistente automático de la tienda. Puedo ayudarte a "
+    + _CAN
+    + ", o ponerte en contacto con alguien del equipo.",
     "out_of_scope": "Lo siento, no puedo ayudarte con eso. Puedo ayudarte a " + _CAN + ".",
     "unknown": "Lo siento, no lo he entendido. ¿Puedes decirlo de otra manera? Puedo ayudarte a " + _CAN + ".",
     "other_language": "Lo siento, todavía no puedo ayudarte en tu idioma. ¿Quieres que te ponga en contacto con "
-                      "alguien del equipo?",
+    "alguien del equipo?",
     "in_stock": "disponible",
     "sold_out": "agotado por ahora",
     "item": "{title} por {price}{was}, {stock}",
@@ -34,21 +37,26 @@ TEMPLATES = {
     "ranked_price_asc": "Lo más económico{what}{filters}, de menor a mayor precio: {items}.",
     "ranked_newest": "Las últimas novedades{what}{filters}, de la más reciente a la más antigua: {items}.",
     "ranked_best_value": "La mejor relación calidad-precio{what}{filters}, por precio por unidad de menor a mayor: "
-                         "{items}.",
-    "ranked_best_value_price": "La mejor relación calidad-precio{what}{filters}, por precio de menor a mayor: "
-                               "{items}.",
+    "{items}.",
+    "ranked_best_value_price": "La mejor relación calidad-precio{what}{filters}, por precio de menor a mayor: {items}.",
     "vendor_items": "De {vendor}{filters} tenemos: {items}.",
     "vendor": "El {title} es de {vendor}.",
     "vendor_unknown": "La tienda no indica quién fabrica el {title}. ¿Quieres que te ponga en contacto con alguien "
-                      "del equipo?",
+    "del equipo?",
     "vendor_none": "Lo siento, no he encontrado ningún producto de «{asked}» en nuestro catálogo.",
     "facts": "Sobre el {title}, la descripción dice: «{facts}»",
     "facts_none": "La descripción del {title} no indica {attribute}, y prefiero no adivinarlo. ¿Quieres que te "
-                  "ponga en contacto con alguien del equipo?",
-    "attribute_material": "los materiales", "attribute_dimensions": "las medidas",
-    "attribute_capacity": "la capacidad", "attribute_seats": "el número de plazas",
-    "attribute_care": "cómo cuidarlo", "attribute_included": "lo que incluye", "attribute_weight": "el peso",
-    "attribute_fit": "el ajuste", "attribute_origin": "el origen", "attribute_warranty": "la garantía",
+    "ponga en contacto con alguien del equipo?",
+    "attribute_material": "los materiales",
+    "attribute_dimensions": "las medidas",
+    "attribute_capacity": "la capacidad",
+    "attribute_seats": "el número de plazas",
+    "attribute_care": "cómo cuidarlo",
+    "attribute_included": "lo que incluye",
+    "attribute_weight": "el peso",
+    "attribute_fit": "el ajuste",
+    "attribute_origin": "el origen",
+    "attribute_warranty": "la garantía",
     "stock_count": "Sí, tenemos {quantity} en stock del {title}{asked}, por {price}.",
     "stock_few": "Sí, el {title}{asked} está disponible por {price}, pero quedan pocas unidades.",
     "stock_in": "Sí, el {title}{asked} está disponible por {price}.",
@@ -78,32 +86,40 @@ TEMPLATES = {
     "order_tracking": " Seguimiento: {tracking}.",
     "order_link": " Detalles: {url}",
     "order_not_found": "Lo siento, no he encontrado ningún pedido con esos datos. Revisa el número de pedido y el "
-                       "correo electrónico que usaste al comprar.",
+    "correo electrónico que usaste al comprar.",
     "order_locked": "No puedo consultar más pedidos en este chat. ¿Quieres que te ponga en contacto con alguien "
-                    "del equipo?",
+    "del equipo?",
     "order_unavailable": "Lo siento, ahora mismo no puedo acceder al sistema de pedidos. ¿Quieres que te ponga en "
-                         "contacto con alguien del equipo?",
+    "contacto con alguien del equipo?",
     "order_wait": "Demasiados números de pedido no coincidían, así que por tu seguridad he pausado las consultas de "
-                  "pedidos. Vuelve a intentarlo en {minutes} min, o puedo ponerte en contacto con alguien del equipo.",
+    "pedidos. Vuelve a intentarlo en {minutes} min, o puedo ponerte en contacto con alguien del equipo.",
     "order_no_details": "Sin problema. ¿Quieres que te ponga en contacto con alguien del equipo?",
     "knowledge": "De nuestra página «{title}»:\n{passage}\n\nMás: {url}",
     "knowledge_none": "Lo siento, no he encontrado eso en la información de la tienda. ¿Quieres que te ponga en "
-                      "contacto con alguien del equipo?",
+    "contacto con alguien del equipo?",
     "handoff_requested": "¡Por supuesto! Te pongo en contacto con alguien del equipo.",
     "handoff_complaint": "Siento mucho lo ocurrido. Voy a pedir a alguien del equipo que te ayude.",
     "handoff_angry": "Siento las molestias. Voy a pedir a alguien del equipo que te ayude enseguida.",
     "handoff_unanswered": "Lo siento, no puedo ayudarte con eso. Voy a pedir a alguien del equipo que se una.",
     "handoff_away": "{away}",
     "guard_safe": "Lo siento, no he podido comprobar esa respuesta con los datos de la tienda. ¿Quieres que te "
-                  "ponga en contacto con alguien del equipo?",
+    "ponga en contacto con alguien del equipo?",
     "and": " y ",
     "filter_for": "para {audience}",
     "filter_in": "en {values}",
     "filter_in_stock": "disponibles",
     "filter_on_sale": "en oferta",
-    "under": "por menos de", "over": "por más de", "between": "entre", "up to": "hasta", "at least": "desde",
-    "around": "alrededor de", "from": "desde", "to": "y",
-    "women": "mujer", "men": "hombre", "kids": "niños",
+    "under": "por menos de",
+    "over": "por más de",
+    "between": "entre",
+    "up to": "hasta",
+    "at least": "desde",
+    "around": "alrededor de",
+    "from": "desde",
+    "to": "y",
+    "women": "mujer",
+    "men": "hombre",
+    "kids": "niños",
 }
 
 QUICK = {
@@ -114,10 +130,21 @@ QUICK = {
 }
 
 STATUS = {
-    "cancelled": "cancelado", "received": "recibido", "paid": "pagado", "authorized": "pago autorizado",
-    "pending": "pago pendiente", "refunded": "reembolsado", "partially_refunded": "reembolsado en parte",
-    "partially_paid": "pagado en parte", "voided": "pago anulado", "expired": "pago caducado",
-    "fulfilled": "enviado", "partial": "enviado en parte", "unfulfilled": "aún no enviado",
-    "restocked": "devuelto al stock", "in_progress": "en preparación", "on_hold": "en espera",
+    "cancelled": "cancelado",
+    "received": "recibido",
+    "paid": "pagado",
+    "authorized": "pago autorizado",
+    "pending": "pago pendiente",
+    "refunded": "reembolsado",
+    "partially_refunded": "reembolsado en parte",
+    "partially_paid": "pagado en parte",
+    "voided": "pago anulado",
+    "expired": "pago caducado",
+    "fulfilled": "enviado",
+    "partial": "enviado en parte",
+    "unfulfilled": "aún no enviado",
+    "restocked": "devuelto al stock",
+    "in_progress": "en preparación",
+    "on_hold": "en espera",
     "scheduled": "programado",
 }

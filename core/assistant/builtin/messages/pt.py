@@ -1,7 +1,9 @@
 """Portuguese."""
 
-_CAN = ("encontrar produtos, ver preços e disponibilidade, responder a perguntas sobre envios e devoluções, e "
-        "consultar a sua encomenda")
+_CAN = (
+    "encontrar produtos, ver preços e disponibilidade, responder a perguntas sobre envios e devoluções, e "
+    "consultar a sua encomenda"
+)
 
 TEMPLATES = {
     "greeting": "Olá! Posso ajudar a " + _CAN + ". Em que posso ajudar?",
@@ -10,12 +12,13 @@ TEMPLATES = {
     "ack": "Ótimo! Posso ajudar em mais alguma coisa?",
     "prompt": "Claro, em que posso ajudar?",
     "declined": "Sem problema! Posso ajudar em mais alguma coisa?",
-    "bot": "Sou o assistente automático da loja. Posso ajudar a " + _CAN
-           + ", ou pô-lo em contacto com alguém da equipa.",
+    "bot": "Sou o assistente automático da loja. Posso ajudar a "
+    + _CAN
+    + ", ou pô-lo em contacto com alguém da equipa.",
     "out_of_scope": "Desculpe, não posso ajudar com isso. Posso ajudar a " + _CAN + ".",
     "unknown": "Desculpe, não percebi. Pode dizer de outra forma? Posso ajudar a " + _CAN + ".",
     "other_language": "Desculpe, ainda não consigo ajudar no seu idioma. Quer que o ponha em contacto com alguém "
-                      "da equipa?",
+    "da equipa?",
     "in_stock": "disponível",
     "sold_out": "esgotado de momento",
     "item": "{title} por {price}{was}, {stock}",
@@ -34,20 +37,26 @@ TEMPLATES = {
     "ranked_price_asc": "Os nossos artigos mais em conta{what}{filters}, do mais barato para o mais caro: {items}.",
     "ranked_newest": "As nossas novidades{what}{filters}, das mais recentes para as mais antigas: {items}.",
     "ranked_best_value": "A melhor relação qualidade-preço{what}{filters}, por preço por unidade, do mais baixo "
-                         "para o mais alto: {items}.",
+    "para o mais alto: {items}.",
     "ranked_best_value_price": "A melhor relação qualidade-preço{what}{filters}, por preço, do mais baixo para o "
-                               "mais alto: {items}.",
+    "mais alto: {items}.",
     "vendor_items": "Da marca {vendor}{filters}, temos: {items}.",
     "vendor": "O {title} é fabricado por {vendor}.",
     "vendor_unknown": "A loja não indica quem fabrica o {title}. Quer que o ponha em contacto com alguém da equipa?",
     "vendor_none": "Desculpe, não encontrei nenhum produto de «{asked}» no nosso catálogo.",
     "facts": "Sobre o {title}, a descrição diz: «{facts}»",
     "facts_none": "A descrição do {title} não indica {attribute}, e prefiro não adivinhar. Quer que o ponha em "
-                  "contacto com alguém da equipa?",
-    "attribute_material": "os materiais", "attribute_dimensions": "as dimensões",
-    "attribute_capacity": "a capacidade", "attribute_seats": "o número de lugares",
-    "attribute_care": "os cuidados a ter", "attribute_included": "o que está incluído", "attribute_weight": "o peso",
-    "attribute_fit": "o corte", "attribute_origin": "a origem", "attribute_warranty": "a garantia",
+    "contacto com alguém da equipa?",
+    "attribute_material": "os materiais",
+    "attribute_dimensions": "as dimensões",
+    "attribute_capacity": "a capacidade",
+    "attribute_seats": "o número de lugares",
+    "attribute_care": "os cuidados a ter",
+    "attribute_included": "o que está incluído",
+    "attribute_weight": "o peso",
+    "attribute_fit": "o corte",
+    "attribute_origin": "a origem",
+    "attribute_warranty": "a garantia",
     "stock_count": "Sim, temos {quantity} em stock do {title}{asked}, por {price}.",
     "stock_few": "Sim, o {title}{asked} está disponível por {price}, mas restam poucas unidades.",
     "stock_in": "Sim, o {title}{asked} está disponível por {price}.",
@@ -77,32 +86,40 @@ TEMPLATES = {
     "order_tracking": " Seguimento: {tracking}.",
     "order_link": " Detalhes: {url}",
     "order_not_found": "Desculpe, não encontrei nenhuma encomenda com esses dados. Verifique o número da encomenda "
-                       "e o e-mail que usou na compra.",
+    "e o e-mail que usou na compra.",
     "order_locked": "Não posso consultar mais encomendas neste chat. Quer que o ponha em contacto com alguém da "
-                    "equipa?",
+    "equipa?",
     "order_unavailable": "Desculpe, não consigo aceder ao sistema de encomendas agora. Quer que o ponha em contacto "
-                         "com alguém da equipa?",
+    "com alguém da equipa?",
     "order_wait": "Demasiados números de encomenda não correspondiam, por isso, para sua segurança, pausei as "
-                  "consultas. Tente de novo dentro de {minutes} min, ou posso pô-lo em contacto com alguém da equipa.",
+    "consultas. Tente de novo dentro de {minutes} min, ou posso pô-lo em contacto com alguém da equipa.",
     "order_no_details": "Sem problema. Quer que o ponha em contacto com alguém da equipa?",
     "knowledge": "Da nossa página «{title}»:\n{passage}\n\nMais: {url}",
     "knowledge_none": "Desculpe, não encontrei isso nas informações da loja. Quer que o ponha em contacto com "
-                      "alguém da equipa?",
+    "alguém da equipa?",
     "handoff_requested": "Claro! Vou pô-lo em contacto com alguém da equipa.",
     "handoff_complaint": "Lamento muito. Vou pedir a alguém da equipa que o ajude.",
     "handoff_angry": "Lamento o incómodo. Vou pedir a alguém da equipa que o ajude já.",
     "handoff_unanswered": "Desculpe, não consigo ajudar com isso. Vou pedir a alguém da equipa que se junte.",
     "handoff_away": "{away}",
     "guard_safe": "Desculpe, não consegui confirmar essa resposta com os dados da loja. Quer que o ponha em "
-                  "contacto com alguém da equipa?",
+    "contacto com alguém da equipa?",
     "and": " e ",
     "filter_for": "para {audience}",
     "filter_in": "em {values}",
     "filter_in_stock": "disponíveis",
     "filter_on_sale": "em promoção",
-    "under": "por menos de", "over": "por mais de", "between": "entre", "up to": "até", "at least": "a partir de",
-    "around": "cerca de", "from": "a partir de", "to": "e",
-    "women": "mulher", "men": "homem", "kids": "criança",
+    "under": "por menos de",
+    "over": "por mais de",
+    "between": "entre",
+    "up to": "até",
+    "at least": "a partir de",
+    "around": "cerca de",
+    "from": "a partir de",
+    "to": "e",
+    "women": "mulher",
+    "men": "homem",
+    "kids": "criança",
 }
 
 QUICK = {
@@ -113,10 +130,21 @@ QUICK = {
 }
 
 STATUS = {
-    "cancelled": "cancelada", "received": "recebida", "paid": "paga", "authorized": "pagamento autorizado",
-    "pending": "pagamento pendente", "refunded": "reembolsada", "partially_refunded": "reembolsada em parte",
-    "partially_paid": "paga em parte", "voided": "pagamento anulado", "expired": "pagamento expirado",
-    "fulfilled": "enviada", "partial": "enviada em parte", "unfulfilled": "ainda não enviada",
-    "restocked": "reposta em stock", "in_progress": "em preparação", "on_hold": "em espera",
+    "cancelled": "cancelada",
+    "received": "recebida",
+    "paid": "paga",
+    "authorized": "pagamento autorizado",
+    "pending": "pagamento pendente",
+    "refunded": "reembolsada",
+    "partially_refunded": "reembolsada em parte",
+    "partially_paid": "paga em parte",
+    "voided": "pagamento anulado",
+    "expired": "pagamento expirado",
+    "fulfilled": "enviada",
+    "partial": "enviada em parte",
+    "unfulfilled": "ainda não enviada",
+    "restocked": "reposta em stock",
+    "in_progress": "em preparação",
+    "on_hold": "em espera",
     "scheduled": "agendada",
 }
