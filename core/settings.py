@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     credentials_key: str | None = None
     #: Hours after an app uninstall before the shop's data is erased, unless it
     #: is reinstalled (Shopify asks for it with shop/redact after 48 hours anyway).
-    purge_after_uninstall_hours: float = Field(default=72.0, gt=0)
+    purge_after_uninstall_hours: float = Field(default=48.0, gt=0)
     #: Largest webhook body accepted (bytes).
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: Where StoreChat sends email (the team's alerts, replies to shoppers who

@@ -1,5 +1,6 @@
-"""The StoreChat plugin's notifications: a page or post changed, or the site
-disconnected (``POST /webhooks/wordpress``), format v1.
+"""The StoreChat plugin's notifications: a page or post changed, the site
+disconnected, or the plugin was deleted from the site (``POST /webhooks/wordpress``),
+format v1.
 
 Headers:
 
@@ -11,9 +12,11 @@ Headers:
     Lowercase hex HMAC-SHA256, keyed with the shop's identity secret, of
     ``storechat-wp-content-v1:`` followed by the raw body.
 
-Body (JSON): ``{"topic": "content/changed" | "content/deleted" | "site/disconnected",
-"kind": "page" | "post", "id": <int>, "sent_at": <Unix seconds>}`` (``kind`` and
-``id`` for content topics only).
+Body (JSON): ``{"topic": "content/changed" | "content/deleted" | "site/disconnected"
+| "site/uninstalled", "kind": "page" | "post", "id": <int>, "sent_at": <Unix seconds>}``
+(``kind`` and ``id`` for content topics only). ``site/uninstalled`` is an app
+uninstall: the shop stops being served and is purged after
+``STORECHAT_PURGE_AFTER_UNINSTALL_HOURS`` (48) unless it is connected again.
 
 The notification only says *which* item; what it now says is read from the
 site's REST API when the job runs (a changed item that is no longer public
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.connector import (
+    AppUninstalled,
     ConnectorError,
     DeleteDocuments,
     RecordError,
@@ -48,7 +52,9 @@ if TYPE_CHECKING:
     from .connector import WordPressConnector
 
 PREFIX = b"storechat-wp-content-v1:"
-TOPICS = ("content/changed", "content/deleted", "site/disconnected")
+TOPICS = ("content/changed", "content/deleted", "site/disconnected", "site/uninstalled")
+#: Topics about the site as a whole (no ``kind``/``id``).
+SITE_TOPICS = ("site/disconnected", "site/uninstalled")
 KINDS = {"page": "pages", "post": "posts"}
 _DELIVERY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
@@ -86,7 +92,7 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
     sent_at = payload.get("sent_at")
     if isinstance(sent_at, bool) or not isinstance(sent_at, int) or sent_at < 0:
         raise RecordError("sent_at must be Unix seconds")
-    if topic != "site/disconnected":
+    if topic not in SITE_TOPICS:
         item_id = payload.get("id")
         if (
             payload.get("kind") not in KINDS
@@ -106,6 +112,11 @@ def actions(connector: WordPressConnector, event: WebhookEvent) -> Iterator[Webh
     payload: Mapping[str, Any] = event.payload
     if event.topic == "site/disconnected":
         yield ShopDisconnected(sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=UTC))
+        return
+    if event.topic == "site/uninstalled":
+        # The plugin was deleted from the site: as an app uninstall, the shop stops being served
+        # and is purged after STORECHAT_PURGE_AFTER_UNINSTALL_HOURS unless it connects again.
+        yield AppUninstalled()
         return
     kind, item_id = str(payload["kind"]), int(payload["id"])
     external_id = f"{kind}:{item_id}"

@@ -209,3 +209,46 @@ def test_a_disconnect_received_before_the_latest_connect_is_ignored(app: Flask, 
     assert run_queued_jobs(svc) == []
     with db.session() as session:
         assert session.get(Shop, shop.id).settings["connection"]["state"] == "connected"
+
+
+def test_the_plugin_deleted_from_the_site_stops_the_shop_and_schedules_its_purge(
+    app: Flask, svc: Services, db: Database, shop: Shop, secret: str
+) -> None:
+    """uninstall.php sends site/uninstalled: as an app uninstall, the shop stops being served, its
+    secrets go, and its data is purged after STORECHAT_PURGE_AFTER_UNINSTALL_HOURS (48) unless the
+    site connects again."""
+    from datetime import datetime, timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    from core import jobs, privacy
+    from core.db import Event
+
+    client = app.test_client()
+    processed(client, svc, secret, {"topic": "site/uninstalled"})
+    with db.session() as session:
+        found = session.get(Shop, shop.id)
+        assert found is not None and found.active is False
+        assert "identity_secret" not in open_config(db.settings, found)
+        event_id = session.scalar(select(Event.id).where(Event.shop_id == shop.id, Event.kind == "app_uninstalled"))
+    assert event_id is not None
+    registry = ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis))
+    [job_id] = registry.get_job_ids()
+    job = jobs.queue(jobs.DEFAULT, svc.redis).fetch_job(job_id)
+    assert job is not None and job.func_name == "core.jobs.purge_uninstalled_shop" and job.args == [shop.id, event_id]
+    due = registry.get_scheduled_time(job_id)
+    hours = (due.replace(tzinfo=None) - datetime.utcnow()) / timedelta(hours=1)
+    assert 47.9 < hours <= 48.0
+    # Nothing the site signs with the old secret is accepted any more.
+    assert notify(client, secret, {"topic": "content/deleted", "kind": "page", "id": 1}).status_code == 401
+
+    # Connected again before the purge: the purge finds the shop served and leaves it.
+    connect_site(db, shop.id, SITE, by="plugin")
+    assert privacy.purge_uninstalled(db, shop.id, event_id) is False
+    with db.session() as session:
+        assert session.get(Shop, shop.id) is not None
+
+
+def test_a_site_notice_with_an_unknown_topic_is_refused(app: Flask, shop: Shop, secret: str) -> None:
+    resp = notify(app.test_client(), secret, {"topic": "site/exploded"})
+    assert resp.status_code == 400 and "site/uninstalled" in resp.get_data(as_text=True)

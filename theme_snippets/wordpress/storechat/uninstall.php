@@ -1,6 +1,8 @@
 <?php
 /**
- * Uninstall: remove every option StoreChat stored. WordPress runs this file
+ * Uninstall: tell StoreChat (topic site/uninstalled: the shop stops being
+ * served and its data is purged after a grace period unless the site connects
+ * again), then remove every option StoreChat stored. WordPress runs this file
  * when the plugin is deleted from the Plugins screen.
  *
  * @package StoreChat
@@ -11,6 +13,10 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 }
 
 require_once __DIR__ . '/includes/class-storechat-options.php';
+require_once __DIR__ . '/includes/class-storechat-notify.php';
+
+// Once, now: the keys that would sign a retry are deleted below.
+StoreChat_Notify::send_now( array( 'topic' => 'site/uninstalled' ) );
 
 foreach ( StoreChat_Options::all_options() as $storechat_option ) {
 	delete_option( $storechat_option );

@@ -131,7 +131,7 @@ final class StoreChat_Notify {
 		if ( self::deliver( $item ) ) {
 			return true;
 		}
-		if ( 'site/disconnected' !== $body['topic'] ) { // the keys are about to go: nothing could sign a retry
+		if ( ! in_array( $body['topic'], array( 'site/disconnected', 'site/uninstalled' ), true ) ) { // the keys are about to go: nothing could sign a retry
 			self::enqueue( $item );
 		}
 		return false;
