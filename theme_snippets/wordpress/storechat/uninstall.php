@@ -13,6 +13,7 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 }
 
 require_once __DIR__ . '/includes/class-storechat-options.php';
+require_once __DIR__ . '/includes/class-storechat-connect.php';
 require_once __DIR__ . '/includes/class-storechat-notify.php';
 
 // Once, now: the keys that would sign a retry are deleted below.
