@@ -280,3 +280,40 @@ echo json_encode( compact( 'took', 'queued', 'scheduled', 'kept', 'left' ) );
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"took": False, "queued": 1, "scheduled": True, "kept": 1, "left": 0}
     assert wait_for(lambda: "Contact" in documents(db, shop.id), timeout=10)
+
+
+def test_deleting_the_plugin_stops_the_shop_and_schedules_its_purge(
+    wordpress: WordPressSite, db, storechat: tuple[str, Any, Shop], tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """Plugins -> Delete runs uninstall.php in the real WordPress: it tells StoreChat
+    (site/uninstalled) before removing its options, and StoreChat stops serving the shop
+    and schedules its purge."""
+    from rq.registry import ScheduledJobRegistry
+
+    from core import jobs
+
+    server, svc, shop = storechat
+    admin = login(wordpress)
+    install_from_zip(wordpress, admin, tmp_path)
+    browser = storechat_browser(server)
+    page, state = start_connect(admin, wordpress, server, browser)
+    assert approve(browser, server, page, state).status_code == 302
+    assert plugin_keys(wordpress)[0] == shop.site_key
+    plugin = f"{wordpress.url}/wp-json/wp/v2/plugins/storechat/storechat"
+    auth = (wordpress.admin_user, wordpress.app_password)
+    try:
+        assert requests.post(plugin, auth=auth, json={"status": "inactive"}, timeout=30).status_code == 200
+        deleted = requests.delete(plugin, auth=auth, timeout=60)
+        assert deleted.status_code == 200 and deleted.json()["deleted"] is True, deleted.text[:300]
+
+        def stopped() -> bool:
+            with db.session() as session:
+                return session.get(Shop, shop.id).active is False  # type: ignore[union-attr]
+
+        assert wait_for(stopped, timeout=15)
+        registry = ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis))
+        scheduled = [jobs.queue(jobs.DEFAULT, svc.redis).fetch_job(j) for j in registry.get_job_ids()]
+        assert [(j.func_name, j.args[0]) for j in scheduled if j is not None] == [
+            ("core.jobs.purge_uninstalled_shop", shop.id)]
+    finally:
+        wordpress.up()  # reinstall and activate for whatever runs next
