@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol
 
 from core import json_input
@@ -148,10 +148,11 @@ class VariantRecord:
             },
             ("option_values",),
         )
-        if self.inventory_quantity is not None and abs(self.inventory_quantity) > 2**31 - 1:
+        if self.inventory_quantity is not None and not -(2**31) <= self.inventory_quantity <= 2**31 - 1:
             raise RecordError(f"variant {self.external_id[:40]}: stock {self.inventory_quantity} is out of range")
         for price in (self.price, self.compare_at_price):
-            if price is not None and price >= 10**10:  # the money columns: 12 digits, 2 after the point
+            # The money columns: 12 digits, 2 after the point (a price is stored rounded to cents).
+            if price is not None and abs(_cents(price, self.external_id)) >= 10**10:
                 raise RecordError(f"variant {self.external_id[:40]}: price {price} is out of range")
         if self.price < 0:
             raise RecordError(f"variant {self.external_id}: negative price {self.price}")
@@ -336,9 +337,12 @@ class DeleteDocuments:
 class ShopDisconnected:
     """The merchant disconnected the site from its side (the WordPress plugin's Disconnect):
     stop trusting and reading it, keep the shop and its conversations. ``sent_at``: when the
-    site said so, by StoreChat's clock (a notice from before the latest connect is ignored)."""
+    site said so, by StoreChat's clock (a notice from before the latest connect is ignored).
+    ``uninstalled``: the plugin was deleted from the site; the shop is then also uninstalled as
+    :class:`AppUninstalled` is (stops being served, purged later unless connected again)."""
 
     sent_at: datetime | None = None
+    uninstalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -656,7 +660,18 @@ def payload_shape(what: str) -> Iterator[None]:
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
         raise RecordError(
             f"{what} is not shaped as the platform documents it ({type(exc).__name__}: {str(exc)[:200]})"
-        ) from None
+        ) from exc
+
+
+def _cents(price: Decimal, external_id: str) -> Decimal:
+    """``price`` rounded to cents as the money columns store it; a RecordError if it cannot be."""
+    try:
+        cents = Decimal(price).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError):
+        cents = Decimal("NaN")
+    if not cents.is_finite():
+        raise RecordError(f"variant {external_id[:40]}: price {str(price)[:40]} is not a price")
+    return cents
 
 
 def normalize_order_reference(reference: str) -> str:

@@ -47,6 +47,7 @@ def test_faults_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     # The web hosts' restarts really dropped sockets, and they came back.
     assert results[0]["sockets_dropped"] > 0
     # The capacity table, measured on the same hosts: 1, 2, 3 web hosts and 2, 1 worker hosts.
+    assert report["capacity_error"] is None, report["capacity_error"]
     capacity = report["capacity"]
     assert [row["hosts"] for row in capacity["web"]] == [1, 2, 3]
     assert all(row["sockets_held"] == 60 for row in capacity["web"]), capacity

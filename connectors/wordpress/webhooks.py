@@ -35,7 +35,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.connector import (
-    AppUninstalled,
     ConnectorError,
     DeleteDocuments,
     RecordError,
@@ -101,7 +100,7 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
             or item_id <= 0
         ):
             raise RecordError("a content notification needs kind (page or post) and a positive integer id")
-    if topic == "site/disconnected":
+    if topic in SITE_TOPICS:
         # StoreChat's own clock, when the notice arrived: a notice queued before a reconnect
         # (and carried out after it) must not end the new connection. The site's clock may be off.
         payload = {**payload, "received_at": time.time()}
@@ -110,13 +109,14 @@ def parse(headers: Mapping[str, str], raw_body: bytes) -> WebhookEvent:
 
 def actions(connector: WordPressConnector, event: WebhookEvent) -> Iterator[WebhookAction]:
     payload: Mapping[str, Any] = event.payload
-    if event.topic == "site/disconnected":
-        yield ShopDisconnected(sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=UTC))
-        return
-    if event.topic == "site/uninstalled":
-        # The plugin was deleted from the site: as an app uninstall, the shop stops being served
-        # and is purged after STORECHAT_PURGE_AFTER_UNINSTALL_HOURS unless it connects again.
-        yield AppUninstalled()
+    if event.topic in SITE_TOPICS:
+        # site/uninstalled: the plugin was deleted from the site. As an app uninstall, the shop
+        # also stops being served and is purged after STORECHAT_PURGE_AFTER_UNINSTALL_HOURS
+        # unless it connects again; a late notice (from before the latest connect) does nothing.
+        yield ShopDisconnected(
+            sent_at=datetime.fromtimestamp(float(payload["received_at"]), tz=UTC),
+            uninstalled=event.topic == "site/uninstalled",
+        )
         return
     kind, item_id = str(payload["kind"]), int(payload["id"])
     external_id = f"{kind}:{item_id}"

@@ -135,14 +135,14 @@ def apply_action(
     elif isinstance(action, ShopDisconnected):
         from core.wordpress_sites import disconnect_site
 
-        disconnect_site(db, shop_id, by="site", sent_at=action.sent_at)
+        # Only a notice about the current connection counts: a late one (queued or retried
+        # before the site connected again) neither disconnects nor uninstalls.
+        if disconnect_site(db, shop_id, by="site", sent_at=action.sent_at) and action.uninstalled:
+            _uninstall(db, connector, shop_id, schedule_purge)
     elif isinstance(action, OrderCreated):
         _record_order(db, shop_id, action)
     elif isinstance(action, AppUninstalled):
-        secret_fields = type(connector).secret_fields if connector is not None else frozenset()
-        event_id = privacy.deactivate_shop(db, shop_id, secret_fields)
-        if event_id and schedule_purge is not None:
-            schedule_purge(shop_id, event_id, timedelta(hours=db.settings.purge_after_uninstall_hours))
+        _uninstall(db, connector, shop_id, schedule_purge)
     elif isinstance(action, ShopperDataRequest):
         privacy.export_shopper(
             db, shop_id, privacy.Shopper(action.email, action.customer_id), request_id=action.request_id
@@ -184,6 +184,14 @@ def _delete_documents(db: Database, shop_id: int, external_ids: tuple[str, ...])
         if ids:
             search.unindex_documents(session, ids)
             session.execute(delete(Document).where(Document.id.in_(ids)))
+
+
+def _uninstall(db: Database, connector: Connector | None, shop_id: int, schedule_purge: SchedulePurge | None) -> None:
+    """The app left the shop: stop serving it, drop its secrets, purge it later unless it comes back."""
+    secret_fields = type(connector).secret_fields if connector is not None else frozenset()
+    event_id = privacy.deactivate_shop(db, shop_id, secret_fields)
+    if event_id and schedule_purge is not None:
+        schedule_purge(shop_id, event_id, timedelta(hours=db.settings.purge_after_uninstall_hours))
 
 
 def _record_order(db: Database, shop_id: int, action: OrderCreated) -> None:

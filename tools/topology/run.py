@@ -132,6 +132,7 @@ async def main_async(args: argparse.Namespace) -> int:
     top = Topology(folder)
     results: list[dict[str, Any]] = []
     capacity_rows: tuple[list[list[Any]], list[list[Any]]] | None = None
+    capacity_error: str | None = None
     try:
         print(f"bringing the topology up in {folder} ...", flush=True)
         top.up()
@@ -161,7 +162,11 @@ async def main_async(args: argparse.Namespace) -> int:
         await asyncio.wait(tasks, timeout=10)
         if args.capacity:
             print("capacity, on the same hosts:", flush=True)
-            capacity_rows = await capacity.measure(top, args)
+            try:
+                capacity_rows = await capacity.measure(top, args)
+            except Exception as exc:  # noqa: BLE001 - the faults' results are still printed and written
+                capacity_error = f"{type(exc).__name__}: {exc}"
+                print(f"  capacity failed: {capacity_error}", flush=True)
     finally:
         top.down()
         if not args.keep:
@@ -173,10 +178,11 @@ async def main_async(args: argparse.Namespace) -> int:
         capacity_json = None if capacity_rows is None else {
             "web": [dict(zip(("hosts", "sockets_held", "messages_per_s"), row)) for row in capacity_rows[0]],
             "workers": [dict(zip(("hosts", "replies_per_s", "products_per_s"), row)) for row in capacity_rows[1]]}
-        Path(args.json).write_text(json.dumps({"faults": results, "capacity": capacity_json}, indent=2))
+        Path(args.json).write_text(json.dumps({"faults": results, "capacity": capacity_json,
+                                               "capacity_error": capacity_error}, indent=2))
     bad = [r for r in results if r["lost"] or r["duplicated"] or r["gaps"] or r["not_recovered"]
            or r["unanswered"] or not r["sync_ok"]]
-    return 1 if bad or not results else 0
+    return 1 if bad or not results or capacity_error else 0
 
 
 def print_table(results: list[dict[str, Any]]) -> None:

@@ -229,6 +229,7 @@ def test_the_plugin_deleted_from_the_site_stops_the_shop_and_schedules_its_purge
     with db.session() as session:
         found = session.get(Shop, shop.id)
         assert found is not None and found.active is False
+        assert found.settings["connection"]["state"] == "disconnected"
         assert "identity_secret" not in open_config(db.settings, found)
         event_id = session.scalar(select(Event.id).where(Event.shop_id == shop.id, Event.kind == "app_uninstalled"))
     assert event_id is not None
@@ -252,3 +253,23 @@ def test_the_plugin_deleted_from_the_site_stops_the_shop_and_schedules_its_purge
 def test_a_site_notice_with_an_unknown_topic_is_refused(app: Flask, shop: Shop, secret: str) -> None:
     resp = notify(app.test_client(), secret, {"topic": "site/exploded"})
     assert resp.status_code == 400 and "site/uninstalled" in resp.get_data(as_text=True)
+
+
+def test_an_uninstall_notice_from_before_the_latest_connect_does_nothing(
+    app: Flask, svc: Services, db: Database, shop: Shop, secret: str
+) -> None:
+    """Received (and queued, or retried) while the old connection stood, carried out after the
+    merchant put the plugin back and connected again: the shop stays served, nothing is purged."""
+    from rq.registry import ScheduledJobRegistry
+
+    from core import jobs
+
+    client = app.test_client()
+    assert notify(client, secret, {"topic": "site/uninstalled"}).status_code == 200
+    time.sleep(0.01)
+    connect_site(db, shop.id, SITE, by="plugin")
+    assert run_queued_jobs(svc) == []
+    with db.session() as session:
+        found = session.get(Shop, shop.id)
+        assert found is not None and found.active and found.settings["connection"]["state"] == "connected"
+    assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis)).get_job_ids() == []
