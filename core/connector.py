@@ -636,15 +636,16 @@ class Connector(abc.ABC):
 
 
 def webhook_payload(raw_body: bytes) -> dict[str, Any]:
-    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise,
-    and for a string (or key) no database column stores: a NUL or half a surrogate pair
-    (it would fail the delivery's job on its first write, over and over)."""
+    """A webhook's body as the JSON object platforms send; :class:`RecordError` otherwise.
+    A string (or key) no database column stores (a NUL, half a surrogate pair) is made
+    storable rather than refused: the delivery is signed by the platform, and refusing it
+    would lose the update (and WooCommerce disables a webhook after a few refusals)."""
     try:
         payload = json_input.load_object(raw_body or b"{}")
     except json_input.JSONInputError as exc:
         raise RecordError(f"the webhook body must be a JSON object: {exc.message}") from None
-    if problem := json_input.unstorable(payload):
-        raise RecordError(f"the webhook body cannot be stored: {problem}")
+    if json_input.unstorable(payload):
+        payload = json_input.storable(payload)
     return payload
 
 

@@ -62,6 +62,25 @@ def load_object(raw: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH) -> 
     return value
 
 
+def storable(value: Any) -> Any:
+    """``value`` (a parsed JSON value) with every string made storable: NUL characters
+    dropped, half surrogate pairs replaced by U+FFFD. For signed platform payloads, whose
+    update should be kept, not refused for a character no column can hold."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 def unstorable(value: Any, where: str = "") -> str | None:
     """Where in ``value`` (a parsed JSON value, or a string) a string holds what no database
     column can: a NUL character (PostgreSQL's text refuses it) or half of a surrogate pair

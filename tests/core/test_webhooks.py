@@ -161,6 +161,21 @@ def test_repeated_delivery_is_200_and_processed_once(
     assert len(deliveries(db)) == 1
 
 
+def test_a_signed_body_with_characters_no_column_holds_keeps_its_update(
+    client: FlaskClient, svc: Services, db: Database, tshop: Shop
+) -> None:
+    """A NUL or half a surrogate pair in a platform's signed payload is made storable, not
+    refused: refusing would lose the update (WooCommerce disables a webhook after refusals)."""
+    raw = json.dumps(product("p1", "Quokka\u0000 Lantern \ud800!", qty=4)).encode()
+    resp = post(client, "product", None, delivery="d1", raw=raw)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert run_queued_jobs(svc) == []
+    with db.session() as session:
+        [stored] = session.scalars(select(Product).where(Product.shop_id == tshop.id)).all()
+        assert stored.title == "Quokka Lantern \ufffd!"
+    assert deliveries(db)[0].status == "processed"
+
+
 def test_product_delete_removes_it_from_catalog_and_search(
     client: FlaskClient, svc: Services, db: Database, tshop: Shop
 ) -> None:
