@@ -85,8 +85,10 @@ def test_contact_addresses_per_conversation_are_bounded(svc, shop) -> None:  # t
         assert session.get(Visitor, ctx.visitor_id).email == f"ana{CONTACTS_PER_CONVERSATION - 1}@example.com"
 
 
-def test_rate_and_contact_take_from_the_address_bucket_across_tokens(svc, shop) -> None:  # type: ignore[no-untyped-def]
+def test_rate_and_contact_take_from_the_address_bucket_across_tokens(svc, shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """New tokens do not get a new budget: the address's bucket is shared by all of them."""
+    # The bucket refills slowly enough that a slow machine's loop cannot earn tokens back.
+    monkeypatch.setattr(svc.settings, "ip_message_rate", 0.001)
     chat = svc.chat
     burst = svc.settings.ip_message_burst
     refused = 0
