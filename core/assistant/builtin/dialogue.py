@@ -13,6 +13,7 @@ from core.assistant.builtin.vocabulary import Vocabulary, vocabulary
 from core.assistant.engine import Reply, Turn
 from core.assistant.money import format_money, format_price_range
 from core.assistant.tools import Tools
+from core.assistant.tools.catalog import card_fields
 
 ENGINE = "builtin"
 #: Product cards shown with one reply.
@@ -136,20 +137,7 @@ class Dialogue:
 
 def card_of(details: dict[str, Any]) -> dict[str, Any]:
     """The card fields of a ``get_product`` result."""
-    keys = (
-        "product_id",
-        "handle",
-        "title",
-        "url",
-        "image_url",
-        "price",
-        "price_max",
-        "compare_at",
-        "currency",
-        "available",
-        "variant_id",
-    )
-    return {k: details.get(k) for k in keys}
+    return card_fields(details)
 
 
 def join_words(values: list[str], and_: str = " and ") -> str:

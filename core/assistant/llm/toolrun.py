@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.assistant.tools import TOOL_SPECS, Tools
+from core.assistant.tools.catalog import card_fields
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,6 @@ MAX_STRING = 500
 MAX_ITEMS = 10
 MAX_RESULT_CHARS = 8000
 MAX_CARDS = 3
-CARD_KEYS = (
-    "product_id",
-    "handle",
-    "title",
-    "url",
-    "image_url",
-    "price",
-    "price_max",
-    "compare_at",
-    "currency",
-    "available",
-    "variant_id",
-)
 
 
 class BadArguments(ValueError):
@@ -204,7 +192,7 @@ def cards(calls: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
             if key in seen:
                 continue
             seen.add(key)
-            found.append({k: item.get(k) for k in CARD_KEYS})
+            found.append(card_fields(item))
     lowered = text.casefold()
     named = [c for c in found if str(c["title"]).casefold() in lowered]
     return (named or found)[:MAX_CARDS]

@@ -51,6 +51,27 @@ def variant_dict(variant: Variant, policy: StockPolicy | None = None) -> dict[st
     return data
 
 
+#: The fields of a product card (:func:`card`), as both engines pick them from a tool's result.
+CARD_KEYS = (
+    "product_id",
+    "handle",
+    "title",
+    "url",
+    "image_url",
+    "price",
+    "price_max",
+    "compare_at",
+    "currency",
+    "available",
+    "variant_id",
+)
+
+
+def card_fields(result: dict[str, Any]) -> dict[str, Any]:
+    """The card fields of a tool's product result (``get_product``, a search hit)."""
+    return {k: result.get(k) for k in CARD_KEYS}
+
+
 def card(
     product: Product | Row[Any], currency: str, variants: Sequence[Variant | Row[Any] | _VariantRow] | None = None
 ) -> dict[str, Any]:
