@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
@@ -84,9 +85,10 @@ def dumps(value: Any) -> str:
 
 
 def fuzz_settings(max_examples: int) -> settings:
-    """No deadline (a shared 2-core machine), no example database (no files in the repository),
-    fixtures shared across examples on purpose (the invariants are checked over all of them)."""
-    return settings(max_examples=max_examples, deadline=None, database=None,
+    """``max_examples`` cases, or ``FUZZ_N`` when set (a quick local run). No deadline (a shared
+    2-core machine), no example database (no files in the repository), fixtures shared across
+    examples on purpose (the invariants are checked over all of them)."""
+    return settings(max_examples=int(os.environ.get("FUZZ_N") or max_examples), deadline=None, database=None,
                     suppress_health_check=list(HealthCheck),
                     phases=[Phase.explicit, Phase.generate, Phase.shrink], print_blob=True)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from tests.conftest import SHOPIFY_DATA
 from tests.fuzz import invariants
 from tests.fuzz.strategies import fuzz_settings, texts
 
-N = int(os.environ.get("FUZZ_N", 0))
 BATCH = 50
 
 
@@ -92,7 +90,7 @@ def test_csv_import(db: Database, tmp_path: Path, cases: Any) -> None:
     state = {"n": 0, "imported": 0}
 
     @given(data=csv_files())
-    @fuzz_settings(N or 800)
+    @fuzz_settings(800)
     def run(data: bytes) -> None:
         cases()
         path.write_bytes(data)

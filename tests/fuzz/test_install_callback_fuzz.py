@@ -8,7 +8,6 @@ documented redirect or JSON error, never a 500; a refused callback changes no sh
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 
@@ -29,7 +28,6 @@ from tests.fakes.woocommerce_store import KEY, SECRET, STORE, default_store
 from tests.fuzz import invariants
 from tests.fuzz.strategies import deep_mutated, fuzz_settings, json_values, texts
 
-N = int(os.environ.get("FUZZ_N", 0))
 #: bad_request: core/api/input_guard.py refuses a NUL in the query before any route.
 SHOPIFY_ERRORS = {400: {"bad_shop_domain", "stale_request", "no_code", "bad_request"}, 401: {"bad_hmac"}, 403: {"bad_state"}}
 
@@ -58,7 +56,7 @@ def test_shopify_oauth_callback(client: FlaskClient, shopify: FakeShopify, svc: 
     }, optional={"host": query_texts(40), "extra": query_texts(20), "hmac_in_list": st.just("x")})
 
     @given(p=params, extra=st.dictionaries(query_texts(10), query_texts(10), max_size=2), sign=st.booleans())
-    @fuzz_settings(N or 150)
+    @fuzz_settings(150)
     def run(p: dict[str, str], extra: dict[str, str], sign: bool) -> None:
         cases()
         before = _shops(db)
@@ -112,7 +110,7 @@ def test_woocommerce_key_callback(rsps: Any, settings: Any, db: Database, redis:
                                st.just("https://127.0.0.1"), st.just("https://[::1]"), query_texts(60)),
                raw=st.sampled_from([None] * 6 + ["", "{", "[]", "null", "x" * 9000]),
                content_type=st.sampled_from(["application/json;charset=UTF-8", "text/plain", "application/x-www-form-urlencoded"]))
-        @fuzz_settings(N or 250)
+        @fuzz_settings(250)
         def run(body: dict[str, Any], site_key: str, store: str, raw: str | None, content_type: str) -> None:
             cases()
             before = _shops(db)

@@ -10,7 +10,6 @@ server sent between the two is exactly its answer to the generated frame."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -216,7 +215,7 @@ def test_visitor_socket_frames(live: Any, cases: Any) -> None:
     acked: dict[str, tuple[int, int]] = {}
 
     @given(raw=visitor_frames([cid]))
-    @fuzz_settings(int(os.environ.get("FUZZ_N", 1700)))
+    @fuzz_settings(1700)
     def run(raw: str | bytes) -> None:
         cases()
         if _size(raw) > MAX_SENT:
@@ -265,7 +264,7 @@ def test_agent_socket_frames(live: Any, cases: Any) -> None:
     state = {"n": 0}
 
     @given(raw=agent_frames(conversation_ids, agent_ids))
-    @fuzz_settings(int(os.environ.get("FUZZ_N", 1700)))
+    @fuzz_settings(1700)
     def run(raw: str | bytes) -> None:
         cases()
         if _size(raw) > MAX_SENT:
@@ -315,7 +314,7 @@ def test_hello_frames_on_new_sockets(live: Any, cases: Any) -> None:
     )
 
     @given(pair=hellos)
-    @fuzz_settings(int(os.environ.get("FUZZ_N", 300)))
+    @fuzz_settings(300)
     def run(pair: tuple[type, str | bytes]) -> None:
         cases()
         cls, raw = pair

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import uuid
 from typing import Any
 
@@ -45,7 +44,6 @@ from tests.fakes.woocommerce_store import ORDER_727, PREMIUM_QUALITY, SHIP_YOUR_
 from tests.fuzz import invariants
 from tests.fuzz.strategies import deep_mutated, fuzz_settings, json_values, texts
 
-N = int(os.environ.get("FUZZ_N", 0))
 SHOPIFY_PRODUCT = json.loads((DATA / "product.json").read_text())["product"]
 SHOPIFY_ORDER = json.loads((DATA / "order.json").read_text())["order"]
 SHOPIFY_INVENTORY = json.loads((DATA / "inventory_level.json").read_text())["inventory_level"]
@@ -140,7 +138,7 @@ def test_shopify_webhook_bodies(client: FlaskClient, shopify: FakeShopify, db: D
                                                             deep_mutated({"myshopify_domain": gone, "id": 1,
                                                                           "shop_domain": gone}))),
            raw_twist=st.sampled_from([None, None, None, b"", b"[1]", b"{", b"null"]))
-    @fuzz_settings(N or 150)
+    @fuzz_settings(150)
     def run(case: tuple[str, dict[str, Any]], raw_twist: bytes | None) -> None:
         cases()
         topic, payload = case
@@ -191,7 +189,7 @@ def test_woocommerce_webhook_bodies(rsps: Any, settings: Any, db: Database, redi
         state = {"n": 0}
 
         @given(case=woo_bodies(), raw_twist=st.sampled_from([None, None, None, b"", b"[1]", b"{", b"webhook_id=12"]))
-        @fuzz_settings(N or 150)
+        @fuzz_settings(150)
         def run(case: tuple[str, dict[str, Any]], raw_twist: bytes | None) -> None:
             cases()
             topic, payload = case
