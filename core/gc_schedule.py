@@ -158,6 +158,9 @@ class GcSchedule:
         self._last = self._last_full = time.monotonic()
         self._saved: tuple[int, int, int] | None = None
         self._stopped = threading.Event()
+        #: One writer of :attr:`report` at a time (the schedule's thread, and a caller's
+        #: own write): two would share the temporary file and one would find it gone.
+        self._report_lock = threading.Lock()
 
     def start(self) -> None:
         """Freeze what the process made while starting (modules, the app), then take over."""
@@ -305,9 +308,10 @@ class GcSchedule:
 
     def _write_report(self) -> None:
         if self.report is not None:
-            tmp = self.report.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.stats()))
-            tmp.replace(self.report)
+            with self._report_lock:
+                tmp = self.report.with_suffix(".tmp")
+                tmp.write_text(json.dumps(self.stats()))
+                tmp.replace(self.report)
 
     def _run(self) -> None:
         while not self._stopped.wait(TICK):

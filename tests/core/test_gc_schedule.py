@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -179,3 +180,24 @@ def test_every_collection_is_timed_and_reported(tmp_path: Path) -> None:
         gc.unfreeze()
     gc.collect(0)
     assert schedule._timed not in gc.callbacks
+
+
+def test_report_writers_do_not_race(tmp_path: Path) -> None:
+    """The schedule's thread and another caller write the report at once: neither loses it."""
+    schedule = GcSchedule(interval=3600, full_interval=7200, report=tmp_path / "gc.json")
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(300):
+                schedule._write_report()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    writers = [threading.Thread(target=write) for _ in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert failures == []
+    assert json.loads((tmp_path / "gc.json").read_text())["runs"] == 0
