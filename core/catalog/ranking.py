@@ -44,11 +44,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.catalog import shelf
-from core.catalog.search import search_products
+from core.catalog.search import backend_for, parse_query
 from core.db import Product, Variant
 
 SORTS = ("price_desc", "price_asc", "newest", "best_value")
-#: Full-text matches ranked by price: the cost follows the matches, capped.
+#: Matches read at most when option values turn most of them down.
 MATCH_POOL = 2000
 PACK = re.compile(
     r"\b(?:pack|set|box|bundle|case) of (\d{1,4})\b|\b(\d{1,4})[- ]?(?:pack|pk|piece|pc|count|ct)s?\b", re.I
@@ -65,8 +65,8 @@ class Ranking:
 
     #: One of :data:`SORTS`.
     order: str = "price_asc"
-    #: The shopper's words: the products the full-text search matches for them (its best
-    #: :data:`MATCH_POOL`), in ``order``; empty: any product of the shop.
+    #: The shopper's words: the products that match them (see :func:`ranked`), in ``order``;
+    #: empty: any product of the shop.
     query: str = ""
     #: A vendor's name, compared case-insensitively.
     vendor: str | None = None
@@ -78,8 +78,10 @@ class Ranking:
 
 
 def _order(sort: str) -> list[Any]:
+    # Ties go newest first in both price orders' directions, as the indexes ``(shop_id, price_min, id)``
+    # and ``(shop_id, price_max, id)`` give them: a mixed direction would sort every product of the shop.
     if sort == "price_desc":
-        return [Product.price_max.desc(), Product.id]
+        return [Product.price_max.desc(), Product.id.desc()]
     if sort == "newest":
         return [Product.id.desc()]
     return [Product.price_min, Product.id]
@@ -89,21 +91,35 @@ def ranked(session: Session, shop_id: int, ranking: Ranking, limit: int = 10) ->
     """Ids of the shop's published products in ``ranking.order``, narrowed as asked; at most ``limit``.
 
     Without words the shop's products are read in the order of an index
-    (``shop_id`` + ``price_min`` / ``price_max`` / ``id``); with words, the
-    search's matches are sorted by the database. ``best_value`` takes the
-    cheapest ``5 x limit`` (at most 200) and orders them by price per unit
-    when every title states its pack size.
+    (``shop_id`` + ``price_min`` / ``price_max`` / ``id``). With words, the
+    matches are taken in tiers, each in the order: every word in the title,
+    then every word anywhere (tags, option values, the description), then any
+    word; "every word" counts the
+    words some title has together (:meth:`~core.catalog.search.SearchBackend.together`),
+    so a synonym the engine added does not empty it. Each tier is one
+    statement whose cost follows the matches near the front of the order
+    (:meth:`~core.catalog.search.SearchBackend.matching`), never the catalog.
+    ``best_value`` takes the cheapest ``5 x limit`` (at most 200) and orders
+    them by price per unit when every title states its pack size.
     """
     if ranking.order not in SORTS:
         raise ValueError(f"unknown sort {ranking.order!r} (one of {', '.join(SORTS)})")
     if limit <= 0:
         return []
-    stmt = shelf.products(shop_id, Product.id)
+    pool = min(limit * 5, 200) if ranking.order == "best_value" else limit
+    options = [o for o in ranking.options if str(o).strip()]
     if ranking.query.strip():
-        hits = search_products(session, shop_id, ranking.query, limit=MATCH_POOL, in_stock_only=ranking.in_stock_only)
-        if not hits:
-            return []
-        stmt = stmt.where(Product.id.in_([h.id for h in hits]))
+        ids = _ranked_matches(session, shop_id, ranking, pool, options)
+    else:
+        ids = _ranked_shop(session, shop_id, ranking, pool, options)
+    if ranking.order == "best_value":
+        ids = _per_unit(session, shop_id, ids)
+    return ids[:limit]
+
+
+def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
+    """Any of the shop's products, in the order of an index."""
+    stmt = shelf.products(shop_id, Product.id)
     if ranking.vendor:
         stmt = stmt.where(func.lower(Product.vendor) == ranking.vendor.strip().lower())
     if ranking.in_stock_only:
@@ -113,22 +129,68 @@ def ranked(session: Session, shop_id: int, ranking: Ranking, limit: int = 10) ->
     if ranking.max_price is not None:
         stmt = stmt.where(Product.price_min <= ranking.max_price)
     stmt = stmt.order_by(*_order(ranking.order))
-    pool = min(limit * 5, 200) if ranking.order == "best_value" else limit
-    options = [o for o in ranking.options if str(o).strip()]
     if not options:
-        ids = list(session.scalars(stmt.limit(pool)))
-    else:
-        ids, offset = [], 0
-        for _ in range(_MAX_STEPS):
-            step = list(session.scalars(stmt.offset(offset).limit(_STEP)))
-            offset += len(step)
-            ids += _keep(session, shop_id, ranking, options, step)
-            if len(ids) >= pool or len(step) < _STEP:
+        return list(session.scalars(stmt.limit(pool)))
+    ids: list[int] = []
+    offset = 0
+    for _ in range(_MAX_STEPS):
+        step = list(session.scalars(stmt.offset(offset).limit(_STEP)))
+        offset += len(step)
+        ids += _keep(session, shop_id, ranking, options, step)
+        if len(ids) >= pool or len(step) < _STEP:
+            break
+    return ids[:pool]
+
+
+def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
+    """The products matching the ranking's words, tier by tier, each tier in the order; with option
+    values, ``pool`` of them with a variant in them, read deeper in the matches while too few are (up to
+    :data:`MATCH_POOL`)."""
+    terms = parse_query(ranking.query)
+    if not terms:
+        return []
+    backend = backend_for(session)
+    together = (backend.together(session, shop_id, terms) or terms) if len(terms) > 1 else terms
+    tiers = [(together, True, True), (together, True, False)]  # (words, every, in the title)
+    if len(terms) > 1:
+        tiers.append((terms, False, False))
+    order = "price_asc" if ranking.order == "best_value" else ranking.order
+    want = pool if not options else max(pool, _STEP)
+    kept: list[int] = []
+    checked = 0
+    while True:
+        found: list[int] = []
+        seen: set[int] = set()
+        for words, every, title in tiers:
+            for pid in backend.matching(
+                session,
+                shop_id,
+                words,
+                want + len(found),
+                ranking.in_stock_only,
+                every=every,
+                title=title,
+                order=order,
+                vendor=ranking.vendor,
+                min_price=ranking.min_price,
+                max_price=ranking.max_price,
+            ):
+                if pid not in seen:
+                    seen.add(pid)
+                    found.append(pid)
+            if len(found) >= want:
                 break
-        ids = ids[:pool]
-    if ranking.order == "best_value":
-        ids = _per_unit(session, shop_id, ids)
-    return ids[:limit]
+        found = found[:want]
+        if not options:
+            return found
+        # A deeper read starts with the same matches: only the new ones are checked.
+        kept += _keep(session, shop_id, ranking, options, found[checked:])
+        checked = len(found)
+        if len(kept) >= pool or len(found) < want or want >= MATCH_POOL:
+            return kept[:pool]
+        # As deep again as the share kept so far says is needed (at least twice as deep).
+        share = max(len(kept), 1) / len(found)
+        want = min(MATCH_POOL, max(2 * want, len(found) + int(1.5 * (pool - len(kept)) / share)))
 
 
 def _norm(value: object) -> str:

@@ -206,9 +206,11 @@ def _expected(products: list[Product], r: Ranking) -> list[int]:
     if r.order == "price_asc":
         kept.sort(key=lambda p: (p.price_min, p.id))
     elif r.order == "price_desc":
-        kept.sort(key=lambda p: (-p.price_max, p.id))  # ties: the older first, as the engine always had
+        kept.sort(key=lambda p: (-p.price_max, -p.id))  # ties: the newer first, as the index gives them
     else:
         kept.sort(key=lambda p: -p.id)
+    if r.query:  # every word in the title first, then every word anywhere (each in the order)
+        kept.sort(key=lambda p: not all(w in p.title.lower() for w in r.query.lower().split()))
     return [p.id for p in kept]
 
 
@@ -235,10 +237,34 @@ def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Sho
     assert any(_expected(products, r) for r in rankings[1:])  # the filters were not all empty
 
 
+@pytest.mark.parametrize("probe", [1, 3, 1000])
+def test_ranked_matches_whether_the_probe_finds_them_or_not(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
+                                                             probe: int) -> None:
+    """A price order tests the first ``PROBE_ROWS`` products in the order, else sorts every match: same answer."""
+    monkeypatch.setattr(search, "PROBE_ROWS", probe)
+    products = _published(session, shop)
+    for order in ("price_asc", "price_desc"):
+        for r in (Ranking(order=order, query="shirt"), Ranking(order=order, query="blue", in_stock_only=True),
+                  Ranking(order=order, query="zzyzxq"), Ranking(order=order, query="top", min_price=Decimal("20"))):
+            for limit in (1, 2, 100):
+                assert ranked(session, shop.id, r, limit=limit) == _expected(products, r)[:limit], (r, limit)
+
+
 def test_ranked_steps_through_options_few_products_have(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ranking, "_STEP", 2)  # the options filter reads two products at a time
     r = Ranking(order="price_desc", options=["M"])
     assert ranked(session, shop.id, r, limit=100) == _expected(_published(session, shop), r)
+    # With words, matches are read deeper while too few have the option values (only the new ones checked).
+    calls: list[int] = []
+    keep = ranking._keep
+    monkeypatch.setattr(ranking, "_keep", lambda s, i, r, o, ids: calls.append(len(ids)) or keep(s, i, r, o, ids))
+    for query, options in (("shirt", ["M"]), ("top", ["Medium"]), ("blue", ["no such value"])):
+        r = Ranking(order="price_asc", query=query, options=options)
+        for limit in (1, 3):
+            calls.clear()
+            assert ranked(session, shop.id, r, limit=limit) == _expected(_published(session, shop), r)[:limit], r
+            matches = [p for p in _published(session, shop) if query in _words(p)]
+            assert sum(calls) <= len(matches), (r, calls)  # no match is checked twice
 
 
 def test_ranked_refuses_an_unknown_order(session: Session, shop: Shop) -> None:

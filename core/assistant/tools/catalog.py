@@ -159,11 +159,21 @@ def search(
     """Cards of the products matching ``query`` and the filters: best match first, or in ``sort`` order
     (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given."""
     if sort or vendor:
+        # The ranking narrows by price, option values and stock itself: a card a candidate (a category
+        # is checked here, on a deeper pool). Asking for fewer lets the ranking stop sooner.
         candidates = ranking.ranked(
             session,
             shop.id,
-            ranking.Ranking(order=sort or "price_asc", query=query, vendor=vendor, in_stock_only=in_stock_only),
-            limit=BROWSE,
+            ranking.Ranking(
+                order=sort or "price_asc",
+                query=query,
+                vendor=vendor,
+                in_stock_only=in_stock_only,
+                min_price=None if min_price is None else Decimal(str(min_price)),
+                max_price=None if max_price is None else Decimal(str(max_price)),
+                options=tuple(options),
+            ),
+            limit=BROWSE if category else limit,
         )
         return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
     hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
