@@ -314,6 +314,11 @@ def _capability_store(db, shop) -> None:  # type: ignore[no-untyped-def]  # noqa
      "Quantos Arlo Oak Desk restam em preto?", "Quantos Brio Pine Stool restam?"),
     ("Quanti Arlo Oak Desk avete ancora in naturale?", "ne abbiamo ancora 12",
      "Quanti Arlo Oak Desk avete ancora in nero?", "Quanti Brio Pine Stool avete ancora?"),
+    # Other ways to ask: "how many ... remain to you", feminine forms.
+    ("Quante Arlo Oak Desk vi restano in naturale?", "ne abbiamo ancora 12",
+     "Quante Arlo Oak Desk vi rimangono in nero?", "Quanti Brio Pine Stool vi restano?"),
+    ("¿Cuántas Arlo Oak Desk les quedan en natural?", "tenemos 12 en stock del Arlo Oak Desk en Natural",
+     "¿Cuántas Arlo Oak Desk les quedan en negro?", "¿Cuántas Brio Pine Stool les quedan?"),
 ])
 def test_stock_counts_in_every_language_quote_the_stores_names(db, shop, line: str, count: str, few: str,  # type: ignore[no-untyped-def]  # noqa: F811
                                                                untracked: str) -> None:

@@ -51,7 +51,8 @@ _WORDS: dict[str, str] = {
         enseñas enseñame muéstrame muestrame ver tenéis teneis podría podria quisiera ayuda ayudar eres soy
         por favor
         que marca fabrica fabricante quién quien medidas quedan novedades hecho hecha lavar tela garantía garantia
-        incluye peso últimas ultimas vuestras vuestros""",
+        incluye peso últimas ultimas vuestras vuestros
+        cuántos cuántas cuantos cuantas queda""",
     "fr": """bonjour bonsoir salut merci vous avez est ce au aux du livrez livrer livraison vestes veste je suis
         mon ma mes les des une un combien coûte coute coûtent coutent commande commandes où pour avec voudrais
         plaît plait est-ce c'est votre vos nous êtes taille tailles chemise chemises haut hauts sac chaussures
@@ -61,7 +62,8 @@ _WORDS: dict[str, str] = {
         aussi oui non merci! au revoir d'accord parfait super femme femmes homme hommes et ou mais très tres
         le la en pas qui que quoi quand arrive arrivera e-mail numéro numero soie cuir laine coton
         montrez montrer cherche avez-vous pouvez aide aider j'ai j'aimerais n'est ça ca
-        marque fabrique fabriqué fait faite matière matiere tissu nouveautés nouveautes reste entretien laver poids""",
+        marque fabrique fabriqué fait faite matière matiere tissu nouveautés nouveautes reste entretien laver poids
+        restent reste-t-il""",
     "de": """hallo guten tag morgen abend danke bitte haben habt ich möchte moechte wo ist meine mein meinen
         bestellung bestellungen wie viel kostet kosten versand jacke jacken hemd hemden oberteil tasche schuhe
         kleid rock pullover blau blaue blauen rot rote roten schwarz schwarze weiß weiss weiße weisse grün grün
@@ -73,7 +75,8 @@ _WORDS: dict[str, str] = {
         lieferung wann kommt ankommen bist bin nummer seide leder wolle baumwolle zeigen suche hilfe helfen in im welche
         welcher welches noch etwas was mir mich uns euch für fur zu von mit bei nach
         marke hersteller stellt waschen gewicht maße masse neuheiten teuerste teuerstes günstigste billigste
-        woraus welchem euer davon""",
+        woraus welchem euer davon
+        viele wieviele übrig uebrig vorrätig vorraetig""",
     "pt": """olá ola obrigado obrigada vocês voces têm tem tenho custa custam preço preco preços precos meu minha
         meus minhas onde não nao quero queria preciso procuro procurando quanto quanta envio envios entrega
         encomenda encomendas pedido pedidos camisa camisas camiseta camisetas blusa casaco casacos jaqueta
@@ -84,7 +87,8 @@ _WORDS: dict[str, str] = {
         tarde noite tchau adeus perfeito ótimo otimo muito mulher mulheres homem homens e ou mas o os as do da dos das
         no na nos nas um uma uns umas para com há ha posso como quando chega chegar número numero seda couro
         lã algodão algodao mostrar ajuda ajudar você voce está estão és sou por favor
-        que é feito feita marca fabrica quem restam novidades lavar peso inclui garantia tecido""",
+        que é feito feita marca fabrica quem restam novidades lavar peso inclui garantia tecido
+        quantos quantas ainda resta sobram""",
     "it": """ciao buongiorno buonasera grazie avete avere quanto quanta costa costano prezzo prezzi spedizione
         spedizioni ordine ordini dove il della dello delle degli dei vorrei sono mio mia miei mie voglio
         cerco cercando camicia camicie maglietta magliette giacca giacche borsa scarpe vestito gonna maglione
@@ -94,7 +98,8 @@ _WORDS: dict[str, str] = {
         sì si no buon giorno arrivederci va bene perfetto ottimo molto donna donne uomo uomini e o ma lo gli la
         le un una uno per con c'è ce posso come quando arriva arriverà arrivera numero seta pelle lana cotone
         mostrami mostrare aiuto aiutare ho hai è che non in spedite sei
-        qual marca produce produttore materiale tessuto novità arrivi lavare peso dimensioni garanzia ultimi""",
+        qual marca produce produttore materiale tessuto novità arrivi lavare peso dimensioni garanzia ultimi
+        quanti quante restano rimasti rimaste rimane ancora vi ci di chi""",
 }
 #: Letters that only some of the languages use, with the share each gets.
 _LETTERS: dict[str, tuple[str, ...]] = {

@@ -112,6 +112,7 @@ anche=also, piu=more, meno=less, molto=very, qualcosa=anything, qualche=any, tut
 prezzo=price, prezzi=prices, costa=cost, costano=cost, caro=expensive, cara=expensive, costoso=expensive
 economico=cheap, economica=cheap, saldi=sale, offerta=sale, offerte=sale, sconto=discount, sconti=discount
 disponibile=available, disponibili=available, esaurito=sold out, esaurita=sold out, magazzino=stock
+restano=left, resta=left, rimangono=left, rimane=left, rimasti=left, rimaste=left, vi=you, ci=there
 taglia=size, taglie=sizes, misura=size, colore=colour, colori=colours
 piccola=small, piccolo=small, media=medium, medio=medium, grande=large
 maglietta=tee, t-shirt=tee, tshirt=tee, camicia=shirt, camicie=shirts, camicetta=blouse, top=top
