@@ -27,6 +27,10 @@ KINDS = {
     "Shoes": ["Sneakers", "Boots", "Loafers"], "Bags": ["Tote Bag", "Backpack", "Crossbody Bag"],
 }
 TAGS = ["men", "women", "unisex", "new", "sale", "bestseller", "organic"]
+#: Makers, one per product by its position (no draw from the seeded generator, so the rest of the
+#: catalog is the same as before makers varied): "who makes X", "anything from Northwind".
+VENDORS = ["Bench Co", "Northwind", "Fjord & Pine", "Atelier Rosa", "Kestrel Outdoor", "Lumen Knits",
+           "Harbour Supply", "Okapi Studio"]
 
 
 def write_catalog(path: Path, products: int, *, seed: int = 1) -> Path:
@@ -49,7 +53,7 @@ def write_catalog(path: Path, products: int, *, seed: int = 1) -> Path:
             for i, (colour, size) in enumerate(combos):
                 first = i == 0
                 out.writerow([
-                    handle, title if first else "", body if first else "", "Bench Co" if first else "",
+                    handle, title if first else "", body if first else "", VENDORS[n % len(VENDORS)] if first else "",
                     category if first else "", tags if first else "", "true" if first else "",
                     "Color" if first else "", colour, ("Size" if first and size else ""), size,
                     f"SKU-{n}-{i}", "shopify", rng.choice([0, 0, 1, 3, 8, 20]), "deny",
