@@ -155,7 +155,9 @@ def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int,
     if len(terms) > 1:
         tiers.append((terms, False, False))
     order = "price_asc" if ranking.order == "best_value" else ranking.order
-    want = pool if not options else max(pool, _STEP)
+    # With option values most matches may be turned down: read ten times as many as wanted (each
+    # deeper read runs the tiers again; the checks cost far less).
+    want = pool if not options else min(MATCH_POOL, max(10 * pool, _STEP))
     kept: list[int] = []
     checked = 0
     while True:
