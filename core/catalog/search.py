@@ -105,6 +105,20 @@ PROBE_MORE = 5000
 
 
 @dataclass(frozen=True)
+class Known:
+    """What a caller already knows of a query's matches, from its own index of the shop's titles (the
+    assistant's vocabulary): :func:`search_products` then asks the database less.
+
+    Only ever a lower bound and a ranking aid, never a fact shown to a shopper: a vocabulary a sync
+    behind at worst ranks the matches by tier where it could have ranked them all."""
+
+    #: More than :data:`RANK_ALL` products match (one of the terms is in that many titles).
+    many: bool
+    #: The terms one title has together, in the query's order (see :meth:`SearchBackend.together`).
+    together: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """A matching product or document id; ``score`` is higher for better matches."""
 
@@ -845,7 +859,13 @@ def unindex_products(session: Session, product_ids: Iterable[int]) -> None:
 
 
 def search_products(
-    session: Session, shop_id: int, query: str, *, limit: int = 10, in_stock_only: bool = False
+    session: Session,
+    shop_id: int,
+    query: str,
+    *,
+    limit: int = 10,
+    in_stock_only: bool = False,
+    known: Known | None = None,
 ) -> list[SearchHit]:
     """The shop's published products matching any query term, best first.
 
@@ -858,13 +878,19 @@ def search_products(
     query's order (see :meth:`SearchBackend.together`): a synonym the engine appended or a
     word no title has does not empty it. Each tier stops at ``limit`` rows,
     so the cost follows the index's posting lists of these terms, never a
-    pass over the catalog.
+    pass over the catalog. ``known``: what the caller knows already; when it
+    says there are many matches, the database is not asked to count them
+    (counting reads every posting list of the terms: 5-8 ms in PostgreSQL at
+    100,000 products for a product name and its synonyms).
     """
     terms = parse_query(query)
     if not terms or limit <= 0:
         return []
     backend = backend_for(session)
-    count, kept = backend.survey(session, shop_id, terms, RANK_ALL + 1)
+    if known is not None and known.many:
+        count, kept = RANK_ALL + 1, [t for t in known.together if t in terms]
+    else:
+        count, kept = backend.survey(session, shop_id, terms, RANK_ALL + 1)
     if count <= RANK_ALL:
         return backend.search(session, "product", shop_id, terms, limit, in_stock_only)
     together = (kept or terms) if len(terms) > 1 else terms

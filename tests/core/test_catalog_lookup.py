@@ -167,6 +167,27 @@ def test_a_word_the_catalog_never_uses_does_not_empty_the_every_word_tier(sessio
     assert [h.id for h in search_products(session, shop.id, "blue shirt zzyzxq", limit=3)] == plain
 
 
+def test_what_the_vocabulary_knows_saves_the_count_and_finds_the_same(session: Session, shop: Shop,
+                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The assistant's vocabulary says a term is in more titles than are ranked in full, and which
+    terms one title has together: the search skips its count and ranks by the same tiers."""
+    from core.assistant.builtin.vocabulary import vocabulary
+
+    monkeypatch.setattr(search, "RANK_ALL", 2)
+    monkeypatch.setattr("core.assistant.builtin.vocabulary.RANK_ALL", 2)
+    backend = search.backend_for(session)
+    vocab = vocabulary(session, shop, fresh=True)
+    for query in ("blue shirt", "shirt", "blue shirt zzyzxq", "jacket top dress"):
+        terms = search.parse_query(query)
+        known = vocab.search_known(terms)
+        assert known.many, query  # "shirt" is in more than two titles
+        assert list(known.together) == (backend.together(session, shop.id, terms) if len(terms) > 1 else terms)
+        assert search_products(session, shop.id, query, limit=5, known=known) == search_products(
+            session, shop.id, query, limit=5)
+    assert not vocab.search_known(["zzyzxq"]).many and vocab.search_known(["zzyzxq"]).together == ()
+    assert not vocab.search_known(["ocean"]).many  # in one title: the search counts and ranks them all
+
+
 def test_the_tiers_keep_the_shop_published_and_stock_filters(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "RANK_ALL", 2)
     for p in _published(session, shop)[:5]:

@@ -16,6 +16,7 @@ from core.assistant.builtin.templates import QUICK, Templates
 from core.assistant.builtin.text import stem, tokens
 from core.assistant.builtin.vocabulary import COLOURS, SYNONYMS
 from core.catalog import ranking, shelf
+from core.catalog.search import parse_query
 from core.db import Product
 
 SEARCH_LIMIT = 10
@@ -101,8 +102,9 @@ def _price_words(words: str, t: Templates) -> str:
 def search(d: Dialogue, q: Query) -> Answer:
     tools = d.tools
     sort = q.sort if q.sort in ranking.SORTS else None
+    query = " ".join(_expand(q.terms))
     cards = tools.search_products(
-        " ".join(_expand(q.terms)),
+        query,
         min_price=q.min_price,
         max_price=q.max_price,
         category=q.category,
@@ -111,6 +113,7 @@ def search(d: Dialogue, q: Query) -> Answer:
         limit=SEARCH_LIMIT,
         sort=sort,
         vendor=q.vendor,
+        known=d.vocab.search_known(parse_query(query)),
     )
     terms, filters = list(q.terms), q.filters(d.t)
     if not cards and q.options:

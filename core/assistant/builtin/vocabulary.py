@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from core.assistant.builtin.text import NOISE, stem, tokens
 from core.catalog import shelf
 from core.catalog import version as catalog_version
+from core.catalog.search import RANK_ALL, Known
 from core.db import Database, Product, Shop
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,8 @@ class Vocabulary:
     types: dict[str, str] = field(default_factory=dict)
     #: audience tag present in the catalog ("women") -> the catalog's spelling
     audiences: dict[str, str] = field(default_factory=dict)
+    #: the shop's vendors (makers, brands), lowercased as the vendor filter compares them
+    vendors: set[str] = field(default_factory=set)
     #: every stem of titles, tags and types (for fuzzy spelling fixes)
     known: set[str] = field(default_factory=set)
     _words: list[str] = field(default_factory=list)
@@ -241,6 +244,24 @@ class Vocabulary:
         if len(words) - len(missing) >= 2 and all(w in COLOURS for w in missing) and scores[best] >= 1.5 * second:
             return Mention(best, ranked[:5], words)
         return Mention(None, ranked[:5], words)
+
+    def search_known(self, terms: list[str]) -> Known:
+        """What the titles say of a search for ``terms`` (the search's own terms, see
+        :func:`core.catalog.search.parse_query`): whether more products match than the search ranks in
+        full, and the terms one title has together, in order (as
+        :meth:`core.catalog.search.SearchBackend.together` would find them in the database)."""
+        many = any(len(self.word_products.get(t, ())) > RANK_ALL for t in terms)
+        together: list[str] = []
+        having: set[int] | None = None
+        for term in terms:
+            products = self.word_products.get(term)
+            if not products:
+                continue
+            both = products if having is None else having & products
+            if both:
+                together.append(term)
+                having = both
+        return Known(many, tuple(together))
 
     def _having_all(self, words: list[str], limit: int) -> list[int]:
         """Up to ``limit`` products whose title has every one of ``words``, shortest titles first (then by id).
@@ -451,6 +472,7 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
             cast(Product.tags, Text),
             Product.product_type,
             cast(Product.options, Text),
+            Product.vendor,
         )
     )
     decoded: dict[str | None, Any] = {None: []}
@@ -459,7 +481,9 @@ def _build(session: Session, shop_id: int) -> Vocabulary:
     seen_values: set[str] = set()
     #: title -> its words; titles repeat across variants of a line ("Slim Cotton Shirt"), read each once
     title_words: dict[str, frozenset[str]] = {}
-    for pid, title, raw_tags, product_type, raw_options in rows:
+    for pid, title, raw_tags, product_type, raw_options, vendor in rows:
+        if vendor:
+            vocab.vendors.add(vendor.strip().lower())
         for raw in (raw_tags, raw_options):
             if raw not in decoded:
                 decoded[raw] = json.loads(raw)

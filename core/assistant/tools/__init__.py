@@ -13,6 +13,7 @@ from core.assistant import after_hours
 from core.assistant.tools import catalog, knowledge, orders
 from core.assistant.tools.facts import ATTRIBUTES
 from core.catalog import ranking
+from core.catalog.search import Known
 from core.db import Shop
 
 __all__ = ["Tools", "TOOL_SPECS"]
@@ -61,6 +62,7 @@ class Tools:
         limit: int = 5,
         sort: str | None = None,
         vendor: str | None = None,
+        known: Known | None = None,
     ) -> list[dict[str, Any]]:
         args = {
             "query": query,
@@ -88,6 +90,7 @@ class Tools:
             limit=max(1, min(limit, 10)),
             sort=sort,
             vendor=vendor or None,
+            known=known,
         )
         return self._record("search_products", args, cards)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.assistant.tools.facts import StockPolicy, attributes_asked, facts, facts_about, question_words
 from core.catalog import lookup, ranking, shelf
+from core.catalog.search import Known
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -155,9 +156,11 @@ def search(
     limit: int,
     sort: str | None = None,
     vendor: str | None = None,
+    known: Known | None = None,
 ) -> list[dict[str, Any]]:
     """Cards of the products matching ``query`` and the filters: best match first, or in ``sort`` order
-    (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given."""
+    (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given. ``known``: what
+    the caller knows of the matches (see :class:`core.catalog.search.Known`)."""
     if sort or vendor:
         # The ranking narrows by price, option values and stock itself: a card a candidate (a category
         # is checked here, on a deeper pool). Asking for fewer lets the ranking stop sooner.
@@ -176,7 +179,7 @@ def search(
             limit=BROWSE if category else limit,
         )
         return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
-    hits = fts_search(session, shop.id, query, limit=CANDIDATES) if query.strip() else []
+    hits = fts_search(session, shop.id, query, limit=CANDIDATES, known=known) if query.strip() else []
     if hits:
         candidates = [h.id for h in hits]
     elif query.strip() and not (min_price or max_price or category or options):
