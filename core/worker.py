@@ -76,6 +76,19 @@ class MeasuredWorker(SimpleWorker):
         return ok
 
 
+def _warm() -> None:
+    """The vocabularies of recently active shops, built beside the first jobs (see
+    :func:`core.assistant.builtin.vocabulary.warm_recent`)."""
+    from core.assistant.builtin.vocabulary import warm_recent
+
+    try:
+        started = time.perf_counter()
+        shops = warm_recent(worker_services().db)
+        log.debug("warmed %d shops' vocabularies in %.1f s", len(shops), time.perf_counter() - started)
+    except Exception:  # the first question of each shop builds its own instead
+        log.exception("could not warm the vocabularies")
+
+
 def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False) -> bool:
     connection = redis_client.worker_client(redis_url)
     stop = threading.Event()
@@ -83,6 +96,7 @@ def run(redis_url: str, queues: tuple[str, ...] = QUEUES, *, burst: bool = False
         from core.assistant import sweeper
 
         sweeper.start(worker_services(), redis_client.client(redis_url), stop)
+        threading.Thread(target=_warm, name="vocabulary-warm", daemon=True).start()
     logging.getLogger("rq.worker").setLevel(logging.INFO)
     logging.getLogger("rq.worker").addFilter(_expected_stop)
     delay = 0.5

@@ -59,3 +59,33 @@ def test_a_large_catalog_keeps_answering_while_its_vocabulary_is_rebuilt(db: Dat
         time.sleep(0.02)
     rebuilt = _vocab(db, shop)
     assert rebuilt is not first and "cape" in rebuilt.word_products
+
+
+def test_a_starting_worker_warms_the_recently_active_shops(
+    db: Database, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An assistant worker builds the vocabularies of the shops whose shoppers wrote lately, most recent
+    first, so its first answer to each does not wait for one; a quiet shop is left alone."""
+    from datetime import timedelta
+
+    from core.db import Conversation, Visitor
+    from core.db.models import utcnow
+    from core.shops import create_shop
+
+    other = create_shop(db, "Quiet", "csv", {"demo": True, "storefront_url": "http://quiet.test"})
+    with db.session() as session:
+        for n, (shop_id, age) in enumerate([(shop.id, timedelta(hours=1)), (other.id, timedelta(days=30))]):
+            session.add(Visitor(id=f"warm-{n}", shop_id=shop_id))
+            session.flush()
+            session.add(Conversation(shop_id=shop_id, visitor_id=f"warm-{n}", updated_at=utcnow() - age))
+    vocabulary_module._cache.clear()
+    built: list[int] = []
+    build = vocabulary_module._build
+    monkeypatch.setattr(
+        vocabulary_module, "_build", lambda session, shop_id: built.append(shop_id) or build(session, shop_id)
+    )
+    assert vocabulary_module.warm_recent(db) == [shop.id]
+    assert built == [shop.id]
+    _vocab(db, shop)  # the first question finds it built
+    assert built == [shop.id]
+    assert vocabulary_module.warm_recent(db, limit=0) == []

@@ -17,18 +17,20 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import combinations
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Engine, Text, cast
+from sqlalchemy import Engine, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
 from core.catalog import shelf
 from core.catalog import version as catalog_version
 from core.catalog.search import RANK_ALL, Known
-from core.db import Database, Product, Shop
+from core.db import Conversation, Database, Product, Shop
+from core.db.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -459,6 +461,42 @@ def warm(db: Database, shop_id: int) -> None:
                 vocabulary(session, shop, fresh=True)
     except Exception:  # the sync itself succeeded; the next question builds it instead
         log.exception("could not build the vocabulary of shop %s after its sync", shop_id)
+
+
+#: Shops whose shoppers wrote within this many days are warmed when an assistant worker starts.
+RECENT_DAYS = 7
+
+
+def warm_recent(db: Database, limit: int = CACHE_SIZE) -> list[int]:
+    """Build the vocabularies of the shops whose conversations moved most recently (at most ``limit``,
+    those of the last :data:`RECENT_DAYS` days), most recent first; returns their ids.
+
+    An assistant worker calls this as it starts (``core.worker``): each worker process keeps its own
+    vocabularies, and building one reads every product of the shop (about a second at 100,000
+    products), which would otherwise land on the first shopper that process answers, after every
+    restart and on every worker but the one that ran the shop's last sync.
+    """
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    with db.session() as session:
+        latest = func.max(Conversation.updated_at)
+        shop_ids = list(
+            session.scalars(
+                select(Conversation.shop_id)
+                .where(Conversation.updated_at >= since)
+                .group_by(Conversation.shop_id)
+                .order_by(latest.desc(), Conversation.shop_id)
+                .limit(limit)
+            )
+        )
+    for shop_id in shop_ids:
+        try:
+            with db.session() as session:
+                shop = session.get(Shop, shop_id)
+                if shop is not None:
+                    vocabulary(session, shop)
+        except Exception:  # the shop's first question builds it instead
+            log.exception("could not warm the vocabulary of shop %s", shop_id)
+    return shop_ids
 
 
 def _build(session: Session, shop_id: int) -> Vocabulary:
