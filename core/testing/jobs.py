@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
 from core import jobs
 from core.services import Services
+from core.worker import MeasuredWorker
 
 
 @contextmanager
@@ -33,7 +33,9 @@ def run_queued_jobs(svc: Services, queues: tuple[str, ...] = jobs.QUEUES) -> lis
     connection = svc.redis
     queue_objs = [jobs.queue(name, connection) for name in queues]
     with jobs_use(svc):
-        SimpleWorker(queue_objs, connection=connection, serializer=jobs.JSONSerializer).work(
+        # The production worker class: RQ's own waits up to 60 s at the end of a burst for its
+        # command listener (see MeasuredWorker.PUBSUB_WAIT), which cost CI a minute per unlucky test.
+        MeasuredWorker(queue_objs, connection=connection, serializer=jobs.JSONSerializer).work(
             burst=True, logging_level="WARNING"
         )
     return [job_id for q in queue_objs for job_id in FailedJobRegistry(queue=q).get_job_ids()]

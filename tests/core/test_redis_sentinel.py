@@ -10,7 +10,6 @@ import time
 
 import pytest
 import redis as redis_lib
-from rq import SimpleWorker
 
 from core import redis_client
 from core.chat.bus import Bus
@@ -18,6 +17,7 @@ from core.errors import ConfigError
 from core.jobs import DEFAULT, JSONSerializer, queue
 from core.settings import load_settings
 from core.testing.cluster import RedisSentinel, RedisServer
+from core.worker import MeasuredWorker
 
 
 def test_sentinels_setting_names_them_in_the_redis_url(tmp_path):
@@ -100,7 +100,7 @@ def test_clients_follow_a_failover_without_a_restart(redis_ha):
     # The same worker connection, made before the failover, works the queue after it.
     q = queue(DEFAULT, _until(lambda: web))
     job = _until(lambda: q.enqueue("core.testing.cluster.free_port"))
-    worker = SimpleWorker([queue(DEFAULT, worker_conn)], connection=worker_conn, serializer=JSONSerializer)
+    worker = MeasuredWorker([queue(DEFAULT, worker_conn)], connection=worker_conn, serializer=JSONSerializer)
     assert _until(lambda: worker.work(burst=True, logging_level="WARNING"))
     job.refresh()
     assert job.get_status() == "finished" and isinstance(job.return_value(), int)

@@ -163,11 +163,11 @@ def test_one_shop_runs_one_sync_at_a_time_and_loses_none(
 
 
 def test_a_shops_webhooks_run_one_at_a_time_and_none_is_lost(settings: Settings, db: Database, redis) -> None:  # type: ignore[no-untyped-def]
-    from rq import SimpleWorker
     from rq.rate_limit import RateLimitRegistry
 
     from core.services import Services
     from core.testing.jobs import jobs_use
+    from core.worker import MeasuredWorker
 
     event = {"topic": "orders/create", "delivery_id": "d", "payload": {}, "shop_ref": None}
     busy = [jobs.enqueue_webhook(redis, pk, event, 7) for pk in (101, 102, 103)]
@@ -178,7 +178,7 @@ def test_a_shops_webhooks_run_one_at_a_time_and_none_is_lost(settings: Settings,
     assert set(waiting.get_rate_limited_job_ids()) == {busy[1].id, busy[2].id}
 
     svc = Services(settings)
-    worker = SimpleWorker([default], connection=redis, serializer=jobs.JSONSerializer)
+    worker = MeasuredWorker([default], connection=redis, serializer=jobs.JSONSerializer)
     try:
         with jobs_use(svc):
             worker.work(burst=True, logging_level="WARNING")
