@@ -20,6 +20,7 @@ catalog comes first as the baseline.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -76,6 +77,8 @@ def measure(db: Database, shop_id: int, sets: dict[str, dict[str, list[str]]], r
             ) -> tuple[Times, Times, float]:
     """(wall times, CPU times of this thread) per (set, intent), ms, of ``rounds`` rounds after an
     uncounted first one; and the first round's p99 (ms, wall clock)."""
+    gc.collect()
+    gc.freeze()  # what an assistant worker does once its vocabularies are warm (core/worker.py)
     engine = BuiltinEngine()
     cold: Times = {(s, i): [] for s, intents in sets.items() for i in intents}
     _round(db, shop_id, sets, engine, cold, {k: [] for k in cold})
