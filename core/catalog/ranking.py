@@ -44,7 +44,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.catalog import shelf
-from core.catalog.search import backend_for, parse_query
+from core.catalog.search import Known, backend_for, parse_query
 from core.db import Product, Variant
 
 SORTS = ("price_desc", "price_asc", "newest", "best_value")
@@ -75,6 +75,8 @@ class Ranking:
     #: Option values one variant must have together (case-insensitive), e.g. ``["Blue", "M"]``.
     options: Sequence[str] = field(default_factory=tuple)
     in_stock_only: bool = False
+    #: What the caller knows of the words' matches (the terms one title has together: not asked again).
+    known: Known | None = None
 
 
 def _order(sort: str) -> list[Any]:
@@ -83,7 +85,7 @@ def _order(sort: str) -> list[Any]:
     if sort == "price_desc":
         return [Product.price_max.desc(), Product.id.desc()]
     if sort == "newest":
-        return [Product.id.desc()]
+        return [Product.shop_id.desc(), Product.id.desc()]  # the index (shop_id, id); see _ranked_shop
     return [Product.price_min, Product.id]
 
 
@@ -120,6 +122,11 @@ def ranked(session: Session, shop_id: int, ranking: Ranking, limit: int = 10) ->
 def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
     """Any of the shop's products, in the order of an index."""
     stmt = shelf.products(shop_id, Product.id)
+    if ranking.order == "newest":
+        # The shop as a range too: with only ``shop_id = x`` PostgreSQL takes the order from the primary
+        # key and walked it backwards through every newer shop's products (26 ms for a 10,000-product
+        # shop beside a newer one of 100,000; 0.1 ms on the index (shop_id, id)).
+        stmt = stmt.where(Product.shop_id.between(shop_id, shop_id))
     if ranking.vendor:
         stmt = stmt.where(func.lower(Product.vendor) == ranking.vendor.strip().lower())
     if ranking.in_stock_only:
@@ -150,7 +157,12 @@ def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int,
     if not terms:
         return []
     backend = backend_for(session)
-    together = (backend.together(session, shop_id, terms) or terms) if len(terms) > 1 else terms
+    if len(terms) < 2:
+        together = terms
+    elif ranking.known is not None:
+        together = [t for t in ranking.known.together if t in terms] or terms
+    else:
+        together = backend.together(session, shop_id, terms) or terms
     tiers = [(together, True, True), (together, True, False)]  # (words, every, in the title)
     if len(terms) > 1:
         tiers.append((terms, False, False))

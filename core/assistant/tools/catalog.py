@@ -175,6 +175,7 @@ def search(
                 min_price=None if min_price is None else Decimal(str(min_price)),
                 max_price=None if max_price is None else Decimal(str(max_price)),
                 options=tuple(options),
+                known=known,
             ),
             limit=BROWSE if category else limit,
         )
