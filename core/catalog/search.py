@@ -647,8 +647,11 @@ class PostgresBackend:
         finds every match of the shop and sorts them; by then the words are rare among the shop's
         first rows in the order. The branch is gated by a one-time filter on the probe's count.
         """
+        # As in :meth:`_newest`, a probe that read every product of the shop found every match.
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
+            "rows AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM products t "
+            "WHERE t.shop_id = :shop_id LIMIT :probe + 1) x), "
             "probe AS MATERIALIZED (SELECT t.id, t.price_min, t.price_max FROM (SELECT t.id, t.price_min, "
             f"t.price_max FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes {checks} "
             f"ORDER BY {ORDERS[order]} LIMIT :probe) t WHERE (SELECT s.{column} @@ (SELECT query FROM q) "
@@ -656,9 +659,11 @@ class PostgresBackend:
             "g AS MATERIALIZED (SELECT s.product_id AS id FROM product_search s "
             f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ (SELECT query FROM q)) "
             "SELECT id, price_min, price_max FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
+            "OR (SELECT n FROM rows) <= :probe "
             "UNION ALL SELECT id, price_min, price_max FROM (SELECT t.id, t.price_min, t.price_max "
             f"FROM g JOIN products t ON t.id = g.id WHERE t.shop_id = :shop_id AND t.published = :yes {checks} "
-            f"ORDER BY {ORDERS[order]} LIMIT :limit) t WHERE (SELECT count(*) FROM probe) < :limit"
+            f"ORDER BY {ORDERS[order]} LIMIT :limit) t WHERE (SELECT count(*) FROM probe) < :limit "
+            "AND (SELECT n FROM rows) > :probe"
         )
         with _index_scans(session):
             rows = session.execute(
@@ -758,19 +763,27 @@ class PostgresBackend:
                 + " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit)"
             )
 
+        # ``rows``: the shop's rows, counted no further than one past the second step (read only when
+        # the first step falls short). A step that read every row of the shop found every match:
+        # a small shop beside large ones never reaches the GIN branch, which reads every shop's matches
+        # (40-85 ms for a 20-product shop in a database of 110,000 products).
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
+            "rows AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
+            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT :more + 1) x), "
             "probe AS MATERIALIZED " + probe(":probe") + ", "
             "more AS MATERIALIZED " + probe(":more") + " "
-            "SELECT id FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
+            "SELECT id FROM probe WHERE (SELECT count(*) FROM probe) >= :limit OR (SELECT n FROM rows) <= :probe "
             "UNION ALL SELECT id FROM more WHERE (SELECT count(*) FROM probe) < :limit "
-            "AND (SELECT count(*) FROM more) >= :limit "
+            "AND (SELECT n FROM rows) > :probe "
+            "AND ((SELECT count(*) FROM more) >= :limit OR (SELECT n FROM rows) <= :more) "
             "UNION ALL SELECT id FROM (SELECT r.id FROM (SELECT s.product_id AS id FROM product_search s "
             "WHERE s.shop_id + 0 = :shop_id AND s." + column + " @@ (SELECT query FROM q) "
             "ORDER BY s.product_id DESC OFFSET 0) r WHERE (SELECT t.shop_id = :shop_id AND t.published = :yes "
             + checks
             + " FROM products t WHERE t.id = r.id) LIMIT :limit) g "
-            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT count(*) FROM more) < :limit"
+            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT n FROM rows) > :more "
+            "AND (SELECT count(*) FROM more) < :limit"
         )
         with _index_scans(session):
             found = list(

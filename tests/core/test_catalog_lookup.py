@@ -73,6 +73,58 @@ def test_sqlite_finds_products_by_id_through_the_primary_key(session: Session, s
         assert "SEARCH products USING INTEGER PRIMARY KEY" in plan, plan
 
 
+def _gin_scans(session: Session, run) -> list[int]:  # type: ignore[no-untyped-def]
+    """Loops of every GIN (bitmap index) scan in the plans of the search statements ``run`` makes."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "to_tsquery" in statement and not statement.startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    loops: list[int] = []
+
+    def walk(node: dict) -> None:  # type: ignore[type-arg]
+        if node.get("Node Type") == "Bitmap Index Scan" and node.get("Index Name") in search._GIN_INDEXES:
+            loops.append(int(node.get("Actual Loops", 0)))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    for statement, parameters in statements:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+        walk(cursor.fetchone()[0][0]["Plan"])
+    return loops
+
+
+@pytest.mark.parametrize("kind", ["newest", "price_desc"])
+def test_a_small_shop_never_reads_the_whole_index(session: Session, shop: Shop, monkeypatch, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: when the first step read every row of the shop, the GIN branch (every shop's matches)
+    never runs; with steps smaller than the shop it does, and finds the same."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    backend = search.backend_for(session)
+
+    def ask() -> list[int]:
+        return backend.matching(session, shop.id, ["shirt"], 50, False, every=True, order=kind)
+
+    small: list[int] = []
+    scans = _gin_scans(session, lambda: small.extend(ask()))
+    assert all(n == 0 for n in scans), scans
+    monkeypatch.setattr(search, "PROBE_ROWS", 1)
+    monkeypatch.setattr(search, "PROBE_MORE", 2)
+    large: list[int] = []
+    assert any(n > 0 for n in _gin_scans(session, lambda: large.extend(ask())))
+    assert small == large and small
+
+
 # -- the tiered search of large catalogs ---------------------------------------------
 
 
