@@ -151,8 +151,8 @@ def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, op
 
 def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
     """The products matching the ranking's words, tier by tier, each tier in the order; with option
-    values, ``pool`` of them with a variant in them, read deeper in the matches while too few are (up to
-    :data:`MATCH_POOL`)."""
+    values, those with a variant in them (checked by the database, confirmed here), read deeper while
+    too few are confirmed (up to :data:`MATCH_POOL`)."""
     terms = parse_query(ranking.query)
     if not terms:
         return []
@@ -167,9 +167,9 @@ def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int,
     if len(terms) > 1:
         tiers.append((terms, False, False))
     order = "price_asc" if ranking.order == "best_value" else ranking.order
-    # With option values most matches may be turned down: read ten times as many as wanted (each
-    # deeper read runs the tiers again; the checks cost far less).
-    want = pool if not options else min(MATCH_POOL, max(10 * pool, _STEP))
+    # Option values are checked by the database with the matches; the variants read here confirm them
+    # as the rest of the engine compares them (case-folded, spaces collapsed).
+    want = pool
     kept: list[int] = []
     checked = 0
     while True:
@@ -188,6 +188,7 @@ def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int,
                 vendor=ranking.vendor,
                 min_price=ranking.min_price,
                 max_price=ranking.max_price,
+                options=options,
             ):
                 if pid not in seen:
                     seen.add(pid)

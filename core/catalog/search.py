@@ -16,6 +16,7 @@ owns the transaction.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,15 +60,50 @@ ORDERS = {
 }
 
 
-def _product_filters(vendor: str | None, min_price: Decimal | None, max_price: Decimal | None) -> str:
-    """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound)."""
-    return " ".join(
-        [
-            *(["AND lower(t.vendor) = :vendor"] if vendor is not None else []),
-            *(["AND t.price_max >= :low"] if min_price is not None else []),
-            *(["AND t.price_min <= :high"] if max_price is not None else []),
-        ]
-    )
+def _product_filters(
+    vendor: str | None,
+    min_price: Decimal | None,
+    max_price: Decimal | None,
+    options: Sequence[str] = (),
+    in_stock_only: bool = False,
+    dialect: str = "sqlite",
+) -> str:
+    """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound).
+
+    With ``options``: one variant has every value (compared trimmed and lowercased), and is in stock
+    and in the price bounds when those are asked (see :func:`_options`)."""
+    conditions = [
+        *(["AND lower(t.vendor) = :vendor"] if vendor is not None else []),
+        *(["AND t.price_max >= :low"] if min_price is not None else []),
+        *(["AND t.price_min <= :high"] if max_price is not None else []),
+    ]
+    if options:
+        values = (
+            "SELECT count(DISTINCT lower(btrim(x))) FROM json_array_elements_text(v.option_values) x "
+            "WHERE lower(btrim(x)) = ANY(CAST(:options AS text[]))"
+            if dialect == "postgresql"
+            else "SELECT count(DISTINCT lower(trim(j.value))) FROM json_each(v.option_values) j "
+            "WHERE lower(trim(j.value)) IN (SELECT value FROM json_each(:options))"
+        )
+        conditions.append(
+            "AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = t.id "
+            + ("AND v.available = :yes " if in_stock_only else "")
+            + ("AND v.price >= :low " if min_price is not None else "")
+            + ("AND v.price <= :high " if max_price is not None else "")
+            + f"AND ({values}) = :option_count)"
+        )
+    return " ".join(conditions)
+
+
+def _options(options: Sequence[str], dialect: str) -> dict[str, Any]:
+    """The bound values of :func:`_product_filters`' option condition: each value trimmed and lowercased
+    (SQLite's ``lower`` folds ASCII letters only: a value spelt with other capitals than asked is
+    missed there), as an array (PostgreSQL) or a JSON array (SQLite)."""
+    wanted = sorted({str(o).strip().lower() for o in options if str(o).strip()})
+    return {
+        "options": wanted if dialect == "postgresql" else json.dumps(wanted),
+        "option_count": len(wanted),
+    }
 
 
 def _prefix(term: str) -> bool:
@@ -325,6 +361,7 @@ class SearchBackend(Protocol):
         min_price: Decimal | None = None,
         max_price: Decimal | None = None,
         prefix: bool = True,
+        options: Sequence[str] = (),
     ) -> list[int]:
         """The shop's published products matching any term (``every``: all terms), in the title only when
         ``title``, in ``order`` (see :data:`ORDERS`), never ranked by relevance. ``newest`` is read in the index's
@@ -333,7 +370,8 @@ class SearchBackend(Protocol):
         of them were among those. ``vendor``: this vendor (compared
         case-insensitively); ``min_price`` / ``max_price``: a price range that reaches the bound (``price_max >= min``,
         ``price_min <= max``). ``prefix``: terms match as prefixes (else as whole words, which an index
-        answers from one posting list each)."""
+        answers from one posting list each). ``options``: one variant has all these option values (and
+        is in stock, in the price bounds, when asked)."""
         ...
 
 
@@ -430,9 +468,10 @@ class SqliteBackend:
         min_price: Decimal | None = None,
         max_price: Decimal | None = None,
         prefix: bool = True,
+        options: Sequence[str] = (),
     ) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
-        checks = f"{stock} {_product_filters(vendor, min_price, max_price)}"
+        checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only)}"
         params = {
             "match": self._match(terms, every, title, prefix),
             "shop_id": shop_id,
@@ -440,6 +479,7 @@ class SqliteBackend:
             "limit": limit,
             "vendor": _vendor(vendor),
             **_bounds(min_price, max_price),
+            **_options(options, "sqlite"),
         }
         if order != "newest":
             return self._priced(session, ORDERS[order], checks, params)
@@ -458,34 +498,54 @@ class SqliteBackend:
     @staticmethod
     def _priced(session: Session, order: str, checks: str, params: dict[str, Any]) -> list[int]:
         # First the shop's first PROBE_ROWS products in the order (its price index), each tested
-        # against the matches (the MATCH is read once, into a list): when ``limit`` pass, they are
-        # the first ``limit`` (every row before them was tested). Else the words are rare among
-        # them: every match is joined to its product row and sorted (CROSS JOIN keeps the FTS
-        # cursor outside; the other way round SQLite ran the MATCH once per product, 1.8 s at
-        # 100,000 products for a word that matches nothing).
+        # against the matches (the MATCH is read once, into a list) and the filters: when ``limit``
+        # pass, they are the first ``limit`` (every row before them was tested), and when the shop has
+        # no more rows than that, every match was tested. Else every match is joined to its product
+        # row and sorted (CROSS JOIN keeps the FTS cursor outside; the other way round SQLite ran the
+        # MATCH once per product, 1.8 s at 100,000 products for a word that matches nothing), and the
+        # filters are tested in that order.
         first = list(
             session.scalars(
                 text(
-                    "SELECT t.id FROM (SELECT t.id, t.price_min, t.price_max FROM products t "
-                    f"WHERE t.shop_id = :shop_id AND t.published = :yes {checks} ORDER BY {order} LIMIT :probe) t "
-                    "WHERE t.id IN (SELECT rowid FROM product_search WHERE product_search MATCH :match) "
+                    f"SELECT t.id FROM (SELECT {_WALKED} FROM products t "
+                    f"WHERE t.shop_id = :shop_id AND t.published = :yes ORDER BY {order} LIMIT :probe) t "
+                    f"WHERE t.id IN (SELECT rowid FROM product_search WHERE product_search MATCH :match) {checks} "
                     f"ORDER BY {order} LIMIT :limit"
                 ),
                 {**params, "probe": PROBE_ROWS},
             )
         )
-        if len(first) >= params["limit"]:
+        if len(first) >= params["limit"] or _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
             return first
+        # The filters are tested on the sorted matches, first to last, until ``limit`` pass (``LIMIT -1``
+        # keeps SQLite from folding the sort into the outer query, which would test every match first:
+        # an option value's test reads the product's variants).
         return list(
             session.scalars(
                 text(
-                    "SELECT t.id FROM product_search CROSS JOIN products t ON t.id = product_search.rowid "
-                    f"WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes {checks} "
-                    f"ORDER BY {order} LIMIT :limit"
+                    f"SELECT t.id FROM (SELECT {_WALKED} FROM product_search "
+                    "CROSS JOIN products t ON t.id = product_search.rowid "
+                    "WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes "
+                    f"ORDER BY {order} LIMIT -1) t WHERE 1 {checks} LIMIT :limit"
                 ),
                 params,
             )
         )
+
+
+#: The columns of a product a price-ordered probe reads (those :func:`_product_filters` tests).
+_WALKED = "t.id, t.price_min, t.price_max, t.vendor, t.available"
+
+
+def _shop_rows(session: Session, shop_id: int) -> int:
+    """The shop's products, counted no further than one past :data:`PROBE_ROWS`."""
+    return int(
+        session.scalar(
+            text("SELECT count(*) FROM (SELECT 1 FROM products WHERE shop_id = :shop_id LIMIT :upto) x"),
+            {"shop_id": shop_id, "upto": PROBE_ROWS + 1},
+        )
+        or 0
+    )
 
 
 @contextmanager
@@ -617,12 +677,13 @@ class PostgresBackend:
         min_price: Decimal | None = None,
         max_price: Decimal | None = None,
         prefix: bool = True,
+        options: Sequence[str] = (),
     ) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
-        checks = f"{stock} {_product_filters(vendor, min_price, max_price)}"
+        checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only, 'postgresql')}"
         column = "title_document" if title else "document"
         tsquery = self._tsquery(terms, every, prefix)
-        params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price)}
+        params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price), **_options(options, "postgresql")}
         if order == "newest":
             return self._newest(session, shop_id, column, tsquery, limit, checks, params)
         return self._priced(session, shop_id, column, tsquery, limit, order, checks, params)
@@ -652,18 +713,19 @@ class PostgresBackend:
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
             "rows AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM products t "
             "WHERE t.shop_id = :shop_id LIMIT :probe + 1) x), "
-            "probe AS MATERIALIZED (SELECT t.id, t.price_min, t.price_max FROM (SELECT t.id, t.price_min, "
-            f"t.price_max FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes {checks} "
+            f"probe AS MATERIALIZED (SELECT t.id, t.price_min, t.price_max FROM (SELECT {_WALKED} "
+            "FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes "
             f"ORDER BY {ORDERS[order]} LIMIT :probe) t WHERE (SELECT s.{column} @@ (SELECT query FROM q) "
-            f"FROM product_search s WHERE s.product_id = t.id) ORDER BY {ORDERS[order]} LIMIT :limit), "
+            f"FROM product_search s WHERE s.product_id = t.id) {checks} ORDER BY {ORDERS[order]} LIMIT :limit), "
             "g AS MATERIALIZED (SELECT s.product_id AS id FROM product_search s "
             f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ (SELECT query FROM q)) "
             "SELECT id, price_min, price_max FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
             "OR (SELECT n FROM rows) <= :probe "
             "UNION ALL SELECT id, price_min, price_max FROM (SELECT t.id, t.price_min, t.price_max "
-            f"FROM g JOIN products t ON t.id = g.id WHERE t.shop_id = :shop_id AND t.published = :yes {checks} "
-            f"ORDER BY {ORDERS[order]} LIMIT :limit) t WHERE (SELECT count(*) FROM probe) < :limit "
-            "AND (SELECT n FROM rows) > :probe"
+            f"FROM (SELECT {_WALKED} FROM g JOIN products t ON t.id = g.id "
+            f"WHERE t.shop_id = :shop_id AND t.published = :yes ORDER BY {ORDERS[order]} OFFSET 0) t "
+            f"WHERE true {checks} ORDER BY {ORDERS[order]} LIMIT :limit) t "
+            "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT n FROM rows) > :probe"
         )
         with _index_scans(session):
             rows = session.execute(
