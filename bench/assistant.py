@@ -1,7 +1,7 @@
 """Built-in assistant reply latency on generated, seeded catalogs of several sizes.
 
     .venv/bin/python bench/assistant.py [--products 10000,100000] [--questions en,es,fr,de,pt,it]
-                                        [--rounds 3] [--database-url URL]
+                                        [--rounds 3] [--database-url URL] [--keep DIR]
 
 For each size, imports a generated catalog (``bench/catalog.py``, seed 7)
 through the real CSV connector and sync, builds the assistant's vocabulary as
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.catalog import write_catalog  # noqa: E402
+from bench.catalog import VENDORS, write_catalog  # noqa: E402
 from core.assistant.builtin import BuiltinEngine  # noqa: E402
 from core.assistant.builtin.vocabulary import warm  # noqa: E402
 from core.assistant.engine import Turn  # noqa: E402
@@ -137,9 +137,12 @@ def build(folder: Path, products: int | None, database_url: str | None) -> tuple
     settings = load_settings(instance_path=folder, database_url=database_url, secret_key="b" * 40)
     db = Database(settings)
     kept = folder / "kept.json"
+    catalog = f"seed 7, {products} products, makers {len(VENDORS)}"  # what the generator made
     if kept.exists():
         mark = json.loads(kept.read_text(encoding="utf-8"))
-        if mark["database_url"] == database_url:
+        with db.session() as session:
+            there = session.get(Shop, mark.get("shop_id", 0)) is not None
+        if there and mark["database_url"] == database_url and mark.get("catalog") == catalog:
             warm(db, mark["shop_id"])
             return db, mark["shop_id"], "kept from an earlier run (" + mark["note"] + ")"
     upgrade(db.engine)
@@ -156,7 +159,8 @@ def build(folder: Path, products: int | None, database_url: str | None) -> tuple
     warm(db, shop.id)  # as the sync job does after every sync (core.jobs.sync_shop)
     vocab_ms = (time.perf_counter() - started) * 1000
     note = f"import {took:.1f} s, vocabulary {vocab_ms:.0f} ms"
-    kept.write_text(json.dumps({"database_url": database_url, "shop_id": shop.id, "note": note}), encoding="utf-8")
+    kept.write_text(json.dumps({"database_url": database_url, "shop_id": shop.id, "note": note, "catalog": catalog}),
+                    encoding="utf-8")
     return db, shop.id, note
 
 

@@ -22,10 +22,10 @@ product in Python. Sorts:
     engine does not pretend it does.
 
 A vendor filter (``vendor``) compares case-insensitively with the
-product's vendor (maker or brand). Price bounds apply to the product's price
-range (``price_max`` >= min, ``price_min`` <= max) and, with option values, to
-the variant that has them; option values and stock are checked on the
-variants, a step of products at a time.
+product's vendor (maker or brand). Price bounds, option values and stock
+hold for one variant together (the one the shopper would buy), as the
+product cards show them: the database narrows by them, and the variants
+read here confirm them.
 
 :func:`ranked` is the one ranking path: the assistant's tools
 (``core.assistant.tools.catalog.search`` with a ``sort`` or a ``vendor``)
@@ -110,16 +110,21 @@ def ranked(session: Session, shop_id: int, ranking: Ranking, limit: int = 10) ->
         return []
     pool = min(limit * 5, 200) if ranking.order == "best_value" else limit
     options = [o for o in ranking.options if str(o).strip()]
+    # What only a variant can tell: its option values, its price within bounds, its stock.
+    variant_level = bool(options) or ranking.min_price is not None or ranking.max_price is not None
+    variant_level = variant_level or ranking.in_stock_only
     if ranking.query.strip():
-        ids = _ranked_matches(session, shop_id, ranking, pool, options)
+        ids = _ranked_matches(session, shop_id, ranking, pool, options, variant_level)
     else:
-        ids = _ranked_shop(session, shop_id, ranking, pool, options)
+        ids = _ranked_shop(session, shop_id, ranking, pool, options, variant_level)
     if ranking.order == "best_value":
         ids = _per_unit(session, shop_id, ids)
     return ids[:limit]
 
 
-def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
+def _ranked_shop(
+    session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str], variant_level: bool
+) -> list[int]:
     """Any of the shop's products, in the order of an index."""
     stmt = shelf.products(shop_id, Product.id)
     if ranking.order == "newest":
@@ -128,7 +133,7 @@ def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, op
         # shop beside a newer one of 100,000; 0.1 ms on the index (shop_id, id)).
         stmt = stmt.where(Product.shop_id.between(shop_id, shop_id))
     if ranking.vendor:
-        stmt = stmt.where(func.lower(Product.vendor) == ranking.vendor.strip().lower())
+        stmt = stmt.where(func.lower(Product.vendor) == func.lower(ranking.vendor.strip()))
     if ranking.in_stock_only:
         stmt = stmt.where(Product.available.is_(True))
     if ranking.min_price is not None:
@@ -136,7 +141,7 @@ def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, op
     if ranking.max_price is not None:
         stmt = stmt.where(Product.price_min <= ranking.max_price)
     stmt = stmt.order_by(*_order(ranking.order))
-    if not options:
+    if not variant_level:
         return list(session.scalars(stmt.limit(pool)))
     ids: list[int] = []
     offset = 0
@@ -149,10 +154,12 @@ def _ranked_shop(session: Session, shop_id: int, ranking: Ranking, pool: int, op
     return ids[:pool]
 
 
-def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str]) -> list[int]:
-    """The products matching the ranking's words, tier by tier, each tier in the order; with option
-    values, those with a variant in them (checked by the database, confirmed here), read deeper while
-    too few are confirmed (up to :data:`MATCH_POOL`)."""
+def _ranked_matches(
+    session: Session, shop_id: int, ranking: Ranking, pool: int, options: list[str], variant_level: bool
+) -> list[int]:
+    """The products matching the ranking's words, tier by tier, each tier in the order; with what only a
+    variant tells (option values, price bounds, stock), those with such a variant (checked by the
+    database, confirmed here), read deeper while too few are confirmed (up to :data:`MATCH_POOL`)."""
     terms = parse_query(ranking.query)
     if not terms:
         return []
@@ -196,7 +203,7 @@ def _ranked_matches(session: Session, shop_id: int, ranking: Ranking, pool: int,
             if len(found) >= want:
                 break
         found = found[:want]
-        if not options:
+        if not variant_level:
             return found
         # A deeper read starts with the same matches: only the new ones are checked.
         kept += _keep(session, shop_id, ranking, options, found[checked:])
@@ -257,11 +264,15 @@ def vendors_named(session: Session, shop_id: int, phrases: list[str]) -> list[st
     one-vendor catalog) and, in SQLite, whose planner took the ``(shop_id, vendor)`` index for the
     grouping, every product of the shop even when no vendor was named (19 ms at 100,000 products).
     """
-    wanted = sorted({p.strip().lower() for p in phrases if p.strip()})
+    # Lowered by the database on both sides (SQLite's lower() folds ASCII letters only; Python's all).
+    wanted = sorted({p.strip().lower(): p.strip() for p in phrases if p.strip()}.values())
     if not wanted:
         return []
     firsts = [
-        shelf.products(shop_id, Product.vendor).where(func.lower(Product.vendor) == w).limit(1).scalar_subquery()
+        shelf.products(shop_id, Product.vendor)
+        .where(func.lower(Product.vendor) == func.lower(w))
+        .limit(1)
+        .scalar_subquery()
         for w in wanted
     ]
     return sorted({v for v in session.execute(select(*firsts)).one() if v})[:5]

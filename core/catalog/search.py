@@ -70,14 +70,14 @@ def _product_filters(
 ) -> str:
     """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound).
 
-    With ``options``: one variant has every value (compared trimmed and lowercased), and is in stock
-    and in the price bounds when those are asked (see :func:`_options`)."""
+    With ``options`` or a price bound: one variant has every value (compared trimmed and lowercased,
+    see :func:`_options`) and is in the bounds (and in stock, when asked)."""
     conditions = [
         *(["AND lower(t.vendor) = :vendor"] if vendor is not None else []),
         *(["AND t.price_max >= :low"] if min_price is not None else []),
         *(["AND t.price_min <= :high"] if max_price is not None else []),
     ]
-    if options:
+    if options or min_price is not None or max_price is not None:
         values = (
             "SELECT count(DISTINCT lower(btrim(x))) FROM json_array_elements_text(v.option_values) x "
             "WHERE lower(btrim(x)) = ANY(CAST(:options AS text[]))"
@@ -90,7 +90,8 @@ def _product_filters(
             + ("AND v.available = :yes " if in_stock_only else "")
             + ("AND v.price >= :low " if min_price is not None else "")
             + ("AND v.price <= :high " if max_price is not None else "")
-            + f"AND ({values}) = :option_count)"
+            + (f"AND ({values}) = :option_count" if options else "")
+            + ")"
         )
     return " ".join(conditions)
 
@@ -114,8 +115,9 @@ def _prefix(term: str) -> bool:
 
 
 def _vendor(vendor: str | None) -> str | None:
-    """The vendor filter's value: vendors compare case-insensitively (index ``(shop_id, lower(vendor))``)."""
-    return None if vendor is None else vendor.strip().lower()
+    """The vendor filter's value: vendors compare case-insensitively, both sides lowered by the database
+    (index ``(shop_id, lower(vendor))``; SQLite's ``lower`` folds ASCII letters only, Python's all)."""
+    return None if vendor is None else vendor.strip()
 
 
 def _bounds(min_price: Decimal | None, max_price: Decimal | None) -> dict[str, float | None]:
@@ -133,8 +135,9 @@ def _bounds(min_price: Decimal | None, max_price: Decimal | None) -> dict[str, f
 #: ``ts_rank_cd`` reads every match's tsvector. Beyond, :func:`search_products`
 #: takes matches tier by tier, newest first, from the index (see there).
 RANK_ALL = 1000
-#: Rows of the shop, newest first, tested before a "newest matches" search falls back to the GIN index
-#: (PostgreSQL; see ``PostgresBackend._newest``).
+#: Rows of the shop tested first, in the order asked, before a search in that order sorts every match:
+#: newest first (PostgreSQL, ``PostgresBackend._newest``), or by price (both databases, ``_priced``).
+#: When the shop has no more rows than this, they were all tested and nothing else is read.
 PROBE_ROWS = 1000
 #: Rows of the shop, newest first, tested in a second step when fewer than the limit passed in the first.
 PROBE_MORE = 5000
@@ -371,7 +374,7 @@ class SearchBackend(Protocol):
         case-insensitively); ``min_price`` / ``max_price``: a price range that reaches the bound (``price_max >= min``,
         ``price_min <= max``). ``prefix``: terms match as prefixes (else as whole words, which an index
         answers from one posting list each). ``options``: one variant has all these option values (and
-        is in stock, in the price bounds, when asked)."""
+        is in stock, when asked); ``min_price`` / ``max_price`` also hold for that variant."""
         ...
 
 
@@ -516,7 +519,7 @@ class SqliteBackend:
             )
         )
         if len(first) >= params["limit"] or _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
-            return first
+            return first  # (a limit above PROBE_ROWS is never reached by the probe: it sorts every match)
         # The filters are tested on the sorted matches, first to last, until ``limit`` pass (``LIMIT -1``
         # keeps SQLite from folding the sort into the outer query, which would test every match first:
         # an option value's test reads the product's variants).

@@ -57,3 +57,25 @@ def test_filters_narrow_the_card_to_the_matching_variants(db: Database, demo: Sh
     assert cards and all(c["variant_id"] for c in cards)
     plain = {c["product_id"]: c for c in _search(db, demo.id, {"query": "top"}, 10)}
     assert {c["product_id"] for c in cards} <= set(plain)
+
+
+@pytest.mark.parametrize("query", ["", "stool"])
+def test_a_ranked_search_with_bounds_finds_the_variant_inside_them(db: Database, query: str) -> None:
+    """A product whose price range spans the bounds with no variant inside them is not a card: the
+    ranking skips it instead of filling the few places asked for with it."""
+    from tests.core.test_builtin_capabilities import _record
+
+    from core.catalog import search
+    from core.catalog.sync import upsert_products
+    from core.shops import create_shop
+
+    shop = create_shop(db, "Bounds", "csv", {"demo": True, "storefront_url": "http://bounds.test"})
+    records = [_record(1, "Wide Stool", "10.00", variants=(("Natural", "10.00", 5), ("Black", "100.00", 5))),
+               _record(2, "Thirty Stool", "30.00"), _record(3, "Forty Stool", "40.00"),
+               _record(4, "Cheap Stool", "35.00", variants=(("Natural", "", 0),))]
+    with db.session() as session:
+        search.index_products(session, upsert_products(session, shop.id, records))
+    for limit, expected in ((1, ["Thirty Stool"]), (2, ["Thirty Stool", "Forty Stool"])):
+        cards = _search(db, shop.id, {"query": query, "min_price": 20, "max_price": 50, "sort": "price_asc",
+                                      "in_stock_only": True}, limit)
+        assert [c["title"] for c in cards] == expected

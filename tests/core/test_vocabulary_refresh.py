@@ -53,7 +53,8 @@ def test_a_large_catalog_keeps_answering_while_its_vocabulary_is_rebuilt(db: Dat
     first = _vocab(db, shop)
     with db.session() as session:
         upsert_products(session, shop.id, [_cape(2)])
-    assert _vocab(db, shop) is first  # the previous vocabulary answers; a thread builds the new one
+    during = _vocab(db, shop)  # the previous vocabulary answers (marked stale); a thread builds the new one
+    assert during.stale and during.word_products is first.word_products
     deadline = time.monotonic() + 20
     while vocabulary_module._rebuilding and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -89,3 +90,23 @@ def test_a_starting_worker_warms_the_recently_active_shops(
     _vocab(db, shop)  # the first question finds it built
     assert built == [shop.id]
     assert vocabulary_module.warm_recent(db, limit=0) == []
+
+
+def test_a_vocabulary_older_than_the_catalog_tells_the_search_nothing(db: Database, shop: Shop,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a large catalog's new vocabulary is built, the previous one still reads questions, but its
+    titles may miss the new products: the search asks the database, and a vendor gate does not apply."""
+    if db.engine.dialect.name == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
+        pytest.skip("a thread needs the database file")
+    monkeypatch.setattr(vocabulary_module, "BACKGROUND_FROM", 10)
+    first = _vocab(db, shop)
+    assert not first.stale and first.search_known(["shirt"]) is not None
+    with db.session() as session:
+        upsert_products(session, shop.id, [_cape(3)])
+    stale = _vocab(db, shop)
+    assert stale.stale and stale.word_products is first.word_products
+    assert stale.search_known(["shirt"]) is None and stale.search_known(["cape"]) is None
+    deadline = time.monotonic() + 20
+    while vocabulary_module._rebuilding and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _vocab(db, shop).stale

@@ -185,8 +185,9 @@ def _brand(d: Dialogue, text: str) -> Answer | None:
         for m in pattern.finditer(t):
             words = _TAIL.sub("", m.group(1)).split()
             phrases += [" ".join(words[:n]) for n in range(len(words), 0, -1)]
-    # The vocabulary knows the shop's vendors: a line that names none asks the database nothing.
-    if not any(p.strip().lower() in d.vocab.vendors for p in phrases):
+    # The vocabulary knows the shop's vendors: a line that names none asks the database nothing (unless
+    # the catalog changed since it was built: a new vendor is asked of the database).
+    if not d.vocab.stale and not any(p.strip().lower() in d.vocab.vendors for p in phrases):
         return None
     vendors = d.tools.vendors_named(phrases)
     if not vendors:

@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import combinations
 from typing import Any
@@ -26,9 +26,9 @@ from sqlalchemy import Engine, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.assistant.builtin.text import NOISE, stem, tokens
-from core.catalog import shelf
+from core.catalog import search, shelf
 from core.catalog import version as catalog_version
-from core.catalog.search import RANK_ALL, Known
+from core.catalog.search import Known
 from core.db import Conversation, Database, Product, Shop
 from core.db.models import utcnow
 
@@ -162,6 +162,9 @@ class Vocabulary:
     audiences: dict[str, str] = field(default_factory=dict)
     #: the shop's vendors (makers, brands), lowercased as the vendor filter compares them
     vendors: set[str] = field(default_factory=set)
+    #: Built before the catalog's last change (a large catalog's new one is being built): it still
+    #: helps to understand a question, but tells the search nothing (see :meth:`search_known`).
+    stale: bool = False
     #: every stem of titles, tags and types (for fuzzy spelling fixes)
     known: set[str] = field(default_factory=set)
     _words: list[str] = field(default_factory=list)
@@ -247,12 +250,16 @@ class Vocabulary:
             return Mention(best, ranked[:5], words)
         return Mention(None, ranked[:5], words)
 
-    def search_known(self, terms: list[str]) -> Known:
+    def search_known(self, terms: list[str]) -> Known | None:
         """What the titles say of a search for ``terms`` (the search's own terms, see
         :func:`core.catalog.search.parse_query`): whether more products match than the search ranks in
         full, and the terms one title has together, in order (as
-        :meth:`core.catalog.search.SearchBackend.together` would find them in the database)."""
-        many = any(len(self.word_products.get(t, ())) > RANK_ALL for t in terms)
+        :meth:`core.catalog.search.SearchBackend.together` would find them in the database). None when
+        this vocabulary is older than the catalog: the terms a new title has together would be missed,
+        and a ranking would name a product of the wrong kind."""
+        if self.stale:
+            return None
+        many = any(len(self.word_products.get(t, ())) > search.RANK_ALL for t in terms)
         together: list[str] = []
         having: set[int] | None = None
         for term in terms:
@@ -413,7 +420,7 @@ def vocabulary(session: Session, shop: Shop, *, fresh: bool = False) -> Vocabula
         return cached[1]
     if cached is not None and not fresh and cached[1].size >= BACKGROUND_FROM and isinstance(bind, Engine):
         _rebuild_later(bind, key, shop_id)
-        return cached[1]
+        return replace(cached[1], stale=True)  # the same tables, marked
     vocab = _build(session, shop_id)
     _store(key, stamp, vocab)
     return vocab
