@@ -110,3 +110,28 @@ def test_a_vocabulary_older_than_the_catalog_tells_the_search_nothing(db: Databa
     while vocabulary_module._rebuilding and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not _vocab(db, shop).stale
+
+
+def test_an_assistant_worker_warms_then_collects_once_and_freezes(db: Database, shop: Shop,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """core.worker's warm thread: the recent shops' vocabularies, then one full collection and a freeze
+    (the vocabularies' objects leave the collector's passes); a failure is logged, never raised."""
+    from types import SimpleNamespace
+
+    from core import worker
+
+    calls: list[str] = []
+    monkeypatch.setattr(worker, "worker_services", lambda: SimpleNamespace(db=db))
+    monkeypatch.setattr(vocabulary_module, "warm_recent", lambda d: calls.append("warm") or [shop.id])
+    monkeypatch.setattr(worker.gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(worker.gc, "freeze", lambda: calls.append("freeze"))
+    worker._warm()
+    assert calls == ["warm", "collect", "freeze"]
+
+    def broken(d: Database) -> list[int]:
+        raise RuntimeError("database gone")
+
+    calls.clear()
+    monkeypatch.setattr(vocabulary_module, "warm_recent", broken)
+    worker._warm()  # logged
+    assert calls == []
