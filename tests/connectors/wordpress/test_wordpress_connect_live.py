@@ -310,10 +310,13 @@ def test_deleting_the_plugin_stops_the_shop_and_schedules_its_purge(
             with db.session() as session:
                 return session.get(Shop, shop.id).active is False  # type: ignore[union-attr]
 
-        assert wait_for(stopped, timeout=15)
-        registry = ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis))
-        scheduled = [jobs.queue(jobs.DEFAULT, svc.redis).fetch_job(j) for j in registry.get_job_ids()]
-        assert [(j.func_name, j.args[0]) for j in scheduled if j is not None] == [
-            ("core.jobs.purge_uninstalled_shop", shop.id)]
+        def scheduled() -> list[tuple[str, int]]:
+            registry = ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT, svc.redis))
+            found = [jobs.queue(jobs.DEFAULT, svc.redis).fetch_job(j) for j in registry.get_job_ids()]
+            return [(j.func_name, j.args[0]) for j in found if j is not None]
+
+        # The job stops the shop (a commit), then schedules the purge: both are waited for.
+        assert wait_for(lambda: stopped() and scheduled(), timeout=15)
+        assert scheduled() == [("core.jobs.purge_uninstalled_shop", shop.id)]
     finally:
         wordpress.up()  # reinstall and activate for whatever runs next
