@@ -110,9 +110,9 @@ def ranked(session: Session, shop_id: int, ranking: Ranking, limit: int = 10) ->
         return []
     pool = min(limit * 5, 200) if ranking.order == "best_value" else limit
     options = [o for o in ranking.options if str(o).strip()]
-    # What only a variant can tell: its option values, its price within bounds, its stock.
+    # What only a variant can tell: its option values, its price within bounds (and then its stock too;
+    # stock alone is the product's own ``available``).
     variant_level = bool(options) or ranking.min_price is not None or ranking.max_price is not None
-    variant_level = variant_level or ranking.in_stock_only
     if ranking.query.strip():
         ids = _ranked_matches(session, shop_id, ranking, pool, options, variant_level)
     else:
