@@ -73,7 +73,7 @@ def _product_filters(
     With ``options`` or a price bound: one variant has every value (compared trimmed and lowercased,
     see :func:`_options`) and is in the bounds (and in stock, when asked)."""
     conditions = [
-        *(["AND lower(t.vendor) = :vendor"] if vendor is not None else []),
+        *(["AND lower(t.vendor) = lower(:vendor)"] if vendor is not None else []),
         *(["AND t.price_max >= :low"] if min_price is not None else []),
         *(["AND t.price_min <= :high"] if max_price is not None else []),
     ]
@@ -148,8 +148,8 @@ class Known:
     """What a caller already knows of a query's matches, from its own index of the shop's titles (the
     assistant's vocabulary): :func:`search_products` then asks the database less.
 
-    Only ever a lower bound and a ranking aid, never a fact shown to a shopper: a vocabulary a sync
-    behind at worst ranks the matches by tier where it could have ranked them all."""
+    Only a lower bound and a ranking aid, never a fact shown to a shopper; a vocabulary older than the
+    catalog gives none (its titles may miss the terms new products have together)."""
 
     #: More than :data:`RANK_ALL` products match (one of the terms is in that many titles).
     many: bool

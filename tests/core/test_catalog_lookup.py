@@ -308,11 +308,14 @@ def test_ranked_matches_whether_the_probe_finds_them_or_not(session: Session, sh
     """A price order tests the first ``PROBE_ROWS`` products in the order, else sorts every match: same answer."""
     monkeypatch.setattr(search, "PROBE_ROWS", probe)
     products = _published(session, shop)
+    vendor = next(p.vendor for p in products if p.vendor and "shirt" in _words(p))
     for order in ("price_asc", "price_desc"):
         for r in (Ranking(order=order, query="shirt"), Ranking(order=order, query="blue", in_stock_only=True),
                   Ranking(order=order, query="zzyzxq"), Ranking(order=order, query="top", min_price=Decimal("20")),
                   Ranking(order=order, query="shirt", options=["m"], max_price=Decimal("60"), in_stock_only=True),
-                  Ranking(order=order, query="top", options=[" Medium ", "no such value"])):
+                  Ranking(order=order, query="top", options=[" Medium ", "no such value"]),
+                  Ranking(order=order, query="shirt", vendor=vendor.upper()),
+                  Ranking(order=order, query="blue", vendor=vendor.lower(), in_stock_only=True)):
             for limit in (1, 2, 100):
                 assert ranked(session, shop.id, r, limit=limit) == _expected(products, r)[:limit], (r, limit)
 
