@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog import shelf
@@ -133,7 +133,7 @@ def _ranked_shop(
         # shop beside a newer one of 100,000; 0.1 ms on the index (shop_id, id)).
         stmt = stmt.where(Product.shop_id.between(shop_id, shop_id))
     if ranking.vendor:
-        stmt = stmt.where(func.lower(Product.vendor) == func.lower(ranking.vendor.strip()))
+        stmt = stmt.where(_vendor_is(ranking.vendor))
     if ranking.in_stock_only:
         stmt = stmt.where(Product.available.is_(True))
     if ranking.min_price is not None:
@@ -215,6 +215,13 @@ def _ranked_matches(
         want = min(MATCH_POOL, max(2 * want, len(found) + int(1.5 * (pool - len(kept)) / share)))
 
 
+def _vendor_is(name: str) -> ColumnElement[bool]:
+    """The product's vendor is ``name``, case-insensitively: lowered by the database on both sides
+    (SQLite's ``lower`` folds ASCII letters only, Python's all), as the index ``(shop_id, lower(vendor))``
+    has it."""
+    return func.lower(Product.vendor) == func.lower(name.strip())
+
+
 def _norm(value: object) -> str:
     return " ".join(str(value).casefold().split())
 
@@ -264,15 +271,8 @@ def vendors_named(session: Session, shop_id: int, phrases: list[str]) -> list[st
     one-vendor catalog) and, in SQLite, whose planner took the ``(shop_id, vendor)`` index for the
     grouping, every product of the shop even when no vendor was named (19 ms at 100,000 products).
     """
-    # Lowered by the database on both sides (SQLite's lower() folds ASCII letters only; Python's all).
     wanted = sorted({p.strip().lower(): p.strip() for p in phrases if p.strip()}.values())
     if not wanted:
         return []
-    firsts = [
-        shelf.products(shop_id, Product.vendor)
-        .where(func.lower(Product.vendor) == func.lower(w))
-        .limit(1)
-        .scalar_subquery()
-        for w in wanted
-    ]
+    firsts = [shelf.products(shop_id, Product.vendor).where(_vendor_is(w)).limit(1).scalar_subquery() for w in wanted]
     return sorted({v for v in session.execute(select(*firsts)).one() if v})[:5]
