@@ -199,14 +199,18 @@ def test_the_site_disconnecting_marks_the_shop_and_keeps_its_content(app: Flask,
     assert notify(client, secret, {"topic": "content/deleted", "kind": "page", "id": 1}).status_code == 401
 
 
-def test_a_disconnect_received_before_the_latest_connect_is_ignored(app: Flask, svc: Services, db: Database,
-                                                                    shop: Shop, secret: str) -> None:
-    client = app.test_client()
-    # Received (and queued) while the old connection stood; carried out after a reconnect.
-    assert notify(client, secret, {"topic": "site/disconnected"}).status_code == 200
+def _notice_then_reconnect(app: Flask, svc: Services, db: Database, shop: Shop, secret: str, topic: str) -> None:
+    """The site's notice ``topic`` is received and queued, the site connects again, then the job runs."""
+    assert notify(app.test_client(), secret, {"topic": topic}).status_code == 200
     time.sleep(0.01)
     connect_site(db, shop.id, SITE, by="plugin")
     assert run_queued_jobs(svc) == []
+
+
+def test_a_disconnect_received_before_the_latest_connect_is_ignored(app: Flask, svc: Services, db: Database,
+                                                                    shop: Shop, secret: str) -> None:
+    # Received (and queued) while the old connection stood; carried out after a reconnect.
+    _notice_then_reconnect(app, svc, db, shop, secret, "site/disconnected")
     with db.session() as session:
         assert session.get(Shop, shop.id).settings["connection"]["state"] == "connected"
 
@@ -264,11 +268,7 @@ def test_an_uninstall_notice_from_before_the_latest_connect_does_nothing(
 
     from core import jobs
 
-    client = app.test_client()
-    assert notify(client, secret, {"topic": "site/uninstalled"}).status_code == 200
-    time.sleep(0.01)
-    connect_site(db, shop.id, SITE, by="plugin")
-    assert run_queued_jobs(svc) == []
+    _notice_then_reconnect(app, svc, db, shop, secret, "site/uninstalled")
     with db.session() as session:
         found = session.get(Shop, shop.id)
         assert found is not None and found.active and found.settings["connection"]["state"] == "connected"
