@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +18,17 @@ from core.settings import Settings
 
 #: Milliseconds a SQLite writer waits for another's write lock (not on the store path).
 BUSY_TIMEOUT_MS = 10000
+
+
+def json_loads(data: str | bytes) -> Any:
+    """A JSON column's value. orjson parses in C about seven times faster than :func:`json.loads`; a card
+    read decodes a product's tags once per variant row and each variant's option values (~400 values, 3 ms
+    of an assistant reply in ``json.loads``). What orjson refuses and the standard library reads (``NaN``,
+    ``Infinity``) still loads."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, *, autocheckpoint: bool, wait_for_writers: bool = True) -> None:
@@ -58,11 +71,15 @@ def make_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
         if database is not None and os.path.isdir(os.path.dirname(os.path.abspath(database))):
             private_file(database)
         return _sqlite_engine(url, autocheckpoint=autocheckpoint, wait_for_writers=True)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_deserializer=json_loads)
 
 
 def _sqlite_engine(url: str, *, autocheckpoint: bool, wait_for_writers: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        json_deserializer=json_loads,
+    )
     event.listen(
         engine,
         "connect",
@@ -91,7 +108,9 @@ def make_store_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     one round trip, so a burst waits briefly for one (docs/operations.md)."""
     if url.startswith("sqlite:"):
         return _sqlite_engine(url, autocheckpoint=autocheckpoint, wait_for_writers=False)
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0)
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0, json_deserializer=json_loads
+    )
 
 
 class Database:
