@@ -108,9 +108,7 @@ def make_store_engine(url: str, *, autocheckpoint: bool = True) -> Engine:
     one round trip, so a burst waits briefly for one (docs/operations.md)."""
     if url.startswith("sqlite:"):
         return _sqlite_engine(url, autocheckpoint=autocheckpoint, wait_for_writers=False)
-    return create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0, json_deserializer=json_loads
-    )
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=0, json_deserializer=json_loads)
 
 
 class Database:
