@@ -170,9 +170,12 @@ def _ranked_matches(
         together = [t for t in ranking.known.together if t in terms] or terms
     else:
         together = backend.together(session, shop_id, terms) or terms
-    tiers = [(together, True, True), (together, True, False)]  # (words, every, in the title)
+    # (words, every, in the title, as prefixes): whole words for "every word", as the search takes them
+    # (a prefix of a common word is the union of many posting lists: 4 ms against 1.5 ms in PostgreSQL's GIN
+    # for "linen shirt" at 100,000 products), prefixes after.
+    tiers = [(together, True, True, False), (together, True, False, False)]
     if len(terms) > 1:
-        tiers.append((terms, False, False))
+        tiers.append((terms, False, False, True))
     order = "price_asc" if ranking.order == "best_value" else ranking.order
     # Option values are checked by the database with the matches; the variants read here confirm them
     # as the rest of the engine compares them (case-folded, spaces collapsed).
@@ -182,7 +185,12 @@ def _ranked_matches(
     while True:
         found: list[int] = []
         seen: set[int] = set()
-        for words, every, title in tiers:
+        for words, every, title, prefix in tiers:
+            hint = (
+                ranking.known
+                if ranking.known is not None and every and title and tuple(words) == ranking.known.together
+                else None
+            )
             for pid in backend.matching(
                 session,
                 shop_id,
@@ -195,7 +203,9 @@ def _ranked_matches(
                 vendor=ranking.vendor,
                 min_price=ranking.min_price,
                 max_price=ranking.max_price,
+                prefix=prefix,
                 options=options,
+                known=hint,
             ):
                 if pid not in seen:
                     seen.add(pid)

@@ -114,6 +114,18 @@ def _prefix(term: str) -> bool:
     return len(term) > 2
 
 
+def _expected(limit: int, options: Sequence[str], min_price: Decimal | None, max_price: Decimal | None) -> int:
+    """The title matches a probe must expect among the rows it tests to be worth taking (see
+    :meth:`Known.sparse`): ``limit``, times what the filters may turn down, which the vocabulary cannot
+    count. An option value (a colour, a size) is one of several a product's variants offer; a price range
+    a part of the prices. A wrong guess costs time, never a result: a probe that falls short is followed by
+    the step that reads every match."""
+    margin = 4 if options else 1
+    if min_price is not None or max_price is not None:
+        margin *= 2
+    return limit * margin
+
+
 def _vendor(vendor: str | None) -> str | None:
     """The vendor filter's value: vendors compare case-insensitively, both sides lowered by the database
     (index ``(shop_id, lower(vendor))``; SQLite's ``lower`` folds ASCII letters only, Python's all)."""
@@ -155,6 +167,16 @@ class Known:
     many: bool
     #: The terms one title has together, in the query's order (see :meth:`SearchBackend.together`).
     together: tuple[str, ...]
+    #: The shop's titles having every one of ``together`` as a whole word, and the titles read: their
+    #: share says how many matches a step that tests the shop's rows in some order may expect.
+    titles: int = 0
+    catalog: int = 0
+
+    def sparse(self, limit: int, rows: int) -> bool:
+        """Whether the title matches of ``together`` are too rare for testing ``rows`` of the shop's rows in
+        some order (price, arrival) to find ``limit`` of them: fewer expected there, by their share of the
+        titles. Never when the shop has no more than ``rows`` rows (testing them all finds every match)."""
+        return self.catalog > rows and self.titles * rows < limit * self.catalog
 
 
 @dataclass(frozen=True)
@@ -365,6 +387,7 @@ class SearchBackend(Protocol):
         max_price: Decimal | None = None,
         prefix: bool = True,
         options: Sequence[str] = (),
+        known: Known | None = None,
     ) -> list[int]:
         """The shop's published products matching any term (``every``: all terms), in the title only when
         ``title``, in ``order`` (see :data:`ORDERS`), never ranked by relevance. ``newest`` is read in the index's
@@ -374,7 +397,10 @@ class SearchBackend(Protocol):
         case-insensitively); ``min_price`` / ``max_price``: a price range that reaches the bound (``price_max >= min``,
         ``price_min <= max``). ``prefix``: terms match as prefixes (else as whole words, which an index
         answers from one posting list each). ``options``: one variant has all these option values (and
-        is in stock, when asked); ``min_price`` / ``max_price`` also hold for that variant."""
+        is in stock, when asked); ``min_price`` / ``max_price`` also hold for that variant. ``known``: what the
+        caller knows of these terms' title matches (given only for ``every`` and ``title`` with ``terms`` its
+        ``together``); a step that tests the shop's first rows in the order is skipped when it says the
+        matches are too rare for it (:meth:`Known.sparse`), not otherwise."""
         ...
 
 
@@ -472,6 +498,7 @@ class SqliteBackend:
         max_price: Decimal | None = None,
         prefix: bool = True,
         options: Sequence[str] = (),
+        known: Known | None = None,
     ) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
         checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only)}"
@@ -485,7 +512,8 @@ class SqliteBackend:
             **_options(options, "sqlite"),
         }
         if order != "newest":
-            return self._priced(session, ORDERS[order], checks, params)
+            wanted = _expected(limit, options, min_price, max_price)
+            return self._priced(session, ORDERS[order], checks, params, known, wanted)
         # FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join stops at ``limit``.
         return list(
             session.scalars(
@@ -499,14 +527,18 @@ class SqliteBackend:
         )
 
     @staticmethod
-    def _priced(session: Session, order: str, checks: str, params: dict[str, Any]) -> list[int]:
+    def _priced(
+        session: Session, order: str, checks: str, params: dict[str, Any], known: Known | None, wanted: int
+    ) -> list[int]:
         # First the shop's first PROBE_ROWS products in the order (its price index), each tested
         # against the matches (the MATCH is read once, into a list) and the filters: when ``limit``
         # pass, they are the first ``limit`` (every row before them was tested), and when the shop has
         # no more rows than that, every match was tested. Else every match is joined to its product
         # row and sorted (CROSS JOIN keeps the FTS cursor outside; the other way round SQLite ran the
         # MATCH once per product, 1.8 s at 100,000 products for a word that matches nothing), and the
-        # filters are tested in that order.
+        # filters are tested in that order. The probe is skipped when ``known`` says it would fall short.
+        if known is not None and known.sparse(wanted, PROBE_ROWS):
+            return SqliteBackend._sorted(session, order, checks, params)
         first = list(
             session.scalars(
                 text(
@@ -520,6 +552,11 @@ class SqliteBackend:
         )
         if len(first) >= params["limit"] or _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
             return first  # (a limit above PROBE_ROWS is never reached by the probe: it sorts every match)
+        return SqliteBackend._sorted(session, order, checks, params)
+
+    @staticmethod
+    def _sorted(session: Session, order: str, checks: str, params: dict[str, Any]) -> list[int]:
+        """Every match of the shop in ``order``; the first ``limit`` that pass ``checks``."""
         # The filters are tested on the sorted matches, first to last, until ``limit`` pass (``LIMIT -1``
         # keeps SQLite from folding the sort into the outer query, which would test every match first:
         # an option value's test reads the product's variants).
@@ -681,13 +718,18 @@ class PostgresBackend:
         max_price: Decimal | None = None,
         prefix: bool = True,
         options: Sequence[str] = (),
+        known: Known | None = None,
     ) -> list[int]:
         stock = "AND t.available = :yes" if in_stock_only else ""
         checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only, 'postgresql')}"
         column = "title_document" if title else "document"
         tsquery = self._tsquery(terms, every, prefix)
         params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price), **_options(options, "postgresql")}
+        # A probe that ``known`` says would fall short reads nothing: no rows are tested, and the next step runs.
+        wanted = _expected(limit, options, min_price, max_price)
+        params["probe"] = 0 if known is not None and known.sparse(wanted, PROBE_ROWS) else PROBE_ROWS
         if order == "newest":
+            params["more"] = 0 if known is not None and known.sparse(wanted, PROBE_MORE) else PROBE_MORE
             return self._newest(session, shop_id, column, tsquery, limit, checks, params)
         return self._priced(session, shop_id, column, tsquery, limit, order, checks, params)
 
@@ -733,7 +775,7 @@ class PostgresBackend:
         with _index_scans(session):
             rows = session.execute(
                 sql,
-                {**params, "tsquery": tsquery, "shop_id": shop_id, "yes": True, "limit": limit, "probe": PROBE_ROWS},
+                {**params, "tsquery": tsquery, "shop_id": shop_id, "yes": True, "limit": limit},
             ).all()
         if order == "price_desc":
             return [r[0] for r in sorted(rows, key=lambda r: (-r[2], -r[0]))]
@@ -865,8 +907,6 @@ class PostgresBackend:
                         "shop_id": shop_id,
                         "yes": True,
                         "limit": limit,
-                        "probe": PROBE_ROWS,
-                        "more": PROBE_MORE,
                     },
                 )
             )
@@ -985,8 +1025,17 @@ def search_products(
     found: list[int] = []
     seen: set[int] = set()
     for words, every, title, prefix in tiers:
+        hint = known if known is not None and every and title and tuple(words) == known.together else None
         for pid in backend.matching(
-            session, shop_id, words, limit + len(found), in_stock_only, every=every, title=title, prefix=prefix
+            session,
+            shop_id,
+            words,
+            limit + len(found),
+            in_stock_only,
+            every=every,
+            title=title,
+            prefix=prefix,
+            known=hint,
         ):
             if pid not in seen:
                 seen.add(pid)

@@ -239,6 +239,68 @@ def test_what_the_vocabulary_knows_saves_the_count_and_finds_the_same(session: S
     assert not vocab.search_known(["ocean"]).many  # in one title: the search counts and ranks them all
 
 
+def test_known_says_a_probe_is_too_sparse_only_for_a_shop_larger_than_it() -> None:
+    known = search.Known(True, ("linen", "shirt"), titles=500, catalog=100_000)
+    assert known.sparse(10, 1000) and not known.sparse(10, 5000)  # 5 expected in 1,000 rows, 25 in 5,000
+    assert known.sparse(40, 5000)  # a filter that turns most down: 40 wanted
+    assert not search.Known(True, ("shirt",), titles=5_000, catalog=100_000).sparse(10, 1000)  # 50 expected
+    assert not search.Known(True, ("shirt",), titles=1, catalog=1000).sparse(10, 1000)  # a probe reads the shop
+    assert search.Known(True, ("shirt",), titles=1, catalog=1001).sparse(10, 1000)
+
+
+def test_what_the_vocabulary_counts_of_the_title_matches(session: Session, shop: Shop) -> None:
+    from core.assistant.builtin.vocabulary import vocabulary
+
+    vocab = vocabulary(session, shop, fresh=True)
+    published = _published(session, shop)
+    known = vocab.search_known(["blue", "shirt"])
+    assert known.together == ("blue", "shirt") and known.catalog == len(published)
+    both = [p for p in published if {"blue", "shirt"} <= set(p.title.lower().split())]
+    assert both and known.titles == len(both)
+    assert vocab.search_known(["zzyzxq"]).titles == 0
+
+
+@pytest.mark.parametrize("probe", [(1, 2), (3, 6), (1000, 5000)])
+def test_a_probe_skipped_on_the_vocabularys_word_finds_the_same(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                 probe: tuple[int, int]) -> None:
+    """Whatever the vocabulary says of the matches' share (right, or wrong either way), a probe skipped or
+    taken changes no answer: the step after it reads every match. Checked for every order, with filters."""
+    monkeypatch.setattr(search, "PROBE_ROWS", probe[0])
+    monkeypatch.setattr(search, "PROBE_MORE", probe[1])
+    monkeypatch.setattr(search, "RANK_ALL", 2)
+    products = _published(session, shop)
+    catalog = len(products)
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if isinstance(parameters, dict) and "probe" in parameters and "limit" in parameters:
+            sent.append(parameters)
+
+    from sqlalchemy import event
+
+    event.listen(session.get_bind(), "before_cursor_execute", capture)
+    try:
+        for titles in (0, 1, catalog):  # sparse, sparse, dense
+            for query, options, low in (("shirt", [], None), ("blue shirt", ["m"], None), ("top", [], Decimal("20"))):
+                terms = search.parse_query(query)
+                known = search.Known(True, tuple(terms), titles=titles, catalog=catalog)
+                for order in ("price_asc", "price_desc", "newest"):
+                    plain = Ranking(order=order, query=query, options=options, min_price=low)
+                    told = Ranking(order=order, query=query, options=options, min_price=low, known=known)
+                    for limit in (1, 3, 100):
+                        assert ranked(session, shop.id, told, limit=limit) == ranked(session, shop.id, plain,
+                                                                                     limit=limit), (told, limit)
+                assert search_products(session, shop.id, query, limit=5, known=known) == search_products(
+                    session, shop.id, query, limit=5)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", capture)
+    if session.get_bind().dialect.name == "postgresql":
+        skipped = [p for p in sent if p["probe"] == 0]
+        # A probe is skipped only where the vocabulary's share says so, and only in a shop larger than it.
+        assert bool(skipped) == (catalog > probe[0]), (probe, catalog)
+        assert any(p["probe"] == probe[0] for p in sent)
+
+
 def test_the_tiers_keep_the_shop_published_and_stock_filters(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "RANK_ALL", 2)
     for p in _published(session, shop)[:5]:

@@ -270,7 +270,7 @@ class Vocabulary:
             if both:
                 together.append(term)
                 having = both
-        return Known(many, tuple(together))
+        return Known(many, tuple(together), len(having or ()), len(self.titles))
 
     def _having_all(self, words: list[str], limit: int) -> list[int]:
         """Up to ``limit`` products whose title has every one of ``words``, shortest titles first (then by id).
