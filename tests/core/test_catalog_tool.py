@@ -79,3 +79,36 @@ def test_a_ranked_search_with_bounds_finds_the_variant_inside_them(db: Database,
         cards = _search(db, shop.id, {"query": query, "min_price": 20, "max_price": 50, "sort": "price_asc",
                                       "in_stock_only": True}, limit)
         assert [c["title"] for c in cards] == expected
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_a_search_without_filters_asks_fewer_candidates_and_finds_the_same_cards(
+        db: Database, demo: Shop, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """Without filters the search asks only a chunk's worth of candidates; when some of them make no card
+    (a product without variants) it asks for all of them, and the cards are those of the whole pool."""
+    from sqlalchemy import delete
+
+    from core.catalog import search as fts
+    from core.db import Variant
+
+    asked: list[int] = []
+    real = catalog.fts_search
+    monkeypatch.setattr(catalog, "fts_search", lambda *a, **k: asked.append(k["limit"]) or real(*a, **k))
+    for query in ("jacket", "top shirt jacket bag"):
+        monkeypatch.setattr(catalog, "CHUNK", 1000)
+        whole = _search(db, demo.id, {"query": query}, limit)
+        monkeypatch.setattr(catalog, "CHUNK", 2)
+        asked.clear()
+        assert _search(db, demo.id, {"query": query}, limit) == whole and whole
+        assert asked == ([2] if limit <= 2 else [catalog.CANDIDATES])
+    with db.session() as session:  # the best two matches of "jacket" lose their variants: they make no card
+        first = [h.id for h in fts.search_products(session, demo.id, "jacket", limit=2)]
+        session.execute(delete(Variant).where(Variant.product_id.in_(first)))
+        session.commit()
+    monkeypatch.setattr(catalog, "CHUNK", 1000)
+    whole = _search(db, demo.id, {"query": "jacket"}, limit)
+    assert whole and not {c["product_id"] for c in whole} & set(first)
+    monkeypatch.setattr(catalog, "CHUNK", 2)
+    asked.clear()
+    assert _search(db, demo.id, {"query": "jacket"}, limit) == whole
+    assert asked == ([2, catalog.CANDIDATES] if limit <= 2 else [catalog.CANDIDATES])
