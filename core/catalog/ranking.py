@@ -186,11 +186,6 @@ def _ranked_matches(
         found: list[int] = []
         seen: set[int] = set()
         for words, every, title, prefix in tiers:
-            hint = (
-                ranking.known
-                if ranking.known is not None and every and title and tuple(words) == ranking.known.together
-                else None
-            )
             for pid in backend.matching(
                 session,
                 shop_id,
@@ -205,7 +200,7 @@ def _ranked_matches(
                 max_price=ranking.max_price,
                 prefix=prefix,
                 options=options,
-                known=hint,
+                known=ranking.known,
             ):
                 if pid not in seen:
                     seen.add(pid)

@@ -172,6 +172,10 @@ class Known:
     titles: int = 0
     catalog: int = 0
 
+    def about(self, terms: Sequence[str], every: bool, title: bool) -> Known | None:
+        """This, when it speaks of these matches (every one of its ``together`` in the title), else None."""
+        return self if every and title and tuple(terms) == self.together else None
+
     def sparse(self, limit: int, rows: int) -> bool:
         """Whether the title matches of ``together`` are too rare for testing ``rows`` of the shop's rows in
         some order (price, arrival) to find ``limit`` of them: fewer expected there, by their share of the
@@ -398,9 +402,9 @@ class SearchBackend(Protocol):
         ``price_min <= max``). ``prefix``: terms match as prefixes (else as whole words, which an index
         answers from one posting list each). ``options``: one variant has all these option values (and
         is in stock, when asked); ``min_price`` / ``max_price`` also hold for that variant. ``known``: what the
-        caller knows of these terms' title matches (given only for ``every`` and ``title`` with ``terms`` its
-        ``together``); a step that tests the shop's first rows in the order is skipped when it says the
-        matches are too rare for it (:meth:`Known.sparse`), not otherwise."""
+        caller knows of the shop (its published products) and, when it speaks of these matches
+        (:meth:`Known.about`), of their share of the titles: a step that tests the shop's first rows in the
+        order is skipped when that share says the matches are too rare for it (:meth:`Known.sparse`)."""
         ...
 
 
@@ -513,7 +517,9 @@ class SqliteBackend:
         }
         if order != "newest":
             wanted = _expected(limit, options, min_price, max_price)
-            return self._priced(session, ORDERS[order], checks, params, known, wanted)
+            return self._priced(
+                session, ORDERS[order], checks, params, known, known and known.about(terms, every, title), wanted
+            )
         # FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join stops at ``limit``.
         return list(
             session.scalars(
@@ -528,7 +534,13 @@ class SqliteBackend:
 
     @staticmethod
     def _priced(
-        session: Session, order: str, checks: str, params: dict[str, Any], known: Known | None, wanted: int
+        session: Session,
+        order: str,
+        checks: str,
+        params: dict[str, Any],
+        known: Known | None,
+        titles: Known | None,
+        wanted: int,
     ) -> list[int]:
         # First the shop's first PROBE_ROWS products in the order (its price index), each tested
         # against the matches (the MATCH is read once, into a list) and the filters: when ``limit``
@@ -537,7 +549,7 @@ class SqliteBackend:
         # row and sorted (CROSS JOIN keeps the FTS cursor outside; the other way round SQLite ran the
         # MATCH once per product, 1.8 s at 100,000 products for a word that matches nothing), and the
         # filters are tested in that order. The probe is skipped when ``known`` says it would fall short.
-        if known is not None and known.sparse(wanted, PROBE_ROWS):
+        if titles is not None and titles.sparse(wanted, PROBE_ROWS):
             return SqliteBackend._sorted(session, order, checks, params)
         first = list(
             session.scalars(
@@ -550,7 +562,10 @@ class SqliteBackend:
                 {**params, "probe": PROBE_ROWS},
             )
         )
-        if len(first) >= params["limit"] or _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
+        if len(first) >= params["limit"]:
+            return first
+        larger = known is not None and known.catalog > PROBE_ROWS  # else counted
+        if not larger and _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
             return first  # (a limit above PROBE_ROWS is never reached by the probe: it sorts every match)
         return SqliteBackend._sorted(session, order, checks, params)
 
@@ -727,9 +742,13 @@ class PostgresBackend:
         params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price), **_options(options, "postgresql")}
         # A probe that ``known`` says would fall short reads nothing: no rows are tested, and the next step runs.
         wanted = _expected(limit, options, min_price, max_price)
-        params["probe"] = 0 if known is not None and known.sparse(wanted, PROBE_ROWS) else PROBE_ROWS
+        titles = known and known.about(terms, every, title)
+        params["probe"] = 0 if titles and titles.sparse(wanted, PROBE_ROWS) else PROBE_ROWS
+        # The shop's published products as the vocabulary counted them: when more than a step reads, the
+        # statement need not count the shop's rows to know it (1.3 ms for 5,000 rows).
+        params["shop_rows"] = known.catalog if known is not None else 0
         if order == "newest":
-            params["more"] = 0 if known is not None and known.sparse(wanted, PROBE_MORE) else PROBE_MORE
+            params["more"] = 0 if titles and titles.sparse(wanted, PROBE_MORE) else PROBE_MORE
             return self._newest(session, shop_id, column, tsquery, limit, checks, params)
         return self._priced(session, shop_id, column, tsquery, limit, order, checks, params)
 
@@ -756,8 +775,8 @@ class PostgresBackend:
         # As in :meth:`_newest`, a probe that read every product of the shop found every match.
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
-            "rows AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM products t "
-            "WHERE t.shop_id = :shop_id LIMIT :probe + 1) x), "
+            "rows AS MATERIALIZED (SELECT CASE WHEN :shop_rows > :probe THEN :shop_rows ELSE (SELECT count(*) "
+            "FROM (SELECT 1 FROM products t WHERE t.shop_id = :shop_id LIMIT :probe + 1) x) END AS n), "
             f"probe AS MATERIALIZED (SELECT t.id, t.price_min, t.price_max FROM (SELECT {_WALKED} "
             "FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes "
             f"ORDER BY {ORDERS[order]} LIMIT :probe) t WHERE (SELECT s.{column} @@ (SELECT query FROM q) "
@@ -876,8 +895,9 @@ class PostgresBackend:
         # (40-85 ms for a 20-product shop in a database of 110,000 products).
         def rows(upto: str) -> str:
             return (
-                "(SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
-                "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT " + upto + " + 1) x)"
+                "(SELECT CASE WHEN :shop_rows > " + upto + " THEN :shop_rows ELSE (SELECT count(*) "
+                "FROM (SELECT 1 FROM product_search s "
+                "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT " + upto + " + 1) x) END AS n)"
             )
 
         sql = text(
@@ -1025,7 +1045,6 @@ def search_products(
     found: list[int] = []
     seen: set[int] = set()
     for words, every, title, prefix in tiers:
-        hint = known if known is not None and every and title and tuple(words) == known.together else None
         for pid in backend.matching(
             session,
             shop_id,
@@ -1035,7 +1054,7 @@ def search_products(
             every=every,
             title=title,
             prefix=prefix,
-            known=hint,
+            known=known,
         ):
             if pid not in seen:
                 seen.add(pid)
