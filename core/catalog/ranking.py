@@ -44,7 +44,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog import shelf
-from core.catalog.search import Known, backend_for, parse_query
+from core.catalog.search import Known, backend_for, fitting_variant, parse_query
 from core.db import Product, Variant
 
 SORTS = ("price_desc", "price_asc", "newest", "best_value")
@@ -143,6 +143,8 @@ def _ranked_shop(
     stmt = stmt.order_by(*_order(ranking.order))
     if not variant_level:
         return list(session.scalars(stmt.limit(pool)))
+    # The database narrows to the products with a fitting variant; the variants read here confirm them.
+    stmt = stmt.where(fitting_variant(session, options, ranking.min_price, ranking.max_price, ranking.in_stock_only))
     ids: list[int] = []
     offset = 0
     for _ in range(_MAX_STEPS):

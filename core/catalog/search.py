@@ -25,7 +25,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Document, Product, Variant
@@ -67,15 +67,16 @@ def _product_filters(
     options: Sequence[str] = (),
     in_stock_only: bool = False,
     dialect: str = "sqlite",
+    row: str = "t",
 ) -> str:
-    """SQL conditions on the product row ``t`` for :meth:`SearchBackend.matching` (values are bound).
+    """SQL conditions on the product row ``row`` for :meth:`SearchBackend.matching` (values are bound).
 
     With ``options`` or a price bound: one variant has every value (compared trimmed and lowercased,
     see :func:`_options`) and is in the bounds (and in stock, when asked)."""
     conditions = [
-        *(["AND lower(t.vendor) = lower(:vendor)"] if vendor is not None else []),
-        *(["AND t.price_max >= :low"] if min_price is not None else []),
-        *(["AND t.price_min <= :high"] if max_price is not None else []),
+        *([f"AND lower({row}.vendor) = lower(:vendor)"] if vendor is not None else []),
+        *([f"AND {row}.price_max >= :low"] if min_price is not None else []),
+        *([f"AND {row}.price_min <= :high"] if max_price is not None else []),
     ]
     if options or min_price is not None or max_price is not None:
         values = (
@@ -86,7 +87,7 @@ def _product_filters(
             "WHERE lower(trim(j.value)) IN (SELECT value FROM json_each(:options))"
         )
         conditions.append(
-            "AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = t.id "
+            f"AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {row}.id "
             + ("AND v.available = :yes " if in_stock_only else "")
             + ("AND v.price >= :low " if min_price is not None else "")
             + ("AND v.price <= :high " if max_price is not None else "")
@@ -94,6 +95,21 @@ def _product_filters(
             + ")"
         )
     return " ".join(conditions)
+
+
+def fitting_variant(
+    session: Session,
+    options: Sequence[str],
+    min_price: Decimal | None,
+    max_price: Decimal | None,
+    in_stock_only: bool,
+) -> TextClause:
+    """A condition on the ``products`` row, as the searches narrow by variants: one variant of the product
+    has every option value (trimmed, lowercased), is within the bounds, and in stock when asked."""
+    dialect = session.get_bind().dialect.name
+    sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row="products")
+    values = {"yes": True, **_bounds(min_price, max_price), **_options(options, dialect)}
+    return text(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
 
 
 def _options(options: Sequence[str], dialect: str) -> dict[str, Any]:

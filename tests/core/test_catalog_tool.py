@@ -112,3 +112,30 @@ def test_a_search_without_filters_asks_fewer_candidates_and_finds_the_same_cards
     asked.clear()
     assert _search(db, demo.id, {"query": "jacket"}, limit) == whole
     assert asked == ([2, catalog.CANDIDATES] if limit <= 2 else [catalog.CANDIDATES])
+
+
+@pytest.mark.parametrize("args", [{"options": ["Medium"]}, {"options": [" medium "], "in_stock_only": True},
+                                  {"max_price": 40.0}, {"min_price": 50.0, "in_stock_only": True},
+                                  {"query": "zzzz nothing", "max_price": 40.0}])
+def test_filters_without_words_are_the_cheapest_products_with_a_fitting_variant(
+        db: Database, demo: Shop, args: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filters alone (or with words that match nothing) browse the shop cheapest first; the database
+    narrows to products with one variant that fits, so a fitting product is found however many cheaper
+    ones do not fit."""
+    from sqlalchemy import select
+
+    from core.db import Product
+
+    wanted = {o.strip().lower() for o in args.get("options", [])}
+    low, high = args.get("min_price"), args.get("max_price")
+    with db.session() as session:
+        products = session.scalars(select(Product).where(Product.shop_id == demo.id, Product.published.is_(True))
+                                   .order_by(Product.price_min, Product.id)).all()
+        fitting = [p.id for p in products if any(
+            wanted <= {str(x).strip().lower() for x in v.option_values or []}
+            and (v.available or not args.get("in_stock_only"))
+            and (low is None or v.price >= low) and (high is None or v.price <= high) for v in p.variants)]
+    assert fitting
+    monkeypatch.setattr(catalog, "BROWSE", 1)  # a pool of the cheapest products (one here) is not what is read
+    for limit in (1, 3, 10):
+        assert [c["product_id"] for c in _search(db, demo.id, args, limit)] == fitting[:limit], (args, limit)

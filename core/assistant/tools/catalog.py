@@ -161,24 +161,24 @@ def search(
     """Cards of the products matching ``query`` and the filters: best match first, or in ``sort`` order
     (:mod:`core.catalog.ranking`, ranked by the database), only ``vendor``'s when given. ``known``: what
     the caller knows of the matches (see :class:`core.catalog.search.Known`)."""
-    if sort or vendor:
+
+    def ranked(order: str, words: str = "", vendor: str | None = None) -> list[int]:
         # The ranking narrows by price, option values and stock itself: a card a candidate (a category
         # is checked here, on a deeper pool). Asking for fewer lets the ranking stop sooner.
-        candidates = ranking.ranked(
-            session,
-            shop.id,
-            ranking.Ranking(
-                order=sort or "price_asc",
-                query=query,
-                vendor=vendor,
-                in_stock_only=in_stock_only,
-                min_price=None if min_price is None else Decimal(str(min_price)),
-                max_price=None if max_price is None else Decimal(str(max_price)),
-                options=tuple(options),
-                known=known,
-            ),
-            limit=BROWSE if category else limit,
+        asked = ranking.Ranking(
+            order=order,
+            query=words,
+            vendor=vendor,
+            in_stock_only=in_stock_only,
+            min_price=None if min_price is None else Decimal(str(min_price)),
+            max_price=None if max_price is None else Decimal(str(max_price)),
+            options=tuple(options),
+            known=known if words else None,
         )
+        return ranking.ranked(session, shop.id, asked, limit=BROWSE if category else limit)
+
+    if sort or vendor:
+        candidates = ranked(sort or "price_asc", query, vendor)
         return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
     # Without filters each candidate with a variant is a card, so the first chunk's worth is asked (each
     # tier of a large catalog's search then stops sooner: 6 ms less for "how much is the Classic Leather
@@ -195,9 +195,10 @@ def search(
     elif query.strip() and not (min_price or max_price or category or options):
         return []  # the words matched nothing, and there is nothing else to go on
     else:
-        candidates = list(
-            session.scalars(shelf.products(shop.id, Product.id).order_by(Product.price_min, Product.id).limit(BROWSE))
-        )
+        # Filters without words (or words that matched nothing): the cheapest products that pass them,
+        # narrowed by the database (a variant with the option values, in the bounds, in stock), not every
+        # product's variants read here until enough fit.
+        candidates = ranked("price_asc")
     return _cards(session, shop, candidates, min_price, max_price, category, options, in_stock_only, limit)
 
 
