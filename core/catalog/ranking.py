@@ -53,10 +53,9 @@ MATCH_POOL = 2000
 PACK = re.compile(
     r"\b(?:pack|set|box|bundle|case) of (\d{1,4})\b|\b(\d{1,4})[- ]?(?:pack|pk|piece|pc|count|ct)s?\b", re.I
 )
-#: Products read per step when option values turn rows down.
-_STEP = 50
-#: Steps at most: option values that almost nothing has stop here instead of reading the catalog.
-_MAX_STEPS = 20
+#: A shop's products read at most, in the order, when only a variant can tell which fit (option values,
+#: price bounds): values that almost nothing has stop here instead of reading the catalog.
+READ = 500
 
 
 @dataclass(frozen=True)
@@ -143,17 +142,29 @@ def _ranked_shop(
     stmt = stmt.order_by(*_order(ranking.order))
     if not variant_level:
         return list(session.scalars(stmt.limit(pool)))
-    # The database narrows to the products with a fitting variant; the variants read here confirm them.
-    stmt = stmt.where(fitting_variant(session, options, ranking.min_price, ranking.max_price, ranking.in_stock_only))
-    ids: list[int] = []
-    offset = 0
-    for _ in range(_MAX_STEPS):
-        step = list(session.scalars(stmt.offset(offset).limit(_STEP)))
-        offset += len(step)
-        ids += _keep(session, shop_id, ranking, options, step)
-        if len(ids) >= pool or len(step) < _STEP:
-            break
-    return ids[:pool]
+    # What only a variant tells is left: the first READ products in the order, narrowed by the database
+    # to those with a fitting variant (tested in the order, until enough pass), confirmed by the variants
+    # read here. A value almost nothing has stops there instead of reading the catalog (1.2 s for an
+    # option value no variant has, at 100,000 products on PostgreSQL, unbounded).
+    window = stmt.add_columns(Product.price_min, Product.price_max).limit(READ).subquery("w")
+    order: list[Any] = [window.c.price_min, window.c.id]
+    if ranking.order == "price_desc":
+        order = [window.c.price_max.desc(), window.c.id.desc()]
+    elif ranking.order == "newest":
+        order = [window.c.id.desc()]
+    fits = fitting_variant(session, options, ranking.min_price, ranking.max_price, ranking.in_stock_only, row="w")
+    stmt = select(window.c.id).where(fits)
+    if session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL reads the window in its order and stops at the limit; SQLite would sort the window
+        # first, testing every row of it (its co-routine yields the rows in the window's order anyway).
+        stmt = stmt.order_by(*order)
+    want = pool
+    while True:
+        found = list(session.scalars(stmt.limit(want)))
+        kept = _keep(session, shop_id, ranking, options, found)
+        if len(kept) >= pool or len(found) < want:
+            return kept[:pool]
+        want *= 2  # the database and Python fold some letters differently (SQLite: ASCII only)
 
 
 def _ranked_matches(

@@ -103,11 +103,13 @@ def fitting_variant(
     min_price: Decimal | None,
     max_price: Decimal | None,
     in_stock_only: bool,
+    row: str = "products",
 ) -> TextClause:
-    """A condition on the ``products`` row, as the searches narrow by variants: one variant of the product
-    has every option value (trimmed, lowercased), is within the bounds, and in stock when asked."""
+    """A condition on the product row ``row`` (with ``id``, ``price_min`` and ``price_max``), as the searches
+    narrow by variants: one variant of the product has every option value (trimmed, lowercased), is within
+    the bounds, and in stock when asked."""
     dialect = session.get_bind().dialect.name
-    sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row="products")
+    sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row=row)
     values = {"yes": True, **_bounds(min_price, max_price), **_options(options, dialect)}
     return text(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
 

@@ -385,9 +385,19 @@ def test_ranked_matches_whether_the_probe_finds_them_or_not(session: Session, sh
 
 
 def test_ranked_steps_through_options_few_products_have(session: Session, shop: Shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(ranking, "_STEP", 2)  # the options filter reads two products at a time
-    r = Ranking(order="price_desc", options=["M"])
-    assert ranked(session, shop.id, r, limit=100) == _expected(_published(session, shop), r)
+    products = _published(session, shop)
+    for order in ("price_desc", "price_asc", "newest"):
+        for r in (Ranking(order=order, options=["M"]), Ranking(order=order, options=["no such value"]),
+                  Ranking(order=order, options=["m"], in_stock_only=True, max_price=Decimal("60"))):
+            assert ranked(session, shop.id, r, limit=100) == _expected(products, r), r
+            # Only the first READ products in the order are read: those of them that fit, in the order.
+            monkeypatch.setattr(ranking, "READ", 3)
+            # (read: the products whose own flags and price range pass, as the index gives them)
+            read = [p for p in products if (p.available or not r.in_stock_only)
+                    and (r.max_price is None or p.price_min <= r.max_price)]
+            first = set(_expected(read, Ranking(order=order))[:3])
+            assert ranked(session, shop.id, r, limit=100) == [i for i in _expected(products, r) if i in first], r
+            monkeypatch.setattr(ranking, "READ", 500)
     # With words, matches are read deeper while too few have the option values (only the new ones checked).
     calls: list[int] = []
     keep = ranking._keep
