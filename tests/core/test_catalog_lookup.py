@@ -140,7 +140,29 @@ def test_a_search_of_few_matches_is_ranked_in_full(session: Session, shop: Shop,
     assert ranked_in_full and session.get(Product, ranked_in_full[0].id).title == "Ocean Blue Shirt"
 
 
-@pytest.mark.parametrize("probe", [(1000, 5000), (1, 2), (3, 6)])
+def test_a_small_shop_is_ranked_in_full_whatever_the_index_holds(session: Session, shop: Shop,
+                                                                 monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A shop with no more rows than a probe reads is searched by reading its own rows (PostgreSQL) and ranked
+    in full, however many matches the whole index holds: the answer is the one it gets alone in a database,
+    and no GIN scan of every shop's matches runs."""
+    monkeypatch.setattr(search, "RANK_ALL", 2)  # the index (other shops included) holds "many" matches
+    backend = search.backend_for(session)
+    for query in ("blue shirt", "shirt", "jacket top dress", "zzyzxq"):
+        terms = search.parse_query(query)
+        hits = search_products(session, shop.id, query, limit=50)
+        if session.get_bind().dialect.name != "postgresql":
+            assert backend.search_shop(session, shop.id, terms, 50, False) is None  # SQLite: the tiers
+            continue
+        assert hits == backend.search(session, "product", shop.id, terms, 50, False), query
+        assert all(n == 0 for n in _gin_scans(session, lambda: search_products(session, shop.id, query, limit=5)))
+        in_stock = search_products(session, shop.id, query, limit=50, in_stock_only=True)
+        assert in_stock == backend.search(session, "product", shop.id, terms, 50, True)
+    assert search_products(session, shop.id, "blue shirt", limit=50)  # the checks above compared something
+    monkeypatch.setattr(search, "PROBE_ROWS", 2)  # now larger than a probe: the usual way
+    assert backend.search_shop(session, shop.id, ["shirt"], 5, False) is None
+
+
+@pytest.mark.parametrize("probe", [(1, 2), (3, 6), (3, 5000)])
 def test_many_matches_are_taken_in_tiers_newest_first(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
                                                       probe: tuple[int, int]) -> None:
     monkeypatch.setattr(search, "RANK_ALL", 2)  # the apparel catalog counts as a large one
@@ -291,8 +313,9 @@ def test_a_probe_skipped_on_the_vocabularys_word_finds_the_same(session: Session
                     for limit in (1, 3, 100):
                         assert ranked(session, shop.id, told, limit=limit) == ranked(session, shop.id, plain,
                                                                                      limit=limit), (told, limit)
+                dense = search.Known(True, tuple(terms), titles=claimed, catalog=claimed)  # no step skipped
                 assert search_products(session, shop.id, query, limit=5, known=known) == search_products(
-                    session, shop.id, query, limit=5)
+                    session, shop.id, query, limit=5, known=dense)
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", capture)
     if session.get_bind().dialect.name == "postgresql":
