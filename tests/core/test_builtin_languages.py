@@ -386,3 +386,17 @@ def test_rankings_are_worded_in_the_shoppers_words_across_turns(chat: LangChat) 
     assert cheapest.text.startswith("Lo más económico en camisas") and "White Cotton Shirt" in cheapest.text
     ranked = chat.say("la chaqueta más cara para hombre")
     assert [c["title"] for c in ranked.cards][:1] == ["Zipped Jacket"] and "chaqueta" in ranked.text
+
+
+@pytest.mark.parametrize("line, lang, words", [
+    ("zapatillas negras por menos de 60 dólares", "es", "por menos de 60 dólares"),
+    ("baskets noires à moins de 60 dollars", "fr", "60 dollars"),
+    ("schwarze Sneaker unter 60 Dollar", "de", "unter 60 Dollar"),
+    ("sneakers nere sotto i 60 dollari", "it", "60 dollari"),
+    ("tênis pretos por menos de 60 dólares", "pt", "60 dólares"),
+])
+def test_the_price_a_shopper_named_is_said_back_in_their_language(chat: LangChat, line: str, lang: str,
+                                                                   words: str) -> None:
+    reply = chat.say(line)
+    assert reply.language == lang and words in reply.text, reply.text
+    assert "dollars" not in reply.text.replace(words, "") or lang == "fr", reply.text

@@ -88,7 +88,7 @@ _WORDS: dict[str, str] = {
         no na nos nas um uma uns umas para com há ha posso como quando chega chegar número numero seda couro
         lã algodão algodao mostrar ajuda ajudar você voce está estão és sou por favor
         que é feito feita marca fabrica quem restam novidades lavar peso inclui garantia tecido
-        quantos quantas ainda resta sobram""",
+        quantos quantas ainda resta sobram menos entre até ate abaixo acima tênis pretos pretas""",
     "it": """ciao buongiorno buonasera grazie avete avere quanto quanta costa costano prezzo prezzi spedizione
         spedizioni ordine ordini dove il della dello delle degli dei vorrei sono mio mia miei mie voglio
         cerco cercando camicia camicie maglietta magliette giacca giacche borsa scarpe vestito gonna maglione

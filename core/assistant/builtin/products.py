@@ -78,7 +78,7 @@ class Query:
 #: The English price words a query keeps, as the language catalogs name them.
 _PRICE_WORDS = re.compile(
     r"\b(under|below|less than|cheaper than|up to|at most|no more than|over|above|more than|"
-    r"at least|between|from|around|about|and|to)\b"
+    r"at least|between|from|around|about|and|to|dollars?|bucks|usd|euros?)\b"
 )
 _SAME = {
     "below": "under",
@@ -90,6 +90,10 @@ _SAME = {
     "more than": "over",
     "about": "around",
     "and": "to",
+    "dollar": "dollars",
+    "bucks": "dollars",
+    "usd": "dollars",
+    "euro": "euros",
 }
 
 

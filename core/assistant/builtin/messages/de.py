@@ -118,6 +118,8 @@ TEMPLATES = {
     "around": "um",
     "from": "ab",
     "to": "und",
+    "dollars": "Dollar",
+    "euros": "Euro",
     "women": "Damen",
     "men": "Herren",
     "kids": "Kinder",

@@ -117,6 +117,8 @@ TEMPLATES = {
     "around": "alrededor de",
     "from": "desde",
     "to": "y",
+    "dollars": "dólares",
+    "euros": "euros",
     "women": "mujer",
     "men": "hombre",
     "kids": "niños",

@@ -124,6 +124,8 @@ TEMPLATES = {
     "around": "autour de",
     "from": "de",
     "to": "et",
+    "dollars": "dollars",
+    "euros": "euros",
     "women": "femme",
     "men": "homme",
     "kids": "enfant",

@@ -117,6 +117,8 @@ TEMPLATES = {
     "around": "intorno a",
     "from": "da",
     "to": "e",
+    "dollars": "dollari",
+    "euros": "euro",
     "women": "donna",
     "men": "uomo",
     "kids": "bambini",

@@ -117,6 +117,8 @@ TEMPLATES = {
     "around": "cerca de",
     "from": "a partir de",
     "to": "e",
+    "dollars": "dólares",
+    "euros": "euros",
     "women": "mulher",
     "men": "homem",
     "kids": "criança",
