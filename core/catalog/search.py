@@ -78,20 +78,21 @@ def _product_filters(
         *([f"AND {row}.price_max >= :low"] if min_price is not None else []),
         *([f"AND {row}.price_min <= :high"] if max_price is not None else []),
     ]
-    if options or min_price is not None or max_price is not None:
+    compared = bool(_as_compared(options))
+    if compared or min_price is not None or max_price is not None:
         values = (
-            "SELECT count(DISTINCT lower(btrim(x))) FROM json_array_elements_text(v.option_values) x "
-            "WHERE lower(btrim(x)) = ANY(CAST(:options AS text[]))"
+            f"SELECT count(DISTINCT {_FOLDED_PG}) FROM json_array_elements_text(v.option_values) x "
+            f"WHERE {_FOLDED_PG} = ANY(CAST(:options AS text[]))"
             if dialect == "postgresql"
-            else "SELECT count(DISTINCT lower(trim(j.value))) FROM json_each(v.option_values) j "
-            "WHERE lower(trim(j.value)) IN (SELECT value FROM json_each(:options))"
+            else f"SELECT count(DISTINCT {_FOLDED_SQLITE}) FROM json_each(v.option_values) j "
+            f"WHERE {_FOLDED_SQLITE} IN (SELECT value FROM json_each(:options))"
         )
         conditions.append(
             f"AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {row}.id "
             + ("AND v.available = :yes " if in_stock_only else "")
             + ("AND v.price >= :low " if min_price is not None else "")
             + ("AND v.price <= :high " if max_price is not None else "")
-            + (f"AND ({values}) = :option_count" if options else "")
+            + (f"AND ({values}) = :option_count" if compared else "")
             + ")"
         )
     return " ".join(conditions)
@@ -114,11 +115,30 @@ def fitting_variant(
     return text(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
 
 
+#: An option value as the databases compare it: lowercased, without spaces (nor tabs, line breaks or
+#: no-break spaces), so that "Extra  Large" is "extra large" as the engine compares them.
+_FOLDED_PG = "translate(lower(x), ' ' || chr(9) || chr(10) || chr(13) || chr(160), '')"
+_FOLDED_SQLITE = (
+    "replace(replace(replace(replace(replace(lower(j.value), ' ', ''), char(9), ''), char(10), ''), "
+    "char(13), ''), char(160), '')"
+)
+
+
+def _as_compared(options: Sequence[str]) -> list[str]:
+    """The asked option values the database compares (see :data:`_FOLDED_PG`): those written in ASCII.
+
+    Only there do the databases fold letters as the engine does (SQLite's ``lower`` folds ASCII letters
+    only, PostgreSQL's follows the database's collation, Python's ``casefold`` folds "ß" to "ss"), so the
+    database never turns down a variant the engine would take: the other values are left to the variants
+    read afterwards (``core.catalog.ranking._keep``, the product cards)."""
+    folded = ("".join(str(o).lower().split()) for o in options)
+    return sorted({f for f in folded if f and f.isascii()})
+
+
 def _options(options: Sequence[str], dialect: str) -> dict[str, Any]:
-    """The bound values of :func:`_product_filters`' option condition: each value trimmed and lowercased
-    (SQLite's ``lower`` folds ASCII letters only: a value spelt with other capitals than asked is
-    missed there), as an array (PostgreSQL) or a JSON array (SQLite)."""
-    wanted = sorted({str(o).strip().lower() for o in options if str(o).strip()})
+    """The bound values of :func:`_product_filters`' option condition (:func:`_as_compared`), as an
+    array (PostgreSQL) or a JSON array (SQLite)."""
+    wanted = _as_compared(options)
     return {
         "options": wanted if dialect == "postgresql" else json.dumps(wanted),
         "option_count": len(wanted),
@@ -381,7 +401,8 @@ class SearchBackend(Protocol):
     ) -> list[SearchHit] | None:
         """:meth:`search` of the products, reading only the shop's own rows, when the shop has no more
         than :data:`PROBE_ROWS` (else None): a small shop's search then costs what its catalog costs,
-        whatever the other shops hold."""
+        whatever the other shops hold. None when the backend cannot read a shop's rows alone (SQLite's
+        FTS5 table keeps no shop column: there a small shop beside large ones is searched as they are)."""
         ...
 
     def estimate(self, session: Session, kind: str, terms: Sequence[str], upto: int) -> int:
@@ -745,13 +766,17 @@ class PostgresBackend:
         # index would return every shop's matches: a 20-product shop's count of them alone took 4-9 ms
         # beside shops of 110,000 products.
         stock = "AND t.available = :yes" if in_stock_only else ""
+        # ``n``: the shop's rows, counted no further than one past PROBE_ROWS from the index alone; the
+        # documents (``r``) are read only when that found a small shop.
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
+            "n AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
+            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT :probe + 1) x), "
             "r AS MATERIALIZED (SELECT s.product_id AS id, s.document AS doc FROM product_search s "
-            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT :probe + 1) "
-            "SELECT (SELECT count(*) FROM r), m.id, m.score FROM (SELECT 1) one LEFT JOIN LATERAL ("
+            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id AND (SELECT n FROM n) <= :probe) "
+            "SELECT (SELECT n FROM n), m.id, m.score FROM (SELECT 1) one LEFT JOIN LATERAL ("
             f"SELECT r.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], r.doc, q.query) AS score FROM r, q "
-            "WHERE (SELECT count(*) FROM r) <= :probe AND r.doc @@ q.query "
+            "WHERE r.doc @@ q.query "
             f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} FROM products t WHERE t.id = r.id) "
             "ORDER BY score DESC, r.id LIMIT :limit) m ON true"
         )
@@ -1072,9 +1097,12 @@ def search_products(
 ) -> list[SearchHit]:
     """The shop's published products matching any query term, best first.
 
-    When the terms match at most :data:`RANK_ALL` rows of the index, every
-    match is ranked (``bm25`` / ``ts_rank_cd``). Beyond, ranking them all would
-    cost in proportion to the catalog, so matches are taken from the index in
+    A shop with no more rows than :data:`PROBE_ROWS` is ranked in full from its
+    own rows where the backend can read them alone (:meth:`SearchBackend.search_shop`,
+    PostgreSQL), whatever the rest of the index holds. Otherwise, when the terms
+    match at most :data:`RANK_ALL` rows of the index, every match is ranked
+    (``bm25`` / ``ts_rank_cd``). Beyond, ranking them all would cost in
+    proportion to the catalog, so matches are taken from the index in
     tiers, newest first within a tier, until ``limit`` are found: every term
     in the title; every term anywhere; any term in the title; any term
     anywhere. "Every term" counts the terms some title has together, in the

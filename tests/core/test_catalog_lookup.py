@@ -374,6 +374,7 @@ def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Sho
         Ranking(order=order),
         Ranking(order=order, query="shirt"),
         Ranking(order=order, query="blue"),
+        Ranking(order=order, query="jack"),  # part of a word: the jackets
         Ranking(order=order, vendor=vendor),
         Ranking(order=order, vendor=vendor.upper()),  # vendors compare case-insensitively
         Ranking(order=order, min_price=Decimal("40"), max_price=Decimal("80")),

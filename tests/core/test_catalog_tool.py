@@ -139,3 +139,29 @@ def test_filters_without_words_are_the_cheapest_products_with_a_fitting_variant(
     monkeypatch.setattr(catalog, "BROWSE", 1)  # a pool of the cheapest products (one here) is not what is read
     for limit in (1, 3, 10):
         assert [c["product_id"] for c in _search(db, demo.id, args, limit)] == fitting[:limit], (args, limit)
+
+
+@pytest.mark.parametrize("stored, asked", [(["Écru"], "écru"), (["Écru"], "Écru"), (["Extra  Large"], "extra large"),
+                                           (["STRASSE"], "straße"), ([" Large\u00a0"], "large")])
+def test_option_values_are_compared_as_the_engine_compares_them(db: Database, demo: Shop, stored: list[str],
+                                                                asked: str) -> None:
+    """The database narrows by option values only where it folds them as the engine does (ASCII, spaces
+    aside); the rest is left to the variants read afterwards, so no database turns down a variant the
+    engine takes: with words or without, sorted or not."""
+    from sqlalchemy import select
+
+    from core.db import Product, Variant
+
+    with db.session() as session:
+        product = session.scalars(select(Product).where(Product.shop_id == demo.id,
+                                                        Product.title == "Classic Varsity Top")).one()
+        for variant in session.scalars(select(Variant).where(Variant.product_id == product.id)):
+            variant.option_values = stored
+        session.commit()
+        pid = product.id
+    assert catalog._norm(asked) == catalog._norm(stored[0])  # the engine takes this variant
+    for args in ({"options": [asked]}, {"options": [asked], "sort": "price_asc"},
+                 {"query": "varsity", "options": [asked]}, {"query": "varsity", "options": [asked], "sort": "price_desc"},
+                 {"options": [asked], "max_price": 500.0}):
+        found = [c["product_id"] for c in _search(db, demo.id, args, 5)]
+        assert pid in found, (stored, asked, args, found)

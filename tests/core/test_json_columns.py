@@ -37,6 +37,10 @@ def test_what_only_the_standard_parser_reads_still_loads() -> None:
     loaded = json_loads(b'{"x": NaN, "y": Infinity, "z": [1]}')
     assert math.isnan(loaded["x"]) and loaded["y"] == math.inf and loaded["z"] == [1]
     assert json_loads('{"a": "b"}') == {"a": "b"}
+    # Integers past 64 bits stay exact integers (orjson would read them as floats).
+    for big in (2**64, 10**30, -(2**70)):
+        assert json_loads(f'{{"n": {big}, "s": "{big}"}}'.encode()) == {"n": big, "s": str(big)}
+        assert type(json_loads(str(big))) is int
     try:
         json_loads(b'{"a": ')
     except ValueError:
