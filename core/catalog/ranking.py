@@ -164,7 +164,7 @@ def _ranked_shop(
         kept = _keep(session, shop_id, ranking, options, found)
         if len(kept) >= pool or len(found) < want:
             return kept[:pool]
-        want *= 2  # the database and Python fold some letters differently (SQLite: ASCII only)
+        want *= 2  # the database compares option values more loosely (spaces aside): read past those
 
 
 def _ranked_matches(

@@ -71,8 +71,9 @@ def _product_filters(
 ) -> str:
     """SQL conditions on the product row ``row`` for :meth:`SearchBackend.matching` (values are bound).
 
-    With ``options`` or a price bound: one variant has every value (compared trimmed and lowercased,
-    see :func:`_options`) and is in the bounds (and in stock, when asked)."""
+    With ``options`` or a price bound: one variant has every value the database compares (lowercased,
+    spaces aside, those written in ASCII: :func:`_as_compared`) and is in the bounds (and in stock, when
+    asked)."""
     conditions = [
         *([f"AND lower({row}.vendor) = lower(:vendor)"] if vendor is not None else []),
         *([f"AND {row}.price_max >= :low"] if min_price is not None else []),
@@ -107,8 +108,8 @@ def fitting_variant(
     row: str = "products",
 ) -> TextClause:
     """A condition on the product row ``row`` (with ``id``, ``price_min`` and ``price_max``), as the searches
-    narrow by variants: one variant of the product has every option value (trimmed, lowercased), is within
-    the bounds, and in stock when asked."""
+    narrow by variants: one variant of the product has every option value (as :func:`_as_compared` says),
+    is within the bounds, and in stock when asked."""
     dialect = session.get_bind().dialect.name
     sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row=row)
     values = {"yes": True, **_bounds(min_price, max_price), **_options(options, dialect)}
