@@ -165,6 +165,13 @@ def _expected(limit: int, options: Sequence[str], min_price: Decimal | None, max
     return limit * margin
 
 
+def _skips(known: Known | None, terms: Sequence[str], every: bool, title: bool, wanted: int, rows: int) -> bool:
+    """Whether a step testing ``rows`` of the shop's rows in some order is skipped for these matches:
+    ``known`` speaks of them (every one of its ``together`` in the title) and says they are too rare there
+    for ``wanted`` (:meth:`Known.sparse`)."""
+    return known is not None and every and title and tuple(terms) == known.together and known.sparse(wanted, rows)
+
+
 def _vendor(vendor: str | None) -> str | None:
     """The vendor filter's value: vendors compare case-insensitively, both sides lowered by the database
     (index ``(shop_id, lower(vendor))``; SQLite's ``lower`` folds ASCII letters only, Python's all)."""
@@ -210,10 +217,6 @@ class Known:
     #: share says how many matches a step that tests the shop's rows in some order may expect.
     titles: int = 0
     catalog: int = 0
-
-    def about(self, terms: Sequence[str], every: bool, title: bool) -> Known | None:
-        """This, when it speaks of these matches (every one of its ``together`` in the title), else None."""
-        return self if every and title and tuple(terms) == self.together else None
 
     def sparse(self, limit: int, rows: int) -> bool:
         """Whether the title matches of ``together`` are too rare for testing ``rows`` of the shop's rows in
@@ -451,7 +454,7 @@ class SearchBackend(Protocol):
         answers from one posting list each). ``options``: one variant has all these option values (and
         is in stock, when asked); ``min_price`` / ``max_price`` also hold for that variant. ``known``: what the
         caller knows of the shop (its published products) and, when it speaks of these matches
-        (:meth:`Known.about`), of their share of the titles: a step that tests the shop's first rows in the
+        (:func:`_skips`), of their share of the titles: a step that tests the shop's first rows in the
         order is skipped when that share says the matches are too rare for it (:meth:`Known.sparse`)."""
         ...
 
@@ -571,10 +574,9 @@ class SqliteBackend:
             **_options(options, "sqlite"),
         }
         if order != "newest":
-            wanted = _expected(limit, options, min_price, max_price)
-            return self._priced(
-                session, ORDERS[order], checks, params, known, known and known.about(terms, every, title), wanted
-            )
+            skip = _skips(known, terms, every, title, _expected(limit, options, min_price, max_price), PROBE_ROWS)
+            larger = known is not None and known.catalog > PROBE_ROWS
+            return self._priced(session, ORDERS[order], checks, params, skip=skip, larger=larger)
         # FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join stops at ``limit``.
         return list(
             session.scalars(
@@ -593,9 +595,9 @@ class SqliteBackend:
         order: str,
         checks: str,
         params: dict[str, Any],
-        known: Known | None,
-        titles: Known | None,
-        wanted: int,
+        *,
+        skip: bool,
+        larger: bool,
     ) -> list[int]:
         # First the shop's first PROBE_ROWS products in the order (its price index), each tested
         # against the matches (the MATCH is read once, into a list) and the filters: when ``limit``
@@ -603,8 +605,9 @@ class SqliteBackend:
         # no more rows than that, every match was tested. Else every match is joined to its product
         # row and sorted (CROSS JOIN keeps the FTS cursor outside; the other way round SQLite ran the
         # MATCH once per product, 1.8 s at 100,000 products for a word that matches nothing), and the
-        # filters are tested in that order. The probe is skipped when ``known`` says it would fall short.
-        if titles is not None and titles.sparse(wanted, PROBE_ROWS):
+        # filters are tested in that order. ``skip``: the probe would fall short (:func:`_skips`);
+        # ``larger``: the shop is known to have more rows than it reads (they are not counted).
+        if skip:
             return SqliteBackend._sorted(session, order, checks, params)
         first = list(
             session.scalars(
@@ -619,7 +622,6 @@ class SqliteBackend:
         )
         if len(first) >= params["limit"]:
             return first
-        larger = known is not None and known.catalog > PROBE_ROWS  # else counted
         if not larger and _shop_rows(session, params["shop_id"]) <= PROBE_ROWS:
             return first  # (a limit above PROBE_ROWS is never reached by the probe: it sorts every match)
         return SqliteBackend._sorted(session, order, checks, params)
@@ -655,6 +657,17 @@ def _shop_rows(session: Session, shop_id: int) -> int:
             {"shop_id": shop_id, "upto": PROBE_ROWS + 1},
         )
         or 0
+    )
+
+
+def _shop_rows_sql(upto: str) -> str:
+    """A row ``n`` of PostgreSQL SQL: the shop's index rows, counted no further than one past ``upto``
+    (a bound name) through the index ``(shop_id, product_id)`` alone; ``:shop_rows`` when that is known to
+    be larger (the vocabulary's count of the shop's products), which is then not counted."""
+    return (
+        "(SELECT CASE WHEN :shop_rows > " + upto + " THEN :shop_rows ELSE (SELECT count(*) "
+        "FROM (SELECT 1 FROM product_search s "
+        "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT " + upto + " + 1) x) END AS n)"
     )
 
 
@@ -771,8 +784,7 @@ class PostgresBackend:
         # documents (``r``) are read only when that found a small shop.
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
-            "n AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
-            "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT :probe + 1) x), "
+            "n AS MATERIALIZED " + _shop_rows_sql(":probe") + ", "
             "r AS MATERIALIZED (SELECT s.product_id AS id, s.document AS doc FROM product_search s "
             "WHERE s.shop_id BETWEEN :shop_id AND :shop_id AND (SELECT n FROM n) <= :probe) "
             "SELECT (SELECT n FROM n), m.id, m.score FROM (SELECT 1) one LEFT JOIN LATERAL ("
@@ -784,7 +796,14 @@ class PostgresBackend:
         with _index_scans(session):
             rows = session.execute(
                 sql,
-                {"tsquery": self._tsquery(terms), "shop_id": shop_id, "yes": True, "limit": limit, "probe": PROBE_ROWS},
+                {
+                    "tsquery": self._tsquery(terms),
+                    "shop_id": shop_id,
+                    "yes": True,
+                    "limit": limit,
+                    "probe": PROBE_ROWS,
+                    "shop_rows": 0,  # counted: the caller knows nothing of the shop, or that it is small
+                },
             ).all()
         if not rows or rows[0][0] > PROBE_ROWS:
             return None
@@ -828,13 +847,12 @@ class PostgresBackend:
         params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price), **_options(options, "postgresql")}
         # A probe that ``known`` says would fall short reads nothing: no rows are tested, and the next step runs.
         wanted = _expected(limit, options, min_price, max_price)
-        titles = known and known.about(terms, every, title)
-        params["probe"] = 0 if titles and titles.sparse(wanted, PROBE_ROWS) else PROBE_ROWS
+        params["probe"] = 0 if _skips(known, terms, every, title, wanted, PROBE_ROWS) else PROBE_ROWS
         # The shop's published products as the vocabulary counted them: when more than a step reads, the
         # statement need not count the shop's rows to know it (1.3 ms for 5,000 rows).
         params["shop_rows"] = known.catalog if known is not None else 0
         if order == "newest":
-            params["more"] = 0 if titles and titles.sparse(wanted, PROBE_MORE) else PROBE_MORE
+            params["more"] = 0 if _skips(known, terms, every, title, wanted, PROBE_MORE) else PROBE_MORE
             return self._newest(session, shop_id, column, tsquery, limit, checks, params)
         return self._priced(session, shop_id, column, tsquery, limit, order, checks, params)
 
@@ -979,16 +997,13 @@ class PostgresBackend:
         # when that step fell short. A step that read every row of the shop found every match: a small
         # shop beside large ones never reaches the GIN branch, which reads every shop's matches
         # (40-85 ms for a 20-product shop in a database of 110,000 products).
-        def rows(upto: str) -> str:
-            return (
-                "(SELECT CASE WHEN :shop_rows > " + upto + " THEN :shop_rows ELSE (SELECT count(*) "
-                "FROM (SELECT 1 FROM product_search s "
-                "WHERE s.shop_id BETWEEN :shop_id AND :shop_id LIMIT " + upto + " + 1) x) END AS n)"
-            )
-
         sql = text(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
-            "few AS MATERIALIZED " + rows(":probe") + ", several AS MATERIALIZED " + rows(":more") + ", "
+            "few AS MATERIALIZED "
+            + _shop_rows_sql(":probe")
+            + ", several AS MATERIALIZED "
+            + _shop_rows_sql(":more")
+            + ", "
             "probe AS MATERIALIZED " + probe(":probe") + ", "
             "more AS MATERIALIZED " + probe(":more") + " "
             "SELECT id FROM probe WHERE (SELECT count(*) FROM probe) >= :limit OR (SELECT n FROM few) <= :probe "
