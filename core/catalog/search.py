@@ -983,14 +983,14 @@ class PostgresBackend:
 
         def probe(rows: str) -> str:
             return (
-                "(SELECT r.id FROM (SELECT s.product_id AS id, s." + column + " AS doc "
+                "(SELECT r.id FROM (SELECT s.shop_id AS shop, s.product_id AS id, s." + column + " AS doc "
                 "FROM product_search s WHERE s.shop_id BETWEEN :shop_id AND :shop_id "
                 "ORDER BY s.shop_id DESC, s.product_id DESC "
                 "LIMIT "
                 + rows
                 + ") r WHERE r.doc @@ (SELECT query FROM q) AND (SELECT t.published = :yes "
                 + checks
-                + " FROM products t WHERE t.id = r.id) ORDER BY r.id DESC LIMIT :limit)"
+                + " FROM products t WHERE t.id = r.id) ORDER BY r.shop DESC, r.id DESC LIMIT :limit)"
             )
 
         # ``few`` / ``several``: the shop's rows, counted no further than one past a step, each read only
