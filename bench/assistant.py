@@ -94,13 +94,16 @@ def _round(db: Database, shop_id: int, sets: dict[str, dict[str, list[str]]], en
     for name, intents in sets.items():
         for intent, questions in intents.items():
             for text in questions:
+                # As the worker's reply job (core/assistant/service.py): each tool call's reads are a
+                # transaction that commits (``release=True``), and the session commits at the end. Ending them
+                # with a rollback instead would also make psycopg drop the connection's prepared statements
+                # (it deallocates them all on every ROLLBACK), so each question would be planned afresh.
                 with db.session() as session:
                     shop = session.get(Shop, shop_id)
                     started, started_cpu = time.perf_counter(), time.thread_time()
-                    engine.reply(Turn(shop=shop, conversation_id=0, text=text), Tools(session, shop))
+                    engine.reply(Turn(shop=shop, conversation_id=0, text=text), Tools(session, shop, release=True))
                     cpu[(name, intent)].append((time.thread_time() - started_cpu) * 1000)
                     wall[(name, intent)].append((time.perf_counter() - started) * 1000)
-                    session.rollback()
 
 
 def report(title: str, runs: list[tuple[str, Times, Times, float]]) -> None:
