@@ -226,6 +226,30 @@ class Known:
 
 
 @dataclass(frozen=True)
+class Narrowing:
+    """What a product search keeps of its matches besides their words: those with a variant that has every
+    one of ``options`` and is within the price bounds (and in stock, when the search asks for stock).
+
+    The database tests it on the matches it returns (:func:`_product_filters`), so a search asked for
+    ``limit`` products returns ``limit`` that fit, not ``limit`` matches of which a few fit. It compares
+    option values as :func:`_as_compared` says, never turning down a variant the engine would take: the
+    variants read afterwards decide the rest."""
+
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    options: tuple[str, ...] = ()
+
+    def sql(self, in_stock_only: bool, dialect: str) -> tuple[str, dict[str, Any]]:
+        """(SQL conditions on the product row ``t``, their bound values)."""
+        checks = _product_filters(None, self.min_price, self.max_price, self.options, in_stock_only, dialect)
+        return checks, {"yes": True, **_bounds(self.min_price, self.max_price), **_options(self.options, dialect)}
+
+
+#: A search that keeps every match.
+NARROWING_NONE = Narrowing()
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """A matching product or document id; ``score`` is higher for better matches."""
 
@@ -395,13 +419,26 @@ class SearchBackend(Protocol):
     def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]: ...
 
     def search(
-        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        kind: str,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit]:
-        """Every match of any term, ranked; the best ``limit``."""
+        """Every match of any term, ranked; the best ``limit``. Products only: those ``narrowing`` keeps."""
         ...
 
     def search_shop(
-        self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit] | None:
         """:meth:`search` of the products, reading only the shop's own rows, when the shop has no more
         than :data:`PROBE_ROWS` (else None): a small shop's search then costs what its catalog costs,
@@ -499,24 +536,38 @@ class SqliteBackend:
         return f"title : ({match})" if title else match
 
     def search(
-        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        kind: str,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit]:
         table, parent, extra = _KINDS[kind]
         weights = SQLITE_PRODUCT_WEIGHTS if kind == "product" else SQLITE_DOCUMENT_WEIGHTS
         stock = "AND t.available = :yes" if in_stock_only else ""
+        checks, params = narrowing.sql(in_stock_only, "sqlite") if kind == "product" else ("", {})
         rows = session.execute(
             text(
                 f"SELECT t.id, bm25({table}, {', '.join(map(str, weights))}) AS rank "
                 f"FROM {table} JOIN {parent} t ON t.id = {table}.rowid "
-                f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {stock} "
+                f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {stock} {checks} "
                 "ORDER BY rank, t.id LIMIT :limit"
             ),
-            {"match": self._match(terms), "shop_id": shop_id, "yes": True, "limit": limit},
+            {**params, "match": self._match(terms), "shop_id": shop_id, "yes": True, "limit": limit},
         )
         return [SearchHit(id=r[0], score=-float(r[1])) for r in rows]
 
     def search_shop(
-        self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit] | None:
         # FTS5 keeps no shop column to read a shop's rows by; SQLite answers in-process, and a file usually
         # holds one shop.
@@ -748,10 +799,18 @@ class PostgresBackend:
         )
 
     def search(
-        self, session: Session, kind: str, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        kind: str,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit]:
         table, parent, extra = _KINDS[kind]
         stock = "AND t.available = :yes" if in_stock_only else ""
+        checks, params = narrowing.sql(in_stock_only, "postgresql") if kind == "product" else ("", {})
         key = self._KEYS[kind]
         # Ranked and sorted in the search table alone; the parent row (published, in stock) is then
         # checked best first, by primary key, only until ``limit`` pass, never for every match.
@@ -765,21 +824,28 @@ class PostgresBackend:
                     f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
                     f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query "
                     f"ORDER BY score DESC, s.{key} OFFSET 0) r "
-                    f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} FROM {parent} t WHERE t.id = r.id) "
+                    f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} {checks} FROM {parent} t WHERE t.id = r.id) "
                     "ORDER BY r.score DESC, r.id LIMIT :limit"
                 ),
-                {"tsquery": self._tsquery(terms), "shop_id": shop_id, "yes": True, "limit": limit},
+                {**params, "tsquery": self._tsquery(terms), "shop_id": shop_id, "yes": True, "limit": limit},
             ).all()
         return [SearchHit(id=r[0], score=float(r[1])) for r in rows]
 
     def search_shop(
-        self, session: Session, shop_id: int, terms: Sequence[str], limit: int, in_stock_only: bool
+        self,
+        session: Session,
+        shop_id: int,
+        terms: Sequence[str],
+        limit: int,
+        in_stock_only: bool,
+        narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit] | None:
         # The shop's rows through the index (shop_id, product_id), one past PROBE_ROWS at most; ranked as
         # :meth:`search` ranks them (the same weights and order), only when that read them all. The GIN
         # index would return every shop's matches: a 20-product shop's count of them alone took 4-9 ms
         # beside shops of 110,000 products.
         stock = "AND t.available = :yes" if in_stock_only else ""
+        checks, params = narrowing.sql(in_stock_only, "postgresql")
         # ``n``: the shop's rows, counted no further than one past PROBE_ROWS from the index alone; the
         # documents (``r``) are read only when that found a small shop.
         sql = text(
@@ -790,13 +856,15 @@ class PostgresBackend:
             "SELECT (SELECT n FROM n), m.id, m.score FROM (SELECT 1) one LEFT JOIN LATERAL ("
             f"SELECT r.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], r.doc, q.query) AS score FROM r, q "
             "WHERE r.doc @@ q.query "
-            f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} FROM products t WHERE t.id = r.id) "
+            f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} {checks} "
+            "FROM products t WHERE t.id = r.id) "
             "ORDER BY score DESC, r.id LIMIT :limit) m ON true"
         )
         with _index_scans(session):
             rows = session.execute(
                 sql,
                 {
+                    **params,
                     "tsquery": self._tsquery(terms),
                     "shop_id": shop_id,
                     "yes": True,
@@ -1110,8 +1178,9 @@ def search_products(
     limit: int = 10,
     in_stock_only: bool = False,
     known: Known | None = None,
+    narrowing: Narrowing = NARROWING_NONE,
 ) -> list[SearchHit]:
-    """The shop's published products matching any query term, best first.
+    """The shop's published products matching any query term, best first; only those ``narrowing`` keeps.
 
     A shop with no more rows than :data:`PROBE_ROWS` is ranked in full from its
     own rows where the backend can read them alone (:meth:`SearchBackend.search_shop`,
@@ -1135,7 +1204,7 @@ def search_products(
         return []
     backend = backend_for(session)
     if known is None or known.catalog <= PROBE_ROWS:  # a small shop (or one the caller knows nothing of)
-        hits = backend.search_shop(session, shop_id, terms, limit, in_stock_only)
+        hits = backend.search_shop(session, shop_id, terms, limit, in_stock_only, narrowing)
         if hits is not None:
             return hits
     if known is not None and known.many:
@@ -1143,7 +1212,7 @@ def search_products(
     else:
         count, kept = backend.survey(session, shop_id, terms, RANK_ALL + 1)
     if count <= RANK_ALL:
-        return backend.search(session, "product", shop_id, terms, limit, in_stock_only)
+        return backend.search(session, "product", shop_id, terms, limit, in_stock_only, narrowing)
     together = (kept or terms) if len(terms) > 1 else terms
     # (terms, every, title, prefix): whole words for "every term" (one posting list each: a prefix of a
     # common word is the union of many, 15 ms in PostgreSQL's GIN at 100,000 products), prefixes after.
@@ -1163,6 +1232,9 @@ def search_products(
             title=title,
             prefix=prefix,
             known=known,
+            min_price=narrowing.min_price,
+            max_price=narrowing.max_price,
+            options=narrowing.options,
         ):
             if pid not in seen:
                 seen.add(pid)

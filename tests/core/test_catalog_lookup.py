@@ -338,6 +338,66 @@ def test_the_tiers_keep_the_shop_published_and_stock_filters(session: Session, s
         assert {h.id for h in search_products(session, shop.id, query, limit=50, in_stock_only=True)} <= in_stock
 
 
+def _narrow_shop(session: Session, name: str) -> Shop:
+    """Forty products of two or three title words with colour variants of their own prices and stock."""
+    from tests.core.test_builtin_capabilities import _record
+
+    shop = make_shop(session, name)
+    woods, kinds = ("oak", "pine", "walnut", "birch"), ("desk", "stool", "shelf", "bench", "oak stool")
+    colours = ("Blue", "Black", "Natural", "Navy Blue")
+    records = []
+    for n in range(40):
+        variants = tuple((colours[(n + i) % 4], f"{20 + (n * 7 + i * 13) % 90}.00", (n + i) % 3)
+                         for i in range(1 + n % 3))
+        records.append(_record(n, f"{woods[n % 4].title()} {kinds[n % 5].title()} {n}", "10.00", variants=variants,
+                               body=f"<p>A {woods[(n + 1) % 4]} piece in {colours[n % 4].lower()}.</p>"))
+    index_products(session, upsert_products(session, shop.id, records))
+    return shop
+
+
+def _fits_narrowing(p: Product, narrowing: search.Narrowing, in_stock_only: bool) -> bool:
+    wanted = {" ".join(o.lower().split()) for o in narrowing.options}  # as the engine compares them
+    return (p.available or not in_stock_only) and any(
+        wanted <= {" ".join(str(x).lower().split()) for x in v.option_values or []} and (v.available or not in_stock_only)
+        and (narrowing.min_price is None or v.price >= narrowing.min_price)
+        and (narrowing.max_price is None or v.price <= narrowing.max_price) for v in p.variants)
+
+
+@pytest.mark.parametrize("way", ["as it comes", "tiers (1, 2)", "tiers (3, 6)", "tiers (1000, 5000)", "ranked"])
+def test_a_narrowed_search_is_the_search_without_what_does_not_fit(session: Session, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                   way: str) -> None:
+    """The database keeps the matches with a variant that fits (option values, price bounds, stock): the
+    same products, in the same order, as the search without them, less those that do not fit; however the
+    search goes (a small shop's own rows, every match ranked, or tiers taken by each step)."""
+    shop = _narrow_shop(session, "narrow")
+    _narrow_shop(session, "neighbour")  # another shop's products must never show up
+    if way.startswith("tiers"):
+        probe, more = (int(x) for x in way[7:-1].split(", "))
+        monkeypatch.setattr(search, "RANK_ALL", 2)
+        monkeypatch.setattr(search, "PROBE_ROWS", probe)
+        monkeypatch.setattr(search, "PROBE_MORE", more)
+    elif way == "ranked":  # PostgreSQL: larger than a probe (not read as a small shop), few matches
+        monkeypatch.setattr(search, "PROBE_ROWS", 2)
+    by_id = {p.id: p for p in _published(session, shop)}
+    compared = 0
+    for query in ("oak stool", "blue desk", "pine", "walnut bench navy", "zzyzxq"):
+        for narrowing in (search.Narrowing(options=("blue",)), search.Narrowing(options=("Navy  Blue",)),
+                          search.Narrowing(min_price=Decimal("40"), max_price=Decimal("80")),
+                          search.Narrowing(options=("black",), max_price=Decimal("70")),
+                          search.Narrowing(options=("Écru",))):
+            for in_stock in (False, True):
+                whole = [h.id for h in search_products(session, shop.id, query, limit=500, in_stock_only=in_stock)]
+                fitting = [i for i in whole if _fits_narrowing(by_id[i], narrowing, in_stock)]
+                if narrowing.options == ("Écru",):
+                    fitting = whole  # no ASCII value: the database leaves it to the variants read afterwards
+                for limit in (1, 3, 50):
+                    narrowed = search_products(session, shop.id, query, limit=limit, in_stock_only=in_stock,
+                                               narrowing=narrowing)
+                    assert [h.id for h in narrowed] == fitting[:limit], (query, narrowing, in_stock, limit)
+                    compared += bool(fitting) and len(fitting) < len(whole)
+    assert compared > 20  # the filters really turned products down, and some fit
+
+
 # -- ranked ----------------------------------------------------------------------------
 
 

@@ -114,6 +114,35 @@ def test_a_search_without_filters_asks_fewer_candidates_and_finds_the_same_cards
     assert asked == ([2, catalog.CANDIDATES] if limit <= 2 else [catalog.CANDIDATES])
 
 
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_a_filtered_search_asks_a_chunk_of_fitting_candidates(db: Database, demo: Shop,
+                                                              monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """The database keeps only the candidates that fit the price bounds, option values and stock, so a
+    filtered search also asks for just a chunk's worth, and finds the cards it finds from all of them."""
+    asked: list[int] = []
+    real = catalog.fts_search
+    monkeypatch.setattr(catalog, "fts_search", lambda *a, **k: asked.append(k["limit"]) or real(*a, **k))
+    for args in ({"query": "top shirt", "options": ["Medium"]}, {"query": "top shirt jacket bag", "max_price": 60.0},
+                 {"query": "top shirt jacket", "in_stock_only": True},
+                 {"query": "jacket shirt", "min_price": 30.0, "in_stock_only": True}):
+        monkeypatch.setattr(catalog, "CHUNK", 1000)
+        whole = _search(db, demo.id, args, limit)
+        monkeypatch.setattr(catalog, "CHUNK", 2)
+        asked.clear()
+        assert _search(db, demo.id, args, limit) == whole and whole, args
+        assert asked == ([2] if limit <= 2 else [catalog.CANDIDATES]), args
+
+
+def test_words_that_match_but_fit_no_filter_find_nothing(db: Database, demo: Shop) -> None:
+    """Words that match products none of which fits the filters find nothing; other products that fit are
+    not offered instead (only words that match nothing fall back to the filters alone)."""
+    assert _search(db, demo.id, {"query": "leather jacket"}, 5)
+    assert _search(db, demo.id, {"options": ["Medium"]}, 5)  # another product has the size
+    assert _search(db, demo.id, {"query": "leather jacket", "options": ["Medium"]}, 5) == []
+    assert _search(db, demo.id, {"query": "leather jacket", "options": ["Medium"], "in_stock_only": True}, 5) == []
+    assert _search(db, demo.id, {"query": "zzzz nothing", "options": ["Medium"]}, 5)
+
+
 @pytest.mark.parametrize("args", [{"options": ["Medium"]}, {"options": [" medium "], "in_stock_only": True},
                                   {"max_price": 40.0}, {"min_price": 50.0, "in_stock_only": True},
                                   {"query": "zzzz nothing", "max_price": 40.0}])
