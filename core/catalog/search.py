@@ -319,6 +319,7 @@ def _product_row(p: Product) -> dict[str, Any]:
         p.vendor,
         p.body_text or html_to_text(p.body_html or ""),
         [v.title for v in p.variants],
+        (p.price_min, p.price_max),
     )
 
 
@@ -332,6 +333,7 @@ def _product_fields(
     vendor: str | None,
     body: str,
     variant_titles: list[str],
+    prices: tuple[Decimal | None, Decimal | None],
 ) -> dict[str, Any]:
     values: list[str] = []
     for opt in options or []:
@@ -347,6 +349,9 @@ def _product_fields(
         "options": _clean(*values),
         "vendor": _clean(vendor),
         "body": _clean(body),
+        # The product's prices, kept in its row by PostgreSQL (migration 0012) to sort matches by price.
+        "price_min": prices[0],
+        "price_max": prices[1],
     }
 
 
@@ -372,6 +377,8 @@ def _product_rows_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, 
                 Product.vendor,
                 Product.body_text,
                 Product.body_html,
+                Product.price_min,
+                Product.price_max,
             ).where(Product.id.in_(chunk))
         ):
             rows.append(
@@ -385,6 +392,7 @@ def _product_rows_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, 
                     p.vendor,
                     p.body_text or html_to_text(p.body_html or ""),
                     titles.get(p.id, []),
+                    (p.price_min, p.price_max),
                 )
             )
     return rows
@@ -779,8 +787,13 @@ class PostgresBackend:
         return [row[0] for chunk in _chunks(ids) for row in session.execute(stmt, {"ids": list(chunk)})]
 
     def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
-        # Products also get their title alone (migration 0010), for searches restricted to titles.
-        title = (", title_document", ", to_tsvector('english', :title)") if kind == "product" else ("", "")
+        # Products also get their title alone (migration 0009), for searches restricted to titles, and their
+        # prices (migration 0012), to sort matches by price without reading their product rows.
+        title = (
+            (", title_document, price_min, price_max", ", to_tsvector('english', :title), :price_min, :price_max")
+            if kind == "product"
+            else ("", "")
+        )
         stmt = text(
             f"INSERT INTO {_KINDS[kind][0]} ({self._KEYS[kind]}, shop_id, document{title[0]}) "
             f"VALUES (:id, :shop_id, {self._VECTORS[kind]}{title[1]})"
@@ -941,8 +954,10 @@ class PostgresBackend:
         Instead the shop's products are read in the order, from its index ``(shop_id, price_min / price_max,
         id)``, and the first :data:`PROBE_ROWS` tested against the query (their index row by primary key):
         when ``limit`` pass they are the first ``limit``. Only when fewer pass does the GIN branch run: it
-        finds every match of the shop and sorts them; by then the words are rare among the shop's
-        first rows in the order. The branch is gated by a one-time filter on the probe's count.
+        finds every match of the shop and sorts them by the prices in their own rows (migration 0012: the
+        GIN scan fetched those rows already), then reads product rows in that order only until ``limit``
+        pass; by then the words are rare among the shop's first rows in the order. The branch is gated by a
+        one-time filter on the probe's count.
         """
         # As in :meth:`_newest`, a probe that read every product of the shop found every match.
         sql = text(
@@ -953,14 +968,14 @@ class PostgresBackend:
             "FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes "
             f"ORDER BY {ORDERS[order]} LIMIT :probe) t WHERE (SELECT s.{column} @@ (SELECT query FROM q) "
             f"FROM product_search s WHERE s.product_id = t.id) {checks} ORDER BY {ORDERS[order]} LIMIT :limit), "
-            "g AS MATERIALIZED (SELECT s.product_id AS id FROM product_search s "
+            "g AS MATERIALIZED (SELECT s.product_id AS id, s.price_min, s.price_max FROM product_search s "
             f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ (SELECT query FROM q)) "
             "SELECT id, price_min, price_max FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
             "OR (SELECT n FROM rows) <= :probe "
-            "UNION ALL SELECT id, price_min, price_max FROM (SELECT t.id, t.price_min, t.price_max "
-            f"FROM (SELECT {_WALKED} FROM g JOIN products t ON t.id = g.id "
-            f"WHERE t.shop_id = :shop_id AND t.published = :yes ORDER BY {ORDERS[order]} OFFSET 0) t "
-            f"WHERE true {checks} ORDER BY {ORDERS[order]} LIMIT :limit) t "
+            "UNION ALL SELECT id, price_min, price_max FROM (SELECT m.id, m.price_min, m.price_max "
+            f"FROM (SELECT t.id, t.price_min, t.price_max FROM g t ORDER BY {ORDERS[order]} OFFSET 0) m "
+            "WHERE (SELECT t.shop_id = :shop_id AND t.published = :yes "
+            f"{checks} FROM products t WHERE t.id = m.id) LIMIT :limit) t "
             "WHERE (SELECT count(*) FROM probe) < :limit AND (SELECT n FROM rows) > :probe"
         )
         with _index_scans(session):

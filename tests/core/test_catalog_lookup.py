@@ -426,6 +426,33 @@ def _expected(products: list[Product], r: Ranking) -> list[int]:
     return [p.id for p in kept]
 
 
+@pytest.mark.parametrize("probe", [1, 1000])
+def test_a_ranking_follows_a_price_change_made_by_a_sync(session: Session, monkeypatch, probe: int) -> None:  # type: ignore[no-untyped-def]
+    """Sorting every match by price reads the prices kept in the search rows (PostgreSQL, migration 0012):
+    a product's new price, stored by a sync or a webhook, reaches them, whichever step sorts."""
+    from tests.core.test_builtin_capabilities import _record
+
+    monkeypatch.setattr(search, "PROBE_ROWS", probe)  # 1: the probe falls short and every match is sorted
+    shop = make_shop(session, "prices")
+    prices = [30, 10, 50, 20, 60, 40]  # not in the order of the ids
+
+    def stools() -> list[ProductRecord]:
+        return [_record(n, f"Pine Stool {n}", f"{price}.00") for n, price in enumerate(prices)]
+
+    def first_two(order: str) -> list[str]:
+        found = search.backend_for(session).matching(session, shop.id, ["stool"], 2, False, every=True, order=order)
+        assert ranked(session, shop.id, Ranking(order=order, query="stool"), limit=2) == found
+        return [session.get(Product, i).title for i in found]
+
+    index_products(session, upsert_products(session, shop.id, stools()))
+    assert first_two("price_asc") == ["Pine Stool 1", "Pine Stool 3"]
+    assert first_two("price_desc") == ["Pine Stool 4", "Pine Stool 2"]
+    prices[1], prices[4] = 99, 5  # the cheapest becomes the dearest, and the dearest the cheapest
+    index_products(session, upsert_products(session, shop.id, stools()))
+    assert first_two("price_asc") == ["Pine Stool 4", "Pine Stool 3"]
+    assert first_two("price_desc") == ["Pine Stool 1", "Pine Stool 2"]
+
+
 @pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])
 def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Shop, order: str) -> None:
     products = _published(session, shop)
