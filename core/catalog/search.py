@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
@@ -29,6 +30,15 @@ from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Document, Product, Variant
+
+
+@lru_cache(maxsize=512)
+def _sql(statement: str) -> TextClause:
+    """``text(statement)``, made once: parsing a statement's bound names cost 0.05-0.1 ms a call, several
+    times a reply, and the statements here are a bounded set of strings (filters change their shape, never
+    their values, which are bound)."""
+    return text(statement)
+
 
 #: Chat filler words: dropping them keeps "do you have a leather jacket?" from
 #: matching every product whose body says "you" or "have".
@@ -113,7 +123,7 @@ def fitting_variant(
     dialect = session.get_bind().dialect.name
     sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row=row)
     values = {"yes": True, **_bounds(min_price, max_price), **_options(options, dialect)}
-    return text(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
+    return _sql(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
 
 
 #: An option value as the databases compare it: lowercased, without spaces (nor tabs, line breaks or
@@ -520,12 +530,12 @@ class SqliteBackend:
     """FTS5: rowid is the parent id; ``bm25`` is lower-is-better, so it is negated."""
 
     def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
-        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True))
+        stmt = _sql(f"DELETE FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(bindparam("ids", expanding=True))
         for chunk in _chunks(ids):
             session.execute(stmt, {"ids": list(chunk)})
 
     def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]:
-        stmt = text(f"SELECT rowid FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(
+        stmt = _sql(f"SELECT rowid FROM {_KINDS[kind][0]} WHERE rowid IN :ids").bindparams(
             bindparam("ids", expanding=True)
         )
         return [row[0] for chunk in _chunks(ids) for row in session.execute(stmt, {"ids": list(chunk)})]
@@ -533,7 +543,7 @@ class SqliteBackend:
     def insert(self, session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> None:
         cols = "title, tags, options, vendor, body" if kind == "product" else "title, body"
         values = ", ".join(f":{c.strip()}" for c in cols.split(","))
-        stmt = text(f"INSERT INTO {_KINDS[kind][0]} (rowid, {cols}, shop_id) VALUES (:id, {values}, :shop_id)")
+        stmt = _sql(f"INSERT INTO {_KINDS[kind][0]} (rowid, {cols}, shop_id) VALUES (:id, {values}, :shop_id)")
         session.execute(stmt, list(rows))
 
     @staticmethod
@@ -558,7 +568,7 @@ class SqliteBackend:
         stock = "AND t.available = :yes" if in_stock_only else ""
         checks, params = narrowing.sql(in_stock_only, "sqlite") if kind == "product" else ("", {})
         rows = session.execute(
-            text(
+            _sql(
                 f"SELECT t.id, bm25({table}, {', '.join(map(str, weights))}) AS rank "
                 f"FROM {table} JOIN {parent} t ON t.id = {table}.rowid "
                 f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {stock} {checks} "
@@ -585,7 +595,7 @@ class SqliteBackend:
         table = _KINDS[kind][0]
         return int(
             session.scalar(
-                text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
+                _sql(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :match LIMIT :upto)"),
                 {"match": self._match(terms, prefix=False), "upto": upto},
             )
             or 0
@@ -639,7 +649,7 @@ class SqliteBackend:
         # FTS5 walks its doclists backwards (``ORDER BY rowid DESC``) and the join stops at ``limit``.
         return list(
             session.scalars(
-                text(
+                _sql(
                     "SELECT t.id FROM product_search JOIN products t ON t.id = product_search.rowid "
                     f"WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes {checks} "
                     "ORDER BY product_search.rowid DESC LIMIT :limit"
@@ -670,7 +680,7 @@ class SqliteBackend:
             return SqliteBackend._sorted(session, order, checks, params)
         first = list(
             session.scalars(
-                text(
+                _sql(
                     f"SELECT t.id FROM (SELECT {_WALKED} FROM products t "
                     f"WHERE t.shop_id = :shop_id AND t.published = :yes ORDER BY {order} LIMIT :probe) t "
                     f"WHERE t.id IN (SELECT rowid FROM product_search WHERE product_search MATCH :match) {checks} "
@@ -693,7 +703,7 @@ class SqliteBackend:
         # an option value's test reads the product's variants).
         return list(
             session.scalars(
-                text(
+                _sql(
                     f"SELECT t.id FROM (SELECT {_WALKED} FROM product_search "
                     "CROSS JOIN products t ON t.id = product_search.rowid "
                     "WHERE product_search MATCH :match AND t.shop_id = :shop_id AND t.published = :yes "
@@ -712,7 +722,7 @@ def _shop_rows(session: Session, shop_id: int) -> int:
     """The shop's products, counted no further than one past :data:`PROBE_ROWS`."""
     return int(
         session.scalar(
-            text("SELECT count(*) FROM (SELECT 1 FROM products WHERE shop_id = :shop_id LIMIT :upto) x"),
+            _sql("SELECT count(*) FROM (SELECT 1 FROM products WHERE shop_id = :shop_id LIMIT :upto) x"),
             {"shop_id": shop_id, "upto": PROBE_ROWS + 1},
         )
         or 0
@@ -754,7 +764,7 @@ def _index_scans(session: Session) -> Iterator[None]:
     """
     transaction = session.get_transaction()
     if transaction is None or session.info.get("_index_scans") is not transaction:
-        session.execute(text("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"))
+        session.execute(_sql("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"))
         session.info["_index_scans"] = session.get_transaction()
     yield
 
@@ -773,7 +783,7 @@ class PostgresBackend:
     }
 
     def delete(self, session: Session, kind: str, ids: Sequence[int]) -> None:
-        stmt = text(f"DELETE FROM {_KINDS[kind][0]} WHERE {self._KEYS[kind]} IN :ids").bindparams(
+        stmt = _sql(f"DELETE FROM {_KINDS[kind][0]} WHERE {self._KEYS[kind]} IN :ids").bindparams(
             bindparam("ids", expanding=True)
         )
         for chunk in _chunks(ids):
@@ -781,7 +791,7 @@ class PostgresBackend:
 
     def present(self, session: Session, kind: str, ids: Sequence[int]) -> list[int]:
         key = self._KEYS[kind]
-        stmt = text(f"SELECT {key} FROM {_KINDS[kind][0]} WHERE {key} IN :ids").bindparams(
+        stmt = _sql(f"SELECT {key} FROM {_KINDS[kind][0]} WHERE {key} IN :ids").bindparams(
             bindparam("ids", expanding=True)
         )
         return [row[0] for chunk in _chunks(ids) for row in session.execute(stmt, {"ids": list(chunk)})]
@@ -794,7 +804,7 @@ class PostgresBackend:
             if kind == "product"
             else ("", "")
         )
-        stmt = text(
+        stmt = _sql(
             f"INSERT INTO {_KINDS[kind][0]} ({self._KEYS[kind]}, shop_id, document{title[0]}) "
             f"VALUES (:id, :shop_id, {self._VECTORS[kind]}{title[1]})"
         )
@@ -831,7 +841,7 @@ class PostgresBackend:
         # turned into a join: the plan stays this one even before the tables were ever analyzed.
         with _index_scans(session):
             rows = session.execute(
-                text(
+                _sql(
                     f"SELECT r.id, r.score FROM (SELECT s.{key} AS id, "
                     f"ts_rank_cd('{PG_WEIGHTS}'::float4[], s.document, q.query) AS score "
                     f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
@@ -861,7 +871,7 @@ class PostgresBackend:
         checks, params = narrowing.sql(in_stock_only, "postgresql")
         # ``n``: the shop's rows, counted no further than one past PROBE_ROWS from the index alone; the
         # documents (``r``) are read only when that found a small shop.
-        sql = text(
+        sql = _sql(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
             "n AS MATERIALIZED " + _shop_rows_sql(":probe") + ", "
             "r AS MATERIALIZED (SELECT s.product_id AS id, s.document AS doc FROM product_search s "
@@ -894,7 +904,7 @@ class PostgresBackend:
         with _index_scans(session):
             return int(
                 session.scalar(
-                    text(
+                    _sql(
                         f"SELECT count(*) FROM (SELECT 1 FROM {_KINDS[kind][0]} s "
                         "WHERE s.document @@ to_tsquery('english', :tsquery) LIMIT :upto) m"
                     ),
@@ -960,7 +970,7 @@ class PostgresBackend:
         one-time filter on the probe's count.
         """
         # As in :meth:`_newest`, a probe that read every product of the shop found every match.
-        sql = text(
+        sql = _sql(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
             "rows AS MATERIALIZED (SELECT CASE WHEN :shop_rows > :probe THEN :shop_rows ELSE (SELECT count(*) "
             "FROM (SELECT 1 FROM products t WHERE t.shop_id = :shop_id LIMIT :probe + 1) x) END AS n), "
@@ -1011,7 +1021,7 @@ class PostgresBackend:
         # terms hold only letters and digits). Each check is the newest :data:`PROBE_ROWS` rows of the
         # shop first (read once, ``p``; common words), else the GIN index (rare ones), as in
         # :meth:`_newest`; each step's tsquery is made once (``q``, fenced by ``OFFSET 0``), not per row.
-        sql = text(
+        sql = _sql(
             "WITH RECURSIVE " + self._TOGETHER.format(seed="true") + " SELECT kept FROM k ORDER BY n DESC LIMIT 1"
         )
         with _index_scans(session):
@@ -1021,7 +1031,7 @@ class PostgresBackend:
     def survey(self, session: Session, shop_id: int, terms: Sequence[str], upto: int) -> tuple[int, list[str]]:
         # The estimate and the terms together in one statement (one round trip less for every search of
         # common words); ``k`` starts only when the estimate reaches ``upto``.
-        sql = text(
+        sql = _sql(
             "WITH RECURSIVE e AS MATERIALIZED (SELECT count(*) AS n FROM (SELECT 1 FROM product_search s "
             "WHERE s.document @@ to_tsquery('english', :estimate) LIMIT :upto) m), "
             + self._TOGETHER.format(seed="(SELECT n FROM e) >= :upto AND :several")
@@ -1080,7 +1090,7 @@ class PostgresBackend:
         # when that step fell short. A step that read every row of the shop found every match: a small
         # shop beside large ones never reaches the GIN branch, which reads every shop's matches
         # (40-85 ms for a 20-product shop in a database of 110,000 products).
-        sql = text(
+        sql = _sql(
             "WITH q AS MATERIALIZED (SELECT to_tsquery('english', :tsquery) AS query), "
             "few AS MATERIALIZED "
             + _shop_rows_sql(":probe")
@@ -1171,8 +1181,8 @@ def settle(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for index in _GIN_INDEXES:  # names are ours, never user input
-        if session.scalar(text("SELECT to_regclass(:name)"), {"name": index}) is not None:
-            session.execute(text(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
+        if session.scalar(_sql("SELECT to_regclass(:name)"), {"name": index}) is not None:
+            session.execute(_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
 
 
 def missing_products(session: Session, product_ids: Iterable[int]) -> list[int]:
