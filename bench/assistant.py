@@ -141,6 +141,7 @@ def build(folder: Path, products: int | None, database_url: str | None) -> tuple
     db = Database(settings)
     kept = folder / "kept.json"
     catalog = f"seed 7, {products} products, makers {len(VENDORS)}"  # what the generator made
+    upgrade(db.engine)  # a kept catalog too: a change may come with a migration
     if kept.exists():
         mark = json.loads(kept.read_text(encoding="utf-8"))
         with db.session() as session:
@@ -148,7 +149,6 @@ def build(folder: Path, products: int | None, database_url: str | None) -> tuple
         if there and mark["database_url"] == database_url and mark.get("catalog") == catalog:
             warm(db, mark["shop_id"])
             return db, mark["shop_id"], "kept from an earlier run (" + mark["note"] + ")"
-    upgrade(db.engine)
     if products is None:
         shop = create_shop(db, "Demo", "csv", {"demo": True, "storefront_url": "http://shop.test"})
     else:
