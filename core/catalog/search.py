@@ -82,8 +82,8 @@ def _product_filters(
     """SQL conditions on the product row ``row`` for :meth:`SearchBackend.matching` (values are bound).
 
     With ``options`` or a price bound: one variant has every value the database compares (lowercased,
-    spaces aside, those written in ASCII: :func:`_as_compared`) and is in the bounds (and in stock, when
-    asked)."""
+    spaces aside, those written in ASCII: :func:`_as_compared`), or a value the database cannot fold as
+    the engine does (see :data:`_PLAIN`), and is in the bounds (and in stock, when asked)."""
     conditions = [
         *([f"AND lower({row}.vendor) = lower(:vendor)"] if vendor is not None else []),
         *([f"AND {row}.price_max >= :low"] if min_price is not None else []),
@@ -91,19 +91,23 @@ def _product_filters(
     ]
     compared = bool(_as_compared(options))
     if compared or min_price is not None or max_price is not None:
+        # One pass over the variant's values: those asked for, counted once each; or one the database
+        # cannot judge (it then leaves the variant to the variants read afterwards).
         values = (
-            f"SELECT count(DISTINCT {_FOLDED_PG}) FROM json_array_elements_text(v.option_values) x "
-            f"WHERE {_FOLDED_PG} = ANY(CAST(:options AS text[]))"
+            "SELECT count(DISTINCT f) FILTER (WHERE f = ANY(CAST(:options AS text[]))) = :option_count "
+            f"OR coalesce(bool_or(x ~ '{_PLAIN}'), false) "
+            "FROM json_array_elements_text(v.option_values) x, replace(lower(x), ' ', '') f"
             if dialect == "postgresql"
-            else f"SELECT count(DISTINCT {_FOLDED_SQLITE}) FROM json_each(v.option_values) j "
-            f"WHERE {_FOLDED_SQLITE} IN (SELECT value FROM json_each(:options))"
+            else "SELECT count(DISTINCT CASE WHEN replace(lower(j.value), ' ', '') IN "
+            "(SELECT value FROM json_each(:options)) THEN replace(lower(j.value), ' ', '') END) = :option_count "
+            f"OR max(j.value GLOB '*{_PLAIN}*') FROM json_each(v.option_values) j"
         )
         conditions.append(
             f"AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {row}.id "
             + ("AND v.available = :yes " if in_stock_only else "")
             + ("AND v.price >= :low " if min_price is not None else "")
             + ("AND v.price <= :high " if max_price is not None else "")
-            + (f"AND ({values}) = :option_count" if compared else "")
+            + (f"AND ({values})" if compared else "")
             + ")"
         )
     return " ".join(conditions)
@@ -126,24 +130,25 @@ def fitting_variant(
     return _sql(sql).bindparams(**{k: v for k, v in values.items() if f":{k}" in sql})
 
 
-#: An option value as the databases compare it: lowercased, without spaces (nor tabs, line breaks or
-#: no-break spaces), so that "Extra  Large" is "extra large" as the engine compares them.
-_FOLDED_PG = "translate(lower(x), ' ' || chr(9) || chr(10) || chr(13) || chr(160), '')"
-_FOLDED_SQLITE = (
-    "replace(replace(replace(replace(replace(lower(j.value), ' ', ''), char(9), ''), char(10), ''), "
-    "char(13), ''), char(160), '')"
-)
+#: A character outside printable ASCII (a regular expression's class; a GLOB's in SQLite). The databases
+#: compare option values lowercased and without spaces: for a stored value of printable ASCII alone that
+#: folds as the engine does (``casefold`` is ``lower`` there, and the space is the only whitespace), so
+#: "Extra  Large" is "extra large". A value with any other character ("Navy\u2009Blue", whose thin space
+#: the engine's ``split`` takes for a space; "Écru", which SQLite's ``lower`` leaves as it is; the Kelvin
+#: sign, which ``casefold`` makes a "k") is one the database cannot judge: it keeps the variant.
+_PLAIN = "[^ -~]"
 
 
 def _as_compared(options: Sequence[str]) -> list[str]:
-    """The asked option values the database compares (see :data:`_FOLDED_PG`): those written in ASCII.
+    """The asked option values the database compares (see :data:`_PLAIN`): folded as the engine folds
+    them, and only those of printable ASCII.
 
     Only there do the databases fold letters as the engine does (SQLite's ``lower`` folds ASCII letters
     only, PostgreSQL's follows the database's collation, Python's ``casefold`` folds "ß" to "ss"), so the
     database never turns down a variant the engine would take: the other values are left to the variants
     read afterwards (``core.catalog.ranking._keep``, the product cards)."""
     folded = ("".join(str(o).lower().split()) for o in options)
-    return sorted({f for f in folded if f and f.isascii()})
+    return sorted({f for f in folded if f and f.isascii() and f.isprintable()})
 
 
 def _options(options: Sequence[str], dialect: str) -> dict[str, Any]:

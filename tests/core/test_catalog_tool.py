@@ -171,7 +171,10 @@ def test_filters_without_words_are_the_cheapest_products_with_a_fitting_variant(
 
 
 @pytest.mark.parametrize("stored, asked", [(["Écru"], "écru"), (["Écru"], "Écru"), (["Extra  Large"], "extra large"),
-                                           (["STRASSE"], "straße"), ([" Large\u00a0"], "large")])
+                                           (["STRASSE"], "straße"), ([" Large\u00a0"], "large"),
+                                           (["Navy\u2009Blue"], "navy blue"), (["Navy\u3000Blue"], "Navy Blue"),
+                                           (["Navy\x0bBlue"], "navy blue"), (["Extra\tLarge"], "extra large"),
+                                           (["\u212aaki"], "kaki")])
 def test_option_values_are_compared_as_the_engine_compares_them(db: Database, demo: Shop, stored: list[str],
                                                                 asked: str) -> None:
     """The database narrows by option values only where it folds them as the engine does (ASCII, spaces
