@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import CursorResult, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Document, Product, Variant
+
+if TYPE_CHECKING:
+    from core.db.session import Database
 
 
 @lru_cache(maxsize=512)
@@ -983,7 +986,11 @@ class PostgresBackend:
             "FROM products t WHERE t.shop_id = :shop_id AND t.published = :yes "
             f"ORDER BY {ORDERS[order]} LIMIT :probe) t WHERE (SELECT s.{column} @@ (SELECT query FROM q) "
             f"FROM product_search s WHERE s.product_id = t.id) {checks} ORDER BY {ORDERS[order]} LIMIT :limit), "
-            "g AS MATERIALIZED (SELECT s.product_id AS id, s.price_min, s.price_max FROM product_search s "
+            # A row without prices (migration 0012, or written by an older host) takes its product row's.
+            "g AS MATERIALIZED (SELECT s.product_id AS id, "
+            "coalesce(s.price_min, (SELECT p.price_min FROM products p WHERE p.id = s.product_id)) AS price_min, "
+            "coalesce(s.price_max, (SELECT p.price_max FROM products p WHERE p.id = s.product_id)) AS price_max "
+            "FROM product_search s "
             f"WHERE s.shop_id + 0 = :shop_id AND s.{column} @@ (SELECT query FROM q)) "
             "SELECT id, price_min, price_max FROM probe WHERE (SELECT count(*) FROM probe) >= :limit "
             "OR (SELECT n FROM rows) <= :probe "
@@ -1188,6 +1195,39 @@ def settle(session: Session) -> None:
     for index in _GIN_INDEXES:  # names are ours, never user input
         if session.scalar(_sql("SELECT to_regclass(:name)"), {"name": index}) is not None:
             session.execute(_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
+
+
+#: Search rows given their prices per statement by :func:`fill_prices`.
+FILL_BATCH = 5000
+
+
+def fill_prices(db: Database, shop_id: int) -> int:
+    """Give the shop's search rows without prices their product's (PostgreSQL; migration 0012), a batch at a
+    time, each in its own transaction; the number filled.
+
+    Rows indexed before that migration, or by an older host during a rolling deploy, have none: searches
+    then read the product row instead. Run by every sync (``core.catalog.sync.run_sync``) before
+    :func:`settle`; once a shop's rows all have prices, it reads nothing but the empty partial index."""
+    if db.engine.dialect.name != "postgresql":
+        return 0
+    filled = 0
+    while True:
+        with db.session() as session:
+            result = cast(
+                CursorResult[Any],
+                session.execute(
+                    _sql(
+                        "UPDATE product_search s SET price_min = p.price_min, price_max = p.price_max FROM products p "
+                        "WHERE p.id = s.product_id AND s.product_id IN (SELECT u.product_id FROM product_search u "
+                        "WHERE u.shop_id = :shop_id AND u.price_min IS NULL LIMIT :batch)"
+                    ),
+                    {"shop_id": shop_id, "batch": FILL_BATCH},
+                ),
+            )
+            done = result.rowcount
+        filled += done
+        if done < FILL_BATCH:
+            return filled
 
 
 def missing_products(session: Session, product_ids: Iterable[int]) -> list[int]:

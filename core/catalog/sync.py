@@ -95,6 +95,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
             assert run is not None
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:2000]
         raise
+    search.fill_prices(db, shop_id)  # rows indexed before migration 0012, or by an older host
     with db.session() as session:
         run = session.get(SyncRun, run_id)
         assert run is not None

@@ -453,6 +453,50 @@ def test_a_ranking_follows_a_price_change_made_by_a_sync(session: Session, monke
     assert first_two("price_desc") == ["Pine Stool 1", "Pine Stool 2"]
 
 
+def test_search_rows_without_prices_are_sorted_by_their_products_until_a_sync_fills_them(
+        db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: a search row written before migration 0012 (or by an older host during a rolling deploy)
+    has no prices; sorting every match then reads its product's, and the shop's next sync fills it, even for
+    products the sync finds unchanged."""
+    from sqlalchemy import text
+
+    from core.catalog.sync import create_run, run_sync
+    from core.shops import ensure_demo_shop
+
+    shop = ensure_demo_shop(db, "http://shop.test")
+    assert run_sync(db, create_run(db, shop.id).id).status == "finished"
+
+    def first(order: str, limit: int) -> list[int]:
+        with db.session() as session:
+            return search.backend_for(session).matching(session, shop.id, ["top"], limit, False, every=True,
+                                                        order=order)
+
+    # What the probe finds reading every product row of the (small) shop in the order: the reference.
+    expected = {order: first(order, 50) for order in ("price_asc", "price_desc")}
+    assert len(expected["price_asc"]) >= 3
+    monkeypatch.setattr(search, "PROBE_ROWS", 1)  # now the probe falls short: every match is sorted
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        with db.session() as session:  # the cheapest and the dearest lose the prices of their rows
+            lost = [expected["price_asc"][0], expected["price_desc"][0]]
+            session.execute(text("UPDATE product_search SET price_min = NULL, price_max = NULL "
+                                 "WHERE product_id IN (:a, :b)"), {"a": lost[0], "b": lost[1]})
+    for order, ids in expected.items():
+        for limit in (1, 2, len(ids)):
+            assert first(order, limit) == ids[:limit], (order, limit)
+    assert search.fill_prices(db, shop.id) == (2 if postgres else 0)
+    assert search.fill_prices(db, shop.id) == 0
+    if postgres:
+        with db.session() as session:
+            session.execute(text("UPDATE product_search SET price_min = NULL, price_max = NULL "
+                                 "WHERE product_id = :a"), {"a": lost[0]})
+        assert run_sync(db, create_run(db, shop.id).id).status == "finished"  # nothing changed in the catalog
+        with db.session() as session:
+            assert session.scalar(text("SELECT count(*) FROM product_search WHERE price_min IS NULL")) == 0
+    for order, ids in expected.items():
+        assert first(order, 2) == ids[:2]
+
+
 @pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])
 def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Shop, order: str) -> None:
     products = _published(session, shop)

@@ -209,7 +209,11 @@ def search(
         return cards_of(hits_of(CANDIDATES))
     if words and not (min_price or max_price or category or options):
         return []  # the words matched nothing, and there is nothing else to go on
-    if words and (narrowing != Narrowing() or in_stock_only) and fts_search(session, shop.id, query, limit=1):
+    if (
+        words
+        and (narrowing != Narrowing() or in_stock_only)
+        and fts_search(session, shop.id, query, limit=1, known=known)
+    ):
         return []  # the words match, but nothing that fits the filters: no other products instead
     # Filters without words (or words that matched nothing): the cheapest products that pass them,
     # narrowed by the database (a variant with the option values, in the bounds, in stock), not every
