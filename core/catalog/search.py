@@ -85,7 +85,7 @@ def _product_filters(
     """SQL conditions on the product row ``row`` for :meth:`SearchBackend.matching` (values are bound).
 
     With ``options`` or a price bound: one variant has every value the database compares (lowercased,
-    spaces aside, those written in ASCII: :func:`_as_compared`), or a value the database cannot fold as
+    spaces aside, those of printable ASCII: :func:`_as_compared`), or a value the database cannot fold as
     the engine does (see :data:`_PLAIN`), and is in the bounds (and in stock, when asked)."""
     conditions = [
         *([f"AND lower({row}.vendor) = lower(:vendor)"] if vendor is not None else []),
