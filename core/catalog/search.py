@@ -1207,12 +1207,19 @@ def fill_prices(db: Database, shop_id: int) -> int:
 
     Rows indexed before that migration, or by an older host during a rolling deploy, have none: searches
     then read the product row instead. Run by every sync (``core.catalog.sync.run_sync``) before
-    :func:`settle`; once a shop's rows all have prices, it reads nothing but the empty partial index."""
+    :func:`settle`; once a shop's rows all have prices, it reads the empty partial index and writes nothing."""
     if db.engine.dialect.name != "postgresql":
         return 0
     filled = 0
     while True:
         with db.session() as session:
+            # Asked first (the partial index answers), so a shop whose rows all have prices gets no write.
+            unpriced = session.scalar(
+                _sql("SELECT EXISTS (SELECT 1 FROM product_search WHERE shop_id = :shop_id AND price_min IS NULL)"),
+                {"shop_id": shop_id},
+            )
+            if not unpriced:
+                return filled
             result = cast(
                 CursorResult[Any],
                 session.execute(
@@ -1226,7 +1233,7 @@ def fill_prices(db: Database, shop_id: int) -> int:
             )
             done = result.rowcount
         filled += done
-        if done < FILL_BATCH:
+        if done < FILL_BATCH:  # the rest, if any, has no product row to take prices from
             return filled
 
 
