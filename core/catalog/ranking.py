@@ -160,7 +160,8 @@ def _ranked_shop(
         kept = _keep(session, shop_id, ranking, options, found)
         if len(kept) >= pool or len(found) < want:
             return kept[:pool]
-        want *= 2  # the database compares option values more loosely (spaces aside): read past those
+        # The database takes option values more loosely (spaces aside, or ones it cannot fold): read past those.
+        want *= 2
 
 
 def _ranked_matches(

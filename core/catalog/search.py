@@ -246,7 +246,8 @@ class Known:
 @dataclass(frozen=True)
 class Narrowing:
     """What a product search keeps of its matches besides their words: those with a variant that has every
-    one of ``options`` and is within the price bounds (and in stock, when the search asks for stock).
+    one of ``options`` and is within the price bounds (and in stock, when the search asks for stock), and
+    only ``vendor``'s products when given (compared case-insensitively, :func:`_vendor`).
 
     The database tests it on the matches it returns (:func:`_product_filters`), so a search asked for
     ``limit`` products returns ``limit`` that fit, not ``limit`` matches of which a few fit. It compares
@@ -256,11 +257,19 @@ class Narrowing:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     options: tuple[str, ...] = ()
+    vendor: str | None = None
 
     def sql(self, in_stock_only: bool, dialect: str) -> tuple[str, dict[str, Any]]:
-        """(SQL conditions on the product row ``t``, their bound values)."""
-        checks = _product_filters(None, self.min_price, self.max_price, self.options, in_stock_only, dialect)
-        return checks, {"yes": True, **_bounds(self.min_price, self.max_price), **_options(self.options, dialect)}
+        """(SQL conditions on the product row ``t``: in stock when ``in_stock_only``, then
+        :func:`_product_filters`; their bound values)."""
+        stock = "AND t.available = :yes " if in_stock_only else ""
+        checks = _product_filters(self.vendor, self.min_price, self.max_price, self.options, in_stock_only, dialect)
+        return stock + checks, {
+            "yes": True,
+            "vendor": _vendor(self.vendor),
+            **_bounds(self.min_price, self.max_price),
+            **_options(self.options, dialect),
+        }
 
 
 #: A search that keeps every match.
@@ -573,13 +582,12 @@ class SqliteBackend:
     ) -> list[SearchHit]:
         table, parent, extra = _KINDS[kind]
         weights = SQLITE_PRODUCT_WEIGHTS if kind == "product" else SQLITE_DOCUMENT_WEIGHTS
-        stock = "AND t.available = :yes" if in_stock_only else ""
         checks, params = narrowing.sql(in_stock_only, "sqlite") if kind == "product" else ("", {})
         rows = session.execute(
             _sql(
                 f"SELECT t.id, bm25({table}, {', '.join(map(str, weights))}) AS rank "
                 f"FROM {table} JOIN {parent} t ON t.id = {table}.rowid "
-                f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {stock} {checks} "
+                f"WHERE {table} MATCH :match AND t.shop_id = :shop_id {extra} {checks} "
                 "ORDER BY rank, t.id LIMIT :limit"
             ),
             {**params, "match": self._match(terms), "shop_id": shop_id, "yes": True, "limit": limit},
@@ -639,17 +647,8 @@ class SqliteBackend:
         options: Sequence[str] = (),
         known: Known | None = None,
     ) -> list[int]:
-        stock = "AND t.available = :yes" if in_stock_only else ""
-        checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only)}"
-        params = {
-            "match": self._match(terms, every, title, prefix),
-            "shop_id": shop_id,
-            "yes": True,
-            "limit": limit,
-            "vendor": _vendor(vendor),
-            **_bounds(min_price, max_price),
-            **_options(options, "sqlite"),
-        }
+        checks, filters = Narrowing(min_price, max_price, tuple(options), vendor).sql(in_stock_only, "sqlite")
+        params = {**filters, "match": self._match(terms, every, title, prefix), "shop_id": shop_id, "limit": limit}
         if order != "newest":
             skip = _skips(known, terms, every, title, _expected(limit, options, min_price, max_price), PROBE_ROWS)
             larger = known is not None and known.catalog > PROBE_ROWS
@@ -840,7 +839,6 @@ class PostgresBackend:
         narrowing: Narrowing = NARROWING_NONE,
     ) -> list[SearchHit]:
         table, parent, extra = _KINDS[kind]
-        stock = "AND t.available = :yes" if in_stock_only else ""
         checks, params = narrowing.sql(in_stock_only, "postgresql") if kind == "product" else ("", {})
         key = self._KEYS[kind]
         # Ranked and sorted in the search table alone; the parent row (published, in stock) is then
@@ -855,7 +853,7 @@ class PostgresBackend:
                     f"FROM {table} s, to_tsquery('english', :tsquery) AS q(query) "
                     f"WHERE s.shop_id + 0 = :shop_id AND s.document @@ q.query "
                     f"ORDER BY score DESC, s.{key} OFFSET 0) r "
-                    f"WHERE (SELECT t.shop_id = :shop_id {extra} {stock} {checks} FROM {parent} t WHERE t.id = r.id) "
+                    f"WHERE (SELECT t.shop_id = :shop_id {extra} {checks} FROM {parent} t WHERE t.id = r.id) "
                     "ORDER BY r.score DESC, r.id LIMIT :limit"
                 ),
                 {**params, "tsquery": self._tsquery(terms), "shop_id": shop_id, "yes": True, "limit": limit},
@@ -875,7 +873,6 @@ class PostgresBackend:
         # :meth:`search` ranks them (the same weights and order), only when that read them all. The GIN
         # index would return every shop's matches: a 20-product shop's count of them alone took 4-9 ms
         # beside shops of 110,000 products.
-        stock = "AND t.available = :yes" if in_stock_only else ""
         checks, params = narrowing.sql(in_stock_only, "postgresql")
         # ``n``: the shop's rows, counted no further than one past PROBE_ROWS from the index alone; the
         # documents (``r``) are read only when that found a small shop.
@@ -887,7 +884,7 @@ class PostgresBackend:
             "SELECT (SELECT n FROM n), m.id, m.score FROM (SELECT 1) one LEFT JOIN LATERAL ("
             f"SELECT r.id, ts_rank_cd('{PG_WEIGHTS}'::float4[], r.doc, q.query) AS score FROM r, q "
             "WHERE r.doc @@ q.query "
-            f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {stock} {checks} "
+            f"AND (SELECT t.shop_id = :shop_id AND t.published = :yes {checks} "
             "FROM products t WHERE t.id = r.id) "
             "ORDER BY score DESC, r.id LIMIT :limit) m ON true"
         )
@@ -939,11 +936,9 @@ class PostgresBackend:
         options: Sequence[str] = (),
         known: Known | None = None,
     ) -> list[int]:
-        stock = "AND t.available = :yes" if in_stock_only else ""
-        checks = f"{stock} {_product_filters(vendor, min_price, max_price, options, in_stock_only, 'postgresql')}"
+        checks, params = Narrowing(min_price, max_price, tuple(options), vendor).sql(in_stock_only, "postgresql")
         column = "title_document" if title else "document"
         tsquery = self._tsquery(terms, every, prefix)
-        params = {"vendor": _vendor(vendor), **_bounds(min_price, max_price), **_options(options, "postgresql")}
         # A probe that ``known`` says would fall short reads nothing: no rows are tested, and the next step runs.
         wanted = _expected(limit, options, min_price, max_price)
         params["probe"] = 0 if _skips(known, terms, every, title, wanted, PROBE_ROWS) else PROBE_ROWS

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.assistant.tools.facts import StockPolicy, attributes_asked, facts, facts_about, question_words
 from core.catalog import lookup, ranking, shelf
-from core.catalog.search import Known, Narrowing
+from core.catalog.search import NARROWING_NONE, Known, Narrowing
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
 
@@ -211,7 +211,7 @@ def search(
         return []  # the words matched nothing, and there is nothing else to go on
     if (
         words
-        and (narrowing != Narrowing() or in_stock_only)
+        and (narrowing != NARROWING_NONE or in_stock_only)
         and fts_search(session, shop.id, query, limit=1, known=known)
     ):
         return []  # the words match, but nothing that fits the filters: no other products instead
