@@ -7,8 +7,8 @@ For each size, imports a generated catalog (``bench/catalog.py``, seed 7)
 through the real CSV connector and sync, builds the assistant's vocabulary as
 the sync job does, then answers every question of the question sets
 (``bench/questions/<name>.json``: intent -> questions; or a path to such a
-file) through the built-in engine and its tools, each in its own transaction
-as the worker does. A first round is not counted: a worker's first question of
+file) through the built-in engine and its tools, each question in one
+transaction as the worker does. A first round is not counted: a worker's first question of
 each kind compiles its statements once for the life of the process (its p99 is
 printed on its own, "cold"). Prints p50 and p99 per set and intent, the sizes
 side by side: engine + tools + database, server-side, without the socket or the queue.
@@ -94,14 +94,16 @@ def _round(db: Database, shop_id: int, sets: dict[str, dict[str, list[str]]], en
     for name, intents in sets.items():
         for intent, questions in intents.items():
             for text in questions:
-                # As the worker's reply job (core/assistant/service.py): each tool call's reads are a
-                # transaction that commits (``release=True``), and the session commits at the end. Ending them
-                # with a rollback instead would also make psycopg drop the connection's prepared statements
-                # (it deallocates them all on every ROLLBACK), so each question would be planned afresh.
+                # As the worker's reply job (core/assistant/service.py): the built-in engine waits on nothing
+                # between its tool calls, so its reads are in the job's one transaction (``engine.waits``), and
+                # the session commits at the end (the job's commit also stores its events). Ending it with a
+                # rollback instead would make psycopg drop the connection's prepared statements (it
+                # deallocates them all on every ROLLBACK), so each question would be planned afresh.
                 with db.session() as session:
                     shop = session.get(Shop, shop_id)
                     started, started_cpu = time.perf_counter(), time.thread_time()
-                    engine.reply(Turn(shop=shop, conversation_id=0, text=text), Tools(session, shop, release=True))
+                    tools = Tools(session, shop, release=engine.waits)
+                    engine.reply(Turn(shop=shop, conversation_id=0, text=text), tools)
                     cpu[(name, intent)].append((time.thread_time() - started_cpu) * 1000)
                     wall[(name, intent)].append((time.perf_counter() - started) * 1000)
 

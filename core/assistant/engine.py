@@ -55,6 +55,10 @@ class Turn:
 
 class Engine(Protocol):
     name: str
+    #: Whether the engine waits on something outside the process between its tool calls (a model thinks
+    #: for seconds): the reply service then gives the database connection back after each call
+    #: (``Tools.release``). An engine that only computes keeps one transaction for the whole reply.
+    waits: bool
 
     def reply(self, turn: Turn, tools: Tools) -> Reply: ...
 

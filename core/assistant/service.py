@@ -1,9 +1,10 @@
 """Answering a conversation: the assistant job's service.
 
 Runs in a worker. It reads what the engine needs, gives the database
-connection back while the engine works (an LLM call takes seconds, and a
-held PostgreSQL connection would sit idle in a transaction meanwhile), and
-stores the reply in a transaction of its own. If the shopper has written
+connection back while an engine that waits works (an LLM call takes seconds,
+and a held PostgreSQL connection would sit idle in a transaction meanwhile;
+the built-in engine's reads stay in the job's transaction), and stores the
+reply in a transaction of its own. If the shopper has written
 again since ``seq``, the job for that later line answers the whole burst
 instead. Every reply passes the grounding guard before it is stored; it is
 stored with ``client_id = "reply:<seq>"``, so a retried job can never answer
@@ -92,14 +93,18 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             verified_customer_id=visitor.customer_ref if visitor else None,
             guesses=guesses,
             locale=_page_locale(visitor),
-            release=True,
         )
-        # All read: the connection goes back to the pool while the engine works (a model
-        # may think for seconds); each tool call takes one for its own reads and returns it.
-        session.commit()
         # The shop's handoff rules (a topic for a person, a complaint) hold whatever its engine: the
         # built-in engine's rules answer those lines and hand them over.
         engine = BuiltinEngine() if handoff_rules.rules_answer(shop, turn.text) else resolve_engine(shop)
+        if engine.waits:
+            # All read: the connection goes back to the pool while the engine works (a model may think for
+            # seconds); each tool call takes one for its own reads and returns it.
+            tools.release = True
+            session.commit()
+        # Otherwise the engine only computes (a few ms): its reads stay in this transaction, which has
+        # written nothing yet. Giving the connection back after each tool call cost a pool check-out
+        # (a ping), BEGIN, COMMIT and a reload of the shop per call.
         reply = engine.reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text, reply.language or "en")
         if tripped:

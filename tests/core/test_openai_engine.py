@@ -568,6 +568,29 @@ def test_the_reply_job_holds_no_database_connection_while_the_model_thinks(  # t
     assert len(_events(db, conversation_id, "assistant_reply")) == 1
 
 
+def test_the_built_in_engines_reads_stay_in_the_reply_jobs_transaction(settings, db, redis, demo) -> None:  # type: ignore[no-untyped-def]
+    """It waits on nothing between its tool calls: giving the connection back after each one cost a
+    check-out (a ping), BEGIN, COMMIT and a reload of the shop per call."""
+    from sqlalchemy import event
+
+    conversation_id, seq = _conversation(db, demo, {}, "is the ocean blue shirt available in medium?")
+    svc = Services(settings)
+    checkouts: list[int] = []
+    listener = lambda *_: checkouts.append(1)  # noqa: E731
+    event.listen(svc.db.engine, "checkout", listener)
+    try:
+        service.answer(svc, conversation_id, seq)
+    finally:
+        event.remove(svc.db.engine, "checkout", listener)
+        svc.close()
+    stored = _assistant_message(db, conversation_id)
+    assert stored.payload["engine"] == "builtin" and len(stored.payload["tool_calls"]) >= 2
+    assert "Ocean Blue Shirt" in stored.text
+    # The job's one transaction; storing the reply is the message store's (its own pool, or this one's
+    # for a database in memory).
+    assert len(checkouts) == (1 if svc.db.store_engine is not svc.db.engine else 2)
+
+
 def test_service_falls_back_and_records_why(settings, db, redis, demo, fake) -> None:  # type: ignore[no-untyped-def]
     conversation_id, seq = _conversation(db, demo, settings_for(fake), "ocean blue shirt")
     fake.always(error(502))

@@ -68,6 +68,7 @@ _STORE = re.compile(
 
 class BuiltinEngine:
     name = ENGINE
+    waits = False
 
     def reply(self, turn: Turn, tools: Tools) -> Reply:
         previous = (turn.context or {}).get("lang")

@@ -133,6 +133,7 @@ class _Usage:
 
 class OpenAIEngine:
     name = "openai"
+    waits = True
 
     def __init__(self, config: dict[str, Any] | None, fallback: Engine | None = None) -> None:
         if fallback is None:
