@@ -25,9 +25,12 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    # Alembic runs the migrations in a transaction of its own on this connection (env.py), which a
+    # migration may step out of (``autocommit_block``: an index built concurrently).
+    with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        conn.commit()
 
 
 @cache
