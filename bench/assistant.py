@@ -35,6 +35,8 @@ from core.assistant.builtin import BuiltinEngine  # noqa: E402
 from core.assistant.builtin.vocabulary import warm  # noqa: E402
 from core.assistant.engine import Turn  # noqa: E402
 from core.assistant.tools import Tools  # noqa: E402
+from core.catalog import option_keys  # noqa: E402
+from core.catalog.search import fill_prices  # noqa: E402
 from core.catalog.sync import create_run, run_sync  # noqa: E402
 from core.db import Database, Shop  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
@@ -149,6 +151,9 @@ def build(folder: Path, products: int | None, database_url: str | None) -> tuple
         with db.session() as session:
             there = session.get(Shop, mark.get("shop_id", 0)) is not None
         if there and mark["database_url"] == database_url and mark.get("catalog") == catalog:
+            # What the shop's next sync fills after a migration (core.catalog.sync.run_sync).
+            fill_prices(db, mark["shop_id"])
+            option_keys.fill(db, mark["shop_id"])
             warm(db, mark["shop_id"])
             return db, mark["shop_id"], "kept from an earlier run (" + mark["note"] + ")"
     if products is None:

@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from core.catalog import shelf
+from core.catalog import option_keys, shelf
 from core.catalog.search import Known, backend_for, fitting_variant, parse_query
 from core.db import Product, Variant
 
@@ -236,18 +236,14 @@ def _vendor_is(name: str) -> ColumnElement[bool]:
     return func.lower(Product.vendor) == func.lower(name.strip())
 
 
-def _norm(value: object) -> str:
-    return " ".join(str(value).casefold().split())
-
-
 def _keep(session: Session, shop_id: int, ranking: Ranking, options: list[str], ids: list[int]) -> list[int]:
     """Those of ``ids`` (kept in order) with one variant in every option value asked (in stock, in bounds)."""
-    wanted = {_norm(o) for o in options}
+    wanted = set(option_keys.keys(options))
     fits: set[int] = set()
     for pid, values, price, available in session.execute(
         shelf.variants_of(shop_id, ids, Variant.product_id, Variant.option_values, Variant.price, Variant.available)
     ):
-        if pid in fits or not wanted <= {_norm(v) for v in values or []}:
+        if pid in fits or not wanted <= set(option_keys.keys(values or [])):
             continue
         if ranking.in_stock_only and not available:
             continue

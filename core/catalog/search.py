@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from sqlalchemy import CursorResult, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
+from core.catalog import option_keys
 from core.db.models import Document, Product, Variant
 
 if TYPE_CHECKING:
@@ -84,23 +85,34 @@ def _product_filters(
 ) -> str:
     """SQL conditions on the product row ``row`` for :meth:`SearchBackend.matching` (values are bound).
 
-    With ``options`` or a price bound: one variant has every value the database compares (lowercased,
-    spaces aside, those of printable ASCII: :func:`_as_compared`), or a value the database cannot fold as
-    the engine does (see :data:`_PLAIN`), and is in the bounds (and in stock, when asked)."""
+    With ``options`` or a price bound: one variant has every value asked, and is in the bounds (and in
+    stock, when asked). A variant's values are its keys (``variants.option_keys``: folded as the engine
+    folds them, :mod:`core.catalog.option_keys`); a variant without keys yet (migration 0013) is compared
+    by its JSON values, lowercased and spaces aside, only for the values of printable ASCII
+    (:func:`_as_compared`), and kept when one of its values is one the database cannot fold as the engine
+    does (see :data:`_PLAIN`)."""
     conditions = [
         *([f"AND lower({row}.vendor) = lower(:vendor)"] if vendor is not None else []),
         *([f"AND {row}.price_max >= :low"] if min_price is not None else []),
         *([f"AND {row}.price_min <= :high"] if max_price is not None else []),
     ]
-    compared = bool(_as_compared(options))
-    if compared or min_price is not None or max_price is not None:
-        # One pass over the variant's values: those asked for, counted once each; or one the database
-        # cannot judge (it then leaves the variant to the variants read afterwards).
-        values = (
-            "SELECT count(DISTINCT f) FILTER (WHERE f = ANY(CAST(:options AS text[]))) = :option_count "
+    if options or min_price is not None or max_price is not None:
+        postgres = dialect == "postgresql"
+        keyed = (
+            "v.option_keys @> CAST(:keys AS text[])"
+            if postgres
+            else "NOT EXISTS (SELECT 1 FROM json_each(:keys) a "
+            "WHERE a.value NOT IN (SELECT b.value FROM json_each(v.option_keys) b))"
+        )
+        # Without keys: one pass over the variant's values, those asked for counted once each; or one the
+        # database cannot judge (it then leaves the variant to the variants read afterwards).
+        unkeyed = (
+            "true"
+            if not _as_compared(options)
+            else "SELECT count(DISTINCT f) FILTER (WHERE f = ANY(CAST(:options AS text[]))) = :option_count "
             f"OR coalesce(bool_or(x ~ '{_PLAIN}'), false) "
             "FROM json_array_elements_text(v.option_values) x, replace(lower(x), ' ', '') f"
-            if dialect == "postgresql"
+            if postgres
             else "SELECT count(DISTINCT CASE WHEN replace(lower(j.value), ' ', '') IN "
             "(SELECT value FROM json_each(:options)) THEN replace(lower(j.value), ' ', '') END) = :option_count "
             f"OR max(j.value GLOB '*{_PLAIN}*') FROM json_each(v.option_values) j"
@@ -110,7 +122,7 @@ def _product_filters(
             + ("AND v.available = :yes " if in_stock_only else "")
             + ("AND v.price >= :low " if min_price is not None else "")
             + ("AND v.price <= :high " if max_price is not None else "")
-            + (f"AND ({values})" if compared else "")
+            + (f"AND CASE WHEN v.option_keys IS NULL THEN ({unkeyed}) ELSE {keyed} END" if options else "")
             + ")"
         )
     return " ".join(conditions)
@@ -125,8 +137,8 @@ def fitting_variant(
     row: str = "products",
 ) -> TextClause:
     """A condition on the product row ``row`` (with ``id``, ``price_min`` and ``price_max``), as the searches
-    narrow by variants: one variant of the product has every option value (as :func:`_as_compared` says),
-    is within the bounds, and in stock when asked."""
+    narrow by variants: one variant of the product has every option value (as :func:`_product_filters`
+    compares them), is within the bounds, and in stock when asked."""
     dialect = session.get_bind().dialect.name
     sql = "1 = 1 " + _product_filters(None, min_price, max_price, options, in_stock_only, dialect, row=row)
     values = {"yes": True, **_bounds(min_price, max_price), **_options(options, dialect)}
@@ -155,12 +167,14 @@ def _as_compared(options: Sequence[str]) -> list[str]:
 
 
 def _options(options: Sequence[str], dialect: str) -> dict[str, Any]:
-    """The bound values of :func:`_product_filters`' option condition (:func:`_as_compared`), as an
-    array (PostgreSQL) or a JSON array (SQLite)."""
-    wanted = _as_compared(options)
+    """The bound values of :func:`_product_filters`' option condition, as arrays (PostgreSQL) or JSON
+    arrays (SQLite): the keys of the values asked (:func:`core.catalog.option_keys.keys`), and for variants
+    without keys the values :func:`_as_compared` keeps."""
+    wanted, asked = _as_compared(options), option_keys.keys(options)
     return {
         "options": wanted if dialect == "postgresql" else json.dumps(wanted),
         "option_count": len(wanted),
+        "keys": asked if dialect == "postgresql" else json.dumps(asked),
     }
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import metrics, shop_connectors
-from core.catalog import search, version
+from core.catalog import option_keys, search, version
 from core.connector import Connector, DocumentRecord, ProductRecord, VariantRecord
 from core.db import Database, Document, Product, Shop, SyncRun, Variant
 from core.db.models import utcnow
@@ -96,6 +96,7 @@ def run_sync(db: Database, run_id: int) -> SyncRun:
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:2000]
         raise
     search.fill_prices(db, shop_id)  # rows indexed before migration 0012, or by an older host
+    option_keys.fill(db, shop_id)  # variants stored before migration 0013, or by an older host
     with db.session() as session:
         run = session.get(SyncRun, run_id)
         assert run is not None
@@ -368,6 +369,7 @@ def _variant_values(product_id: int, record: VariantRecord, position: int) -> di
         "position": position,
         "title": record.title,
         "option_values": list(record.option_values),
+        "option_keys": option_keys.keys(record.option_values),
         "sku": record.sku,
         "price": record.price,
         "compare_at_price": record.compare_at_price,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     Date,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 def utcnow() -> datetime:
@@ -140,6 +141,9 @@ class Variant(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(500))
     option_values: Mapped[list[Any]] = mapped_column(default=list)
+    #: The option values as the assistant compares them (``core.catalog.option_keys``); None until the sync
+    #: writes them (a variant stored before migration 0013).
+    option_keys: Mapped[list[str] | None] = mapped_column(ARRAY(Text).with_variant(JSON(none_as_null=True), "sqlite"))
     sku: Mapped[str | None] = mapped_column(String(255))
     price: Mapped[Decimal] = mapped_column(Money)
     compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
@@ -151,7 +155,24 @@ class Variant(Base):
 
     product: Mapped[Product] = relationship(back_populates="variants")
 
-    __table_args__ = (UniqueConstraint("product_id", "external_id", name="uq_variants_product_external"),)
+    @validates("option_values")
+    def _keyed(self, _key: str, values: list[Any]) -> list[Any]:
+        """Values set through the ORM take their keys with them (the sync writes both itself)."""
+        from core.catalog.option_keys import keys
+
+        self.option_keys = keys(values or [])
+        return values
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "external_id", name="uq_variants_product_external"),
+        # The variants still without keys, which the sync fills (core.catalog.option_keys.fill).
+        Index(
+            "ix_variants_unkeyed",
+            "product_id",
+            postgresql_where=sql_text("option_keys IS NULL"),
+            sqlite_where=sql_text("option_keys IS NULL"),
+        ),
+    )
 
 
 class Document(Base):

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam as sa_bindparam
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.catalog import lookup, ranking, search, shelf
@@ -344,10 +345,10 @@ def _narrow_shop(session: Session, name: str) -> Shop:
 
     shop = make_shop(session, name)
     woods, kinds = ("oak", "pine", "walnut", "birch"), ("desk", "stool", "shelf", "bench", "oak stool")
-    colours = ("Blue", "Black", "Natural", "Navy Blue")
+    colours = ("Blue", "Black", "Natural", "Navy Blue", "ÉCRU")
     records = []
     for n in range(40):
-        variants = tuple((colours[(n + i) % 4], f"{20 + (n * 7 + i * 13) % 90}.00", (n + i) % 3)
+        variants = tuple((colours[(n + i) % 5], f"{20 + (n * 7 + i * 13) % 90}.00", (n + i) % 3)
                          for i in range(1 + n % 3))
         records.append(_record(n, f"{woods[n % 4].title()} {kinds[n % 5].title()} {n}", "10.00", variants=variants,
                                body=f"<p>A {woods[(n + 1) % 4]} piece in {colours[n % 4].lower()}.</p>"))
@@ -355,22 +356,35 @@ def _narrow_shop(session: Session, name: str) -> Shop:
     return shop
 
 
-def _fits_narrowing(p: Product, narrowing: search.Narrowing, in_stock_only: bool) -> bool:
-    wanted = {" ".join(o.lower().split()) for o in narrowing.options}  # as the engine compares them
+def _fits_narrowing(p: Product, narrowing: search.Narrowing, in_stock_only: bool, keys: bool = True) -> bool:
+    """As the engine compares option values; ``keys=False``: as the database does for variants without keys
+    (only values of printable ASCII, lowercased, spaces aside; a variant with another value is kept)."""
+    def fits(values: list[str]) -> bool:
+        if keys:
+            return {" ".join(o.casefold().split()) for o in narrowing.options} <= {
+                " ".join(str(x).casefold().split()) for x in values}
+        plain = {"".join(o.lower().split()) for o in narrowing.options if o.isascii()}
+        return plain <= {"".join(str(x).lower().split()) for x in values} or not all(str(x).isascii() for x in values)
+
     return (p.available or not in_stock_only) and any(
-        wanted <= {" ".join(str(x).lower().split()) for x in v.option_values or []} and (v.available or not in_stock_only)
+        fits(v.option_values or []) and (v.available or not in_stock_only)
         and (narrowing.min_price is None or v.price >= narrowing.min_price)
         and (narrowing.max_price is None or v.price <= narrowing.max_price) for v in p.variants)
 
 
+@pytest.mark.parametrize("keys", ["keys", "no keys"])
 @pytest.mark.parametrize("way", ["as it comes", "tiers (1, 2)", "tiers (3, 6)", "tiers (1000, 5000)", "ranked"])
 def test_a_narrowed_search_is_the_search_without_what_does_not_fit(session: Session, monkeypatch,  # type: ignore[no-untyped-def]
-                                                                   way: str) -> None:
+                                                                   way: str, keys: str) -> None:
     """The database keeps the matches with a variant that fits (option values, price bounds, stock): the
     same products, in the same order, as the search without them, less those that do not fit; however the
-    search goes (a small shop's own rows, every match ranked, or tiers taken by each step)."""
+    search goes (a small shop's own rows, every match ranked, or tiers taken by each step). Variants
+    stored before their option keys (migration 0013) are compared by their values, as far as the database
+    folds them as the engine does."""
     shop = _narrow_shop(session, "narrow")
     _narrow_shop(session, "neighbour")  # another shop's products must never show up
+    if keys == "no keys":
+        session.execute(update(Variant).values(option_keys=None))
     if way.startswith("tiers"):
         probe, more = (int(x) for x in way[7:-1].split(", "))
         monkeypatch.setattr(search, "RANK_ALL", 2)
@@ -384,12 +398,10 @@ def test_a_narrowed_search_is_the_search_without_what_does_not_fit(session: Sess
         for narrowing in (search.Narrowing(options=("blue",)), search.Narrowing(options=("Navy  Blue",)),
                           search.Narrowing(min_price=Decimal("40"), max_price=Decimal("80")),
                           search.Narrowing(options=("black",), max_price=Decimal("70")),
-                          search.Narrowing(options=("Écru",))):
+                          search.Narrowing(options=("Écru",)), search.Narrowing(options=("écru", "Blue"))):
             for in_stock in (False, True):
                 whole = [h.id for h in search_products(session, shop.id, query, limit=500, in_stock_only=in_stock)]
-                fitting = [i for i in whole if _fits_narrowing(by_id[i], narrowing, in_stock)]
-                if narrowing.options == ("Écru",):
-                    fitting = whole  # no ASCII value: the database leaves it to the variants read afterwards
+                fitting = [i for i in whole if _fits_narrowing(by_id[i], narrowing, in_stock, keys == "keys")]
                 for limit in (1, 3, 50):
                     narrowed = search_products(session, shop.id, query, limit=limit, in_stock_only=in_stock,
                                                narrowing=narrowing)
@@ -495,6 +507,49 @@ def test_search_rows_without_prices_are_sorted_by_their_products_until_a_sync_fi
             assert session.scalar(text("SELECT count(*) FROM product_search WHERE price_min IS NULL")) == 0
     for order, ids in expected.items():
         assert first(order, 2) == ids[:2]
+
+
+def test_variants_without_option_keys_are_compared_by_their_values_until_a_sync_keys_them(
+        db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A variant stored before migration 0013 (or by an older host during a rolling deploy) has no option
+    keys: a search narrowed by option values compares its JSON values instead, and the shop's next sync
+    gives it keys, even for products it finds unchanged; a sync with nothing to key writes nothing."""
+    from sqlalchemy import text
+
+    from core.catalog import option_keys
+    from core.catalog.sync import create_run, run_sync
+    from core.shops import ensure_demo_shop
+
+    shop = ensure_demo_shop(db, "http://shop.test")
+    assert run_sync(db, create_run(db, shop.id).id).status == "finished"
+    with db.session() as session:
+        stored = {vid: (values, keys) for vid, values, keys in session.execute(
+            select(Variant.id, Variant.option_values, Variant.option_keys).join(Product)
+            .where(Product.shop_id == shop.id))}
+    assert stored and all(keys == option_keys.keys(values) for values, keys in stored.values())
+
+    def narrowed(*options: str) -> list[int]:
+        with db.session() as session:
+            return [h.id for h in search_products(session, shop.id, "top", limit=50,
+                                                  narrowing=search.Narrowing(options=options))]
+
+    asked = [("small",), ("LARGE",), ("xyzzy",), ()]
+    expected = {a: narrowed(*a) for a in asked}
+    assert expected[("small",)] and expected[("LARGE",)] and not expected[("xyzzy",)]
+    assert len(expected[("small",)]) < len(expected[()])  # the option values turned products down
+    with db.session() as session:
+        session.execute(text("UPDATE variants SET option_keys = NULL WHERE id IN :ids").bindparams(
+            sa_bindparam("ids", expanding=True)), {"ids": list(stored)})
+    assert {a: narrowed(*a) for a in asked} == expected
+    monkeypatch.setattr(option_keys, "FILL_BATCH", 7)  # batch after batch
+    assert run_sync(db, create_run(db, shop.id).id).status == "finished"  # nothing changed in the catalog
+    with db.session() as session:
+        assert session.scalar(select(func.count()).where(Variant.option_keys.is_(None))) == 0
+        assert {vid: keys for vid, _, keys in session.execute(
+            select(Variant.id, Variant.option_values, Variant.option_keys).join(Product)
+            .where(Product.shop_id == shop.id))} == {vid: keys for vid, (_, keys) in stored.items()}
+    assert option_keys.fill(db, shop.id) == 0
+    assert {a: narrowed(*a) for a in asked} == expected
 
 
 @pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])

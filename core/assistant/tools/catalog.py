@@ -16,7 +16,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from core.assistant.tools.facts import StockPolicy, attributes_asked, facts, facts_about, question_words
-from core.catalog import lookup, ranking, shelf
+from core.catalog import lookup, option_keys, ranking, shelf
 from core.catalog.search import NARROWING_NONE, Known, Narrowing
 from core.catalog.search import search_products as fts_search
 from core.db import Product, Shop, Variant
@@ -110,8 +110,9 @@ def _option_value(options: list[dict[str, Any]], asked: str) -> str | None:
 
 
 def _matches_options(variant: Variant | Row[Any] | _VariantRow, wanted: list[str]) -> bool:
-    values = {_norm(v) for v in variant.option_values or []}
-    return all(_norm(w) in values for w in wanted)
+    """Whether the variant has every value ``wanted``, compared as the searches compare them."""
+    values = set(option_keys.keys(variant.option_values or []))
+    return all(option_keys.key(w) in values for w in wanted)
 
 
 #: Columns of a product that a card and the filters read.
