@@ -576,6 +576,27 @@ def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Sho
     assert any(_expected(products, r) for r in rankings[1:])  # the filters were not all empty
 
 
+@pytest.mark.parametrize("keys", ["keys", "no keys"])
+def test_ranked_option_values_are_the_engines_with_option_keys_or_without(session: Session, keys: str) -> None:
+    """With option keys the database's test is the engine's; without them (variants stored before migration
+    0013) it takes values more loosely ("navyblue" for "Navy Blue") and the variants read afterwards
+    turn those down: the same products either way."""
+    shop = _narrow_shop(session, "ranked keys")
+    if keys == "no keys":
+        session.execute(update(Variant).values(option_keys=None))
+    products = _published(session, shop)
+    navy = [p for p in products if any("Navy Blue" in v.option_values for v in p.variants)]
+    assert navy
+    for order in ("price_asc", "price_desc", "newest"):
+        for query in ("", "stool", "oak stool"):
+            loose = ranked(session, shop.id, Ranking(order=order, query=query, options=["navyblue"]), limit=50)
+            assert loose == [], (order, query)
+            found = ranked(session, shop.id, Ranking(order=order, query=query, options=[" navy  BLUE"]), limit=50)
+            every = ranked(session, shop.id, Ranking(order=order, query=query), limit=500)
+            assert found == [i for i in every if i in {p.id for p in navy}][:50], (order, query)
+            assert found, (order, query)
+
+
 @pytest.mark.parametrize("probe", [1, 3, 1000])
 def test_ranked_matches_whether_the_probe_finds_them_or_not(session: Session, shop: Shop, monkeypatch,  # type: ignore[no-untyped-def]
                                                              probe: int) -> None:
