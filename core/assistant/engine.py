@@ -57,7 +57,8 @@ class Engine(Protocol):
     name: str
     #: Whether the engine waits on something outside the process between its tool calls (a model thinks
     #: for seconds): the reply service then gives the database connection back after each call
-    #: (``Tools.release``). An engine that only computes keeps one transaction for the whole reply.
+    #: (``Tools.release``). An engine that does nothing between them but compute keeps one transaction
+    #: for the whole reply (its tools' own waits, a platform's order lookup, held it before too).
     waits: bool
 
     def reply(self, turn: Turn, tools: Tools) -> Reply: ...

@@ -102,9 +102,9 @@ def answer(svc: Services, conversation_id: int, seq: int) -> None:
             # seconds); each tool call takes one for its own reads and returns it.
             tools.release = True
             session.commit()
-        # Otherwise the engine only computes (a few ms): its reads stay in this transaction, which has
-        # written nothing yet. Giving the connection back after each tool call cost a pool check-out
-        # (a ping), BEGIN, COMMIT and a reload of the shop per call.
+        # Otherwise the engine does nothing between its tool calls but compute (a few ms): their reads
+        # stay in this transaction, which has written nothing yet. Giving the connection back after each
+        # tool call cost a pool check-out (a ping), BEGIN, COMMIT and a reload of the shop per call.
         reply = engine.reply(turn, tools)
         tripped = guard.ungrounded(reply.text, tools.calls, turn.text, reply.language or "en")
         if tripped:

@@ -11,15 +11,19 @@ script compares, where the database's own folding agrees with Python's only for 
 
 A variant without keys (stored before migration 0013, or by an older host during a rolling deploy) is
 compared the old way; the next sync of its shop gives it keys (:func:`fill`, a batch at a time), found
-through the partial index of the variants still without them.
+through the partial index of the variants still without them. Keys are never stale: an update that
+changes a variant's values without changing its keys (an older host's write) clears them (a trigger,
+migration 0013), and the ORM sets them with the values (``Variant.option_values``' validator).
 """
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Text, cast, select, text
 
 from core.db.models import Product, Variant
 
@@ -44,20 +48,40 @@ def fill(db: Database, shop_id: int) -> int:
     """Give the shop's variants without keys theirs, a batch at a time, each in its own transaction; the
     number given. Run by every sync (``core.catalog.sync.run_sync``); once a shop's variants all have
     keys, it reads the empty partial index and writes nothing."""
+    postgres = db.engine.dialect.name == "postgresql"
+    # Only a variant whose values are still those read: a write in between (a webhook, an older host's
+    # sync) is never given keys of the values it replaced.
+    given = text(
+        "UPDATE variants SET option_keys = "
+        + ("CAST(:keys AS text[])" if postgres else ":keys")
+        + " WHERE id = :id AND option_keys IS NULL AND "
+        + ("CAST(option_values AS text)" if postgres else "option_values")
+        + " = :seen"
+    )
     filled = 0
     while True:
         with db.session() as session:
             rows = session.execute(
-                select(Variant.id, Variant.option_values)
+                select(Variant.id, cast(Variant.option_values, Text))
                 .join(Product, Product.id == Variant.product_id)
                 .where(Product.shop_id == shop_id, Variant.option_keys.is_(None))
                 .limit(FILL_BATCH)
             ).all()
+            done = 0
             if rows:
-                session.execute(
-                    update(Variant),
-                    [{"id": vid, "option_keys": keys(values or [])} for vid, values in rows],
+                result = session.execute(
+                    given,
+                    [
+                        {"id": vid, "seen": seen, "keys": _bound(keys(json.loads(seen) or []), postgres)}
+                        for vid, seen in rows
+                    ],
                 )
-        filled += len(rows)
-        if len(rows) < FILL_BATCH:
+                done = typing.cast(CursorResult[Any], result).rowcount
+        filled += done
+        # A batch none of which could be given keys is being rewritten meanwhile: the next sync goes on.
+        if len(rows) < FILL_BATCH or not done:
             return filled
+
+
+def _bound(found: list[str], postgres: bool) -> list[str] | str:
+    return found if postgres else json.dumps(found)

@@ -23,13 +23,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     # Alembic runs the migrations in a transaction of its own on this connection (env.py), which a
     # migration may step out of (``autocommit_block``: an index built concurrently).
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
         conn.commit()
 
 

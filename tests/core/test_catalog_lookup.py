@@ -552,6 +552,58 @@ def test_variants_without_option_keys_are_compared_by_their_values_until_a_sync_
     assert {a: narrowed(*a) for a in asked} == expected
 
 
+def test_option_keys_are_never_stale(db: Database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An older host (a rolling deploy) rewrites a variant's values and knows nothing of its keys: they are
+    cleared, never left to turn down a variant the engine takes; a write between the fill's read and its
+    update is not given the keys of the values it replaced; the next fill keys both."""
+    from core.catalog import option_keys
+    from core.catalog.sync import create_run, run_sync
+    from core.shops import ensure_demo_shop
+
+    shop = ensure_demo_shop(db, "http://shop.test")
+    assert run_sync(db, create_run(db, shop.id).id).status == "finished"
+    with db.session() as session:
+        first, second = session.scalars(select(Variant.id).join(Product).where(
+            Product.shop_id == shop.id).order_by(Variant.id).limit(2)).all()
+
+    def old_host_writes(variant_id: int, values: list[str]) -> None:  # a Core upsert that names no keys
+        with db.session() as session:
+            session.execute(update(Variant.__table__).where(Variant.__table__.c.id == variant_id)
+                            .values(option_values=values, title=" / ".join(values)))
+
+    def stored(variant_id: int) -> tuple[list[str], list[str] | None]:
+        with db.session() as session:
+            values, keys = session.execute(select(Variant.option_values, Variant.option_keys)
+                                           .where(Variant.id == variant_id)).one()
+            return values, keys
+
+    old_host_writes(first, ["Teal Green"])
+    assert stored(first) == (["Teal Green"], None)
+    with db.session() as session:  # compared by its values meanwhile
+        session.execute(update(Variant.__table__).where(Variant.__table__.c.id == second)
+                        .values(option_keys=["x"]))  # a write of the keys alone is not undone
+    assert stored(second)[1] == ["x"]
+    real_keys = option_keys.keys
+    raced: list[int] = []
+
+    def keys_while_a_host_writes(values):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append(1)
+            old_host_writes(first, ["Deep Red"])
+        return real_keys(values)
+
+    monkeypatch.setattr(option_keys, "keys", keys_while_a_host_writes)
+    option_keys.fill(db, shop.id)
+    assert stored(first) == (["Deep Red"], None)  # not the keys of "Teal Green"
+    monkeypatch.setattr(option_keys, "keys", real_keys)
+    assert option_keys.fill(db, shop.id) == 1
+    assert stored(first) == (["Deep Red"], ["deep red"])
+    with db.session() as session:
+        product = session.get(Variant, first).product
+        assert [h.id for h in search_products(session, shop.id, product.title, limit=50,
+                                              narrowing=search.Narrowing(options=("DEEP  red",)))] == [product.id]
+
+
 @pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])
 def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Shop, order: str) -> None:
     products = _published(session, shop)

@@ -141,3 +141,20 @@ def test_the_tool_set_every_engine_is_handed_counts_lookups(db, demo, redis) -> 
             assert tools.lookup_order(f"#{1500 + n}", RIGHT[1])["status"] == "not_found"
             time.sleep(0.2)  # longer than any of FAST's short waits
         assert tools.lookup_order(*RIGHT)["status"] == "too_many_attempts"
+
+
+def test_a_failed_lookup_is_counted_even_when_the_reply_fails_after_it(db, demo, redis) -> None:  # type: ignore[no-untyped-def]
+    """The built-in engine's tool calls share the reply job's transaction; the event a failed lookup
+    records (the conversation's count) is committed by the call itself, so a reply that fails later
+    cannot roll it back."""
+    from sqlalchemy import func, select
+
+    from core.db import Event
+
+    with db.session() as session:
+        tools = Tools(session, session.get(Shop, demo.id), None, guesses=orders.Guesses(Attempts(redis, FAST)))
+        assert tools.lookup_order("#1777", RIGHT[1])["status"] == "not_found"
+        session.rollback()  # what the job's session does when the engine raises
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "order_lookup_failed")) == 1

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from core.cli import main
 from core.db import Database
-from core.db.migrate import SchemaTooOld, alembic_config, head_revision, require_current, upgrade
+from core.db.migrate import SchemaTooOld, head_revision, require_current, upgrade
 from core.settings import Settings
 from core.testing.cluster import free_port
 
@@ -36,14 +36,9 @@ def _database(instance: Path) -> Database:
 
 
 def _at_revision(instance: Path, revision: str) -> None:
-    from alembic import command
-
     db = _database(instance)
     try:
-        cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        upgrade(db.engine, revision)
     finally:
         db.dispose()
 

@@ -8,19 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from core.db.migrate import alembic_config
+from core.db.migrate import upgrade
 from tests.conftest import PG_URL
 
 
 def _migrate(engine: Engine, revision: str) -> None:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    upgrade(engine, revision)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

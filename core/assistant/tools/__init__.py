@@ -44,9 +44,11 @@ class Tools:
         self.calls: list[dict[str, Any]] = []
         self.handoff_reason: str | None = None
 
-    def _record(self, tool: str, args: dict[str, Any], result: Any) -> Any:
+    def _record(self, tool: str, args: dict[str, Any], result: Any, *, wrote: bool = False) -> Any:
+        """``wrote``: the call wrote to the session, and commits whether or not the connection is given back,
+        so what it recorded stays whatever happens to the rest of the reply."""
         self.calls.append({"tool": tool, "args": args, "result": result})
-        if self.release:
+        if self.release or wrote:
             self.session.commit()
         return result
 
@@ -131,8 +133,11 @@ class Tools:
             customer_id=self.verified_customer_id,
             guesses=self.guesses,
         )
-        # The email is the shopper's own; it is recorded masked.
-        return self._record("lookup_order", {"reference": reference, "email": orders.mask_email(email)}, result)
+        # The email is the shopper's own; it is recorded masked. A failed lookup's event (the conversation's
+        # count of them) is committed at once.
+        return self._record(
+            "lookup_order", {"reference": reference, "email": orders.mask_email(email)}, result, wrote=True
+        )
 
     def handoff(self, reason: str, language: str | None = None) -> dict[str, Any]:
         self.handoff_reason = reason[:200] or "requested"

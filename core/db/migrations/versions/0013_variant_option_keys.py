@@ -14,11 +14,21 @@ product in PostgreSQL (129 products, 1.8 ms, for one tier of that question at
 SQLite.
 
 The column is added empty (a nullable column rewrites nothing, so the lock is
-held for an instant and old hosts keep working: docs/deploy.md), and the
-index is built concurrently on PostgreSQL. A variant
-without keys is compared the old way; the next sync of its shop fills it
+held for an instant once taken, and old hosts keep working: docs/deploy.md),
+and the index is built concurrently on PostgreSQL. A variant without keys is
+compared the old way; the next sync of its shop fills it
 (``core.catalog.option_keys.fill``), found through the partial index of the
 variants still without keys.
+
+An old host, during a rolling deploy, rewrites ``option_values`` and knows
+nothing of the keys: a trigger clears the keys of a variant whose values an
+update changes without changing its keys, so they are never stale (the fill
+gives them back).
+
+Run again after an interruption (the concurrent build runs outside the
+migration's transaction, after the column was committed), it takes up where
+that one stopped: the column and trigger are made only when missing, and an
+index a failed concurrent build left invalid is dropped and built again.
 """
 
 from __future__ import annotations
@@ -31,19 +41,55 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
+_INDEX = "ix_variants_unkeyed"
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION variants_unkey_stale() RETURNS trigger AS $$
+BEGIN
+    NEW.option_keys := NULL;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql
+"""
+_PG_TRIGGER = (
+    "CREATE TRIGGER variants_unkey_stale BEFORE UPDATE OF option_values ON variants FOR EACH ROW "
+    "WHEN (NEW.option_values::text IS DISTINCT FROM OLD.option_values::text "
+    "AND NEW.option_keys IS NOT DISTINCT FROM OLD.option_keys) "
+    "EXECUTE FUNCTION variants_unkey_stale()"
+)
+_SQLITE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS variants_unkey_stale AFTER UPDATE OF option_values ON variants "
+    "WHEN NEW.option_values IS NOT OLD.option_values AND NEW.option_keys IS OLD.option_keys "
+    "BEGIN UPDATE variants SET option_keys = NULL WHERE id = NEW.id; END"
+)
+
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     column_type = sa.ARRAY(sa.Text()) if postgres else sa.JSON()
-    op.add_column("variants", sa.Column("option_keys", column_type, nullable=True))
+    # (SQLite runs the whole migration in one transaction: it is never found half done.)
+    op.add_column("variants", sa.Column("option_keys", column_type, nullable=True), if_not_exists=postgres)
     if not postgres:
-        op.create_index("ix_variants_unkeyed", "variants", ["product_id"], sqlite_where=sa.text("option_keys IS NULL"))
+        op.execute(_SQLITE_TRIGGER)
+        op.create_index(_INDEX, "variants", ["product_id"], sqlite_where=sa.text("option_keys IS NULL"))
         return
-    # Every variant is in it at first: built without holding off the sync's writes to the table (a
+    op.execute(_PG_FUNCTION)
+    op.execute("DROP TRIGGER IF EXISTS variants_unkey_stale ON variants")
+    op.execute(_PG_TRIGGER)
+    # Every variant is in the index at first: built without holding off the sync's writes to the table (a
     # concurrent build runs outside the migration's transaction).
     with op.get_context().autocommit_block():
+        invalid = op.get_bind().scalar(
+            sa.text(
+                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = :name"
+            ),
+            {"name": _INDEX},
+        )
+        if invalid:
+            op.drop_index(_INDEX, table_name="variants", postgresql_concurrently=True)
         op.create_index(
-            "ix_variants_unkeyed",
+            _INDEX,
             "variants",
             ["product_id"],
             postgresql_where=sa.text("option_keys IS NULL"),
@@ -53,5 +99,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_variants_unkeyed", table_name="variants")
+    op.drop_index(_INDEX, table_name="variants")
+    op.execute("DROP TRIGGER IF EXISTS variants_unkey_stale" + (" ON variants" if _postgres() else ""))
+    if _postgres():
+        op.execute("DROP FUNCTION IF EXISTS variants_unkey_stale()")
     op.drop_column("variants", "option_keys")
+
+
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
