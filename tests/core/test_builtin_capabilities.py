@@ -196,3 +196,10 @@ def test_the_tool_schema_carries_ranking_vendor_attributes_and_language(db, stor
         assert facts["attributes"] == ["dimensions"] and "120 x 60 x 75 cm" in facts["facts"][0]
         assert [c["title"] for c in tools.search_products("", sort="price_desc", vendor="FJORDHAUS")][0] == \
             "Cora Walnut Cabinet"
+
+
+@pytest.mark.parametrize("question", ["do you have a solid oak desk?", "show me walnut or oak furniture with fixings"])
+def test_words_only_the_description_has_count_toward_an_exact_match(chat: Chat, question: str) -> None:
+    """A product is an exact match when its title, tags, options or description have every word ("solid"
+    and "fixings" are only in the desk's description): read only when the rest lack a word."""
+    assert titles(chat.say(question))[0] == "Arlo Oak Desk"
