@@ -50,11 +50,13 @@ def fill(db: Database, shop_id: int) -> int:
     keys, it reads the empty partial index and writes nothing."""
     postgres = db.engine.dialect.name == "postgresql"
     # Only a variant whose values are still those read: a write in between (a webhook, an older host's
-    # sync) is never given keys of the values it replaced.
+    # sync) is never given keys of the values it replaced. By primary key alone: with ``option_keys IS
+    # NULL`` too, PostgreSQL walked the partial index of every variant without keys for each row (its
+    # statistics, older than a mass write, call that index small).
     given = text(
         "UPDATE variants SET option_keys = "
         + ("CAST(:keys AS text[])" if postgres else ":keys")
-        + " WHERE id = :id AND option_keys IS NULL AND "
+        + " WHERE id = :id AND "
         + ("CAST(option_values AS text)" if postgres else "option_values")
         + " = :seen"
     )
