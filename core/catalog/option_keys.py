@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CursorResult, Text, cast, select, text
+from sqlalchemy import CursorResult, Row, Text, cast, select, text
+from sqlalchemy.orm import Session
 
 from core.db.models import Product, Variant
 
@@ -48,18 +49,6 @@ def fill(db: Database, shop_id: int) -> int:
     """Give the shop's variants without keys theirs, a batch at a time, each in its own transaction; the
     number given. Run by every sync (``core.catalog.sync.run_sync``); once a shop's variants all have
     keys, it reads the empty partial index and writes nothing."""
-    postgres = db.engine.dialect.name == "postgresql"
-    # Only a variant whose values are still those read: a write in between (a webhook, an older host's
-    # sync) is never given keys of the values it replaced. By primary key alone: with ``option_keys IS
-    # NULL`` too, PostgreSQL walked the partial index of every variant without keys for each row (its
-    # statistics, older than a mass write, call that index small).
-    given = text(
-        "UPDATE variants SET option_keys = "
-        + ("CAST(:keys AS text[])" if postgres else ":keys")
-        + " WHERE id = :id AND "
-        + ("CAST(option_values AS text)" if postgres else "option_values")
-        + " = :seen"
-    )
     filled = 0
     while True:
         with db.session() as session:
@@ -69,20 +58,49 @@ def fill(db: Database, shop_id: int) -> int:
                 .where(Product.shop_id == shop_id, Variant.option_keys.is_(None))
                 .limit(FILL_BATCH)
             ).all()
-            done = 0
-            if rows:
-                result = session.execute(
-                    given,
-                    [
-                        {"id": vid, "seen": seen, "keys": _bound(keys(json.loads(seen) or []), postgres)}
-                        for vid, seen in rows
-                    ],
-                )
-                done = typing.cast(CursorResult[Any], result).rowcount
+            done = _give(session, rows)
         filled += done
         # A batch none of which could be given keys is being rewritten meanwhile: the next sync goes on.
         if len(rows) < FILL_BATCH or not done:
             return filled
+
+
+def refill(session: Session, product_ids: Sequence[int]) -> int:
+    """Give keys to the variants of these products that a write just left without (the trigger clears the
+    keys of a variant whose values an update changes and whose keys it does not: an older host's write,
+    or this host's when the values changed only in case or order, so their keys are the same). Read
+    through the partial index of the variants without keys: nearly always nothing. The number given."""
+    if not product_ids:
+        return 0
+    rows = session.execute(
+        select(Variant.id, cast(Variant.option_values, Text)).where(
+            Variant.product_id.in_(list(product_ids)), Variant.option_keys.is_(None)
+        )
+    ).all()
+    return _give(session, rows)
+
+
+def _give(session: Session, rows: Sequence[Row[int, str]]) -> int:
+    """Give each ``(variant id, its values as JSON text)`` the keys of those values, if they are still its
+    values: a write in between (a webhook, an older host's sync) is never given keys of the values it
+    replaced. The number given."""
+    if not rows:
+        return 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # By primary key alone: with ``option_keys IS NULL`` too, PostgreSQL walked the partial index of every
+    # variant without keys for each row (its statistics, older than a mass write, call that index small).
+    given = text(
+        "UPDATE variants SET option_keys = "
+        + ("CAST(:keys AS text[])" if postgres else ":keys")
+        + " WHERE id = :id AND "
+        + ("CAST(option_values AS text)" if postgres else "option_values")
+        + " = :seen"
+    )
+    result = session.execute(
+        given,
+        [{"id": vid, "seen": seen, "keys": _bound(keys(json.loads(seen) or []), postgres)} for vid, seen in rows],
+    )
+    return typing.cast(CursorResult[Any], result).rowcount
 
 
 def _bound(found: list[str], postgres: bool) -> list[str] | str:

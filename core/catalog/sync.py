@@ -360,6 +360,7 @@ def _store_variants(session: Session, products: list[tuple[int, ProductRecord]])
     if stale:
         session.execute(delete(Variant).where(Variant.id.in_(stale)))
     _upsert(session, Variant, rows, ("product_id", "external_id"))
+    option_keys.refill(session, [pid for pid, _ in products])  # keys the trigger cleared (migration 0013)
 
 
 def _variant_values(product_id: int, record: VariantRecord, position: int) -> dict[str, Any]:

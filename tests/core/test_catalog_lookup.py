@@ -604,6 +604,22 @@ def test_option_keys_are_never_stale(db: Database, monkeypatch) -> None:  # type
                                               narrowing=search.Narrowing(options=("DEEP  red",)))] == [product.id]
 
 
+def test_a_write_that_changes_values_but_not_their_keys_keeps_the_keys(session: Session) -> None:
+    """The trigger cannot tell this host's write of the same keys from an older host's write of none: it
+    clears them, and the write gives them back at once (a webhook runs no fill)."""
+    from tests.core.test_builtin_capabilities import _record
+
+    shop = make_shop(session, "recased")
+    first = [_record(1, "Oak Stool", "10.00", variants=(("Natural", "", 3), ("Blue", "", 1)))]
+    upsert_products(session, shop.id, first)
+    recased = [_record(1, "Oak Stool", "10.00", variants=(("NATURAL", "", 3), ("Navy", "", 1)))]
+    upsert_products(session, shop.id, recased)
+    session.expire_all()
+    stored = session.execute(select(Variant.option_values, Variant.option_keys).join(Product)
+                             .where(Product.shop_id == shop.id).order_by(Variant.position)).all()
+    assert [(list(v), k) for v, k in stored] == [(["NATURAL"], ["natural"]), (["Navy"], ["navy"])]
+
+
 @pytest.mark.parametrize("order", ["price_asc", "price_desc", "newest"])
 def test_ranked_orders_and_filters_like_plain_python(session: Session, shop: Shop, order: str) -> None:
     products = _published(session, shop)

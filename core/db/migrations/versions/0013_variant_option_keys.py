@@ -25,6 +25,9 @@ nothing of the keys: a trigger clears the keys of a variant whose values an
 update changes without changing its keys, so they are never stale (the fill
 gives them back).
 
+A later migration that rebuilds ``variants`` on SQLite (alembic's batch mode
+copies the table) drops the trigger with the old table: it must make it again.
+
 Run again after an interruption (the concurrent build runs outside the
 migration's transaction, after the column was committed), it takes up where
 that one stopped: the column and trigger are made only when missing, and an
@@ -79,11 +82,9 @@ def upgrade() -> None:
     # Every variant is in the index at first: built without holding off the sync's writes to the table (a
     # concurrent build runs outside the migration's transaction).
     with op.get_context().autocommit_block():
+        # This schema's index (the search path's), not one of the same name elsewhere in the database.
         invalid = op.get_bind().scalar(
-            sa.text(
-                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = :name"
-            ),
+            sa.text("SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(:name)"),
             {"name": _INDEX},
         )
         if invalid:
