@@ -349,7 +349,8 @@ def _rank(
     )
     # The words of a product's title, tags, type and option values; those of its description are read only
     # for a term these lack (``_has`` holds for more words whenever it holds for fewer, so the answer is the
-    # same): most matches have every term in the title, and tokenizing ten descriptions cost 0.5 ms.
+    # same): most matches have every term in the title, and a search tokenized ten descriptions of up to
+    # 2,000 characters each.
     words: dict[int, set[str]] = {}
     bodies: dict[int, str] = {}
     titles: dict[int, set[str]] = {}
