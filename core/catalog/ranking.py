@@ -256,14 +256,14 @@ def _keep(session: Session, shop_id: int, ranking: Ranking, options: list[str], 
     )
     if not loose:
         return list(ids)
-    wanted = set(option_keys.keys(options))
+    wanted = {option_keys.key(o) for o in options}
     fits: set[int] = set()
     for pid, values, price, available in session.execute(
         shelf.variants_of(
             shop_id, sorted(loose), Variant.product_id, Variant.option_values, Variant.price, Variant.available
         )
     ):
-        if pid in fits or not wanted <= set(option_keys.keys(values or [])):
+        if pid in fits or not wanted <= {option_keys.key(v) for v in values or []}:
             continue
         if ranking.in_stock_only and not available:
             continue

@@ -106,17 +106,20 @@ def _product_filters(
         )
         # Without keys: one pass over the variant's values, those asked for counted once each; or one the
         # database cannot judge (it then leaves the variant to the variants read afterwards).
-        unkeyed = (
-            "true"
-            if not _as_compared(options)
-            else "SELECT count(DISTINCT f) FILTER (WHERE f = ANY(CAST(:options AS text[]))) = :option_count "
-            f"OR coalesce(bool_or(x ~ '{_PLAIN}'), false) "
-            "FROM json_array_elements_text(v.option_values) x, replace(lower(x), ' ', '') f"
-            if postgres
-            else "SELECT count(DISTINCT CASE WHEN replace(lower(j.value), ' ', '') IN "
-            "(SELECT value FROM json_each(:options)) THEN replace(lower(j.value), ' ', '') END) = :option_count "
-            f"OR max(j.value GLOB '*{_PLAIN}*') FROM json_each(v.option_values) j"
-        )
+        if not _as_compared(options):
+            unkeyed = "true"
+        elif postgres:
+            unkeyed = (
+                "SELECT count(DISTINCT f) FILTER (WHERE f = ANY(CAST(:options AS text[]))) = :option_count "
+                f"OR coalesce(bool_or(x ~ '{_PLAIN}'), false) "
+                "FROM json_array_elements_text(v.option_values) x, replace(lower(x), ' ', '') f"
+            )
+        else:
+            unkeyed = (
+                "SELECT count(DISTINCT CASE WHEN replace(lower(j.value), ' ', '') IN "
+                "(SELECT value FROM json_each(:options)) THEN replace(lower(j.value), ' ', '') END) = :option_count "
+                f"OR max(j.value GLOB '*{_PLAIN}*') FROM json_each(v.option_values) j"
+            )
         conditions.append(
             f"AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = {row}.id "
             + ("AND v.available = :yes " if in_stock_only else "")

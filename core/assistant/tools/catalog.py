@@ -111,7 +111,7 @@ def _option_value(options: list[dict[str, Any]], asked: str) -> str | None:
 
 def _matches_options(variant: Variant | Row[Any] | _VariantRow, wanted: list[str]) -> bool:
     """Whether the variant has every value ``wanted``, compared as the searches compare them."""
-    values = set(option_keys.keys(variant.option_values or []))
+    values = {option_keys.key(v) for v in variant.option_values or []}
     return all(option_keys.key(w) in values for w in wanted)
 
 
